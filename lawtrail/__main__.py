@@ -1,0 +1,3 @@
+from lawtrail.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,606 @@
+"""The only functions that change parties, complaints, inspections and cases.
+
+Each validates, writes and records its domain event in one durable transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from lawtrail.accounts.choices import Role
+from lawtrail.accounts.models import Agency, Unit, User
+from lawtrail.cases import workflow
+from lawtrail.cases.choices import (
+    ApprovalKind,
+    CaseSource,
+    ComplaintKind,
+    ComplaintStatus,
+    DecisionKind,
+    InspectionOutcome,
+    PartyKind,
+    Procedure,
+    ServiceMethod,
+    Stage,
+)
+from lawtrail.cases.models import (
+    Approval,
+    Case,
+    CaseNumberCounter,
+    CaseTransition,
+    Complaint,
+    Inspection,
+    Party,
+    Service,
+)
+from lawtrail.events.recorder import domain_action, record_event
+from lawtrail.lib import timez
+from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
+from lawtrail.lib.ids import id_number_problem, uscc_problem
+from lawtrail.profiles.registry import get_profile
+
+
+def _text(value: str | None, field: str, label: str, *, max_len: int = 0) -> str:
+    v = (value or "").strip()
+    if not v:
+        raise InvalidInput("missing_field", f"请填写{label}", {"field": field})
+    if max_len and len(v) > max_len:
+        raise InvalidInput("field_too_long", f"{label}不能超过 {max_len} 个字", {"field": field})
+    return v
+
+
+def _same_agency(actor: User, *objs: Any) -> Agency:
+    if actor.agency_id is None:
+        raise Forbidden("no_agency", "当前用户不属于任何执法机关")
+    for obj in objs:
+        if obj is not None and getattr(obj, "agency_id", actor.agency_id) != actor.agency_id:
+            raise Forbidden("other_agency", "不能操作其他执法机关的数据")
+    return actor.agency  # type: ignore[return-value]
+
+
+def _require_field_role(actor: User, unit: Unit) -> None:
+    if actor.is_superuser:
+        return
+    if not any(actor.has_role(r, unit.pk) for r in (Role.OFFICER, Role.HANDLER, Role.HEAD)):
+        raise Forbidden("not_officer", f"只有{unit.name}的执法人员或承办人可以办理此事项")
+
+
+def _check_officers(agency: Agency, officers: list[User], field: str = "officers") -> None:
+    for o in officers:
+        if o.agency_id != agency.pk or not o.cert_no:
+            raise InvalidInput("not_an_officer", f"{o.display_name} 不是本机关持证执法人员", {"field": field})
+
+
+def _freeze_user(user: User | None) -> dict[str, str]:
+    if user is None:
+        return {}
+    return {"id": str(user.pk), "name": user.display_name, "cert_no": user.cert_no or ""}
+
+
+# ---------------------------------------------------------------- parties
+
+
+@domain_action("party.create")
+def do_create_party(
+    *, kind: str, name: str, id_number: str = "", uscc: str = "", legal_representative: str = "",
+    address: str = "", phone: str = "", actor: User,
+) -> Party:
+    agency = _same_agency(actor)
+    name = _text(name, "name", "当事人姓名或名称", max_len=200)
+    id_number = id_number.strip().upper()
+    uscc = uscc.strip().upper()
+    if kind == PartyKind.PERSON:
+        problem = id_number_problem(id_number)
+        if problem:
+            raise InvalidInput("invalid_id_number", problem, {"field": "id_number"})
+        uscc = ""
+    elif kind == PartyKind.ORGANISATION:
+        problem = uscc_problem(uscc)
+        if problem:
+            raise InvalidInput("invalid_uscc", problem, {"field": "uscc"})
+        id_number = ""
+    else:
+        raise InvalidInput("invalid_party_kind", "当事人类型应为自然人或法人或其他组织", {"field": "kind"})
+    with transaction.atomic(durable=True):
+        dup = Party.objects.filter(agency=agency, id_number=id_number) if id_number else \
+            Party.objects.filter(agency=agency, uscc=uscc)
+        existing = dup.first()
+        if existing is not None:
+            raise Conflict("party_exists", f"当事人已登记:{existing.name}", {"party_id": existing.pk})
+        party = Party.objects.create(
+            agency=agency, kind=kind, name=name, id_number=id_number, uscc=uscc,
+            legal_representative=legal_representative.strip(), address=address.strip(), phone=phone.strip(),
+            created_at=timez.now(),
+        )
+        record_event("party.create", party, actor=actor, payload={
+            "kind": kind, "name": name, "id_number": id_number, "uscc": uscc,
+        })
+    return party
+
+
+# ---------------------------------------------------------------- case creation (shared)
+
+
+def _assign_number(case: Case, at: dt.datetime) -> None:
+    """Give the case the next 案号 of its agency, year and procedure.
+
+    Runs inside the filing transaction: the counter row is locked until commit, so two
+    filings queue on it, and a filing that rolls back gives its number back (no gaps).
+    """
+    year = timez.beijing(at).year
+    key = {"agency_id": case.agency_id, "year": year, "procedure": case.procedure}
+    # The first filing of a year creates the row; a concurrent first filing must not fail.
+    CaseNumberCounter.objects.bulk_create([CaseNumberCounter(**key, last_seq=0)], ignore_conflicts=True)
+    counter = CaseNumberCounter.objects.select_for_update().get(**key)
+    counter.last_seq += 1
+    counter.save(update_fields=["last_seq"])
+    agency = case.agency
+    fmt = agency.simple_case_number_format if case.procedure == Procedure.SIMPLE else agency.case_number_format
+    case.number = fmt.format(year=year, seq=counter.last_seq)
+    case.number_year = year
+    case.number_seq = counter.last_seq
+
+
+def _archive_due(case: Case, closed_at: dt.datetime) -> dt.datetime | None:
+    rule = get_profile(case.agency.profile_id).rule("case_file")
+    if rule is None or "within" not in rule.values:
+        return None
+    amount, unit = rule.period()
+    return timez.add_period(closed_at, amount, unit)
+
+
+def _record_transition(case: Case, from_stage: str, to_stage: str, actor: User, note: str, at: dt.datetime) -> None:
+    # Compare-and-set: if another writer moved the case meanwhile, nothing matches and we stop.
+    updated = Case.objects.filter(pk=case.pk, stage=from_stage, version=case.version).update(
+        stage=to_stage, version=F("version") + 1
+    )
+    if updated != 1:
+        raise Conflict("stale_case", "案件已被他人更新,请刷新页面后重试")
+    case.stage = to_stage
+    case.version += 1
+    CaseTransition.objects.create(case=case, from_stage=from_stage, to_stage=to_stage, actor=actor, at=at,
+                                  note=note)
+
+
+def _create_case(
+    *, agency: Agency, unit: Unit, title: str, source: str, source_note: str, party: Party, facts: str,
+    handler: User, officers: list[User], handler_opinion: str, emergency: bool, emergency_reason: str,
+    complaint: Complaint | None, inspection: Inspection | None, actor: User,
+) -> Case:
+    title = _text(title, "title", "案由", max_len=200)
+    facts = _text(facts, "facts", "案情摘要")
+    handler_opinion = _text(handler_opinion, "handler_opinion", "承办人意见")
+    if source not in CaseSource.values:
+        raise InvalidInput("invalid_source", "案件来源无效", {"field": "source"})
+    if unit.agency_id != agency.pk or party.agency_id != agency.pk:
+        raise InvalidInput("other_agency", "承办机构或当事人不属于本机关")
+    if handler.agency_id != agency.pk or not (handler.has_role(Role.HANDLER) or handler.has_role(Role.OFFICER)):
+        raise InvalidInput("invalid_handler", f"{handler.display_name} 不能担任承办人", {"field": "handler"})
+    officers = list(dict.fromkeys([handler, *officers]))
+    _check_officers(agency, officers)
+    profile = get_profile(agency.profile_id)
+    now = timez.now()
+    case = Case(
+        agency=agency, unit=unit, procedure=Procedure.GENERAL, title=title, source=source,
+        source_note=source_note.strip(), complaint=complaint, inspection=inspection, party=party, facts=facts,
+        handler=handler, handler_opinion=handler_opinion, stage=Stage.REGISTERED, registered_at=now,
+    )
+    if emergency:
+        rule = profile.rule("emergency_start")
+        if rule is None:
+            raise InvalidInput("emergency_not_provided",
+                               f"本机关适用的《{profile.name}》未规定紧急情况先行启动程序,请先办理立案审批")
+        case.emergency = True
+        case.emergency_reason = _text(emergency_reason, "emergency_reason", "紧急情况说明")
+        amount, period_unit = rule.period()
+        case.approval_due_at = timez.add_period(now, amount, period_unit)
+        # Started at once: the number and the stage come now, the approval follows (补办).
+        case.stage = Stage.FILED
+        case.filed_at = now
+        _assign_number(case, now)
+    case.save()
+    case.officers.set(officers)
+    record_event("case.register", case, actor=actor, case_id=case.pk, payload={
+        "title": title, "source": source, "party": {"id": party.pk, "name": party.name,
+                                                    "identifier": party.identifier},
+        "unit": unit.name, "handler": _freeze_user(handler), "officers": [_freeze_user(o) for o in officers],
+        "handler_opinion": handler_opinion, "emergency": emergency,
+        "complaint_id": complaint.pk if complaint else None,
+        "inspection_id": inspection.pk if inspection else None,
+    })
+    if emergency:
+        rule = profile.rule("emergency_start")
+        record_event("case.file", case, actor=actor, case_id=case.pk, payload={
+            "number": case.number, "emergency": True, "emergency_reason": case.emergency_reason,
+            "approval_due_at": case.approval_due_at.isoformat() if case.approval_due_at else None,
+            "article": rule.article if rule else "",
+        })
+    return case
+
+
+@domain_action("case.register")
+def do_register_case(
+    *, unit: Unit, title: str, source: str, party: Party, facts: str, handler: User, handler_opinion: str,
+    officers: list[User] | None = None, source_note: str = "", emergency: bool = False,
+    emergency_reason: str = "", actor: User,
+) -> Case:
+    """登记案件 and open its 立案审批表; an emergency start files it at once (先行启动)."""
+    agency = _same_agency(actor, unit, party, handler)
+    _require_field_role(actor, unit)
+    with transaction.atomic(durable=True):
+        return _create_case(
+            agency=agency, unit=unit, title=title, source=source, source_note=source_note, party=party,
+            facts=facts, handler=handler, officers=officers or [], handler_opinion=handler_opinion,
+            emergency=emergency, emergency_reason=emergency_reason, complaint=None, inspection=None, actor=actor,
+        )
+
+
+# ---------------------------------------------------------------- complaints
+
+
+@domain_action("complaint.register")
+def do_register_complaint(
+    *, unit: Unit, kind: str, respondent: Party, facts: str, complainant_name: str = "",
+    complainant_id_number: str = "", complainant_phone: str = "", anonymous: bool = False, actor: User,
+) -> Complaint:
+    """填写投诉(举报)登记表."""
+    agency = _same_agency(actor, unit, respondent)
+    _require_field_role(actor, unit)
+    if kind not in ComplaintKind.values:
+        raise InvalidInput("invalid_complaint_kind", "请选择投诉或举报", {"field": "kind"})
+    facts = _text(facts, "facts", "投诉(举报)事项")
+    complainant_id_number = complainant_id_number.strip().upper()
+    if not anonymous:
+        complainant_name = _text(complainant_name, "complainant_name", "投诉(举报)人姓名", max_len=50)
+        if kind == ComplaintKind.COMPLAINT and not complainant_phone.strip():
+            raise InvalidInput("missing_field", "请填写投诉人联系电话", {"field": "complainant_phone"})
+    if complainant_id_number:
+        problem = id_number_problem(complainant_id_number)
+        if problem:
+            raise InvalidInput("invalid_id_number", "投诉(举报)人" + problem, {"field": "complainant_id_number"})
+    with transaction.atomic(durable=True):
+        complaint = Complaint.objects.create(
+            agency=agency, unit=unit, kind=kind, complainant_name=complainant_name.strip(),
+            complainant_id_number=complainant_id_number, complainant_phone=complainant_phone.strip(),
+            anonymous=anonymous, respondent=respondent, facts=facts, received_at=timez.now(), received_by=actor,
+        )
+        record_event("complaint.register", complaint, actor=actor, payload={
+            "kind": kind, "anonymous": anonymous, "complainant_name": complaint.complainant_name,
+            "respondent": respondent.name, "facts": facts,
+        })
+    return complaint
+
+
+@domain_action("complaint.decide")
+def do_decide_complaint(
+    complaint: Complaint, *, outcome: str, reason: str = "", missing_items: list[str] | None = None,
+    title: str = "", handler: User | None = None, handler_opinion: str = "", actor: User,
+) -> Complaint:
+    """Record the outcome of a complaint: accepted (a case is registered), not accepted, or 一次性补正告知."""
+    _same_agency(actor, complaint)
+    _require_field_role(actor, complaint.unit)
+    if complaint.status not in (ComplaintStatus.PENDING, ComplaintStatus.CORRECTION):
+        raise Conflict("complaint_decided", f"该登记已{complaint.get_status_display()},不能重复处理")
+    if outcome == ComplaintStatus.CORRECTION and complaint.status == ComplaintStatus.CORRECTION:
+        # The notice must list every missing item at once: a second notice is what the rule forbids.
+        raise Conflict("correction_already_notified", "已一次性告知需补正的全部内容,不能再次告知补正")
+    payload: dict[str, Any] = {"outcome": outcome}
+    with transaction.atomic(durable=True):
+        now = timez.now()
+        if outcome == ComplaintStatus.ACCEPTED:
+            if handler is None:
+                raise InvalidInput("missing_field", "请选择承办人", {"field": "handler"})
+            _same_agency(actor, handler)
+            case = _create_case(
+                agency=complaint.agency, unit=complaint.unit, title=title, source=CaseSource.COMPLAINT,
+                source_note=f"投诉举报登记 #{complaint.pk}", party=complaint.respondent, facts=complaint.facts,
+                handler=handler, officers=[], handler_opinion=handler_opinion, emergency=False,
+                emergency_reason="", complaint=complaint, inspection=None, actor=actor,
+            )
+            payload["case_id"] = case.pk
+        elif outcome == ComplaintStatus.NOT_ACCEPTED:
+            complaint.decision_reason = _text(reason, "reason", "不予受理理由")
+            payload["reason"] = complaint.decision_reason
+        elif outcome == ComplaintStatus.CORRECTION:
+            items = [i.strip() for i in (missing_items or []) if i and i.strip()]
+            if not items:
+                raise InvalidInput("missing_field", "一次性补正告知须列明需补正的全部内容", {"field": "missing_items"})
+            complaint.missing_items = items
+            payload["missing_items"] = items
+        else:
+            raise InvalidInput("invalid_outcome", "处理结果应为受理、不予受理或一次性告知补正", {"field": "outcome"})
+        complaint.status = outcome
+        complaint.decided_at = now
+        complaint.decided_by = actor
+        complaint.save(update_fields=["status", "decision_reason", "missing_items", "decided_at", "decided_by"])
+        record_event("complaint.decide", complaint, actor=actor, case_id=payload.get("case_id"), payload=payload)
+    return complaint
+
+
+@domain_action("complaint.supplement")
+def do_supplement_complaint(complaint: Complaint, *, note: str, actor: User) -> Complaint:
+    """The complainant supplied what the one-time notice listed: the complaint is examined again."""
+    _same_agency(actor, complaint)
+    _require_field_role(actor, complaint.unit)
+    if complaint.status != ComplaintStatus.CORRECTION:
+        raise Conflict("not_awaiting_correction", "该登记未处于待补正状态")
+    note = _text(note, "note", "补正情况")
+    with transaction.atomic(durable=True):
+        updated = Complaint.objects.filter(pk=complaint.pk, status=ComplaintStatus.CORRECTION).update(
+            status=ComplaintStatus.PENDING)
+        if updated != 1:
+            raise Conflict("stale_complaint", "登记已被他人更新,请刷新后重试")
+        complaint.status = ComplaintStatus.PENDING
+        record_event("complaint.supplement", complaint, actor=actor, payload={"note": note})
+    return complaint
+
+
+# ---------------------------------------------------------------- patrol inspections
+
+
+@domain_action("inspection.record")
+def do_record_inspection(
+    *, unit: Unit, party: Party, place: str, started_at: dt.datetime, ended_at: dt.datetime,
+    officers: list[User], findings: str, outcome: str, rectification_deadline: dt.date | None = None,
+    case_title: str = "", handler_opinion: str = "", actor: User,
+) -> Inspection:
+    """记录日常巡视检查; it ends in a 检查记录, 责令改正, 建议书, or registers a case."""
+    agency = _same_agency(actor, unit, party, *officers)
+    _require_field_role(actor, unit)
+    place = _text(place, "place", "检查地点", max_len=200)
+    findings = _text(findings, "findings", "检查情况")
+    if ended_at <= started_at:
+        raise InvalidInput("bad_time_range", "检查结束时间应晚于开始时间", {"field": "ended_at"})
+    if ended_at > timez.now() + dt.timedelta(minutes=5):
+        raise InvalidInput("time_in_future", "检查结束时间不能晚于当前时间", {"field": "ended_at"})
+    officers = list(dict.fromkeys([actor, *officers]))
+    _check_officers(agency, officers)
+    if outcome not in InspectionOutcome.values:
+        raise InvalidInput("invalid_outcome", "请选择检查处理结果", {"field": "outcome"})
+    if outcome == InspectionOutcome.RECTIFICATION and rectification_deadline is None:
+        raise InvalidInput("missing_field", "责令改正须写明整改期限", {"field": "rectification_deadline"})
+    with transaction.atomic(durable=True):
+        inspection = Inspection.objects.create(
+            agency=agency, unit=unit, party=party, place=place, started_at=started_at, ended_at=ended_at,
+            findings=findings, outcome=outcome, rectification_deadline=rectification_deadline, recorded_by=actor,
+        )
+        inspection.officers.set(officers)
+        case = None
+        if outcome == InspectionOutcome.OPEN_CASE:
+            case = _create_case(
+                agency=agency, unit=unit, title=case_title, source=CaseSource.INSPECTION,
+                source_note=f"日常巡视检查 #{inspection.pk}", party=party, facts=findings, handler=actor,
+                officers=officers, handler_opinion=handler_opinion, emergency=False, emergency_reason="",
+                complaint=None, inspection=inspection, actor=actor,
+            )
+        record_event("inspection.record", inspection, actor=actor, case_id=case.pk if case else None, payload={
+            "party": party.name, "place": place, "started_at": started_at.isoformat(),
+            "ended_at": ended_at.isoformat(), "officers": [_freeze_user(o) for o in officers],
+            "outcome": outcome, "case_id": case.pk if case else None,
+        })
+    return inspection
+
+
+# ---------------------------------------------------------------- approvals and stages
+
+
+@domain_action("case.approve")
+def do_give_approval(case: Case, *, kind: str, approved: bool, opinion: str, actor: User) -> Approval:
+    """Give one opinion the case waits for; the last filing opinion files it and gives its 案号."""
+    _same_agency(actor, case)
+    if kind not in ApprovalKind.values:
+        raise InvalidInput("invalid_approval_kind", "审批类型无效", {"field": "kind"})
+    opinion = _text(opinion, "opinion", "审批意见")
+    if not workflow.may_approve(actor, case, kind):
+        raise Forbidden("not_approver", f"您无权签署{ApprovalKind(kind).label}")
+    with transaction.atomic(durable=True):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        waiting = workflow.pending_approval_kinds(case)
+        if kind not in waiting:
+            expected = "、".join(ApprovalKind(k).label for k in waiting) or "无"
+            raise Conflict("approval_not_expected",
+                           f"案件当前不需要{ApprovalKind(kind).label}(当前待签:{expected})")
+        now = timez.now()
+        approval = Approval.objects.create(case=case, kind=kind, approved=approved, opinion=opinion, by=actor,
+                                           by_name=actor.display_name, at=now)
+        record_event("case.approve", case, actor=actor, role=_role_for(kind), case_id=case.pk, payload={
+            "kind": kind, "approved": approved, "opinion": opinion,
+        })
+        filing = kind.startswith("filing.")
+        if filing and not approved:
+            from_stage = case.stage
+            _record_transition(case, from_stage, Stage.NOT_FILED, actor, opinion, now)
+            record_event("case.not_filed", case, actor=actor, case_id=case.pk,
+                         payload={"from": from_stage, "opinion": opinion})
+        elif filing and not workflow.missing_filing_approvals(case, workflow.profile_of(case)):
+            if case.emergency:
+                record_event("case.emergency_approved", case, actor=actor, case_id=case.pk, payload={
+                    "approved_at": now.isoformat(),
+                    "in_time": bool(case.approval_due_at and now <= case.approval_due_at),
+                })
+            else:
+                _assign_number(case, now)
+                case.filed_at = now
+                case.save(update_fields=["number", "number_year", "number_seq", "filed_at"])
+                _record_transition(case, Stage.REGISTERED, Stage.FILED, actor, "立案审批通过", now)
+                record_event("case.file", case, actor=actor, case_id=case.pk, payload={"number": case.number})
+    return approval
+
+
+def _role_for(kind: str) -> str:
+    if kind == ApprovalKind.LEGAL_REVIEW:
+        return Role.LEGAL_REVIEWER
+    return Role.HEAD
+
+
+@domain_action("case.assign_officers")
+def do_assign_officers(case: Case, *, officers: list[User], actor: User) -> Case:
+    _same_agency(actor, case, *officers)
+    if not workflow.is_case_officer(actor, case) and not actor.has_role(Role.HEAD, case.unit_id):
+        raise Forbidden("not_case_officer", "只有本案执法人员或负责人可以调整办案人员")
+    if case.stage in (Stage.CLOSED, Stage.ARCHIVED, Stage.NOT_FILED):
+        raise Conflict("case_finished", "案件已结束,不能调整办案人员")
+    officers = list(dict.fromkeys([case.handler, *officers]))
+    _check_officers(case.agency, officers)
+    with transaction.atomic(durable=True):
+        case.officers.set(officers)
+        record_event("case.assign_officers", case, actor=actor, case_id=case.pk,
+                     payload={"officers": [_freeze_user(o) for o in officers]})
+    return case
+
+
+@domain_action("case.record_decision")
+def do_record_decision(
+    case: Case, *, kind: str, text: str, basis: str, penalty_amount: Decimal | None = None, actor: User,
+) -> Case:
+    """拟定处理决定; a changed draft needs its legal review and head approval again."""
+    _same_agency(actor, case)
+    if not workflow.is_case_officer(actor, case):
+        raise Forbidden("not_case_officer", "只有本案执法人员可以拟定处理决定")
+    if case.stage != Stage.REVIEWING:
+        raise Conflict("wrong_stage", f"案件处于「{case.get_stage_display()}」阶段,不能拟定处理决定")
+    if kind not in DecisionKind.values:
+        raise InvalidInput("invalid_decision_kind", "请选择处理决定类型", {"field": "kind"})
+    text = _text(text, "text", "决定内容")
+    basis = _text(basis, "basis", "法律依据")
+    if kind == DecisionKind.PENALTY and (penalty_amount is None or penalty_amount <= 0):
+        raise InvalidInput("missing_field", "行政处罚须写明罚款金额", {"field": "penalty_amount"})
+    if penalty_amount is not None and penalty_amount < 0:
+        raise InvalidInput("invalid_amount", "罚款金额不能为负数", {"field": "penalty_amount"})
+    with transaction.atomic(durable=True):
+        case.decision_kind = kind
+        case.decision_text = text
+        case.decision_basis = basis
+        case.penalty_amount = penalty_amount if kind == DecisionKind.PENALTY else None
+        case.decided_at = timez.now()
+        case.save(update_fields=["decision_kind", "decision_text", "decision_basis", "penalty_amount", "decided_at"])
+        record_event("case.record_decision", case, actor=actor, case_id=case.pk, payload={
+            "kind": kind, "text": text, "basis": basis,
+            "penalty_amount": str(case.penalty_amount) if case.penalty_amount is not None else None,
+        })
+    return case
+
+
+@domain_action("case.record_service")
+def do_record_service(
+    case: Case, *, document: str, method: str, served_at: dt.datetime, recipient: str, note: str = "",
+    actor: User,
+) -> Service:
+    """登记送达回证."""
+    _same_agency(actor, case)
+    if not workflow.is_case_officer(actor, case):
+        raise Forbidden("not_case_officer", "只有本案执法人员可以登记送达")
+    if case.stage != Stage.SERVING:
+        raise Conflict("wrong_stage", f"案件处于「{case.get_stage_display()}」阶段,不能登记送达")
+    document = _text(document, "document", "送达文书", max_len=100)
+    recipient = _text(recipient, "recipient", "受送达人", max_len=100)
+    if method not in ServiceMethod.values:
+        raise InvalidInput("invalid_service_method", "请选择送达方式", {"field": "method"})
+    if method in (ServiceMethod.LODGED, ServiceMethod.PUBLIC, ServiceMethod.ENTRUSTED) and not note.strip():
+        needs = {ServiceMethod.LODGED: "拒收事由和见证人", ServiceMethod.PUBLIC: "其他方式均无法送达的情况",
+                 ServiceMethod.ENTRUSTED: "委托、转交原因"}[ServiceMethod(method)]
+        raise InvalidInput("missing_field", f"{ServiceMethod(method).label}须在备注中记明{needs}", {"field": "note"})
+    if served_at > timez.now() + dt.timedelta(minutes=5):
+        raise InvalidInput("time_in_future", "送达时间不能晚于当前时间", {"field": "served_at"})
+    with transaction.atomic(durable=True):
+        service = Service.objects.create(case=case, document=document, method=method, served_at=served_at,
+                                         recipient=recipient, note=note.strip(), recorded_by=actor)
+        record_event("case.record_service", case, actor=actor, case_id=case.pk, payload={
+            "service_id": service.pk, "document": document, "method": method,
+            "served_at": served_at.isoformat(), "recipient": recipient, "note": service.note,
+        })
+    return service
+
+
+@domain_action("case.transition")
+def do_transition_case(case: Case, *, to: str, note: str = "", fields: dict[str, str] | None = None,
+                       actor: User) -> Case:
+    """Move a case to its next stage, if the move exists, the actor may make it and its guard passes."""
+    _same_agency(actor, case)
+    fields = fields or {}
+    move = workflow.find_move(case, to)
+    if move is None:
+        to_label = Stage(to).label if to in Stage.values else to
+        raise Conflict("illegal_transition",
+                       f"案件处于「{case.get_stage_display()}」阶段,不能转入「{to_label}」",
+                       {"from": case.stage, "to": to})
+    if not workflow.may_move(actor, case, move):
+        raise Forbidden("not_allowed_to_move", f"您无权执行「{move.label}」")
+    values = {name: _text(fields.get(name), name, label) for name, label in move.fields}
+    with transaction.atomic(durable=True):
+        problem = move.guard(case, workflow.profile_of(case)) if move.guard else None
+        if problem:
+            raise Conflict("guard_failed", problem, {"from": case.stage, "to": to})
+        now = timez.now()
+        from_stage = case.stage
+        update = list(values)
+        for name, value in values.items():
+            setattr(case, name, value)
+        if to == Stage.CLOSED:
+            case.closed_at = now
+            case.archive_due_at = _archive_due(case, now)
+            update += ["closed_at", "archive_due_at"]
+        if to == Stage.ARCHIVED:
+            case.archived_at = now
+            update.append("archived_at")
+        if update:
+            case.save(update_fields=update)
+        _record_transition(case, from_stage, to, actor, note.strip(), now)
+        record_event("case.transition", case, actor=actor, case_id=case.pk,
+                     payload={"from": from_stage, "to": to, "note": note.strip(), **values})
+    return case
+
+
+# ---------------------------------------------------------------- simple procedure
+
+
+SIMPLE_ITEMS = (
+    ("facts_and_basis", "适用简易程序的事实依据、法律依据"),
+    ("steps", "实施简易程序的程序步骤及法定文书"),
+    ("statement", "当事人陈述、申辩"),
+    ("statement_review", "对陈述、申辩的复核及处理"),
+    ("filing", "向所属行政机关备案的内容"),
+)
+
+
+@domain_action("case.simple_decide")
+def do_decide_simple_case(
+    *, unit: Unit, party: Party, title: str, items: dict[str, str], decision_text: str,
+    penalty_amount: Decimal | None, paid_on_spot: bool, officers: list[User], actor: User,
+) -> Case:
+    """简易程序当场作出决定: the case is numbered, decided and closed in one act."""
+    agency = _same_agency(actor, unit, party, *officers)
+    _require_field_role(actor, unit)
+    title = _text(title, "title", "案由", max_len=200)
+    decision_text = _text(decision_text, "decision_text", "当场处罚决定")
+    record = {key: _text(items.get(key), key, label) for key, label in SIMPLE_ITEMS}
+    if penalty_amount is not None and penalty_amount < 0:
+        raise InvalidInput("invalid_amount", "罚款金额不能为负数", {"field": "penalty_amount"})
+    record["paid_on_spot"] = "是" if paid_on_spot else "否"
+    officers = list(dict.fromkeys([actor, *officers]))
+    _check_officers(agency, officers)
+    with transaction.atomic(durable=True):
+        now = timez.now()
+        case = Case(
+            agency=agency, unit=unit, procedure=Procedure.SIMPLE, title=title, source=CaseSource.INSPECTION,
+            party=party, facts=record["facts_and_basis"], handler=actor, handler_opinion="简易程序当场处理",
+            stage=Stage.CLOSED, registered_at=now, filed_at=now, closed_at=now,
+            decision_kind=DecisionKind.PENALTY if penalty_amount else DecisionKind.ORDER,
+            decision_text=decision_text, decision_basis=record["facts_and_basis"], penalty_amount=penalty_amount,
+            decided_at=now, execution_result="当场缴纳罚款" if paid_on_spot else "", simple_record=record,
+        )
+        _assign_number(case, now)
+        case.archive_due_at = _archive_due(case, now)
+        case.save()
+        case.officers.set(officers)
+        record_event("case.simple_decide", case, actor=actor, case_id=case.pk, payload={
+            "number": case.number, "title": title, "party": party.name, "record": record,
+            "decision_text": decision_text,
+            "penalty_amount": str(penalty_amount) if penalty_amount is not None else None,
+            "officers": [_freeze_user(o) for o in officers],
+        })
+    return case

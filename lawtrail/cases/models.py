@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from lawtrail.accounts.models import Agency, Unit
+from lawtrail.cases.choices import (
+    ApprovalKind,
+    CaseSource,
+    ComplaintKind,
+    ComplaintStatus,
+    DecisionKind,
+    InspectionOutcome,
+    PartyKind,
+    Procedure,
+    ServiceMethod,
+    Stage,
+)
+
+if TYPE_CHECKING:
+    from lawtrail.accounts.models import User
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """Every read a user triggers starts here: `.restrict(user)` keeps what that user may see."""
+
+    unit_field = "unit"
+
+    def restrict(self, user: User, action: str = "view") -> RestrictedQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.agency_id is None:
+            return self.none()
+        qs = self.filter(agency_id=user.agency_id)
+        if user.sees_whole_agency:
+            return qs
+        units = {g.unit_id for g in user.grants if g.unit_id} | ({user.unit_id} if user.unit_id else set())
+        return qs.filter(**{f"{self.unit_field}__in": units})
+
+
+class PartyQuerySet(RestrictedQuerySet):
+    def restrict(self, user: User, action: str = "view") -> RestrictedQuerySet:
+        # Parties are shared across the agency's units: one company is inspected by many.
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(agency_id=user.agency_id)
+
+
+class Party(models.Model):
+    """当事人 — a person (身份证号) or an organisation (统一社会信用代码) a case concerns."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="parties")
+    kind = models.CharField("类型", max_length=16, choices=PartyKind.choices)
+    name = models.CharField("姓名/名称", max_length=200)
+    id_number = models.CharField("身份证号码", max_length=18, blank=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    legal_representative = models.CharField("法定代表人/负责人", max_length=50, blank=True)
+    address = models.CharField("住所/地址", max_length=200, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    created_at = models.DateTimeField()
+
+    objects = PartyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "当事人"
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "id_number"], condition=~Q(id_number=""),
+                                    name="party_unique_id_number"),
+            models.UniqueConstraint(fields=["agency", "uscc"], condition=~Q(uscc=""), name="party_unique_uscc"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def identifier(self) -> str:
+        return self.id_number or self.uscc
+
+
+class Complaint(models.Model):
+    """投诉/举报登记表 — a complaint or report as received, and the decision on it."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
+    kind = models.CharField("类别", max_length=16, choices=ComplaintKind.choices)
+    complainant_name = models.CharField("投诉(举报)人", max_length=50, blank=True)
+    complainant_id_number = models.CharField("投诉(举报)人身份证号", max_length=18, blank=True)
+    complainant_phone = models.CharField("联系电话", max_length=30, blank=True)
+    anonymous = models.BooleanField("匿名", default=False)
+    respondent = models.ForeignKey(Party, verbose_name="被投诉(举报)人", on_delete=models.PROTECT)
+    facts = models.TextField("投诉(举报)事项")
+    received_at = models.DateTimeField("登记时间")
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.PENDING)
+    # 一次性补正告知: every missing item, listed once (第十一条 of the labour rules).
+    missing_items = models.JSONField("需补正的全部内容", default=list, blank=True)
+    decision_reason = models.TextField("不予受理理由", blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "投诉举报登记"
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}登记 #{self.pk} {self.respondent}"
+
+
+class Inspection(models.Model):
+    """日常巡视检查 — a patrol inspection; it may end without a case (检查记录, 责令改正, 建议书)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
+    party = models.ForeignKey(Party, verbose_name="被检查单位", on_delete=models.PROTECT)
+    place = models.CharField("检查地点", max_length=200)
+    started_at = models.DateTimeField("检查开始时间")
+    ended_at = models.DateTimeField("检查结束时间")
+    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="inspections", verbose_name="检查人员")
+    findings = models.TextField("检查情况")
+    outcome = models.CharField("处理结果", max_length=16, choices=InspectionOutcome.choices)
+    rectification_deadline = models.DateField("整改期限", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "日常巡视检查"
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"巡查 {self.party} {self.started_at:%Y-%m-%d}"
+
+
+class Case(models.Model):
+    """案件 — an enforcement case from registration to archive."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, verbose_name="承办机构", on_delete=models.PROTECT)
+    procedure = models.CharField("程序", max_length=16, choices=Procedure.choices, default=Procedure.GENERAL)
+    # 案号: empty until the case is filed; then unique and gap-free per agency, year and procedure.
+    number = models.CharField("案号", max_length=100, null=True, blank=True)
+    number_year = models.IntegerField(null=True, blank=True)
+    number_seq = models.IntegerField(null=True, blank=True)
+    title = models.CharField("案由", max_length=200)
+    source = models.CharField("案件来源", max_length=16, choices=CaseSource.choices)
+    source_note = models.CharField("来源说明", max_length=200, blank=True)
+    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    party = models.ForeignKey(Party, verbose_name="当事人", on_delete=models.PROTECT, related_name="cases")
+    facts = models.TextField("案情摘要")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="主办人", on_delete=models.PROTECT,
+                                related_name="handled_cases")
+    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="cases", verbose_name="执法人员")
+    handler_opinion = models.TextField("承办人意见", blank=True)
+    stage = models.CharField("阶段", max_length=16, choices=Stage.choices, default=Stage.REGISTERED, db_index=True)
+    version = models.PositiveIntegerField(default=0)
+
+    emergency = models.BooleanField("紧急先行启动", default=False)
+    emergency_reason = models.TextField("紧急情况说明", blank=True)
+    # When the post-hoc approval of an emergency start is due (hours set by the profile).
+    approval_due_at = models.DateTimeField("补办审批期限", null=True, blank=True)
+
+    registered_at = models.DateTimeField("登记时间")
+    filed_at = models.DateTimeField("立案时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    archive_due_at = models.DateTimeField("归档期限", null=True, blank=True)
+    archived_at = models.DateTimeField("归档时间", null=True, blank=True)
+
+    investigation_summary = models.TextField("调查终结报告", blank=True)
+    decision_kind = models.CharField("处理决定", max_length=16, choices=DecisionKind.choices, blank=True)
+    decision_text = models.TextField("决定内容", blank=True)
+    decision_basis = models.TextField("法律依据", blank=True)
+    penalty_amount = models.DecimalField("罚款金额(元)", max_digits=12, decimal_places=2, null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    execution_result = models.TextField("执行情况", blank=True)
+    # 简易程序 records (第二十条 of the agriculture rules lists what must be recorded).
+    simple_record = models.JSONField("简易程序记录", default=dict, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "案件"
+        ordering = ["-registered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="case_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number or '(待立案)'} {self.title}"
+
+    @property
+    def label(self) -> str:
+        return self.number or f"登记#{self.pk}"
+
+
+class CaseNumberCounter(models.Model):
+    """案号计数器 — the last sequence number given per agency, year and procedure."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    year = models.IntegerField()
+    procedure = models.CharField(max_length=16, choices=Procedure.choices)
+    last_seq = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year", "procedure"], name="counter_unique"),
+        ]
+
+
+class Approval(models.Model):
+    """审批意见 — one opinion a case needs: 立案审批表's unit and head opinions, 法制审核, 负责人审批."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="approvals")
+    kind = models.CharField(max_length=32, choices=ApprovalKind.choices)
+    approved = models.BooleanField()
+    opinion = models.TextField("意见")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by_name = models.CharField(max_length=50)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "审批意见"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}:{'同意' if self.approved else '不同意'}"
+
+
+class Service(models.Model):
+    """送达记录 — how a document was served, and to whom."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="services")
+    document = models.CharField("送达文书", max_length=100)
+    method = models.CharField("送达方式", max_length=16, choices=ServiceMethod.choices)
+    served_at = models.DateTimeField("送达时间")
+    recipient = models.CharField("受送达人/签收人", max_length=100)
+    note = models.TextField("备注(拒收事由、见证人、邮件单号等)", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "送达记录"
+        ordering = ["served_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.document} {self.get_method_display()}"
+
+
+class CaseTransition(models.Model):
+    """阶段变更 — one move of a case between stages, with who and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transitions")
+    from_stage = models.CharField(max_length=16, choices=Stage.choices)
+    to_stage = models.CharField(max_length=16, choices=Stage.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

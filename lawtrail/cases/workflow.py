@@ -1,0 +1,154 @@
+"""The case stage machine as data: which moves exist, who may make them, what each needs.
+
+Reads only; the writes live in actions.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lawtrail.accounts.choices import Role
+from lawtrail.cases.choices import ApprovalKind, FILING_APPROVER_KINDS, Procedure, Stage
+from lawtrail.profiles.registry import Profile, get_profile
+
+if TYPE_CHECKING:
+    from lawtrail.accounts.models import User
+    from lawtrail.cases.models import Case
+
+
+@dataclass(frozen=True)
+class Move:
+    to: Stage
+    label: str
+    # Roles allowed besides the case's own officers; empty means "the case's officers".
+    roles: frozenset[str] = frozenset()
+    # Inputs the move needs, as (field, label).
+    fields: tuple[tuple[str, str], ...] = ()
+    guard: Callable[[Case, Profile], str | None] | None = None
+    procedures: frozenset[str] = field(default_factory=lambda: frozenset(Procedure.values))
+
+
+def profile_of(case: Case) -> Profile:
+    return get_profile(case.agency.profile_id)
+
+
+def min_officers(profile: Profile) -> int:
+    rule = profile.rule("investigation_officers")
+    return int(rule.values.get("min_officers", 1)) if rule else 1
+
+
+def _enough_officers(case: Case, profile: Profile) -> str | None:
+    needed = min_officers(profile)
+    day = case.registered_at.date()
+    valid = [o for o in case.officers.all() if o.cert_valid_on(day)]
+    if len(valid) < needed:
+        rule = profile.rule("investigation_officers")
+        cite = f"(依据{profile.name}{rule.article})" if rule else ""
+        return f"调查取证的执法人员不得少于{needed}人且须持有效执法证,当前{len(valid)}人{cite}"
+    return None
+
+
+def _filing_complete(case: Case, profile: Profile) -> str | None:
+    missing = [ApprovalKind(k).label for k in missing_filing_approvals(case, profile)]
+    if missing:
+        return "立案审批尚未完成:缺少" + "、".join(missing)
+    return None
+
+
+def _decision_ready(case: Case, profile: Profile) -> str | None:
+    if not case.decision_kind or case.decided_at is None:
+        return "尚未拟定处理决定"
+    missing = [ApprovalKind(k).label for k in missing_decision_approvals(case)]
+    if missing:
+        return "处理决定尚未审批:缺少" + "、".join(missing)
+    return None
+
+
+def _served(case: Case, profile: Profile) -> str | None:
+    if not case.services.exists():
+        return "尚无送达记录,请先登记送达回证"
+    return None
+
+
+MOVES: dict[Stage, tuple[Move, ...]] = {
+    Stage.FILED: (Move(Stage.INVESTIGATING, "开始调查取证", guard=_enough_officers,
+                       procedures=frozenset({Procedure.GENERAL})),),
+    # An emergency start runs before its approval: investigation may proceed, review may not.
+    Stage.INVESTIGATING: (Move(Stage.REVIEWING, "调查终结,提交审查",
+                               fields=(("investigation_summary", "调查终结报告"),), guard=_filing_complete),),
+    Stage.REVIEWING: (Move(Stage.SERVING, "决定已审批,进入送达执行", guard=_decision_ready),),
+    Stage.SERVING: (Move(Stage.CLOSED, "执行完毕,结案", fields=(("execution_result", "执行情况"),),
+                         guard=_served),),
+    Stage.CLOSED: (Move(Stage.ARCHIVED, "立卷归档", roles=frozenset({Role.ARCHIVIST})),),
+}
+
+
+def find_move(case: Case, to: str) -> Move | None:
+    for move in MOVES.get(Stage(case.stage), ()):
+        if move.to == to and case.procedure in move.procedures:
+            return move
+    return None
+
+
+def required_filing_kinds(profile: Profile) -> list[str]:
+    rule = profile.rule("filing_approval")
+    keys = rule.values.get("approvers", ["head"]) if rule else ["head"]
+    return [FILING_APPROVER_KINDS[k] for k in keys]
+
+
+def _approved_kinds(case: Case, since=None) -> set[str]:  # type: ignore[no-untyped-def]
+    qs = case.approvals.filter(approved=True)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    return set(qs.values_list("kind", flat=True))
+
+
+def missing_filing_approvals(case: Case, profile: Profile) -> list[str]:
+    done = _approved_kinds(case)
+    return [k for k in required_filing_kinds(profile) if k not in done]
+
+
+def missing_decision_approvals(case: Case) -> list[str]:
+    # Approvals count only for the decision as it stands: re-drafting it asks for them again.
+    done = _approved_kinds(case, since=case.decided_at)
+    return [k for k in (ApprovalKind.LEGAL_REVIEW, ApprovalKind.DECISION_HEAD) if k not in done]
+
+
+def is_case_officer(user: User, case: Case) -> bool:
+    if user.is_superuser or user.pk == case.handler_id:
+        return True
+    if case.officers.filter(pk=user.pk).exists():
+        return True
+    return user.has_role(Role.HANDLER, case.unit_id) and user.unit_id == case.unit_id
+
+
+def may_move(user: User, case: Case, move: Move) -> bool:
+    if move.roles:
+        return user.is_superuser or any(user.has_role(r, case.unit_id) for r in move.roles)
+    return is_case_officer(user, case)
+
+
+def may_approve(user: User, case: Case, kind: str) -> bool:
+    if user.is_superuser:
+        return True
+    if kind == ApprovalKind.FILING_UNIT_HEAD:
+        return user.has_role(Role.HEAD, case.unit_id)
+    if kind in (ApprovalKind.FILING_HEAD, ApprovalKind.DECISION_HEAD):
+        return user.has_agency_role(Role.HEAD)
+    if kind == ApprovalKind.LEGAL_REVIEW:
+        return user.has_role(Role.LEGAL_REVIEWER)
+    return False
+
+
+def pending_approval_kinds(case: Case) -> list[str]:
+    """The opinions the case is waiting for now, in the order they must be given."""
+    if case.stage in (Stage.REGISTERED,) or (
+        case.emergency and case.stage in (Stage.FILED, Stage.INVESTIGATING)
+    ):
+        missing = missing_filing_approvals(case, profile_of(case))
+        return missing[:1]
+    if case.stage == Stage.REVIEWING and case.decided_at is not None:
+        return missing_decision_approvals(case)[:1]
+    return []

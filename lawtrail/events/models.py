@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    DONE = "done", "完成"
+    REFUSED = "refused", "拒绝"
+
+
+class DomainEvent(models.Model):
+    """领域事件 — one row for every action taken or refused, in one shape.
+
+    Facts are frozen at the moment (actor's name, role and 执法证号, the object's
+    representation), so an event stays true when users or objects change later. The
+    tamper-evident ledger is built from these rows; nothing updates or deletes them.
+    """
+
+    occurred_at = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=64, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.DONE)
+    reason_code = models.CharField(max_length=64, blank=True)
+    reason = models.TextField(blank=True)
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor_name = models.CharField(max_length=100, blank=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=32, blank=True)
+    actor_cert_no = models.CharField(max_length=64, blank=True)
+
+    agency_id_frozen = models.BigIntegerField(null=True, blank=True, db_index=True)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=255, blank=True)
+    # The case this event belongs to, if any: the case timeline is a query on this column.
+    case_id_frozen = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    payload = models.JSONField(default=dict, blank=True)
+
+    client_ip = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    channel = models.CharField(max_length=16, blank=True)  # web, api, cli, job
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

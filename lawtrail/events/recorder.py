@@ -1,0 +1,105 @@
+"""The one place domain events are written."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from django.db import models, transaction
+
+from lawtrail.events.context import current_origin
+from lawtrail.events.models import DomainEvent, Outcome
+from lawtrail.lib import timez
+from lawtrail.lib.errors import DomainError
+
+if TYPE_CHECKING:
+    from lawtrail.accounts.models import User
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def record_event(
+    action: str,
+    obj: models.Model | None,
+    *,
+    actor: User | None,
+    role: str = "",
+    case_id: int | None = None,
+    agency_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    outcome: str = Outcome.DONE,
+    reason_code: str = "",
+    reason: str = "",
+    object_type: str = "",
+    object_id: str = "",
+) -> DomainEvent:
+    """Write one event. Call inside the action's transaction so event and change commit together."""
+    where = current_origin()
+    officer_cert = ""
+    if actor is not None:
+        officer_cert = actor.cert_no or ""
+        if agency_id is None:
+            agency_id = actor.agency_id
+    return DomainEvent.objects.create(
+        occurred_at=timez.now(),
+        action=action,
+        outcome=outcome,
+        reason_code=reason_code,
+        reason=reason,
+        actor=actor,
+        actor_name=actor.display_name if actor else "系统",
+        actor_username=actor.username if actor else "",
+        actor_role=role or (actor.primary_role if actor else ""),
+        actor_cert_no=officer_cert,
+        agency_id_frozen=agency_id,
+        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
+        object_id=object_id or (str(obj.pk) if obj is not None else ""),
+        object_repr=str(obj)[:255] if obj is not None else "",
+        case_id_frozen=case_id,
+        payload=payload or {},
+        client_ip=where.client_ip,
+        user_agent=where.user_agent,
+        channel=where.channel,
+        request_id=where.request_id,
+    )
+
+
+def domain_action(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Mark a `do_*` function as the action `action`.
+
+    A refused action (a DomainError) rolls its own transaction back; the refusal is then
+    recorded in a transaction of its own, because who tried what and why it was refused is
+    part of the record too.
+    """
+
+    def decorate(fn: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return fn(*args, **kwargs)
+            except DomainError as err:
+                actor = kwargs.get("actor")
+                target = args[0] if args and isinstance(args[0], models.Model) else None
+                case_id = getattr(target, "case_id", None) or (
+                    target.pk if target is not None and target._meta.model_name == "case" else None
+                )
+                with transaction.atomic():
+                    record_event(
+                        action,
+                        target,
+                        actor=actor,  # type: ignore[arg-type]
+                        case_id=case_id,
+                        outcome=Outcome.REFUSED,
+                        reason_code=err.code,
+                        reason=err.message,
+                        object_type="" if target is not None else action.split(".")[0],
+                        object_id="" if target is not None else "-",
+                    )
+                raise
+
+        wrapper.action_name = action  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

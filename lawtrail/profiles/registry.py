@@ -1,0 +1,124 @@
+"""Regulation profiles: one YAML file per regulation, read once.
+
+A rule is a mapping with its `article` (第X条 as the regulation writes it), the `quote` it
+comes from, and its values. Code asks a profile for a rule by its stable id; it never knows
+which agency or regulation it serves.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+
+from lawtrail.lib.errors import InvalidInput
+
+PERIOD_UNITS = {"hours", "days", "working_days"}
+PERIOD_LABELS = {"hours": "小时", "days": "日", "working_days": "个工作日"}
+
+
+class ProfileError(InvalidInput):
+    pass
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    article: str
+    quote: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def period(self, key: str = "within") -> tuple[int, str]:
+        p = self.values[key]
+        return int(p["amount"]), str(p["unit"])
+
+    def period_label(self, key: str = "within") -> str:
+        amount, unit = self.period(key)
+        return f"{amount}{PERIOD_LABELS[unit]}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    name: str
+    agency_kind: str
+    source: str
+    rules: dict[str, Rule]
+    path: Path
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return self.rules.get(rule_id)
+
+
+def _fail(path: Path, line: int | None, field_name: str, message: str) -> ProfileError:
+    where = f"{path.name}" + (f" 第{line}行" if line else "")
+    return ProfileError("bad_profile", f"规范配置文件 {where} 字段 {field_name}:{message}",
+                        {"file": str(path), "line": line, "field": field_name})
+
+
+def _line_of(node: yaml.Node | None, key: str) -> int | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, _v in node.value:
+            if getattr(k, "value", None) == key:
+                return int(k.start_mark.line) + 1
+    return None
+
+
+def load_profile(path: Path) -> Profile:
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise _fail(path, mark.line + 1 if mark else None, "-", f"YAML 语法错误 {err}")
+    if not isinstance(data, dict):
+        raise _fail(path, 1, "-", "顶层必须是映射")
+    for key in ("id", "name", "agency_kind", "source", "rules"):
+        if key not in data:
+            raise _fail(path, None, key, "缺少必填字段")
+    rules_node = None
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == "rules":
+                rules_node = v
+    rules: dict[str, Rule] = {}
+    if not isinstance(data["rules"], dict):
+        raise _fail(path, _line_of(node, "rules"), "rules", "必须是映射")
+    for rule_id, body in data["rules"].items():
+        line = _line_of(rules_node, rule_id)
+        if not isinstance(body, dict):
+            raise _fail(path, line, f"rules.{rule_id}", "必须是映射")
+        for key in ("article", "quote"):
+            if not body.get(key):
+                raise _fail(path, line, f"rules.{rule_id}.{key}", "缺少必填字段")
+        values = {k: v for k, v in body.items() if k not in ("article", "quote")}
+        for k, v in values.items():
+            if isinstance(v, dict) and "unit" in v:
+                if v["unit"] not in PERIOD_UNITS or not isinstance(v.get("amount"), int) or v["amount"] <= 0:
+                    raise _fail(path, line, f"rules.{rule_id}.{k}",
+                                "期限须为 {amount: 正整数, unit: hours|days|working_days}")
+        rules[rule_id] = Rule(id=rule_id, article=str(body["article"]), quote=str(body["quote"]), values=values)
+    return Profile(id=str(data["id"]), name=str(data["name"]), agency_kind=str(data["agency_kind"]),
+                   source=str(data["source"]), rules=rules, path=path)
+
+
+@functools.cache
+def all_profiles() -> dict[str, Profile]:
+    found: dict[str, Profile] = {}
+    for directory in settings.PROFILE_DIRS:
+        for path in sorted(Path(directory).glob("*.yaml")):
+            profile = load_profile(path)
+            found[profile.id] = profile
+    return found
+
+
+def get_profile(profile_id: str) -> Profile:
+    try:
+        return all_profiles()[profile_id]
+    except KeyError:
+        raise InvalidInput("unknown_profile", f"未找到规范配置 {profile_id}", {"profile_id": profile_id})
