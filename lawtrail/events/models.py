@@ -49,3 +49,40 @@ class DomainEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        from lawtrail.events.types import EVENT_TYPES
+
+        return EVENT_TYPES.get(self.action, self.action)
+
+    @property
+    def summary(self) -> str:
+        """A one-line reading of the payload for people (the payload itself stays the record)."""
+        from lawtrail.cases.choices import ApprovalKind, ServiceMethod, Stage
+
+        p = self.payload or {}
+        if self.action == "case.transition":
+            text = f"{_label(Stage, p.get('from'))} → {_label(Stage, p.get('to'))}"
+            return text + (f":{p['note']}" if p.get("note") else "")
+        if self.action == "case.approve":
+            verdict = "同意" if p.get("approved") else "不同意"
+            return f"{_label(ApprovalKind, p.get('kind'))}:{verdict}。{p.get('opinion', '')}"
+        if self.action == "case.file":
+            return f"案号 {p.get('number', '')}" + ("(紧急先行启动)" if p.get("emergency") else "")
+        if self.action == "case.record_service":
+            return f"{p.get('document', '')} · {_label(ServiceMethod, p.get('method'))} · {p.get('recipient', '')}"
+        if self.action == "case.record_decision":
+            return str(p.get("text", ""))[:120]
+        if self.action == "case.register":
+            return f"{p.get('title', '')} · 当事人 {(p.get('party') or {}).get('name', '')}"
+        if self.action == "case.not_filed":
+            return str(p.get("opinion", ""))
+        return ""
+
+
+def _label(choices: type[models.TextChoices], value: object) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value or "")

@@ -1,0 +1,31 @@
+# The two commands of the README:
+#   make run    install, load the demo data, serve http://127.0.0.1:8000
+#   make test   install (with test tools and system packages) and run the whole suite
+PORT ?= 8000
+# Tests get a throw-away data directory of their own.
+TEST_DATA_DIR ?= $(CURDIR)/var/test
+
+.PHONY: run test install install-dev check pytest
+
+run: install
+	.venv/bin/lawtrail demo
+	.venv/bin/lawtrail serve --port $(PORT) --demo
+
+install:
+	scripts/install.sh
+
+install-dev:
+	scripts/install.sh dev
+	scripts/system-deps.sh
+
+test: install-dev check pytest
+
+check:
+	.venv/bin/ruff check lawtrail tests
+	LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/python manage.py check
+	LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/python manage.py makemigrations --check --dry-run
+	LAWTRAIL_ENV=production LAWTRAIL_SECRET_KEY=check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
+	  LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/python manage.py check --deploy --fail-level WARNING
+
+pytest:
+	LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/pytest -q $(PYTEST_ARGS)

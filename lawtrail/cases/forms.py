@@ -1,0 +1,199 @@
+"""Forms parse and present input; the actions judge it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from lawtrail.accounts.models import Unit, User
+from lawtrail.cases.actions import SIMPLE_ITEMS
+from lawtrail.cases.choices import (
+    ApprovalKind,
+    CaseSource,
+    ComplaintKind,
+    ComplaintStatus,
+    DecisionKind,
+    InspectionOutcome,
+    PartyKind,
+    ServiceMethod,
+)
+from lawtrail.cases.models import Party
+
+DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT = forms.Textarea(attrs={"rows": 3})
+
+
+class OfficerChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return f"{obj.display_name}({obj.cert_no})"
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return f"{obj.display_name}({obj.unit.name if obj.unit else '机关'})"
+
+
+class PartyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Party) -> str:  # type: ignore[override]
+        return f"{obj.name}({obj.identifier})"
+
+
+class AgencyForm(forms.Form):
+    """A form whose pickers offer only the current user's agency."""
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        officers = User.objects.filter(agency_id=user.agency_id, cert_no__isnull=False, is_active=True) \
+            .select_related("unit").order_by("unit_id", "full_name")
+        for name, field in self.fields.items():
+            if name == "unit":
+                field.queryset = Unit.objects.filter(agency_id=user.agency_id)  # type: ignore[attr-defined]
+                if user.unit_id:
+                    field.initial = user.unit_id
+            elif name in ("party", "respondent"):
+                field.queryset = Party.objects.restrict(user).order_by("name")  # type: ignore[attr-defined]
+            elif name in ("officers", "handler"):
+                field.queryset = officers  # type: ignore[attr-defined]
+
+
+class PartyForm(forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=PartyKind.choices)
+    name = forms.CharField(label="姓名/名称", max_length=200)
+    id_number = forms.CharField(label="身份证号码(自然人)", max_length=18, required=False)
+    uscc = forms.CharField(label="统一社会信用代码(组织)", max_length=18, required=False)
+    legal_representative = forms.CharField(label="法定代表人/负责人", max_length=50, required=False)
+    address = forms.CharField(label="住所/地址", max_length=200, required=False)
+    phone = forms.CharField(label="联系电话", max_length=30, required=False)
+
+
+class ComplaintForm(AgencyForm):
+    kind = forms.ChoiceField(label="类别", choices=ComplaintKind.choices)
+    unit = forms.ModelChoiceField(label="受理机构", queryset=Unit.objects.none())
+    anonymous = forms.BooleanField(label="匿名举报", required=False)
+    complainant_name = forms.CharField(label="投诉(举报)人姓名", max_length=50, required=False)
+    complainant_id_number = forms.CharField(label="投诉(举报)人身份证号", max_length=18, required=False)
+    complainant_phone = forms.CharField(label="联系电话", max_length=30, required=False)
+    respondent = PartyChoiceField(label="被投诉(举报)单位/人", queryset=Party.objects.none())
+    facts = forms.CharField(label="投诉(举报)事项", widget=TEXT)
+
+
+class ComplaintDecisionForm(AgencyForm):
+    outcome = forms.ChoiceField(label="处理结果", widget=forms.RadioSelect, choices=[
+        (ComplaintStatus.ACCEPTED, "受理并登记案件"),
+        (ComplaintStatus.CORRECTION, "一次性告知补正"),
+        (ComplaintStatus.NOT_ACCEPTED, "不予受理"),
+    ])
+    title = forms.CharField(label="案由(受理时)", max_length=200, required=False)
+    handler = UserChoiceField(label="承办人(受理时)", queryset=User.objects.none(), required=False)
+    handler_opinion = forms.CharField(label="承办人意见(受理时)", widget=TEXT, required=False)
+    missing_items = forms.CharField(label="需补正的全部内容(每行一项)", widget=TEXT, required=False)
+    reason = forms.CharField(label="不予受理理由", widget=TEXT, required=False)
+
+    def items(self) -> list[str]:
+        return [line for line in self.cleaned_data.get("missing_items", "").splitlines() if line.strip()]
+
+
+class SupplementForm(forms.Form):
+    note = forms.CharField(label="补正情况", widget=TEXT)
+
+
+class CaseForm(AgencyForm):
+    unit = forms.ModelChoiceField(label="承办机构", queryset=Unit.objects.none())
+    title = forms.CharField(label="案由", max_length=200)
+    source = forms.ChoiceField(label="案件来源", choices=[c for c in CaseSource.choices if c[0] != "complaint"])
+    source_note = forms.CharField(label="来源说明(移送/交办文号等)", max_length=200, required=False)
+    party = PartyChoiceField(label="当事人", queryset=Party.objects.none())
+    facts = forms.CharField(label="案情摘要", widget=TEXT)
+    handler = UserChoiceField(label="承办人", queryset=User.objects.none())
+    officers = OfficerChoiceField(label="其他执法人员", queryset=User.objects.none(), required=False,
+                                  widget=forms.CheckboxSelectMultiple)
+    handler_opinion = forms.CharField(label="承办人意见", widget=TEXT)
+    emergency = forms.BooleanField(label="情况紧急,先行启动执法程序(事后补办审批)", required=False)
+    emergency_reason = forms.CharField(label="紧急情况说明", widget=TEXT, required=False)
+
+
+class InspectionForm(AgencyForm):
+    unit = forms.ModelChoiceField(label="检查机构", queryset=Unit.objects.none())
+    party = PartyChoiceField(label="被检查单位", queryset=Party.objects.none())
+    place = forms.CharField(label="检查地点", max_length=200)
+    started_at = forms.DateTimeField(label="开始时间", widget=DT_WIDGET)
+    ended_at = forms.DateTimeField(label="结束时间", widget=DT_WIDGET)
+    officers = OfficerChoiceField(label="检查人员(除本人外)", queryset=User.objects.none(), required=False,
+                                  widget=forms.CheckboxSelectMultiple)
+    findings = forms.CharField(label="检查情况", widget=TEXT)
+    outcome = forms.ChoiceField(label="处理结果", choices=InspectionOutcome.choices)
+    rectification_deadline = forms.DateField(label="整改期限", required=False, widget=DATE_WIDGET)
+    case_title = forms.CharField(label="案由(转立案时)", max_length=200, required=False)
+    handler_opinion = forms.CharField(label="承办人意见(转立案时)", widget=TEXT, required=False)
+
+
+class SimpleCaseForm(AgencyForm):
+    unit = forms.ModelChoiceField(label="执法机构", queryset=Unit.objects.none())
+    party = PartyChoiceField(label="当事人", queryset=Party.objects.none())
+    title = forms.CharField(label="案由", max_length=200)
+    officers = OfficerChoiceField(label="执法人员(除本人外)", queryset=User.objects.none(), required=False,
+                                  widget=forms.CheckboxSelectMultiple)
+    decision_text = forms.CharField(label="当场处罚决定", widget=TEXT)
+    penalty_amount = forms.DecimalField(label="罚款金额(元)", required=False, min_value=0, decimal_places=2)
+    paid_on_spot = forms.BooleanField(label="当场收缴罚款", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in SIMPLE_ITEMS:
+            self.fields[f"item_{key}"] = forms.CharField(label=label, widget=TEXT)
+
+    def items(self) -> dict[str, str]:
+        return {key: self.cleaned_data.get(f"item_{key}", "") for key, _ in SIMPLE_ITEMS}
+
+
+class ApprovalForm(forms.Form):
+    kind = forms.ChoiceField(choices=ApprovalKind.choices, widget=forms.HiddenInput)
+    approved = forms.TypedChoiceField(label="审批结论", coerce=lambda v: v == "yes", widget=forms.RadioSelect,
+                                      choices=[("yes", "同意"), ("no", "不同意")], initial="yes")
+    opinion = forms.CharField(label="审批意见", widget=TEXT)
+
+
+class TransitionForm(forms.Form):
+    to = forms.CharField(widget=forms.HiddenInput)
+    investigation_summary = forms.CharField(label="调查终结报告", widget=TEXT, required=False)
+    execution_result = forms.CharField(label="执行情况", widget=TEXT, required=False)
+    note = forms.CharField(label="备注", required=False)
+
+
+class DecisionForm(forms.Form):
+    kind = forms.ChoiceField(label="处理决定", choices=DecisionKind.choices)
+    text = forms.CharField(label="决定内容", widget=TEXT)
+    basis = forms.CharField(label="法律依据", widget=TEXT)
+    penalty_amount = forms.DecimalField(label="罚款金额(元)", required=False, min_value=0, decimal_places=2)
+
+
+class ServiceForm(forms.Form):
+    document = forms.CharField(label="送达文书", max_length=100, initial="行政处罚决定书")
+    method = forms.ChoiceField(label="送达方式", choices=ServiceMethod.choices)
+    served_at = forms.DateTimeField(label="送达时间", widget=DT_WIDGET)
+    recipient = forms.CharField(label="受送达人/签收人", max_length=100)
+    note = forms.CharField(label="备注(拒收事由、见证人、邮件单号等)", widget=TEXT, required=False)
+
+
+class OfficersForm(AgencyForm):
+    officers = OfficerChoiceField(label="执法人员", queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple)
+
+
+class CaseFilterForm(AgencyForm):
+    q = forms.CharField(label="案号/案由", required=False)
+    stage = forms.ChoiceField(label="阶段", required=False)
+    unit = forms.ModelChoiceField(label="承办机构", queryset=Unit.objects.none(), required=False)
+    handler = UserChoiceField(label="承办人", queryset=User.objects.none(), required=False)
+    party = forms.CharField(label="当事人", required=False)
+    date_from = forms.DateField(label="登记日期起", required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label="登记日期止", required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from lawtrail.cases.choices import Stage
+
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [("", "全部")] + list(Stage.choices)  # type: ignore[attr-defined]
+        self.fields["unit"].initial = None

@@ -1,0 +1,115 @@
+"""Reads for pages and API: every one starts from `.restrict(user)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from lawtrail.accounts.models import User
+from lawtrail.cases import workflow
+from lawtrail.cases.choices import OPEN_STAGES, ApprovalKind, ComplaintStatus, Stage
+from lawtrail.cases.models import Case, Complaint
+from lawtrail.events.models import DomainEvent, Outcome
+from lawtrail.lib import timez
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    return Case.objects.restrict(user).select_related("unit", "party", "handler", "agency")  # type: ignore[attr-defined]
+
+
+def filter_cases(qs: QuerySet[Case], params: dict[str, Any]) -> QuerySet[Case]:
+    if params.get("q"):
+        qs = qs.filter(Q(number__icontains=params["q"]) | Q(title__icontains=params["q"]))
+    if params.get("stage"):
+        qs = qs.filter(stage=params["stage"])
+    if params.get("unit"):
+        qs = qs.filter(unit=params["unit"])
+    if params.get("handler"):
+        qs = qs.filter(handler=params["handler"])
+    if params.get("party"):
+        qs = qs.filter(party__name__icontains=params["party"])
+    if params.get("date_from"):
+        qs = qs.filter(registered_at__gte=_day_start(params["date_from"]))
+    if params.get("date_to"):
+        qs = qs.filter(registered_at__lt=_day_start(params["date_to"]) + dt.timedelta(days=1))
+    return qs
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=timez.BEIJING)
+
+
+def timeline(case: Case) -> QuerySet[DomainEvent]:
+    return DomainEvent.objects.filter(case_id_frozen=case.pk, outcome=Outcome.DONE).order_by("id")
+
+
+@dataclass
+class NextStep:
+    kind: str  # "approval", "move", "decision", "service", "officers"
+    key: str
+    label: str
+
+
+def next_steps(case: Case, user: User) -> list[NextStep]:
+    """What this user may do on this case now (what the case page offers)."""
+    steps: list[NextStep] = []
+    for kind in workflow.pending_approval_kinds(case):
+        if workflow.may_approve(user, case, kind):
+            steps.append(NextStep("approval", kind, ApprovalKind(kind).label))
+    is_officer = workflow.is_case_officer(user, case)
+    if case.stage == Stage.REVIEWING and is_officer:
+        steps.append(NextStep("decision", "decision", "拟定/修改处理决定"))
+    if case.stage == Stage.SERVING and is_officer:
+        steps.append(NextStep("service", "service", "登记送达"))
+    if case.stage in (Stage.FILED, Stage.INVESTIGATING) and is_officer:
+        steps.append(NextStep("officers", "officers", "调整办案人员"))
+    for move in workflow.MOVES.get(Stage(case.stage), ()):
+        if case.procedure in move.procedures and workflow.may_move(user, case, move):
+            steps.append(NextStep("move", move.to, move.label))
+    return steps
+
+
+@dataclass
+class Deadline:
+    case: Case
+    label: str
+    due: dt.datetime
+
+    @property
+    def overdue(self) -> bool:
+        return self.due < timez.now()
+
+
+def my_work(user: User) -> dict[str, Any]:
+    """The home page: approvals waiting for me, deadlines coming, cases I handle, complaints to examine."""
+    cases = visible_cases(user)
+    waiting = []
+    candidates = cases.filter(Q(stage__in=[Stage.REGISTERED, Stage.REVIEWING]) |
+                              Q(emergency=True, stage__in=[Stage.FILED, Stage.INVESTIGATING]))
+    for case in candidates[:200]:
+        for kind in workflow.pending_approval_kinds(case):
+            if workflow.may_approve(user, case, kind):
+                waiting.append((case, ApprovalKind(kind).label))
+    mine = cases.filter(Q(handler=user) | Q(officers=user)).distinct()
+    deadlines: list[Deadline] = []
+    soon = timez.now() + dt.timedelta(days=7)
+    for case in mine.filter(emergency=True, approval_due_at__lte=soon,
+                            stage__in=[Stage.FILED, Stage.INVESTIGATING]):
+        if workflow.missing_filing_approvals(case, workflow.profile_of(case)):
+            deadlines.append(Deadline(case, "紧急启动补办审批", case.approval_due_at))  # type: ignore[arg-type]
+    scope = cases if user.has_role("archivist") else mine
+    for case in scope.filter(stage=Stage.CLOSED, archive_due_at__isnull=False):
+        deadlines.append(Deadline(case, "立卷归档", case.archive_due_at))  # type: ignore[arg-type]
+    deadlines.sort(key=lambda d: d.due)
+    complaints = Complaint.objects.restrict(user).filter(  # type: ignore[attr-defined]
+        status__in=[ComplaintStatus.PENDING, ComplaintStatus.CORRECTION]).select_related("respondent", "unit")
+    return {
+        "waiting": waiting,
+        "deadlines": deadlines[:20],
+        "my_cases": mine.filter(stage__in=OPEN_STAGES)[:20],
+        "complaints": complaints[:20],
+        "stage_counts": {s.label: cases.filter(stage=s).count() for s in Stage},
+    }

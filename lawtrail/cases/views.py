@@ -1,0 +1,285 @@
+"""Pages. Each view parses input, calls one action and shows its result or its error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from lawtrail.cases import actions, queries
+from lawtrail.cases.choices import ComplaintStatus, Stage
+from lawtrail.cases.forms import (
+    ApprovalForm,
+    CaseFilterForm,
+    CaseForm,
+    ComplaintDecisionForm,
+    ComplaintForm,
+    DecisionForm,
+    InspectionForm,
+    OfficersForm,
+    PartyForm,
+    ServiceForm,
+    SimpleCaseForm,
+    SupplementForm,
+    TransitionForm,
+)
+from lawtrail.cases.models import Complaint, Inspection, Party
+from lawtrail.lib.errors import DomainError
+
+
+def _attempt(request: HttpRequest, form: forms.Form, call: Callable[[], Any]) -> Any:
+    """Run an action; a refusal becomes an error on the form (its field, if it names one)."""
+    try:
+        return call()
+    except DomainError as err:
+        field = err.detail.get("field")
+        form.add_error(field if field in form.fields else None, err.message)
+        return None
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "cases/home.html", queries.my_work(request.user))  # type: ignore[arg-type]
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None, user=request.user)  # type: ignore[arg-type]
+    qs = queries.visible_cases(request.user)  # type: ignore[arg-type]
+    if form.is_bound and form.is_valid():
+        qs = queries.filter_cases(qs, form.cleaned_data)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cases/case_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.Form] | None = None) -> HttpResponse:
+    user = request.user
+    case = get_object_or_404(queries.visible_cases(user), pk=pk)  # type: ignore[arg-type]
+    steps = queries.next_steps(case, user)  # type: ignore[arg-type]
+    given = forms_override or {}
+    step_forms = []
+    for step in steps:
+        if step.kind in given and (step.kind != "move" or given["move"].data.get("to") == step.key) and \
+                (step.kind != "approval" or given["approval"].data.get("kind") == step.key):
+            form = given[step.kind]
+        elif step.kind == "approval":
+            form = ApprovalForm(initial={"kind": step.key})
+        elif step.kind == "move":
+            form = TransitionForm(initial={"to": step.key})
+        elif step.kind == "decision":
+            form = DecisionForm(initial={"kind": case.decision_kind, "text": case.decision_text,
+                                         "basis": case.decision_basis, "penalty_amount": case.penalty_amount})
+        elif step.kind == "service":
+            form = ServiceForm(initial={"served_at": timezone.localtime().replace(second=0, microsecond=0),
+                                        "recipient": case.party.name})
+        else:
+            form = OfficersForm(user=user, initial={"officers": case.officers.all()})  # type: ignore[arg-type]
+        step_forms.append((step, form))
+    return render(request, "cases/case_detail.html", {
+        "case": case,
+        "step_forms": step_forms,
+        "timeline": queries.timeline(case),
+        "approvals": case.approvals.all(),
+        "services": case.services.all(),
+        "officers": case.officers.all(),
+        "profile": queries.workflow.profile_of(case),
+        "stages": [s for s in Stage if s != Stage.NOT_FILED],
+    }, status=400 if given else 200)
+
+
+@login_required
+@require_POST
+def case_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    user = request.user
+    case = get_object_or_404(queries.visible_cases(user), pk=pk)  # type: ignore[arg-type]
+    form: forms.Form
+    call: Callable[[], Any]
+    if kind == "approval":
+        form = ApprovalForm(request.POST)
+        call = lambda: actions.do_give_approval(  # noqa: E731
+            case, kind=form.cleaned_data["kind"], approved=form.cleaned_data["approved"],
+            opinion=form.cleaned_data["opinion"], actor=user)
+    elif kind == "move":
+        form = TransitionForm(request.POST)
+        call = lambda: actions.do_transition_case(  # noqa: E731
+            case, to=form.cleaned_data["to"], note=form.cleaned_data["note"],
+            fields={k: form.cleaned_data[k] for k in ("investigation_summary", "execution_result")}, actor=user)
+    elif kind == "decision":
+        form = DecisionForm(request.POST)
+        call = lambda: actions.do_record_decision(  # noqa: E731
+            case, kind=form.cleaned_data["kind"], text=form.cleaned_data["text"],
+            basis=form.cleaned_data["basis"], penalty_amount=form.cleaned_data["penalty_amount"], actor=user)
+    elif kind == "service":
+        form = ServiceForm(request.POST)
+        call = lambda: actions.do_record_service(  # noqa: E731
+            case, document=form.cleaned_data["document"], method=form.cleaned_data["method"],
+            served_at=form.cleaned_data["served_at"], recipient=form.cleaned_data["recipient"],
+            note=form.cleaned_data["note"], actor=user)
+    elif kind == "officers":
+        form = OfficersForm(request.POST, user=user)  # type: ignore[arg-type]
+        call = lambda: actions.do_assign_officers(  # noqa: E731
+            case, officers=list(form.cleaned_data["officers"]), actor=user)
+    else:
+        return HttpResponse(status=404)
+    if form.is_valid() and _attempt(request, form, call) is not None:
+        messages.success(request, "已保存")
+        return redirect("case_detail", pk=case.pk)
+    messages.error(request, "操作未完成,请查看下方提示")
+    return case_detail(request, pk, forms_override={kind: form})
+
+
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = CaseForm(request.POST or None, user=user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        case = _attempt(request, form, lambda: actions.do_register_case(
+            unit=d["unit"], title=d["title"], source=d["source"], source_note=d["source_note"], party=d["party"],
+            facts=d["facts"], handler=d["handler"], officers=list(d["officers"]),
+            handler_opinion=d["handler_opinion"], emergency=d["emergency"], emergency_reason=d["emergency_reason"],
+            actor=user))
+        if case is not None:
+            messages.success(request, "案件已登记" + (f",案号 {case.number}" if case.number else ",待立案审批"))
+            return redirect("case_detail", pk=case.pk)
+    return render(request, "cases/form_page.html", {"form": form, "title": "登记案件(立案审批表)",
+                                                    "party_picker": True}, status=400 if form.errors else 200)
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    qs = Complaint.objects.restrict(request.user).select_related("respondent", "unit")  # type: ignore[attr-defined]
+    status = request.GET.get("status", "")
+    if status:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    return render(request, "cases/complaint_list.html", {"page": page, "status": status,
+                                                         "statuses": ComplaintStatus.choices})
+
+
+@login_required
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ComplaintForm(request.POST or None, user=user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        complaint = _attempt(request, form, lambda: actions.do_register_complaint(
+            unit=d["unit"], kind=d["kind"], respondent=d["respondent"], facts=d["facts"],
+            complainant_name=d["complainant_name"], complainant_id_number=d["complainant_id_number"],
+            complainant_phone=d["complainant_phone"], anonymous=d["anonymous"], actor=user))
+        if complaint is not None:
+            messages.success(request, "投诉(举报)已登记")
+            return redirect("complaint_detail", pk=complaint.pk)
+    return render(request, "cases/form_page.html", {"form": form, "title": "投诉(举报)登记表",
+                                                    "party_picker": True}, status=400 if form.errors else 200)
+
+
+@login_required
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    complaint = get_object_or_404(Complaint.objects.restrict(user), pk=pk)  # type: ignore[attr-defined]
+    decide = ComplaintDecisionForm(None, user=user)  # type: ignore[arg-type]
+    supplement = SupplementForm()
+    if request.method == "POST":
+        if request.POST.get("step") == "supplement":
+            supplement = SupplementForm(request.POST)
+            if supplement.is_valid() and _attempt(request, supplement, lambda: actions.do_supplement_complaint(
+                    complaint, note=supplement.cleaned_data["note"], actor=user)):
+                messages.success(request, "已登记补正材料,请重新审查")
+                return redirect("complaint_detail", pk=pk)
+        else:
+            decide = ComplaintDecisionForm(request.POST, user=user)  # type: ignore[arg-type]
+            if decide.is_valid():
+                d = decide.cleaned_data
+                done = _attempt(request, decide, lambda: actions.do_decide_complaint(
+                    complaint, outcome=d["outcome"], reason=d["reason"], missing_items=decide.items(),
+                    title=d["title"], handler=d["handler"], handler_opinion=d["handler_opinion"], actor=user))
+                if done is not None:
+                    messages.success(request, "处理结果已记录")
+                    case = complaint.cases.first()
+                    return redirect("case_detail", pk=case.pk) if case else redirect("complaint_detail", pk=pk)
+        messages.error(request, "操作未完成,请查看下方提示")
+    return render(request, "cases/complaint_detail.html", {
+        "complaint": complaint, "decide": decide, "supplement": supplement,
+        "cases": complaint.cases.all(),
+    }, status=400 if (decide.errors or supplement.errors) else 200)
+
+
+@login_required
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    qs = Inspection.objects.restrict(request.user).select_related("party", "unit")  # type: ignore[attr-defined]
+    page = Paginator(qs.prefetch_related("officers", "cases"), 20).get_page(request.GET.get("page"))
+    return render(request, "cases/inspection_list.html", {"page": page})
+
+
+@login_required
+def inspection_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = InspectionForm(request.POST or None, user=user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        inspection = _attempt(request, form, lambda: actions.do_record_inspection(
+            unit=d["unit"], party=d["party"], place=d["place"], started_at=d["started_at"], ended_at=d["ended_at"],
+            officers=list(d["officers"]), findings=d["findings"], outcome=d["outcome"],
+            rectification_deadline=d["rectification_deadline"], case_title=d["case_title"],
+            handler_opinion=d["handler_opinion"], actor=user))
+        if inspection is not None:
+            messages.success(request, "检查记录已保存")
+            case = inspection.cases.first()
+            return redirect("case_detail", pk=case.pk) if case else redirect("inspection_list")
+    return render(request, "cases/form_page.html", {"form": form, "title": "日常巡视检查记录",
+                                                    "party_picker": True}, status=400 if form.errors else 200)
+
+
+@login_required
+def simple_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = SimpleCaseForm(request.POST or None, user=user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        case = _attempt(request, form, lambda: actions.do_decide_simple_case(
+            unit=d["unit"], party=d["party"], title=d["title"], items=form.items(),
+            decision_text=d["decision_text"], penalty_amount=d["penalty_amount"], paid_on_spot=d["paid_on_spot"],
+            officers=list(d["officers"]), actor=user))
+        if case is not None:
+            messages.success(request, f"简易程序案件已办结,案号 {case.number}")
+            return redirect("case_detail", pk=case.pk)
+    return render(request, "cases/form_page.html", {"form": form, "title": "简易程序当场处罚",
+                                                    "party_picker": True}, status=400 if form.errors else 200)
+
+
+@login_required
+def party_list(request: HttpRequest) -> HttpResponse:
+    qs = Party.objects.restrict(request.user).order_by("name")  # type: ignore[attr-defined]
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q) | qs.filter(id_number=q.upper()) | qs.filter(uscc=q.upper())
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "cases/party_list.html", {"page": page, "q": q})
+
+
+@login_required
+def party_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = PartyForm(request.POST or None)
+    back = request.GET.get("next", "")
+    if request.method == "POST" and form.is_valid():
+        party = _attempt(request, form, lambda: actions.do_create_party(**form.cleaned_data, actor=user))
+        if party is not None:
+            messages.success(request, f"当事人「{party.name}」已登记")
+            if back.startswith("/") and not back.startswith("//"):
+                return redirect(back)
+            return redirect("party_list")
+    return render(request, "cases/form_page.html", {"form": form, "title": "登记当事人"},
+                  status=400 if form.errors else 200)

@@ -1,0 +1,163 @@
+"""The `lawtrail` command. Each subcommand works on whatever the environment points at
+(DATABASE_URL, LAWTRAIL_DATA_DIR), so scripts and tests can use a throw-away data directory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lawtrail.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbose: bool = False) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _migrate(verbose=True)
+    return 0
+
+
+def _print_logins() -> None:
+    from lawtrail.demo import demo_logins
+
+    print("演示账号(密码相同):")
+    for username, password, who in demo_logins():
+        print(f"  {username:<10} {password}   {who}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from lawtrail.demo import ensure_demo
+
+    _migrate()
+    loaded = ensure_demo()
+    print(("已载入演示数据" if loaded else "演示数据已存在,未重复载入") + f"(数据目录 {settings.DATA_DIR})")
+    _print_logins()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from lawtrail.wsgi import application
+
+    _migrate()
+    print(f"LawTrail 已启动:http://{args.host}:{args.port}/  (Ctrl+C 停止)", flush=True)
+    if args.demo:
+        _print_logins()
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="LawTrail")
+    return 0
+
+
+def cmd_cases_list(args: argparse.Namespace) -> int:
+    from lawtrail.cases.models import Case
+
+    qs = Case.objects.select_related("unit", "handler", "party", "agency").order_by("agency_id", "id")
+    if args.stage:
+        qs = qs.filter(stage=args.stage)
+    rows: list[dict[str, Any]] = [
+        {"id": c.pk, "number": c.number, "stage": c.stage, "stage_label": c.get_stage_display(),
+         "agency": c.agency.name, "unit": c.unit.name, "handler": c.handler.display_name,
+         "handler_cert_no": c.handler.cert_no, "party": c.party.name, "title": c.title,
+         "registered_at": c.registered_at.isoformat()}
+        for c in qs
+    ]
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    if not rows:
+        print("没有案件")
+        return 0
+    for r in rows:
+        print(f"{r['number'] or '(待立案#' + str(r['id']) + ')':<24}\t{r['stage_label']}\t{r['unit']}\t"
+              f"{r['handler']}\t{r['party']}")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from lawtrail.accounts.actions import do_create_api_token
+    from lawtrail.accounts.models import User
+
+    user = User.objects.filter(username=args.username).first()
+    if user is None:
+        print(f"错误:用户 {args.username} 不存在", file=sys.stderr)
+        return 2
+    print(do_create_api_token(user, name=args.name, actor=None))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lawtrail", description="LawTrail 行政执法全过程记录系统")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="创建/迁移数据库,载入演示数据(幂等)并打印演示账号")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("serve", help="启动 Web 界面和 API(先迁移数据库)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--demo", action="store_true", help="启动时打印演示账号")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("migrate", help="创建或迁移数据库")
+    p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser("cases", help="案件")
+    cases_sub = p.add_subparsers(dest="cases_command", metavar="SUBCOMMAND")
+    pl = cases_sub.add_parser("list", help="列出案件(案号、阶段、机构、承办人、当事人)")
+    pl.add_argument("--json", action="store_true", help="以 JSON 输出")
+    pl.add_argument("--stage", help="只列出该阶段的案件(如 investigating)")
+    pl.set_defaults(func=cmd_cases_list)
+    p = sub.add_parser("token", help="API 令牌")
+    token_sub = p.add_subparsers(dest="token_command", metavar="SUBCOMMAND")
+    pt = token_sub.add_parser("create", help="为用户签发 API 令牌并打印(只显示一次)")
+    pt.add_argument("username")
+    pt.add_argument("--name", default="cli")
+    pt.set_defaults(func=cmd_token_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 0 if args.command is None else 2
+    try:
+        _setup()
+        from lawtrail.events.context import Origin, origin
+
+        with origin(Origin(channel="cli")):
+            return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: the reader has what it wanted.
+        return 0
+    except Exception as err:  # noqa: BLE001 — the CLI's promise: a message and a non-zero exit, no trace
+        from django.core.exceptions import ImproperlyConfigured
+
+        from lawtrail.lib.errors import DomainError
+
+        if isinstance(err, DomainError):
+            print(f"错误:{err.message}({err.code})", file=sys.stderr)
+            return 2
+        if isinstance(err, ImproperlyConfigured):
+            print(f"配置错误:{err}", file=sys.stderr)
+            return 2
+        if os.environ.get("LAWTRAIL_DEBUG"):
+            raise
+        print(f"错误:{type(err).__name__}: {err}", file=sys.stderr)
+        return 1

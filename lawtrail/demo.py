@@ -1,0 +1,166 @@
+"""Demo data: one agency, two units, officers with 执法证号 and cases in different stages.
+
+Loaded through the real actions, so the demo's timeline is what real use produces.
+Idempotent: a second run finds the agency and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from lawtrail.accounts.actions import do_create_agency, do_create_unit, do_create_user
+from lawtrail.accounts.choices import Role
+from lawtrail.accounts.models import Agency, User
+from lawtrail.cases import actions as ca
+from lawtrail.cases.choices import ApprovalKind, Stage
+from lawtrail.events.context import Origin, origin
+from lawtrail.lib import timez
+from lawtrail.lib.ids import id_check_char, uscc_check_char
+
+AGENCY_NAME = "名山区劳动保障监察大队"
+PASSWORD = "lawtrail2026"
+
+# (username, name, unit index or None, roles with scope "unit"/"agency", cert number)
+PEOPLE = [
+    ("zhangwei", "张伟", 0, [(Role.OFFICER, "unit"), (Role.HANDLER, "unit")], "川劳监2026001"),
+    ("liqiang", "李强", 0, [(Role.OFFICER, "unit")], "川劳监2026002"),
+    ("wangfang", "王芳", 1, [(Role.OFFICER, "unit"), (Role.HANDLER, "unit")], "川劳监2026003"),
+    ("zhaolei", "赵磊", 0, [(Role.HEAD, "unit")], "川劳监2026004"),
+    ("chenjing", "陈静", None, [(Role.HEAD, "agency")], "川劳监2026005"),
+    ("liuyang", "刘洋", None, [(Role.LEGAL_REVIEWER, "agency")], None),
+    ("sunli", "孙丽", None, [(Role.ARCHIVIST, "agency")], None),
+    ("zhoujie", "周杰", None, [(Role.SUPERVISOR, "agency")], None),
+    ("admin", "系统管理员", None, [(Role.ADMIN, "agency")], None),
+]
+
+
+def _uscc(body: str) -> str:
+    return body + uscc_check_char(body)
+
+
+def _id(body: str) -> str:
+    return body + id_check_char(body)
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    labels = {r.value: r.label for r in Role}
+    return [(u, PASSWORD, f"{n} · " + "、".join(labels[r] for r, _ in roles)) for u, n, _, roles, _ in PEOPLE]
+
+
+def ensure_demo() -> bool:
+    """Load the demo if it is not there yet; True if it was loaded now."""
+    if Agency.objects.filter(name=AGENCY_NAME).exists():
+        return False
+    with origin(Origin(channel="cli")):
+        _load()
+    return True
+
+
+def _load() -> None:
+    agency = do_create_agency(
+        name=AGENCY_NAME, short_name="名劳监", profile_id="labor-inspection",
+        case_number_format="名劳监立〔{year}〕第{seq}号", simple_case_number_format="名劳监简〔{year}〕第{seq}号",
+        actor=None,
+    )
+    units = [do_create_unit(agency, name="监察一中队", actor=None), do_create_unit(agency, name="监察二中队", actor=None)]
+    people: dict[str, User] = {}
+    for username, name, unit_ix, roles, cert in PEOPLE:
+        unit = units[unit_ix] if unit_ix is not None else None
+        people[username] = do_create_user(
+            username=username, password=PASSWORD, full_name=name, agency=agency, unit=unit,
+            roles=[(r, unit if scope == "unit" else None) for r, scope in roles], cert_no=cert,
+            cert_valid_from=dt.date(2024, 1, 1) if cert else None,
+            cert_valid_until=dt.date(2029, 12, 31) if cert else None, actor=None,
+        )
+    zw, lq, wf, chen, liu, sun = (people[k] for k in ("zhangwei", "liqiang", "wangfang", "chenjing", "liuyang", "sunli"))
+    a, b = units
+
+    p1 = ca.do_create_party(kind="organisation", name="名山区宏达建筑劳务有限公司", uscc=_uscc("91511803MA62K3Q8X"),
+                            legal_representative="何宏达", address="名山区蒙阳镇建设路 18 号", phone="0835-3221001",
+                            actor=zw)
+    p2 = ca.do_create_party(kind="organisation", name="名山区清源茶业有限公司", uscc=_uscc("91511803MA64N7T2B"),
+                            legal_representative="罗清源", address="名山区中峰镇茶园路 6 号", actor=zw)
+    p3 = ca.do_create_party(kind="organisation", name="名山区鑫诚餐饮管理有限公司", uscc=_uscc("91511803MA66P1R5C"),
+                            legal_representative="邓鑫", address="名山区蒙阳镇正街 102 号", actor=wf)
+    p4 = ca.do_create_party(kind="person", name="杨建国", id_number=_id("51180319750612301"),
+                            address="名山区永兴镇", actor=zw)
+
+    # A complaint awaiting examination, and one with a one-time correction notice.
+    ca.do_register_complaint(unit=a, kind="complaint", respondent=p1, complainant_name="陈小兵",
+                             complainant_phone="13800000001",
+                             facts="反映宏达劳务拖欠其 2026 年 8 月至 10 月工资共计 18,600 元。", actor=zw)
+    c2 = ca.do_register_complaint(unit=a, kind="complaint", respondent=p2, complainant_name="吴敏",
+                                  complainant_phone="13800000002", facts="反映清源茶业未签订书面劳动合同。", actor=zw)
+    ca.do_decide_complaint(c2, outcome="correction",
+                           missing_items=["劳动关系证明材料(工牌、工资条或考勤记录)", "投诉人身份证复印件"], actor=zw)
+
+    # 1. Registered, waiting for the head's filing approval.
+    c3 = ca.do_register_complaint(unit=a, kind="report", respondent=p3, complainant_name="匿名",
+                                  anonymous=True, facts="举报鑫诚餐饮安排未成年人从事夜班工作。", actor=zw)
+    ca.do_decide_complaint(c3, outcome="accepted", title="涉嫌违法使用童工", handler=zw,
+                           handler_opinion="举报线索具体,建议立案调查。", actor=zw)
+
+    # 2. Under investigation.
+    case2 = ca.do_register_case(unit=a, title="拖欠劳动者工资", source="inspection", party=p1,
+                                facts="日常巡查发现该公司未按月足额支付 23 名农民工工资。", handler=zw, officers=[lq],
+                                handler_opinion="事实基本清楚,建议立案。", actor=zw)
+    ca.do_give_approval(case2, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="同意立案。", actor=chen)
+    case2.refresh_from_db()
+    ca.do_transition_case(case2, to=Stage.INVESTIGATING, actor=zw)
+
+    # 3. Decision drafted, waiting for legal review.
+    case3 = ca.do_register_case(unit=a, title="未依法签订书面劳动合同", source="referral", source_note="区人社局转办",
+                                party=p2, facts="该公司 12 名采茶工未签订书面劳动合同。", handler=zw, officers=[lq],
+                                handler_opinion="建议立案调查。", actor=zw)
+    ca.do_give_approval(case3, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="同意。", actor=chen)
+    case3.refresh_from_db()
+    ca.do_transition_case(case3, to=Stage.INVESTIGATING, actor=zw)
+    case3.refresh_from_db()
+    ca.do_transition_case(case3, to=Stage.REVIEWING, fields={"investigation_summary": "经询问 5 名劳动者并调取花名册,违法事实成立。"},
+                          actor=zw)
+    case3.refresh_from_db()
+    ca.do_record_decision(case3, kind="order", text="责令该公司于 30 日内与劳动者补签书面劳动合同。",
+                          basis="《劳动合同法》第十条、第八十二条", actor=zw)
+
+    # 4. Closed, waiting to be archived.
+    case4 = ca.do_register_case(unit=a, title="未按规定支付加班费", source="assignment", source_note="市监察支队交办",
+                                party=p4, facts="杨建国经营的作坊安排工人延长工作时间未支付加班费。", handler=zw,
+                                officers=[lq], handler_opinion="建议立案。", actor=zw)
+    ca.do_give_approval(case4, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="同意立案。", actor=chen)
+    for step in (
+        lambda c: ca.do_transition_case(c, to=Stage.INVESTIGATING, actor=zw),
+        lambda c: ca.do_transition_case(c, to=Stage.REVIEWING, fields={"investigation_summary": "违法事实清楚,证据确凿。"},
+                                        actor=zw),
+        lambda c: ca.do_record_decision(c, kind="penalty", text="责令支付加班费并处罚款。", basis="《劳动保障监察条例》第二十六条",
+                                        penalty_amount=Decimal("5000"), actor=zw),
+        lambda c: ca.do_give_approval(c, kind=ApprovalKind.LEGAL_REVIEW, approved=True, opinion="主体适格,程序合法。",
+                                      actor=liu),
+        lambda c: ca.do_give_approval(c, kind=ApprovalKind.DECISION_HEAD, approved=True, opinion="同意。", actor=chen),
+        lambda c: ca.do_transition_case(c, to=Stage.SERVING, actor=zw),
+        lambda c: ca.do_record_service(c, document="行政处罚决定书", method="direct", served_at=timez.now(),
+                                       recipient="杨建国", actor=zw),
+        lambda c: ca.do_transition_case(c, to=Stage.CLOSED, fields={"execution_result": "当事人已缴纳罚款并补发加班费。"},
+                                        actor=zw),
+    ):
+        case4.refresh_from_db()
+        step(case4)
+
+    # 5. Emergency start in unit B, approval to follow within the profile's hours.
+    ca.do_register_case(unit=b, title="拖欠工资引发群体性事件", source="other", party=p3,
+                        facts="30 余名劳动者聚集讨薪,需立即调查。", handler=wf, handler_opinion="情况紧急,先行启动。",
+                        emergency=True, emergency_reason="劳动者聚集,可能引发群体性事件。", actor=wf)
+
+    # 6. Simple procedure, decided on the spot; and a patrol inspection ending in a rectification order.
+    ca.do_decide_simple_case(
+        unit=b, party=p3, title="未公示劳动保障监察举报电话", officers=[],
+        items={"facts_and_basis": "现场检查发现未按规定公示;《劳动保障监察条例》第三十条",
+               "steps": "出示执法证件,告知权利,制作当场处罚决定书", "statement": "当事人无异议",
+               "statement_review": "无需复核", "filing": "已报大队备案"},
+        decision_text="警告,责令当日改正。", penalty_amount=None, paid_on_spot=False, actor=wf)
+    ended = timez.now() - dt.timedelta(hours=2)
+    ca.do_record_inspection(unit=a, party=p2, place="名山区中峰镇茶园路 6 号", started_at=ended - dt.timedelta(hours=1),
+                            ended_at=ended, officers=[lq], findings="工资台账不完整,考勤记录缺失 2 个月。",
+                            outcome="rectification", rectification_deadline=(ended + dt.timedelta(days=15)).date(),
+                            actor=zw)
+    _ = sun

@@ -1,0 +1,25 @@
+"""Every event type LawTrail writes, with its Chinese name. Codes are stable: never renamed."""
+
+EVENT_TYPES: dict[str, str] = {
+    "agency.create": "创建执法机关",
+    "unit.create": "创建执法机构",
+    "user.create": "创建用户",
+    "token.create": "签发 API 令牌",
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
+    "party.create": "登记当事人",
+    "complaint.register": "投诉(举报)登记",
+    "complaint.decide": "投诉(举报)处理",
+    "complaint.supplement": "补正材料登记",
+    "inspection.record": "日常巡视检查记录",
+    "case.register": "案件登记(立案审批表)",
+    "case.file": "立案",
+    "case.not_filed": "不予立案",
+    "case.emergency_approved": "紧急启动补办审批完成",
+    "case.approve": "审批意见",
+    "case.assign_officers": "调整办案人员",
+    "case.record_decision": "拟定处理决定",
+    "case.record_service": "送达",
+    "case.transition": "阶段变更",
+    "case.simple_decide": "简易程序当场处罚",
+}

@@ -1,0 +1,68 @@
+"""The `lawtrail` command, run as a user would: a subprocess on a throw-away data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LAWTRAIL = [sys.executable, "-m", "lawtrail"]
+
+
+def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "LAWTRAIL_DATA_DIR": str(data_dir), **env}
+    environment.pop("DATABASE_URL", None)  # these tests own their embedded database
+    return subprocess.run([*LAWTRAIL, *args], capture_output=True, text=True, env=environment, timeout=300)
+
+
+def test_it_lists_its_subcommands(tmp_path: Path) -> None:
+    out = run(tmp_path, "--help")
+    assert out.returncode == 0
+    for sub in ("demo", "serve", "migrate", "cases", "token"):
+        assert sub in out.stdout
+
+
+@pytest.mark.slow
+def test_it_loads_the_demo_once_and_lists_its_cases(tmp_path: Path) -> None:
+    first = run(tmp_path, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "已载入演示数据" in first.stdout and "zhangwei" in first.stdout
+    assert (tmp_path / "lawtrail.sqlite3").exists()
+
+    second = run(tmp_path, "demo")
+    assert second.returncode == 0 and "未重复载入" in second.stdout
+
+    listed = run(tmp_path, "cases", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 6  # loading twice made no duplicates
+    stages = {r["stage"] for r in rows}
+    assert {"registered", "investigating", "reviewing", "closed", "filed"} <= stages
+    numbers = [r["number"] for r in rows if r["number"]]
+    assert len(numbers) == len(set(numbers))
+    assert all({"number", "stage", "unit", "handler", "party"} <= r.keys() for r in rows)
+
+    text = run(tmp_path, "cases", "list", "--stage", "closed")
+    assert "名劳监立〔" in text.stdout and "调查取证" not in text.stdout
+
+    token = run(tmp_path, "token", "create", "zhangwei")
+    assert token.returncode == 0 and token.stdout.startswith("lt_")
+    missing = run(tmp_path, "token", "create", "nobody")
+    assert missing.returncode == 2 and "不存在" in missing.stderr
+
+
+def test_it_refuses_production_with_an_insecure_secret_key(tmp_path: Path) -> None:
+    out = run(tmp_path, "migrate", LAWTRAIL_ENV="production", LAWTRAIL_SECRET_KEY="changeme")
+    assert out.returncode == 2
+    assert "LAWTRAIL_SECRET_KEY" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_it_reports_an_unreachable_database_without_a_trace(tmp_path: Path) -> None:
+    out = run(tmp_path, "cases", "list", DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
+    assert out.returncode != 0
+    assert "Traceback" not in out.stderr and out.stderr.strip()

@@ -1,0 +1,146 @@
+"""In a real browser: a complaint carried through to a closed case, by the people who do each step."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from lawtrail.cases.models import Case, Party
+from lawtrail.testing.browser import chromium
+from lawtrail.testing.personas import PASSWORD, World, build_world
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+# between browser steps are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def site(transactional_db: None, live_server) -> tuple[World, str]:  # type: ignore[no-untyped-def]
+    return build_world(), live_server.url
+
+
+def login(browser: Browser, base: str, username: str) -> Page:
+    page = browser.new_page(viewport={"width": 1024, "height": 1366})  # a tablet, upright
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("我的工作")
+    return page
+
+
+def step(page: Page, key: str):  # type: ignore[no-untyped-def]
+    box = page.locator(f'details[data-step="{key}"]')
+    if box.get_attribute("open") is None:
+        box.locator("summary").click()
+    return box
+
+
+def test_it_carries_a_complaint_to_a_closed_case(browser: Browser, site: tuple[World, str]) -> None:
+    w, base = site
+    alice = login(browser, base, w.alice.username)
+
+    alice.click("text=登记投诉举报")
+    alice.select_option("#id_kind", "complaint")
+    alice.fill("#id_complainant_name", "陈小兵")
+    alice.fill("#id_complainant_phone", "13800000001")
+    alice.select_option("#id_respondent", str(w.company.pk))
+    alice.fill("#id_facts", "反映公司拖欠三个月工资。")
+    alice.click("button:has-text('提交')")
+    expect(alice.locator("#complaint-status")).to_have_text("待审查")
+
+    alice.check("input[name=outcome][value=accepted]")
+    alice.fill("#id_title", "拖欠劳动者工资")
+    alice.select_option("#id_handler", str(w.alice.pk))
+    alice.fill("#id_handler_opinion", "线索具体,建议立案。")
+    alice.click("button:has-text('保存处理结果')")
+    expect(alice.locator("#case-stage")).to_have_text("待立案审批")
+    case_url = alice.url
+
+    hank = login(browser, base, w.hank.username)
+    # The head finds it among the approvals waiting for him.
+    hank.locator("tr", has_text="拖欠劳动者工资").locator("a").first.click()
+    box = step(hank, "approval:filing.head")
+    box.locator("textarea[name=opinion]").fill("同意立案。")
+    box.locator("button[type=submit]").click()
+    expect(hank.locator("#case-stage")).to_have_text("已立案")
+    expect(hank.locator("#case-number")).to_contain_text("测劳监立〔")
+
+    alice.goto(case_url)
+    step(alice, "move:investigating").locator("button[type=submit]").click()
+    expect(alice.locator("#case-stage")).to_have_text("调查取证")
+    box = step(alice, "move:reviewing")
+    box.locator("textarea[name=investigation_summary]").fill("询问 3 名劳动者,调取工资表,事实清楚。")
+    box.locator("button[type=submit]").click()
+    expect(alice.locator("#case-stage")).to_have_text("审查决定")
+
+    # Without its approvals the decision may not go out: the page says why.
+    box = step(alice, "decision:decision")
+    box.locator("select[name=kind]").select_option("order")
+    box.locator("textarea[name=text]").fill("责令于 15 日内支付拖欠工资。")
+    box.locator("textarea[name=basis]").fill("《劳动保障监察条例》第二十六条")
+    box.locator("button[type=submit]").click()
+    step(alice, "move:serving").locator("button[type=submit]").click()
+    expect(alice.locator(".errors")).to_contain_text("处理决定尚未审批")
+
+    lena = login(browser, base, w.lena.username)
+    lena.goto(case_url)
+    box = step(lena, "approval:decision.legal_review")
+    box.locator("textarea[name=opinion]").fill("事实清楚,程序合法,适用依据正确。")
+    box.locator("button[type=submit]").click()
+    hank.goto(case_url)
+    box = step(hank, "approval:decision.head")
+    box.locator("textarea[name=opinion]").fill("同意。")
+    box.locator("button[type=submit]").click()
+
+    alice.goto(case_url)
+    step(alice, "move:serving").locator("button[type=submit]").click()
+    expect(alice.locator("#case-stage")).to_have_text("送达执行")
+    box = step(alice, "service:service")
+    box.locator("select[name=method]").select_option("direct")
+    box.locator("button[type=submit]").click()
+    box = step(alice, "move:closed")
+    box.locator("textarea[name=execution_result]").fill("已支付全部拖欠工资。")
+    box.locator("button[type=submit]").click()
+    expect(alice.locator("#case-stage")).to_have_text("结案")
+    expect(alice.locator("ol.timeline")).to_contain_text("立案")
+
+    case = Case.objects.get(title="拖欠劳动者工资")
+    assert case.stage == "closed"
+    assert case.number and case.number.startswith("测劳监立〔")
+    assert case.complaint is not None and case.services.count() == 1
+
+
+def test_it_explains_a_bad_id_number_in_chinese(browser: Browser, site: tuple[World, str]) -> None:
+    w, base = site
+    page = login(browser, base, w.alice.username)
+    page.goto(f"{base}/parties/new/")
+    page.select_option("#id_kind", "person")
+    page.fill("#id_name", "王五")
+    page.fill("#id_id_number", "110105194912310021")  # last character off by one
+    before = Party.objects.count()
+    page.click("button:has-text('提交')")
+    expect(page.locator('[data-field="id_number"] .error')).to_have_text("身份证号码校验位不正确")
+    assert Party.objects.count() == before
+
+
+def test_it_hides_another_units_case(browser: Browser, site: tuple[World, str]) -> None:
+    from lawtrail.cases.actions import do_register_case
+
+    w, base = site
+    case = do_register_case(unit=w.unit_a, title="一中队的案件", source="inspection", party=w.company, facts="事实",
+                            handler=w.alice, handler_opinion="建议立案", actor=w.alice)
+    page = login(browser, base, w.bob.username)
+    response = page.goto(f"{base}/cases/{case.pk}/")
+    assert response is not None and response.status == 404
+    page.goto(f"{base}/cases/")
+    expect(page.locator("table.cases")).not_to_contain_text("一中队的案件")
