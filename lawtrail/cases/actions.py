@@ -145,12 +145,15 @@ def _assign_number(case: Case, at: dt.datetime) -> None:
     case.number_seq = counter.last_seq
 
 
-def _archive_due(case: Case, closed_at: dt.datetime) -> dt.datetime | None:
+def _set_archive_due(case: Case, closed_at: dt.datetime) -> None:
     rule = get_profile(case.agency.profile_id).rule("case_file")
     if rule is None or "within" not in rule.values:
-        return None
+        case.archive_due_at, case.archive_due_estimated = None, False
+        return
     amount, unit = rule.period()
-    return timez.add_period(closed_at, amount, unit)
+    # Closing a case must not wait for next year's holiday calendar: estimate, and say so.
+    case.archive_due_at = timez.add_period(closed_at, amount, unit, estimate=True)
+    case.archive_due_estimated = timez.period_is_estimate(closed_at, case.archive_due_at, unit)
 
 
 def _record_transition(case: Case, from_stage: str, to_stage: str, actor: User, note: str, at: dt.datetime) -> None:
@@ -178,8 +181,11 @@ def _create_case(
         raise InvalidInput("invalid_source", "案件来源无效", {"field": "source"})
     if unit.agency_id != agency.pk or party.agency_id != agency.pk:
         raise InvalidInput("other_agency", "承办机构或当事人不属于本机关")
-    if handler.agency_id != agency.pk or not (handler.has_role(Role.HANDLER) or handler.has_role(Role.OFFICER)):
-        raise InvalidInput("invalid_handler", f"{handler.display_name} 不能担任承办人", {"field": "handler"})
+    if handler.agency_id != agency.pk or not (
+        handler.has_role(Role.HANDLER, unit.pk) or handler.has_role(Role.OFFICER, unit.pk)
+    ):
+        raise InvalidInput("invalid_handler", f"{handler.display_name} 不是{unit.name}的执法人员,不能担任承办人",
+                           {"field": "handler"})
     officers = list(dict.fromkeys([handler, *officers]))
     _check_officers(agency, officers)
     profile = get_profile(agency.profile_id)
@@ -313,10 +319,17 @@ def do_decide_complaint(
             payload["missing_items"] = items
         else:
             raise InvalidInput("invalid_outcome", "处理结果应为受理、不予受理或一次性告知补正", {"field": "outcome"})
+        # Compare-and-set on the status this decision was made from: a copy read before someone
+        # else decided the complaint must not decide it (and register a case) a second time.
+        updated = Complaint.objects.filter(pk=complaint.pk, status=complaint.status).update(
+            status=outcome, decision_reason=complaint.decision_reason, missing_items=complaint.missing_items,
+            decided_at=now, decided_by=actor,
+        )
+        if updated != 1:
+            raise Conflict("stale_complaint", "登记已被他人处理,请刷新后重试")
         complaint.status = outcome
         complaint.decided_at = now
         complaint.decided_by = actor
-        complaint.save(update_fields=["status", "decision_reason", "missing_items", "decided_at", "decided_by"])
         record_event("complaint.decide", complaint, actor=actor, case_id=payload.get("case_id"), payload=payload)
     return complaint
 
@@ -477,7 +490,15 @@ def do_record_decision(
         case.decision_basis = basis
         case.penalty_amount = penalty_amount if kind == DecisionKind.PENALTY else None
         case.decided_at = timez.now()
-        case.save(update_fields=["decision_kind", "decision_text", "decision_basis", "penalty_amount", "decided_at"])
+        # Compare-and-set, as for transitions: a copy read before the case moved on (or before
+        # another draft) must not change the decision that was approved and served.
+        updated = Case.objects.filter(pk=case.pk, stage=Stage.REVIEWING, version=case.version).update(
+            decision_kind=case.decision_kind, decision_text=text, decision_basis=basis,
+            penalty_amount=case.penalty_amount, decided_at=case.decided_at, version=F("version") + 1,
+        )
+        if updated != 1:
+            raise Conflict("stale_case", "案件已被他人更新,请刷新页面后重试")
+        case.version += 1
         record_event("case.record_decision", case, actor=actor, case_id=case.pk, payload={
             "kind": kind, "text": text, "basis": basis,
             "penalty_amount": str(case.penalty_amount) if case.penalty_amount is not None else None,
@@ -507,6 +528,9 @@ def do_record_service(
     if served_at > timez.now() + dt.timedelta(minutes=5):
         raise InvalidInput("time_in_future", "送达时间不能晚于当前时间", {"field": "served_at"})
     with transaction.atomic(durable=True):
+        # Checked in the database too: a page opened before the case was closed must not add to it.
+        if not Case.objects.filter(pk=case.pk, stage=Stage.SERVING).exists():
+            raise Conflict("stale_case", "案件已被他人更新,请刷新页面后重试")
         service = Service.objects.create(case=case, document=document, method=method, served_at=served_at,
                                          recipient=recipient, note=note.strip(), recorded_by=actor)
         record_event("case.record_service", case, actor=actor, case_id=case.pk, payload={
@@ -542,8 +566,8 @@ def do_transition_case(case: Case, *, to: str, note: str = "", fields: dict[str,
             setattr(case, name, value)
         if to == Stage.CLOSED:
             case.closed_at = now
-            case.archive_due_at = _archive_due(case, now)
-            update += ["closed_at", "archive_due_at"]
+            _set_archive_due(case, now)
+            update += ["closed_at", "archive_due_at", "archive_due_estimated"]
         if to == Stage.ARCHIVED:
             case.archived_at = now
             update.append("archived_at")
@@ -594,7 +618,7 @@ def do_decide_simple_case(
             decided_at=now, execution_result="当场缴纳罚款" if paid_on_spot else "", simple_record=record,
         )
         _assign_number(case, now)
-        case.archive_due_at = _archive_due(case, now)
+        _set_archive_due(case, now)
         case.save()
         case.officers.set(officers)
         record_event("case.simple_decide", case, actor=actor, case_id=case.pk, payload={

@@ -174,6 +174,9 @@ class Case(models.Model):
     filed_at = models.DateTimeField("立案时间", null=True, blank=True)
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
     archive_due_at = models.DateTimeField("归档期限", null=True, blank=True)
+    # True when the working-day deadline ran into a year whose holiday arrangement is not
+    # published yet: counted Monday to Friday, to be read as an estimate.
+    archive_due_estimated = models.BooleanField("归档期限为预估", default=False)
     archived_at = models.DateTimeField("归档时间", null=True, blank=True)
 
     investigation_summary = models.TextField("调查终结报告", blank=True)

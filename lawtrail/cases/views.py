@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lawtrail.cases import actions, queries
-from lawtrail.cases.choices import ComplaintStatus, Stage
+from lawtrail.cases.choices import ApprovalKind, ComplaintStatus, Stage
 from lawtrail.cases.forms import (
     ApprovalForm,
     CaseFilterForm,
@@ -89,6 +89,7 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
     return render(request, "cases/case_detail.html", {
         "case": case,
         "step_forms": step_forms,
+        "waiting_for": [ApprovalKind(k).label for k in queries.workflow.pending_approval_kinds(case)],
         "timeline": queries.timeline(case),
         "approvals": case.approvals.all(),
         "services": case.services.all(),

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lawtrail.accounts.choices import Role
-from lawtrail.cases.choices import ApprovalKind, FILING_APPROVER_KINDS, Procedure, Stage
+from lawtrail.cases.choices import FILING_APPROVER_KINDS, ApprovalKind, Procedure, Stage
+from lawtrail.lib import timez
 from lawtrail.profiles.registry import Profile, get_profile
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ def min_officers(profile: Profile) -> int:
 
 def _enough_officers(case: Case, profile: Profile) -> str | None:
     needed = min_officers(profile)
-    day = case.registered_at.date()
+    # The certificates must be valid on the day the investigation starts, by Beijing's calendar.
+    day = timez.beijing(timez.now()).date()
     valid = [o for o in case.officers.all() if o.cert_valid_on(day)]
     if len(valid) < needed:
         rule = profile.rule("investigation_officers")
@@ -134,7 +136,9 @@ def may_approve(user: User, case: Case, kind: str) -> bool:
     if user.is_superuser:
         return True
     if kind == ApprovalKind.FILING_UNIT_HEAD:
-        return user.has_role(Role.HEAD, case.unit_id)
+        # 承办机构意见 is the unit's own head's: an agency-wide grant does not stand in for it,
+        # so the two opinions of the 立案审批表 come from two people.
+        return any(g.role == Role.HEAD and g.unit_id == case.unit_id for g in user.grants)
     if kind in (ApprovalKind.FILING_HEAD, ApprovalKind.DECISION_HEAD):
         return user.has_agency_role(Role.HEAD)
     if kind == ApprovalKind.LEGAL_REVIEW:

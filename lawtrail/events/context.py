@@ -21,11 +21,11 @@ class Origin:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
-_origin: contextvars.ContextVar[Origin] = contextvars.ContextVar("lawtrail_origin", default=Origin())
+_origin: contextvars.ContextVar[Origin | None] = contextvars.ContextVar("lawtrail_origin", default=None)
 
 
 def current_origin() -> Origin:
-    return _origin.get()
+    return _origin.get() or Origin()
 
 
 @contextlib.contextmanager

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from lawtrail.lib import timez
+
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
 
@@ -32,7 +34,7 @@ def id_number_problem(value: str) -> str | None:
         born = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
         return "身份证号码中的出生日期无效"
-    if born.year < 1900:
+    if born.year < 1900 or born > timez.beijing(timez.now()).date():
         return "身份证号码中的出生日期无效"
     if id_check_char(v[:17]) != v[17]:
         return "身份证号码校验位不正确"

@@ -1,0 +1,111 @@
+"""Cases walked through the real actions, for tests.
+
+Every helper acts as the persona the rules expect (alice handles, uma and hank approve,
+lena reviews, archie archives) and returns the case as the database now holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from lawtrail.accounts.models import Unit, User
+from lawtrail.cases import workflow
+from lawtrail.cases.actions import (
+    do_give_approval,
+    do_record_decision,
+    do_record_service,
+    do_register_case,
+    do_transition_case,
+)
+from lawtrail.cases.choices import ApprovalKind, CaseSource, DecisionKind, ServiceMethod, Stage
+from lawtrail.cases.models import Case, Party
+from lawtrail.lib import timez
+from lawtrail.testing.personas import World
+
+# The order a general-procedure case goes through its stages.
+LIFECYCLE = (
+    Stage.REGISTERED, Stage.FILED, Stage.INVESTIGATING, Stage.REVIEWING, Stage.SERVING, Stage.CLOSED,
+    Stage.ARCHIVED,
+)
+
+
+def beijing(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
+    """An aware moment given as a Beijing wall-clock time."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=timez.BEIJING)
+
+
+def register_case(
+    world: World, *, by: User | None = None, unit: Unit | None = None, party: Party | None = None,
+    officers: list[User] | None = None, emergency: bool = False, emergency_reason: str = "",
+    title: str = "拖欠劳动者工资",
+) -> Case:
+    """Register a case handled by `by` (alice by default); alice's cases take andy along."""
+    by = by or world.alice
+    unit = unit or (by.unit if by.unit is not None else world.unit_a)
+    if officers is None:
+        officers = [world.andy] if by.pk == world.alice.pk else []
+    return do_register_case(
+        unit=unit, title=title, source=CaseSource.COMPLAINT, party=party or world.company,
+        facts="2026年1月至3月拖欠12名劳动者工资共计8万元", handler=by, officers=officers,
+        handler_opinion="建议立案调查", emergency=emergency, emergency_reason=emergency_reason, actor=by,
+    )
+
+
+def filing_approver(world: World, case: Case, kind: str) -> User:
+    if kind == ApprovalKind.FILING_UNIT_HEAD and case.unit_id == world.unit_a.pk:
+        return world.uma
+    return world.hank
+
+
+def file_case(world: World, case: Case) -> Case:
+    """Give every filing opinion the profile asks for and the case still lacks, in order."""
+    for kind in workflow.missing_filing_approvals(case, workflow.profile_of(case)):
+        do_give_approval(case, kind=kind, approved=True, opinion="同意立案", actor=filing_approver(world, case, kind))
+    case.refresh_from_db()
+    return case
+
+
+def draft_decision(case: Case, *, text: str = "责令限期支付拖欠工资", actor: User | None = None) -> Case:
+    return do_record_decision(
+        case, kind=DecisionKind.PENALTY, text=text, basis="《劳动保障监察条例》第二十六条",
+        penalty_amount=Decimal("20000.00"), actor=actor or case.handler,
+    )
+
+
+def approve_decision(world: World, case: Case) -> None:
+    do_give_approval(case, kind=ApprovalKind.LEGAL_REVIEW, approved=True, opinion="事实清楚,依据正确",
+                     actor=world.lena)
+    do_give_approval(case, kind=ApprovalKind.DECISION_HEAD, approved=True, opinion="同意", actor=world.hank)
+
+
+def record_service(case: Case, *, actor: User | None = None) -> None:
+    do_record_service(case, document="行政处罚决定书", method=ServiceMethod.DIRECT, served_at=timez.now(),
+                      recipient="张三", actor=actor or case.handler)
+
+
+def advance(world: World, case: Case, to: Stage) -> Case:
+    """Walk `case` forward through the lifecycle until it reaches `to`."""
+    target = LIFECYCLE.index(to)
+    while LIFECYCLE.index(Stage(case.stage)) < target:
+        stage = Stage(case.stage)
+        if stage == Stage.REGISTERED:
+            case = file_case(world, case)
+            continue
+        if stage == Stage.FILED:
+            do_transition_case(case, to=Stage.INVESTIGATING, actor=case.handler)
+        elif stage == Stage.INVESTIGATING:
+            do_transition_case(case, to=Stage.REVIEWING, fields={"investigation_summary": "查明拖欠工资属实"},
+                               actor=case.handler)
+        elif stage == Stage.REVIEWING:
+            draft_decision(case)
+            approve_decision(world, case)
+            do_transition_case(case, to=Stage.SERVING, actor=case.handler)
+        elif stage == Stage.SERVING:
+            record_service(case)
+            do_transition_case(case, to=Stage.CLOSED, fields={"execution_result": "已全额支付"},
+                               actor=case.handler)
+        elif stage == Stage.CLOSED:
+            do_transition_case(case, to=Stage.ARCHIVED, actor=world.archie)
+        case.refresh_from_db()
+    return case
