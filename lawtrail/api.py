@@ -1,3 +1,173 @@
-from ninja import NinjaAPI
+"""The JSON API under /api/: authentication, the one error shape, and the routers.
 
-api = NinjaAPI(title="LawTrail API", version="1", urls_namespace="api")
+Every answer that is not a success is `{"code", "message", "detail"}` (ErrorOut), whether
+it comes from an action (DomainError), from input validation or from authentication.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Router
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
+from ninja.utils import check_csrf
+
+from lawtrail.accounts.api import router as accounts_router
+from lawtrail.accounts.models import ApiToken, User
+from lawtrail.cases.api import router as cases_router
+from lawtrail.lib.errors import DomainError, Forbidden
+
+# A real token is "lt_" + 43 characters; anything far longer is not worth hashing.
+_MAX_TOKEN_LENGTH = 200
+
+
+class BearerTokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>` for scripts; the token is looked up by its digest."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        token = token.strip()
+        if not token or len(token) > _MAX_TOKEN_LENGTH:
+            return None
+        found = (ApiToken.objects.select_related("user")
+                 .filter(digest=ApiToken.digest_of(token), user__is_active=True).first())
+        if found is None:
+            return None
+        request.auth_user = found.user  # type: ignore[attr-defined]
+        return found.user
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The browser's session, with CSRF enforced for unsafe methods.
+
+    Unlike ninja's own, CSRF is checked only once a session user exists: an anonymous
+    request must be told 401 (sign in), not 403 (CSRF), and a bearer-token request has no
+    CSRF token to show.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise Forbidden("csrf_failed", "CSRF 校验失败,请刷新页面后重试")
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = request.user
+        if isinstance(user, User) and user.is_authenticated and user.is_active:
+            request.auth_user = user  # type: ignore[attr-defined]
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="LawTrail API",
+    version="1",
+    description="LawTrail 行政执法全过程记录系统 JSON API。错误一律返回 {code, message, detail}。",
+    urls_namespace="api",
+    # Bearer first: a script's request carries no CSRF token, so it must not reach the session check.
+    auth=[BearerTokenAuth(), SessionAuth()],
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str,
+           detail: dict[str, Any] | None = None) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "detail": detail or {}},
+                               status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.message, exc.detail)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _location(loc: Any) -> list[Any]:
+    parts = list(_jsonable(loc)) if isinstance(loc, list | tuple) else [str(loc)]
+    # ninja puts the view's body parameter name after "body"; clients know the field, not our name.
+    if len(parts) >= 2 and parts[0] == "body":
+        del parts[1]
+    return parts
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # pydantic's error context may hold Decimals or exceptions: keep only what a client can use.
+    errors = [{"loc": _location(e.get("loc", [])), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+              for e in exc.errors]
+    fields = list(dict.fromkeys(".".join(str(p) for p in (e["loc"][1:] or e["loc"])) for e in errors))
+    message = "请求参数无效" + (":" + "、".join(f for f in fields if f) if any(fields) else "")
+    return _error(request, 422, "invalid_input", message, {"errors": errors})
+
+
+_HTTP_ERRORS = {
+    400: ("bad_request", "请求格式错误,无法解析请求内容"),
+    401: ("unauthenticated", "未登录或令牌无效,请先登录或提供有效的 API 令牌"),
+    403: ("forbidden", "无权执行此操作"),
+    404: ("not_found", "请求的资源不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    429: ("throttled", "请求过于频繁,请稍后再试"),
+}
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code, message = _HTTP_ERRORS.get(exc.status_code, ("http_error", "请求无法处理"))
+    detail = {"reason": exc.message} if settings.DEBUG else {}
+    return _error(request, exc.status_code, code, message, detail)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    code, message = _HTTP_ERRORS[401]
+    response = _error(request, 401, code, message)
+    response["WWW-Authenticate"] = 'Bearer realm="lawtrail"'
+    return response
+
+
+@api.exception_handler(AuthorizationError)
+def _forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    code, message = _HTTP_ERRORS[403]
+    return _error(request, 403, code, message)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    code, message = _HTTP_ERRORS[404]
+    return _error(request, 404, code, message)
+
+
+api.add_router("", accounts_router)
+api.add_router("", cases_router)
+
+# Mounted last, so it only sees paths no other route matched: those get the JSON error
+# shape too instead of Django's HTML 404 page.
+_fallback = Router(auth=None)
+
+
+_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+@_fallback.api_operation(_ALL_METHODS, "", include_in_schema=False)
+def api_root(request: HttpRequest) -> HttpResponse:
+    return _error(request, 404, "not_found", "接口不存在,接口说明见 /api/docs", {"path": request.path})
+
+
+@_fallback.api_operation(_ALL_METHODS, "/{path:rest}", include_in_schema=False)
+def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
+    return _error(request, 404, "not_found", "接口不存在,接口说明见 /api/docs", {"path": request.path})
+
+
+api.add_router("", _fallback)

@@ -1,0 +1,770 @@
+"""API: parties, complaints, patrol inspections and cases.
+
+Reads start from `Model.objects.restrict(user)`; a write parses its input, resolves the ids
+it names, and calls exactly one action — the action validates, saves and records the event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from lawtrail.accounts.choices import Role
+from lawtrail.accounts.models import Unit, User
+from lawtrail.cases import workflow
+from lawtrail.cases.actions import (
+    do_assign_officers,
+    do_create_party,
+    do_decide_complaint,
+    do_decide_simple_case,
+    do_give_approval,
+    do_record_decision,
+    do_record_inspection,
+    do_record_service,
+    do_register_case,
+    do_register_complaint,
+    do_supplement_complaint,
+    do_transition_case,
+)
+from lawtrail.cases.choices import (
+    ApprovalKind,
+    CaseSource,
+    ComplaintKind,
+    ComplaintStatus,
+    DecisionKind,
+    InspectionOutcome,
+    PartyKind,
+    Procedure,
+    ServiceMethod,
+    Stage,
+)
+from lawtrail.cases.models import Approval, Case, Complaint, Inspection, Party, Service
+from lawtrail.events.models import DomainEvent, Outcome
+from lawtrail.lib.apikit import (
+    Amount,
+    Id,
+    Ident,
+    IdList,
+    LongText,
+    Moment,
+    Page,
+    Str30,
+    Str50,
+    Str100,
+    Str200,
+    Str500,
+    agency_users,
+    auth_user,
+    reference,
+    references,
+    responses,
+    visible,
+)
+
+router = Router(tags=["cases"])
+
+# ---------------------------------------------------------------- shared pieces
+
+
+class Paging(Schema):
+    limit: int = Field(20, ge=1, le=100, description="每页条数")
+    # Bounded so the OFFSET handed to the database stays a 64-bit integer.
+    offset: int = Field(0, ge=0, le=1_000_000_000, description="跳过条数")
+
+
+class UnitBrief(Schema):
+    id: int
+    name: str
+
+
+class UserBrief(Schema):
+    id: int
+    name: str
+    cert_no: str | None
+
+
+class PartyBrief(Schema):
+    id: int
+    kind: str
+    name: str
+
+
+def _unit(unit: Unit) -> UnitBrief:
+    return UnitBrief(id=unit.pk, name=unit.name)
+
+
+def _user(user: User) -> UserBrief:
+    return UserBrief(id=user.pk, name=user.display_name, cert_no=user.cert_no)
+
+
+def _party_brief(party: Party) -> PartyBrief:
+    return PartyBrief(id=party.pk, kind=party.kind, name=party.name)
+
+
+def _agency_units(user: User) -> QuerySet[Unit]:
+    return Unit.objects.all() if user.is_superuser else Unit.objects.filter(agency_id=user.agency_id)
+
+
+# ---------------------------------------------------------------- parties
+
+
+class PartyOut(Schema):
+    id: int
+    kind: PartyKind
+    kind_label: str
+    name: str
+    id_number: str
+    uscc: str
+    legal_representative: str
+    address: str
+    phone: str
+    created_at: dt.datetime
+
+
+class PartyPage(Page):
+    items: list[PartyOut]
+
+
+class PartyFilter(Paging):
+    q: Str200 = Field("", description="名称或证件号码包含")
+
+
+class PartyIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "kind": "organisation", "name": "某某建筑劳务有限公司", "uscc": "91510100MA6123456W",
+        "legal_representative": "张三", "address": "名山区某路1号", "phone": "028-12345678"}]})
+
+    kind: PartyKind
+    name: Str200
+    id_number: Ident = Field("", description="自然人的公民身份号码")
+    uscc: Ident = Field("", description="组织的统一社会信用代码")
+    legal_representative: Str50 = ""
+    address: Str200 = ""
+    phone: Str30 = ""
+
+
+def party_out(p: Party) -> PartyOut:
+    return PartyOut(id=p.pk, kind=PartyKind(p.kind), kind_label=p.get_kind_display(), name=p.name,
+                    id_number=p.id_number, uscc=p.uscc, legal_representative=p.legal_representative,
+                    address=p.address, phone=p.phone, created_at=p.created_at)
+
+
+@router.get("/parties", response=responses(200, PartyPage), summary="当事人列表")
+def list_parties(request: HttpRequest, filters: Query[PartyFilter]) -> PartyPage:
+    qs = Party.objects.restrict(auth_user(request)).order_by("-id")
+    if filters.q:
+        qs = qs.filter(Q(name__icontains=filters.q) | Q(id_number__icontains=filters.q)
+                       | Q(uscc__icontains=filters.q))
+    page = qs[filters.offset:filters.offset + filters.limit]
+    return PartyPage(count=qs.count(), items=[party_out(p) for p in page])
+
+
+@router.get("/parties/{party_id}", response=responses(200, PartyOut), summary="当事人详情")
+def get_party(request: HttpRequest, party_id: Id) -> PartyOut:
+    return party_out(visible(Party.objects.restrict(auth_user(request)), party_id, "当事人"))
+
+
+@router.post("/parties", response=responses(201, PartyOut), summary="登记当事人")
+def create_party(request: HttpRequest, data: PartyIn) -> Status[PartyOut]:
+    party = do_create_party(**data.model_dump(), actor=auth_user(request))
+    return Status(201, party_out(party))
+
+
+# ---------------------------------------------------------------- complaints
+
+
+class ComplaintOut(Schema):
+    id: int
+    kind: ComplaintKind
+    kind_label: str
+    unit: UnitBrief
+    complainant_name: str
+    complainant_id_number: str
+    complainant_phone: str
+    anonymous: bool
+    respondent: PartyBrief
+    facts: str
+    received_at: dt.datetime
+    received_by: UserBrief
+    status: ComplaintStatus
+    status_label: str
+    missing_items: list[str]
+    decision_reason: str
+    decided_at: dt.datetime | None
+    case_ids: list[int]
+
+
+class ComplaintPage(Page):
+    items: list[ComplaintOut]
+
+
+class ComplaintFilter(Paging):
+    status: ComplaintStatus | None = None
+
+
+class ComplaintIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "unit_id": 1, "kind": "complaint", "respondent_id": 1, "facts": "拖欠工资三个月",
+        "complainant_name": "王五", "complainant_phone": "13800000000"}]})
+
+    unit_id: Id
+    kind: ComplaintKind
+    respondent_id: Id = Field(..., description="被投诉(举报)人的当事人编号")
+    facts: LongText
+    complainant_name: Str50 = ""
+    complainant_id_number: Ident = ""
+    complainant_phone: Str30 = ""
+    anonymous: bool = False
+
+
+class ComplaintDecisionIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "outcome": "accepted", "title": "某某公司拖欠工资案", "handler_id": 1, "handler_opinion": "建议立案调查"}]})
+
+    outcome: Literal["accepted", "not_accepted", "correction"]
+    reason: LongText = Field("", description="不予受理理由")
+    missing_items: list[Str500] = Field([], max_length=50, description="一次性告知需补正的全部内容")
+    title: Str200 = Field("", description="受理时:案由")
+    handler_id: Id | None = Field(None, description="受理时:承办人编号")
+    handler_opinion: LongText = Field("", description="受理时:承办人意见")
+
+
+class SupplementIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "投诉人已补交劳动合同复印件"}]})
+
+    note: LongText
+
+
+def _complaints(user: User) -> QuerySet[Complaint]:
+    return Complaint.objects.restrict(user).select_related("unit", "respondent", "received_by")
+
+
+def complaint_out(c: Complaint) -> ComplaintOut:
+    return ComplaintOut(
+        id=c.pk, kind=ComplaintKind(c.kind), kind_label=c.get_kind_display(), unit=_unit(c.unit),
+        complainant_name=c.complainant_name, complainant_id_number=c.complainant_id_number,
+        complainant_phone=c.complainant_phone, anonymous=c.anonymous, respondent=_party_brief(c.respondent),
+        facts=c.facts, received_at=c.received_at, received_by=_user(c.received_by),
+        status=ComplaintStatus(c.status), status_label=c.get_status_display(), missing_items=list(c.missing_items),
+        decision_reason=c.decision_reason, decided_at=c.decided_at,
+        case_ids=sorted(c.cases.values_list("id", flat=True)),
+    )
+
+
+@router.get("/complaints", response=responses(200, ComplaintPage), summary="投诉举报登记列表")
+def list_complaints(request: HttpRequest, filters: Query[ComplaintFilter]) -> ComplaintPage:
+    qs = _complaints(auth_user(request)).order_by("-received_at", "-id")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    page = qs[filters.offset:filters.offset + filters.limit]
+    return ComplaintPage(count=qs.count(), items=[complaint_out(c) for c in page])
+
+
+@router.get("/complaints/{complaint_id}", response=responses(200, ComplaintOut), summary="投诉举报登记详情")
+def get_complaint(request: HttpRequest, complaint_id: Id) -> ComplaintOut:
+    return complaint_out(visible(_complaints(auth_user(request)), complaint_id, "投诉举报登记"))
+
+
+@router.post("/complaints", response=responses(201, ComplaintOut), summary="填写投诉(举报)登记表")
+def create_complaint(request: HttpRequest, data: ComplaintIn) -> Status[ComplaintOut]:
+    user = auth_user(request)
+    unit = reference(_agency_units(user), data.unit_id, "unit_id", "执法机构")
+    respondent = reference(Party.objects.restrict(user), data.respondent_id, "respondent_id", "当事人")
+    complaint = do_register_complaint(
+        unit=unit, kind=data.kind, respondent=respondent, facts=data.facts, complainant_name=data.complainant_name,
+        complainant_id_number=data.complainant_id_number, complainant_phone=data.complainant_phone,
+        anonymous=data.anonymous, actor=user,
+    )
+    return Status(201, complaint_out(visible(_complaints(user), complaint.pk, "投诉举报登记")))
+
+
+@router.post("/complaints/{complaint_id}/decision", response=responses(200, ComplaintOut),
+             summary="处理投诉举报:受理(登记案件)、不予受理或一次性告知补正")
+def decide_complaint(request: HttpRequest, complaint_id: Id, data: ComplaintDecisionIn) -> ComplaintOut:
+    user = auth_user(request)
+    complaint = visible(_complaints(user), complaint_id, "投诉举报登记")
+    handler = (reference(agency_users(user), data.handler_id, "handler_id", "承办人")
+               if data.handler_id is not None else None)
+    do_decide_complaint(complaint, outcome=data.outcome, reason=data.reason, missing_items=data.missing_items,
+                        title=data.title, handler=handler, handler_opinion=data.handler_opinion, actor=user)
+    return complaint_out(visible(_complaints(user), complaint_id, "投诉举报登记"))
+
+
+@router.post("/complaints/{complaint_id}/supplement", response=responses(200, ComplaintOut),
+             summary="投诉人已补正,重新审查")
+def supplement_complaint(request: HttpRequest, complaint_id: Id, data: SupplementIn) -> ComplaintOut:
+    user = auth_user(request)
+    complaint = visible(_complaints(user), complaint_id, "投诉举报登记")
+    do_supplement_complaint(complaint, note=data.note, actor=user)
+    return complaint_out(visible(_complaints(user), complaint_id, "投诉举报登记"))
+
+
+# ---------------------------------------------------------------- patrol inspections
+
+
+class InspectionOut(Schema):
+    id: int
+    unit: UnitBrief
+    party: PartyBrief
+    place: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    officers: list[UserBrief]
+    findings: str
+    outcome: InspectionOutcome
+    outcome_label: str
+    rectification_deadline: dt.date | None
+    case_ids: list[int]
+
+
+class InspectionPage(Page):
+    items: list[InspectionOut]
+
+
+class InspectionFilter(Paging):
+    outcome: InspectionOutcome | None = None
+
+
+class InspectionIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "unit_id": 1, "party_id": 1, "place": "名山区某工地", "started_at": "2025-03-02T09:00:00+08:00",
+        "ended_at": "2025-03-02T10:30:00+08:00", "officer_ids": [2], "findings": "工资支付台账齐全,未发现问题",
+        "outcome": "record"}]})
+
+    unit_id: Id
+    party_id: Id
+    place: Str200
+    started_at: Moment
+    ended_at: Moment
+    officer_ids: IdList = Field([], description="检查人员编号(记录人自动列入)")
+    findings: LongText
+    outcome: InspectionOutcome
+    rectification_deadline: dt.date | None = Field(None, description="责令改正时:整改期限")
+    case_title: Str200 = Field("", description="转立案时:案由")
+    handler_opinion: LongText = Field("", description="转立案时:承办人意见")
+
+
+def _inspections(user: User) -> QuerySet[Inspection]:
+    return (Inspection.objects.restrict(user).select_related("unit", "party")
+            .prefetch_related("officers", "cases"))
+
+
+def inspection_out(i: Inspection) -> InspectionOut:
+    return InspectionOut(
+        id=i.pk, unit=_unit(i.unit), party=_party_brief(i.party), place=i.place, started_at=i.started_at,
+        ended_at=i.ended_at, officers=[_user(o) for o in i.officers.all()], findings=i.findings,
+        outcome=InspectionOutcome(i.outcome), outcome_label=i.get_outcome_display(),
+        rectification_deadline=i.rectification_deadline, case_ids=sorted(c.pk for c in i.cases.all()),
+    )
+
+
+@router.get("/inspections", response=responses(200, InspectionPage), summary="日常巡视检查列表")
+def list_inspections(request: HttpRequest, filters: Query[InspectionFilter]) -> InspectionPage:
+    qs = _inspections(auth_user(request)).order_by("-started_at", "-id")
+    if filters.outcome:
+        qs = qs.filter(outcome=filters.outcome)
+    page = qs[filters.offset:filters.offset + filters.limit]
+    return InspectionPage(count=qs.count(), items=[inspection_out(i) for i in page])
+
+
+@router.get("/inspections/{inspection_id}", response=responses(200, InspectionOut), summary="日常巡视检查详情")
+def get_inspection(request: HttpRequest, inspection_id: Id) -> InspectionOut:
+    return inspection_out(visible(_inspections(auth_user(request)), inspection_id, "巡视检查记录"))
+
+
+@router.post("/inspections", response=responses(201, InspectionOut), summary="记录日常巡视检查")
+def create_inspection(request: HttpRequest, data: InspectionIn) -> Status[InspectionOut]:
+    user = auth_user(request)
+    inspection = do_record_inspection(
+        unit=reference(_agency_units(user), data.unit_id, "unit_id", "执法机构"),
+        party=reference(Party.objects.restrict(user), data.party_id, "party_id", "当事人"),
+        place=data.place, started_at=data.started_at, ended_at=data.ended_at,
+        officers=references(agency_users(user), data.officer_ids, "officer_ids", "执法人员"),
+        findings=data.findings, outcome=data.outcome, rectification_deadline=data.rectification_deadline,
+        case_title=data.case_title, handler_opinion=data.handler_opinion, actor=user,
+    )
+    return Status(201, inspection_out(visible(_inspections(user), inspection.pk, "巡视检查记录")))
+
+
+# ---------------------------------------------------------------- cases: reads
+
+
+class CaseSummaryOut(Schema):
+    id: int
+    number: str | None
+    title: str
+    procedure: Procedure
+    stage: Stage
+    stage_label: str
+    unit: UnitBrief
+    party: PartyBrief
+    handler: UserBrief
+    emergency: bool
+    registered_at: dt.datetime
+    filed_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+class CasePage(Page):
+    items: list[CaseSummaryOut]
+
+
+class ApprovalOut(Schema):
+    id: int
+    kind: ApprovalKind
+    kind_label: str
+    approved: bool
+    opinion: str
+    by_name: str
+    at: dt.datetime
+
+
+class ServiceOut(Schema):
+    id: int
+    document: str
+    method: ServiceMethod
+    method_label: str
+    served_at: dt.datetime
+    recipient: str
+    note: str
+
+
+class TransitionOut(Schema):
+    from_stage: Stage
+    to_stage: Stage
+    actor_name: str
+    at: dt.datetime
+    note: str
+
+
+class MoveFieldOut(Schema):
+    name: str
+    label: str
+
+
+class MoveOut(Schema):
+    to: Stage
+    label: str
+    fields: list[MoveFieldOut] = Field(description="该操作须填写的字段(放入 transitions 请求的 fields)")
+    blocked_reason: str | None = Field(description="目前还不能执行的原因;为空表示可以执行")
+
+
+class PendingApprovalOut(Schema):
+    kind: ApprovalKind
+    label: str
+    may_approve: bool = Field(description="当前用户能否签署此意见")
+
+
+class CaseDetailOut(CaseSummaryOut):
+    source: CaseSource
+    source_note: str
+    complaint_id: int | None
+    inspection_id: int | None
+    facts: str
+    handler_opinion: str
+    officers: list[UserBrief]
+    emergency_reason: str
+    approval_due_at: dt.datetime | None
+    archive_due_at: dt.datetime | None
+    archived_at: dt.datetime | None
+    investigation_summary: str
+    decision_kind: DecisionKind | None
+    decision_text: str
+    decision_basis: str
+    penalty_amount: Amount | None
+    decided_at: dt.datetime | None
+    execution_result: str
+    simple_record: dict[str, str]
+    version: int
+    approvals: list[ApprovalOut]
+    services: list[ServiceOut]
+    transitions: list[TransitionOut]
+    moves: list[MoveOut] = Field(description="当前用户可执行的阶段变更")
+    pending_approvals: list[PendingApprovalOut] = Field(description="案件正在等待的审批意见")
+    may_record_decision: bool
+    may_record_service: bool
+    may_assign_officers: bool
+
+
+class TimelineEntryOut(Schema):
+    id: int
+    occurred_at: dt.datetime
+    action: str
+    actor_name: str
+    actor_role: str
+    payload: dict[str, Any]
+
+
+class CaseFilter(Paging):
+    stage: Stage | None = None
+    unit: Id | None = Field(None, description="承办机构编号")
+    handler: Id | None = Field(None, description="主办人编号")
+    party: Str200 = Field("", description="当事人名称包含")
+    q: Str200 = Field("", description="案号或案由包含")
+    date_from: dt.date | None = Field(None, description="登记日期不早于(北京时间)")
+    date_to: dt.date | None = Field(None, description="登记日期不晚于(北京时间)")
+
+
+def _cases(user: User) -> QuerySet[Case]:
+    return Case.objects.restrict(user).select_related("agency", "unit", "party", "handler")
+
+
+def _case(user: User, case_id: int) -> Case:
+    return visible(_cases(user), case_id, "案件")
+
+
+def _summary_fields(c: Case) -> dict[str, Any]:
+    return {
+        "id": c.pk, "number": c.number, "title": c.title, "procedure": Procedure(c.procedure),
+        "stage": Stage(c.stage), "stage_label": c.get_stage_display(), "unit": _unit(c.unit),
+        "party": _party_brief(c.party), "handler": _user(c.handler), "emergency": c.emergency,
+        "registered_at": c.registered_at, "filed_at": c.filed_at, "closed_at": c.closed_at,
+    }
+
+
+def _moves(case: Case, user: User) -> list[MoveOut]:
+    profile = workflow.profile_of(case)
+    out = []
+    for move in workflow.MOVES.get(Stage(case.stage), ()):
+        if workflow.find_move(case, move.to) != move or not workflow.may_move(user, case, move):
+            continue
+        out.append(MoveOut(
+            to=move.to, label=move.label, fields=[MoveFieldOut(name=n, label=lbl) for n, lbl in move.fields],
+            blocked_reason=move.guard(case, profile) if move.guard else None,
+        ))
+    return out
+
+
+def case_detail(case_id: int, user: User) -> CaseDetailOut:
+    c = visible(_cases(user).prefetch_related("officers", "approvals", "services", "transitions__actor"),
+                case_id, "案件")
+    officer = workflow.is_case_officer(user, c)
+    approvals: list[Approval] = list(c.approvals.all())
+    services: list[Service] = list(c.services.all())
+    return CaseDetailOut(
+        **_summary_fields(c),
+        source=CaseSource(c.source), source_note=c.source_note, complaint_id=c.complaint_id,
+        inspection_id=c.inspection_id, facts=c.facts, handler_opinion=c.handler_opinion,
+        officers=[_user(o) for o in c.officers.all()], emergency_reason=c.emergency_reason,
+        approval_due_at=c.approval_due_at, archive_due_at=c.archive_due_at, archived_at=c.archived_at,
+        investigation_summary=c.investigation_summary,
+        decision_kind=DecisionKind(c.decision_kind) if c.decision_kind else None, decision_text=c.decision_text,
+        decision_basis=c.decision_basis, penalty_amount=c.penalty_amount, decided_at=c.decided_at,
+        execution_result=c.execution_result, simple_record={str(k): str(v) for k, v in c.simple_record.items()},
+        version=c.version,
+        approvals=[ApprovalOut(id=a.pk, kind=ApprovalKind(a.kind), kind_label=a.get_kind_display(),
+                               approved=a.approved, opinion=a.opinion, by_name=a.by_name, at=a.at)
+                   for a in approvals],
+        services=[ServiceOut(id=s.pk, document=s.document, method=ServiceMethod(s.method),
+                             method_label=s.get_method_display(), served_at=s.served_at, recipient=s.recipient,
+                             note=s.note) for s in services],
+        transitions=[TransitionOut(from_stage=Stage(t.from_stage), to_stage=Stage(t.to_stage),
+                                   actor_name=t.actor.display_name, at=t.at, note=t.note)
+                     for t in c.transitions.all()],
+        moves=_moves(c, user),
+        pending_approvals=[PendingApprovalOut(kind=ApprovalKind(k), label=ApprovalKind(k).label,
+                                              may_approve=workflow.may_approve(user, c, k))
+                           for k in workflow.pending_approval_kinds(c)],
+        may_record_decision=officer and c.stage == Stage.REVIEWING,
+        may_record_service=officer and c.stage == Stage.SERVING,
+        may_assign_officers=(officer or user.has_role(Role.HEAD, c.unit_id))
+        and c.stage not in (Stage.CLOSED, Stage.ARCHIVED, Stage.NOT_FILED),
+    )
+
+
+@router.get("/cases", response=responses(200, CasePage), summary="案件列表")
+def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
+    qs = _cases(auth_user(request))
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.unit is not None:
+        qs = qs.filter(unit_id=filters.unit)
+    if filters.handler is not None:
+        qs = qs.filter(handler_id=filters.handler)
+    if filters.party:
+        qs = qs.filter(party__name__icontains=filters.party)
+    if filters.q:
+        qs = qs.filter(Q(number__icontains=filters.q) | Q(title__icontains=filters.q))
+    # __date compares in the current time zone (Beijing), as people read the dates.
+    if filters.date_from:
+        qs = qs.filter(registered_at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(registered_at__date__lte=filters.date_to)
+    page = qs.order_by("-registered_at", "-id")[filters.offset:filters.offset + filters.limit]
+    return CasePage(count=qs.count(), items=[CaseSummaryOut(**_summary_fields(c)) for c in page])
+
+
+@router.get("/cases/{case_id}", response=responses(200, CaseDetailOut), summary="案件详情(含当前用户可执行的操作)")
+def get_case(request: HttpRequest, case_id: Id) -> CaseDetailOut:
+    return case_detail(case_id, auth_user(request))
+
+
+@router.get("/cases/{case_id}/timeline", response=responses(200, list[TimelineEntryOut]),
+            summary="案件全过程记录(已完成的领域事件)")
+def case_timeline(request: HttpRequest, case_id: Id) -> list[TimelineEntryOut]:
+    case = _case(auth_user(request), case_id)
+    events = DomainEvent.objects.filter(case_id_frozen=case.pk, outcome=Outcome.DONE).order_by("id")
+    return [TimelineEntryOut(id=e.pk, occurred_at=e.occurred_at, action=e.action, actor_name=e.actor_name,
+                             actor_role=e.actor_role, payload=e.payload) for e in events]
+
+
+# ---------------------------------------------------------------- cases: writes
+
+
+class CaseIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "unit_id": 1, "title": "某某公司未依法签订劳动合同案", "source": "inspection", "party_id": 1,
+        "facts": "巡查发现该公司未与 12 名劳动者签订书面劳动合同", "handler_id": 1, "handler_opinion": "建议立案调查",
+        "officer_ids": [2]}]})
+
+    unit_id: Id
+    title: Str200
+    source: CaseSource
+    source_note: Str200 = ""
+    party_id: Id
+    facts: LongText
+    handler_id: Id = Field(..., description="主办人编号")
+    handler_opinion: LongText
+    officer_ids: IdList = Field([], description="其他执法人员编号(主办人自动列入)")
+    emergency: bool = Field(False, description="情况紧急,先行启动(规范允许时)")
+    emergency_reason: LongText = ""
+
+
+class ApprovalIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"kind": "filing.head", "approved": True, "opinion": "同意立案"}]})
+
+    kind: ApprovalKind
+    approved: bool
+    opinion: LongText
+
+
+class TransitionIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "to": "reviewing", "note": "调查终结", "fields": {"investigation_summary": "经调查,拖欠工资属实"}}]})
+
+    to: Stage
+    note: LongText = ""
+    fields: dict[Str50, LongText] = Field({}, max_length=10, description="该阶段变更须填写的字段,见案件详情 moves")
+
+
+class DecisionIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "kind": "penalty", "text": "罚款人民币贰仟元", "basis": "《劳动保障监察条例》第二十六条",
+        "penalty_amount": "2000.00"}]})
+
+    kind: DecisionKind
+    text: LongText
+    basis: LongText
+    penalty_amount: Amount | None = Field(None, description="行政处罚时:罚款金额(元)")
+
+
+class ServiceIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "document": "行政处罚决定书", "method": "direct", "served_at": "2025-03-05T10:00:00+08:00",
+        "recipient": "张三"}]})
+
+    document: Str100
+    method: ServiceMethod
+    served_at: Moment
+    recipient: Str100
+    note: LongText = ""
+
+
+class OfficersIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"officer_ids": [2]}]})
+
+    officer_ids: IdList
+
+
+class SimpleCaseIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "unit_id": 1, "party_id": 1, "title": "未按规定公示工资支付情况", "decision_text": "当场罚款人民币伍拾元",
+        "items": {"facts_and_basis": "现场检查发现……依据……", "steps": "出示执法证件,告知权利,制作当场处罚决定书",
+                  "statement": "当事人无异议", "statement_review": "无需复核", "filing": "已于当日备案"},
+        "penalty_amount": "50.00", "paid_on_spot": True, "officer_ids": [2]}]})
+
+    unit_id: Id
+    party_id: Id
+    title: Str200
+    items: dict[Str50, LongText] = Field(
+        ..., max_length=10,
+        description="简易程序记录: facts_and_basis, steps, statement, statement_review, filing",
+    )
+    decision_text: LongText
+    penalty_amount: Amount | None = None
+    paid_on_spot: bool = False
+    officer_ids: IdList = []
+
+
+@router.post("/cases", response=responses(201, CaseDetailOut), summary="登记案件(填写立案审批表)")
+def create_case(request: HttpRequest, data: CaseIn) -> Status[CaseDetailOut]:
+    user = auth_user(request)
+    users = agency_users(user)
+    case = do_register_case(
+        unit=reference(_agency_units(user), data.unit_id, "unit_id", "执法机构"), title=data.title,
+        source=data.source, party=reference(Party.objects.restrict(user), data.party_id, "party_id", "当事人"),
+        facts=data.facts, handler=reference(users, data.handler_id, "handler_id", "主办人"),
+        handler_opinion=data.handler_opinion,
+        officers=references(users, data.officer_ids, "officer_ids", "执法人员"), source_note=data.source_note,
+        emergency=data.emergency, emergency_reason=data.emergency_reason, actor=user,
+    )
+    return Status(201, case_detail(case.pk, user))
+
+
+@router.post("/cases/{case_id}/approvals", response=responses(201, CaseDetailOut), summary="签署审批意见")
+def give_approval(request: HttpRequest, case_id: Id, data: ApprovalIn) -> Status[CaseDetailOut]:
+    user = auth_user(request)
+    do_give_approval(_case(user, case_id), kind=data.kind, approved=data.approved, opinion=data.opinion,
+                     actor=user)
+    return Status(201, case_detail(case_id, user))
+
+
+@router.post("/cases/{case_id}/transitions", response=responses(200, CaseDetailOut), summary="变更案件阶段")
+def transition_case(request: HttpRequest, case_id: Id, data: TransitionIn) -> CaseDetailOut:
+    user = auth_user(request)
+    do_transition_case(_case(user, case_id), to=data.to, note=data.note, fields=data.fields, actor=user)
+    return case_detail(case_id, user)
+
+
+@router.post("/cases/{case_id}/decision", response=responses(200, CaseDetailOut), summary="拟定处理决定")
+def record_decision(request: HttpRequest, case_id: Id, data: DecisionIn) -> CaseDetailOut:
+    user = auth_user(request)
+    do_record_decision(_case(user, case_id), kind=data.kind, text=data.text, basis=data.basis,
+                       penalty_amount=data.penalty_amount, actor=user)
+    return case_detail(case_id, user)
+
+
+@router.post("/cases/{case_id}/services", response=responses(201, CaseDetailOut), summary="登记送达回证")
+def record_service(request: HttpRequest, case_id: Id, data: ServiceIn) -> Status[CaseDetailOut]:
+    user = auth_user(request)
+    do_record_service(_case(user, case_id), document=data.document, method=data.method, served_at=data.served_at,
+                      recipient=data.recipient, note=data.note, actor=user)
+    return Status(201, case_detail(case_id, user))
+
+
+@router.post("/cases/{case_id}/officers", response=responses(200, CaseDetailOut), summary="调整办案人员")
+def assign_officers(request: HttpRequest, case_id: Id, data: OfficersIn) -> CaseDetailOut:
+    user = auth_user(request)
+    case = _case(user, case_id)
+    do_assign_officers(case, officers=references(agency_users(user), data.officer_ids, "officer_ids", "执法人员"),
+                       actor=user)
+    return case_detail(case_id, user)
+
+
+@router.post("/simple-cases", response=responses(201, CaseDetailOut), summary="简易程序当场作出决定")
+def decide_simple_case(request: HttpRequest, data: SimpleCaseIn) -> Status[CaseDetailOut]:
+    user = auth_user(request)
+    case = do_decide_simple_case(
+        unit=reference(_agency_units(user), data.unit_id, "unit_id", "执法机构"),
+        party=reference(Party.objects.restrict(user), data.party_id, "party_id", "当事人"), title=data.title,
+        items=data.items, decision_text=data.decision_text, penalty_amount=data.penalty_amount,
+        paid_on_spot=data.paid_on_spot, officers=references(agency_users(user), data.officer_ids, "officer_ids",
+                                                            "执法人员"),
+        actor=user,
+    )
+    return Status(201, case_detail(case.pk, user))
