@@ -8,11 +8,14 @@ may be a 500, and every answer must be a status and body the document declares.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import hypothesis
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
@@ -85,8 +88,17 @@ def _odd(value: object) -> bool:
 
 
 @pytest.fixture
-def alice(world: World) -> Alice:
-    return Alice(world)
+def alice(world: World) -> Iterator[Alice]:
+    # The WSGI app closes the database connection when a request finishes (conn_max_age=0);
+    # inside the test's transaction that would end it. Django's test client unhooks the same
+    # signal handlers for the same reason.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield Alice(world)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

@@ -54,6 +54,9 @@ class World:
 
 
 def build_world(profile_id: str = "labor-inspection", name: str = "测试区劳动保障监察大队") -> World:
+    # The first world of a test gets the plain names (alice, bob…); later ones a numeric suffix.
+    # Counted, not taken from the agency's id: PostgreSQL sequences do not roll back between tests.
+    nth = Agency.objects.count() + 1
     agency = do_create_agency(
         name=name, short_name="测劳监", profile_id=profile_id,
         case_number_format="测劳监立〔{year}〕第{seq}号", simple_case_number_format="测劳监简〔{year}〕第{seq}号",
@@ -62,7 +65,7 @@ def build_world(profile_id: str = "labor-inspection", name: str = "测试区劳�
     unit_a = do_create_unit(agency, name="一中队", actor=None)
     unit_b = do_create_unit(agency, name="二中队", actor=None)
     valid = {"cert_valid_from": dt.date(2024, 1, 1), "cert_valid_until": dt.date(2030, 12, 31)}
-    tag = str(agency.pk)
+    tag = str(nth)
 
     def user(username: str, full_name: str, unit: Unit | None, roles: list[tuple[str, Unit | None]],
              cert: str | None = None) -> User:
