@@ -16,7 +16,7 @@ from pydantic import ConfigDict
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Unit, User
-from lawtrail.cases import workflow
+from lawtrail.cases import queries, workflow
 from lawtrail.cases.actions import (
     do_assign_officers,
     do_create_party,
@@ -44,7 +44,6 @@ from lawtrail.cases.choices import (
     Stage,
 )
 from lawtrail.cases.models import Approval, Case, Complaint, Inspection, Party, Service
-from lawtrail.events.models import DomainEvent, Outcome
 from lawtrail.lib.apikit import (
     Amount,
     Id,
@@ -579,22 +578,7 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
 
 @router.get("/cases", response=responses(200, CasePage), summary="案件列表")
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
-    qs = _cases(auth_user(request))
-    if filters.stage:
-        qs = qs.filter(stage=filters.stage)
-    if filters.unit is not None:
-        qs = qs.filter(unit_id=filters.unit)
-    if filters.handler is not None:
-        qs = qs.filter(handler_id=filters.handler)
-    if filters.party:
-        qs = qs.filter(party__name__icontains=filters.party)
-    if filters.q:
-        qs = qs.filter(Q(number__icontains=filters.q) | Q(title__icontains=filters.q))
-    # __date compares in the current time zone (Beijing), as people read the dates.
-    if filters.date_from:
-        qs = qs.filter(registered_at__date__gte=filters.date_from)
-    if filters.date_to:
-        qs = qs.filter(registered_at__date__lte=filters.date_to)
+    qs = queries.filter_cases(_cases(auth_user(request)), filters.dict())
     page = qs.order_by("-registered_at", "-id")[filters.offset:filters.offset + filters.limit]
     return CasePage(count=qs.count(), items=[CaseSummaryOut(**_summary_fields(c)) for c in page])
 
@@ -608,7 +592,7 @@ def get_case(request: HttpRequest, case_id: Id) -> CaseDetailOut:
             summary="案件全过程记录(已完成的领域事件)")
 def case_timeline(request: HttpRequest, case_id: Id) -> list[TimelineEntryOut]:
     case = _case(auth_user(request), case_id)
-    events = DomainEvent.objects.filter(case_id_frozen=case.pk, outcome=Outcome.DONE).order_by("id")
+    events = queries.timeline(case)
     return [TimelineEntryOut(id=e.pk, occurred_at=e.occurred_at, action=e.action, actor_name=e.actor_name,
                              actor_role=e.actor_role, payload=e.payload) for e in events]
 
