@@ -9,7 +9,7 @@ TEST_DATA_DIR ?= $(CURDIR)/var/test
 
 run: install
 	.venv/bin/lawtrail demo
-	.venv/bin/lawtrail serve --port $(PORT) --demo
+	.venv/bin/lawtrail serve --port $(PORT)
 
 install:
 	scripts/install.sh
