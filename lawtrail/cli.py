@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -100,6 +101,11 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+# Apps that bring subcommands of their own: each module has `register(subparsers)`, adding
+# parsers whose `func(args) -> int` runs after Django is set up. Importing them must not need Django.
+COMMAND_MODULES: list[str] = []
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lawtrail", description="LawTrail 行政执法全过程记录系统")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -126,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("username")
     pt.add_argument("--name", default="cli")
     pt.set_defaults(func=cmd_token_create)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
