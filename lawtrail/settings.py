@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Installed so /api/docs serves Swagger UI from the package, not from a CDN.
+    "ninja",
     "lawtrail.accounts",
     "lawtrail.events",
     "lawtrail.profiles",
