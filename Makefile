@@ -20,8 +20,14 @@ install-dev:
 
 test: install-dev check pytest
 
+# Type-checked so far; an app joins the list once it passes.
+MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles lawtrail/lib lawtrail/web \
+	lawtrail/cli.py lawtrail/demo.py lawtrail/api.py lawtrail/testing/personas.py lawtrail/testing/scenarios.py \
+	lawtrail/testing/browser.py lawtrail/testing/api.py
+
 check:
 	.venv/bin/ruff check lawtrail tests
+	LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/mypy $(MYPY_PATHS)
 	LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/python manage.py check
 	LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/python manage.py makemigrations --check --dry-run
 	LAWTRAIL_ENV=production LAWTRAIL_SECRET_KEY=check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \

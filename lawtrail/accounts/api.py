@@ -77,7 +77,7 @@ def me(request: HttpRequest) -> MeOut:
 @router.get("/units", response=responses(200, list[UnitOut]), summary="本机关的执法机构")
 def list_units(request: HttpRequest) -> list[UnitOut]:
     user = auth_user(request)
-    qs = Unit.objects.all() if user.is_superuser else Unit.objects.filter(agency_id=user.agency_id)
+    qs = Unit.objects.all() if user.is_superuser else Unit.objects.filter(agency_id=user.agency_id or 0)
     return [UnitOut(id=u.pk, name=u.name) for u in qs.order_by("id")]
 
 

@@ -32,7 +32,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 status = 400
             else:
                 login(request, user)
-                do_record_login(user, actor=user)  # type: ignore[arg-type]
+                do_record_login(user, actor=user)
                 target = request.GET.get("next", "")
                 if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
                     target = "/"

@@ -106,7 +106,7 @@ def _party_brief(party: Party) -> PartyBrief:
 
 
 def _agency_units(user: User) -> QuerySet[Unit]:
-    return Unit.objects.all() if user.is_superuser else Unit.objects.filter(agency_id=user.agency_id)
+    return Unit.objects.all() if user.is_superuser else Unit.objects.filter(agency_id=user.agency_id or 0)
 
 
 # ---------------------------------------------------------------- parties

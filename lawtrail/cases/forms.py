@@ -26,17 +26,17 @@ TEXT = forms.Textarea(attrs={"rows": 3})
 
 
 class OfficerChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj.display_name}({obj.cert_no})"
 
 
 class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj.display_name}({obj.unit.name if obj.unit else '机关'})"
 
 
 class PartyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Party) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Party) -> str:
         return f"{obj.name}({obj.identifier})"
 
 
@@ -46,11 +46,12 @@ class AgencyForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        officers = User.objects.filter(agency_id=user.agency_id, cert_no__isnull=False, is_active=True) \
+        agency_id = user.agency_id or 0  # a user of no agency is offered nothing
+        officers = User.objects.filter(agency_id=agency_id, cert_no__isnull=False, is_active=True) \
             .select_related("unit").order_by("unit_id", "full_name")
         for name, field in self.fields.items():
             if name == "unit":
-                field.queryset = Unit.objects.filter(agency_id=user.agency_id)  # type: ignore[attr-defined]
+                field.queryset = Unit.objects.filter(agency_id=agency_id)  # type: ignore[attr-defined]
                 if user.unit_id:
                     field.initial = user.unit_id
             elif name in ("party", "respondent"):

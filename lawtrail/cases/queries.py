@@ -17,7 +17,7 @@ from lawtrail.lib import timez
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
-    return Case.objects.restrict(user).select_related("unit", "party", "handler", "agency")  # type: ignore[attr-defined]
+    return Case.objects.restrict(user).select_related("unit", "party", "handler", "agency")
 
 
 def filter_cases(qs: QuerySet[Case], params: dict[str, Any]) -> QuerySet[Case]:
@@ -98,13 +98,14 @@ def my_work(user: User) -> dict[str, Any]:
     soon = timez.now() + dt.timedelta(days=7)
     for case in mine.filter(emergency=True, approval_due_at__lte=soon,
                             stage__in=[Stage.FILED, Stage.INVESTIGATING]):
-        if workflow.missing_filing_approvals(case, workflow.profile_of(case)):
-            deadlines.append(Deadline(case, "紧急启动补办审批", case.approval_due_at))  # type: ignore[arg-type]
+        if case.approval_due_at and workflow.missing_filing_approvals(case, workflow.profile_of(case)):
+            deadlines.append(Deadline(case, "紧急启动补办审批", case.approval_due_at))
     scope = cases if user.has_role("archivist") else mine
     for case in scope.filter(stage=Stage.CLOSED, archive_due_at__isnull=False):
-        deadlines.append(Deadline(case, "立卷归档", case.archive_due_at))  # type: ignore[arg-type]
+        if case.archive_due_at:
+            deadlines.append(Deadline(case, "立卷归档", case.archive_due_at))
     deadlines.sort(key=lambda d: d.due)
-    complaints = Complaint.objects.restrict(user).filter(  # type: ignore[attr-defined]
+    complaints = Complaint.objects.restrict(user).filter(
         status__in=[ComplaintStatus.PENDING, ComplaintStatus.CORRECTION]).select_related("respondent", "unit")
     return {
         "waiting": waiting,

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from lawtrail.accounts.models import User
 from lawtrail.cases import actions, queries
 from lawtrail.cases.choices import ApprovalKind, ComplaintStatus, Stage
 from lawtrail.cases.forms import (
@@ -35,6 +36,12 @@ from lawtrail.cases.models import Complaint, Inspection, Party
 from lawtrail.lib.errors import DomainError
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind login_required)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def _attempt(request: HttpRequest, form: forms.Form, call: Callable[[], Any]) -> Any:
     """Run an action; a refusal becomes an error on the form (its field, if it names one)."""
     try:
@@ -47,13 +54,13 @@ def _attempt(request: HttpRequest, form: forms.Form, call: Callable[[], Any]) ->
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/home.html", queries.my_work(request.user))  # type: ignore[arg-type]
+    return render(request, "cases/home.html", queries.my_work(_user(request)))
 
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or None, user=request.user)  # type: ignore[arg-type]
-    qs = queries.visible_cases(request.user)  # type: ignore[arg-type]
+    form = CaseFilterForm(request.GET or None, user=request.user)
+    qs = queries.visible_cases(_user(request))
     if form.is_bound and form.is_valid():
         qs = queries.filter_cases(qs, form.cleaned_data)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
@@ -64,9 +71,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.Form] | None = None) -> HttpResponse:
-    user = request.user
-    case = get_object_or_404(queries.visible_cases(user), pk=pk)  # type: ignore[arg-type]
-    steps = queries.next_steps(case, user)  # type: ignore[arg-type]
+    user = _user(request)
+    case = get_object_or_404(queries.visible_cases(user), pk=pk)
+    steps = queries.next_steps(case, user)
     given = forms_override or {}
     step_forms = []
     for step in steps:
@@ -84,7 +91,7 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
             form = ServiceForm(initial={"served_at": timezone.localtime().replace(second=0, microsecond=0),
                                         "recipient": case.party.name})
         else:
-            form = OfficersForm(user=user, initial={"officers": case.officers.all()})  # type: ignore[arg-type]
+            form = OfficersForm(user=user, initial={"officers": case.officers.all()})
         step_forms.append((step, form))
     return render(request, "cases/case_detail.html", {
         "case": case,
@@ -102,8 +109,8 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
 @login_required
 @require_POST
 def case_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    user = request.user
-    case = get_object_or_404(queries.visible_cases(user), pk=pk)  # type: ignore[arg-type]
+    user = _user(request)
+    case = get_object_or_404(queries.visible_cases(user), pk=pk)
     form: forms.Form
     call: Callable[[], Any]
     if kind == "approval":
@@ -128,7 +135,7 @@ def case_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             served_at=form.cleaned_data["served_at"], recipient=form.cleaned_data["recipient"],
             note=form.cleaned_data["note"], actor=user)
     elif kind == "officers":
-        form = OfficersForm(request.POST, user=user)  # type: ignore[arg-type]
+        form = OfficersForm(request.POST, user=user)
         call = lambda: actions.do_assign_officers(  # noqa: E731
             case, officers=list(form.cleaned_data["officers"]), actor=user)
     else:
@@ -142,8 +149,8 @@ def case_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    form = CaseForm(request.POST or None, user=user)  # type: ignore[arg-type]
+    user = _user(request)
+    form = CaseForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         case = _attempt(request, form, lambda: actions.do_register_case(
@@ -160,7 +167,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
-    qs = Complaint.objects.restrict(request.user).select_related("respondent", "unit")  # type: ignore[attr-defined]
+    qs = Complaint.objects.restrict(_user(request)).select_related("respondent", "unit")
     status = request.GET.get("status", "")
     if status:
         qs = qs.filter(status=status)
@@ -171,8 +178,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def complaint_new(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    form = ComplaintForm(request.POST or None, user=user)  # type: ignore[arg-type]
+    user = _user(request)
+    form = ComplaintForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         complaint = _attempt(request, form, lambda: actions.do_register_complaint(
@@ -188,9 +195,9 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    complaint = get_object_or_404(Complaint.objects.restrict(user), pk=pk)  # type: ignore[attr-defined]
-    decide = ComplaintDecisionForm(None, user=user)  # type: ignore[arg-type]
+    user = _user(request)
+    complaint = get_object_or_404(Complaint.objects.restrict(user), pk=pk)
+    decide = ComplaintDecisionForm(None, user=user)
     supplement = SupplementForm()
     if request.method == "POST":
         if request.POST.get("step") == "supplement":
@@ -200,7 +207,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "已登记补正材料,请重新审查")
                 return redirect("complaint_detail", pk=pk)
         else:
-            decide = ComplaintDecisionForm(request.POST, user=user)  # type: ignore[arg-type]
+            decide = ComplaintDecisionForm(request.POST, user=user)
             if decide.is_valid():
                 d = decide.cleaned_data
                 done = _attempt(request, decide, lambda: actions.do_decide_complaint(
@@ -219,15 +226,15 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def inspection_list(request: HttpRequest) -> HttpResponse:
-    qs = Inspection.objects.restrict(request.user).select_related("party", "unit")  # type: ignore[attr-defined]
+    qs = Inspection.objects.restrict(_user(request)).select_related("party", "unit")
     page = Paginator(qs.prefetch_related("officers", "cases"), 20).get_page(request.GET.get("page"))
     return render(request, "cases/inspection_list.html", {"page": page})
 
 
 @login_required
 def inspection_new(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    form = InspectionForm(request.POST or None, user=user)  # type: ignore[arg-type]
+    user = _user(request)
+    form = InspectionForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         inspection = _attempt(request, form, lambda: actions.do_record_inspection(
@@ -245,8 +252,8 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def simple_new(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    form = SimpleCaseForm(request.POST or None, user=user)  # type: ignore[arg-type]
+    user = _user(request)
+    form = SimpleCaseForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         case = _attempt(request, form, lambda: actions.do_decide_simple_case(
@@ -262,7 +269,7 @@ def simple_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def party_list(request: HttpRequest) -> HttpResponse:
-    qs = Party.objects.restrict(request.user).order_by("name")  # type: ignore[attr-defined]
+    qs = Party.objects.restrict(_user(request)).order_by("name")
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(id_number=q.upper()) | qs.filter(uscc=q.upper())
@@ -272,7 +279,7 @@ def party_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def party_new(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     form = PartyForm(request.POST or None)
     back = request.GET.get("next", "")
     if request.method == "POST" and form.is_valid():

@@ -100,7 +100,7 @@ def required_filing_kinds(profile: Profile) -> list[str]:
     return [FILING_APPROVER_KINDS[k] for k in keys]
 
 
-def _approved_kinds(case: Case, since=None) -> set[str]:  # type: ignore[no-untyped-def]
+def _approved_kinds(case: Case, since=None) -> set[str]:
     qs = case.approvals.filter(approved=True)
     if since is not None:
         qs = qs.filter(at__gte=since)

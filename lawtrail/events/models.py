@@ -83,6 +83,6 @@ class DomainEvent(models.Model):
 
 def _label(choices: type[models.TextChoices], value: object) -> str:
     try:
-        return str(choices(value).label)
+        return str(choices(str(value)).label)
     except ValueError:
         return str(value or "")

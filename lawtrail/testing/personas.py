@@ -64,7 +64,7 @@ def build_world(profile_id: str = "labor-inspection", name: str = "测试区劳�
     )
     unit_a = do_create_unit(agency, name="一中队", actor=None)
     unit_b = do_create_unit(agency, name="二中队", actor=None)
-    valid = {"cert_valid_from": dt.date(2024, 1, 1), "cert_valid_until": dt.date(2030, 12, 31)}
+    valid_from, valid_until = dt.date(2024, 1, 1), dt.date(2030, 12, 31)
     tag = str(nth)
 
     def user(username: str, full_name: str, unit: Unit | None, roles: list[tuple[str, Unit | None]],
@@ -72,7 +72,8 @@ def build_world(profile_id: str = "labor-inspection", name: str = "测试区劳�
         return do_create_user(
             username=f"{username}{'' if tag == '1' else tag}", password=PASSWORD, full_name=full_name,
             agency=agency, unit=unit, roles=roles, cert_no=f"{cert}-{tag}" if cert else None,
-            **(valid if cert else {}), actor=None,
+            cert_valid_from=valid_from if cert else None, cert_valid_until=valid_until if cert else None,
+            actor=None,
         )
 
     alice = user("alice", "艾丽", unit_a, [(Role.OFFICER, unit_a), (Role.HANDLER, unit_a)], "LD001")
