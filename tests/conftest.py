@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from pytest_django.fixtures import Settings
 
@@ -15,3 +17,38 @@ def world(db: None) -> World:
 def fast_hashing(settings: Settings) -> None:
     """Cheap password hashing, for tests that build worlds but never test passwords (Argon2 costs ~0.1 s a user)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def ledger(db: None) -> None:
+    """Ledger entries numbered as each event is written, as if each action's transaction had
+    committed: on PostgreSQL numbering waits for commit, which a test's transaction never reaches
+    (switching the trigger to immediate also numbers the events already pending)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ledger_pendingentry_number IMMEDIATE")
+
+
+@pytest.fixture(autouse=True)
+def _ledger_rows_flushable(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A transactional test ends with a flush (DELETE/TRUNCATE of every table), which the
+    ledger's append-only triggers refuse. Drop them just before it; the flush's post_migrate
+    signal puts them back (lawtrail.ledger.sql.ensure_triggers)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))) or \
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if not transactional:
+        yield
+        return
+    # Set up the database first, so this fixture's teardown runs before the flush.
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.db import connection
+
+    from lawtrail.ledger.sql import drop_append_only_statements
+
+    with connection.cursor() as cursor:
+        for statement in drop_append_only_statements(connection.vendor):
+            cursor.execute(statement)

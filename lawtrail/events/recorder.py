@@ -10,6 +10,7 @@ from django.db import models, transaction
 
 from lawtrail.events.context import current_origin
 from lawtrail.events.models import DomainEvent, Outcome
+from lawtrail.ledger import writer as ledger_writer
 from lawtrail.lib import timez
 from lawtrail.lib.errors import DomainError
 
@@ -35,14 +36,17 @@ def record_event(
     object_type: str = "",
     object_id: str = "",
 ) -> DomainEvent:
-    """Write one event. Call inside the action's transaction so event and change commit together."""
+    """Write one event and its ledger entry (账本条目).
+
+    Call inside the action's transaction so the change, its event and the entry commit together.
+    """
     where = current_origin()
     officer_cert = ""
     if actor is not None:
         officer_cert = actor.cert_no or ""
         if agency_id is None:
             agency_id = actor.agency_id
-    return DomainEvent.objects.create(
+    event = DomainEvent(
         occurred_at=timez.now(),
         action=action,
         outcome=outcome,
@@ -64,6 +68,7 @@ def record_event(
         channel=where.channel,
         request_id=where.request_id,
     )
+    return ledger_writer.append(event, obj)
 
 
 def domain_action(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]:

@@ -1,0 +1,240 @@
+"""The bytes a ledger entry freezes: deterministic JSON of an event's facts.
+
+The writer builds them from the event it is about to insert; `lawtrail verify` rebuilds
+them from the stored DomainEvent row and compares. Both go through `facts_tail`, with
+values as the database gives them back (a payload after a JSON round trip), so an
+untouched event always rebuilds to the same bytes. The layout is documented in
+lawtrail/verifier/entry.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from lawtrail.events.models import DomainEvent, Outcome
+
+# Payload keys that carry content hashes (and where the content is): repeated under
+# "content" so a verifier finds them without knowing each action's payload.
+CONTENT_KEYS = ("object_key", "sha256", "sm3", "size")
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
+_UTC = dt.UTC
+_MAX_EXACT = 2**53
+
+
+def utc_text(moment: dt.datetime | str) -> str:
+    """Always six fractional digits, always UTC, always "Z": one text for one instant.
+
+    Also takes the text SQLite holds (Django stores naive UTC "YYYY-MM-DD HH:MM:SS[.ffffff]").
+    """
+    if type(moment) is str:
+        return moment.replace(" ", "T", 1) + ("Z" if len(moment) == 26 else ".000000Z" if len(moment) == 19 else "?")
+    assert isinstance(moment, dt.datetime)
+    if moment.tzinfo is None:
+        # SQLite gives back naive values; Django stores them in UTC.
+        moment = moment.replace(tzinfo=_UTC)
+    elif moment.utcoffset():
+        moment = moment.astimezone(_UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def normalize(value: Any) -> Any:
+    """A JSON value as it reads back from either database.
+
+    PostgreSQL's jsonb prints an integral float as an integer (1.0 → 1), and JSON object
+    keys are strings; values that JSON cannot hold exactly become text. (Exact type checks
+    first: this runs on every event's payload inside the action's transaction.)
+    """
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:
+        return value
+    if t is dict:
+        return {k if type(k) is str else str(k): normalize(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [normalize(v) for v in value]
+    if t is float:
+        if not math.isfinite(value):
+            return repr(value)
+        return int(value) if value.is_integer() and abs(value) < _MAX_EXACT else value
+    if isinstance(value, str):  # e.g. a str-valued enum member: JSON stores its value, not str()
+        return str.__str__(value)
+    if isinstance(value, int):  # an IntEnum and the like
+        return int(value)
+    if isinstance(value, float):
+        return normalize(float(value))
+    if isinstance(value, dict):
+        return normalize(dict(value))
+    if isinstance(value, list | tuple):
+        return [normalize(v) for v in value]
+    return str(value)
+
+
+def facts_reference(
+    *, state: str | None, occurred_at: dt.datetime, action: str, outcome: str, reason_code: str, reason: str,
+    actor_id: int | None, actor_name: str, actor_username: str, actor_role: str, actor_cert_no: str,
+    agency_id: int | None, object_type: str, object_id: str, object_repr: str, case_id: int | None,
+    payload: Any, client_ip: str, user_agent: str, channel: str, request_id: str,
+) -> bytes:
+    """The definition of an entry's tail: its facts as a dict, encoded with sorted keys.
+
+    facts_tail() must give the same bytes faster; a test holds it to this one.
+    """
+    payload = normalize(payload if payload is not None else {})
+    facts: dict[str, Any] = {
+        "action": action,
+        "actor": {"id": actor_id, "name": actor_name, "username": actor_username, "role": actor_role,
+                  "cert_no": actor_cert_no},
+        "agency": agency_id,
+        "at": utc_text(occurred_at),
+        "case": case_id,
+        "object": {"type": object_type, "id": object_id, "repr": object_repr},
+        "origin": {"ip": client_ip, "ua": user_agent, "channel": channel, "request_id": request_id},
+        "outcome": outcome,
+        "payload": payload,
+        "reason": reason,
+        "reason_code": reason_code,
+    }
+    if isinstance(payload, dict):
+        content = {k: payload[k] for k in CONTENT_KEYS if k in payload}
+        if content:
+            facts["content"] = content
+    head = b'"state":null,' if state is None else b'"state":"%s",' % state.encode()
+    # The facts' own "{" is dropped: the prefix opened the object.
+    return head + _encode(facts).encode()[1:]
+
+
+_string = json.encoder.encode_basestring  # the escaping json.dumps(ensure_ascii=False) does, in C
+
+
+def _j(value: Any) -> str:
+    t = type(value)
+    if t is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    if t is int:
+        return int.__repr__(value)
+    return _encode(normalize(value))
+
+
+def facts_tail(
+    *, state: str | None, occurred_at: dt.datetime | str, action: str, outcome: str, reason_code: str,
+    reason: str, actor_id: int | None, actor_name: str, actor_username: str, actor_role: str, actor_cert_no: str,
+    agency_id: int | None, object_type: str, object_id: str, object_repr: str, case_id: int | None,
+    payload: Any, client_ip: str, user_agent: str, channel: str, request_id: str, normalized: bool = False,
+) -> bytes:
+    """Everything of an entry after its fixed prefix (entry_prefix(seq, event)): the bytes of
+    facts_reference(), assembled in key order without building the nested dicts (it runs in
+    every action's transaction and a million times in each `lawtrail verify`).
+    `normalized`: the payload was read with load_payload() and needs no second pass."""
+    if not normalized:
+        payload = normalize(payload if payload is not None else {})
+    content = ""
+    if type(payload) is dict:
+        found = {k: payload[k] for k in CONTENT_KEYS if k in payload}
+        if found:
+            content = f'"content":{_encode(found)},'
+    head = '"state":null,' if state is None else f'"state":"{state}",'
+    return (
+        f'{head}"action":{_j(action)},"actor":{{"cert_no":{_j(actor_cert_no)},"id":{_j(actor_id)},'
+        f'"name":{_j(actor_name)},"role":{_j(actor_role)},"username":{_j(actor_username)}}},'
+        f'"agency":{_j(agency_id)},"at":"{utc_text(occurred_at)}","case":{_j(case_id)},{content}'
+        f'"object":{{"id":{_j(object_id)},"repr":{_j(object_repr)},"type":{_j(object_type)}}},'
+        f'"origin":{{"channel":{_j(channel)},"ip":{_j(client_ip)},"request_id":{_j(request_id)},"ua":{_j(user_agent)}}},'
+        f'"outcome":{_j(outcome)},"payload":{_encode(payload)},"reason":{_j(reason)},"reason_code":{_j(reason_code)}}}'
+    ).encode()
+
+
+def event_tail(event: DomainEvent, state: str | None) -> bytes:
+    return facts_tail(
+        state=state, occurred_at=event.occurred_at, action=event.action, outcome=event.outcome,
+        reason_code=event.reason_code, reason=event.reason, actor_id=event.actor_id,
+        actor_name=event.actor_name, actor_username=event.actor_username, actor_role=event.actor_role,
+        actor_cert_no=event.actor_cert_no, agency_id=event.agency_id_frozen, object_type=event.object_type,
+        object_id=event.object_id, object_repr=event.object_repr, case_id=event.case_id_frozen,
+        payload=event.payload, client_ip=event.client_ip, user_agent=event.user_agent, channel=event.channel,
+        request_id=event.request_id,
+    )
+
+
+def event_columns(vendor: str) -> str:
+    """A DomainEvent row as the ledger reads it, bypassing the ORM (verify walks millions of them).
+    SQLite's time is read as the stored text: parsing it into a datetime and back costs more
+    than the rest of the row."""
+    occurred_at = "CAST(e.occurred_at AS TEXT)" if vendor == "sqlite" else "e.occurred_at"
+    return (
+        f"e.id, {occurred_at}, e.action, e.outcome, e.reason_code, e.reason, e.actor_id, e.actor_name, "
+        "e.actor_username, e.actor_role, e.actor_cert_no, e.agency_id_frozen, e.object_type, e.object_id, "
+        "e.object_repr, e.case_id_frozen, e.payload, e.client_ip, e.user_agent, e.channel, e.request_id"
+    )
+
+
+def _float(text: str) -> float | int:
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) < _MAX_EXACT else value
+
+
+def load_payload(value: Any) -> Any:
+    """A payload column's value, normalized as it is read (equal to normalize(json.loads(text))).
+    Django leaves JSON columns as text on both backends when the ORM is bypassed."""
+    if isinstance(value, str | bytes):
+        return json.loads(value, parse_float=_float, parse_constant=lambda name: repr(float(name)))
+    return normalize(value)
+
+
+def row_tail(row: tuple[Any, ...], state: str | None) -> bytes:
+    """facts_tail() of a DomainEvent row read as `SELECT {event_columns()}`."""
+    (_, occurred_at, action, outcome, reason_code, reason, actor_id, actor_name, actor_username, actor_role,
+     actor_cert_no, agency_id, object_type, object_id, object_repr, case_id, payload, client_ip, user_agent,
+     channel, request_id) = row
+    return facts_tail(
+        state=state, occurred_at=occurred_at, action=action, outcome=outcome, reason_code=reason_code,
+        reason=reason, actor_id=actor_id, actor_name=actor_name, actor_username=actor_username,
+        actor_role=actor_role, actor_cert_no=actor_cert_no, agency_id=agency_id, object_type=object_type,
+        object_id=object_id, object_repr=object_repr, case_id=case_id,
+        payload=load_payload(payload if payload is not None else "{}"), client_ip=client_ip,
+        user_agent=user_agent, channel=channel, request_id=request_id, normalized=True,
+    )
+
+
+def _field_value(value: Any) -> Any:
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:
+        return value
+    if t is dt.datetime:
+        return utc_text(value)
+    if isinstance(value, str | int | float | dict | list | tuple):
+        return normalize(value)
+    if isinstance(value, dt.datetime):
+        return utc_text(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview | bytearray):
+        return bytes(value).hex()
+    if hasattr(value, "resolve_expression"):
+        # An F() update not yet read back: the value is not known here, say so.
+        return {"expression": str(value)}
+    return str(value)
+
+
+def state_digest(obj: models.Model | None, outcome: str) -> str | None:
+    """SHA-256 of the object's fields as the action left them (None for a refusal: no new state).
+
+    Reads only loaded values (never a deferred field: that would query the database
+    inside the action's transaction).
+    """
+    if obj is None or outcome != Outcome.DONE or obj.pk is None:
+        return None
+    loaded = obj.__dict__
+    fields = {f.attname: _field_value(loaded[f.attname]) for f in obj._meta.concrete_fields if f.attname in loaded}
+    return hashlib.sha256(_encode([obj._meta.label_lower, str(obj.pk), fields]).encode()).hexdigest()

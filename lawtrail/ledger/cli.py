@@ -1,0 +1,158 @@
+"""`lawtrail ledger …` and `lawtrail verify`. Importing this module needs no Django."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _write_json(data: Any, out: str | None) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _witnesses(paths: list[str] | None) -> list[Any]:
+    from lawtrail.ledger.verify import verify_witness_files
+
+    return verify_witness_files(paths or [])
+
+
+def _entry_no(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"条目号应为整数:{value}")
+    if number < 0:
+        raise argparse.ArgumentTypeError("条目号从 0 开始")
+    return number
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    from lawtrail.ledger.actions import do_make_checkpoint
+    from lawtrail.ledger.queries import latest_checkpoint
+
+    row = do_make_checkpoint(force=args.force)
+    if row is None:
+        latest = latest_checkpoint()
+        if not args.quiet and latest is not None:
+            print(f"账本自签名树头 #{latest.pk} 以来没有新条目,未签署新的签名树头({latest.tree_size} 条)")
+        return 0
+    if not args.quiet:
+        print(f"已签署签名树头 #{row.pk}:{row.tree_size} 条,树根 {bytes(row.root_hash).hex()},"
+              f"时间 {row.timestamp},密钥 {row.key_id}")
+    return 0
+
+
+def cmd_export_checkpoint(args: argparse.Namespace) -> int:
+    from lawtrail.ledger.models import Checkpoint
+    from lawtrail.ledger.proofs import export_checkpoint
+    from lawtrail.lib.errors import NotFound
+
+    row = None
+    if args.id is not None:
+        row = Checkpoint.objects.filter(pk=args.id).first()
+        if row is None:
+            raise NotFound("no_checkpoint", f"签名树头 #{args.id} 不存在")
+    _write_json(export_checkpoint(row), args.out)
+    return 0
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    from lawtrail.ledger.proofs import prove
+
+    _write_json(prove(args.entry, witnesses=_witnesses(args.witness)), args.out)
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from lawtrail.ledger.keys import generate_key
+    from lawtrail.verifier.checkpoint import key_id, public_key_text
+
+    path = Path(args.out or settings.LEDGER_KEY_FILE)
+    key = generate_key(path)
+    print(f"已生成账本签名密钥:{path}(请妥善保管,勿放入数据库或其备份)")
+    print(f"公钥:{public_key_text(key.public_key())}  密钥标识:{key_id(key.public_key())}")
+    return 0
+
+
+def cmd_public_key(args: argparse.Namespace) -> int:
+    from lawtrail.ledger.keys import LedgerKeyError, load_public_key
+    from lawtrail.verifier.checkpoint import key_id, public_key_text
+
+    key = load_public_key()
+    if key is None:
+        raise LedgerKeyError("ledger_key_missing", "尚无账本签名密钥(首次签署签名树头时生成,或运行 lawtrail ledger keygen)")
+    if args.json:
+        _write_json({"public_key": public_key_text(key), "key_id": key_id(key)}, None)
+    else:
+        print(f"{public_key_text(key)}  (密钥标识 {key_id(key)})")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from lawtrail.ledger.verify import verify_ledger
+    from lawtrail.lib.errors import InvalidInput
+    from lawtrail.verifier.checkpoint import FormatError, load_public_key
+
+    public_key = None
+    if args.public_key:
+        path = Path(args.public_key)
+        try:
+            public_key = load_public_key(path.read_text(encoding="utf-8") if path.is_file() else args.public_key)
+        except FormatError as err:
+            raise InvalidInput("invalid_public_key", str(err))
+    report = verify_ledger(witnesses=_witnesses(args.witness), public_key=public_key,
+                           events=not args.ledger_only, evidence=not args.ledger_only)
+    if args.json:
+        _write_json(report.as_dict(), None)
+        return 0 if report.ok else 1
+    print(f"账本核验:共 {report.entries} 条,当前树根 {report.root_hash}")
+    print(f"签名树头 {report.checkpoints} 个,见证方签名树头 {report.witnesses} 个,"
+          f"证据对象 {report.evidence_checked} 个已核验哈希,用时 {report.seconds} 秒")
+    for p in report.problems:
+        print(f"✗ {p.message}  [{p.code}]")
+    for note in report.notes:
+        print(f"注意:{note}")
+    print("结论:全部一致" if report.ok else f"结论:发现 {len(report.problems)} 处不一致")
+    return 0 if report.ok else 1
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("ledger", help="防篡改账本:签名树头、证明包、签名密钥")
+    sub = p.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND")
+    pc = sub.add_parser("checkpoint", help="签署签名树头(账本自上次签署以来没有新条目时不重复签署)")
+    pc.add_argument("--force", action="store_true", help="即使没有新条目也签署")
+    pc.add_argument("--quiet", action="store_true", help="不输出(供 cron 使用)")
+    pc.set_defaults(func=cmd_checkpoint)
+    pe = sub.add_parser("export-checkpoint", help="导出签名树头 JSON,交见证方(如法制机构)保存")
+    pe.add_argument("--id", type=int, help="签名树头编号(默认最新)")
+    pe.add_argument("--out", help="写入文件(默认输出到标准输出)")
+    pe.set_defaults(func=cmd_export_checkpoint)
+    pp = sub.add_parser("prove", help="导出证明包:条目、包含证明,以及对见证方签名树头的一致性证明")
+    pp.add_argument("entry", nargs="?", type=_entry_no, help="条目号(从 0 开始)")
+    pp.add_argument("--witness", action="append", metavar="FILE", help="见证方保存的签名树头(可多次指定)")
+    pp.add_argument("--out", help="写入文件(默认输出到标准输出)")
+    pp.set_defaults(func=cmd_prove)
+    pk = sub.add_parser("keygen", help="生成机关的账本签名密钥(Ed25519)")
+    pk.add_argument("--out", help="密钥文件路径(默认 LAWTRAIL_LEDGER_KEY_FILE 或数据目录下的 ledger-signing.key)")
+    pk.set_defaults(func=cmd_keygen)
+    pu = sub.add_parser("public-key", help="显示账本签名公钥及其标识(交给见证方和核验方)")
+    pu.add_argument("--json", action="store_true", help="以 JSON 输出")
+    pu.set_defaults(func=cmd_public_key)
+
+    pv = subparsers.add_parser("verify", help="核验账本、签名树头、见证方签名树头与证据对象,发现不一致时以非零状态退出")
+    pv.add_argument("--json", action="store_true", help="以 JSON 输出")
+    pv.add_argument("--witness", action="append", metavar="FILE", help="见证方保存的签名树头(可多次指定)")
+    pv.add_argument("--public-key", help="机关公钥(文件或公钥本身;默认取自签名密钥文件)")
+    pv.add_argument("--ledger-only", action="store_true",
+                    help="只核验账本自身(条目、Merkle 树、签名树头、见证方签名树头),不比对领域事件、不重算证据哈希;"
+                         "适合频繁的快速核验")
+    pv.set_defaults(func=cmd_verify)

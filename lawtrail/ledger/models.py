@@ -1,0 +1,94 @@
+"""The ledger's tables. Rows are written once and never changed: the database refuses
+UPDATE and DELETE on them (triggers, see sql.py), and no code here offers either."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from lawtrail.events.models import DomainEvent
+from lawtrail.verifier.checkpoint import Checkpoint as SignedCheckpoint
+from lawtrail.verifier.checkpoint import parse_timestamp
+
+
+class EntryNumberField(models.BigIntegerField):
+    """A 64-bit entry number that SQLite stores as the row id itself ("integer primary key"):
+    one b-tree less to write in every action's commit."""
+
+    def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
+        if connection.vendor == "sqlite" and self.primary_key:
+            return "integer"
+        return super().db_type(connection)
+
+
+class LedgerEntry(models.Model):
+    """账本条目(日志条目) — one domain event frozen into bytes, a leaf of the Merkle tree.
+
+    Written in the event's own transaction. `seq` is the entry number and the leaf index
+    (from 0, without gaps, in commit order); `canonical` the exact bytes hashed
+    (lawtrail/verifier/entry.py); `leaf_hash` = SHA-256(0x00 || canonical), RFC 6962.
+    """
+
+    seq = EntryNumberField("条目号", primary_key=True)
+    event = models.OneToOneField(DomainEvent, on_delete=models.PROTECT, related_name="ledger_entry",
+                                 verbose_name="领域事件")
+    canonical = models.BinaryField("条目内容")
+    leaf_hash = models.BinaryField("叶哈希", max_length=32)
+
+    class Meta:
+        verbose_name = "账本条目"
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {bytes(self.leaf_hash).hex()[:16]}"
+
+
+class PendingEntry(models.Model):
+    """待定序条目 — PostgreSQL only: an event's entry waiting for its number until commit.
+
+    The number is given by a deferred trigger as the transaction commits, so the lock
+    that keeps numbers gapless is the last one a transaction takes and is held only
+    while it commits (no deadlock with locks the action took before). The trigger moves
+    the row into LedgerEntry and deletes it: a committed PendingEntry is an anomaly.
+    """
+
+    event_id = models.BigIntegerField(primary_key=True)
+    tail = models.BinaryField()
+
+    class Meta:
+        verbose_name = "待定序条目"
+
+
+class Checkpoint(models.Model):
+    """签名树头 (checkpoint) — the tree's size and root at a moment, signed with the agency's key.
+
+    The key lives outside the database (settings.LEDGER_KEY_FILE), so whoever edits the
+    database cannot sign a rewritten history; copies kept by a witness (e.g. the
+    supervising legal office) catch a rewrite made before the next checkpoint.
+    """
+
+    tree_size = models.BigIntegerField("条目数")
+    root_hash = models.BinaryField("树根哈希", max_length=32)
+    # Kept as the exact text that was signed.
+    timestamp = models.CharField("签署时间(UTC)", max_length=32)
+    origin = models.CharField("账本名称", max_length=200)
+    key_id = models.CharField("密钥标识", max_length=16)
+    signature = models.BinaryField("签名", max_length=64)
+
+    class Meta:
+        verbose_name = "签名树头"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"签名树头 #{self.pk}({self.tree_size} 条)"
+
+    @property
+    def signed(self) -> SignedCheckpoint:
+        return SignedCheckpoint(self.origin, self.tree_size, bytes(self.root_hash), self.timestamp, self.key_id,
+                                bytes(self.signature))
+
+    @property
+    def signed_at(self) -> dt.datetime:
+        return parse_timestamp(self.timestamp)

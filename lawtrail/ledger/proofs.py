@@ -1,0 +1,56 @@
+"""Signed tree heads and proof bundles (证明包) as handed to witnesses and courts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lawtrail.ledger import keys, queries
+from lawtrail.ledger.models import Checkpoint, LedgerEntry
+from lawtrail.lib.errors import Conflict, InvalidInput, NotFound
+from lawtrail.verifier.bundle import make_bundle
+from lawtrail.verifier.checkpoint import Checkpoint as SignedCheckpoint
+from lawtrail.verifier.merkle import Tree
+
+
+def export_checkpoint(row: Checkpoint | None = None) -> dict[str, Any]:
+    """The JSON a witness keeps: the latest signed tree head unless one is named."""
+    row = row or queries.latest_checkpoint()
+    if row is None:
+        raise NotFound("no_checkpoint", "尚未签署任何签名树头;请先运行 lawtrail ledger checkpoint")
+    return {**row.signed.to_json(keys.load_public_key()), "id": row.pk}
+
+
+def prove(entry: int | None, *, witnesses: Sequence[tuple[str, SignedCheckpoint]] = (),
+          checkpoint: Checkpoint | None = None) -> dict[str, Any]:
+    """A bundle proving entry `entry` (and/or that the ledger extends each witness's tree head)
+    against the latest signed tree head that covers it."""
+    if entry is None and not witnesses:
+        raise InvalidInput("nothing_to_prove", "请指定条目号,或用 --witness 指定要证明一致性的签名树头")
+    if entry is not None and entry < 0:
+        raise InvalidInput("invalid_entry", "条目号从 0 开始")
+    row = checkpoint or queries.latest_checkpoint(covering=entry)
+    if row is None:
+        raise Conflict("not_yet_signed", f"条目 #{entry} 尚未纳入任何签名树头;请稍候,或运行 lawtrail ledger checkpoint"
+                       if entry is not None else "尚未签署任何签名树头;请先运行 lawtrail ledger checkpoint")
+    signed = row.signed
+    leaves = queries.leaf_hashes(signed.tree_size)
+    if len(leaves) != signed.tree_size:
+        raise Conflict("ledger_gap", f"账本条目少于签名树头 #{row.pk} 记录的 {signed.tree_size} 条;请运行 lawtrail verify")
+    tree = Tree(leaves)
+    part: tuple[int, bytes, list[bytes]] | None = None
+    if entry is not None:
+        found = LedgerEntry.objects.filter(seq=entry).first()
+        if found is None:
+            raise NotFound("no_entry", f"条目 #{entry} 不存在")
+        if entry >= signed.tree_size:
+            raise InvalidInput("entry_not_covered", f"条目 #{entry} 不在签名树头 #{row.pk}({signed.tree_size} 条)中")
+        part = (entry, bytes(found.canonical), tree.inclusion_proof(entry, signed.tree_size))
+    consistency = []
+    for name, old in witnesses:
+        if old.tree_size > signed.tree_size:
+            raise InvalidInput("witness_newer", f"见证方签名树头 {name} 有 {old.tree_size} 条,多于签名树头 #{row.pk} 的 "
+                                                f"{signed.tree_size} 条:请先签署新的签名树头")
+        path = tree.consistency_proof(old.tree_size, signed.tree_size) if old.tree_size else []
+        consistency.append((old, path))
+    return make_bundle(signed, public_key=keys.load_public_key(), entry=part, consistency=consistency)

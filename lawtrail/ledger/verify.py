@@ -1,0 +1,418 @@
+"""`lawtrail verify`: walk the whole record and name everything that no longer matches.
+
+One streaming pass over the entries (memory stays O(log n) for the tree): each entry's
+leaf hash against its bytes, its number against its place, its bytes against the
+DomainEvent row it froze; the tree head at every size a signed tree head (ours, or a
+witness's) names. Then events the ledger does not know, the triggers, and every stored
+evidence object's hash against the entry that recorded its ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.db import connection, connections
+
+from lawtrail.ledger import keys
+from lawtrail.ledger.canonical import event_columns, row_tail
+from lawtrail.ledger.models import Checkpoint as CheckpointRow
+from lawtrail.ledger.sql import expected_triggers, triggers_present
+from lawtrail.verifier.checkpoint import Checkpoint, SignatureError
+from lawtrail.verifier.entry import ENTRY_VERSION
+from lawtrail.verifier.merkle import EMPTY_ROOT, Frontier
+
+EVIDENCE_ACTION = "evidence.ingest"
+_CHUNK = 10000
+# Below this many entries one process walks them all (starting walkers costs more than it saves).
+_PARALLEL_FROM = 100_000
+_sha256 = hashlib.sha256
+
+
+@dataclass
+class Problem:
+    """One thing that no longer matches, named so a person can find it."""
+
+    code: str
+    message: str
+    entry: int | None = None
+    event: int | None = None
+    checkpoint: int | None = None
+    witness: str | None = None
+    object_key: str | None = None
+
+
+@dataclass
+class Report:
+    entries: int = 0
+    root_hash: str = ""
+    checkpoints: int = 0
+    witnesses: int = 0
+    evidence_checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem(self, code: str, message: str, **where: Any) -> None:
+        self.problems.append(Problem(code, message, **where))
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ok"] = self.ok
+        return out
+
+
+@dataclass
+class _Target:
+    """A tree head some signed checkpoint claims for the first `size` entries."""
+
+    size: int
+    root: bytes
+    label: str
+    where: dict[str, Any]
+
+
+def _as_bytes(value: Any) -> bytes:
+    """A blob as bytes: PostgreSQL gives memoryviews; a tampered SQLite cell may hold text or NULL."""
+    if value is None:
+        return b""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    return bytes(value)
+
+
+def _state_of(tail: bytes) -> tuple[bool, str | None]:
+    """The ledger-only member "state" that opens an entry's tail: (well-formed, value)."""
+    if tail.startswith(b'"state":null,'):
+        return True, None
+    if tail.startswith(b'"state":"') and tail[73:75] == b'",':
+        return True, tail[9:73].decode("ascii", "replace")
+    return False, None
+
+
+def _differing_fields(stored: bytes, rebuilt: bytes) -> list[str]:
+    try:
+        a, b = json.loads(stored), json.loads(rebuilt)
+    except ValueError:
+        return ["(条目内容无法解读)"]
+    return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+
+
+def _check_signatures(report: Report, public_key: Ed25519PublicKey | None,
+                      witnesses: Iterable[tuple[str, Checkpoint]]) -> list[_Target]:
+    targets: list[_Target] = []
+    rows = list(CheckpointRow.objects.order_by("id"))
+    report.checkpoints = len(rows)
+    if rows and public_key is None:
+        report.problem("key_missing", "找不到账本签名密钥(LAWTRAIL_LEDGER_KEY_FILE),无法核验签名树头的签名;"
+                                      "可用 --public-key 指定机关公钥")
+    for row in rows:
+        cp = row.signed
+        label = f"签名树头 #{row.pk}({cp.tree_size} 条,签署于 {cp.timestamp})"
+        if public_key is not None:
+            try:
+                cp.verify(public_key)
+            except SignatureError as err:
+                report.problem("checkpoint_signature", f"{label}的签名无效:{err}", checkpoint=row.pk)
+                continue
+        targets.append(_Target(cp.tree_size, cp.root_hash, label, {"checkpoint": row.pk}))
+    for name, cp in witnesses:
+        report.witnesses += 1
+        label = f"见证方保存的签名树头 {name}({cp.tree_size} 条,签署于 {cp.timestamp})"
+        if public_key is None:
+            report.problem("key_missing", f"没有机关公钥,无法核验{label}的签名", witness=name)
+            continue
+        try:
+            cp.verify(public_key)
+        except SignatureError as err:
+            report.problem("witness_signature", f"{label}的签名无效:{err}", witness=name)
+            continue
+        targets.append(_Target(cp.tree_size, cp.root_hash, label, {"witness": name}))
+    return targets
+
+
+@dataclass
+class _Part:
+    """What one walker found in entries start … end-1."""
+
+    start: int
+    end: int
+    count: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    claims: list[tuple[int, str, str, str]] = field(default_factory=list)
+    frontier: Frontier = field(default_factory=Frontier)
+    # The walker's own frontier when the whole tree reaches each size a tree head names.
+    snapshots: dict[int, Frontier] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return self.count == self.end - self.start
+
+
+def _walk(start: int, end: int, events: bool, evidence: bool, sizes: frozenset[int]) -> _Part:
+    """Check entries start … end-1 one by one, growing their part of the tree."""
+    part = _Part(start, end)
+    problem = part.problems.append
+    frontier = part.frontier
+    append = frontier.append
+    marker = b'"action":"' + EVIDENCE_ACTION.encode() + b'"'
+    check_evidence = evidence
+    prefix_format = b'{"v":%d,' % ENTRY_VERSION + b'"seq":%d,"event":%d,'
+    expected = start
+    sql = ("SELECT l.seq, l.event_id, l.canonical, l.leaf_hash"
+           + (f", {event_columns(connection.vendor)}" if events else "")
+           + " FROM ledger_ledgerentry l"
+           + (" LEFT JOIN events_domainevent e ON e.id = l.event_id" if events else "")
+           + " WHERE l.seq >= %s AND l.seq < %s ORDER BY l.seq")
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, [start, end])
+        while rows := cursor.fetchmany(_CHUNK):
+            for row in rows:
+                seq, event_id, canonical, stored_leaf = row[0], row[1], row[2], row[3]
+                if type(canonical) is not bytes:
+                    canonical = _as_bytes(canonical)
+                if type(stored_leaf) is not bytes:
+                    stored_leaf = _as_bytes(stored_leaf)
+                if seq != expected:
+                    missing = f"#{expected}" if seq == expected + 1 else f"#{expected}–#{seq - 1}"
+                    problem(Problem("entry_missing", f"条目 {missing} 缺失(被删除)", entry=expected))
+                    expected = seq
+                expected += 1
+                leaf = _sha256(b"\x00" + canonical).digest()
+                if leaf != stored_leaf:
+                    problem(Problem("entry_hash", f"条目 #{seq} 的内容与其叶哈希不符(条目被改动)", entry=seq,
+                                    event=event_id))
+                prefix = prefix_format % (seq, event_id)  # entry_prefix(), inlined
+                if not canonical.startswith(prefix):
+                    problem(Problem("entry_position", f"条目 #{seq} 记载的序号或事件号与其所在位置不符"
+                                                      "(条目被移动、替换或重排)", entry=seq, event=event_id))
+                elif events:
+                    if row[4] is None:
+                        problem(Problem("event_missing", f"条目 #{seq} 记录的领域事件 #{event_id} 已不存在(事件被删除)",
+                                        entry=seq, event=event_id))
+                    else:
+                        tail = canonical[len(prefix):]
+                        formed, state = _state_of(tail)
+                        rebuilt = row_tail(row[4:], state)
+                        if not formed or tail != rebuilt:
+                            fields = "、".join(_differing_fields(canonical, prefix + rebuilt))
+                            problem(Problem("event_mismatch",
+                                            f"条目 #{seq} 与领域事件 #{event_id} 不一致(不同的字段:{fields}):"
+                                            "事件记录在账本之外被改动", entry=seq, event=event_id))
+                if check_evidence and marker in canonical:
+                    part.claims.append((seq, *_evidence_claim(canonical)))
+                append(leaf)
+                if expected in sizes:  # (expected: the size the tree has now, when nothing is missing)
+                    part.snapshots[start + frontier.size] = frontier.copy()
+    part.count = frontier.size
+    if expected < end:
+        missing = f"#{expected}" if expected == end - 1 else f"#{expected}–#{end - 1}"
+        problem(Problem("entry_missing", f"条目 {missing} 缺失(被删除)", entry=expected))
+    return part
+
+
+def _walk_here(args: tuple[int, int, bool, bool, frozenset[int]]) -> _Part:
+    """A walker in a process of its own (forked: it opens its own database connection)."""
+    return _walk(*args)
+
+
+def _ranges(size: int) -> list[tuple[int, int]]:
+    """Split entries 0 … size-1 for parallel walkers, at multiples of a power of two so that
+    each walker's part of the tree is made of whole subtrees of the full tree."""
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2 or size < _PARALLEL_FROM or connection.in_atomic_block or threading.active_count() > 1:
+        # Inside a transaction other processes would not see what it wrote; and a process with
+        # threads (a web server, a worker) must not fork.
+        return [(0, size)]
+    block = 1 << (max(1, -(-size // workers)) - 1).bit_length()
+    return [(start, min(start + block, size)) for start in range(0, size, block)]
+
+
+def verify_ledger(
+    *, witnesses: Iterable[tuple[str, Checkpoint]] = (), public_key: Ed25519PublicKey | None = None,
+    events: bool = True, evidence: bool = True,
+) -> Report:
+    """Check everything; `events=False` skips the comparison with DomainEvent rows."""
+    started = time.perf_counter()
+    report = Report()
+    if public_key is None:
+        public_key = keys.load_public_key()
+    # Tree heads first: each was signed over entries committed before it, so all of them lie
+    # within the entries counted next; entries appended meanwhile are left for the next run.
+    targets = _check_signatures(report, public_key, witnesses)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_ledgerentry")
+        size = int(cursor.fetchone()[0])
+    sizes = frozenset(t.size for t in targets)
+    ranges = _ranges(size)
+    jobs = [(a, b, events, evidence, sizes) for a, b in ranges]
+    if len(jobs) == 1:
+        parts = [_walk(*jobs[0])]
+    else:
+        connections.close_all()  # a forked walker must not share the parent's connection
+        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+            parts = pool.map(_walk_here, jobs)
+    whole, roots = _join(parts, sizes)
+    for p in parts:
+        report.problems.extend(p.problems)
+    report.entries = whole.size
+    report.root_hash = whole.root().hex()
+    for t in targets:
+        kind = "checkpoint" if "checkpoint" in t.where else "witness"
+        if t.size > whole.size:
+            report.problem(f"{kind}_beyond",
+                           f"{t.label}记录了 {t.size} 条,账本现只有 {whole.size} 条(条目被删除或截断)", **t.where)
+        elif (roots.get(t.size) if t.size else EMPTY_ROOT) != t.root:
+            report.problem(f"{kind}_root", f"{t.label}与账本前 {t.size} 条不一致:签署之后账本被改写", **t.where)
+    if events:
+        _unledgered_events(report)
+    _database_rules(report)
+    if evidence:
+        _check_evidence(report, [c for p in parts for c in p.claims])
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _join(parts: list[_Part], sizes: frozenset[int]) -> tuple[Frontier, dict[int, bytes]]:
+    """The whole tree from the walkers' parts, and its heads at the signed sizes."""
+    roots: dict[int, bytes] = {}
+    if not all(p.complete for p in parts):
+        # Entries are missing (already reported): positions shift, so grow the tree in one pass.
+        return _tree_in_one_pass(sizes, roots), roots
+    whole = Frontier()
+    for p in parts:
+        for at, local in p.snapshots.items():
+            joined = whole.copy()
+            joined.join(local)
+            roots[at] = joined.root()
+        whole.join(p.frontier)
+    return whole, roots
+
+
+def _tree_in_one_pass(sizes: frozenset[int], roots: dict[int, bytes]) -> Frontier:
+    frontier = Frontier()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute("SELECT canonical FROM ledger_ledgerentry ORDER BY seq")
+        while rows := cursor.fetchmany(_CHUNK):
+            for (canonical,) in rows:
+                frontier.append(_sha256(b"\x00" + _as_bytes(canonical)).digest())
+                if frontier.size in sizes:
+                    roots[frontier.size] = frontier.root()
+    return frontier
+
+
+def _evidence_claim(canonical: bytes) -> tuple[str, str, str]:
+    """(object key, SHA-256, file name) an ingest entry froze; empty for anything else."""
+    try:
+        data = json.loads(canonical)
+    except ValueError:
+        return "", "", ""
+    if data.get("action") != EVIDENCE_ACTION or data.get("outcome") != "done":
+        return "", "", ""
+    content = data.get("content") or {}
+    name = (data.get("payload") or {}).get("original_name") if isinstance(data.get("payload"), dict) else ""
+    return str(content.get("object_key") or ""), str(content.get("sha256") or ""), str(name or "")
+
+
+def _unledgered_events(report: Report) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT e.id FROM events_domainevent e LEFT JOIN ledger_ledgerentry l ON l.event_id = e.id "
+                       "WHERE l.seq IS NULL ORDER BY e.id")
+        candidates = [r[0] for r in cursor.fetchall()]
+        # An event and its entry commit together: one seen alone may have committed after the
+        # entries were read. Ask again about those only.
+        ledgered: set[int] = set()
+        for start in range(0, len(candidates), 500):
+            part = candidates[start:start + 500]
+            placeholders = ",".join(["%s"] * len(part))
+            cursor.execute(f"SELECT event_id FROM ledger_ledgerentry WHERE event_id IN ({placeholders})", part)
+            ledgered.update(r[0] for r in cursor.fetchall())
+    for event_id in candidates:
+        if event_id not in ledgered:
+            report.problem("event_unledgered", f"领域事件 #{event_id} 没有账本条目(在账本之外写入)", event=event_id)
+
+
+def _database_rules(report: Report) -> None:
+    missing = expected_triggers(connection.vendor) - triggers_present(connection)
+    if missing:
+        report.problem("triggers_missing", f"账本的防篡改触发器缺失:{'、'.join(sorted(missing))}"
+                                           "(有人关闭了数据库的只增不改保护;运行 lawtrail migrate 可恢复)")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT event_id FROM ledger_pendingentry ORDER BY event_id")
+            for (event_id,) in cursor.fetchall():
+                report.problem("entry_unnumbered", f"领域事件 #{event_id} 的账本条目未获得条目号(定序触发器未运行)",
+                               event=event_id)
+
+
+def _check_evidence(report: Report, claims: list[tuple[int, str, str, str]]) -> None:
+    try:
+        from lawtrail.storage import get_store
+    except ImportError:
+        report.notes.append("证据存储模块(lawtrail.storage)尚未安装:跳过证据对象的哈希核验")
+        return
+    store = get_store()
+    digests: dict[str, str | Exception] = {}
+    for seq, key, sha, name in claims:
+        if not key or not sha:
+            continue
+        if key not in digests:
+            digests[key] = _hash_object(store, key)
+        found = digests[key]
+        what = f"证据对象 {key}" + (f"({name})" if name else "")
+        if isinstance(found, Exception):
+            report.problem("evidence_missing", f"{what}无法读取(条目 #{seq} 记录其入库):{found}",
+                           entry=seq, object_key=key)
+        elif found != sha:
+            report.problem("evidence_hash", f"{what}的 SHA-256 为 {found},与条目 #{seq} 记录的 {sha} 不符"
+                                            "(证据被替换或损坏)", entry=seq, object_key=key)
+        else:
+            report.evidence_checked += 1
+    if not claims:
+        report.notes.append("账本中没有证据入库条目")
+
+
+def _hash_object(store: Any, key: str) -> str | Exception:
+    digest = _sha256()
+    try:
+        with store.open(key) as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except Exception as err:  # noqa: BLE001 — any failure to read is what we report, by key
+        return err
+    return digest.hexdigest()
+
+
+def verify_witness_files(paths: Iterable[str]) -> list[tuple[str, Checkpoint]]:
+    """Read witness checkpoint files (each one exported checkpoint, or a list of them)."""
+    from lawtrail.lib.errors import InvalidInput
+    from lawtrail.verifier.checkpoint import FormatError
+
+    out: list[tuple[str, Checkpoint]] = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except OSError as err:
+            raise InvalidInput("witness_unreadable", f"无法读取见证方文件 {path}:{err.strerror}")
+        except (ValueError, UnicodeDecodeError) as err:
+            raise InvalidInput("witness_not_json", f"见证方文件 {path} 不是有效的 JSON:{err}")
+        items = data if isinstance(data, list) else [data]
+        for i, item in enumerate(items):
+            try:
+                out.append((path if len(items) == 1 else f"{path}[{i}]", Checkpoint.from_json(item)))
+            except FormatError as err:
+                raise InvalidInput("witness_invalid", f"见证方文件 {path}:{err}")
+    return out

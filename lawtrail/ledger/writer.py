@@ -1,0 +1,189 @@
+"""The one way events enter the database: the event row and its ledger entry, in one transaction.
+
+`record_event` (lawtrail.events.recorder) builds the DomainEvent and hands it here. The
+hot path is a durable action's commit, so this costs no extra round trip on PostgreSQL
+(event and pending entry go in one statement; the number comes from a deferred trigger
+at commit) and two cheap in-process statements on SQLite (the writer, holding SQLite's
+only write lock since BEGIN IMMEDIATE, numbers the entry itself).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from django.db import connections, models, transaction
+
+from lawtrail.events.models import DomainEvent
+from lawtrail.ledger.canonical import event_tail, state_digest
+from lawtrail.ledger.sql import PG_LOCK_KEY
+from lawtrail.verifier.entry import entry_prefix
+from lawtrail.verifier.merkle import leaf_hash
+
+_INSERT_ENTRY = "INSERT INTO ledger_ledgerentry (seq, event_id, canonical, leaf_hash) VALUES (%s, %s, %s, %s)"
+_NEXT_SEQ = "SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_ledgerentry"
+_sha256 = hashlib.sha256
+
+
+@cache
+def _event_fields() -> list[models.Field]:
+    return [f for f in DomainEvent._meta.concrete_fields if not f.primary_key]
+
+
+@cache
+def _insert_event_sql(vendor: str, with_id: bool = False) -> str:
+    qn = connections["default"].ops.quote_name
+    fields = _event_fields()
+    columns = [qn("id")] * with_id + [qn(f.column) for f in fields]
+    insert = (f"INSERT INTO {qn(DomainEvent._meta.db_table)} ({', '.join(columns)}) "
+              f"VALUES ({', '.join(['%s'] * len(columns))})")
+    if with_id:
+        return insert
+    insert += f" RETURNING {qn('id')}"
+    if vendor == "postgresql":
+        # One statement, one round trip: the event and its entry-to-be.
+        return f"WITH e AS ({insert}) INSERT INTO ledger_pendingentry (event_id, tail) SELECT id, %s FROM e RETURNING event_id"
+    return insert
+
+
+def _text(value: Any) -> Any:
+    return value if value is None or type(value) is str else str(value)
+
+
+def _integer(value: Any) -> Any:
+    return value if value is None or type(value) is int else int(value)
+
+
+def _json_adapter(ops: Any, encoder: Any) -> Callable[[Any], Any]:
+    def adapt(value: Any) -> Any:
+        return None if value is None else ops.adapt_json_value(value, encoder)
+
+    return adapt
+
+
+def _field_adapter(field: models.Field, connection: Any) -> Callable[[Any], Any]:
+    def adapt(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    return adapt
+
+
+@cache
+def _adapters(vendor: str) -> list[tuple[str, Callable[[Any], Any]]]:
+    """How each DomainEvent column's value goes to the database: Django's own adapters,
+    picked once per field type (Field.get_db_prep_save per value costs as much as the
+    rest of the hot path; it stays the fallback for any other field type)."""
+    connection = connections["default"]
+    ops = connection.ops
+    out: list[tuple[str, Callable[[Any], Any]]] = []
+    for f in _event_fields():
+        kind = f.get_internal_type()
+        if kind == "DateTimeField":
+            out.append((f.attname, ops.adapt_datetimefield_value))
+        elif kind == "JSONField":
+            out.append((f.attname, _json_adapter(ops, getattr(f, "encoder", None))))
+        elif kind in ("CharField", "TextField"):
+            out.append((f.attname, _text))
+        elif kind in ("BigIntegerField", "IntegerField", "ForeignKey"):
+            out.append((f.attname, _integer))
+        else:
+            out.append((f.attname, _field_adapter(f, connection)))
+    return out
+
+
+def _event_params(event: DomainEvent, vendor: str) -> list[Any]:
+    values = event.__dict__
+    return [adapt(values[name]) for name, adapt in _adapters(vendor)]
+
+
+def _saved(event: DomainEvent, pk: int, alias: str) -> DomainEvent:
+    event.pk = pk
+    event._state.adding = False
+    event._state.db = alias
+    return event
+
+
+def append(event: DomainEvent, obj: models.Model | None) -> DomainEvent:
+    """Insert `event` (unsaved) and its ledger entry; `obj` is the object the action changed.
+
+    Inserted by SQL, not Model.save(): DomainEvent sends no model signals.
+    """
+    alias = "default"
+    connection = connections[alias]
+    if not connection.in_atomic_block:
+        # Event and entry stand or fall together, even when a caller forgot its transaction.
+        with transaction.atomic(using=alias):
+            return append(event, obj)
+    tail = event_tail(event, state_digest(obj, event.outcome))
+    params = _event_params(event, connection.vendor)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_insert_event_sql("postgresql"), [*params, tail])
+            return _saved(event, cursor.fetchone()[0], alias)
+        cursor.execute(_insert_event_sql(connection.vendor), params)
+        pk = cursor.fetchone()[0]
+        cursor.execute(_NEXT_SEQ)
+        seq = cursor.fetchone()[0]
+        canonical = entry_prefix(seq, pk) + tail
+        cursor.execute(_INSERT_ENTRY, [seq, pk, canonical, leaf_hash(canonical)])
+    return _saved(event, pk, alias)
+
+
+def _next_seq(cursor: Any, vendor: str) -> int:
+    if vendor == "postgresql":
+        # The same lock the commit-time numbering takes (sql.py), held until commit.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PG_LOCK_KEY])
+    cursor.execute(_NEXT_SEQ)
+    return int(cursor.fetchone()[0])
+
+
+def _new_event_ids(cursor: Any, vendor: str, n: int) -> list[int]:
+    if vendor == "postgresql":
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('events_domainevent', 'id')) "
+                       "FROM generate_series(1, %s)", [n])
+        return [r[0] for r in cursor.fetchall()]
+    # SQLite: this transaction holds the only write lock, so the ids after the highest ever
+    # given (AUTOINCREMENT keeps it in sqlite_sequence) are ours.
+    cursor.execute("SELECT MAX(x) FROM (SELECT MAX(id) AS x FROM events_domainevent UNION ALL "
+                   "SELECT seq FROM sqlite_sequence WHERE name = 'events_domainevent')")
+    last = cursor.fetchone()[0] or 0
+    return list(range(last + 1, last + 1 + n))
+
+
+def import_events(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> None:
+    """Insert many unsaved events and their entries inside the caller's transaction.
+
+    For imports (records carried over from another system): events get their ids in one
+    query, then events and entries go in as two batched inserts. No state digests (there
+    is no object in hand) and no model signals.
+    """
+    connection = connections["default"]
+    if not connection.in_atomic_block:
+        raise RuntimeError("import_events() must run inside a transaction")
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        for start in range(0, len(events), batch_size):
+            batch = events[start:start + batch_size]
+            ids = _new_event_ids(cursor, vendor, len(batch))
+            events_rows = [[pk, *_event_params(e, vendor)] for pk, e in zip(ids, batch, strict=True)]
+            first = _next_seq(cursor, vendor)
+            rows = []
+            for i, (pk, event) in enumerate(zip(ids, batch, strict=True)):
+                canonical = entry_prefix(first + i, pk) + event_tail(event, None)
+                rows.append((first + i, pk, canonical, _sha256(b"\x00" + canonical).digest()))
+            if vendor == "postgresql":
+                # COPY: one stream per table instead of a statement per row.
+                columns = ", ".join(["id", *(f.column for f in _event_fields())])
+                with cursor.cursor.copy(f"COPY events_domainevent ({columns}) FROM STDIN") as copy:
+                    for event_row in events_rows:
+                        copy.write_row(event_row)
+                with cursor.cursor.copy("COPY ledger_ledgerentry (seq, event_id, canonical, leaf_hash) FROM STDIN") as copy:
+                    for entry_row in rows:
+                        copy.write_row(entry_row)
+            else:
+                cursor.executemany(_insert_event_sql(vendor, with_id=True), events_rows)
+                cursor.executemany(_INSERT_ENTRY, rows)
+            for pk, event in zip(ids, batch, strict=True):
+                _saved(event, pk, "default")

@@ -1,0 +1,147 @@
+"""账本条目: every event, done or refused, gets one entry in its own transaction; the database
+refuses to change or remove entries."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, close_old_connections, connection, transaction
+
+from lawtrail.accounts.models import User
+from lawtrail.cases.actions import do_transition_case
+from lawtrail.cases.choices import Stage
+from lawtrail.cases.models import Case
+from lawtrail.events.models import DomainEvent
+from lawtrail.events.recorder import record_event
+from lawtrail.ledger.actions import do_make_checkpoint
+from lawtrail.ledger.canonical import event_tail
+from lawtrail.ledger.models import Checkpoint, LedgerEntry
+from lawtrail.ledger.verify import verify_ledger
+from lawtrail.lib.errors import Conflict
+from lawtrail.testing.personas import World, build_world
+from lawtrail.testing.scenarios import advance, register_case
+from lawtrail.verifier.entry import entry_prefix, parse_entry
+from lawtrail.verifier.merkle import leaf_hash
+
+pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+
+
+def test_it_appends_one_entry_per_event_numbered_without_gaps(world: World) -> None:
+    advance(world, register_case(world), Stage.INVESTIGATING)
+    events = list(DomainEvent.objects.order_by("id"))
+    entries = list(LedgerEntry.objects.order_by("seq"))
+    assert [e.seq for e in entries] == list(range(len(events)))
+    assert sorted(e.event_id for e in entries) == [e.pk for e in events]
+    for entry in entries:
+        canonical = bytes(entry.canonical)
+        assert bytes(entry.leaf_hash) == leaf_hash(canonical)
+        facts = parse_entry(canonical)
+        assert facts["seq"] == entry.seq and facts["event"] == entry.event_id
+
+
+def test_the_entry_freezes_the_event_its_new_state_and_content_hashes(world: World) -> None:
+    case = register_case(world)
+    with transaction.atomic():
+        event = record_event("evidence.ingest", case, actor=world.alice, case_id=case.pk, payload={
+            "sha256": "ab" * 32, "object_key": "sha256/ab/" + "ab" * 32, "size": 3, "original_name": "a.mp4"})
+    entry = LedgerEntry.objects.get(event=event)
+    facts = parse_entry(bytes(entry.canonical))
+    assert facts["content"] == {"sha256": "ab" * 32, "object_key": "sha256/ab/" + "ab" * 32, "size": 3}
+    assert facts["actor"] == {"id": world.alice.pk, "name": "艾丽", "username": "alice", "role": "officer",
+                              "cert_no": world.alice.cert_no}
+    assert facts["object"] == {"type": "cases.case", "id": str(case.pk), "repr": str(case)}
+    assert facts["at"].endswith("Z") and facts["outcome"] == "done" and len(facts["state"]) == 64
+    # The same bytes come back from the stored row: what `lawtrail verify` relies on.
+    stored = DomainEvent.objects.get(pk=event.pk)
+    assert bytes(entry.canonical) == entry_prefix(entry.seq, event.pk) + event_tail(stored, facts["state"])
+
+
+def test_a_refusal_is_ledgered_and_the_refused_change_is_not(world: World) -> None:
+    case = register_case(world)
+    before = LedgerEntry.objects.count()
+    with pytest.raises(Conflict):
+        do_transition_case(case, to=Stage.CLOSED, actor=world.alice)
+    [entry] = LedgerEntry.objects.filter(seq__gte=before)
+    facts = parse_entry(bytes(entry.canonical))
+    assert (facts["action"], facts["outcome"], facts["reason_code"]) == ("case.transition", "refused",
+                                                                         "illegal_transition")
+    assert facts["state"] is None  # a refusal leaves no new state
+    assert LedgerEntry.objects.count() == DomainEvent.objects.count()
+
+
+def test_an_event_in_a_rolled_back_transaction_leaves_no_entry(world: World) -> None:
+    before = LedgerEntry.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record_event("auth.login", world.alice, actor=world.alice)
+        raise RuntimeError("the action failed after writing its event")
+    assert LedgerEntry.objects.count() == before == DomainEvent.objects.count()
+
+
+def _execute(statement: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+
+
+def _refused(statement: str, params: list[Any]) -> str:
+    with pytest.raises(IntegrityError) as raised, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+    return str(raised.value)
+
+
+def test_the_database_refuses_to_update_or_delete_entries_and_signed_tree_heads(world: World) -> None:
+    do_make_checkpoint()
+    entry = LedgerEntry.objects.order_by("seq").first()
+    assert entry is not None
+    assert "append-only" in _refused("UPDATE ledger_ledgerentry SET canonical = %s WHERE seq = %s", [b"{}", entry.seq])
+    assert "append-only" in _refused("DELETE FROM ledger_ledgerentry WHERE seq = %s", [entry.seq])
+    assert "append-only" in _refused("UPDATE ledger_checkpoint SET tree_size = tree_size + 1", [])
+    assert "append-only" in _refused("DELETE FROM ledger_checkpoint", [])
+    if connection.vendor == "postgresql":
+        # (Django's foreign keys are deferred: their pending checks must run before a TRUNCATE.)
+        _execute("SET CONSTRAINTS ALL IMMEDIATE")
+        assert "append-only" in _refused("TRUNCATE ledger_ledgerentry CASCADE", [])
+    # Through the ORM as well: the model offers nothing the database would accept.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerEntry.objects.filter(seq=entry.seq).update(leaf_hash=b"\x00" * 32)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Checkpoint.objects.all().delete()
+    assert bytes(LedgerEntry.objects.get(seq=entry.seq).leaf_hash) == bytes(entry.leaf_hash)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_get_consecutive_entry_numbers_on_postgresql(fast_hashing: None) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers (BEGIN IMMEDIATE), so entries cannot race "
+                    f"(running on {connection.vendor}; set DATABASE_URL to a PostgreSQL database)")
+    world = build_world()
+    case_ids = [advance(world, register_case(world, title=f"并发{i}"), Stage.FILED).pk for i in range(6)]
+    start = threading.Barrier(len(case_ids))
+    errors: list[BaseException] = []
+
+    def move(case_id: int) -> None:
+        try:
+            alice = User.objects.get(pk=world.alice.pk)
+            case = Case.objects.get(pk=case_id)
+            start.wait(timeout=30)
+            # Locks the case row first, then records: the entry's number is taken last, at commit.
+            do_transition_case(case, to=Stage.INVESTIGATING, actor=alice)
+        except BaseException as err:  # reported by the main thread
+            errors.append(err)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(pk,)) for pk in case_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    seqs = list(LedgerEntry.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(DomainEvent.objects.count()))
+    do_make_checkpoint()
+    report = verify_ledger()
+    assert report.ok, json.dumps(report.as_dict(), ensure_ascii=False)
