@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,15 @@ def add_working_days(start: dt.datetime, days: int, *, estimate: bool = False) -
     return local.replace(year=day.year, month=day.month, day=day.day)
 
 
+def add_months(start: dt.datetime, months: int) -> dt.datetime:
+    """The same Beijing wall-clock time `months` calendar months later (31 Jan + 1 month → 28/29 Feb)."""
+    local = beijing(start)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return local.replace(year=year, month=month, day=min(local.day, last_day))
+
+
 def add_period(start: dt.datetime, amount: int, unit: str, *, estimate: bool = False) -> dt.datetime:
     """`start` plus a period as regulations state them: hours, calendar days or working days."""
     if unit == "hours":
@@ -59,6 +69,8 @@ def add_period(start: dt.datetime, amount: int, unit: str, *, estimate: bool = F
         return start + dt.timedelta(days=amount)
     if unit == "working_days":
         return add_working_days(start, amount, estimate=estimate)
+    if unit in ("months", "years"):
+        return add_months(start, amount * (12 if unit == "years" else 1))
     raise ValueError(f"unknown period unit {unit!r}")
 
 

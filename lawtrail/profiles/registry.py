@@ -17,8 +17,8 @@ from django.conf import settings
 
 from lawtrail.lib.errors import InvalidInput
 
-PERIOD_UNITS = {"hours", "days", "working_days"}
-PERIOD_LABELS = {"hours": "小时", "days": "日", "working_days": "个工作日"}
+PERIOD_UNITS = {"hours", "days", "working_days", "months", "years"}
+PERIOD_LABELS = {"hours": "小时", "days": "日", "working_days": "个工作日", "months": "个月", "years": "年"}
 
 
 class ProfileError(InvalidInput):
@@ -101,7 +101,7 @@ def load_profile(path: Path) -> Profile:
             if isinstance(v, dict) and "unit" in v:
                 if v["unit"] not in PERIOD_UNITS or not isinstance(v.get("amount"), int) or v["amount"] <= 0:
                     raise _fail(path, line, f"rules.{rule_id}.{k}",
-                                "期限须为 {amount: 正整数, unit: hours|days|working_days}")
+                                "期限须为 {amount: 正整数, unit: hours|days|working_days|months|years}")
         rules[rule_id] = Rule(id=rule_id, article=str(body["article"]), quote=str(body["quote"]), values=values)
     return Profile(id=str(data["id"]), name=str(data["name"]), agency_kind=str(data["agency_kind"]),
                    source=str(data["source"]), rules=rules, path=path)

@@ -1,0 +1,430 @@
+"""The only functions that change the evidence vault's records.
+
+Each validates, writes and records its domain event in one durable transaction. No function
+here (nor anywhere else) alters or removes an original's bytes: ingest adds them, the rest
+changes what the records say about them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from lawtrail.accounts.choices import Role
+from lawtrail.accounts.models import Agency, Unit, User
+from lawtrail.cases.models import Case, Inspection
+from lawtrail.events.recorder import domain_action, record_event
+from lawtrail.evidence import media, retention
+from lawtrail.evidence.choices import (
+    DerivativeStatus,
+    EvidenceClass,
+    InterruptionStatus,
+    MediaKind,
+)
+from lawtrail.evidence.models import (
+    Evidence,
+    Interruption,
+    LinkRejection,
+    ReceptionSegment,
+    StoredObject,
+)
+from lawtrail.evidence.staging import Staged
+from lawtrail.lib import timez
+from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
+from lawtrail.profiles.registry import get_profile
+from lawtrail.storage import get_store, original_key
+
+# ---------------------------------------------------------------- shared checks
+
+
+def may_handle(actor: User | None, unit_id: int, agency_id: int) -> bool:
+    """Officers, handlers and heads of the unit, and the agency's archivists and administrators."""
+    if actor is None or actor.is_superuser:
+        return True
+    if actor.agency_id != agency_id:
+        return False
+    if any(actor.has_role(r, unit_id) for r in (Role.OFFICER, Role.HANDLER, Role.HEAD)):
+        return True
+    return actor.has_agency_role(Role.ARCHIVIST) or actor.has_agency_role(Role.ADMIN)
+
+
+def _require_handle(actor: User | None, unit: Unit) -> None:
+    if not may_handle(actor, unit.pk, unit.agency_id):
+        raise Forbidden("not_allowed", f"只有{unit.name}的执法人员、负责人或档案管理员可以办理此事项")
+
+
+def _clean_name(name: str) -> str:
+    # Kept as the client sent it (it is a fact), minus what no database can store.
+    cleaned = "".join(ch for ch in name if ch >= " " and ch != "\x7f")
+    return cleaned.strip()[:255] or "未命名"
+
+
+def _case_labels(case: Case | None) -> dict[str, str]:
+    if case is None:
+        return {"label_case_number": "", "label_party": "", "label_handler": ""}
+    return {"label_case_number": case.number or "", "label_party": case.party.name,
+            "label_handler": case.handler.display_name}
+
+
+def _retention_fields(agency: Agency, evidence_class: str, recorded_at: dt.datetime,
+                      long_term: bool = False) -> dict[str, Any]:
+    kept = retention.retention_for(get_profile(agency.profile_id), evidence_class, recorded_at, long_term=long_term)
+    return {"retention_until": kept.until, "retention_long_term": kept.long_term, "retention_basis": kept.basis}
+
+
+def _brief(ev: Evidence) -> dict[str, Any]:
+    return {"evidence_id": ev.pk, "sha256": ev.stored.sha256, "original_name": ev.original_name}
+
+
+# ---------------------------------------------------------------- ingest
+
+
+def _from_file_name(name: str) -> dict[str, Any]:
+    """Device serial, officer's 执法证号 and start time from the body cam's naming convention."""
+    pattern = settings.EVIDENCE_NAME_PATTERN
+    if not pattern:
+        return {}
+    match = re.search(pattern, name)
+    if not match:
+        return {}
+    found = {k: v for k, v in match.groupdict().items() if v}
+    if "start" in found:
+        try:
+            # The device's clock runs on Beijing time; the name carries no zone of its own.
+            found["start"] = dt.datetime.strptime(found["start"] + "+0800", "%Y%m%d%H%M%S%z")
+        except ValueError:
+            del found["start"]
+    return found
+
+
+def _queue_derivatives(evidence_id: int) -> None:
+    from lawtrail.evidence import jobs
+
+    jobs.make_derivatives(evidence_id)
+
+
+@domain_action("evidence.ingest")
+def do_ingest_evidence(
+    staged: Staged, *, original_name: str, source: str = "", evidence_class: str = "",
+    case: Case | None = None, officer: User | None = None, device_serial: str = "",
+    clock_offset_seconds: float | None = None, channel: str = "", actor: User | None,
+) -> Evidence:
+    """Record a staged file as an original: commit its bytes under their hash, then label them.
+
+    The bytes are committed to the store before the transaction: if the transaction then
+    fails, an unreferenced object is left (the next ingest of the same bytes reuses it),
+    never a record without its bytes.
+    """
+    name = _clean_name(original_name)
+    if staged.size == 0:
+        raise InvalidInput("empty_file", f"文件为空(0 字节),不能作为音像资料入库:{name}",
+                           {"field": "file", "name": name})
+    if evidence_class and evidence_class not in EvidenceClass.values:
+        raise InvalidInput("invalid_class", "音像资料类别无效", {"field": "evidence_class"})
+    if clock_offset_seconds is not None and not -10 * 365 * 86400 < clock_offset_seconds < 10 * 365 * 86400:
+        raise InvalidInput("invalid_clock_offset", "设备时钟偏差不合理", {"field": "clock_offset_seconds"})
+    hinted = _from_file_name(name.replace("\\", "/").rsplit("/", 1)[-1])
+    if officer is None and hinted.get("officer"):
+        officer = User.objects.filter(cert_no=hinted["officer"]).first()
+    device_serial = (device_serial or hinted.get("device", "")).strip()[:64]
+
+    if case is not None:
+        agency, unit = case.agency, case.unit
+    elif officer is not None and officer.agency_id and officer.unit_id:
+        agency, unit = officer.agency, officer.unit  # type: ignore[assignment]
+    elif actor is not None and actor.agency_id and actor.unit_id:
+        agency, unit = actor.agency, actor.unit  # type: ignore[assignment]
+    else:
+        raise InvalidInput("no_owner", "请指定案件(案号)或执法人员(执法证号),以确定音像资料的归属",
+                           {"field": "officer"})
+    if officer is not None and (officer.agency_id != agency.pk or not officer.cert_no):
+        raise InvalidInput("not_an_officer", f"{officer.display_name} 不是本机关持证执法人员", {"field": "officer"})
+    if actor is not None and actor.agency_id != agency.pk and not actor.is_superuser:
+        raise Forbidden("other_agency", "不能向其他执法机关的资料库入库")
+    _require_handle(actor, unit)
+
+    facts = media.probe(staged.path)
+    start_raw = facts.creation_time or hinted.get("start")
+    start = start_raw - dt.timedelta(seconds=clock_offset_seconds) if (
+        start_raw is not None and clock_offset_seconds is not None) else start_raw
+    end = start + dt.timedelta(seconds=facts.duration or 0) if start is not None else None
+    if not evidence_class:
+        evidence_class = EvidenceClass.CASE if case is not None else (
+            EvidenceClass.PATROL if facts.kind in (MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.PHOTO)
+            else EvidenceClass.OTHER)
+
+    key = original_key(staged.sha256)
+    store = get_store()
+    store.put_file(key, staged.path)
+
+    now = timez.now()
+    with transaction.atomic(durable=True):
+        stored, created = StoredObject.objects.get_or_create(
+            sha256=staged.sha256, defaults={"sm3": staged.sm3, "size": staged.size, "key": key, "stored_at": now})
+        if stored.sm3 != staged.sm3 or stored.size != staged.size:
+            # Same SHA-256, different SM3 or size: either a collision or a damaged store.
+            raise Conflict("digest_mismatch", "同一 SHA-256 的已存对象 SM3 或大小不一致,请立即进行完整性校验",
+                           {"sha256": staged.sha256})
+        ev = Evidence.objects.create(
+            agency=agency, unit=unit, stored=stored, original_name=name, source=source[:500],
+            evidence_class=evidence_class, media_kind=facts.kind, case=case, **_case_labels(case),
+            officer=officer, officer_name=officer.display_name if officer else "",
+            officer_cert_no=(officer.cert_no or "") if officer else "", device_serial=device_serial,
+            container=facts.container[:64], video_codec=facts.video_codec[:32], audio_codec=facts.audio_codec[:32],
+            duration_seconds=facts.duration, width=facts.width, height=facts.height,
+            creation_time_raw=facts.creation_time_raw, recorded_start_raw=start_raw,
+            clock_offset_seconds=clock_offset_seconds, recorded_start=start, recorded_end=end,
+            gps_raw=facts.gps_raw, gps_lat=facts.gps_lat, gps_lon=facts.gps_lon, facts=facts.as_json(),
+            media_problem=facts.problem, media_problem_detail=facts.problem_detail,
+            **_retention_fields(agency, evidence_class, start or now),
+            proxy_status=DerivativeStatus.PENDING if facts.kind != MediaKind.OTHER else DerivativeStatus.NOT_NEEDED,
+            ingested_at=now, ingested_by=actor, ingest_channel=channel[:16],
+        )
+        ev.was_duplicate = not created  # type: ignore[attr-defined]
+        # A second copy of a clip already recorded from the same device adds no new pause.
+        same_clip = not created and Evidence.objects.filter(stored=stored, device_serial=device_serial).exclude(
+            pk=ev.pk).exists()
+        found = [] if same_clip else _detect_interruptions(ev, now)
+        record_event("evidence.ingest", ev, actor=actor, case_id=case.pk if case else None, agency_id=agency.pk,
+                     payload={
+                         "sha256": stored.sha256, "sm3": stored.sm3, "size": stored.size, "object_key": stored.key,
+                         "original_name": name, "duplicate": not created, "class": evidence_class,
+                         "media_kind": facts.kind, "media_problem": facts.problem,
+                         "case_number": case.number if case else None,
+                         "officer_cert_no": ev.officer_cert_no, "device_serial": device_serial,
+                         "creation_time_raw": facts.creation_time_raw,
+                         "clock_offset_seconds": clock_offset_seconds,
+                         "recorded_start": start.isoformat() if start else None,
+                         "recorded_end": end.isoformat() if end else None,
+                         "duration": facts.duration, "interruptions": found,
+                     })
+        if ev.proxy_status == DerivativeStatus.PENDING:
+            transaction.on_commit(functools.partial(_queue_derivatives, ev.pk))
+    return ev
+
+
+def _same_activity(a: Evidence, b: Evidence, gap: float) -> bool:
+    return a.case_id == b.case_id and a.inspection_id == b.inspection_id and \
+        gap <= settings.EVIDENCE_ACTIVITY_BREAK_MINUTES * 60
+
+
+def _detect_interruptions(ev: Evidence, now: dt.datetime) -> list[dict[str, Any]]:
+    """Open an interruption against the neighbouring clips of the same device, close one the clip fills."""
+    if not ev.device_serial or ev.recorded_start is None or ev.recorded_end is None:
+        return []
+    clips = Evidence.objects.filter(agency_id=ev.agency_id, device_serial=ev.device_serial,
+                                    media_kind__in=[MediaKind.VIDEO, MediaKind.AUDIO],
+                                    recorded_start__isnull=False, recorded_end__isnull=False).exclude(pk=ev.pk)
+    before = clips.filter(recorded_start__lt=ev.recorded_start).order_by("-recorded_start", "-id").first()
+    after = clips.filter(recorded_start__gt=ev.recorded_start).order_by("recorded_start", "id").first()
+    if before is not None and after is not None:
+        # A clip ingested late may fill a gap already reported between its neighbours.
+        Interruption.objects.filter(before=before, after=after, status=InterruptionStatus.OPEN).update(
+            status=InterruptionStatus.FILLED)
+    found = []
+    tolerance = settings.EVIDENCE_GAP_TOLERANCE_SECONDS
+    for first, second in ((before, ev), (ev, after)):
+        if first is None or second is None:
+            continue
+        assert first.recorded_end is not None and second.recorded_start is not None
+        gap = (second.recorded_start - first.recorded_end).total_seconds()
+        if gap > tolerance and _same_activity(first, second, gap):
+            gap_row, created = Interruption.objects.get_or_create(
+                before=first, after=second,
+                defaults={"agency_id": ev.agency_id, "unit_id": ev.unit_id, "device_serial": ev.device_serial,
+                          "gap_seconds": gap, "detected_at": now})
+            if created:
+                found.append({"interruption_id": gap_row.pk, "before": first.pk, "after": second.pk,
+                              "gap_seconds": gap})
+    return found
+
+
+# ---------------------------------------------------------------- labels and links
+
+
+@domain_action("evidence.link")
+def do_link_evidence(evidence: Evidence, *, case: Case, inspection: Inspection | None = None,
+                     actor: User | None) -> Evidence:
+    """Put a recording into a case (confirming a proposal or by hand); it becomes case evidence."""
+    if case.agency_id != evidence.agency_id:
+        raise InvalidInput("other_agency", "案件不属于本机关", {"field": "case_id"})
+    _require_handle(actor, evidence.unit)
+    _require_handle(actor, case.unit)
+    if inspection is not None and inspection.agency_id != evidence.agency_id:
+        raise InvalidInput("other_agency", "巡查记录不属于本机关", {"field": "inspection_id"})
+    with transaction.atomic(durable=True):
+        previous = evidence.case_id
+        if previous == case.pk:
+            raise Conflict("already_linked", f"该音像资料已关联案件 {case.label}")
+        new_class = evidence.evidence_class if evidence.evidence_class == EvidenceClass.RECEPTION \
+            else EvidenceClass.CASE
+        fields = {**_case_labels(case), "case": case, "unit": case.unit, "evidence_class": new_class,
+                  **_retention_fields(evidence.agency, new_class, evidence.recorded_start or evidence.ingested_at,
+                                      evidence.retention_long_term)}
+        if inspection is not None:
+            fields["inspection"] = inspection
+        # Compare-and-set on the version: two people linking at once cannot both win.
+        updated = Evidence.objects.filter(pk=evidence.pk, version=evidence.version).update(
+            **fields, version=F("version") + 1)
+        if updated != 1:
+            raise Conflict("stale_evidence", "该音像资料已被他人更新,请刷新页面后重试")
+        for k, v in fields.items():
+            setattr(evidence, k, v)
+        evidence.version += 1
+        record_event("evidence.link", evidence, actor=actor, case_id=case.pk, agency_id=evidence.agency_id,
+                     payload={**_brief(evidence), "case_number": case.number, "case_id": case.pk,
+                              "previous_case_id": previous, "class": new_class,
+                              "party": case.party.name, "handler": case.handler.display_name})
+    return evidence
+
+
+@domain_action("evidence.reject_link")
+def do_reject_link(evidence: Evidence, *, case: Case, reason: str = "", actor: User) -> LinkRejection:
+    if case.agency_id != evidence.agency_id:
+        raise InvalidInput("other_agency", "案件不属于本机关", {"field": "case_id"})
+    _require_handle(actor, evidence.unit)
+    with transaction.atomic(durable=True):
+        if LinkRejection.objects.filter(evidence=evidence, case=case).exists():
+            raise Conflict("already_rejected", "已驳回过该关联建议")
+        row = LinkRejection.objects.create(evidence=evidence, case=case, by=actor, at=timez.now(),
+                                           reason=reason.strip())
+        record_event("evidence.reject_link", evidence, actor=actor, case_id=case.pk, agency_id=evidence.agency_id,
+                     payload={**_brief(evidence), "case_id": case.pk, "case_number": case.number,
+                              "reason": row.reason})
+    return row
+
+
+@domain_action("evidence.long_term")
+def do_mark_long_term(evidence: Evidence, *, reason: str, actor: User) -> Evidence:
+    """长期保存: one of the profile's situations applies (an objection, obstruction, …)."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("missing_field", "请说明转为长期保存的情形", {"field": "reason"})
+    _require_handle(actor, evidence.unit)
+    if get_profile(evidence.agency.profile_id).rule("evidence_long_term") is None:
+        raise Conflict("no_long_term_rule", "本机关适用的规范未规定音像资料长期保存的情形")
+    with transaction.atomic(durable=True):
+        if evidence.retention_long_term:
+            raise Conflict("already_long_term", "该音像资料已为长期保存")
+        fields = _retention_fields(evidence.agency, evidence.evidence_class,
+                                   evidence.recorded_start or evidence.ingested_at, long_term=True)
+        Evidence.objects.filter(pk=evidence.pk).update(**fields, version=F("version") + 1)
+        for k, v in fields.items():
+            setattr(evidence, k, v)
+        record_event("evidence.long_term", evidence, actor=actor, case_id=evidence.case_id,
+                     agency_id=evidence.agency_id, payload={**_brief(evidence), "reason": reason,
+                                                            "basis": evidence.retention_basis})
+    return evidence
+
+
+# ---------------------------------------------------------------- interruptions and reception days
+
+
+@domain_action("evidence.explain_interruption")
+def do_explain_interruption(interruption: Interruption, *, text: str = "", voice_note: Evidence | None = None,
+                            actor: User) -> Interruption:
+    """中断原因说明: written, or a voice note (an ingested recording of the same agency)."""
+    text = text.strip()
+    if not text and voice_note is None:
+        raise InvalidInput("missing_field", "请填写中断原因或附上语音说明", {"field": "text"})
+    if voice_note is not None and (voice_note.agency_id != interruption.agency_id
+                                   or voice_note.media_kind not in (MediaKind.AUDIO, MediaKind.VIDEO)):
+        raise InvalidInput("invalid_voice_note", "语音说明须为本机关的录音或录像", {"field": "voice_note_id"})
+    _require_handle(actor, interruption.unit)
+    with transaction.atomic(durable=True):
+        updated = Interruption.objects.filter(pk=interruption.pk, status=InterruptionStatus.OPEN).update(
+            status=InterruptionStatus.EXPLAINED, explanation=text, voice_note=voice_note, explained_by=actor,
+            explained_at=timez.now())
+        if updated != 1:
+            raise Conflict("not_open", "该中断已说明或已补齐")
+        interruption.refresh_from_db()
+        record_event("evidence.explain_interruption", interruption, actor=actor,
+                     case_id=interruption.before.case_id, agency_id=interruption.agency_id,
+                     payload={"device_serial": interruption.device_serial, "gap_seconds": interruption.gap_seconds,
+                              "before": interruption.before_id, "after": interruption.after_id, "text": text,
+                              "voice_note_sha256": voice_note.stored.sha256 if voice_note else None})
+    return interruption
+
+
+@domain_action("evidence.register_reception")
+def do_register_reception_segment(evidence: Evidence, *, site: str, day: dt.date, actor: User | None) -> ReceptionSegment:
+    """受理场所监控日存: the day's surveillance recording of a reception site, labelled with its date."""
+    site = site.strip()
+    if not site or len(site) > 100:
+        raise InvalidInput("missing_field", "请填写受理场所(不超过 100 字)", {"field": "site"})
+    if not dt.date(1990, 1, 1) <= day <= timez.beijing(timez.now()).date():
+        raise InvalidInput("invalid_day", "日期无效", {"field": "day"})
+    _require_handle(actor, evidence.unit)
+    with transaction.atomic(durable=True):
+        if ReceptionSegment.objects.filter(evidence=evidence).exists():
+            raise Conflict("already_registered", "该音像资料已登记为受理场所监控")
+        segment = ReceptionSegment.objects.create(agency_id=evidence.agency_id, unit_id=evidence.unit_id, site=site,
+                                                  day=day, evidence=evidence, registered_by=actor,
+                                                  registered_at=timez.now())
+        recorded = dt.datetime.combine(day, dt.time(), tzinfo=timez.BEIJING)
+        fields = {"evidence_class": EvidenceClass.RECEPTION,
+                  **_retention_fields(evidence.agency, EvidenceClass.RECEPTION, recorded,
+                                      evidence.retention_long_term)}
+        Evidence.objects.filter(pk=evidence.pk).update(**fields, version=F("version") + 1)
+        for k, v in fields.items():
+            setattr(evidence, k, v)
+        record_event("evidence.register_reception", segment, actor=actor, agency_id=evidence.agency_id,
+                     payload={**_brief(evidence), "site": site, "day": day.isoformat()})
+    return segment
+
+
+# ---------------------------------------------------------------- derivatives, replication, fixity (system)
+
+
+@domain_action("evidence.derive")
+def do_attach_derivatives(evidence: Evidence, *, proxy_status: str, proxy_key: str = "", thumb_key: str = "",
+                          detail: str = "", actor: User | None = None) -> Evidence:
+    """Record the browser-safe proxy and thumbnail a background job made (never the original)."""
+    with transaction.atomic(durable=True):
+        Evidence.objects.filter(pk=evidence.pk).update(proxy_status=proxy_status, proxy_key=proxy_key,
+                                                       thumb_key=thumb_key)
+        evidence.proxy_status, evidence.proxy_key, evidence.thumb_key = proxy_status, proxy_key, thumb_key
+        record_event("evidence.derive", evidence, actor=actor, agency_id=evidence.agency_id,
+                     payload={**_brief(evidence), "proxy_status": proxy_status, "proxy_key": proxy_key,
+                              "thumb_key": thumb_key, "detail": detail[:500]})
+    return evidence
+
+
+@domain_action("evidence.replicate")
+def do_record_replication(keys: list[str], *, target: str, actor: User | None = None) -> int:
+    with transaction.atomic(durable=True):
+        count = StoredObject.objects.filter(key__in=keys).update(replicated_at=timez.now())
+        record_event("evidence.replicate", None, actor=actor, object_type="evidence.storedobject", object_id="*",
+                     payload={"target": target, "count": len(keys), "keys": keys[:1000]})
+    return count
+
+
+@domain_action("evidence.fixity")
+def do_record_fixity(*, checked: list[str], problems: list[dict[str, Any]], store: str,
+                     actor: User | None = None) -> None:
+    """完整性校验: every object re-hashed; mismatches and missing objects named."""
+    now = timez.now()
+    bad = [p["key"] for p in problems]
+    with transaction.atomic(durable=True):
+        StoredObject.objects.filter(key__in=checked).exclude(key__in=bad).update(verified_at=now, verified_ok=True)
+        StoredObject.objects.filter(key__in=bad).update(verified_at=now, verified_ok=False)
+        record_event("evidence.fixity", None, actor=actor, object_type="evidence.storedobject", object_id="*",
+                     payload={"store": store, "checked": len(checked), "problems": problems[:1000]})
+
+
+@domain_action("evidence.restore")
+def do_record_restore(stored: StoredObject, *, source: str, actor: User | None = None) -> StoredObject:
+    with transaction.atomic(durable=True):
+        StoredObject.objects.filter(pk=stored.pk).update(verified_at=timez.now(), verified_ok=True)
+        names = list(stored.records.values_list("original_name", flat=True)[:20])
+        record_event("evidence.restore", stored, actor=actor, object_type="evidence.storedobject",
+                     payload={"sha256": stored.sha256, "sm3": stored.sm3, "size": stored.size,
+                              "object_key": stored.key, "source": source, "names": names})
+    return stored
+

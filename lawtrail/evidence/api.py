@@ -1,0 +1,446 @@
+"""API: the evidence vault — records, their facts and links, viewing, resumable upload.
+
+Reads start from `Evidence.objects.restrict(user)`; writes parse input, resolve ids among
+what the user may see, and call one action. No operation alters or removes an original.
+
+Resumable upload follows tus 1.0.0 (core + creation) under /api/evidence-uploads; those
+operations speak tus headers and binary bodies, so they are described here and in the
+README rather than in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from lawtrail.accounts.models import User
+from lawtrail.cases.models import Case, Inspection
+from lawtrail.evidence import queries, serving, uploads
+from lawtrail.evidence.actions import (
+    do_explain_interruption,
+    do_link_evidence,
+    do_mark_long_term,
+    do_register_reception_segment,
+    do_reject_link,
+)
+from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus
+from lawtrail.evidence.models import Evidence, Interruption, ReceptionSegment, UploadSession
+from lawtrail.lib.apikit import Id, LongText, Page, Str100, auth_user, reference, responses, visible
+from lawtrail.lib.errors import InvalidInput, NotFound
+
+router = Router(tags=["evidence"])
+
+
+class Paging(Schema):
+    limit: int = Field(20, ge=1, le=100, description="每页条数")
+    offset: int = Field(0, ge=0, le=1_000_000_000, description="跳过条数")
+
+
+class CaseRef(Schema):
+    id: int
+    number: str | None
+    title: str
+
+
+class MediaOut(Schema):
+    kind: str
+    kind_label: str
+    container: str
+    video_codec: str
+    audio_codec: str
+    duration: float | None
+    width: int | None
+    height: int | None
+    creation_time_raw: str = Field(description="容器中的创建时间原值")
+    start_raw: dt.datetime | None = Field(description="按设备时钟的开始时间")
+    clock_offset_seconds: float | None = Field(description="设备时钟偏差(设备时间减标准时间,秒)")
+    start: dt.datetime | None = Field(description="校正后的开始时间")
+    end: dt.datetime | None = Field(description="校正后的结束时间(开始 + 时长)")
+    gps_lat: float | None
+    gps_lon: float | None
+    problem: str = Field(description="truncated(文件不完整)、unreadable(无法解析)或空")
+    problem_detail: str
+
+
+class EvidenceOut(Schema):
+    id: int
+    name: str
+    original_name: str
+    evidence_class: EvidenceClass
+    class_label: str
+    sha256: str
+    sm3: str
+    size: int
+    object_key: str
+    case: CaseRef | None
+    label_case_number: str
+    label_party: str
+    label_handler: str
+    unit_id: int
+    officer_name: str
+    officer_cert_no: str
+    device_serial: str
+    media: MediaOut
+    retention_until: dt.date | None
+    retention_long_term: bool
+    retention_basis: str
+    preview_status: str
+    ingested_at: dt.datetime
+    ingest_channel: str
+    original_url: str = Field(description="原始文件下载(逐字节一致,支持 Range)")
+    preview_url: str = Field(description="浏览器预览(支持 Range)")
+    thumbnail_url: str | None
+
+
+class EvidencePage(Page):
+    items: list[EvidenceOut]
+
+
+class EvidenceFilter(Paging):
+    case_id: Id | None = Field(None, description="所属案件编号")
+    evidence_class: EvidenceClass | None = None
+    unassigned: bool = Field(False, description="只列未关联案件的")
+    flagged: bool = Field(False, description="只列文件有问题(截断、无法解析)的")
+    q: Str100 = Field("", description="文件名、案号、设备编号、执法人员或 SHA-256 前缀")
+
+
+class ProposalOut(Schema):
+    case: CaseRef
+    act: str = Field(description="现场执法行为(日常巡视检查、送达、当场处罚)")
+    act_start: dt.datetime
+    act_end: dt.datetime
+
+
+class LinkIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"case_id": 1}]})
+
+    case_id: Id
+    inspection_id: Id | None = None
+
+
+class RejectIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"case_id": 1, "reason": "不是该案现场"}]})
+
+    case_id: Id
+    reason: LongText = ""
+
+
+class LongTermIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "当事人对现场执法有异议"}]})
+
+    reason: LongText
+
+
+class InterruptionOut(Schema):
+    id: int
+    device_serial: str
+    before_id: int
+    after_id: int
+    gap_seconds: float
+    gap_start: dt.datetime | None
+    gap_end: dt.datetime | None
+    status: InterruptionStatus
+    status_label: str
+    explanation: str
+    voice_note_id: int | None
+    explained_by: str | None
+    explained_at: dt.datetime | None
+
+
+class InterruptionFilter(Paging):
+    status: InterruptionStatus | None = None
+
+
+class InterruptionPage(Page):
+    items: list[InterruptionOut]
+
+
+class ExplainIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "设备电量不足,更换电池后继续录制"}]})
+
+    text: LongText = ""
+    voice_note_id: Id | None = Field(None, description="语音说明(已入库的录音)编号")
+
+
+class SegmentIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"evidence_id": 1, "site": "一楼受理窗口",
+                                                              "day": "2026-03-02"}]})
+
+    evidence_id: Id
+    site: Str100
+    day: dt.date
+
+
+class SegmentOut(Schema):
+    id: int
+    site: str
+    day: dt.date
+    evidence_id: int
+    sha256: str
+    retention_until: dt.date | None
+
+
+class SegmentFilter(Paging):
+    site: Str100 = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+class SegmentPage(Page):
+    items: list[SegmentOut]
+
+
+class UploadOut(Schema):
+    id: uuid.UUID
+    length: int
+    offset: int
+    complete: bool
+    evidence_id: int | None
+    error: str
+
+
+def _case_ref(case: Case | None) -> CaseRef | None:
+    return CaseRef(id=case.pk, number=case.number, title=case.title) if case is not None else None
+
+
+def evidence_out(ev: Evidence) -> EvidenceOut:
+    base = f"/api/evidence/{ev.pk}"
+    return EvidenceOut(
+        id=ev.pk, name=ev.display_name, original_name=ev.original_name,
+        evidence_class=EvidenceClass(ev.evidence_class), class_label=ev.get_evidence_class_display(),
+        sha256=ev.stored.sha256, sm3=ev.stored.sm3, size=ev.stored.size, object_key=ev.stored.key,
+        case=_case_ref(ev.case), label_case_number=ev.label_case_number, label_party=ev.label_party,
+        label_handler=ev.label_handler, unit_id=ev.unit_id, officer_name=ev.officer_name,
+        officer_cert_no=ev.officer_cert_no, device_serial=ev.device_serial,
+        media=MediaOut(
+            kind=ev.media_kind, kind_label=ev.get_media_kind_display(), container=ev.container,
+            video_codec=ev.video_codec, audio_codec=ev.audio_codec, duration=ev.duration_seconds, width=ev.width,
+            height=ev.height, creation_time_raw=ev.creation_time_raw, start_raw=ev.recorded_start_raw,
+            clock_offset_seconds=ev.clock_offset_seconds, start=ev.recorded_start, end=ev.recorded_end,
+            gps_lat=ev.gps_lat, gps_lon=ev.gps_lon, problem=ev.media_problem,
+            problem_detail=ev.media_problem_detail),
+        retention_until=ev.retention_until, retention_long_term=ev.retention_long_term,
+        retention_basis=ev.retention_basis, preview_status=ev.proxy_status, ingested_at=ev.ingested_at,
+        ingest_channel=ev.ingest_channel, original_url=f"{base}/original", preview_url=f"{base}/preview",
+        thumbnail_url=f"{base}/thumbnail" if ev.thumb_key else None,
+    )
+
+
+def _evidence(user: User, evidence_id: int) -> Evidence:
+    return visible(queries.visible_evidence(user), evidence_id, "音像资料")
+
+
+def interruption_out(i: Interruption) -> InterruptionOut:
+    return InterruptionOut(
+        id=i.pk, device_serial=i.device_serial, before_id=i.before_id, after_id=i.after_id,
+        gap_seconds=i.gap_seconds, gap_start=i.before.recorded_end, gap_end=i.after.recorded_start,
+        status=InterruptionStatus(i.status), status_label=i.get_status_display(), explanation=i.explanation,
+        voice_note_id=i.voice_note_id, explained_by=i.explained_by.display_name if i.explained_by else None,
+        explained_at=i.explained_at)
+
+
+def segment_out(s: ReceptionSegment) -> SegmentOut:
+    return SegmentOut(id=s.pk, site=s.site, day=s.day, evidence_id=s.evidence_id, sha256=s.evidence.stored.sha256,
+                      retention_until=s.evidence.retention_until)
+
+
+# ---------------------------------------------------------------- records
+
+
+@router.get("/evidence", response=responses(200, EvidencePage), summary="音像资料列表")
+def list_evidence(request: HttpRequest, filters: Query[EvidenceFilter]) -> EvidencePage:
+    qs = queries.filter_evidence(queries.visible_evidence(auth_user(request)), case_id=filters.case_id,
+                                 evidence_class=filters.evidence_class or "", unassigned=filters.unassigned,
+                                 flagged=filters.flagged, q=filters.q)
+    page = qs[filters.offset:filters.offset + filters.limit]
+    return EvidencePage(count=qs.count(), items=[evidence_out(e) for e in page])
+
+
+@router.get("/evidence/{evidence_id}", response=responses(200, EvidenceOut), summary="音像资料详情")
+def get_evidence(request: HttpRequest, evidence_id: Id) -> EvidenceOut:
+    return evidence_out(_evidence(auth_user(request), evidence_id))
+
+
+@router.get("/evidence/{evidence_id}/proposals", response=responses(200, list[ProposalOut]),
+            summary="关联建议:时间与案件现场执法行为重合的案件")
+def list_proposals(request: HttpRequest, evidence_id: Id) -> list[ProposalOut]:
+    user = auth_user(request)
+    ev = _evidence(user, evidence_id)
+    return [ProposalOut(case=_case_ref(p.case), act=p.act, act_start=p.act_start, act_end=p.act_end)  # type: ignore[arg-type]
+            for p in queries.link_proposals(ev, user)]
+
+
+@router.post("/evidence/{evidence_id}/link", response=responses(200, EvidenceOut), summary="确认关联案件")
+def link_evidence(request: HttpRequest, evidence_id: Id, data: LinkIn) -> EvidenceOut:
+    user = auth_user(request)
+    ev = _evidence(user, evidence_id)
+    case = reference(Case.objects.restrict(user), data.case_id, "case_id", "案件")
+    inspection = (reference(Inspection.objects.restrict(user), data.inspection_id, "inspection_id",
+                            "巡查记录") if data.inspection_id else None)
+    do_link_evidence(ev, case=case, inspection=inspection, actor=user)
+    return evidence_out(_evidence(user, evidence_id))
+
+
+@router.post("/evidence/{evidence_id}/reject-link", response=responses(200, EvidenceOut), summary="驳回关联建议")
+def reject_link(request: HttpRequest, evidence_id: Id, data: RejectIn) -> EvidenceOut:
+    user = auth_user(request)
+    ev = _evidence(user, evidence_id)
+    case = reference(Case.objects.restrict(user), data.case_id, "case_id", "案件")
+    do_reject_link(ev, case=case, reason=data.reason, actor=user)
+    return evidence_out(_evidence(user, evidence_id))
+
+
+@router.post("/evidence/{evidence_id}/long-term", response=responses(200, EvidenceOut), summary="转为长期保存")
+def mark_long_term(request: HttpRequest, evidence_id: Id, data: LongTermIn) -> EvidenceOut:
+    user = auth_user(request)
+    do_mark_long_term(_evidence(user, evidence_id), reason=data.reason, actor=user)
+    return evidence_out(_evidence(user, evidence_id))
+
+
+# ---------------------------------------------------------------- viewing (binary, Range)
+
+
+@router.api_operation(["GET", "HEAD"], "/evidence/{evidence_id}/original", include_in_schema=False)
+def original(request: HttpRequest, evidence_id: Id) -> HttpResponse | StreamingHttpResponse:
+    return serving.serve_original(request, _evidence(auth_user(request), evidence_id))
+
+
+@router.api_operation(["GET", "HEAD"], "/evidence/{evidence_id}/preview", include_in_schema=False)
+def preview(request: HttpRequest, evidence_id: Id) -> HttpResponse | StreamingHttpResponse:
+    return serving.serve_preview(request, _evidence(auth_user(request), evidence_id))
+
+
+@router.api_operation(["GET", "HEAD"], "/evidence/{evidence_id}/thumbnail", include_in_schema=False)
+def thumbnail(request: HttpRequest, evidence_id: Id) -> HttpResponse | StreamingHttpResponse:
+    return serving.serve_thumbnail(request, _evidence(auth_user(request), evidence_id))
+
+
+# ---------------------------------------------------------------- interruptions, reception days
+
+
+@router.get("/evidence-interruptions", response=responses(200, InterruptionPage), summary="录像中断列表")
+def list_interruptions(request: HttpRequest, filters: Query[InterruptionFilter]) -> InterruptionPage:
+    qs = queries.visible_interruptions(auth_user(request))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    page = qs[filters.offset:filters.offset + filters.limit]
+    return InterruptionPage(count=qs.count(), items=[interruption_out(i) for i in page])
+
+
+@router.post("/evidence-interruptions/{interruption_id}/explanation", response=responses(200, InterruptionOut),
+             summary="说明录像中断原因(文字或语音说明)")
+def explain_interruption(request: HttpRequest, interruption_id: Id, data: ExplainIn) -> InterruptionOut:
+    user = auth_user(request)
+    gap = visible(queries.visible_interruptions(user), interruption_id, "录像中断")
+    note = reference(queries.visible_evidence(user), data.voice_note_id, "voice_note_id", "语音说明") \
+        if data.voice_note_id else None
+    do_explain_interruption(gap, text=data.text, voice_note=note, actor=user)
+    return interruption_out(visible(queries.visible_interruptions(user), interruption_id, "录像中断"))
+
+
+@router.get("/reception-segments", response=responses(200, SegmentPage), summary="受理场所监控日存列表")
+def list_segments(request: HttpRequest, filters: Query[SegmentFilter]) -> SegmentPage:
+    qs = queries.visible_segments(auth_user(request))
+    if filters.site:
+        qs = qs.filter(site=filters.site)
+    if filters.date_from:
+        qs = qs.filter(day__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(day__lte=filters.date_to)
+    page = qs[filters.offset:filters.offset + filters.limit]
+    return SegmentPage(count=qs.count(), items=[segment_out(s) for s in page])
+
+
+@router.post("/reception-segments", response=responses(201, SegmentOut), summary="登记受理场所当日监控录像")
+def register_segment(request: HttpRequest, data: SegmentIn) -> Status[SegmentOut]:
+    user = auth_user(request)
+    ev = reference(queries.visible_evidence(user), data.evidence_id, "evidence_id", "音像资料")
+    segment = do_register_reception_segment(ev, site=data.site, day=data.day, actor=user)
+    return Status(201, segment_out(visible(queries.visible_segments(user), segment.pk, "监控日存")))
+
+
+# ---------------------------------------------------------------- resumable upload (tus 1.0.0)
+
+
+def _tus(response: HttpResponse) -> HttpResponse:
+    response["Tus-Resumable"] = uploads.TUS_VERSION
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _upload(request: HttpRequest, upload_id: uuid.UUID) -> UploadSession:
+    session = UploadSession.objects.filter(pk=upload_id).first()
+    # Another user's upload answers as a missing one.
+    if session is None or not session.owned_by(auth_user(request)) or session.error == "expired":
+        raise NotFound("not_found", "上传不存在或已过期", {"id": str(upload_id)})
+    return session
+
+
+def _header_int(request: HttpRequest, name: str) -> int:
+    raw = request.headers.get(name, "")
+    if not raw.isdigit():
+        raise InvalidInput("invalid_header", f"请求头 {name} 应为非负整数", {"field": name})
+    return int(raw)
+
+
+@router.api_operation(["OPTIONS"], "/evidence-uploads", include_in_schema=False, auth=None)
+def upload_options(request: HttpRequest) -> HttpResponse:
+    response = _tus(HttpResponse(status=204))
+    response["Tus-Version"] = uploads.TUS_VERSION
+    response["Tus-Extension"] = "creation"
+    response["Tus-Max-Size"] = str(uploads.MAX_SIZE)
+    return response
+
+
+@router.post("/evidence-uploads", include_in_schema=False)
+def create_upload(request: HttpRequest) -> HttpResponse:
+    user = auth_user(request)
+    metadata = uploads.parse_metadata(request.headers.get("Upload-Metadata", ""))
+    length = _header_int(request, "Upload-Length")
+    uploads.resolve_options(user, metadata)  # refuse a wrong case or officer before any byte is sent
+    session = uploads.begin_upload(user, length=length, metadata=metadata)
+    response = _tus(HttpResponse(status=201))
+    response["Location"] = f"/api/evidence-uploads/{session.pk}"
+    response["Upload-Offset"] = "0"
+    return response
+
+
+@router.api_operation(["HEAD"], "/evidence-uploads/{upload_id}", include_in_schema=False)
+def upload_offset(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
+    session = _upload(request, upload_id)
+    response = _tus(HttpResponse(status=200))
+    response["Upload-Offset"] = str(session.offset)
+    response["Upload-Length"] = str(session.length)
+    if session.evidence_id:
+        response["Upload-Evidence-Id"] = str(session.evidence_id)
+    return response
+
+
+@router.api_operation(["PATCH"], "/evidence-uploads/{upload_id}", include_in_schema=False)
+def upload_bytes(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
+    user = auth_user(request)
+    session = _upload(request, upload_id)
+    if request.content_type != "application/offset+octet-stream":
+        raise InvalidInput("unsupported_media_type", "Content-Type 应为 application/offset+octet-stream")
+    offset = _header_int(request, "Upload-Offset")
+    declared = request.headers.get("Content-Length")
+    session = uploads.append(session, offset, request,  # type: ignore[arg-type]  # HttpRequest is file-like
+                             int(declared) if declared and declared.isdigit() else None)
+    response = _tus(HttpResponse(status=204))
+    if session.complete:
+        ev = uploads.finish(session, user, resolve=lambda meta: uploads.resolve_options(user, meta))
+        response["Upload-Evidence-Id"] = str(ev.pk)
+    response["Upload-Offset"] = str(session.offset)
+    return response
+
+
+@router.get("/evidence-uploads/{upload_id}", response=responses(200, UploadOut), summary="断点续传上传的状态")
+def get_upload(request: HttpRequest, upload_id: uuid.UUID) -> UploadOut:
+    s = _upload(request, upload_id)
+    return UploadOut(id=s.pk, length=s.length, offset=s.offset, complete=s.complete, evidence_id=s.evidence_id,
+                     error=s.error)
+

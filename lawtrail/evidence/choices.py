@@ -1,0 +1,40 @@
+from django.db import models
+
+
+class EvidenceClass(models.TextChoices):
+    PATROL = "patrol", "日常巡查"
+    CASE = "case", "案件证据"
+    RECEPTION = "reception", "受理场所监控"
+    OTHER = "other", "其他"
+
+
+class MediaKind(models.TextChoices):
+    VIDEO = "video", "视频"
+    AUDIO = "audio", "录音"
+    PHOTO = "photo", "照片"
+    OTHER = "other", "其他文件"
+
+
+class MediaProblem(models.TextChoices):
+    NONE = "", "无"
+    TRUNCATED = "truncated", "文件不完整"
+    UNREADABLE = "unreadable", "无法解析"
+
+
+class DerivativeStatus(models.TextChoices):
+    PENDING = "pending", "待生成"
+    READY = "ready", "已生成"
+    NOT_NEEDED = "not_needed", "无需转码"
+    FAILED = "failed", "生成失败"
+
+
+class InterruptionStatus(models.TextChoices):
+    OPEN = "open", "待说明"
+    EXPLAINED = "explained", "已说明"
+    FILLED = "filled", "已补齐"
+
+
+# Ingest outcomes as the CLI and the API report them per file.
+INGEST_STORED = "stored"  # new bytes, stored and recorded
+INGEST_DUPLICATE = "duplicate"  # bytes already stored: recorded again, stored once
+INGEST_ERROR = "error"

@@ -1,0 +1,181 @@
+"""Facts read from a media file itself (PyAV, which bundles FFmpeg).
+
+`probe` never raises: a file FFmpeg cannot open is still an original (it may be evidence),
+so it comes back with kind "other" and problem "unreadable"; one whose index promises more
+than the file holds (a card pulled out mid-write) comes back "truncated". Only the header and
+the last seconds are read, not the whole file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import av
+
+# What browsers play without help; anything else gets a transcoded proxy.
+BROWSER_VIDEO = {"h264", "vp8", "vp9", "av1"}
+BROWSER_AUDIO = {"aac", "mp3", "opus", "vorbis", "flac", "pcm_s16le"}
+BROWSER_CONTAINERS = {"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "ogg", "mp3", "wav", "flac"}
+PHOTO_CODECS = {"mjpeg", "png", "webp", "gif", "bmp", "tiff"}
+BROWSER_PHOTOS = {"mjpeg", "png", "webp", "gif"}
+PHOTO_FORMATS = {"image2", "jpeg_pipe", "png_pipe", "webp_pipe", "gif", "bmp_pipe", "tiff_pipe"}
+
+# A clip whose packets stop this much before its stated duration is truncated.
+TRUNCATION_SLACK_SECONDS = 0.5
+
+# ISO 6709 in decimal degrees, as phones and body cams write it: +30.1234+104.5678+012.3/
+_ISO6709 = re.compile(r"^\s*([+-]\d{1,2}(?:\.\d+)?)([+-]\d{1,3}(?:\.\d+)?)([+-]\d+(?:\.\d+)?)?(?:CRS[^/]*)?/?\s*$")
+_LOCATION_KEYS = ("location", "com.apple.quicktime.location.ISO6709", "location-eng")
+
+
+@dataclass
+class MediaFacts:
+    kind: str = "other"  # video, audio, photo, other
+    container: str = ""
+    video_codec: str = ""
+    audio_codec: str = ""
+    duration: float | None = None
+    width: int | None = None
+    height: int | None = None
+    creation_time_raw: str = ""
+    creation_time: dt.datetime | None = None
+    gps_raw: str = ""
+    gps_lat: float | None = None
+    gps_lon: float | None = None
+    gps_alt: float | None = None
+    browser_safe: bool = False
+    problem: str = ""  # "", "truncated", "unreadable"
+    problem_detail: str = ""
+    streams: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["creation_time"] = self.creation_time.isoformat() if self.creation_time else None
+        return data
+
+
+def parse_creation_time(raw: str) -> dt.datetime | None:
+    """The container's creation time as labelled (MP4 stores UTC); None when absent or a zero date."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    # An unset clock writes the epoch (1904 or 1970): no fact at all.
+    if moment.year < 1990:
+        return None
+    return moment
+
+
+def parse_iso6709(raw: str) -> tuple[float, float, float | None] | None:
+    match = _ISO6709.match(raw or "")
+    if not match:
+        return None
+    lat, lon = float(match.group(1)), float(match.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon, float(match.group(3)) if match.group(3) else None
+
+
+def probe(path: Path) -> MediaFacts:
+    facts = MediaFacts()
+    try:
+        container = av.open(str(path), "r")
+    except (av.FFmpegError, OSError, ValueError) as err:
+        facts.problem = "unreadable"
+        facts.problem_detail = f"无法解析媒体文件:{err}"[:500]
+        return facts
+    try:
+        _read_header(container, facts)
+        if facts.kind in ("video", "audio") and facts.duration:
+            _check_tail(container, facts)
+    except (av.FFmpegError, OSError, ValueError) as err:
+        facts.problem = facts.problem or "unreadable"
+        facts.problem_detail = f"读取媒体信息出错:{err}"[:500]
+    finally:
+        container.close()
+    return facts
+
+
+def _read_header(container: Any, facts: MediaFacts) -> None:
+    facts.container = container.format.name
+    meta = {str(k): str(v) for k, v in container.metadata.items()}
+    video = next((s for s in container.streams.video), None)
+    audio = next((s for s in container.streams.audio), None)
+    for s in container.streams:
+        facts.streams.append({
+            "index": s.index, "type": s.type, "codec": s.codec_context.name if s.codec_context else "",
+            "time_base": str(s.time_base) if s.time_base else "",
+            "duration": float(s.duration * s.time_base) if s.duration and s.time_base else None,
+        })
+    if video is not None:
+        facts.video_codec = video.codec_context.name
+        facts.width, facts.height = video.codec_context.width or None, video.codec_context.height or None
+        meta = {**{str(k): str(v) for k, v in video.metadata.items()}, **meta}
+    if audio is not None:
+        facts.audio_codec = audio.codec_context.name
+    is_photo = video is not None and audio is None and (
+        facts.container in PHOTO_FORMATS or (facts.video_codec in PHOTO_CODECS and (video.frames or 0) <= 1))
+    if is_photo:
+        facts.kind = "photo"
+        facts.browser_safe = facts.video_codec in BROWSER_PHOTOS
+    elif video is not None:
+        facts.kind = "video"
+    elif audio is not None:
+        facts.kind = "audio"
+    if facts.kind in ("video", "audio"):
+        if container.duration:
+            facts.duration = round(container.duration / av.time_base, 3)
+        else:
+            durations = [s["duration"] for s in facts.streams if s["duration"]]
+            facts.duration = round(max(durations), 3) if durations else None
+        facts.browser_safe = (
+            facts.container in BROWSER_CONTAINERS
+            and (not facts.video_codec or facts.video_codec in BROWSER_VIDEO)
+            and (not facts.audio_codec or facts.audio_codec in BROWSER_AUDIO)
+        )
+    facts.creation_time_raw = meta.get("creation_time", "")[:64]
+    facts.creation_time = parse_creation_time(facts.creation_time_raw)
+    for key in _LOCATION_KEYS:
+        if meta.get(key):
+            facts.gps_raw = meta[key][:64]
+            parsed = parse_iso6709(meta[key])
+            if parsed:
+                facts.gps_lat, facts.gps_lon, facts.gps_alt = parsed
+            break
+
+
+def _check_tail(container: Any, facts: MediaFacts) -> None:
+    """Read the packets of the last seconds: a truncated file runs out before its stated end."""
+    assert facts.duration is not None
+    stream = next(iter(container.streams.video), None) or next(iter(container.streams.audio))
+    tb = stream.time_base
+    start = stream.start_time or 0
+    target = max(0.0, facts.duration - 2.0)
+    try:
+        container.seek(int(target / tb) + start, stream=stream, backward=True, any_frame=False)
+    except av.FFmpegError:
+        container.seek(0)
+    last_end = None
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is None or packet.size == 0:
+                continue
+            end = float((packet.pts - start + (packet.duration or 0)) * tb)
+            last_end = end if last_end is None else max(last_end, end)
+    except av.FFmpegError as err:
+        facts.problem = "truncated"
+        facts.problem_detail = f"读取到文件末尾前出错:{err}"[:500]
+        return
+    if last_end is None or last_end < facts.duration - TRUNCATION_SLACK_SECONDS:
+        facts.problem = "truncated"
+        got = "无数据" if last_end is None else f"{last_end:.1f} 秒"
+        facts.problem_detail = f"文件不完整:标称时长 {facts.duration:.1f} 秒,实际数据只到 {got}"

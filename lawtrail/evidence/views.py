@@ -1,0 +1,253 @@
+"""Pages of the evidence vault. Each view parses input, calls one action and shows its result or error.
+
+No page offers to edit or delete an original: they show, play, download and label it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from lawtrail.accounts.models import User
+from lawtrail.cases.models import Case
+from lawtrail.events.models import DomainEvent
+from lawtrail.evidence import actions, queries, serving
+from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKind
+from lawtrail.evidence.models import Evidence
+from lawtrail.evidence.retention import storage_deadline
+from lawtrail.lib.errors import DomainError, NotFound
+from lawtrail.profiles.registry import get_profile
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _attempt(form: forms.Form, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except DomainError as err:
+        field = err.detail.get("field")
+        form.add_error(field if field in form.fields else None, err.message)
+        return None
+
+
+def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
+class CaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.label} {obj.title}"
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(label="文件名、案号、设备编号或执法人员", required=False, max_length=100)
+    evidence_class = forms.ChoiceField(label="类别", required=False,
+                                       choices=[("", "全部"), *EvidenceClass.choices])
+    unassigned = forms.BooleanField(label="只看未关联案件的", required=False)
+    flagged = forms.BooleanField(label="只看文件有问题的", required=False)
+
+
+class LinkForm(forms.Form):
+    case = CaseChoiceField(label="关联到案件", queryset=Case.objects.none())
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "case").queryset = Case.objects.restrict(user).exclude(number=None)
+
+
+class RejectForm(forms.Form):
+    case = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label="驳回理由", required=False, max_length=500)
+
+
+class LongTermForm(forms.Form):
+    reason = forms.CharField(label="长期保存的情形", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ExplainForm(forms.Form):
+    text = forms.CharField(label="中断原因", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    voice_note = forms.ModelChoiceField(label="语音说明(已入库的录音)", required=False,
+                                        queryset=Evidence.objects.none())
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "voice_note").queryset = queries.visible_evidence(user).filter(media_kind=MediaKind.AUDIO)
+
+
+class SegmentForm(forms.Form):
+    evidence = forms.ModelChoiceField(label="监控录像", queryset=Evidence.objects.none())
+    site = forms.CharField(label="受理场所", max_length=100)
+    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "evidence").queryset = queries.visible_evidence(user).filter(
+            media_kind=MediaKind.VIDEO, reception_segment__isnull=True, case__isnull=True)
+
+
+class UploadForm(forms.Form):
+    case = CaseChoiceField(label="所属案件(可不选,之后再关联)", required=False, queryset=Case.objects.none())
+    evidence_class = forms.ChoiceField(label="类别", required=False,
+                                       choices=[("", "自动(有案件为案件证据,否则日常巡查)"), *EvidenceClass.choices])
+    device_serial = forms.CharField(label="执法记录仪设备编号", required=False, max_length=64)
+    clock_offset_seconds = forms.FloatField(label="设备时钟偏差(秒,设备快为正)", required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "case").queryset = Case.objects.restrict(user)
+
+
+@login_required
+def evidence_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = FilterForm(request.GET or None)
+    qs = queries.visible_evidence(user)
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        qs = queries.filter_evidence(qs, evidence_class=d["evidence_class"], unassigned=d["unassigned"],
+                                     flagged=d["flagged"], q=d["q"])
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "evidence/evidence_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _evidence(request: HttpRequest, pk: int) -> Evidence:
+    return get_object_or_404(queries.visible_evidence(_user(request)), pk=pk)
+
+
+@login_required
+def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.Form] | None = None) -> HttpResponse:
+    user = _user(request)
+    ev = _evidence(request, pk)
+    given = forms_override or {}
+    may_handle = actions.may_handle(user, ev.unit_id, ev.agency_id) and user.agency_id == ev.agency_id
+    gaps = queries.visible_interruptions(user).filter(before=ev) | queries.visible_interruptions(user).filter(after=ev)
+    profile = get_profile(ev.agency.profile_id)
+    within = storage_deadline(profile)
+    storage_rule = profile.rule("evidence_storage")
+    return render(request, "evidence/evidence_detail.html", {
+        "ev": ev,
+        "may_handle": may_handle,
+        "proposals": queries.link_proposals(ev, user) if may_handle else [],
+        "link_form": given.get("link") or LinkForm(user=user),
+        "long_term_form": given.get("long_term") or LongTermForm(),
+        "gaps": gaps.distinct(),
+        "stored_late": ev.stored_late(within),
+        "storage_rule": f"{storage_rule.article}规定的{storage_rule.period_label()}" if storage_rule else "",
+        "events": DomainEvent.objects.filter(object_type="evidence.evidence", object_id=str(ev.pk),
+                                             outcome="done").order_by("id"),
+        "same_content": queries.visible_evidence(user).filter(stored=ev.stored).exclude(pk=ev.pk),
+    }, status=400 if given else 200)
+
+
+@login_required
+@require_POST
+def evidence_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    user = _user(request)
+    ev = _evidence(request, pk)
+    form: forms.Form
+    call: Callable[[], Any]
+    if kind == "link":
+        form = LinkForm(request.POST, user=user)
+        call = lambda: actions.do_link_evidence(ev, case=form.cleaned_data["case"], actor=user)  # noqa: E731
+    elif kind == "reject":
+        form = RejectForm(request.POST)
+
+        def call() -> Any:
+            case = get_object_or_404(Case.objects.restrict(user), pk=form.cleaned_data["case"])
+            return actions.do_reject_link(ev, case=case, reason=form.cleaned_data["reason"], actor=user)
+    elif kind == "long_term":
+        form = LongTermForm(request.POST)
+        call = lambda: actions.do_mark_long_term(ev, reason=form.cleaned_data["reason"], actor=user)  # noqa: E731
+    else:
+        raise Http404
+    if form.is_valid() and _attempt(form, call) is not None:
+        messages.success(request, "已保存")
+        return redirect("evidence_detail", pk=ev.pk)
+    messages.error(request, "操作未完成:" + "；".join(str(e) for errs in form.errors.values() for e in errs))
+    return evidence_detail(request, pk, forms_override={kind: form})
+
+
+def _served(call: Callable[[], HttpResponse | StreamingHttpResponse]) -> HttpResponse | StreamingHttpResponse:
+    try:
+        return call()
+    except NotFound:
+        raise Http404
+
+
+@login_required
+def evidence_original(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
+    ev = _evidence(request, pk)
+    return _served(lambda: serving.serve_original(request, ev))
+
+
+@login_required
+def evidence_preview(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
+    ev = _evidence(request, pk)
+    return _served(lambda: serving.serve_preview(request, ev))
+
+
+@login_required
+def evidence_thumbnail(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
+    ev = _evidence(request, pk)
+    return _served(lambda: serving.serve_thumbnail(request, ev))
+
+
+@login_required
+def evidence_upload(request: HttpRequest) -> HttpResponse:
+    case = request.GET.get("case", "")
+    form = UploadForm(user=_user(request), initial={"case": case} if case.isdigit() else {})
+    return render(request, "evidence/evidence_upload.html", {"form": form,
+                                                             "chunk_bytes": settings.EVIDENCE_UPLOAD_CHUNK_BYTES})
+
+
+@login_required
+def interruption_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    status = request.GET.get("status", InterruptionStatus.OPEN)
+    qs = queries.visible_interruptions(user)
+    if status in InterruptionStatus.values:
+        qs = qs.filter(status=status)
+    form = ExplainForm(user=user)
+    if request.method == "POST":
+        gap = get_object_or_404(queries.visible_interruptions(user), pk=request.POST.get("interruption"))
+        form = ExplainForm(request.POST, user=user)
+        if form.is_valid() and _attempt(form, lambda: actions.do_explain_interruption(
+                gap, text=form.cleaned_data["text"], voice_note=form.cleaned_data["voice_note"], actor=user)):
+            messages.success(request, "中断原因已记录")
+            return redirect("evidence_interruptions")
+        messages.error(request, "操作未完成:" + "；".join(str(e) for errs in form.errors.values() for e in errs))
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    return render(request, "evidence/interruption_list.html", {
+        "page": page, "status": status, "statuses": InterruptionStatus.choices, "form": form,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+def reception_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = SegmentForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if _attempt(form, lambda: actions.do_register_reception_segment(d["evidence"], site=d["site"], day=d["day"],
+                                                                         actor=user)):
+            messages.success(request, "已登记当日监控录像")
+            return redirect("evidence_reception")
+    page = Paginator(queries.visible_segments(user), 30).get_page(request.GET.get("page"))
+    return render(request, "evidence/reception_list.html", {"page": page, "form": form},
+                  status=400 if form.errors else 200)
