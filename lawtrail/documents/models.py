@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from lawtrail.accounts.models import Agency
+from lawtrail.cases.models import Case
+from lawtrail.documents.catalogue import DocumentType
+from lawtrail.documents.choices import DocumentStatus, SignatureKind, SignerRole
+
+if TYPE_CHECKING:
+    from lawtrail.accounts.models import User
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def restrict(self, user: User, action: str = "view") -> DocumentQuerySet:
+        """A document is visible exactly when its case is."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(case__in=Case.objects.restrict(user, action).values("pk"))
+
+
+class Document(models.Model):
+    """执法文书 — one version of an enforcement document of a case, from draft to issued.
+
+    The type (its fields, signers, layout) is frozen into `spec` when the document is created,
+    so a later change of the catalogue does not change what was written. Once issued the
+    document is immutable: its PDF and that PDF's SHA-256 are kept, and a correction is a new
+    version (`previous` points at the one it corrects, which is marked superseded).
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    type_code = models.CharField("文书类型", max_length=64)
+    type_name = models.CharField("文书名称", max_length=100)
+    spec = models.JSONField("文书格式")
+    fields = models.JSONField("内容", default=dict)
+    status = models.CharField("状态", max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT)
+    version = models.PositiveIntegerField("版本", default=1)
+    previous = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="next_version", verbose_name="更正的版本")
+    correction_reason = models.TextField("更正理由", blank=True)
+    # Drafts are edited with compare-and-set on this counter.
+    revision = models.PositiveIntegerField(default=0)
+
+    # 文书编号: given at issue, gap-free per agency, year and type; a correction keeps it.
+    number = models.CharField("文书编号", max_length=100, blank=True)
+    number_year = models.IntegerField(null=True, blank=True)
+    number_seq = models.IntegerField(null=True, blank=True)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("制作时间")
+    updated_at = models.DateTimeField("修改时间")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    issued_at = models.DateTimeField("签发时间", null=True, blank=True)
+    pdf = models.BinaryField("签发时的 PDF", null=True, blank=True, editable=False)
+    pdf_sha256 = models.CharField("PDF 的 SHA-256", max_length=64, blank=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "执法文书"
+        ordering = ["case_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "type_code", "number_year", "number_seq", "version"],
+                                    condition=Q(number_seq__isnull=False), name="document_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type_name} {self.number or '#' + str(self.pk)}" + (f"(第{self.version}版)" if self.version > 1 else "")
+
+    @property
+    def doc_type(self) -> DocumentType:
+        return DocumentType.from_snapshot(self.spec)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == DocumentStatus.DRAFT
+
+    @property
+    def label(self) -> str:
+        return str(self)
+
+    def field_value(self, key: str) -> Any:
+        return (self.fields or {}).get(key)
+
+
+class DocumentCounter(models.Model):
+    """文书编号计数器 — the last sequence number given per agency, year and document type."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    year = models.IntegerField()
+    type_code = models.CharField(max_length=64)
+    last_seq = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year", "type_code"], name="document_counter_unique"),
+        ]
+
+
+class NumberScheme(models.Model):
+    """文书编号规则 — how an agency numbers its documents, e.g. 名劳监{abbr}〔{year}〕{seq}号."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.PROTECT, related_name="document_number_scheme")
+    format = models.CharField("编号格式", max_length=100)
+
+    class Meta:
+        verbose_name = "文书编号规则"
+
+    def __str__(self) -> str:
+        return self.format
+
+
+class Signature(models.Model):
+    """文书签名 — one signature on an issued document, or a refusal to sign, or an approval.
+
+    Officers, participants and approvers sign by being logged in (who, when, 执法证号 frozen
+    here); the party, witnesses and outside people sign by hand on the tablet (the image is
+    kept with its SHA-256). A refusal records its reason and its witnesses. Every row names
+    the SHA-256 of the issued PDF it was given on. Rows are never changed or deleted.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="signatures")
+    slot = models.CharField("签名栏", max_length=64)
+    slot_label = models.CharField("签名栏名称", max_length=100)
+    role = models.CharField("签名人类型", max_length=16, choices=SignerRole.choices)
+    kind = models.CharField("类别", max_length=16, choices=SignatureKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    name = models.CharField("签名人", max_length=100)
+    cert_no = models.CharField("执法证号", max_length=64, blank=True)
+    id_number = models.CharField("证件号码", max_length=64, blank=True)
+    at = models.DateTimeField("签名时间")
+    image = models.BinaryField("手写签名", null=True, blank=True, editable=False)
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    fingerprint = models.BooleanField("已按手印", default=False)
+    approved = models.BooleanField("同意", null=True, blank=True)
+    opinion = models.TextField("意见", blank=True)
+    refusal_reason = models.TextField("拒签理由", blank=True)
+    witnesses = models.JSONField("见证人", default=list, blank=True)
+    # The article of the agency's regulation that asked for the fingerprint or the witnesses.
+    rule_article = models.CharField(max_length=100, blank=True)
+    document_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "文书签名"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.slot_label} {self.name} {self.get_kind_display()}"

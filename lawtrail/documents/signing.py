@@ -1,0 +1,173 @@
+"""Who must sign a document under the agency's regulation, who may, and who already has.
+
+Reads only; the writes live in actions.py. A catalogue signer becomes one or more slots once
+the agency's profile is known: the profile raises an officer minimum (第九条 of the
+agriculture rules: two), requires a fingerprint, names the witnesses a refusal needs, and
+lists the filing approvers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lawtrail.accounts.choices import Role
+from lawtrail.cases import workflow
+from lawtrail.cases.choices import ApprovalKind
+from lawtrail.cases.models import Case
+from lawtrail.documents.catalogue import APPROVALS, DocumentType
+from lawtrail.documents.choices import SignatureKind
+from lawtrail.profiles.registry import Profile, get_profile
+
+if TYPE_CHECKING:
+    from lawtrail.accounts.models import User
+    from lawtrail.documents.models import Document, Signature
+
+# The approval a catalogue slot names, as the case workflow knows it (who may give it).
+APPROVAL_KINDS = {
+    "unit_head": ApprovalKind.FILING_UNIT_HEAD,
+    "head": ApprovalKind.DECISION_HEAD,
+    "legal_review": ApprovalKind.LEGAL_REVIEW,
+}
+
+
+@dataclass(frozen=True)
+class Slot:
+    key: str
+    role: str
+    label: str
+    min: int = 1
+    min_article: str = ""
+    refusable: bool = False
+    fingerprint: bool = False
+    fingerprint_article: str = ""
+    refusal_witnesses: int = 0
+    refusal_article: str = ""
+    refusal_quote: str = ""
+    approval: str = ""
+
+    @property
+    def by_login(self) -> bool:
+        return self.role in ("officer", "participant", "approver")
+
+
+def _cite(profile: Profile, article: str) -> str:
+    return f"《{profile.name}》{article}" if article else ""
+
+
+def slots_for(doc_type: DocumentType, profile: Profile) -> list[Slot]:
+    out: list[Slot] = []
+    for s in doc_type.signers:
+        if s.role == "approver" and s.approvals_from:
+            rule = profile.rule(s.approvals_from)
+            keys = [str(k) for k in (rule.values.get("approvers", ["head"]) if rule else ["head"])]
+            for k in keys:
+                label = {"unit_head": "承办机构意见", "head": "机关负责人意见"}.get(k, APPROVALS.get(k, k))
+                out.append(Slot(key=f"{s.key}.{k}", role="approver", label=label, approval=k))
+            continue
+        minimum, min_article = s.min, ""
+        if s.min_rule:
+            rule = profile.rule(s.min_rule)
+            if rule is not None and int(rule.values.get("min_officers", 0)) > minimum:
+                minimum, min_article = int(rule.values["min_officers"]), _cite(profile, rule.article)
+        fingerprint = profile.rule(s.fingerprint_rule) if s.fingerprint_rule else None
+        refusal = profile.rule(s.refusal_rule) if s.refusable else None
+        out.append(Slot(
+            key=s.key, role=s.role, label=s.label, min=minimum, min_article=min_article, refusable=s.refusable,
+            fingerprint=fingerprint is not None,
+            fingerprint_article=_cite(profile, fingerprint.article) if fingerprint else "",
+            refusal_witnesses=int(refusal.values.get("witnesses", 0)) if refusal else 0,
+            refusal_article=_cite(profile, refusal.article) if refusal else "",
+            refusal_quote=refusal.quote if refusal else "",
+            approval=s.approval,
+        ))
+    return out
+
+
+def document_slots(document: Document) -> list[Slot]:
+    return slots_for(document.doc_type, get_profile(document.agency.profile_id))
+
+
+def find_slot(document: Document, key: str) -> Slot | None:
+    return next((s for s in document_slots(document) if s.key == key), None)
+
+
+@dataclass
+class SlotState:
+    slot: Slot
+    signatures: list[Signature] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        return any(s.kind == SignatureKind.REFUSED for s in self.signatures)
+
+    @property
+    def count(self) -> int:
+        return sum(1 for s in self.signatures if s.kind in (SignatureKind.SIGNED, SignatureKind.APPROVAL))
+
+    @property
+    def complete(self) -> bool:
+        if self.slot.role == "approver":
+            return self.count >= 1
+        if self.slot.role == "party":
+            return self.count >= 1 or self.refused
+        return self.count >= self.slot.min
+
+    @property
+    def open(self) -> bool:
+        """Whether this slot still takes a signature."""
+        if self.slot.role in ("approver", "party"):
+            return not self.signatures
+        return True
+
+    @property
+    def missing_text(self) -> str:
+        if self.complete:
+            return ""
+        if self.slot.role in ("officer", "participant", "external", "witness") and self.slot.min > 1:
+            return f"{self.slot.label}需{self.slot.min}人签名,已签{self.count}人" + (
+                f"(依据{self.slot.min_article})" if self.slot.min_article else "")
+        return f"待{self.slot.label}签名" if self.slot.role != "approver" else f"待签署{self.slot.label}"
+
+
+def slot_states(document: Document) -> list[SlotState]:
+    by_slot: dict[str, list[Signature]] = {}
+    for sig in document.signatures.all():
+        by_slot.setdefault(sig.slot, []).append(sig)
+    return [SlotState(s, by_slot.get(s.key, [])) for s in document_slots(document)]
+
+
+def is_complete(document: Document) -> bool:
+    return all(s.complete for s in slot_states(document))
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def sees_case(user: User, case: Case) -> bool:
+    return Case.objects.restrict(user).filter(pk=case.pk).exists()
+
+
+def may_write(user: User, case: Case, doc_type: DocumentType) -> bool:
+    """Who may draft, issue and correct a document of this type on this case."""
+    if user.is_superuser or workflow.is_case_officer(user, case):
+        return True
+    if user.agency_id != case.agency_id:
+        return False
+    # 法制审核意见 is the reviewer's own document; 负责人 draft the unit's approval records;
+    # 调用单 is filled by whoever asks for the records.
+    if user.has_role(Role.HEAD, case.unit_id) or user.has_role(Role.LEGAL_REVIEWER):
+        return True
+    return doc_type.stage == "archive" and sees_case(user, case)
+
+
+def may_sign(user: User, document: Document, slot: Slot) -> bool:
+    case = document.case
+    if slot.role == "officer":
+        return workflow.is_case_officer(user, case) and bool(user.cert_no)
+    if slot.role == "participant":
+        return user.agency_id == case.agency_id and sees_case(user, case)
+    if slot.role == "approver":
+        return workflow.may_approve(user, case, APPROVAL_KINDS[slot.approval])
+    # A handwritten signature is captured on an officer's tablet, under the officer's login.
+    return workflow.is_case_officer(user, case)

@@ -1,0 +1,271 @@
+"""Pages for documents. Each view parses input, calls one action and shows its result or its error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from lawtrail.accounts.models import User
+from lawtrail.cases.models import Case
+from lawtrail.documents import actions, signing
+from lawtrail.documents import render as printing
+from lawtrail.documents.catalogue import STAGES, catalogue, get_type
+from lawtrail.documents.forms import (
+    ApprovalForm,
+    CorrectionForm,
+    DocumentForm,
+    HandSignatureForm,
+    RefusalForm,
+)
+from lawtrail.documents.models import Document
+from lawtrail.documents.values import display
+from lawtrail.lib.errors import DomainError
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _attempt(form: forms.Form, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except DomainError as err:
+        field = err.detail.get("field")
+        # An error on a hidden input (the canvas's image) would not show: it goes on top of the form.
+        shown = field in form.fields and not form.fields[field].widget.is_hidden
+        form.add_error(field if shown else None, err.message)
+        return None
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    return get_object_or_404(Case.objects.restrict(_user(request)).select_related("agency", "party", "unit"), pk=pk)
+
+
+def _document(request: HttpRequest, pk: int) -> Document:
+    return get_object_or_404(
+        Document.objects.restrict(_user(request)).select_related("case", "case__party", "agency", "previous"), pk=pk)
+
+
+@login_required
+def case_documents(request: HttpRequest, case_pk: int) -> HttpResponse:
+    case = _case(request, case_pk)
+    types = list(catalogue().values())
+    groups = [(label, [t for t in types if t.stage == stage]) for stage, label in STAGES.items()]
+    return render(request, "documents/case_documents.html", {
+        "case": case, "documents": Document.objects.filter(case=case).order_by("id"),
+        "groups": [(label, ts) for label, ts in groups if ts],
+    })
+
+
+@login_required
+def document_new(request: HttpRequest, case_pk: int, code: str) -> HttpResponse:
+    user = _user(request)
+    case = _case(request, case_pk)
+    try:
+        doc_type = get_type(code)
+    except DomainError:
+        raise Http404
+    form = DocumentForm(request.POST or None, doc_type=doc_type,
+                        values=None if request.method == "POST" else actions.prefilled(case, doc_type, user))
+    if request.method == "POST" and form.is_valid():
+        doc = _attempt(form, lambda: actions.do_create_document(case, type_code=code, fields=form.values(),
+                                                                actor=user))
+        if doc is not None:
+            if request.POST.get("issue") and _issue(request, doc, form):
+                return redirect("document_detail", pk=doc.pk)
+            if not request.POST.get("issue"):
+                messages.success(request, f"「{doc_type.name}」草稿已保存")
+            return redirect("document_detail", pk=doc.pk)
+    return render(request, "documents/document_edit.html", {
+        "case": case, "doc_type": doc_type, "form": form, "document": None,
+    }, status=400 if form.errors else 200)
+
+
+def _issue(request: HttpRequest, doc: Document, form: forms.Form) -> bool:
+    try:
+        issued = actions.do_issue_document(doc, actor=_user(request))
+    except DomainError as err:
+        messages.error(request, err.message)
+        return False
+    messages.success(request, f"「{issued.type_name}」已签发" + (f",文书编号 {issued.number}" if issued.number else ""))
+    return True
+
+
+def _slot_forms(request: HttpRequest, doc: Document, bound: dict[str, forms.Form]) -> list[dict[str, Any]]:
+    user = _user(request)
+    rows = []
+    for state in signing.slot_states(doc):
+        slot = state.slot
+        may = doc.status == "issued" and state.open and signing.may_sign(user, doc, slot)
+        row: dict[str, Any] = {"state": state, "slot": slot, "may": may, "forms": {}}
+        if may:
+            key = slot.key
+            if slot.role in ("officer", "participant"):
+                already = any(s.user_id == user.pk for s in state.signatures)
+                row["may"] = not already
+                row["login"] = True
+            elif slot.role == "approver":
+                row["forms"]["approve"] = bound.get(f"approve:{key}") or ApprovalForm(initial={"slot": key})
+            else:
+                party = doc.case.party.legal_representative or doc.case.party.name
+                row["forms"]["hand"] = bound.get(f"hand:{key}") or HandSignatureForm(
+                    initial={"slot": key, "name": party if slot.role == "party" else ""})
+                if slot.refusable:
+                    row["forms"]["refuse"] = bound.get(f"refuse:{key}") or RefusalForm(
+                        initial={"slot": key, "name": doc.case.party.legal_representative or doc.case.party.name})
+        rows.append(row)
+    return rows
+
+
+@login_required
+def document_detail(request: HttpRequest, pk: int, bound: dict[str, forms.Form] | None = None) -> HttpResponse:
+    user = _user(request)
+    doc = _document(request, pk)
+    doc_type = doc.doc_type
+    bound = bound or {}
+    edit = None
+    if doc.is_draft and signing.may_write(user, doc.case, doc_type):
+        edit = bound.get("edit") or DocumentForm(doc_type=doc_type, values=doc.fields)
+    correction = None
+    if doc.status == "issued" and signing.may_write(user, doc.case, doc_type) and not hasattr(doc, "next_version"):
+        correction = bound.get("correct") or CorrectionForm()
+    values = [(f, display(f, doc.fields.get(f.key))) for f in doc_type.fields]
+    versions = []
+    cursor: Document | None = doc
+    while cursor is not None and cursor.previous_id:
+        cursor = Document.objects.filter(pk=cursor.previous_id).first()
+        if cursor is not None:
+            versions.append(cursor)
+    newer = Document.objects.filter(previous=doc).first()
+    return render(request, "documents/document_detail.html", {
+        "document": doc, "doc_type": doc_type, "case": doc.case, "values": values, "edit": edit,
+        "correction": correction, "slots": _slot_forms(request, doc, bound), "older": versions, "newer": newer,
+        "complete": doc.status != "draft" and signing.is_complete(doc),
+    }, status=400 if bound else 200)
+
+
+@login_required
+@require_POST
+def document_save(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    doc = _document(request, pk)
+    form = DocumentForm(request.POST, doc_type=doc.doc_type)
+    if form.is_valid():
+        saved = _attempt(form, lambda: actions.do_update_document(doc, fields=form.values(), actor=user))
+        if saved is not None:
+            if request.POST.get("issue"):
+                if _issue(request, saved, form):
+                    return redirect("document_detail", pk=pk)
+                return redirect("document_detail", pk=pk)
+            messages.success(request, "草稿已保存")
+            return redirect("document_detail", pk=pk)
+    messages.error(request, "操作未完成,请查看下方提示")
+    return document_detail(request, pk, bound={"edit": form})
+
+
+@login_required
+@require_POST
+def document_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    user = _user(request)
+    doc = _document(request, pk)
+    form: forms.Form
+    call: Callable[[], Any]
+    slot = request.POST.get("slot", "")
+    if kind == "sign":
+        try:
+            actions.do_sign_document(doc, slot=slot, actor=user)
+        except DomainError as err:
+            messages.error(request, err.message)
+            return redirect("document_detail", pk=pk)
+        messages.success(request, "已签名")
+        return redirect("document_detail", pk=pk)
+    if kind == "hand":
+        form = HandSignatureForm(request.POST)
+        call = lambda: actions.do_record_hand_signature(  # noqa: E731
+            doc, slot=form.cleaned_data["slot"], name=form.cleaned_data["name"], image=form.cleaned_data["image"],
+            id_number=form.cleaned_data["id_number"], fingerprint=form.cleaned_data["fingerprint"], actor=user)
+        done = "手写签名已保存"
+    elif kind == "refuse":
+        form = RefusalForm(request.POST)
+        call = lambda: actions.do_record_refusal(  # noqa: E731
+            doc, slot=form.cleaned_data["slot"], name=form.cleaned_data["name"], reason=form.cleaned_data["reason"],
+            witnesses=form.witnesses(), actor=user)  # type: ignore[attr-defined]
+        done = "拒签情况已记录"
+    elif kind == "approve":
+        form = ApprovalForm(request.POST)
+        call = lambda: actions.do_approve_document(  # noqa: E731
+            doc, slot=form.cleaned_data["slot"], approved=form.cleaned_data["approved"],
+            opinion=form.cleaned_data["opinion"], actor=user)
+        done = "审批意见已签署"
+    elif kind == "correct":
+        form = CorrectionForm(request.POST)
+        if form.is_valid():
+            new = _attempt(form, lambda: actions.do_correct_document(doc, reason=form.cleaned_data["reason"],
+                                                                     actor=user))
+            if new is not None:
+                messages.success(request, f"已制作第{new.version}版更正草稿,请修改后签发")
+                return redirect("document_detail", pk=new.pk)
+        messages.error(request, "操作未完成,请查看下方提示")
+        return document_detail(request, pk, bound={"correct": form})
+    else:
+        raise Http404
+    if form.is_valid() and _attempt(form, call) is not None:
+        messages.success(request, done)
+        return redirect("document_detail", pk=pk)
+    messages.error(request, "操作未完成,请查看下方提示")
+    return document_detail(request, pk, bound={f"{kind}:{slot}": form})
+
+
+def _file(data: bytes, filename: str, content_type: str, *, download: bool) -> HttpResponse:
+    from urllib.parse import quote
+
+    response = HttpResponse(data, content_type=content_type)
+    disposition = "attachment" if download else "inline"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def filename(doc: Document, ext: str) -> str:
+    return f"{doc.type_name}-{doc.number or doc.pk}" + (f"-第{doc.version}版" if doc.version > 1 else "") + f".{ext}"
+
+
+@login_required
+def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = _document(request, pk)
+    return _file(printing.current_pdf(doc), filename(doc, "pdf"), "application/pdf", download=False)
+
+
+@login_required
+def document_issued_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PDF exactly as issued: the bytes whose SHA-256 the issue event recorded."""
+    doc = _document(request, pk)
+    if doc.pdf is None:
+        raise Http404
+    return _file(bytes(doc.pdf), filename(doc, "pdf"), "application/pdf", download=True)
+
+
+@login_required
+def document_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = _document(request, pk)
+    return _file(printing.render_docx(doc), filename(doc, "docx"),
+                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document", download=True)
+
+
+@login_required
+def case_documents_pdf(request: HttpRequest, case_pk: int) -> HttpResponse:
+    """批量打印: the case's current documents (issued, not superseded) as one PDF."""
+    case = _case(request, case_pk)
+    docs = list(Document.objects.filter(case=case, status="issued").order_by("id"))
+    if not docs:
+        messages.error(request, "本案尚无已签发的文书")
+        return redirect("case_documents", case_pk=case.pk)
+    return _file(printing.combined_pdf(docs), f"{case.number or case.pk}-文书.pdf", "application/pdf",
+                 download=False)
