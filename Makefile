@@ -23,7 +23,10 @@ test: install-dev check pytest
 # Type-checked so far; an app joins the list once it passes.
 MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles lawtrail/lib lawtrail/web \
 	lawtrail/cli.py lawtrail/demo.py lawtrail/api.py lawtrail/testing/personas.py lawtrail/testing/scenarios.py \
-	lawtrail/testing/browser.py lawtrail/testing/api.py
+	lawtrail/testing/browser.py lawtrail/testing/api.py \
+	lawtrail/ledger lawtrail/verifier \
+	lawtrail/documents lawtrail/testing/documents.py \
+	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py
 
 check:
 	.venv/bin/ruff check lawtrail tests

@@ -19,6 +19,8 @@ from ninja.utils import check_csrf
 from lawtrail.accounts.api import router as accounts_router
 from lawtrail.accounts.models import ApiToken, User
 from lawtrail.cases.api import router as cases_router
+from lawtrail.documents.api import router as documents_router
+from lawtrail.evidence.api import router as evidence_router
 from lawtrail.lib.errors import DomainError, Forbidden
 
 # A real token is "lt_" + 43 characters; anything far longer is not worth hashing.
@@ -151,6 +153,8 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 api.add_router("", accounts_router)
 api.add_router("", cases_router)
+api.add_router("", documents_router)
+api.add_router("", evidence_router)
 
 # Mounted last, so it only sees paths no other route matched: those get the JSON error
 # shape too instead of Django's HTML 404 page.

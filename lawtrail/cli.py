@@ -56,10 +56,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from lawtrail.wsgi import application
 
     _migrate()
+    worker = None
+    if not args.no_worker:
+        # One command must give a working system: previews, replication and fixity need the
+        # background worker, so serve starts one beside itself (at scale, run `lawtrail worker`
+        # on other machines and pass --no-worker).
+        import subprocess
+
+        worker = subprocess.Popen([sys.executable, "-m", "lawtrail", "worker"])
+        # A plain SIGTERM would end this process and leave the worker behind: unwind instead.
+        import signal
+
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"LawTrail 已启动:http://{args.host}:{args.port}/  (Ctrl+C 停止)", flush=True)
     if args.demo:
         _print_logins()
-    serve(application, host=args.host, port=args.port, threads=args.threads, ident="LawTrail")
+    try:
+        serve(application, host=args.host, port=args.port, threads=args.threads, ident="LawTrail")
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
     return 0
 
 
@@ -102,8 +122,13 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 # Apps that bring subcommands of their own: each module has `register(subparsers)`, adding
-# parsers whose `func(args) -> int` runs after Django is set up. Importing them must not need Django.
-COMMAND_MODULES: list[str] = []
+# parsers whose `func(args) -> int` runs after Django is set up (and optionally `prepare(args)`, run
+# before it, for work that needs no Django). Importing them must not need Django.
+COMMAND_MODULES: list[str] = [
+    "lawtrail.evidence.cli",
+    "lawtrail.ledger.cli",
+    "lawtrail.documents.cli",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--demo", action="store_true", help="启动时打印演示账号")
+    p.add_argument("--no-worker", action="store_true", help="不在本机启动后台任务进程(另行运行 lawtrail worker)")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("migrate", help="创建或迁移数据库")
     p.set_defaults(func=cmd_migrate)
@@ -144,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0 if args.command is None else 2
     try:
+        # A command may start work that needs no Django (reading and hashing files) while it loads.
+        if getattr(args, "prepare", None) is not None:
+            args.prepare(args)
         _setup()
         from lawtrail.events.context import Origin, origin
 

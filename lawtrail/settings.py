@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "lawtrail.profiles",
     "lawtrail.cases",
     "lawtrail.web",
+    "lawtrail.ledger",
+    "lawtrail.documents",
+    "lawtrail.evidence",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +189,66 @@ if PRODUCTION:
 PROFILE_DIRS = [BASE_DIR / "profiles" / "data"] + [
     Path(p) for p in env_str("LAWTRAIL_PROFILE_DIRS").split(os.pathsep) if p
 ]
+
+# 执法文书: a YAML font map putting an agency's licensed faces (方正小标宋, 仿宋_GB2312) before
+# the free Noto CJK ones; see lawtrail/documents/fonts.py.
+DOCUMENT_FONTS = env_str("LAWTRAIL_DOCUMENT_FONTS")
+
+# ---------------------------------------------------------------- evidence vault (lawtrail/storage.py)
+
+
+def _object_store(prefix: str, local_dir: str) -> dict[str, str]:
+    """A store's settings: an S3-compatible bucket when `<prefix>S3_BUCKET` is set, else a local directory."""
+    return {
+        "dir": local_dir,
+        "s3_bucket": env_str(f"{prefix}S3_BUCKET"),
+        "s3_endpoint_url": env_str(f"{prefix}S3_ENDPOINT_URL"),
+        "s3_access_key": env_str(f"{prefix}S3_ACCESS_KEY"),
+        "s3_secret_key": env_str(f"{prefix}S3_SECRET_KEY"),
+        "s3_region": env_str(f"{prefix}S3_REGION", "us-east-1"),
+        "s3_prefix": env_str(f"{prefix}S3_PREFIX"),
+    }
+
+
+# Originals live here, content-addressed; the replica is the off-site copy (定期进行异地备份).
+EVIDENCE_STORE = _object_store("LAWTRAIL_", env_str("LAWTRAIL_STORE_DIR", str(DATA_DIR / "store")))
+EVIDENCE_REPLICA = _object_store("LAWTRAIL_REPLICA_", env_str("LAWTRAIL_REPLICA_DIR"))
+# Partial uploads and ingest temp files when the store is not a local directory.
+EVIDENCE_STAGING_DIR = Path(env_str("LAWTRAIL_STAGING_DIR", str(DATA_DIR / "staging")))
+# Matching tolerances (technical, not regulatory): how far outside a case act's time window
+# footage may lie and still be proposed, the pause between clips of one device that counts as
+# an interruption, and the pause after which clips belong to different activities.
+EVIDENCE_LINK_MARGIN_MINUTES = env_int("LAWTRAIL_EVIDENCE_LINK_MARGIN_MINUTES", 30)
+EVIDENCE_GAP_TOLERANCE_SECONDS = env_int("LAWTRAIL_EVIDENCE_GAP_TOLERANCE_SECONDS", 5)
+EVIDENCE_ACTIVITY_BREAK_MINUTES = env_int("LAWTRAIL_EVIDENCE_ACTIVITY_BREAK_MINUTES", 30)
+# A body-cam's file-naming convention, as a regular expression with optional named groups
+# `device`, `officer` (执法证号) and `start` (YYYYMMDDhhmmss, device clock, Beijing time).
+EVIDENCE_NAME_PATTERN = env_str("LAWTRAIL_EVIDENCE_NAME_PATTERN")
+# The browser's resumable upload sends the file in chunks of this size.
+EVIDENCE_UPLOAD_CHUNK_BYTES = env_int("LAWTRAIL_EVIDENCE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
+
+# Background jobs (Huey): a SQLite queue in the data dir when embedded, Redis at scale.
+_redis_url = env_str("LAWTRAIL_REDIS_URL")
+HUEY: dict[str, object] = {
+    "huey_class": "huey.RedisHuey" if _redis_url else "huey.SqliteHuey",
+    "name": "lawtrail",
+    "immediate": env_bool("LAWTRAIL_HUEY_IMMEDIATE", False),
+    "consumer": {"workers": env_int("LAWTRAIL_WORKERS", 2), "worker_type": "thread"},
+}
+if _redis_url:
+    HUEY["connection"] = {"url": _redis_url}
+else:
+    HUEY["filename"] = str(DATA_DIR / "huey.sqlite3")
+
+# 防篡改账本: the agency's Ed25519 signing key lives outside the database, so whoever edits the
+# database cannot sign a rewritten history. Embedded: a file in the data dir, made on first use;
+# at scale: a mounted secret (never created by LawTrail; see `lawtrail ledger keygen`).
+LEDGER_KEY_FILE = Path(env_str("LAWTRAIL_LEDGER_KEY_FILE") or DATA_DIR / "ledger-signing.key")
+LEDGER_KEY_GENERATE = not env_str("LAWTRAIL_LEDGER_KEY_FILE")
+# The ledger's name in its signed tree heads (default: the first agency's name).
+LEDGER_ORIGIN = env_str("LAWTRAIL_LEDGER_ORIGIN")
+# Minutes between periodic signed tree heads (Huey), 0 to make them only on demand or by cron.
+LEDGER_CHECKPOINT_MINUTES = env_int("LAWTRAIL_LEDGER_CHECKPOINT_MINUTES", 10)
 
 LOGGING = {
     "version": 1,

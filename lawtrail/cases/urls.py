@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from lawtrail.cases import views
 
@@ -7,7 +7,9 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
-    path("cases/<int:pk>/<str:kind>/", views.case_step, name="case_step"),
+    # Only the step kinds the case page posts, so other apps' cases/<pk>/… pages are not swallowed.
+    re_path(r"^cases/(?P<pk>[0-9]+)/(?P<kind>approval|move|decision|service|officers)/$", views.case_step,
+            name="case_step"),
     path("complaints/", views.complaint_list, name="complaint_list"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),

@@ -108,7 +108,7 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
 
 @login_required
 @require_POST
-def case_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def case_step(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
     user = _user(request)
     case = get_object_or_404(queries.visible_cases(user), pk=pk)
     form: forms.Form
@@ -144,7 +144,7 @@ def case_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         messages.success(request, "已保存")
         return redirect("case_detail", pk=case.pk)
     messages.error(request, "操作未完成,请查看下方提示")
-    return case_detail(request, pk, forms_override={kind: form})
+    return case_detail(request, int(pk), forms_override={kind: form})
 
 
 @login_required

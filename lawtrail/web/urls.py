@@ -5,5 +5,9 @@ from lawtrail.accounts import views as account_views
 urlpatterns = [
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
+    # Before the cases' URLs: their cases/<pk>/<kind>/ would otherwise take cases/<pk>/documents/.
+    path("", include("lawtrail.documents.urls")),
     path("", include("lawtrail.cases.urls")),
+    path("", include("lawtrail.evidence.urls")),
+    path("", include("lawtrail.ledger.urls")),
 ]
