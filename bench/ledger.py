@@ -11,8 +11,8 @@ One command, one run, three measurements (issue 4's targets in brackets):
    Baselines: "bare" = one raw INSERT of an event-sized row in a durable transaction;
    "event, no ledger" = the DomainEvent row as record_event wrote it before the ledger
    (ORM create). Ratio = baseline rate / ledger rate  [≤ 1.20 against the bare commit].
-   SQLite runs twice: synchronous=FULL (each commit fsynced: durable) and the project's
-   default synchronous=NORMAL (WAL; commits reach the disk at the next WAL sync).
+   SQLite runs twice: synchronous=FULL (the project's default: each commit fsynced, durable)
+   and synchronous=NORMAL (WAL; commits reach the disk at the next WAL sync), for comparison.
 2. Bulk import: events and their entries appended 5,000 per transaction  [≥ 50,000/s].
 3. `lawtrail verify` over N entries (default 1,000,000) as a subprocess, against
    `openssl dgst -sha256` over the same bytes (every entry's canonical bytes, concatenated),

@@ -9,7 +9,7 @@ checkpoint would make the tree grow by one entry at every periodic signing.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from lawtrail.accounts.models import Agency
 from lawtrail.ledger import keys, queries
@@ -64,30 +64,8 @@ def do_make_checkpoint(*, force: bool = False) -> Checkpoint | None:
                                                    "拒绝签署;请运行 lawtrail verify 查明")
     signed = SignedCheckpoint(ledger_origin(), size, frontier.root(), format_timestamp(timez.now()),
                               key_id(public_key)).signed_by(private_key)
-    with _synced_commit():
-        with transaction.atomic(durable=True):
-            return Checkpoint.objects.create(
-                tree_size=signed.tree_size, root_hash=signed.root_hash, timestamp=signed.timestamp,
-                origin=signed.origin, key_id=signed.key_id, signature=signed.signature,
-            )
-
-
-class _synced_commit:
-    """SQLite (WAL, synchronous=NORMAL) does not fsync each commit. A signed tree head must
-    never cover entries a power cut could still take back, so its own commit runs with
-    synchronous=FULL, which syncs the log up to and including every entry before it.
-    (Inside a caller's transaction the level cannot change: that caller's commit decides.)"""
-
-    def __init__(self) -> None:
-        self.active = False
-
-    def __enter__(self) -> None:
-        self.active = connection.vendor == "sqlite" and not connection.in_atomic_block
-        if self.active:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA synchronous=FULL")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.active:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA synchronous=NORMAL")
+    with transaction.atomic(durable=True):
+        return Checkpoint.objects.create(
+            tree_size=signed.tree_size, root_hash=signed.root_hash, timestamp=signed.timestamp,
+            origin=signed.origin, key_id=signed.key_id, signature=signed.signature,
+        )
