@@ -49,33 +49,48 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _path(path: str, fmt: Callable[[Any], str] = _text) -> Source:
+    """Read `path` (attributes, and methods such as get_kind_display) from the case, or from
+    the acting user when it starts with `actor.`."""
+
+    def read(case: Case, actor: User) -> str:
+        value: Any = actor if path.startswith("actor.") else case
+        for part in path.removeprefix("actor.").split("."):
+            value = getattr(value, part)
+            if callable(value):
+                value = value()
+        return fmt(value)
+
+    return read
+
+
 SOURCES: dict[str, tuple[str, Source]] = {
-    "case.number": ("案号", lambda c, a: _text(c.number)),
-    "case.title": ("案由", lambda c, a: c.title),
-    "case.facts": ("案情摘要", lambda c, a: c.facts),
-    "case.source": ("案件来源", lambda c, a: c.get_source_display()),
-    "case.handler_opinion": ("承办人意见", lambda c, a: c.handler_opinion),
-    "case.investigation_summary": ("调查终结报告", lambda c, a: c.investigation_summary),
-    "case.decision_text": ("处理决定内容", lambda c, a: c.decision_text),
-    "case.decision_basis": ("法律依据", lambda c, a: c.decision_basis),
-    "case.penalty_amount": ("罚款金额", lambda c, a: _text(c.penalty_amount)),
-    "case.execution_result": ("执行情况", lambda c, a: c.execution_result),
-    "case.registered_at": ("登记时间", lambda c, a: _moment(c.registered_at)),
-    "case.filed_at": ("立案时间", lambda c, a: _moment(c.filed_at)),
-    "party.name": ("当事人姓名或名称", lambda c, a: c.party.name),
-    "party.kind": ("当事人类型", lambda c, a: c.party.get_kind_display()),
-    "party.identifier": ("身份证号码或统一社会信用代码", lambda c, a: c.party.identifier),
-    "party.legal_representative": ("法定代表人(负责人)", lambda c, a: c.party.legal_representative),
-    "party.address": ("住所(地址)", lambda c, a: c.party.address),
-    "party.phone": ("联系电话", lambda c, a: c.party.phone),
+    "case.number": ("案号", _path("number")),
+    "case.title": ("案由", _path("title")),
+    "case.facts": ("案情摘要", _path("facts")),
+    "case.source": ("案件来源", _path("get_source_display")),
+    "case.handler_opinion": ("承办人意见", _path("handler_opinion")),
+    "case.investigation_summary": ("调查终结报告", _path("investigation_summary")),
+    "case.decision_text": ("处理决定内容", _path("decision_text")),
+    "case.decision_basis": ("法律依据", _path("decision_basis")),
+    "case.penalty_amount": ("罚款金额", _path("penalty_amount")),
+    "case.execution_result": ("执行情况", _path("execution_result")),
+    "case.registered_at": ("登记时间", _path("registered_at", _moment)),
+    "case.filed_at": ("立案时间", _path("filed_at", _moment)),
+    "party.name": ("当事人姓名或名称", _path("party.name")),
+    "party.kind": ("当事人类型", _path("party.get_kind_display")),
+    "party.identifier": ("身份证号码或统一社会信用代码", _path("party.identifier")),
+    "party.legal_representative": ("法定代表人(负责人)", _path("party.legal_representative")),
+    "party.address": ("住所(地址)", _path("party.address")),
+    "party.phone": ("联系电话", _path("party.phone")),
     "officers": ("本案执法人员及执法证号", _officers),
     "officers.count": ("本案执法人员人数", _officer_count),
-    "handler.name": ("承办人", lambda c, a: c.handler.display_name),
-    "handler.cert_no": ("承办人执法证号", lambda c, a: _text(c.handler.cert_no)),
-    "actor.name": ("填写人", lambda c, a: a.display_name),
-    "actor.cert_no": ("填写人执法证号", lambda c, a: _text(a.cert_no)),
-    "unit.name": ("承办机构", lambda c, a: c.unit.name),
-    "agency.name": ("执法机关", lambda c, a: c.agency.name),
+    "handler.name": ("承办人", _path("handler.display_name")),
+    "handler.cert_no": ("承办人执法证号", _path("handler.cert_no")),
+    "actor.name": ("填写人", _path("actor.display_name")),
+    "actor.cert_no": ("填写人执法证号", _path("actor.cert_no")),
+    "unit.name": ("承办机构", _path("unit.name")),
+    "agency.name": ("执法机关", _path("agency.name")),
     "now": ("当前时间", _now),
     "today": ("当天日期", _today),
 }
