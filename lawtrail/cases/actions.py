@@ -41,6 +41,7 @@ from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 from lawtrail.lib.ids import id_number_problem, uscc_problem
+from lawtrail.lib.sequences import next_in_sequence
 from lawtrail.profiles.registry import get_profile
 
 
@@ -132,17 +133,12 @@ def _assign_number(case: Case, at: dt.datetime) -> None:
     filings queue on it, and a filing that rolls back gives its number back (no gaps).
     """
     year = timez.beijing(at).year
-    key = {"agency_id": case.agency_id, "year": year, "procedure": case.procedure}
-    # The first filing of a year creates the row; a concurrent first filing must not fail.
-    CaseNumberCounter.objects.bulk_create([CaseNumberCounter(**key, last_seq=0)], ignore_conflicts=True)
-    counter = CaseNumberCounter.objects.select_for_update().get(**key)
-    counter.last_seq += 1
-    counter.save(update_fields=["last_seq"])
+    seq = next_in_sequence(CaseNumberCounter, agency_id=case.agency_id, year=year, procedure=case.procedure)
     agency = case.agency
     fmt = agency.simple_case_number_format if case.procedure == Procedure.SIMPLE else agency.case_number_format
-    case.number = fmt.format(year=year, seq=counter.last_seq)
+    case.number = fmt.format(year=year, seq=seq)
     case.number_year = year
-    case.number_seq = counter.last_seq
+    case.number_seq = seq
 
 
 def _set_archive_due(case: Case, closed_at: dt.datetime) -> None:

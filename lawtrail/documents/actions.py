@@ -30,6 +30,7 @@ from lawtrail.documents.values import clean_fields, clean_value, missing_mandato
 from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
+from lawtrail.lib.sequences import next_in_sequence
 
 DEFAULT_NUMBER_FORMAT = "{agency}{abbr}〔{year}〕{seq}号"
 # A handwriting captured on a tablet canvas is a few dozen kilobytes; far more is not a signature.
@@ -160,16 +161,11 @@ def _assign_number(document: Document, doc_type: DocumentType, at: dt.datetime) 
     issues queue on it, and an issue that rolls back gives its number back (no gaps).
     """
     year = timez.beijing(at).year
-    key = {"agency_id": document.agency_id, "year": year, "type_code": document.type_code}
-    DocumentCounter.objects.bulk_create([DocumentCounter(**key, last_seq=0)], ignore_conflicts=True)
-    counter = DocumentCounter.objects.select_for_update().get(**key)
-    counter.last_seq += 1
-    counter.save(update_fields=["last_seq"])
+    seq = next_in_sequence(DocumentCounter, agency_id=document.agency_id, year=year, type_code=document.type_code)
     agency = document.agency
-    document.number = number_format(agency).format(agency=agency.short_name, abbr=doc_type.abbr, year=year,
-                                                   seq=counter.last_seq)
+    document.number = number_format(agency).format(agency=agency.short_name, abbr=doc_type.abbr, year=year, seq=seq)
     document.number_year = year
-    document.number_seq = counter.last_seq
+    document.number_seq = seq
 
 
 @domain_action("document.issue")
