@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lawtrail.accounts.models import User
 from lawtrail.cases import actions, queries
 from lawtrail.cases.choices import ApprovalKind, ComplaintStatus, Stage
 from lawtrail.cases.forms import (
@@ -33,34 +32,18 @@ from lawtrail.cases.forms import (
     TransitionForm,
 )
 from lawtrail.cases.models import Complaint, Inspection, Party
-from lawtrail.lib.errors import DomainError
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (every view here is behind login_required)."""
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _attempt(request: HttpRequest, form: forms.Form, call: Callable[[], Any]) -> Any:
-    """Run an action; a refusal becomes an error on the form (its field, if it names one)."""
-    try:
-        return call()
-    except DomainError as err:
-        field = err.detail.get("field")
-        form.add_error(field if field in form.fields else None, err.message)
-        return None
+from lawtrail.web.kit import attempt, signed_in_user
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/home.html", queries.my_work(_user(request)))
+    return render(request, "cases/home.html", queries.my_work(signed_in_user(request)))
 
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None, user=request.user)
-    qs = queries.visible_cases(_user(request))
+    qs = queries.visible_cases(signed_in_user(request))
     if form.is_bound and form.is_valid():
         qs = queries.filter_cases(qs, form.cleaned_data)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
@@ -71,7 +54,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.Form] | None = None) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = get_object_or_404(queries.visible_cases(user), pk=pk)
     steps = queries.next_steps(case, user)
     given = forms_override or {}
@@ -109,7 +92,7 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
 @login_required
 @require_POST
 def case_step(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = get_object_or_404(queries.visible_cases(user), pk=pk)
     form: forms.Form
     call: Callable[[], Any]
@@ -140,7 +123,7 @@ def case_step(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
             case, officers=list(form.cleaned_data["officers"]), actor=user)
     else:
         return HttpResponse(status=404)
-    if form.is_valid() and _attempt(request, form, call) is not None:
+    if form.is_valid() and attempt(form, call) is not None:
         messages.success(request, "已保存")
         return redirect("case_detail", pk=case.pk)
     messages.error(request, "操作未完成,请查看下方提示")
@@ -149,11 +132,11 @@ def case_step(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
 
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = CaseForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        case = _attempt(request, form, lambda: actions.do_register_case(
+        case = attempt(form, lambda: actions.do_register_case(
             unit=d["unit"], title=d["title"], source=d["source"], source_note=d["source_note"], party=d["party"],
             facts=d["facts"], handler=d["handler"], officers=list(d["officers"]),
             handler_opinion=d["handler_opinion"], emergency=d["emergency"], emergency_reason=d["emergency_reason"],
@@ -167,7 +150,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
-    qs = Complaint.objects.restrict(_user(request)).select_related("respondent", "unit")
+    qs = Complaint.objects.restrict(signed_in_user(request)).select_related("respondent", "unit")
     status = request.GET.get("status", "")
     if status:
         qs = qs.filter(status=status)
@@ -178,11 +161,11 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def complaint_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = ComplaintForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        complaint = _attempt(request, form, lambda: actions.do_register_complaint(
+        complaint = attempt(form, lambda: actions.do_register_complaint(
             unit=d["unit"], kind=d["kind"], respondent=d["respondent"], facts=d["facts"],
             complainant_name=d["complainant_name"], complainant_id_number=d["complainant_id_number"],
             complainant_phone=d["complainant_phone"], anonymous=d["anonymous"], actor=user))
@@ -195,14 +178,14 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     complaint = get_object_or_404(Complaint.objects.restrict(user), pk=pk)
     decide = ComplaintDecisionForm(None, user=user)
     supplement = SupplementForm()
     if request.method == "POST":
         if request.POST.get("step") == "supplement":
             supplement = SupplementForm(request.POST)
-            if supplement.is_valid() and _attempt(request, supplement, lambda: actions.do_supplement_complaint(
+            if supplement.is_valid() and attempt(supplement, lambda: actions.do_supplement_complaint(
                     complaint, note=supplement.cleaned_data["note"], actor=user)):
                 messages.success(request, "已登记补正材料,请重新审查")
                 return redirect("complaint_detail", pk=pk)
@@ -210,7 +193,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             decide = ComplaintDecisionForm(request.POST, user=user)
             if decide.is_valid():
                 d = decide.cleaned_data
-                done = _attempt(request, decide, lambda: actions.do_decide_complaint(
+                done = attempt(decide, lambda: actions.do_decide_complaint(
                     complaint, outcome=d["outcome"], reason=d["reason"], missing_items=decide.items(),
                     title=d["title"], handler=d["handler"], handler_opinion=d["handler_opinion"], actor=user))
                 if done is not None:
@@ -226,18 +209,18 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def inspection_list(request: HttpRequest) -> HttpResponse:
-    qs = Inspection.objects.restrict(_user(request)).select_related("party", "unit")
+    qs = Inspection.objects.restrict(signed_in_user(request)).select_related("party", "unit")
     page = Paginator(qs.prefetch_related("officers", "cases"), 20).get_page(request.GET.get("page"))
     return render(request, "cases/inspection_list.html", {"page": page})
 
 
 @login_required
 def inspection_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = InspectionForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        inspection = _attempt(request, form, lambda: actions.do_record_inspection(
+        inspection = attempt(form, lambda: actions.do_record_inspection(
             unit=d["unit"], party=d["party"], place=d["place"], started_at=d["started_at"], ended_at=d["ended_at"],
             officers=list(d["officers"]), findings=d["findings"], outcome=d["outcome"],
             rectification_deadline=d["rectification_deadline"], case_title=d["case_title"],
@@ -252,11 +235,11 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def simple_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = SimpleCaseForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        case = _attempt(request, form, lambda: actions.do_decide_simple_case(
+        case = attempt(form, lambda: actions.do_decide_simple_case(
             unit=d["unit"], party=d["party"], title=d["title"], items=form.items(),
             decision_text=d["decision_text"], penalty_amount=d["penalty_amount"], paid_on_spot=d["paid_on_spot"],
             officers=list(d["officers"]), actor=user))
@@ -269,7 +252,7 @@ def simple_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def party_list(request: HttpRequest) -> HttpResponse:
-    qs = Party.objects.restrict(_user(request)).order_by("name")
+    qs = Party.objects.restrict(signed_in_user(request)).order_by("name")
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(id_number=q.upper()) | qs.filter(uscc=q.upper())
@@ -279,11 +262,11 @@ def party_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def party_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = PartyForm(request.POST or None)
     back = request.GET.get("next", "")
     if request.method == "POST" and form.is_valid():
-        party = _attempt(request, form, lambda: actions.do_create_party(**form.cleaned_data, actor=user))
+        party = attempt(form, lambda: actions.do_create_party(**form.cleaned_data, actor=user))
         if party is not None:
             messages.success(request, f"当事人「{party.name}」已登记")
             if back.startswith("/") and not back.startswith("//"):

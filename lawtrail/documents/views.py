@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
 from lawtrail.documents import actions, signing
 from lawtrail.documents import render as printing
@@ -27,31 +26,16 @@ from lawtrail.documents.forms import (
 from lawtrail.documents.models import Document
 from lawtrail.documents.values import display
 from lawtrail.lib.errors import DomainError
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _attempt(form: forms.Form, call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except DomainError as err:
-        field = err.detail.get("field")
-        # An error on a hidden input (the canvas's image) would not show: it goes on top of the form.
-        shown = field in form.fields and not form.fields[field].widget.is_hidden
-        form.add_error(field if shown else None, err.message)
-        return None
+from lawtrail.web.kit import attempt, signed_in_user
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
-    return get_object_or_404(Case.objects.restrict(_user(request)).select_related("agency", "party", "unit"), pk=pk)
+    return get_object_or_404(Case.objects.restrict(signed_in_user(request)).select_related("agency", "party", "unit"), pk=pk)
 
 
 def _document(request: HttpRequest, pk: int) -> Document:
     return get_object_or_404(
-        Document.objects.restrict(_user(request)).select_related("case", "case__party", "agency", "previous"), pk=pk)
+        Document.objects.restrict(signed_in_user(request)).select_related("case", "case__party", "agency", "previous"), pk=pk)
 
 
 @login_required
@@ -67,7 +51,7 @@ def case_documents(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @login_required
 def document_new(request: HttpRequest, case_pk: int, code: str) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = _case(request, case_pk)
     try:
         doc_type = get_type(code)
@@ -76,7 +60,7 @@ def document_new(request: HttpRequest, case_pk: int, code: str) -> HttpResponse:
     form = DocumentForm(request.POST or None, doc_type=doc_type,
                         values=None if request.method == "POST" else actions.prefilled(case, doc_type, user))
     if request.method == "POST" and form.is_valid():
-        doc = _attempt(form, lambda: actions.do_create_document(case, type_code=code, fields=form.values(),
+        doc = attempt(form, lambda: actions.do_create_document(case, type_code=code, fields=form.values(),
                                                                 actor=user))
         if doc is not None:
             if request.POST.get("issue") and _issue(request, doc, form):
@@ -91,7 +75,7 @@ def document_new(request: HttpRequest, case_pk: int, code: str) -> HttpResponse:
 
 def _issue(request: HttpRequest, doc: Document, form: forms.Form) -> bool:
     try:
-        issued = actions.do_issue_document(doc, actor=_user(request))
+        issued = actions.do_issue_document(doc, actor=signed_in_user(request))
     except DomainError as err:
         messages.error(request, err.message)
         return False
@@ -100,7 +84,7 @@ def _issue(request: HttpRequest, doc: Document, form: forms.Form) -> bool:
 
 
 def _slot_forms(request: HttpRequest, doc: Document, bound: dict[str, forms.Form]) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = signed_in_user(request)
     rows = []
     for state in signing.slot_states(doc):
         slot = state.slot
@@ -127,7 +111,7 @@ def _slot_forms(request: HttpRequest, doc: Document, bound: dict[str, forms.Form
 
 @login_required
 def document_detail(request: HttpRequest, pk: int, bound: dict[str, forms.Form] | None = None) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     doc = _document(request, pk)
     doc_type = doc.doc_type
     bound = bound or {}
@@ -155,11 +139,11 @@ def document_detail(request: HttpRequest, pk: int, bound: dict[str, forms.Form] 
 @login_required
 @require_POST
 def document_save(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     doc = _document(request, pk)
     form = DocumentForm(request.POST, doc_type=doc.doc_type)
     if form.is_valid():
-        saved = _attempt(form, lambda: actions.do_update_document(doc, fields=form.values(), actor=user))
+        saved = attempt(form, lambda: actions.do_update_document(doc, fields=form.values(), actor=user))
         if saved is not None:
             if request.POST.get("issue"):
                 if _issue(request, saved, form):
@@ -174,7 +158,7 @@ def document_save(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def document_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     doc = _document(request, pk)
     form: forms.Form
     call: Callable[[], Any]
@@ -208,7 +192,7 @@ def document_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     elif kind == "correct":
         form = CorrectionForm(request.POST)
         if form.is_valid():
-            new = _attempt(form, lambda: actions.do_correct_document(doc, reason=form.cleaned_data["reason"],
+            new = attempt(form, lambda: actions.do_correct_document(doc, reason=form.cleaned_data["reason"],
                                                                      actor=user))
             if new is not None:
                 messages.success(request, f"已制作第{new.version}版更正草稿,请修改后签发")
@@ -217,7 +201,7 @@ def document_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         return document_detail(request, pk, bound={"correct": form})
     else:
         raise Http404
-    if form.is_valid() and _attempt(form, call) is not None:
+    if form.is_valid() and attempt(form, call) is not None:
         messages.success(request, done)
         return redirect("document_detail", pk=pk)
     messages.error(request, "操作未完成,请查看下方提示")

@@ -24,22 +24,9 @@ from lawtrail.evidence import actions, queries, serving
 from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKind
 from lawtrail.evidence.models import Evidence
 from lawtrail.evidence.retention import storage_deadline
-from lawtrail.lib.errors import DomainError, NotFound
+from lawtrail.lib.errors import NotFound
 from lawtrail.profiles.registry import get_profile
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _attempt(form: forms.Form, call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except DomainError as err:
-        field = err.detail.get("field")
-        form.add_error(field if field in form.fields else None, err.message)
-        return None
+from lawtrail.web.kit import attempt, signed_in_user
 
 
 def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
@@ -113,7 +100,7 @@ class UploadForm(forms.Form):
 
 @login_required
 def evidence_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = FilterForm(request.GET or None)
     qs = queries.visible_evidence(user)
     if form.is_bound and form.is_valid():
@@ -127,12 +114,12 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
 
 
 def _evidence(request: HttpRequest, pk: int) -> Evidence:
-    return get_object_or_404(queries.visible_evidence(_user(request)), pk=pk)
+    return get_object_or_404(queries.visible_evidence(signed_in_user(request)), pk=pk)
 
 
 @login_required
 def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.Form] | None = None) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     ev = _evidence(request, pk)
     given = forms_override or {}
     may_handle = actions.may_handle(user, ev.unit_id, ev.agency_id) and user.agency_id == ev.agency_id
@@ -158,7 +145,7 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
 @login_required
 @require_POST
 def evidence_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     ev = _evidence(request, pk)
     form: forms.Form
     call: Callable[[], Any]
@@ -176,7 +163,7 @@ def evidence_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         call = lambda: actions.do_mark_long_term(ev, reason=form.cleaned_data["reason"], actor=user)  # noqa: E731
     else:
         raise Http404
-    if form.is_valid() and _attempt(form, call) is not None:
+    if form.is_valid() and attempt(form, call) is not None:
         messages.success(request, "已保存")
         return redirect("evidence_detail", pk=ev.pk)
     messages.error(request, "操作未完成:" + "；".join(str(e) for errs in form.errors.values() for e in errs))
@@ -211,14 +198,14 @@ def evidence_thumbnail(request: HttpRequest, pk: int) -> HttpResponse | Streamin
 @login_required
 def evidence_upload(request: HttpRequest) -> HttpResponse:
     case = request.GET.get("case", "")
-    form = UploadForm(user=_user(request), initial={"case": case} if case.isdigit() else {})
+    form = UploadForm(user=signed_in_user(request), initial={"case": case} if case.isdigit() else {})
     return render(request, "evidence/evidence_upload.html", {"form": form,
                                                              "chunk_bytes": settings.EVIDENCE_UPLOAD_CHUNK_BYTES})
 
 
 @login_required
 def interruption_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     status = request.GET.get("status", InterruptionStatus.OPEN)
     qs = queries.visible_interruptions(user)
     if status in InterruptionStatus.values:
@@ -227,7 +214,7 @@ def interruption_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         gap = get_object_or_404(queries.visible_interruptions(user), pk=request.POST.get("interruption"))
         form = ExplainForm(request.POST, user=user)
-        if form.is_valid() and _attempt(form, lambda: actions.do_explain_interruption(
+        if form.is_valid() and attempt(form, lambda: actions.do_explain_interruption(
                 gap, text=form.cleaned_data["text"], voice_note=form.cleaned_data["voice_note"], actor=user)):
             messages.success(request, "中断原因已记录")
             return redirect("evidence_interruptions")
@@ -240,11 +227,11 @@ def interruption_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def reception_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = SegmentForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _attempt(form, lambda: actions.do_register_reception_segment(d["evidence"], site=d["site"], day=d["day"],
+        if attempt(form, lambda: actions.do_register_reception_segment(d["evidence"], site=d["site"], day=d["day"],
                                                                          actor=user)):
             messages.success(request, "已登记当日监控录像")
             return redirect("evidence_reception")
