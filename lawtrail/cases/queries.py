@@ -43,7 +43,16 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def timeline(case: Case) -> QuerySet[DomainEvent]:
-    return DomainEvent.objects.filter(case_id_frozen=case.pk, outcome=Outcome.DONE).order_by("id")
+    where = Q(case_id_frozen=case.pk)
+    if case.complaint_id is not None:
+        # Documents made on the complaint before it became this case (登记表, 补正告知 …) belong to its story.
+        from lawtrail.documents.models import Document
+
+        ids = [str(pk) for pk in Document.objects.filter(complaint_id=case.complaint_id, case__isnull=True)
+               .values_list("pk", flat=True)]
+        if ids:
+            where |= Q(object_type="documents.document", object_id__in=ids)
+    return DomainEvent.objects.filter(where, outcome=Outcome.DONE).order_by("id")
 
 
 @dataclass

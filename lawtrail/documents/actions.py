@@ -14,18 +14,18 @@ import hashlib
 import io
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Agency, User
 from lawtrail.cases.choices import Stage
-from lawtrail.cases.models import Case
+from lawtrail.cases.models import Case, Complaint
 from lawtrail.documents import render, signing
 from lawtrail.documents.catalogue import DocumentType, get_type
 from lawtrail.documents.choices import DocumentStatus, SignatureKind
 from lawtrail.documents.models import Document, DocumentCounter, NumberScheme, Signature
-from lawtrail.documents.prefill import prefill_value
+from lawtrail.documents.prefill import ComplaintSubject, prefill_value
 from lawtrail.documents.values import clean_fields, clean_value, missing_mandatory
 from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.lib import timez
@@ -47,19 +47,26 @@ def _text(value: str | None, field: str, label: str, *, max_len: int = 0) -> str
     return v
 
 
-def _same_agency(actor: User, case: Case) -> None:
-    if not actor.is_superuser and actor.agency_id != case.agency_id:
+def _same_agency(actor: User, owner: Case | Complaint) -> None:
+    if not actor.is_superuser and actor.agency_id != owner.agency_id:
         raise Forbidden("other_agency", "不能操作其他执法机关的数据")
 
 
-def _require_writer(actor: User, case: Case, doc_type: DocumentType) -> None:
-    _same_agency(actor, case)
-    if not signing.may_write(actor, case, doc_type):
+def _require_writer(actor: User, owner: Case | Complaint, doc_type: DocumentType) -> None:
+    _same_agency(actor, owner)
+    if isinstance(owner, Complaint):
+        if doc_type.stage != "intake":
+            raise InvalidInput("not_intake_document", f"「{doc_type.name}」须在立案登记后在案件中制作,"
+                               "投诉(举报)登记只能制作受理阶段的文书", {"field": "type"})
+        if not signing.may_write_complaint(actor, owner, doc_type):
+            raise Forbidden("not_officer", f"只有{owner.unit.name}的执法人员或承办人可以制作「{doc_type.name}」")
+        return
+    if not signing.may_write(actor, owner, doc_type):
         raise Forbidden("not_case_officer", f"只有本案执法人员可以制作「{doc_type.name}」")
 
 
-def _refuse_if_archived(case: Case) -> None:
-    if case.stage == Stage.ARCHIVED:
+def _refuse_if_archived(owner: Case | Complaint) -> None:
+    if isinstance(owner, Case) and owner.stage == Stage.ARCHIVED:
         raise Conflict("case_archived", "案件已归档,不能再制作或更改文书")
 
 
@@ -70,15 +77,20 @@ def _immutable(document: Document) -> Conflict:
 
 
 def _payload(document: Document, **extra: Any) -> dict[str, Any]:
-    return {"document_id": document.pk, "type": document.type_code, "name": document.type_name,
-            "number": document.number, "version": document.version, **extra}
+    payload = {"document_id": document.pk, "type": document.type_code, "name": document.type_name,
+               "number": document.number, "version": document.version, **extra}
+    if document.case_id is None:
+        # Made on a complaint: the case timeline finds it through the complaint once there is a case.
+        payload["complaint_id"] = document.complaint_id
+    return payload
 
 
 # ---------------------------------------------------------------- drafts
 
 
-def prefilled(case: Case, doc_type: DocumentType, actor: User) -> dict[str, Any]:
-    """What the catalogue pre-fills from the case, parsed as the fields' types parse input."""
+def prefilled(owner: Case | Complaint, doc_type: DocumentType, actor: User) -> dict[str, Any]:
+    """What the catalogue pre-fills from the case (or complaint), parsed as the fields' types parse input."""
+    case = ComplaintSubject(owner) if isinstance(owner, Complaint) else owner
     values: dict[str, Any] = {}
     for spec in doc_type.fields:
         if spec.prefill:
@@ -92,21 +104,27 @@ def prefilled(case: Case, doc_type: DocumentType, actor: User) -> dict[str, Any]
 
 
 @domain_action("document.create")
-def do_create_document(case: Case, *, type_code: str, fields: dict[str, Any] | None = None,
+def do_create_document(owner: Case | Complaint, *, type_code: str, fields: dict[str, Any] | None = None,
                        actor: User) -> Document:
-    """制作文书: a draft of `type_code`, pre-filled from the case, with `fields` on top."""
+    """制作文书: a draft of `type_code`, pre-filled from the case, with `fields` on top.
+
+    The owner is a case, or a complaint (投诉举报登记) for the intake documents made before or
+    without a case (登记表, 一次性补证告知书, 不予受理决定书).
+    """
     doc_type = get_type(type_code)
-    _require_writer(actor, case, doc_type)
-    _refuse_if_archived(case)
-    values = clean_fields(doc_type, fields or {}, base=prefilled(case, doc_type, actor))
+    _require_writer(actor, owner, doc_type)
+    _refuse_if_archived(owner)
+    values = clean_fields(doc_type, fields or {}, base=prefilled(owner, doc_type, actor))
+    case = owner if isinstance(owner, Case) else None
     with transaction.atomic(durable=True):
         now = timez.now()
         document = Document.objects.create(
-            agency_id=case.agency_id, case=case, type_code=doc_type.code, type_name=doc_type.name,
+            agency_id=owner.agency_id, case=case, complaint=owner if isinstance(owner, Complaint) else None,
+            type_code=doc_type.code, type_name=doc_type.name,
             spec=doc_type.snapshot(), fields=values, status=DocumentStatus.DRAFT, created_by=actor,
             created_at=now, updated_at=now,
         )
-        record_event("document.create", document, actor=actor, case_id=case.pk,
+        record_event("document.create", document, actor=actor, case_id=case.pk if case else None,
                      payload=_payload(document, fields=sorted(values)))
     return document
 
@@ -116,7 +134,7 @@ def do_update_document(document: Document, *, fields: dict[str, Any], actor: Use
                        revision: int | None = None) -> Document:
     """修改草稿: `fields` replace what they name (an empty value clears the field)."""
     doc_type = document.doc_type
-    _require_writer(actor, document.case, doc_type)
+    _require_writer(actor, document.owner, doc_type)
     if not document.is_draft:
         raise _immutable(document)
     values = clean_fields(doc_type, fields, base=document.fields)
@@ -172,10 +190,11 @@ def _assign_number(document: Document, doc_type: DocumentType, at: dt.datetime) 
 def do_issue_document(document: Document, *, actor: User) -> Document:
     """签发: check the mandatory fields, number it, render and keep its PDF, and record the PDF's hash."""
     doc_type = document.doc_type
-    _require_writer(actor, document.case, doc_type)
-    _refuse_if_archived(document.case)
+    _require_writer(actor, document.owner, doc_type)
+    _refuse_if_archived(document.owner)
     with transaction.atomic(durable=True):
-        document = Document.objects.select_for_update().select_related("agency", "case").get(pk=document.pk)
+        document = Document.objects.select_for_update(of=("self",)).select_related("agency", "case", "complaint").get(
+            pk=document.pk)
         if not document.is_draft:
             raise _immutable(document)
         missing = missing_mandatory(doc_type, document.fields)
@@ -220,8 +239,8 @@ def do_correct_document(document: Document, *, reason: str, fields: dict[str, An
                         actor: User) -> Document:
     """更正: a new draft version of an issued document; the old one is superseded when it is issued."""
     doc_type = document.doc_type
-    _require_writer(actor, document.case, doc_type)
-    _refuse_if_archived(document.case)
+    _require_writer(actor, document.owner, doc_type)
+    _refuse_if_archived(document.owner)
     if document.is_draft:
         raise Conflict("document_is_draft", "草稿可以直接修改,不需要更正")
     if document.status == DocumentStatus.SUPERSEDED:
@@ -229,15 +248,26 @@ def do_correct_document(document: Document, *, reason: str, fields: dict[str, An
     reason = _text(reason, "reason", "更正理由", max_len=2000)
     values = clean_fields(doc_type, fields or {}, base=document.fields)
     with transaction.atomic(durable=True):
+        # The corrected version's row is the lock: two people correcting it at once queue here,
+        # and the second finds the first one's draft (or the version superseded) and is refused.
+        current = Document.objects.select_for_update().get(pk=document.pk)
+        if current.status == DocumentStatus.SUPERSEDED:
+            raise _immutable(current)
         if Document.objects.filter(previous=document).exists():
             raise Conflict("correction_exists", f"「{document.label}」已有更正版本草稿,请在该草稿上继续修改")
         now = timez.now()
-        corrected = Document.objects.create(
-            agency_id=document.agency_id, case_id=document.case_id, type_code=document.type_code,
-            type_name=document.type_name, spec=document.spec, fields=values, status=DocumentStatus.DRAFT,
-            version=document.version + 1, previous=document, correction_reason=reason, created_by=actor,
-            created_at=now, updated_at=now,
-        )
+        try:
+            # A writer that did not take the lock (none does today) still meets the one-to-one
+            # constraint on `previous`: that is a conflict too, never a server error.
+            with transaction.atomic():
+                corrected = Document.objects.create(
+                    agency_id=document.agency_id, case_id=document.case_id, complaint_id=document.complaint_id,
+                    type_code=document.type_code, type_name=document.type_name, spec=document.spec,
+                    fields=values, status=DocumentStatus.DRAFT, version=document.version + 1, previous=document,
+                    correction_reason=reason, created_by=actor, created_at=now, updated_at=now,
+                )
+        except IntegrityError:
+            raise Conflict("correction_exists", f"「{document.label}」已有更正版本草稿,请在该草稿上继续修改")
         record_event("document.correct", corrected, actor=actor, case_id=document.case_id,
                      payload=_payload(corrected, previous_id=document.pk, previous_sha256=document.pdf_sha256,
                                       reason=reason))
@@ -261,7 +291,7 @@ def do_set_number_scheme(agency: Agency, *, format: str, actor: User | None) -> 
 
 
 def _signable(document: Document, slot_key: str, actor: User) -> signing.Slot:
-    _same_agency(actor, document.case)
+    _same_agency(actor, document.owner)
     if document.is_draft:
         raise Conflict("document_not_issued", f"「{document.label}」尚未签发,签发后才能签名")
     if document.status == DocumentStatus.SUPERSEDED:
@@ -273,8 +303,11 @@ def _signable(document: Document, slot_key: str, actor: User) -> signing.Slot:
 
 
 def _lock_open_slot(document: Document, slot: signing.Slot) -> list[Signature]:
-    # The document row is the lock for its signatures: two signers of one slot queue here.
-    Document.objects.select_for_update().filter(pk=document.pk).first()
+    # The document row is the lock for its signatures: two signers of one slot queue here, and
+    # a signature queued behind the issue of a correction finds this version superseded.
+    current = Document.objects.select_for_update().filter(pk=document.pk).values_list("status", flat=True).first()
+    if current == DocumentStatus.SUPERSEDED:
+        raise Conflict("document_superseded", f"「{document.label}」已被更正,请在最新版本上签名")
     taken = list(Signature.objects.filter(document=document, slot=slot.key))
     if slot.role in ("party", "approver") and taken:
         raise Conflict("slot_taken", f"「{slot.label}」已{taken[0].get_kind_display()},不能重复办理")
@@ -368,9 +401,10 @@ def do_record_hand_signature(document: Document, *, slot: str, name: str, image:
 
 
 def _clean_witnesses(document: Document, refuser: str, witnesses: list[dict[str, Any]]) -> list[dict[str, str]]:
-    case = document.case
-    interested = {refuser, case.party.name, case.party.legal_representative} | {
-        o.display_name for o in case.officers.all()}
+    owner = document.owner
+    subject = ComplaintSubject(owner) if isinstance(owner, Complaint) else owner
+    interested = {refuser, subject.party.name, subject.party.legal_representative} | {
+        o.display_name for o in subject.officers.all()}
     out: list[dict[str, str]] = []
     for i, w in enumerate(witnesses):
         if not isinstance(w, dict):

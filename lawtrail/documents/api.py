@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from lawtrail.accounts.models import User
-from lawtrail.cases.models import Case
+from lawtrail.cases.models import Case, Complaint
 from lawtrail.documents import render as printing
 from lawtrail.documents import signing
 from lawtrail.documents.actions import (
@@ -30,7 +29,7 @@ from lawtrail.documents.actions import (
 )
 from lawtrail.documents.catalogue import DocumentType, catalogue
 from lawtrail.documents.choices import DocumentStatus, SignatureKind, SignerRole
-from lawtrail.documents.models import Document, Signature
+from lawtrail.documents.models import Document, DocumentQuerySet, Signature
 from lawtrail.lib.apikit import (
     ERROR_STATUSES,
     ErrorOut,
@@ -159,7 +158,8 @@ class SlotOut(Schema):
 
 class DocumentSummaryOut(Schema):
     id: int
-    case_id: int
+    case_id: int | None = Field(description="所属案件;立案前在投诉(举报)登记上制作的文书为空")
+    complaint_id: int | None = Field(description="立案前(或不予受理时)制作该文书的投诉(举报)登记")
     type: str
     name: str
     number: str
@@ -182,8 +182,8 @@ class DocumentOut(DocumentSummaryOut):
     complete: bool = Field(description="已签发且各签名栏均已签齐(或依法记录拒签)")
 
 
-def _documents(user: User) -> QuerySet[Document]:
-    return Document.objects.restrict(user).select_related("case", "agency", "previous")
+def _documents(user: User) -> DocumentQuerySet:
+    return Document.objects.restrict(user).select_related("case", "complaint", "agency", "previous")
 
 
 def _document(user: User, pk: int) -> Document:
@@ -196,7 +196,7 @@ def _next_id(d: Document) -> int | None:
 
 
 def _summary(d: Document) -> dict[str, Any]:
-    return {"id": d.pk, "case_id": d.case_id, "type": d.type_code, "name": d.type_name, "number": d.number,
+    return {"id": d.pk, "case_id": d.case_id, "complaint_id": d.complaint_id, "type": d.type_code, "name": d.type_name, "number": d.number,
             "version": d.version, "status": DocumentStatus(d.status), "status_label": d.get_status_display(),
             "issued_at": d.issued_at, "pdf_sha256": d.pdf_sha256, "previous_id": d.previous_id,
             "next_version_id": _next_id(d)}
@@ -235,7 +235,7 @@ def document_out(d: Document, user: User) -> DocumentOut:
 def list_case_documents(request: HttpRequest, case_id: Id) -> list[DocumentSummaryOut]:
     user = auth_user(request)
     case = visible(Case.objects.restrict(user), case_id, "案件")
-    return [DocumentSummaryOut(**_summary(d)) for d in _documents(user).filter(case=case).order_by("id")]
+    return [DocumentSummaryOut(**_summary(d)) for d in _documents(user).of_case(case).order_by("id")]
 
 
 class DocumentIn(Schema):
@@ -305,6 +305,23 @@ def create_document(request: HttpRequest, case_id: Id, data: DocumentIn) -> Stat
     user = auth_user(request)
     case = visible(Case.objects.restrict(user), case_id, "案件")
     doc = do_create_document(case, type_code=data.type, fields=data.fields, actor=user)
+    return Status(201, document_out(_document(user, doc.pk), user))
+
+
+@router.get("/complaints/{complaint_id}/documents", response=responses(200, list[DocumentSummaryOut]),
+            summary="投诉(举报)登记上制作的文书(立案前或不予受理)")
+def list_complaint_documents(request: HttpRequest, complaint_id: Id) -> list[DocumentSummaryOut]:
+    user = auth_user(request)
+    complaint = visible(Complaint.objects.restrict(user), complaint_id, "投诉(举报)登记")
+    return [DocumentSummaryOut(**_summary(d)) for d in _documents(user).filter(complaint=complaint).order_by("id")]
+
+
+@router.post("/complaints/{complaint_id}/documents", response=responses(201, DocumentOut),
+             summary="在投诉(举报)登记上制作受理阶段文书(草稿,按登记预填)")
+def create_complaint_document(request: HttpRequest, complaint_id: Id, data: DocumentIn) -> Status[DocumentOut]:
+    user = auth_user(request)
+    complaint = visible(Complaint.objects.restrict(user), complaint_id, "投诉(举报)登记")
+    doc = do_create_document(complaint, type_code=data.type, fields=data.fields, actor=user)
     return Status(201, document_out(_document(user, doc.pk), user))
 
 
@@ -417,7 +434,7 @@ def issued_pdf(request: HttpRequest, document_id: Id) -> HttpResponse:
 def print_case_documents(request: HttpRequest, case_id: Id) -> HttpResponse:
     user = auth_user(request)
     case = visible(Case.objects.restrict(user), case_id, "案件")
-    docs = list(_documents(user).filter(case=case, status=DocumentStatus.ISSUED).order_by("id"))
+    docs = list(_documents(user).of_case(case).filter(status=DocumentStatus.ISSUED).order_by("id"))
     if not docs:
         raise NotFound("no_documents", "本案尚无已签发的文书", {"case_id": case_id})
     return _file(printing.combined_pdf(docs), PDF, f"{case.number or case.pk}-文书.pdf")

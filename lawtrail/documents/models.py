@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from lawtrail.accounts.models import Agency
-from lawtrail.cases.models import Case
+from lawtrail.cases.models import Case, Complaint
 from lawtrail.documents.catalogue import DocumentType
 from lawtrail.documents.choices import DocumentStatus, SignatureKind, SignerRole
 
@@ -17,14 +17,25 @@ if TYPE_CHECKING:
 
 class DocumentQuerySet(models.QuerySet["Document"]):
     def restrict(self, user: User, action: str = "view") -> DocumentQuerySet:
-        """A document is visible exactly when its case is."""
+        """A document is visible exactly when its case is, or (before or without a case) its complaint."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(case__in=Case.objects.restrict(user, action).values("pk"))
+        return self.filter(Q(case__in=Case.objects.restrict(user, action).values("pk"))
+                           | Q(case__isnull=True, complaint__in=Complaint.objects.restrict(user, action).values("pk")))
+
+    def of_case(self, case: Case) -> DocumentQuerySet:
+        """The case's documents, and those made on the complaint it came from before it was a case."""
+        if case.complaint_id is None:
+            return self.filter(case=case)
+        return self.filter(Q(case=case) | Q(case__isnull=True, complaint_id=case.complaint_id))
 
 
 class Document(models.Model):
     """执法文书 — one version of an enforcement document of a case, from draft to issued.
+
+    Intake documents (登记表, 一次性补证告知书, 不予受理决定书 …) are made on a complaint
+    (投诉举报登记) before there is a case, or when there never will be: such a document has
+    `complaint` and no `case`, and shows on the case's timeline once the complaint becomes one.
 
     The type (its fields, signers, layout) is frozen into `spec` when the document is created,
     so a later change of the catalogue does not change what was written. Once issued the
@@ -33,7 +44,9 @@ class Document(models.Model):
     """
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="documents")
+    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="documents", verbose_name="投诉举报登记")
     type_code = models.CharField("文书类型", max_length=64)
     type_name = models.CharField("文书名称", max_length=100)
     spec = models.JSONField("文书格式")
@@ -68,6 +81,8 @@ class Document(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "type_code", "number_year", "number_seq", "version"],
                                     condition=Q(number_seq__isnull=False), name="document_unique_number"),
+            models.CheckConstraint(condition=Q(case__isnull=False) | Q(complaint__isnull=False),
+                                   name="document_has_case_or_complaint"),
         ]
 
     def __str__(self) -> str:
@@ -84,6 +99,23 @@ class Document(models.Model):
     @property
     def label(self) -> str:
         return str(self)
+
+    @property
+    def owner(self) -> Case | Complaint:
+        """What the document was made on: its case, or the complaint it was made on before any case."""
+        if self.case_id is not None:
+            return self.case  # type: ignore[return-value]
+        return self.complaint  # type: ignore[return-value]
+
+    @property
+    def owner_label(self) -> str:
+        if self.case_id is not None:
+            case = self.case
+            assert case is not None
+            return case.label
+        complaint = self.complaint
+        assert complaint is not None
+        return f"{complaint.get_kind_display()}登记 #{complaint.pk}"
 
     def field_value(self, key: str) -> Any:
         return (self.fields or {}).get(key)

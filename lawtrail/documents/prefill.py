@@ -1,5 +1,9 @@
 """Where a new document's fields are pre-filled from: the case, its party, its officers.
 
+A document made on a complaint before (or without) a case reads the complaint through
+ComplaintSubject, which answers the same names: the respondent is the party, the officer who
+received it the handler, its facts the case's facts.
+
 The catalogue names a source per field (`prefill: party.name`); the loader checks the name
 against SOURCES, so this module is importable without Django set up (the CLI lists the
 catalogue before Django starts). The functions read the case only when called.
@@ -12,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lawtrail.accounts.models import User
-    from lawtrail.cases.models import Case
+    from lawtrail.cases.models import Case, Complaint
 
 Source = Callable[["Case", "User"], Any]
 
@@ -96,5 +100,79 @@ SOURCES: dict[str, tuple[str, Source]] = {
 }
 
 
-def prefill_value(source: str, case: Case, actor: User) -> Any:
-    return SOURCES[source][1](case, actor)
+def prefill_value(source: str, case: Case | ComplaintSubject, actor: User) -> Any:
+    return SOURCES[source][1](case, actor)  # type: ignore[arg-type]
+
+
+class _People:
+    """The `.all()` of a case's officers, for a complaint: the officer who received it."""
+
+    def __init__(self, people: list[Any]) -> None:
+        self._people = people
+
+    def all(self) -> list[Any]:
+        return self._people
+
+
+class ComplaintSubject:
+    """A complaint seen through the names the sources read from a case (see the module's docstring)."""
+
+    number = ""
+    handler_opinion = investigation_summary = decision_text = decision_basis = execution_result = ""
+    penalty_amount = filed_at = None
+
+    def __init__(self, complaint: Complaint) -> None:
+        self.complaint = complaint
+        self.title = _matter(complaint.facts)
+        self.facts = complaint.facts
+        self.registered_at = complaint.received_at
+        self.party = complaint.respondent
+        self.handler = complaint.received_by
+        self.handler_id = complaint.received_by_id
+        self.officers = _People([complaint.received_by])
+        self.unit = complaint.unit
+        self.agency = complaint.agency
+
+    def get_source_display(self) -> str:
+        return str(self.complaint.get_kind_display())
+
+
+def _matter(facts: str) -> str:
+    # 投诉(举报)事项 in one line, for the sentences of the notices ("你于…提出的{matter}").
+    first = (facts or "").strip().splitlines()[0] if (facts or "").strip() else ""
+    return first[:60]
+
+
+def _of_complaint(attr: str, fmt: Callable[[Any], str] = _text) -> Source:
+    """A source on the complaint the document is made on, or the one the case came from
+    (read by name, like _path: mypy cannot type lambdas on these models on a cold cache)."""
+
+    def source(case: Case, actor: User) -> Any:
+        complaint: Any = case.complaint
+        if complaint is None:
+            return ""
+        if attr == "complainant_name" and complaint.anonymous:
+            return "匿名"
+        return fmt(getattr(complaint, attr))
+
+    return source
+
+
+def _date(value: Any) -> str:
+    from lawtrail.lib import timez
+
+    return timez.beijing(value).date().isoformat() if value else ""
+
+
+def _joined(value: Any) -> str:
+    return "\n".join(str(v) for v in value or [])
+
+
+SOURCES.update({
+    "complaint.complainant": ("投诉(举报)人", _of_complaint("complainant_name")),
+    "complaint.complainant_phone": ("投诉(举报)人联系电话", _of_complaint("complainant_phone")),
+    "complaint.received_at": ("投诉(举报)登记时间", _of_complaint("received_at", _moment)),
+    "complaint.received_on": ("投诉(举报)日期", _of_complaint("received_at", _date)),
+    "complaint.missing_items": ("需补正的全部内容", _of_complaint("missing_items", _joined)),
+    "complaint.decision_reason": ("不予受理理由", _of_complaint("decision_reason")),
+})

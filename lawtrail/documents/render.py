@@ -191,9 +191,16 @@ def sheet(document: Document, signatures: list[Signature] | None = None) -> Shee
         draft=document.status == DocumentStatus.DRAFT, superseded_note=superseded, style=doc_type.layout.style,
         addressee=addressee, blocks=blocks, closing_date=closing or issued, signature_rows=rows,
         approval_rows=approvals,
-        footer=f"{document.case.number or document.case.title} · {doc_type.name}" + (
+        footer=f"{_footer_owner(document)} · {doc_type.name}" + (
             f" · {document.number}" if document.number else ""),
     )
+
+
+def _footer_owner(document: Document) -> str:
+    case = document.case
+    if case is not None:
+        return case.number or case.title
+    return document.owner_label
 
 
 def render_html(document: Document, signatures: list[Signature] | None = None) -> str:

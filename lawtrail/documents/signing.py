@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from lawtrail.accounts.choices import Role
 from lawtrail.cases import workflow
 from lawtrail.cases.choices import ApprovalKind
-from lawtrail.cases.models import Case
+from lawtrail.cases.models import Case, Complaint
 from lawtrail.documents.catalogue import APPROVALS, DocumentType
 from lawtrail.documents.choices import SignatureKind
 from lawtrail.profiles.registry import Profile, get_profile
@@ -161,8 +161,39 @@ def may_write(user: User, case: Case, doc_type: DocumentType) -> bool:
     return doc_type.stage == "archive" and sees_case(user, case)
 
 
+def may_write_complaint(user: User, complaint: Complaint, doc_type: DocumentType) -> bool:
+    """Intake documents on a complaint without a case: whoever may decide the complaint (its
+    unit's officers, handlers and head), as on the complaint's own page."""
+    if doc_type.stage != "intake":
+        return False
+    if user.is_superuser:
+        return True
+    if user.agency_id != complaint.agency_id or not Complaint.objects.restrict(user).filter(pk=complaint.pk).exists():
+        return False
+    return any(user.has_role(r, complaint.unit_id) for r in (Role.OFFICER, Role.HANDLER, Role.HEAD))
+
+
+def may_write_document(user: User, document: Document) -> bool:
+    if document.case_id is None:
+        assert document.complaint is not None
+        return may_write_complaint(user, document.complaint, document.doc_type)
+    assert document.case is not None
+    return may_write(user, document.case, document.doc_type)
+
+
 def may_sign(user: User, document: Document, slot: Slot) -> bool:
+    if document.case_id is None:
+        complaint = document.complaint
+        assert complaint is not None
+        writer = may_write_complaint(user, complaint, document.doc_type)
+        if slot.role == "officer":
+            return writer and bool(user.cert_no)
+        if slot.role == "approver":
+            # The approval kinds read only the unit from what they approve.
+            return workflow.may_approve(user, complaint, APPROVAL_KINDS[slot.approval])  # type: ignore[arg-type]
+        return writer
     case = document.case
+    assert case is not None
     if slot.role == "officer":
         return workflow.is_case_officer(user, case) and bool(user.cert_no)
     if slot.role == "participant":

@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from lawtrail.cases.models import Case
+from lawtrail.cases.models import Case, Complaint
 from lawtrail.documents import actions, signing
 from lawtrail.documents import render as printing
 from lawtrail.documents.catalogue import STAGES, catalogue, get_type
@@ -33,9 +34,31 @@ def _case(request: HttpRequest, pk: int) -> Case:
     return get_object_or_404(Case.objects.restrict(signed_in_user(request)).select_related("agency", "party", "unit"), pk=pk)
 
 
+def _complaint(request: HttpRequest, pk: int) -> Complaint:
+    return get_object_or_404(Complaint.objects.restrict(signed_in_user(request)).select_related(
+        "agency", "respondent", "unit", "received_by"), pk=pk)
+
+
 def _document(request: HttpRequest, pk: int) -> Document:
     return get_object_or_404(
-        Document.objects.restrict(signed_in_user(request)).select_related("case", "case__party", "agency", "previous"), pk=pk)
+        Document.objects.restrict(signed_in_user(request)).select_related(
+            "case", "case__party", "complaint", "complaint__respondent", "agency", "previous"), pk=pk)
+
+
+def _owner_links(owner: Case | Complaint) -> dict[str, str]:
+    """Where a document's page links back to: its case, or the complaint it was made on."""
+    if isinstance(owner, Complaint):
+        url = reverse("complaint_detail", args=[owner.pk])
+        return {"owner_url": url, "owner_label": f"{owner.get_kind_display()}登记 #{owner.pk}", "owner_kind": "投诉(举报)登记",
+                "back_url": url + "#complaint-documents"}
+    return {"owner_url": reverse("case_detail", args=[owner.pk]), "owner_label": owner.label, "owner_kind": "本案",
+            "back_url": reverse("case_documents", args=[owner.pk])}
+
+
+def _party_name(doc: Document) -> str:
+    owner = doc.owner
+    party = owner.respondent if isinstance(owner, Complaint) else owner.party
+    return party.legal_representative or party.name
 
 
 @login_required
@@ -44,15 +67,27 @@ def case_documents(request: HttpRequest, case_pk: int) -> HttpResponse:
     types = list(catalogue().values())
     groups = [(label, [t for t in types if t.stage == stage]) for stage, label in STAGES.items()]
     return render(request, "documents/case_documents.html", {
-        "case": case, "documents": Document.objects.filter(case=case).order_by("id"),
+        "case": case, "documents": Document.objects.of_case(case).order_by("id"),
         "groups": [(label, ts) for label, ts in groups if ts],
     })
 
 
 @login_required
 def document_new(request: HttpRequest, case_pk: int, code: str) -> HttpResponse:
+    return _new(request, _case(request, case_pk), code)
+
+
+@login_required
+def complaint_document_new(request: HttpRequest, complaint_pk: int, code: str) -> HttpResponse:
+    """An intake document (登记表, 一次性补证告知书, 不予受理决定书 …) made on a complaint, before or without a case."""
+    complaint = _complaint(request, complaint_pk)
+    if code not in {t.code for t in catalogue().values() if t.stage == "intake"}:
+        raise Http404
+    return _new(request, complaint, code)
+
+
+def _new(request: HttpRequest, case: Case | Complaint, code: str) -> HttpResponse:
     user = signed_in_user(request)
-    case = _case(request, case_pk)
     try:
         doc_type = get_type(code)
     except DomainError:
@@ -69,7 +104,7 @@ def document_new(request: HttpRequest, case_pk: int, code: str) -> HttpResponse:
                 messages.success(request, f"「{doc_type.name}」草稿已保存")
             return redirect("document_detail", pk=doc.pk)
     return render(request, "documents/document_edit.html", {
-        "case": case, "doc_type": doc_type, "form": form, "document": None,
+        "doc_type": doc_type, "form": form, "document": None, **_owner_links(case),
     }, status=400 if form.errors else 200)
 
 
@@ -99,12 +134,12 @@ def _slot_forms(request: HttpRequest, doc: Document, bound: dict[str, forms.Form
             elif slot.role == "approver":
                 row["forms"]["approve"] = bound.get(f"approve:{key}") or ApprovalForm(initial={"slot": key})
             else:
-                party = doc.case.party.legal_representative or doc.case.party.name
+                party = _party_name(doc)
                 row["forms"]["hand"] = bound.get(f"hand:{key}") or HandSignatureForm(
                     initial={"slot": key, "name": party if slot.role == "party" else ""})
                 if slot.refusable:
                     row["forms"]["refuse"] = bound.get(f"refuse:{key}") or RefusalForm(
-                        initial={"slot": key, "name": doc.case.party.legal_representative or doc.case.party.name})
+                        initial={"slot": key, "name": _party_name(doc)})
         rows.append(row)
     return rows
 
@@ -116,10 +151,11 @@ def document_detail(request: HttpRequest, pk: int, bound: dict[str, forms.Form] 
     doc_type = doc.doc_type
     bound = bound or {}
     edit = None
-    if doc.is_draft and signing.may_write(user, doc.case, doc_type):
+    writer = signing.may_write_document(user, doc)
+    if doc.is_draft and writer:
         edit = bound.get("edit") or DocumentForm(doc_type=doc_type, values=doc.fields)
     correction = None
-    if doc.status == "issued" and signing.may_write(user, doc.case, doc_type) and not hasattr(doc, "next_version"):
+    if doc.status == "issued" and writer and not hasattr(doc, "next_version"):
         correction = bound.get("correct") or CorrectionForm()
     values = [(f, display(f, doc.fields.get(f.key))) for f in doc_type.fields]
     versions = []
@@ -130,7 +166,8 @@ def document_detail(request: HttpRequest, pk: int, bound: dict[str, forms.Form] 
             versions.append(cursor)
     newer = Document.objects.filter(previous=doc).first()
     return render(request, "documents/document_detail.html", {
-        "document": doc, "doc_type": doc_type, "case": doc.case, "values": values, "edit": edit,
+        "document": doc, "doc_type": doc_type, "case": doc.case, **_owner_links(doc.owner), "values": values,
+        "edit": edit,
         "correction": correction, "slots": _slot_forms(request, doc, bound), "older": versions, "newer": newer,
         "complete": doc.status != "draft" and signing.is_complete(doc),
     }, status=400 if bound else 200)
@@ -247,7 +284,7 @@ def document_docx(request: HttpRequest, pk: int) -> HttpResponse:
 def case_documents_pdf(request: HttpRequest, case_pk: int) -> HttpResponse:
     """批量打印: the case's current documents (issued, not superseded) as one PDF."""
     case = _case(request, case_pk)
-    docs = list(Document.objects.filter(case=case, status="issued").order_by("id"))
+    docs = list(Document.objects.of_case(case).filter(status="issued").order_by("id"))
     if not docs:
         messages.error(request, "本案尚无已签发的文书")
         return redirect("case_documents", case_pk=case.pk)
