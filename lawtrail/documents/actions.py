@@ -165,11 +165,37 @@ def number_format(agency: Agency) -> str:
 def _check_number_format(fmt: str) -> None:
     if "{seq" not in fmt or "{year}" not in fmt:
         raise InvalidInput("bad_number_format", "文书编号格式必须包含 {year} 和 {seq}", {"field": "format"})
+    if "{abbr" not in fmt:
+        # Numbers run per type: without the type's abbreviation two types would print the same number.
+        raise InvalidInput("bad_number_format", "文书编号格式必须包含 {abbr}(文书简称),否则不同文书的编号会重复",
+                           {"field": "format"})
     try:
         fmt.format(agency="机关", abbr="询", year=2026, seq=1)
-    except (KeyError, IndexError, ValueError):
+    except (KeyError, IndexError, AttributeError):
         raise InvalidInput("bad_number_format", "文书编号格式只能使用 {agency}、{abbr}、{year} 和 {seq}",
                            {"field": "format"})
+    except ValueError:
+        raise InvalidInput("bad_number_format", "文书编号格式有误:花括号须成对出现,{seq} 只能写成 {seq} 或 {seq:03d} 这样的形式",
+                           {"field": "format"})
+
+
+def may_set_number_scheme(actor: User) -> bool:
+    """The agency's head (agency-wide) or an administrator sets how its documents are numbered."""
+    return actor.is_superuser or actor.has_role(Role.ADMIN) or actor.has_agency_role(Role.HEAD)
+
+
+def number_examples(agency: Agency, fmt: str, *, year: int, seq: int = 1) -> list[tuple[str, str]]:
+    """What the format gives for a few document types (raises InvalidInput for a bad format)."""
+    fmt = _text(fmt, "format", "文书编号格式", max_len=100)
+    _check_number_format(fmt)
+    out: list[tuple[str, str]] = []
+    for code in ("filing_approval_form", "non_acceptance_decision", "penalty_decision"):
+        try:
+            doc_type = get_type(code)
+        except InvalidInput:
+            continue
+        out.append((doc_type.name, fmt.format(agency=agency.short_name, abbr=doc_type.abbr, year=year, seq=seq)))
+    return out
 
 
 def _assign_number(document: Document, doc_type: DocumentType, at: dt.datetime) -> None:
@@ -277,8 +303,8 @@ def do_correct_document(document: Document, *, reason: str, fields: dict[str, An
 @domain_action("document.number_scheme")
 def do_set_number_scheme(agency: Agency, *, format: str, actor: User | None) -> NumberScheme:
     """设置文书编号规则, e.g. 名劳监{abbr}〔{year}〕{seq}号 ({agency} is the agency's short name)."""
-    if actor is not None and not (actor.is_superuser or actor.has_role(Role.ADMIN)):
-        raise Forbidden("not_admin", "只有系统管理员可以设置文书编号规则")
+    if actor is not None and not may_set_number_scheme(actor):
+        raise Forbidden("not_admin", "只有机关负责人或系统管理员可以设置文书编号规则")
     fmt = _text(format, "format", "文书编号格式", max_len=100)
     _check_number_format(fmt)
     with transaction.atomic(durable=True):

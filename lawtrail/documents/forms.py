@@ -119,3 +119,10 @@ class ApprovalForm(forms.Form):
 
 class CorrectionForm(forms.Form):
     reason = forms.CharField(label="更正理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class NumberSchemeForm(forms.Form):
+    format = forms.CharField(
+        label="文书编号格式", max_length=100,
+        help_text="可用 {agency}(机关简称)、{abbr}(文书简称)、{year}(年度)、{seq}(序号,可写 {seq:03d} 补足三位)",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))

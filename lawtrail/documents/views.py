@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -22,6 +22,7 @@ from lawtrail.documents.forms import (
     CorrectionForm,
     DocumentForm,
     HandSignatureForm,
+    NumberSchemeForm,
     RefusalForm,
 )
 from lawtrail.documents.models import Document
@@ -290,3 +291,44 @@ def case_documents_pdf(request: HttpRequest, case_pk: int) -> HttpResponse:
         return redirect("case_documents", case_pk=case.pk)
     return _file(printing.combined_pdf(docs), f"{case.number or case.pk}-文书.pdf", "application/pdf",
                  download=False)
+
+
+@login_required
+def number_scheme(request: HttpRequest) -> HttpResponse:
+    """文书编号规则: everyone of the agency reads it; its head or an administrator changes it.
+
+    `?preview=FORMAT` answers the page's live example as JSON, checked by the same rules the
+    action applies, so the page never shows an example the action would refuse.
+    """
+    user = signed_in_user(request)
+    agency = user.agency
+    if agency is None:
+        raise Http404
+    from lawtrail.lib import timez
+
+    year = timez.beijing(timez.now()).year
+    if "preview" in request.GET:
+        try:
+            return JsonResponse({"examples": actions.number_examples(agency, request.GET["preview"], year=year)})
+        except DomainError as err:
+            return JsonResponse({"error": err.message}, status=400)
+    current = actions.number_format(agency)
+    may_change = actions.may_set_number_scheme(user)
+    form = NumberSchemeForm(request.POST or None, initial={"format": current})
+    if request.method == "POST":
+        if not may_change:
+            messages.error(request, "只有机关负责人或系统管理员可以设置文书编号规则")
+            return redirect("document_number_scheme")
+        if form.is_valid() and attempt(form, lambda: actions.do_set_number_scheme(
+                agency, format=form.cleaned_data["format"], actor=user)) is not None:
+            messages.success(request, "文书编号规则已保存,此后签发的文书按新规则编号")
+            return redirect("document_number_scheme")
+    shown = form.data.get("format", current) if form.is_bound else current
+    try:
+        examples = actions.number_examples(agency, shown, year=year)
+    except DomainError:
+        examples = []
+    return render(request, "documents/number_scheme.html", {
+        "form": form, "current": current, "examples": examples, "may_change": may_change, "agency": agency,
+        "default": actions.DEFAULT_NUMBER_FORMAT,
+    }, status=400 if form.errors else 200)
