@@ -57,8 +57,48 @@ class Proposal:
     inspection: Inspection | None = None
 
 
+def _record_window(fields: dict[str, object]) -> tuple[dt.datetime, dt.datetime] | None:
+    try:
+        start = dt.datetime.fromisoformat(str(fields["started_at"]))
+        end = dt.datetime.fromisoformat(str(fields["ended_at"]))
+    except (KeyError, ValueError):
+        return None
+    # Document times are stored zoned (the form refuses naive ones); an odd one is no window.
+    return (start, end) if start.tzinfo is not None and end.tzinfo is not None else None
+
+
+def _on_site_records(cases: QuerySet[Case], evidence: Evidence, start: dt.datetime,
+                     end: dt.datetime) -> list[Proposal]:
+    """Issued records of an on-site act (询问笔录, 现场检查笔录 …: a start and an end time) that the
+    recording's officer took part in — named among the record's officers by 执法证号, or signed
+    it as one — and whose time overlaps the recording's."""
+    from lawtrail.documents.choices import DocumentStatus
+    from lawtrail.documents.models import Document, Signature
+
+    officer_id = evidence.officer_id
+    cert = evidence.officer_cert_no
+    records = (Document.objects.filter(case__in=cases, status=DocumentStatus.ISSUED,
+                                       fields__has_key="started_at")
+               .filter(Q(case__officers=officer_id) | Q(case__handler=officer_id)).distinct()
+               .select_related("case"))
+    signed = set(Signature.objects.filter(document__in=records, user_id=officer_id).values_list("document_id",
+                                                                                             flat=True))
+    found = []
+    for record in records:
+        window = _record_window(record.fields or {})
+        if window is None or not (window[0] <= end and window[1] >= start):
+            continue
+        named = bool(cert) and cert in str((record.fields or {}).get("officers", ""))
+        if named or record.pk in signed:
+            assert record.case is not None
+            act = record.type_name + (f" {record.number}" if record.number else "")
+            found.append(Proposal(record.case, act, window[0], window[1], record.pk))
+    return found
+
+
 def link_proposals(evidence: Evidence, user: User) -> list[Proposal]:
-    """Cases of the recording's officer whose inspection, service or on-the-spot decision falls in its time.
+    """Cases of the recording's officer whose inspection, inquiry or on-site record, service or
+    on-the-spot decision falls in its time.
 
     Only cases the user may see, not the one already linked, not those a person rejected.
     """
@@ -82,6 +122,7 @@ def link_proposals(evidence: Evidence, user: User) -> list[Proposal]:
     for service in services:
         found.append(Proposal(service.case, f"送达《{service.document}》", service.served_at, service.served_at,
                               service.pk))
+    found.extend(_on_site_records(cases, evidence, start, end))
     # 简易程序: decided on the spot, at the moment recorded as the decision time.
     for case in cases.filter(procedure="simple", officers=evidence.officer_id, decided_at__range=(start, end)):
         assert case.decided_at is not None
