@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Agency, Unit, User
@@ -22,6 +22,7 @@ from lawtrail.cases.models import Case, Inspection
 from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.evidence import media, retention
 from lawtrail.evidence.choices import (
+    ACTIVE_INTERRUPTIONS,
     DerivativeStatus,
     EvidenceClass,
     InterruptionStatus,
@@ -190,7 +191,8 @@ def do_ingest_evidence(
         # A second copy of a clip already recorded from the same device adds no new pause.
         same_clip = not created and Evidence.objects.filter(stored=stored, device_serial=device_serial).exclude(
             pk=ev.pk).exists()
-        found = [] if same_clip else _detect_interruptions(ev, now)
+        gaps = {"interruptions": [], "resolved": []} if same_clip else _recompute_interruptions(
+            ev, now, cause=f"补入录像 {ev.display_name}")
         record_event("evidence.ingest", ev, actor=actor, case_id=case.pk if case else None, agency_id=agency.pk,
                      payload={
                          "sha256": stored.sha256, "sm3": stored.sm3, "size": stored.size, "object_key": stored.key,
@@ -202,7 +204,8 @@ def do_ingest_evidence(
                          "clock_offset_seconds": clock_offset_seconds,
                          "recorded_start": start.isoformat() if start else None,
                          "recorded_end": end.isoformat() if end else None,
-                         "duration": facts.duration, "interruptions": found,
+                         "duration": facts.duration, "interruptions": gaps["interruptions"],
+                         "interruptions_resolved": gaps["resolved"],
                      })
         if ev.proxy_status == DerivativeStatus.PENDING:
             transaction.on_commit(functools.partial(_queue_derivatives, ev.pk))
@@ -214,35 +217,64 @@ def _same_activity(a: Evidence, b: Evidence, gap: float) -> bool:
         gap <= settings.EVIDENCE_ACTIVITY_BREAK_MINUTES * 60
 
 
-def _detect_interruptions(ev: Evidence, now: dt.datetime) -> list[dict[str, Any]]:
-    """Open an interruption against the neighbouring clips of the same device, close one the clip fills."""
+def _recompute_interruptions(ev: Evidence, now: dt.datetime, *, cause: str) -> dict[str, list[dict[str, Any]]]:
+    """Recompute the pauses around one clip of a device after it arrived or changed activity.
+
+    A clip touches three pairs of consecutive clips of its device: (previous, it), (it, next),
+    and (previous, next), which it now stands between. A pair that is a pause of one activity
+    gets an interruption (or gets its old one back); one that no longer is loses it: an open one
+    is marked filled or superseded, an explained one superseded, each with the reason — never
+    deleted, so an explanation once given stays on record.
+    """
+    out: dict[str, list[dict[str, Any]]] = {"interruptions": [], "resolved": []}
     if not ev.device_serial or ev.recorded_start is None or ev.recorded_end is None:
-        return []
+        return out
     clips = Evidence.objects.filter(agency_id=ev.agency_id, device_serial=ev.device_serial,
                                     media_kind__in=[MediaKind.VIDEO, MediaKind.AUDIO],
                                     recorded_start__isnull=False, recorded_end__isnull=False).exclude(pk=ev.pk)
+    # A second copy of this very clip (same bytes) is not a neighbour of it.
+    clips = clips.exclude(stored_id=ev.stored_id)
     before = clips.filter(recorded_start__lt=ev.recorded_start).order_by("-recorded_start", "-id").first()
     after = clips.filter(recorded_start__gt=ev.recorded_start).order_by("recorded_start", "id").first()
-    if before is not None and after is not None:
-        # A clip ingested late may fill a gap already reported between its neighbours.
-        Interruption.objects.filter(before=before, after=after, status=InterruptionStatus.OPEN).update(
-            status=InterruptionStatus.FILLED)
-    found = []
     tolerance = settings.EVIDENCE_GAP_TOLERANCE_SECONDS
+    wanted: dict[tuple[int, int], float] = {}
     for first, second in ((before, ev), (ev, after)):
         if first is None or second is None:
             continue
         assert first.recorded_end is not None and second.recorded_start is not None
         gap = (second.recorded_start - first.recorded_end).total_seconds()
         if gap > tolerance and _same_activity(first, second, gap):
-            gap_row, created = Interruption.objects.get_or_create(
-                before=first, after=second,
-                defaults={"agency_id": ev.agency_id, "unit_id": ev.unit_id, "device_serial": ev.device_serial,
-                          "gap_seconds": gap, "detected_at": now})
-            if created:
-                found.append({"interruption_id": gap_row.pk, "before": first.pk, "after": second.pk,
-                              "gap_seconds": gap})
-    return found
+            wanted[(first.pk, second.pk)] = gap
+    touched = Q(before=ev) | Q(after=ev)
+    if before is not None and after is not None:
+        touched |= Q(before=before, after=after)
+    standing = Interruption.objects.select_for_update().filter(touched, status__in=ACTIVE_INTERRUPTIONS)
+    for row in standing:
+        if (row.before_id, row.after_id) in wanted:
+            continue
+        filled = before is not None and after is not None and (row.before_id, row.after_id) == (before.pk, after.pk)
+        reason = f"{cause}:位于该中断时段内,中断已补齐" if filled else f"{cause}:前后录像已不属于同一执法活动"
+        status = InterruptionStatus.FILLED if filled and row.status == InterruptionStatus.OPEN \
+            else InterruptionStatus.SUPERSEDED
+        Interruption.objects.filter(pk=row.pk).update(status=status, resolved_reason=reason, resolved_at=now)
+        out["resolved"].append({"interruption_id": row.pk, "before": row.before_id, "after": row.after_id,
+                                "was": row.status, "now": status, "reason": reason})
+    for (first_id, second_id), gap in wanted.items():
+        row, created = Interruption.objects.get_or_create(
+            before_id=first_id, after_id=second_id,
+            defaults={"agency_id": ev.agency_id, "unit_id": ev.unit_id, "device_serial": ev.device_serial,
+                      "gap_seconds": gap, "detected_at": now})
+        if not created and row.status not in ACTIVE_INTERRUPTIONS:
+            # The pair is one activity again (e.g. both clips now linked to the same case).
+            row.status = InterruptionStatus.EXPLAINED if (row.explanation or row.voice_note_id) \
+                else InterruptionStatus.OPEN
+            row.resolved_reason, row.resolved_at = "", None
+            row.save(update_fields=["status", "resolved_reason", "resolved_at"])
+            created = True
+        if created:
+            out["interruptions"].append({"interruption_id": row.pk, "before": first_id, "after": second_id,
+                                         "gap_seconds": gap})
+    return out
 
 
 # ---------------------------------------------------------------- labels and links
@@ -277,10 +309,13 @@ def do_link_evidence(evidence: Evidence, *, case: Case, inspection: Inspection |
         for k, v in fields.items():
             setattr(evidence, k, v)
         evidence.version += 1
+        # Linked to a case, the clip may now be one activity with its neighbours (or no longer).
+        gaps = _recompute_interruptions(evidence, timez.now(), cause=f"关联案件 {case.label}")
         record_event("evidence.link", evidence, actor=actor, case_id=case.pk, agency_id=evidence.agency_id,
                      payload={**_brief(evidence), "case_number": case.number, "case_id": case.pk,
                               "previous_case_id": previous, "class": new_class,
-                              "party": case.party.name, "handler": case.handler.display_name})
+                              "party": case.party.name, "handler": case.handler.display_name,
+                              "interruptions": gaps["interruptions"], "interruptions_resolved": gaps["resolved"]})
     return evidence
 
 

@@ -32,6 +32,13 @@ class InterruptionStatus(models.TextChoices):
     OPEN = "open", "待说明"
     EXPLAINED = "explained", "已说明"
     FILLED = "filled", "已补齐"
+    # No longer a pause of one activity (a clip was linked elsewhere, or a late clip covered an
+    # already explained pause): kept with its explanation and the reason, never deleted.
+    SUPERSEDED = "superseded", "已失效"
+
+
+# The interruptions that still stand: shown as pauses of an activity.
+ACTIVE_INTERRUPTIONS = (InterruptionStatus.OPEN, InterruptionStatus.EXPLAINED)
 
 
 # Ingest outcomes as the CLI and the API report them per file.

@@ -177,6 +177,9 @@ class Interruption(models.Model):
     explained_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     explained_at = models.DateTimeField(null=True, blank=True)
+    # Why the pause no longer stands (补齐 by a late clip, or the clips are no longer one activity).
+    resolved_reason = models.TextField("失效或补齐原因", blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 
