@@ -226,6 +226,8 @@ EVIDENCE_ACTIVITY_BREAK_MINUTES = env_int("LAWTRAIL_EVIDENCE_ACTIVITY_BREAK_MINU
 # A body-cam's file-naming convention, as a regular expression with optional named groups
 # `device`, `officer` (执法证号) and `start` (YYYYMMDDhhmmss, device clock, Beijing time).
 EVIDENCE_NAME_PATTERN = env_str("LAWTRAIL_EVIDENCE_NAME_PATTERN")
+# The zone a photo's EXIF time is read in when the camera wrote no offset (OffsetTimeOriginal).
+EVIDENCE_PHOTO_TIMEZONE = env_str("LAWTRAIL_EVIDENCE_PHOTO_TIMEZONE", "Asia/Shanghai")
 # The browser's resumable upload sends the file in chunks of this size.
 EVIDENCE_UPLOAD_CHUNK_BYTES = env_int("LAWTRAIL_EVIDENCE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
 

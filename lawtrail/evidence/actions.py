@@ -150,7 +150,9 @@ def do_ingest_evidence(
         raise Forbidden("other_agency", "不能向其他执法机关的资料库入库")
     _require_handle(actor, unit)
 
-    facts = media.probe(staged.path)
+    facts = media.probe(staged.path, photo_zone=settings.EVIDENCE_PHOTO_TIMEZONE)
+    if not device_serial and facts.camera_serial:
+        device_serial = facts.camera_serial  # a camera's own serial, written in its photos' EXIF
     start_raw = facts.creation_time or hinted.get("start")
     start = start_raw - dt.timedelta(seconds=clock_offset_seconds) if (
         start_raw is not None and clock_offset_seconds is not None) else start_raw
