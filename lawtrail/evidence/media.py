@@ -114,9 +114,97 @@ def probe(path: Path, *, photo_zone: str = "Asia/Shanghai") -> MediaFacts:
         facts.problem_detail = f"读取媒体信息出错:{err}"[:500]
     finally:
         container.close()
+    if facts.container == "mpegts" and not facts.problem:
+        check_transport_stream(path, facts)
     if facts.kind == "photo":
         read_exif(path, facts, photo_zone=photo_zone)
     return facts
+
+
+# MPEG-TS (ISO/IEC 13818-1): 188-byte packets, or 192 in M2TS (a 4-byte time code first).
+TS_SYNC = 0x47
+TS_TAIL_BYTES = 512 * 1024
+
+
+def _ts_layout(head: bytes) -> tuple[int, int] | None:
+    """(packet size, offset of the sync byte in a packet), read from the first packets."""
+    for size, lead in ((188, 0), (192, 4)):
+        if len(head) >= lead + 2 * size + 1 and all(head[lead + k * size] == TS_SYNC for k in range(3)):
+            return size, lead
+    return None
+
+
+def _stuffed(p: bytes) -> bool:
+    """Whether a TS packet's adaptation field carries stuffing (it was filled up to its end)."""
+    length = p[4]
+    if length == 0:
+        return True  # a zero-length field is itself one byte of stuffing
+    flags = p[5]
+    used = 1 + (6 if flags & 0x10 else 0) + (6 if flags & 0x08 else 0) + (1 if flags & 0x04 else 0)
+    if flags & 0x02 and 5 + used < 188:
+        used += 1 + p[5 + used]
+    if flags & 0x01 and 5 + used < 188:
+        used += 1 + p[5 + used]
+    return length > used
+
+
+def check_transport_stream(path: Path, facts: MediaFacts) -> None:
+    """Flag a transport stream cut mid-stream. A TS has no index to compare with, so the file's
+    own framing is the evidence, read from its last half megabyte:
+
+    - its size is not a whole number of packets (a write stopped inside a packet — a cut at an
+      arbitrary byte, or at a 4 KiB block, lands inside one 46 times in 47);
+    - a packet near the end has lost its sync byte;
+    - the last PES packet of a stream is unfinished: shorter than the length its header
+      declares, or (unbounded video PES) its last TS packet is not padded. A finished PES ends
+      in a TS packet filled up with adaptation-field stuffing, because the next PES must start
+      in a new TS packet; an unpadded last packet is therefore a cut (or, about once in 184, a
+      PES that ended exactly at a packet's end — the price of a cheap check).
+
+    A cut exactly between two PES packets leaves a stream that is complete frame by frame and
+    cannot be told from a shorter recording by the file alone.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        layout = _ts_layout(f.read(3 * 192 + 8))
+        if layout is None:
+            return
+        packet, lead = layout
+        whole = size // packet
+        if size % packet:
+            facts.problem = "truncated"
+            facts.problem_detail = (f"文件不完整:传输流(TS)大小 {size} 字节不是 {packet} 字节 TS 包的整数倍,"
+                                    f"最后一个包缺 {packet - size % packet} 字节")
+            return
+        first = max(0, whole - TS_TAIL_BYTES // packet)
+        f.seek(first * packet)
+        tail = f.read((whole - first) * packet)
+    pes: dict[int, list[int]] = {}  # pid -> [declared total (0: unbounded), bytes seen, last packet padded]
+    for index in range(whole - first):
+        p = tail[index * packet + lead: (index + 1) * packet]
+        if p[0] != TS_SYNC:
+            facts.problem = "truncated"
+            facts.problem_detail = f"文件不完整:第 {first + index + 1} 个 TS 包失去同步字节,文件末尾已损坏"
+            return
+        pid = ((p[1] & 0x1F) << 8) | p[2]
+        control = (p[3] >> 4) & 3
+        start = 4 + (1 + p[4] if control & 2 else 0)
+        if not control & 1 or start >= 188:
+            continue
+        payload = p[start:188]
+        padded = int(bool(control & 2) and _stuffed(p))
+        if p[1] & 0x40 and payload[:3] == b"\x00\x00\x01" and len(payload) >= 6:
+            declared = (payload[4] << 8) | payload[5]
+            pes[pid] = [declared + 6 if declared else 0, len(payload), padded]
+        elif pid in pes:
+            pes[pid][1] += len(payload)
+            pes[pid][2] = padded
+    for pid, (declared, seen, padded) in sorted(pes.items()):
+        if (declared and seen < declared) or (not declared and not padded):
+            facts.problem = "truncated"
+            facts.problem_detail = (f"文件不完整:传输流末尾的 PES 包(PID 0x{pid:04X})未写完,"
+                                    "录像在写入过程中中断")
+            return
 
 
 # EXIF tags (TIFF/EXIF 2.32): in IFD0, in the Exif sub-IFD and in the GPS sub-IFD.
