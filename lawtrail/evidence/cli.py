@@ -1,4 +1,4 @@
-"""`lawtrail ingest`, `lawtrail backup …` and `lawtrail worker`.
+"""`lawtrail ingest`, `lawtrail backup …`, `lawtrail evidence reception-report` and `lawtrail worker`.
 
 Importing this module needs no Django: the parsers are built here, the work is imported
 inside each command, after `lawtrail.cli` has set Django up.
@@ -46,8 +46,26 @@ def register(sub: Any) -> None:
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_backup_restore)
 
+    p = sub.add_parser("evidence", help="音像资料的统计与报告")
+    evidence = p.add_subparsers(dest="evidence_command", metavar="SUBCOMMAND")
+    e = evidence.add_parser("reception-report", help="受理场所监控缺失日:区间内没有保存当日监控录像的日期")
+    e.add_argument("--from", dest="date_from", required=True, type=_day, metavar="DATE", help="开始日期 YYYY-MM-DD")
+    e.add_argument("--to", dest="date_to", required=True, type=_day, metavar="DATE", help="结束日期 YYYY-MM-DD(含)")
+    e.add_argument("--site", default="", metavar="S", help="只统计这一受理场所")
+    e.add_argument("--json", action="store_true", help="每个受理场所一个 JSON 对象")
+    e.set_defaults(func=cmd_reception_report)
+
     p = sub.add_parser("worker", help="运行后台任务(预览转码、定时异地备份、每日完整性校验)")
     p.set_defaults(func=cmd_worker)
+
+
+def _day(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD:{text}")
 
 
 class _Cancelled(Exception):
@@ -305,6 +323,26 @@ def cmd_backup_restore(args: argparse.Namespace) -> int:
           [f"已恢复 {len(report.restored)} 个对象,失败 {len(report.failed)} 个"]
           + [f"已恢复:{k}" for k in report.restored] + [f"失败:{f['key']}:{f['error']}" for f in report.failed])
     return 1 if report.failed else 0
+
+
+def cmd_reception_report(args: argparse.Namespace) -> int:
+    from lawtrail.evidence.models import ReceptionSegment
+    from lawtrail.evidence.queries import missing_reception_days
+
+    rows = missing_reception_days(ReceptionSegment.objects.all(), args.date_from, args.date_to, args.site)
+    if args.json:
+        for r in rows:
+            print(json.dumps({"agency": r.agency, "site": r.site, "from": args.date_from.isoformat(),
+                              "to": args.date_to.isoformat(), "days": r.days, "saved": r.saved,
+                              "missing": [d.isoformat() for d in r.missing]}, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("没有登记过受理场所监控" + (f"(受理场所:{args.site})" if args.site else ""))
+    for r in rows:
+        head = f"{r.agency} · {r.site}:{args.date_from}~{args.date_to} 共 {r.days} 天,已保存 {r.saved} 天"
+        print(head + (f",缺 {len(r.missing)} 天:" + "、".join(d.isoformat() for d in r.missing) if r.missing
+                      else ",无缺失"))
+    return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -11,6 +11,10 @@ from django.db.models import Q, QuerySet
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case, Inspection, Service
 from lawtrail.evidence.models import Evidence, Interruption, LinkRejection, ReceptionSegment
+from lawtrail.lib.errors import InvalidInput
+
+# A report over more days than this is a typing mistake, not a question.
+RECEPTION_REPORT_MAX_DAYS = 3660
 
 
 def visible_evidence(user: User) -> QuerySet[Evidence]:
@@ -136,3 +140,38 @@ def link_proposals(evidence: Evidence, user: User) -> list[Proposal]:
         seen.add(p.case.pk)
         proposals.append(p)
     return proposals
+
+
+@dataclass(frozen=True)
+class SiteDays:
+    """受理场所监控缺失日 — the days of a range on which a reception site saved no recording."""
+
+    agency_id: int
+    agency: str
+    site: str
+    days: int
+    saved: int
+    missing: list[dt.date]
+
+
+def missing_reception_days(segments: QuerySet[ReceptionSegment], start: dt.date, end: dt.date,
+                           site: str = "") -> list[SiteDays]:
+    """Per reception site (each site an agency has ever registered a day for, or the one asked),
+    the days from `start` to `end` (inclusive) with no saved surveillance segment."""
+    if end < start:
+        raise InvalidInput("bad_range", "结束日期不能早于开始日期", {"field": "to"})
+    if (end - start).days >= RECEPTION_REPORT_MAX_DAYS:
+        raise InvalidInput("bad_range", f"统计区间不能超过 {RECEPTION_REPORT_MAX_DAYS} 天", {"field": "from"})
+    site = site.strip()
+    if site:
+        segments = segments.filter(site=site)
+    sites = sorted(set(segments.values_list("agency_id", "agency__name", "site")))
+    saved: dict[tuple[int, str], set[dt.date]] = {}
+    for agency_id, name, day in segments.filter(day__range=(start, end)).values_list("agency_id", "site", "day"):
+        saved.setdefault((agency_id, name), set()).add(day)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    out = []
+    for agency_id, agency, name in sites:
+        have = saved.get((agency_id, name), set())
+        out.append(SiteDays(agency_id, agency, name, len(days), len(have), [d for d in days if d not in have]))
+    return out

@@ -5,6 +5,7 @@ No page offers to edit or delete an original: they show, play, download and labe
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from lawtrail.evidence import actions, queries, serving
 from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKind
 from lawtrail.evidence.models import Evidence
 from lawtrail.evidence.retention import storage_deadline
+from lawtrail.lib import timez
 from lawtrail.lib.errors import NotFound
 from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import attempt, signed_in_user
@@ -84,6 +86,12 @@ class SegmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         _choices(self, "evidence").queryset = queries.visible_evidence(user).filter(
             media_kind=MediaKind.VIDEO, reception_segment__isnull=True, case__isnull=True)
+
+
+class ReceptionReportForm(forms.Form):
+    date_from = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    site = forms.CharField(label="受理场所(可不填)", max_length=100, required=False)
 
 
 class UploadForm(forms.Form):
@@ -238,3 +246,20 @@ def reception_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(queries.visible_segments(user), 30).get_page(request.GET.get("page"))
     return render(request, "evidence/reception_list.html", {"page": page, "form": form},
                   status=400 if form.errors else 200)
+
+
+@login_required
+def reception_report(request: HttpRequest) -> HttpResponse:
+    """受理场所监控缺失日: per site, the days of a range with no saved recording (last 30 days by default)."""
+    user = signed_in_user(request)
+    today = timez.beijing(timez.now()).date()
+    form = ReceptionReportForm(request.GET or None, initial={"date_from": today - dt.timedelta(days=29),
+                                                             "date_to": today})
+    start, end, site = today - dt.timedelta(days=29), today, ""
+    if form.is_bound and form.is_valid():
+        start, end, site = form.cleaned_data["date_from"], form.cleaned_data["date_to"], form.cleaned_data["site"]
+    rows = attempt(form, lambda: queries.missing_reception_days(queries.visible_segments(user), start, end, site)) \
+        if not form.errors else None
+    return render(request, "evidence/reception_report.html", {
+        "form": form, "rows": rows or [], "start": start, "end": end,
+    }, status=400 if form.errors else 200)
