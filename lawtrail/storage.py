@@ -77,6 +77,8 @@ class Store(Protocol):
 
     def put_stream(self, key: str, stream: IO[bytes]) -> bool: ...
 
+    def replace_damaged(self, key: str, stream: IO[bytes]) -> str: ...
+
     def staging_dir(self) -> Path: ...
 
     def describe(self) -> str: ...
@@ -156,6 +158,32 @@ class LocalStore:
         if final.exists():
             return False
         return self._put_copy(final, stream)
+
+    def replace_damaged(self, key: str, stream: IO[bytes]) -> str:
+        """Put good bytes in place of a damaged object (restore only); returns where the damaged
+        bytes were kept. They are moved aside, not deleted: they may be needed to find out what
+        happened. The swap is one rename, so a reader sees the damaged or the good file, never half."""
+        final = self._path(key)
+        aside_dir = self.root / ".damaged"
+        aside_dir.mkdir(parents=True, exist_ok=True)
+        aside = aside_dir / f"{check_key(key).replace('/', '_')}.{uuid.uuid4().hex[:12]}"
+        tmp = final.parent / f".tmp-{uuid.uuid4().hex}"
+        try:
+            with tmp.open("xb") as out:
+                shutil.copyfileobj(stream, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+            tmp.chmod(0o444)
+            try:
+                os.link(final, aside)
+            except OSError:
+                shutil.copyfile(final, aside)
+            fsync_dir(aside_dir)
+            os.replace(tmp, final)
+            fsync_dir(final.parent)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return str(aside.relative_to(self.root))
 
     def _put_copy(self, final: Path, stream: IO[bytes]) -> bool:
         tmp = final.parent / f".tmp-{uuid.uuid4().hex}"
@@ -306,6 +334,12 @@ class S3Store:
             return False
         self.client.upload_fileobj(stream, self.bucket, self._key(key), Config=self._transfer_config())
         return True
+
+    def replace_damaged(self, key: str, stream: IO[bytes]) -> str:
+        # A new version of the key; in a versioned (Object Lock) bucket the damaged bytes stay
+        # as the previous version, which nobody can delete before its retention ends.
+        self.client.upload_fileobj(stream, self.bucket, self._key(key), Config=self._transfer_config())
+        return f"{self.describe()} 中该键的上一版本(存储桶启用版本控制时保留)"
 
 
 def store_from_config(config: dict[str, str], *, name: str) -> Store | None:

@@ -113,4 +113,6 @@ def test_backup_verify_names_a_flipped_byte_and_restore_brings_a_lost_object_bac
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert f"已恢复:{keys['lose-me.mp4']}" in restored.stdout
     assert lost.read_bytes() == b.read_bytes()  # bit-exact
+    assert f"已替换损坏对象:{keys['flip-me.mp4']}" in restored.stdout
+    assert flipped.read_bytes() == a.read_bytes()  # the damaged copy replaced, bit-exact
     assert run(data_dir, "backup", "verify", "--replica", LAWTRAIL_REPLICA_DIR=str(replica)).returncode == 0

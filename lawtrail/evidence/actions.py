@@ -456,12 +456,18 @@ def do_record_fixity(*, checked: list[str], problems: list[dict[str, Any]], stor
 
 
 @domain_action("evidence.restore")
-def do_record_restore(stored: StoredObject, *, source: str, actor: User | None = None) -> StoredObject:
+def do_record_restore(stored: StoredObject, *, source: str, damaged: dict[str, Any] | None = None,
+                      kept_aside: str = "", actor: User | None = None) -> StoredObject:
+    """恢复: a missing object brought back, or a damaged one replaced (its bad digests and where
+    its bytes were kept aside are part of the record)."""
     with transaction.atomic(durable=True):
         StoredObject.objects.filter(pk=stored.pk).update(verified_at=timez.now(), verified_ok=True)
         names = list(stored.records.values_list("original_name", flat=True)[:20])
+        payload: dict[str, Any] = {"sha256": stored.sha256, "sm3": stored.sm3, "size": stored.size,
+                                   "object_key": stored.key, "source": source, "names": names}
+        if damaged is not None:
+            payload.update(problem="mismatch", damaged=damaged, kept_aside=kept_aside)
         record_event("evidence.restore", stored, actor=actor, object_type="evidence.storedobject",
-                     payload={"sha256": stored.sha256, "sm3": stored.sm3, "size": stored.size,
-                              "object_key": stored.key, "source": source, "names": names})
+                     payload=payload)
     return stored
 

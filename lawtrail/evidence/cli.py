@@ -41,8 +41,9 @@ def register(sub: Any) -> None:
     b.add_argument("--replica", action="store_true", help="校验异地备份而不是主存储")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_backup_verify)
-    b = backup.add_parser("restore", help="从异地备份恢复主存储中缺失的原始文件(逐字节一致)")
-    b.add_argument("keys", nargs="*", metavar="KEY", help="只恢复这些存储键(默认:全部缺失的)")
+    b = backup.add_parser("restore", help="从异地备份恢复主存储中缺失或损坏的原始文件(逐字节一致)")
+    b.add_argument("keys", nargs="*", metavar="KEY",
+                   help="只恢复这些存储键(逐个重新校验);默认:全部缺失的,及最近一次完整性校验发现损坏的")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_backup_restore)
 
@@ -319,9 +320,10 @@ def cmd_backup_restore(args: argparse.Namespace) -> int:
     from lawtrail.evidence.jobs import restore
 
     report = restore(args.keys or None)
-    _emit(args, {"restored": report.restored, "failed": report.failed},
-          [f"已恢复 {len(report.restored)} 个对象,失败 {len(report.failed)} 个"]
-          + [f"已恢复:{k}" for k in report.restored] + [f"失败:{f['key']}:{f['error']}" for f in report.failed])
+    _emit(args, {"restored": report.restored, "replaced": report.replaced, "failed": report.failed},
+          [f"已恢复 {len(report.restored)} 个缺失对象,替换 {len(report.replaced)} 个损坏对象,失败 {len(report.failed)} 个"]
+          + [f"已恢复:{k}" for k in report.restored] + [f"已替换损坏对象:{k}" for k in report.replaced]
+          + [f"失败:{f['key']}:{f['error']}" for f in report.failed])
     return 1 if report.failed else 0
 
 

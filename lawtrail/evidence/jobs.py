@@ -189,16 +189,20 @@ def fixity_nightly() -> None:
 
 @dataclass
 class RestoreReport:
-    restored: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)  # were missing
+    replaced: list[str] = field(default_factory=list)  # were damaged
     failed: list[dict[str, str]] = field(default_factory=list)
 
 
 def restore(keys: list[str] | None = None, *, primary: Store | None = None,
             replica: Store | None = None) -> RestoreReport:
-    """Bring back, from the replica, each original the primary lacks (or only `keys`), bit-exact.
+    """Bring back, from the replica, each original the primary lacks or holds damaged, bit-exact.
 
-    A changed (not missing) object in the primary is reported, not overwritten: the store
-    never replaces an original; an operator moves the damaged file aside first.
+    Without `keys`: every missing object, and every object the last fixity run found damaged
+    (re-hashed here first). With `keys`: those objects, each re-hashed. A damaged object is
+    replaced only by a replica copy whose SHA-256, SM3 and size match what was recorded at
+    ingest; its damaged bytes are kept aside (see Store.replace_damaged), and the replacement is
+    a recorded action naming both.
     """
     primary = primary or get_store()
     replica = replica or get_replica()
@@ -209,22 +213,33 @@ def restore(keys: list[str] | None = None, *, primary: Store | None = None,
     if keys:
         qs = qs.filter(key__in=keys)
     for stored in qs.iterator():
+        expected = (stored.sha256, stored.sm3, stored.size)
+        damaged: dict[str, Any] | None = None
         if primary.exists(stored.key):
-            continue
+            if not keys and stored.verified_ok is not False:
+                continue  # not flagged by fixity: not re-hashed on every restore
+            sha256, sm3, size = digests_of(primary, stored.key)
+            if (sha256, sm3, size) == expected:
+                continue
+            damaged = {"sha256": sha256, "sm3": sm3, "size": size}
         try:
             if replica.size(stored.key) is None:
                 raise FileNotFoundError("备份中也没有该对象")
-            if digests_of(replica, stored.key) != (stored.sha256, stored.sm3, stored.size):
+            if digests_of(replica, stored.key) != expected:
                 raise ValueError("备份副本的杂凑值与原始记录不一致,未恢复")
+            aside = ""
             with replica.open(stored.key) as source:
-                primary.put_stream(stored.key, source)
-            if digests_of(primary, stored.key) != (stored.sha256, stored.sm3, stored.size):
+                if damaged is None:
+                    primary.put_stream(stored.key, source)
+                else:
+                    aside = primary.replace_damaged(stored.key, source)
+            if digests_of(primary, stored.key) != expected:
                 raise ValueError("恢复后的对象杂凑值不一致")
         except Exception as err:  # noqa: BLE001 — report per object
             report.failed.append({"key": stored.key, "error": str(err)})
             continue
-        do_record_restore(stored, source=replica.describe())
-        report.restored.append(stored.key)
+        do_record_restore(stored, source=replica.describe(), damaged=damaged, kept_aside=aside)
+        (report.restored if damaged is None else report.replaced).append(stored.key)
     return report
 
 
