@@ -50,10 +50,15 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 def ensure_demo() -> bool:
     """Load the demo if it is not there yet; True if it was loaded now."""
-    if Agency.objects.filter(name=AGENCY_NAME).exists():
+    agency = Agency.objects.filter(name=AGENCY_NAME).first()
+    if agency is not None:
+        # A demo loaded before it had documents gets them now (and only once).
+        with origin(Origin(channel="cli")):
+            _load_documents(agency)
         return False
     with origin(Origin(channel="cli")):
         _load()
+        _load_documents(Agency.objects.get(name=AGENCY_NAME))
     return True
 
 
@@ -164,3 +169,82 @@ def _load() -> None:
                             outcome="rectification", rectification_deadline=(ended + dt.timedelta(days=15)).date(),
                             actor=zw)
     _ = sun
+
+
+
+def _handwriting(text_seed: int) -> bytes:
+    """A tablet signature for the demo: a few strokes on white, as the browser's canvas sends it."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (240, 80), (255, 255, 255, 255))
+    pen = ImageDraw.Draw(img)
+    x = 20
+    for i in range(4):
+        pen.line([(x, 55), (x + 12, 20 + (text_seed + i) % 3 * 6), (x + 24, 58), (x + 40, 30)], fill=(20, 20, 60, 255),
+                 width=3)
+        x += 48
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def _load_documents(agency: Agency) -> None:
+    """Issued documents on the demo cases — 立案审批表 with its approval, 询问笔录 with start and
+    end times and two officers, 送达回证 refused before a witness — and a complaint not accepted,
+    with its 不予受理决定书. Skipped when the agency has documents already."""
+    from lawtrail.cases.models import Case, Complaint, Party
+    from lawtrail.documents import actions as da
+    from lawtrail.documents.models import Document
+
+    if Document.objects.filter(agency=agency).exists():
+        return
+    users = {u.username: u for u in User.objects.filter(agency=agency)}
+    zw, lq, chen = users["zhangwei"], users["liqiang"], users["chenjing"]
+    investigating = Case.objects.filter(agency=agency, title="拖欠劳动者工资").first()
+    closed = Case.objects.filter(agency=agency, title="未按规定支付加班费").first()
+    now = timez.beijing(timez.now()).replace(second=0, microsecond=0)
+
+    def issue(owner: Case | Complaint, code: str, fields: dict[str, object]) -> Document:
+        doc = da.do_create_document(owner, type_code=code, fields=fields, actor=zw)
+        return da.do_issue_document(doc, actor=zw)
+
+    if investigating is not None:
+        filing = issue(investigating, "filing_approval_form", {})
+        da.do_sign_document(filing, slot="handler", actor=zw)
+        da.do_approve_document(filing, slot="filing_approval.head", approved=True, opinion="同意立案。",
+                               actor=chen)
+        started = now - dt.timedelta(hours=3)
+        inquiry = issue(investigating, "inquiry_record", {
+            "started_at": started.isoformat(), "ended_at": (started + dt.timedelta(minutes=42)).isoformat(),
+            "place": "名山区劳动保障监察大队询问室", "credentials_shown": "已出示执法证件",
+            "interviewee_id": _id("51180319700305121"), "interviewee_relation": "法定代表人",
+            "rights_told": "已告知陈述、申辩和申请回避的权利",
+            "transcript": "问：你公司 2026 年 8 月至 10 月是否足额支付了工人工资？\n"
+                          "答：因工程款未到位,23 名工人的工资尚未发放。\n问：以上记录是否属实？\n答：属实。",
+        })
+        da.do_sign_document(inquiry, slot="officers", actor=zw)
+        da.do_sign_document(inquiry, slot="officers", actor=lq)
+        da.do_record_hand_signature(inquiry, slot="interviewee", name="何宏达", image=_handwriting(1),
+                                    actor=zw)
+    if closed is not None:
+        receipt = issue(closed, "service_receipt", {
+            "documents": ["行政处罚决定书"], "method": "留置送达",
+            "notes": "受送达人拒绝签收,邀请社区工作人员见证,将文书留置于其住所并拍照记录。"})
+        da.do_sign_document(receipt, slot="server", actor=zw)
+        da.do_record_refusal(receipt, slot="recipient", name="杨建国", reason="对处罚决定有异议,拒绝签收",
+                             witnesses=[{"name": "王建华", "note": "永兴镇社区工作人员"}], actor=zw)
+
+    respondent = investigating.party if investigating is not None else Party.objects.filter(agency=agency).first()
+    if zw.unit is None or respondent is None:
+        return
+    complaint = ca.do_register_complaint(
+        unit=zw.unit, kind="complaint", respondent=respondent,
+        complainant_name="周小川", complainant_phone="13800000003",
+        facts="反映其在外省务工期间被拖欠工资,用人单位注册地在外省。", actor=zw)
+    ca.do_decide_complaint(complaint, outcome="not_accepted", reason="用人单位及用工行为均不在本机关管辖区域内。",
+                           actor=zw)
+    issue(complaint, "non_acceptance_decision", {
+        "legal_basis": "《劳动保障监察条例》第十三条", "remedy": "请向用人单位所在地劳动保障行政部门投诉;"
+                                                      "如不服本决定,可在六十日内申请行政复议,或在六个月内提起行政诉讼。"})
