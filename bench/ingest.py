@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Ingest benchmark: `lawtrail ingest` on a generated file vs `openssl dgst -sha256` / `-sm3` alone.
 
-    .venv/bin/python bench/ingest.py [--size-mb 4096] [--rounds 3] [--keep]
+    .venv/bin/python bench/ingest.py [--size-mb 2048] [--rounds 3] [--keep]
 
 One command, one run: it makes a throw-away data directory with the demo data, writes a
-file of random bytes (4 GiB by default; ≥ 1 GB is the point), warms the page cache, then times each of the three
+file of random bytes (2 GiB by default; ≥ 1 GB is the point), warms the page cache, then times each of the three
 commands `--rounds` times, interleaved, on the same file. Ingest includes everything a real
 one does: Django start-up, both hashes, the write of the temp object with fsync, the media
 probe, the commit into the store and the database rows. Each ingest round gets an empty
@@ -65,7 +65,9 @@ def make_file(path: Path, size_mb: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-mb", type=int, default=4096, help="size of the generated file in MiB (default 4096: a body cam splits its files at 4 GB)")
+    parser.add_argument("--size-mb", type=int, default=2048,
+                        help="size of the generated file in MiB (default 2048; ≥ 1 GB is the target's size, "
+                             "a body cam splits its files at 4 GB: --size-mb 4096)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dir", help="work directory (default: a new temp directory)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
