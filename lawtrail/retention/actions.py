@@ -115,13 +115,15 @@ def effective(record: Evidence | Document | Case) -> tuple[Kept, Kept, bool]:
 
 
 def _sync(record: Evidence | Document | Case) -> tuple[RetentionState, bool]:
-    """Write the record's effective retention as its floor; (state, whether it was extended)."""
+    """Write the record's effective retention as its floor; (state, whether it is new or longer than before)."""
     kept, _now, _floor = effective(record)
     when = timez.now()
     values = {"record_class": kept.record_class, "kind": kept.kind, "until": kept.until, "basis": kept.basis[:500],
               "rule_id": kept.rule_id, "article": kept.article, "quote": kept.quote}
     state = _state_of(record)
-    extended = False
+    previous = kept_of_state(state) if state is not None else (
+        _ingest_floor(record) if isinstance(record, Evidence) else None)
+    extended = previous is None or kept.longer_than(previous)
     if state is None:
         kind = (RecordKind.EVIDENCE if isinstance(record, Evidence) else RecordKind.DOCUMENT
                 if isinstance(record, Document) else RecordKind.CASE)
@@ -131,7 +133,6 @@ def _sync(record: Evidence | Document | Case) -> tuple[RetentionState, bool]:
     elif kept.longer_than(kept_of_state(state)):
         RetentionState.objects.filter(pk=state.pk).update(**values, computed_at=when, extended_at=when)
         state.refresh_from_db()
-        extended = True
     if isinstance(record, Evidence):
         # The vault's own columns say the same as the floor (its page and API show them).
         mirror = {"retention_until": kept.until if kept.kind == KeptKind.PERIOD else None,
