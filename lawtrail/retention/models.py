@@ -20,10 +20,6 @@ from lawtrail.accounts.models import Agency, Unit
 from lawtrail.cases.models import Case, RestrictedQuerySet
 from lawtrail.documents.models import Document
 from lawtrail.evidence.models import Evidence, StoredObject
-
-if TYPE_CHECKING:
-    from lawtrail.accounts.models import User
-
 from lawtrail.retention.choices import (
     DisposalStatus,
     IncidentKind,
@@ -31,6 +27,9 @@ from lawtrail.retention.choices import (
     RecordKind,
     TriggerKind,
 )
+
+if TYPE_CHECKING:
+    from lawtrail.accounts.models import User
 
 
 class AgencyQuerySet(RestrictedQuerySet):

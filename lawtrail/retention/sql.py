@@ -1,13 +1,14 @@
 """Database-side rules of the disposal records: append-only, as the ledger's entries are.
 
 Triggers refuse UPDATE and DELETE of a disposal record and of the marks of what it destroyed
-(django-pghistory's `append_only` pattern). TRUNCATE is left alone so a test database can still
-be flushed; `lawtrail verify` does not depend on these rows being honest, it reads them only
-to know which objects are expected to be absent — and the ledger holds the events that
-created them.
+(django-pghistory's `append_only` pattern). A test's flush drops the row triggers first
+(tests/conftest.py) and post_migrate puts them back. The ledger holds the events that created
+these rows; `lawtrail verify` reads them only to know which objects are expected absent.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
@@ -58,3 +59,25 @@ def remove(schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     for stmt in PG_REMOVE if vendor == "postgresql" else SQLITE_REMOVE:
         schema_editor.execute(stmt, params=None)
+
+
+def drop_statements(vendor: str) -> list[str]:
+    """What a test's flush must run first (the function stays; ensure_triggers puts the triggers back)."""
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in APPEND_ONLY_TABLES]
+    return SQLITE_REMOVE
+
+
+def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
+    """post_migrate: (re)install the triggers if the tables exist (idempotent statements)."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    if not set(APPEND_ONLY_TABLES) <= set(connection.introspection.table_names()):
+        return
+    # Plain statements, not a schema editor: SQLite's refuses to run inside a transaction.
+    with connection.cursor() as cursor:
+        for stmt in PG_INSTALL if connection.vendor == "postgresql" else SQLITE_INSTALL:
+            cursor.execute(stmt)
