@@ -97,6 +97,7 @@ def test_a_run_removes_only_what_is_due_and_approved(commission: World, tmp_path
     assert report.ok, report.problems
     assert jobs.fixity(record=False).ok
     assert jobs.restore().restored == [] and not store.exists(old.stored.key)
+    assert old.stored.key not in jobs.replicate().copied and not replica.exists(old.stored.key)
     with pytest.raises(NotFound):
         from lawtrail.evidence.serving import serve_original
         serve_original(None, old)  # type: ignore[arg-type]

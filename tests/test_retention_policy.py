@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import DatabaseError, connection, transaction
 from pytest_django.fixtures import Settings
 from time_machine import TimeMachineFixture
 
@@ -112,6 +113,11 @@ def test_a_retention_is_never_shortened_by_a_recomputation(db: None, vault: Path
     assert explained["retention"]["until"] == "2026-07-15"
     assert explained["floor_kept"] is True
     assert any("不自动缩短" in line for line in explained["why"])
+    # The database refuses it too, whoever writes.
+    for sql, params in (("UPDATE retention_retentionstate SET until = %s WHERE id = %s", ["2026-02-15", state.pk]),
+                        ("DELETE FROM retention_retentionstate WHERE id = %s", [state.pk])):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def test_a_recomputation_extends_when_the_rules_say_longer(db: None, vault: Path, tmp_path: Path) -> None:

@@ -486,6 +486,7 @@ def do_execute_disposal(request: DisposalRequest, *, actor: User) -> DisposalRec
             approved_at=request.approved_at, executed_by_name=actor.display_name, executed_at=now,
             reason=request.reason, opinion=request.opinion, refused=refused,
             items=[{"evidence_id": ev.pk, "name": ev.display_name, "class": ev.evidence_class,
+                    "class_label": ev.get_evidence_class_display(),
                     "case_number": ev.label_case_number, "sha256": ev.stored.sha256, "sm3": ev.stored.sm3,
                     "size": ev.stored.size, "object_key": ev.stored.key,
                     "until": item.until.isoformat() if item.until else None, "basis": item.basis,

@@ -14,7 +14,18 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 APPEND_ONLY_TABLES = ("retention_disposalrecord", "retention_disposedevidence", "retention_disposedobject")
 
+# A retention is never shortened: the database refuses an UPDATE that would, and any DELETE.
+STATE_TABLE = "retention_retentionstate"
+_SHORTER = ("(OLD.kind = 'long_term' AND NEW.kind <> 'long_term')"
+            " OR (OLD.kind = 'indefinite' AND NEW.kind = 'period')"
+            " OR (OLD.kind = 'period' AND NEW.kind = 'period' AND NEW.until < OLD.until)")
+
 SQLITE_INSTALL = [
+    f"CREATE TRIGGER IF NOT EXISTS {STATE_TABLE}_never_shorter BEFORE UPDATE ON {STATE_TABLE} WHEN {_SHORTER} "
+    f"BEGIN SELECT RAISE(ABORT, '{STATE_TABLE}: a retention is never shortened'); END",
+    f"CREATE TRIGGER IF NOT EXISTS {STATE_TABLE}_no_delete BEFORE DELETE ON {STATE_TABLE} "
+    f"BEGIN SELECT RAISE(ABORT, '{STATE_TABLE}: DELETE refused'); END",
+] + [
     stmt
     for table in APPEND_ONLY_TABLES
     for stmt in (
@@ -26,7 +37,7 @@ SQLITE_INSTALL = [
 ]
 SQLITE_REMOVE = [
     f"DROP TRIGGER IF EXISTS {table}_{what}" for table in APPEND_ONLY_TABLES for what in ("no_update", "no_delete")
-]
+] + [f"DROP TRIGGER IF EXISTS {STATE_TABLE}_never_shorter", f"DROP TRIGGER IF EXISTS {STATE_TABLE}_no_delete"]
 PG_INSTALL = [
     """
 CREATE OR REPLACE FUNCTION retention_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -34,6 +45,21 @@ BEGIN
     RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'restrict_violation';
 END
 $$""",
+    f"""
+CREATE OR REPLACE FUNCTION retention_refuse_shorter() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION '% : DELETE refused', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+    END IF;
+    IF {_SHORTER} THEN
+        RAISE EXCEPTION '% : a retention is never shortened', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NEW;
+END
+$$""",
+    f"DROP TRIGGER IF EXISTS {STATE_TABLE}_never_shorter ON {STATE_TABLE}",
+    f"CREATE TRIGGER {STATE_TABLE}_never_shorter BEFORE UPDATE OR DELETE ON {STATE_TABLE} "
+    "FOR EACH ROW EXECUTE FUNCTION retention_refuse_shorter()",
 ] + [
     stmt
     for table in APPEND_ONLY_TABLES
@@ -43,9 +69,10 @@ $$""",
         f"FOR EACH ROW EXECUTE FUNCTION retention_refuse_change()",
     )
 ]
-PG_REMOVE = [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in APPEND_ONLY_TABLES] + [
-    "DROP FUNCTION IF EXISTS retention_refuse_change()",
-]
+PG_DROP = [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in APPEND_ONLY_TABLES] + [
+    f"DROP TRIGGER IF EXISTS {STATE_TABLE}_never_shorter ON {STATE_TABLE}"]
+PG_REMOVE = [*PG_DROP, "DROP FUNCTION IF EXISTS retention_refuse_change()",
+             "DROP FUNCTION IF EXISTS retention_refuse_shorter()"]
 
 
 def install(schema_editor: BaseDatabaseSchemaEditor) -> None:
@@ -63,9 +90,7 @@ def remove(schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 def drop_statements(vendor: str) -> list[str]:
     """What a test's flush must run first (the function stays; ensure_triggers puts the triggers back)."""
-    if vendor == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in APPEND_ONLY_TABLES]
-    return SQLITE_REMOVE
+    return PG_DROP if vendor == "postgresql" else SQLITE_REMOVE
 
 
 def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
@@ -75,7 +100,7 @@ def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
     connection = connections[using]
     if connection.vendor not in ("sqlite", "postgresql"):
         return
-    if not set(APPEND_ONLY_TABLES) <= set(connection.introspection.table_names()):
+    if not {*APPEND_ONLY_TABLES, STATE_TABLE} <= set(connection.introspection.table_names()):
         return
     # Plain statements, not a schema editor: SQLite's refuses to run inside a transaction.
     with connection.cursor() as cursor:
