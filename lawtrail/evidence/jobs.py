@@ -88,7 +88,6 @@ def _kept(qs: QuerySet[StoredObject]) -> QuerySet[StoredObject]:
     return expected_present(qs)
 
 
-
 def digests_of(store: Store, key: str) -> tuple[str, str, int]:
     sha256, sm3, size = hashlib.sha256(), new_sm3(), 0
     with store.open(key) as f:
