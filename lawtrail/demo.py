@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from lawtrail.accounts.actions import do_create_agency, do_create_unit, do_create_user
 from lawtrail.accounts.choices import Role
@@ -169,6 +170,7 @@ def _load() -> None:
                             outcome="rectification", rectification_deadline=(ended + dt.timedelta(days=15)).date(),
                             actor=zw)
     _ = sun
+    _retention_demo(people, case2)
 
 
 
@@ -248,3 +250,38 @@ def _load_documents(agency: Agency) -> None:
     issue(complaint, "non_acceptance_decision", {
         "legal_basis": "《劳动保障监察条例》第十三条", "remedy": "请向用人单位所在地劳动保障行政部门投诉;"
                                                       "如不服本决定,可在六十日内申请行政复议,或在六个月内提起行政诉讼。"})
+
+
+
+# ---------------------------------------------------------------- retention and disposal (lawtrail/retention)
+
+
+def _retention_demo(people: dict[str, User], case: Any) -> None:
+    """Patrol footage past its 2 years (第三十九条), destroyed with approval and a disposal record; another
+    clip still due; and a case whose records are long-term after the party's objection."""
+    import tempfile
+    from pathlib import Path
+
+    from lawtrail.evidence.ingest import ingest_staged
+    from lawtrail.evidence.staging import stage_file
+    from lawtrail.retention import actions as ra
+    from lawtrail.storage import get_store
+    from lawtrail.testing.media import make_clip
+
+    zw, chen, sun = people["zhangwei"], people["chenjing"], people["sunli"]
+    old = [dt.datetime(2023, 5, 8 + i, 9, 30, tzinfo=timez.BEIJING) for i in range(2)]
+    with tempfile.TemporaryDirectory() as folder:
+        def clip(name: str, created: dt.datetime, **options: Any) -> Any:
+            path = make_clip(Path(folder) / name, seconds=2, created=created, audio=False)
+            staged = stage_file(path, get_store().staging_dir())
+            return ingest_staged(staged, name=name, officer=zw, device_serial="DSJ-MS-01", channel="demo", actor=zw,
+                                 **options)
+
+        expired = [clip(f"DSJ-MS-01_{m:%Y%m%d%H%M%S}.mp4", m) for m in old]
+        on_site = clip("DSJ-MS-01_宏达劳务现场检查.mp4", timez.now() - dt.timedelta(days=3), case=case)
+    request = ra.do_request_disposal(expired[:1], reason="日常巡查音像资料保存期限(两年)已满,申请销毁", actor=sun)
+    ra.do_decide_disposal(request, approve=True, opinion="经核对无长期保存情形,同意销毁。", actor=chen)
+    ra.do_execute_disposal(request, actor=sun)
+    ra.do_record_incident(case, kind="objection", description="当事人对现场检查提出异议,并向区人社局投诉。",
+                          occurred_on=timez.beijing(timez.now()).date(), actor=zw)
+    _ = on_site

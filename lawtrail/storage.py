@@ -2,9 +2,10 @@
 
 Objects are content-addressed: an original's key is derived from its SHA-256, never from a
 name a user gave, so a hostile file name cannot reach outside the store and the same bytes
-are stored once. A store can add an object and read it; it has no method that changes or
-removes one (an original is never edited or deleted — disposal after retention will come
-through the archive process, not through this interface).
+are stored once. A store can add an object and read it; it has no method that changes an
+object, and exactly one that removes one: `remove_disposed`, called only by the disposal action
+(lawtrail/retention/actions.py) with a warrant that re-checks, against the disposal record,
+that the object was destroyed after its retention and no kept record still refers to it.
 
     from lawtrail.storage import get_store
     store = get_store()
@@ -62,6 +63,24 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class DisposalWarrant(Protocol):
+    """Authority to remove objects, given by the disposal action; asked again for each key."""
+
+    def confirms(self, key: str) -> bool: ...
+
+
+class DisposalRefused(PermissionError):
+    pass
+
+
+def _check_warrant(key: str, warrant: DisposalWarrant) -> str:
+    check_key(key)
+    # Only originals and what was derived from them; never the staging area or anything else.
+    if not key.startswith(("sha256/", "derived/")) or not warrant.confirms(key):
+        raise DisposalRefused(f"no disposal record authorises removing {key!r}")
+    return key
+
+
 class Store(Protocol):
     name: str
 
@@ -82,6 +101,8 @@ class Store(Protocol):
     def staging_dir(self) -> Path: ...
 
     def describe(self) -> str: ...
+
+    def remove_disposed(self, key: str, *, warrant: DisposalWarrant) -> bool: ...
 
 
 class LocalStore:
@@ -150,6 +171,16 @@ class LocalStore:
                 return self._put_copy(final, src)
         final.chmod(0o444)
         fsync_dir(final.parent)
+        return True
+
+    def remove_disposed(self, key: str, *, warrant: DisposalWarrant) -> bool:
+        """Destroy one object under a disposal warrant (销毁); False if it was already gone."""
+        path = self._path(_check_warrant(key, warrant))
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        fsync_dir(path.parent)
         return True
 
     def put_stream(self, key: str, stream: IO[bytes]) -> bool:
@@ -327,6 +358,14 @@ class S3Store:
         if self.exists(key):
             return False
         self.client.upload_file(str(path), self.bucket, self._key(key), Config=self._transfer_config())
+        return True
+
+    def remove_disposed(self, key: str, *, warrant: DisposalWarrant) -> bool:
+        """Destroy one object under a disposal warrant (销毁); False if it was already gone."""
+        _check_warrant(key, warrant)
+        if not self.exists(key):
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
         return True
 
     def put_stream(self, key: str, stream: IO[bytes]) -> bool:

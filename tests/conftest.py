@@ -52,3 +52,8 @@ def _ledger_rows_flushable(request: pytest.FixtureRequest) -> Iterator[None]:
     with connection.cursor() as cursor:
         for statement in drop_append_only_statements(connection.vendor):
             cursor.execute(statement)
+        # Retention and disposal (lawtrail/retention): disposal records are append-only too.
+        from lawtrail.retention.sql import drop_statements
+
+        for statement in drop_statements(connection.vendor):
+            cursor.execute(statement)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import io
 from typing import Any
@@ -257,7 +258,15 @@ def do_issue_document(document: Document, *, actor: User) -> Document:
             previous.status = DocumentStatus.SUPERSEDED
             record_event("document.supersede", previous, actor=actor, case_id=previous.case_id,
                          payload=_payload(previous, superseded_by=document.pk, reason=document.correction_reason))
+        # Retention and disposal (lawtrail/retention): a coercive measure may make the case's records long-term.
+        transaction.on_commit(functools.partial(_retention_after_issue, document.pk))
     return document
+
+
+def _retention_after_issue(document_id: int) -> None:  # Retention and disposal (lawtrail/retention)
+    from lawtrail.retention.hooks import after_document_issue
+
+    after_document_issue(document_id)
 
 
 @domain_action("document.correct")

@@ -42,4 +42,14 @@ EVENT_TYPES: dict[str, str] = {
     "evidence.replicate": "音像资料异地备份",
     "evidence.fixity": "音像资料完整性校验",
     "evidence.restore": "从异地备份恢复原始文件",
+    # Retention and disposal (lawtrail/retention)
+    "retention.recompute": "重新计算保存期限",
+    "retention.flag": "设定长期保存情形",
+    "retention.incident": "登记异议、投诉或阻碍执法等情况",
+    "retention.hold": "冻结(暂停销毁)",
+    "retention.release_hold": "解除冻结",
+    "retention.disposal_request": "提出销毁申请",
+    "retention.disposal_decide": "销毁审批",
+    "retention.dispose": "销毁音像资料",
+    "retention.disposal_record": "销毁记录",
 }

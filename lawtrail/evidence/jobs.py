@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -79,6 +80,14 @@ def make_derivatives(evidence_id: int) -> None:
 # ---------------------------------------------------------------- hashing stored objects
 
 
+def _kept(qs: QuerySet[StoredObject]) -> QuerySet[StoredObject]:
+    """Retention and disposal (lawtrail/retention): objects destroyed under a disposal record are
+    neither checked, replicated nor restored."""
+    from lawtrail.retention.queries import expected_present
+
+    return expected_present(qs)
+
+
 def digests_of(store: Store, key: str) -> tuple[str, str, int]:
     sha256, sm3, size = hashlib.sha256(), new_sm3(), 0
     with store.open(key) as f:
@@ -108,7 +117,7 @@ def replicate(*, primary: Store | None = None, replica: Store | None = None) -> 
         raise ImproperlyConfigured("未配置异地备份(LAWTRAIL_REPLICA_DIR 或 LAWTRAIL_REPLICA_S3_BUCKET)")
     report = ReplicationReport(target=replica.describe())
     confirmed: list[str] = []
-    for stored in StoredObject.objects.order_by("id").iterator():
+    for stored in _kept(StoredObject.objects.order_by("id")).iterator():
         if replica.size(stored.key) == stored.size:
             report.present += 1
             if stored.replicated_at is None:
@@ -158,7 +167,7 @@ def fixity(*, store: Store | None = None, record: bool = True) -> FixityReport:
     """Re-hash every stored original; report each missing or changed object by key and file names."""
     store = store or get_store()
     report = FixityReport(store=store.describe())
-    for stored in StoredObject.objects.order_by("id").iterator():
+    for stored in _kept(StoredObject.objects.order_by("id")).iterator():
         report.checked.append(stored.key)
         if not store.exists(stored.key):
             report.problems.append({"key": stored.key, "problem": "missing", "names": _names(stored),
@@ -209,7 +218,7 @@ def restore(keys: list[str] | None = None, *, primary: Store | None = None,
     if replica is None:
         raise ImproperlyConfigured("未配置异地备份(LAWTRAIL_REPLICA_DIR 或 LAWTRAIL_REPLICA_S3_BUCKET)")
     report = RestoreReport()
-    qs = StoredObject.objects.order_by("id")
+    qs = _kept(StoredObject.objects.order_by("id"))
     if keys:
         qs = qs.filter(key__in=keys)
     for stored in qs.iterator():

@@ -101,7 +101,18 @@ def serve_object(request: HttpRequest, key: str, *, content_type: str, filename:
     return response
 
 
+def _refuse_if_disposed(ev: Evidence) -> None:
+    """Retention and disposal (lawtrail/retention): a destroyed record's bytes are gone by design."""
+    from lawtrail.retention.queries import is_disposed
+
+    disposed = is_disposed(ev)
+    if disposed is not None:
+        raise NotFound("disposed", f"该音像资料已于 {disposed.disposed_at:%Y-%m-%d} 按销毁记录第 {disposed.record_id} 号销毁",
+                       {"record_id": disposed.record_id})
+
+
 def serve_original(request: HttpRequest, ev: Evidence) -> HttpResponse | StreamingHttpResponse:
+    _refuse_if_disposed(ev)
     # application/octet-stream: the browser saves the bytes as they are, whatever they are.
     return serve_object(request, ev.stored.key, content_type="application/octet-stream",
                         filename=ev.display_name, attachment=True, etag=ev.stored.sha256)
@@ -109,6 +120,7 @@ def serve_original(request: HttpRequest, ev: Evidence) -> HttpResponse | Streami
 
 def serve_preview(request: HttpRequest, ev: Evidence) -> HttpResponse | StreamingHttpResponse:
     """What a browser can play or show: the proxy if one was made, else the original itself."""
+    _refuse_if_disposed(ev)
     if ev.proxy_key:
         ext = ev.proxy_key.rsplit(".", 1)[-1]
         return serve_object(request, ev.proxy_key, content_type="video/mp4" if ext == "mp4" else "audio/mp4",
@@ -120,6 +132,7 @@ def serve_preview(request: HttpRequest, ev: Evidence) -> HttpResponse | Streamin
 
 
 def serve_thumbnail(request: HttpRequest, ev: Evidence) -> HttpResponse | StreamingHttpResponse:
+    _refuse_if_disposed(ev)
     if not ev.thumb_key:
         raise NotFound("no_thumbnail", "缩略图尚未生成")
     return serve_object(request, ev.thumb_key, content_type="image/jpeg", filename="thumb.jpg", attachment=False)

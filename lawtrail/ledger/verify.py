@@ -365,8 +365,9 @@ def _check_evidence(report: Report, claims: list[tuple[int, str, str, str]]) -> 
         return
     store = get_store()
     digests: dict[str, str | Exception] = {}
+    absent = _disposed_keys(report)
     for seq, key, sha, name in claims:
-        if not key or not sha:
+        if not key or not sha or key in absent:
             continue
         if key not in digests:
             digests[key] = _hash_object(store, key)
@@ -382,6 +383,19 @@ def _check_evidence(report: Report, claims: list[tuple[int, str, str, str]]) -> 
             report.evidence_checked += 1
     if not claims:
         report.notes.append("账本中没有证据入库条目")
+
+
+# ---- Retention and disposal (lawtrail/retention): objects destroyed under a disposal record are
+# expected absent; only those. An object missing without a disposal record is still reported.
+def _disposed_keys(report: Report) -> set[str]:
+    try:
+        from lawtrail.retention.queries import disposed_object_keys
+    except ImportError:
+        return set()
+    keys = disposed_object_keys()
+    if keys:
+        report.notes.append(f"{len(keys)} 个证据对象已按销毁记录销毁,不再核验其内容")
+    return keys
 
 
 def _hash_object(store: Any, key: str) -> str | Exception:
