@@ -42,4 +42,7 @@ EVENT_TYPES: dict[str, str] = {
     "evidence.replicate": "音像资料异地备份",
     "evidence.fixity": "音像资料完整性校验",
     "evidence.restore": "从异地备份恢复原始文件",
+    "case_file.assemble": "组卷(案卷封面、卷内目录、备考表)",
+    "case_file.bind": "案卷检查装订归档",
+    "package.export": "导出归档包",
 }
