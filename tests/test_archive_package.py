@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -190,6 +191,15 @@ def test_a_package_with_a_stray_executable_or_a_link_fails_security(exported: Pa
     (root / "run.sh").write_text("#!/bin/sh\nrm -rf /\n")
     os.symlink("/etc/passwd", root / "data" / "passwd")
     assert {"lawtrail.outside", "lawtrail.executable", "bagit.paths"} <= failed(root)
+    # In the ZIP: an entry beside the bag's directory, and one that climbs out of it.
+    stray = tmp_path / "stray.zip"
+    shutil.copy(exported, stray)
+    with zipfile.ZipFile(stray, "a") as zf:
+        zf.writestr("autorun.exe", b"MZ\x90\x00")
+        zf.writestr("../../etc/cron.d/x", b"* * * * * root true\n")
+    report = verify_package(stray, keys.load_public_key())
+    assert {c.code for c in report.failed} == {"bagit.paths"}
+    assert "autorun.exe" in report.failed[0].detail and "../../etc/cron.d/x" in report.failed[0].detail
 
 
 def test_only_bound_case_files_are_exported_and_only_by_archivists_heads_and_supervisors(

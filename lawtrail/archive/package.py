@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db.models import Q
 from django.template.loader import render_to_string
 
@@ -40,7 +41,7 @@ from lawtrail.ledger import keys
 from lawtrail.ledger import queries as ledger_queries
 from lawtrail.ledger.actions import do_make_checkpoint
 from lawtrail.ledger.canonical import utc_text
-from lawtrail.ledger.models import LedgerEntry
+from lawtrail.ledger.models import Checkpoint, LedgerEntry
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict
 from lawtrail.packagecheck.lawtrail import EXTRACT_FORMAT, PACKAGE_FORMAT
@@ -123,12 +124,29 @@ def write_package(case_file: CaseFile, out: Path, *, exported_by: str) -> Writte
     entries = [e for e in case_entries(case, case_file) if e.seq < size]
     tree = Tree(ledger_queries.leaf_hashes(size))
     bind = _anchor(entries, "case_file.bind", "archive.casefile", case_file.pk)
+
+    tmp = out.with_name(out.name + ".part")
+    try:
+        oxum = _write_zip(tmp, case_file, case, entries, tree, size, bind, checkpoint, public_key, exported_by)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    whole = hashlib.sha256()
+    with open(tmp, "rb") as f:
+        while chunk := f.read(CHUNK):
+            whole.update(chunk)
+    tmp.replace(out)
+    return Written(size=out.stat().st_size, sha256=whole.hexdigest(), payload_oxum=oxum, tree_size=size,
+                   entries=len(entries))
+
+
+def _write_zip(tmp: Path, case_file: CaseFile, case: Case, entries: list[LedgerEntry], tree: Tree, size: int,
+               bind: LedgerEntry, checkpoint: Checkpoint, public_key: Ed25519PublicKey, exported_by: str) -> str:
+    """Write the bag into `tmp`; the Payload-Oxum it declared."""
     assert case_file.bound_at is not None and case_file.pdf is not None
     no = case_file.archive_no
     now = timez.now()
     store = get_store()
-
-    tmp = out.with_name(out.name + ".part")
     with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
         bag = _Bag(zf, no)
         cf_path = f"data/case-file/{no}.pdf"
@@ -200,10 +218,4 @@ def write_package(case_file: CaseFile, out: Path, *, exported_by: str) -> Writte
         for algorithm in ("sha256", "sm3"):
             lines = "".join(f"{hashlib.new(algorithm, data).hexdigest()}  {name}\n" for name, data in tags.items())
             bag.add_bytes(f"tagmanifest-{algorithm}.txt", lines.encode(), now)
-    whole = hashlib.sha256()
-    with open(tmp, "rb") as f:
-        while chunk := f.read(CHUNK):
-            whole.update(chunk)
-    tmp.replace(out)
-    return Written(size=out.stat().st_size, sha256=whole.hexdigest(), payload_oxum=oxum, tree_size=size,
-                   entries=len(entries))
+    return oxum

@@ -73,10 +73,10 @@ class ZipSource(Source):
         self.problems = []
         infos = self.zf.infolist()
         names = [i.filename for i in infos]
-        tops = {n.split("/", 1)[0] for n in names}
-        prefix = ""
-        if "bagit.txt" not in names and len(tops) == 1:
-            prefix = next(iter(tops)) + "/"
+        # The bag is where bagit.txt is: at the top, or (the usual serialization) one directory down.
+        # Anything else in the ZIP lies outside the bag and is reported, not silently ignored.
+        nested = sorted(n[: -len("bagit.txt")] for n in names if n.count("/") == 1 and n.endswith("/bagit.txt"))
+        prefix = "" if "bagit.txt" in names or len(nested) != 1 else nested[0]
         self.prefix = prefix
         self.members = {}
         for info in infos:
