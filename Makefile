@@ -27,7 +27,8 @@ MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles 
 	lawtrail/ledger lawtrail/verifier \
 	lawtrail/documents lawtrail/testing/documents.py \
 	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py \
-	lawtrail/retention
+	lawtrail/retention \
+	lawtrail/archive lawtrail/packagecheck lawtrail/testing/archive.py
 
 check:
 	.venv/bin/ruff check lawtrail tests

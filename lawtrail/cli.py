@@ -129,6 +129,7 @@ COMMAND_MODULES: list[str] = [
     "lawtrail.ledger.cli",
     "lawtrail.documents.cli",
     "lawtrail.retention.cli",
+    "lawtrail.archive.cli",
 ]
 
 

@@ -53,14 +53,67 @@ def ensure_demo() -> bool:
     """Load the demo if it is not there yet; True if it was loaded now."""
     agency = Agency.objects.filter(name=AGENCY_NAME).first()
     if agency is not None:
-        # A demo loaded before it had documents gets them now (and only once).
+        # A demo loaded before it had documents or an archived case gets them now (and only once).
         with origin(Origin(channel="cli")):
             _load_documents(agency)
-        return False
+        return _ensure_archived_case()
     with origin(Origin(channel="cli")):
         _load()
         _load_documents(Agency.objects.get(name=AGENCY_NAME))
+    _ensure_archived_case()
     return True
+
+
+def _ensure_archived_case() -> bool:
+    """An archived case with its bound case file (案卷), added to a demo that lacks one."""
+    from lawtrail.archive.models import CaseFile
+
+    agency = Agency.objects.filter(name=AGENCY_NAME).first()
+    if agency is None or CaseFile.objects.filter(agency=agency).exists():
+        return False
+    with origin(Origin(channel="cli")):
+        _load_archived_case(agency)
+    return True
+
+
+def _load_archived_case(agency: Agency) -> None:
+    from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file
+    from lawtrail.cases.models import Party
+    from lawtrail.documents.actions import do_create_document, do_issue_document
+
+    zw, lq, chen, liu, sun = (User.objects.get(username=u) for u in ("zhangwei", "liqiang", "chenjing", "liuyang", "sunli"))
+    party = Party.objects.filter(agency=agency, name="名山区宏达建筑劳务有限公司").first() or ca.do_create_party(
+        kind="organisation", name="名山区宏达建筑劳务有限公司", uscc=_uscc("91511803MA62K3Q8X"),
+        legal_representative="何宏达", actor=zw)
+    assert zw.unit is not None
+    case = ca.do_register_case(unit=zw.unit, title="未按时足额支付劳动报酬", source="complaint", party=party,
+                               facts="8 名劳动者反映 2026 年 3 月工资被拖欠共计 42,000 元。", handler=zw, officers=[lq],
+                               handler_opinion="建议立案调查。", actor=zw)
+    ca.do_give_approval(case, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="同意立案。", actor=chen)
+    case.refresh_from_db()
+    ca.do_transition_case(case, to=Stage.INVESTIGATING, actor=zw)
+    notice = do_create_document(case, type_code="rights_notice", fields={
+        "rights": ["陈述、申辩的权利", "申请执法人员回避的权利"], "how_told": "当面送达并口头告知",
+        "deadline_days": 3}, actor=zw)
+    do_issue_document(notice, actor=zw)
+    for step in (
+        lambda c: ca.do_transition_case(c, to=Stage.REVIEWING, fields={"investigation_summary": "经调取工资表、询问劳动者,拖欠事实属实。"},
+                                        actor=zw),
+        lambda c: ca.do_record_decision(c, kind="order", text="责令于 15 日内支付拖欠的劳动报酬 42,000 元。",
+                                        basis="《劳动保障监察条例》第二十六条", actor=zw),
+        lambda c: ca.do_give_approval(c, kind=ApprovalKind.LEGAL_REVIEW, approved=True, opinion="事实清楚,依据正确。",
+                                      actor=liu),
+        lambda c: ca.do_give_approval(c, kind=ApprovalKind.DECISION_HEAD, approved=True, opinion="同意。", actor=chen),
+        lambda c: ca.do_transition_case(c, to=Stage.SERVING, actor=zw),
+        lambda c: ca.do_record_service(c, document="责令改正决定书", method="direct", served_at=timez.now(),
+                                       recipient="何宏达", actor=zw),
+        lambda c: ca.do_transition_case(c, to=Stage.CLOSED, fields={"execution_result": "已全额支付拖欠工资。"}, actor=zw),
+    ):
+        case.refresh_from_db()
+        step(case)
+    case.refresh_from_db()
+    case_file = do_assemble_case_file(case, notes="本卷文书齐全。", actor=zw)
+    do_bind_case_file(case_file, note="齐全完整,同意装订归档。", actor=sun)
 
 
 def _load() -> None:

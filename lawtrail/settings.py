@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "lawtrail.documents",
     "lawtrail.evidence",
     "lawtrail.retention",
+    "lawtrail.archive",
     "huey.contrib.djhuey",
 ]
 

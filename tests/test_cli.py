@@ -39,9 +39,9 @@ def test_it_loads_the_demo_once_and_lists_its_cases(tmp_path: Path) -> None:
     listed = run(tmp_path, "cases", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
-    assert len(rows) == 6  # loading twice made no duplicates
+    assert len(rows) == 7  # loading twice made no duplicates (6 + the archived case of the archive demo)
     stages = {r["stage"] for r in rows}
-    assert {"registered", "investigating", "reviewing", "closed", "filed"} <= stages
+    assert {"registered", "investigating", "reviewing", "closed", "filed", "archived"} <= stages
     numbers = [r["number"] for r in rows if r["number"]]
     assert len(numbers) == len(set(numbers))
     assert all({"number", "stage", "unit", "handler", "party"} <= r.keys() for r in rows)

@@ -575,6 +575,28 @@ def do_transition_case(case: Case, *, to: str, note: str = "", fields: dict[str,
     return case
 
 
+def move_case_within(case: Case, *, to: str, actor: User, note: str, at: dt.datetime) -> Case:
+    """Move `case` to `to` inside the caller's own transaction, as part of another app's action
+    (binding the case file archives the case): the same move table, permission, guard,
+    compare-and-set and `case.transition` event as do_transition_case."""
+    move = workflow.find_move(case, to)
+    if move is None:
+        raise Conflict("illegal_transition", f"案件处于「{case.get_stage_display()}」阶段,不能转入「{Stage(to).label}」",
+                       {"from": case.stage, "to": to})
+    if not workflow.may_move(actor, case, move):
+        raise Forbidden("not_allowed_to_move", f"您无权执行「{move.label}」")
+    problem = move.guard(case, workflow.profile_of(case)) if move.guard else None
+    if problem:
+        raise Conflict("guard_failed", problem, {"from": case.stage, "to": to})
+    from_stage = case.stage
+    if to == Stage.ARCHIVED:
+        case.archived_at = at
+        case.save(update_fields=["archived_at"])
+    _record_transition(case, from_stage, to, actor, note, at)
+    record_event("case.transition", case, actor=actor, case_id=case.pk, payload={"from": from_stage, "to": to, "note": note})
+    return case
+
+
 # ---------------------------------------------------------------- simple procedure
 
 

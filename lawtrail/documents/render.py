@@ -212,12 +212,25 @@ def render_html(document: Document, signatures: list[Signature] | None = None) -
     })
 
 
-def render_pdf(document: Document, signatures: list[Signature] | None = None) -> bytes:
+def pdf_from_html(html: str) -> bytes:
+    """The one WeasyPrint call: every printed page of LawTrail (文书, 案卷) goes through it."""
     from weasyprint import HTML  # type: ignore[import-untyped]
 
-    pdf = HTML(string=render_html(document, signatures), base_url=None).write_pdf()
+    pdf = HTML(string=html, base_url=None).write_pdf()
     assert pdf is not None
     return bytes(pdf)
+
+
+def font_context() -> dict[str, str]:
+    """The @font-face rules and CSS families of the configured font map, for a print template."""
+    fonts = font_map()
+    return {"font_faces": fonts.font_faces(), "font_title": fonts.css_family("title"),
+            "font_body": fonts.css_family("body"), "font_heading": fonts.css_family("heading"),
+            "font_sign": fonts.css_family("sign")}
+
+
+def render_pdf(document: Document, signatures: list[Signature] | None = None) -> bytes:
+    return pdf_from_html(render_html(document, signatures))
 
 
 def current_pdf(document: Document) -> bytes:

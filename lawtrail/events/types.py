@@ -52,4 +52,7 @@ EVENT_TYPES: dict[str, str] = {
     "retention.disposal_decide": "销毁审批",
     "retention.dispose": "销毁音像资料",
     "retention.disposal_record": "销毁记录",
+    "case_file.assemble": "组卷(案卷封面、卷内目录、备考表)",
+    "case_file.bind": "案卷检查装订归档",
+    "package.export": "导出归档包",
 }

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("lawtrail.evidence.urls")),
     path("", include("lawtrail.ledger.urls")),
     path("", include("lawtrail.retention.urls")),
+    path("", include("lawtrail.archive.urls")),
 ]

@@ -1,0 +1,106 @@
+"""Reads of the archive: what a case file holds, its deadline, who may do what with it."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from lawtrail.accounts.choices import Role
+from lawtrail.accounts.models import User
+from lawtrail.archive.choices import ItemKind
+from lawtrail.archive.models import CaseFile
+from lawtrail.cases import workflow
+from lawtrail.cases.models import Case
+from lawtrail.documents.choices import DocumentStatus
+from lawtrail.documents.models import Document
+from lawtrail.evidence.models import Evidence
+from lawtrail.ledger.canonical import utc_text
+from lawtrail.lib.errors import NotFound
+from lawtrail.profiles.registry import Rule
+
+# Who may export or download an archive package, until the access-request branch brings
+# grants: the archivist who keeps the file, the heads and the supervisors.
+EXPORT_ROLES = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
+
+
+def pdf_pages(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def suffix_of(evidence: Evidence) -> str:
+    name = evidence.display_name
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 and len(name) - dot <= 6 else ".bin"
+
+
+def mime_of(evidence: Evidence) -> str:
+    from lawtrail.packagecheck.formats import mime_for
+
+    return mime_for("x" + suffix_of(evidence)) or "application/octet-stream"
+
+
+def contents(case: Case) -> list[dict[str, Any]]:
+    """卷内目录: every issued document and every AV record of the case, in the order they were made.
+
+    Each item freezes the facts the index and the package need (number, title, date, pages or
+    duration, size, hashes), so that the bound file keeps saying what was bound.
+    """
+    rows: list[tuple[Any, int, int, dict[str, Any]]] = []
+    docs = Document.objects.filter(case=case, status=DocumentStatus.ISSUED).exclude(pdf=None).order_by("id")
+    for d in docs:
+        assert d.issued_at is not None
+        pdf = bytes(d.pdf or b"")
+        rows.append((d.issued_at, 0, d.pk, {
+            "kind": ItemKind.DOCUMENT.value, "id": d.pk, "number": d.number, "title": d.type_name,
+            "date": utc_text(d.issued_at), "pages": pdf_pages(pdf), "duration_seconds": None, "size": len(pdf),
+            "sha256": d.pdf_sha256, "format": "application/pdf", "name": f"{d.type_name}.pdf",
+        }))
+    for e in Evidence.objects.filter(case=case).select_related("stored").order_by("id"):
+        moment = e.recorded_start or e.ingested_at
+        rows.append((moment, 1, e.pk, {
+            "kind": ItemKind.MEDIA.value, "id": e.pk, "number": "", "title": f"{e.get_media_kind_display()} {e.display_name}",
+            "date": utc_text(moment), "pages": None,
+            "duration_seconds": round(e.duration_seconds, 3) if e.duration_seconds is not None else None,
+            "size": e.stored.size, "sha256": e.stored.sha256, "sm3": e.stored.sm3, "format": mime_of(e),
+            "name": e.display_name,
+        }))
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    return [{"seq": i, **row[3]} for i, row in enumerate(rows, start=1)]
+
+
+def deadline_rule(case: Case) -> Rule | None:
+    """The profile's rule that sets when the case file is due (its article and sentence)."""
+    return workflow.profile_of(case).rule("case_file")
+
+
+def case_file_of(user: User, case: Case) -> CaseFile | None:
+    return CaseFile.objects.restrict(user).filter(case=case).first()
+
+
+def visible_case(user: User, pk: int) -> Case:
+    case = Case.objects.restrict(user).select_related("agency", "party", "unit", "handler").filter(pk=pk).first()
+    if case is None:
+        raise NotFound("not_found", "案件不存在或无权查看", {"id": pk})
+    return case
+
+
+def visible_case_by_number(user: User, number: str) -> Case:
+    case = Case.objects.restrict(user).select_related("agency", "party", "unit", "handler").filter(
+        number=number).first()
+    if case is None:
+        raise NotFound("not_found", f"案件「{number}」不存在或无权查看", {"number": number})
+    return case
+
+
+def may_assemble(user: User, case: Case) -> bool:
+    return workflow.is_case_officer(user, case)
+
+
+def may_bind(user: User, case: Case) -> bool:
+    return user.is_superuser or user.has_role(Role.ARCHIVIST, case.unit_id)
+
+
+def may_export(user: User, case: Case) -> bool:
+    return user.is_superuser or any(user.has_role(r, case.unit_id) for r in EXPORT_ROLES)
