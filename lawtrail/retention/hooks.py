@@ -21,7 +21,7 @@ def after_document_issue(document_id: int) -> None:
     from lawtrail.retention.actions import do_flag_from_event
 
     doc = Document.objects.select_related("case__agency").filter(pk=document_id).first()
-    if doc is None or doc.type_code not in COERCIVE_DOCUMENT_TYPES:
+    if doc is None or doc.case is None or doc.type_code not in COERCIVE_DOCUMENT_TYPES:
         return
     try:
         do_flag_from_event(doc.case, kind="coercive_measure", reason=f"签发{doc.type_name} {doc.number}".strip(),

@@ -106,6 +106,11 @@ def document(doc: Document, profile: Profile | None = None) -> Kept:
     profile = profile or get_profile(doc.agency.profile_id)
     rule = profile.rule("retention_document")
     if rule is None:
+        if doc.case is None:
+            # An intake document on a complaint that never became a case (不予受理决定书 …): no case file
+            # to follow, and the profile names no period for it, so it is not due automatically.
+            return Kept(KeptKind.INDEFINITE, None, "受理阶段文书未随案卷归档,规范未规定其保存期限,不自动到期",
+                        DOCUMENT_CLASS)
         file_kept = case_file(doc.case, profile)
         return Kept(file_kept.kind, file_kept.until, f"文书随案卷归档,与案卷保存期限相同:{file_kept.basis}"[:500],
                     DOCUMENT_CLASS, file_kept.rule_id, file_kept.article, file_kept.quote)
@@ -198,8 +203,9 @@ def document_now(doc: Document) -> Kept:
 
     profile = get_profile(doc.agency.profile_id)
     options = [document(doc, profile)]
-    options += [flag_kept(f, DOCUMENT_CLASS, profile) for f in LongTermFlag.objects.filter(case_id=doc.case_id)
-                .select_related("case")]
+    if doc.case_id is not None:
+        options += [flag_kept(f, DOCUMENT_CLASS, profile) for f in LongTermFlag.objects.filter(case_id=doc.case_id)
+                    .select_related("case")]
     return longest(options)
 
 
