@@ -42,4 +42,18 @@ EVENT_TYPES: dict[str, str] = {
     "evidence.replicate": "音像资料异地备份",
     "evidence.fixity": "音像资料完整性校验",
     "evidence.restore": "从异地备份恢复原始文件",
+    # Access, copies and confidentiality (lawtrail/access): the access register is made of these.
+    "access.request": "提交调用单",
+    "access.decide": "审批调用单",
+    "access.approve": "批准调用单",
+    "access.reject": "不予批准调用单",
+    "access.revoke": "撤销调用授权",
+    "access.view_confidential": "查阅涉密资料",
+    "access.download": "下载资料",
+    "access.copy": "提供复制件",
+    "access.mark": "标记保密",
+    "access.unmark": "解除保密标记",
+    "access.share": "制作共享链接",
+    "access.share_revoke": "撤销共享链接",
+    "access.share_open": "通过共享链接查阅",
 }
