@@ -27,7 +27,7 @@ MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles 
 	lawtrail/ledger lawtrail/verifier \
 	lawtrail/documents lawtrail/testing/documents.py \
 	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py \
-	lawtrail/access
+	lawtrail/access lawtrail/testing/access.py
 
 check:
 	.venv/bin/ruff check lawtrail tests

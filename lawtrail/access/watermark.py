@@ -63,17 +63,15 @@ body {{ margin: 0; font-family: {fonts.css_family("heading")}; }}
 
 def watermark_pdf(data: bytes, stamp: Stamp) -> bytes:
     """The PDF with the stamp on every page (one overlay per page size)."""
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PageObject, PdfReader, PdfWriter
 
-    reader = PdfReader(io.BytesIO(data))
-    writer = PdfWriter()
-    overlays: dict[tuple[float, float], object] = {}
-    for page in reader.pages:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    overlays: dict[tuple[float, float], PageObject] = {}
+    for page in writer.pages:
         size = (round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2))
         if size not in overlays:
             overlays[size] = PdfReader(io.BytesIO(_overlay_pdf(size[0], size[1], stamp))).pages[0]
-        page.merge_page(overlays[size])  # type: ignore[arg-type]
-        writer.add_page(page)
+        page.merge_page(overlays[size])
     writer.add_metadata({"/Subject": stamp.text})
     out = io.BytesIO()
     writer.write(out)
