@@ -16,7 +16,12 @@ from PIL import Image, ImageChops
 from pytest_django.fixtures import Settings
 from time_machine import TimeMachineFixture
 
-from lawtrail.access.actions import do_create_share, do_decide_access_request, do_request_access, do_revoke_share
+from lawtrail.access.actions import (
+    do_create_share,
+    do_decide_access_request,
+    do_request_access,
+    do_revoke_share,
+)
 from lawtrail.access.models import AccessRequest
 from lawtrail.cli import main
 from lawtrail.events.models import DomainEvent

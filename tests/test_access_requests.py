@@ -11,7 +11,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 from time_machine import TimeMachineFixture
 
-from lawtrail.access.actions import do_decide_access_request, do_request_access, do_revoke_access_grant
+from lawtrail.access.actions import do_decide_access_request, do_request_access
 from lawtrail.events.models import DomainEvent
 from lawtrail.lib.errors import Forbidden, InvalidInput
 from lawtrail.testing.access import Records, build_records, in_days

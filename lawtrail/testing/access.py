@@ -13,6 +13,7 @@ from typing import Any
 
 from lawtrail.accounts.actions import do_create_user
 from lawtrail.accounts.models import User
+from lawtrail.cases.choices import Stage
 from lawtrail.cases.models import Case
 from lawtrail.documents.actions import do_create_document, do_issue_document, do_update_document
 from lawtrail.documents.catalogue import get_type
@@ -38,7 +39,7 @@ class Records:
 
 def build_records(world: World, settings: Any, root: Path) -> Records:
     use_fresh_vault(settings, root / "vault")
-    case = advance(world, register_case(world), to="investigating")
+    case = advance(world, register_case(world), to=Stage.INVESTIGATING)
     doc = do_create_document(case, type_code="rights_notice", actor=world.alice)
     doc = do_update_document(doc, fields=sample_fields(get_type("rights_notice"), prefilled=doc.fields),
                              actor=world.alice)
