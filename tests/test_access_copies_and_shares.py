@@ -157,3 +157,21 @@ def test_the_access_register_is_filtered_and_exported(world: World, records: Rec
     assert out.count("\n") == 3 and "阿奇" in out and "艾丽" in out
     assert main(["access", "register", "--to", "2026-04-19"]) == 0
     assert "共 0 条" in capsys.readouterr().out
+
+
+def test_shares_through_the_api(world: World, records: Records) -> None:
+    r = records
+    grant = _grant(world, r)
+    archie = ApiClient(world.archie)
+    refused = ApiClient(world.alice).post(f"/api/access-requests/{grant.pk}/shares", {
+        "recipient": "名山区人民法院", "document_ids": [r.doc.pk], "expires_at": in_days(1).isoformat()})
+    assert refused.status == 404  # not hers to see, let alone to share
+    made = archie.post(f"/api/access-requests/{grant.pk}/shares", {
+        "recipient": "名山区人民法院", "document_ids": [r.doc.pk], "expires_at": in_days(1).isoformat()})
+    assert made.status == 201 and made.body["link"].startswith("http://testserver/s/")
+    receipt = archie.client.get(f"/api/shares/{made.body['id']}/receipt", headers=archie.headers)
+    assert r.doc.pdf_sha256 in squeeze(pdf_text(receipt.content))
+    assert Client().get(made.body["link"].removeprefix("http://testserver")).status_code == 200
+    revoked = archie.post(f"/api/shares/{made.body['id']}/revocation")
+    assert revoked.status == 200 and revoked.body["revoked_at"] is not None
+    assert Client().get(made.body["link"].removeprefix("http://testserver")).status_code == 404

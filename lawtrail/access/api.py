@@ -34,7 +34,7 @@ from lawtrail.lib.errors import NotFound
 from . import actions, policy, queries
 from . import serving as access_serving
 from .choices import RequesterKind, RequestStatus, Secrecy
-from .models import AccessRequest
+from .models import AccessRequest, Share
 
 router = Router(tags=["access"])
 
@@ -275,3 +275,61 @@ def mark(request: HttpRequest, data: MarkIn) -> Status[MarkOut]:
     return Status(201, MarkOut(id=m.pk, record=data.record, record_id=data.record_id, level=Secrecy(m.level),
                                reason=m.reason, active=m.active, marked_by=m.marked_by.display_name,
                                marked_at=m.marked_at))
+
+
+class ShareIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "recipient": "名山区人民法院", "document_ids": [1], "evidence_ids": [], "expires_at": "2026-12-31T18:00:00+08:00"}]})
+
+    recipient: Str200
+    document_ids: IdList = Field(default_factory=list)
+    evidence_ids: IdList = Field(default_factory=list)
+    expires_at: Moment
+
+
+class ShareOut(Schema):
+    id: int
+    request_id: int
+    recipient: str
+    document_ids: list[int]
+    evidence_ids: list[int]
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    link: str | None = Field(None, description="共享链接,只在制作时返回一次")
+
+
+def share_out(s: Share, link: str | None = None) -> ShareOut:
+    return ShareOut(id=s.pk, request_id=s.request_id, recipient=s.recipient,
+                    document_ids=sorted(s.documents.values_list("pk", flat=True)),
+                    evidence_ids=sorted(s.evidence.values_list("pk", flat=True)), expires_at=s.expires_at,
+                    revoked_at=s.revoked_at, link=link)
+
+
+@router.post("/access-requests/{request_id}/shares", response=responses(201, ShareOut),
+             summary="依据调用单制作共享链接(法院、检察院,无需登录)")
+def create_share(request: HttpRequest, request_id: Id, data: ShareIn) -> Status[ShareOut]:
+    user = auth_user(request)
+    req = _request(request, request_id)
+    docs = references(req.scope_documents(), data.document_ids, "document_ids", "文书")
+    evs = references(req.scope_evidence(), data.evidence_ids, "evidence_ids", "音像资料")
+    share, token = actions.do_create_share(req, recipient=data.recipient, documents=docs, evidence=evs,
+                                           expires_at=data.expires_at, actor=user)
+    return Status(201, share_out(share, request.build_absolute_uri(f"/s/{token}/")))
+
+
+@router.post("/shares/{share_id}/revocation", response=responses(200, ShareOut), summary="撤销共享链接")
+def revoke_share(request: HttpRequest, share_id: Id) -> ShareOut:
+    user = auth_user(request)
+    share = visible(queries.visible_shares(user), share_id, "共享链接")
+    return share_out(actions.do_revoke_share(share, actor=user))
+
+
+@router.get("/shares/{share_id}/receipt", response={s: ErrorOut for s in ERROR_STATUSES},
+            summary="共享回执 PDF(每件资料及其 SHA-256)", openapi_extra=_binary(["application/pdf"], "回执 PDF"))
+def share_receipt(request: HttpRequest, share_id: Id) -> HttpResponse:
+    from . import receipt
+
+    share = visible(queries.visible_shares(auth_user(request)), share_id, "共享链接")
+    response = HttpResponse(receipt.receipt_pdf(share), content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename=\"receipt-{share.pk}.pdf\""
+    return response
