@@ -61,7 +61,13 @@ def test_a_marked_record_is_hidden_from_uncleared_roles_and_every_read_is_logged
 def test_a_state_secret_is_for_the_agency_head_only(world: World, records: Records) -> None:
     r = records
     do_mark_confidential(r.case, level="state", reason="涉及国家秘密", actor=world.hank)
-    # A mark on the case covers its documents and footage.
+    # A mark on the case covers its documents and footage, in lists too.
+    def card(user: object) -> str:  # the case page's documents card (the timeline names events, not content)
+        page = client_for(user).get(f"/cases/{r.case.pk}/").content.decode()
+        return page.split('id="case-documents"', 1)[1].split('id="timeline-document-links"', 1)[0]
+
+    assert "权利告知书" not in card(world.alice) and "权利告知书" in card(world.hank)
+    assert f"/documents/{r.doc.pk}/" not in client_for(world.alice).get(f"/cases/{r.case.pk}/documents/").content.decode()
     for user, status in ((world.alice, 404), (world.uma, 404), (world.archie, 404), (world.hank, 200)):
         assert client_for(user).get(f"/documents/{r.doc.pk}/pdf/").status_code == status, user
         assert ApiClient(user).get(f"/api/evidence/{r.clip.pk}").status == status, user

@@ -48,7 +48,8 @@ def case_documents(request: HttpRequest, case_pk: int) -> HttpResponse:
     types = list(catalogue().values())
     groups = [(label, [t for t in types if t.stage == stage]) for stage, label in STAGES.items()]
     return render(request, "documents/case_documents.html", {
-        "case": case, "documents": Document.objects.filter(case=case).order_by("id"),
+        "case": case, "documents": access_restrict(Document.objects.all(), signed_in_user(request)).filter(  # access
+            case=case).order_by("id"),
         "groups": [(label, ts) for label, ts in groups if ts],
     })
 
