@@ -155,3 +155,17 @@ def test_the_request_form_picks_records_and_the_head_approves_from_the_inbox(wor
     pk = int(posted["Location"].rstrip("/").rsplit("/", 1)[-1])
     assert uma.post(f"/access/requests/{pk}/decide/", {"approved": "1", "opinion": "同意"}).status_code == 302
     assert "已批准" in alice.get(f"/access/requests/{pk}/").content.decode()
+
+
+def test_once_the_case_is_closed_its_handler_needs_a_grant_for_its_documents_too(world: World,
+                                                                                 records: Records) -> None:
+    from lawtrail.cases.choices import Stage
+    from lawtrail.testing.scenarios import advance
+
+    r = records
+    alice = client_for(world.alice)
+    assert alice.get(f"/documents/{r.doc.pk}/issued.pdf").status_code == 200  # her open case
+    advance(world, r.case, to=Stage.CLOSED)
+    assert alice.get(f"/documents/{r.doc.pk}/issued.pdf").status_code == 403
+    assert alice.get(f"/documents/{r.doc.pk}/pdf/").status_code == 200  # reading it stays open to her
+    assert client_for(world.archie).get(f"/documents/{r.doc.pk}/issued.pdf").status_code == 200
