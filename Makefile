@@ -28,7 +28,8 @@ MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles 
 	lawtrail/documents lawtrail/testing/documents.py \
 	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py \
 	lawtrail/retention \
-	lawtrail/archive lawtrail/packagecheck lawtrail/testing/archive.py
+	lawtrail/archive lawtrail/packagecheck lawtrail/testing/archive.py \
+	lawtrail/access lawtrail/testing/access.py
 
 check:
 	.venv/bin/ruff check lawtrail tests

@@ -16,6 +16,7 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
+from lawtrail.access.api import router as access_router
 from lawtrail.accounts.api import router as accounts_router
 from lawtrail.accounts.models import ApiToken, User
 from lawtrail.archive.api import router as archive_router
@@ -159,6 +160,7 @@ api.add_router("", documents_router)
 api.add_router("", evidence_router)
 api.add_router("", retention_router)
 api.add_router("", archive_router)
+api.add_router("", access_router)
 
 # Mounted last, so it only sees paths no other route matched: those get the JSON error
 # shape too instead of Django's HTML 404 page.

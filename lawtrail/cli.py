@@ -130,6 +130,7 @@ COMMAND_MODULES: list[str] = [
     "lawtrail.documents.cli",
     "lawtrail.retention.cli",
     "lawtrail.archive.cli",
+    "lawtrail.access.cli",
 ]
 
 

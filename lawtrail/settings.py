@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "lawtrail.evidence",
     "lawtrail.retention",
     "lawtrail.archive",
+    "lawtrail.access",
     "huey.contrib.djhuey",
 ]
 

@@ -126,6 +126,8 @@ def test_the_pages_show_play_and_label_a_recording(world: World, vault: Path, tm
     assert 'id="case-evidence"' in case_page and "site.mp4" in case_page
 
     original = client.get(f"/evidence/{ev.pk}/original")
+    assert original.status_code == 403  # seeing is not taking: a role or a grant (lawtrail/access)
+    original = signed_in(world.archie).get(f"/evidence/{ev.pk}/original")
     assert original.status_code == 200 and body(original) == clip.read_bytes()
     for url in ("/evidence/upload/", "/evidence/interruptions/", "/evidence/reception/",
                 f"/evidence/upload/?case={case.pk}"):

@@ -13,9 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from lawtrail.access import actions as access_actions
+from lawtrail.access import serving as access_serving
+from lawtrail.access.policy import restrict as access_restrict
+from lawtrail.access.web import served
 from lawtrail.cases.models import Case, Complaint
 from lawtrail.documents import actions, signing
-from lawtrail.documents import render as printing
 from lawtrail.documents.catalogue import STAGES, catalogue, get_type
 from lawtrail.documents.forms import (
     ApprovalForm,
@@ -41,8 +44,9 @@ def _complaint(request: HttpRequest, pk: int) -> Complaint:
 
 
 def _document(request: HttpRequest, pk: int) -> Document:
+    # access: marked documents the user is not cleared for are left out (lawtrail/access/policy.py).
     return get_object_or_404(
-        Document.objects.restrict(signed_in_user(request)).select_related(
+        access_restrict(Document.objects.all(), signed_in_user(request)).select_related(
             "case", "case__party", "complaint", "complaint__respondent", "agency", "previous"), pk=pk)
 
 
@@ -68,7 +72,8 @@ def case_documents(request: HttpRequest, case_pk: int) -> HttpResponse:
     types = list(catalogue().values())
     groups = [(label, [t for t in types if t.stage == stage]) for stage, label in STAGES.items()]
     return render(request, "documents/case_documents.html", {
-        "case": case, "documents": Document.objects.of_case(case).order_by("id"),
+        "case": case, "documents": access_restrict(Document.objects.all(), signed_in_user(request)).filter(  # access
+            case=case).order_by("id"),
         "groups": [(label, ts) for label, ts in groups if ts],
     })
 
@@ -149,6 +154,7 @@ def _slot_forms(request: HttpRequest, doc: Document, bound: dict[str, forms.Form
 def document_detail(request: HttpRequest, pk: int, bound: dict[str, forms.Form] | None = None) -> HttpResponse:
     user = signed_in_user(request)
     doc = _document(request, pk)
+    access_actions.note_view(user, doc)  # access: a read of marked material is logged
     doc_type = doc.doc_type
     bound = bound or {}
     edit = None
@@ -262,7 +268,9 @@ def filename(doc: Document, ext: str) -> str:
 @login_required
 def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _document(request, pk)
-    return _file(printing.current_pdf(doc), filename(doc, "pdf"), "application/pdf", download=False)
+    # access: every file of a document goes through the access policy (lawtrail/access/serving.py)
+    return served(request, lambda: _file(access_serving.document_file(signed_in_user(request), doc, "pdf")[0],
+                                         filename(doc, "pdf"), "application/pdf", download=False))
 
 
 @login_required
@@ -271,26 +279,30 @@ def document_issued_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _document(request, pk)
     if doc.pdf is None:
         raise Http404
-    return _file(bytes(doc.pdf), filename(doc, "pdf"), "application/pdf", download=True)
+    return served(request, lambda: _file(access_serving.document_file(signed_in_user(request), doc, "issued")[0],
+                                         filename(doc, "pdf"), "application/pdf", download=True))
 
 
 @login_required
 def document_docx(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _document(request, pk)
-    return _file(printing.render_docx(doc), filename(doc, "docx"),
-                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document", download=True)
+    return served(request, lambda: _file(access_serving.document_file(signed_in_user(request), doc, "docx")[0],
+                                         filename(doc, "docx"),
+                                         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                                         download=True))
 
 
 @login_required
 def case_documents_pdf(request: HttpRequest, case_pk: int) -> HttpResponse:
     """批量打印: the case's current documents (issued, not superseded) as one PDF."""
     case = _case(request, case_pk)
-    docs = list(Document.objects.of_case(case).filter(status="issued").order_by("id"))
+    docs = list(access_restrict(Document.objects.all(), signed_in_user(request))
+                .filter(case=case, status="issued").order_by("id"))
     if not docs:
         messages.error(request, "本案尚无已签发的文书")
         return redirect("case_documents", case_pk=case.pk)
-    return _file(printing.combined_pdf(docs), f"{case.number or case.pk}-文书.pdf", "application/pdf",
-                 download=False)
+    return served(request, lambda: _file(access_serving.case_print(signed_in_user(request), case, docs),
+                                         f"{case.number or case.pk}-文书.pdf", "application/pdf", download=False))
 
 
 @login_required

@@ -55,4 +55,18 @@ EVENT_TYPES: dict[str, str] = {
     "case_file.assemble": "组卷(案卷封面、卷内目录、备考表)",
     "case_file.bind": "案卷检查装订归档",
     "package.export": "导出归档包",
+    # Access, copies and confidentiality (lawtrail/access): the access register is made of these.
+    "access.request": "提交调用单",
+    "access.decide": "审批调用单",
+    "access.approve": "批准调用单",
+    "access.reject": "不予批准调用单",
+    "access.revoke": "撤销调用授权",
+    "access.view_confidential": "查阅涉密资料",
+    "access.download": "下载资料",
+    "access.copy": "提供复制件",
+    "access.mark": "标记保密",
+    "access.unmark": "解除保密标记",
+    "access.share": "制作共享链接",
+    "access.share_revoke": "撤销共享链接",
+    "access.share_open": "通过共享链接查阅",
 }

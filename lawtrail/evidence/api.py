@@ -17,9 +17,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
+from lawtrail.access import actions as access_actions
+from lawtrail.access import serving as access_serving
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case, Inspection
-from lawtrail.evidence import queries, serving, uploads
+from lawtrail.evidence import queries, uploads
 from lawtrail.evidence.actions import (
     do_explain_interruption,
     do_link_evidence,
@@ -262,7 +264,10 @@ def list_evidence(request: HttpRequest, filters: Query[EvidenceFilter]) -> Evide
 
 @router.get("/evidence/{evidence_id}", response=responses(200, EvidenceOut), summary="音像资料详情")
 def get_evidence(request: HttpRequest, evidence_id: Id) -> EvidenceOut:
-    return evidence_out(_evidence(auth_user(request), evidence_id))
+    user = auth_user(request)
+    ev = _evidence(user, evidence_id)
+    access_actions.note_view(user, ev)  # access: a read of marked material is logged
+    return evidence_out(ev)
 
 
 @router.get("/evidence/{evidence_id}/proposals", response=responses(200, list[ProposalOut]),
@@ -306,17 +311,21 @@ def mark_long_term(request: HttpRequest, evidence_id: Id, data: LongTermIn) -> E
 
 @router.api_operation(["GET", "HEAD"], "/evidence/{evidence_id}/original", include_in_schema=False)
 def original(request: HttpRequest, evidence_id: Id) -> HttpResponse | StreamingHttpResponse:
-    return serving.serve_original(request, _evidence(auth_user(request), evidence_id))
+    # access: a download needs a role or a grant (lawtrail/access/policy.py)
+    user = auth_user(request)
+    return access_serving.evidence_original(request, user, _evidence(user, evidence_id))
 
 
 @router.api_operation(["GET", "HEAD"], "/evidence/{evidence_id}/preview", include_in_schema=False)
 def preview(request: HttpRequest, evidence_id: Id) -> HttpResponse | StreamingHttpResponse:
-    return serving.serve_preview(request, _evidence(auth_user(request), evidence_id))
+    user = auth_user(request)
+    return access_serving.evidence_view(request, user, _evidence(user, evidence_id), "preview")
 
 
 @router.api_operation(["GET", "HEAD"], "/evidence/{evidence_id}/thumbnail", include_in_schema=False)
 def thumbnail(request: HttpRequest, evidence_id: Id) -> HttpResponse | StreamingHttpResponse:
-    return serving.serve_thumbnail(request, _evidence(auth_user(request), evidence_id))
+    user = auth_user(request)
+    return access_serving.evidence_view(request, user, _evidence(user, evidence_id), "thumbnail")
 
 
 # ---------------------------------------------------------------- interruptions, reception days

@@ -18,10 +18,13 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from lawtrail.access import actions as access_actions
+from lawtrail.access import serving as access_serving
+from lawtrail.access.web import served
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
 from lawtrail.events.models import DomainEvent
-from lawtrail.evidence import actions, queries, serving
+from lawtrail.evidence import actions, queries
 from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKind
 from lawtrail.evidence.models import Evidence
 from lawtrail.evidence.retention import storage_deadline
@@ -129,6 +132,7 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
 def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.Form] | None = None) -> HttpResponse:
     user = signed_in_user(request)
     ev = _evidence(request, pk)
+    access_actions.note_view(user, ev)  # access: a read of marked material is logged
     given = forms_override or {}
     may_handle = actions.may_handle(user, ev.unit_id, ev.agency_id) and user.agency_id == ev.agency_id
     gaps = queries.visible_interruptions(user).filter(before=ev) | queries.visible_interruptions(user).filter(after=ev)
@@ -178,29 +182,23 @@ def evidence_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return evidence_detail(request, pk, forms_override={kind: form})
 
 
-def _served(call: Callable[[], HttpResponse | StreamingHttpResponse]) -> HttpResponse | StreamingHttpResponse:
-    try:
-        return call()
-    except NotFound:
-        raise Http404
-
-
 @login_required
 def evidence_original(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     ev = _evidence(request, pk)
-    return _served(lambda: serving.serve_original(request, ev))
+    # access: a download needs a role or a grant (lawtrail/access/policy.py)
+    return served(request, lambda: access_serving.evidence_original(request, signed_in_user(request), ev))
 
 
 @login_required
 def evidence_preview(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     ev = _evidence(request, pk)
-    return _served(lambda: serving.serve_preview(request, ev))
+    return served(request, lambda: access_serving.evidence_view(request, signed_in_user(request), ev, "preview"))
 
 
 @login_required
 def evidence_thumbnail(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     ev = _evidence(request, pk)
-    return _served(lambda: serving.serve_thumbnail(request, ev))
+    return served(request, lambda: access_serving.evidence_view(request, signed_in_user(request), ev, "thumbnail"))
 
 
 @login_required

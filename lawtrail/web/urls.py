@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("lawtrail.ledger.urls")),
     path("", include("lawtrail.retention.urls")),
     path("", include("lawtrail.archive.urls")),
+    path("", include("lawtrail.access.urls")),
 ]
