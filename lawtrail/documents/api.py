@@ -7,7 +7,7 @@ a write resolves the ids it names and calls exactly one action.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
@@ -15,7 +15,6 @@ from pydantic import ConfigDict
 
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case, Complaint
-from lawtrail.documents import render as printing
 from lawtrail.documents import signing
 from lawtrail.documents.actions import (
     do_approve_document,
@@ -182,11 +181,12 @@ class DocumentOut(DocumentSummaryOut):
     complete: bool = Field(description="已签发且各签名栏均已签齐(或依法记录拒签)")
 
 
-def _documents(user: User) -> QuerySet[Document]:
+def _documents(user: User) -> DocumentQuerySet:
     # access: marked documents the user is not cleared for are left out (lawtrail/access/policy.py).
     from lawtrail.access.policy import restrict
 
-    return restrict(Document.objects.all(), user).select_related("case", "complaint", "agency", "previous")
+    return cast(DocumentQuerySet,
+                restrict(Document.objects.all(), user).select_related("case", "complaint", "agency", "previous"))
 
 
 def _document(user: User, pk: int) -> Document:

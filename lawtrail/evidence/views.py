@@ -29,7 +29,6 @@ from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKi
 from lawtrail.evidence.models import Evidence
 from lawtrail.evidence.retention import storage_deadline
 from lawtrail.lib import timez
-from lawtrail.lib.errors import NotFound
 from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import attempt, signed_in_user
 
