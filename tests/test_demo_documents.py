@@ -15,7 +15,9 @@ pytestmark = pytest.mark.usefixtures("fast_hashing")
 def test_the_demo_has_issued_documents_and_loads_them_once(db: None) -> None:
     assert ensure_demo() is True
     docs = {d.type_code: d for d in Document.objects.all()}
-    assert set(docs) == {"filing_approval_form", "inquiry_record", "service_receipt", "non_acceptance_decision"}
+    # rights_notice: the archived case the demo adds (lawtrail.archive) carries one.
+    assert set(docs) == {"filing_approval_form", "inquiry_record", "service_receipt", "non_acceptance_decision",
+                         "rights_notice"}
     assert all(d.status == "issued" and d.pdf_sha256 for d in docs.values())
     inquiry = docs["inquiry_record"]
     assert inquiry.fields["started_at"] < inquiry.fields["ended_at"]
@@ -28,4 +30,4 @@ def test_the_demo_has_issued_documents_and_loads_them_once(db: None) -> None:
     assert rejected.case_id is None and rejected.complaint is not None
     assert rejected.complaint.status == "not_accepted" and rejected.fields["addressee"] == "周小川"
     assert rejected.number.startswith("名劳监不受〔") and rejected.number.endswith("〕1号")
-    assert ensure_demo() is False and Document.objects.count() == 4
+    assert ensure_demo() is False and Document.objects.count() == 5

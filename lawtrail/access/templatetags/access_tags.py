@@ -19,12 +19,3 @@ def access_inbox(context: Any) -> dict[str, Any]:
     return {"inbox": approvals_inbox(user) if isinstance(user, User) else []}
 
 
-@register.filter
-def cleared_documents(case: Any, user: Any) -> Any:
-    """The case's documents the user may see: marked ones only for those cleared (for the case page)."""
-    from lawtrail.access.policy import restrict
-    from lawtrail.documents.models import Document
-
-    if not isinstance(user, User):
-        return Document.objects.none()
-    return restrict(Document.objects.all(), user).filter(case=case).order_by("id")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from lawtrail.access.policy import restrict
+from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case, Complaint
 from lawtrail.documents.catalogue import DocumentType, catalogue
 from lawtrail.documents.models import Document
@@ -12,14 +14,15 @@ register = template.Library()
 
 
 @register.simple_tag
-def case_documents(case: Case) -> list[Document]:
-    """The case's documents, with those made on its complaint before it was a case."""
-    return list(Document.objects.of_case(case).order_by("id"))
+def case_documents(case: Case, user: User) -> list[Document]:
+    """The case's documents the user may see, with those made on its complaint before it was a case
+    (access: marked documents only for those cleared, lawtrail/access/policy.py)."""
+    return list(restrict(Document.objects.of_case(case), user).order_by("id"))
 
 
 @register.simple_tag
-def complaint_documents(complaint: Complaint) -> list[Document]:
-    return list(Document.objects.filter(complaint=complaint).order_by("id"))
+def complaint_documents(complaint: Complaint, user: User) -> list[Document]:
+    return list(restrict(Document.objects.filter(complaint=complaint), user).order_by("id"))
 
 
 @register.simple_tag
