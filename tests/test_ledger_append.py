@@ -145,3 +145,15 @@ def test_concurrent_writers_get_consecutive_entry_numbers_on_postgresql(fast_has
     do_make_checkpoint()
     report = verify_ledger()
     assert report.ok, json.dumps(report.as_dict(), ensure_ascii=False)
+
+
+def test_the_returned_event_is_the_stored_row_field_for_field(world: World) -> None:
+    # record_event fills the model instance directly (no Model.__init__): it must still be whole.
+    case = register_case(world)
+    event = record_event("case.note", case, actor=world.alice, case_id=case.pk, payload={"note": "现场", "n": 2.0})
+    stored = DomainEvent.objects.get(pk=event.pk)
+    names = [f.attname for f in DomainEvent._meta.concrete_fields]
+    assert set(names) <= set(event.__dict__)
+    assert {n: getattr(stored, n) for n in names if n != "payload"} == {
+        n: getattr(event, n) for n in names if n != "payload"}
+    assert stored.payload == {"note": "现场", "n": 2} and event.actor == world.alice and not event._state.adding

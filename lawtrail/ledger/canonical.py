@@ -130,11 +130,13 @@ def facts_tail(
     reason: str, actor_id: int | None, actor_name: str, actor_username: str, actor_role: str, actor_cert_no: str,
     agency_id: int | None, object_type: str, object_id: str, object_repr: str, case_id: int | None,
     payload: Any, client_ip: str, user_agent: str, channel: str, request_id: str, normalized: bool = False,
+    payload_json: str | None = None,
 ) -> bytes:
     """Everything of an entry after its fixed prefix (entry_prefix(seq, event)): the bytes of
     facts_reference(), assembled in key order without building the nested dicts (it runs in
     every action's transaction and a million times in each `lawtrail verify`).
-    `normalized`: the payload was read with load_payload() and needs no second pass."""
+    `normalized`: the payload was read with load_payload() and needs no second pass;
+    `payload_json`: its encoding, when the caller has it already (payload_text())."""
     if not normalized:
         payload = normalize(payload if payload is not None else {})
     content = ""
@@ -149,19 +151,28 @@ def facts_tail(
         f'"agency":{_j(agency_id)},"at":"{utc_text(occurred_at)}","case":{_j(case_id)},{content}'
         f'"object":{{"id":{_j(object_id)},"repr":{_j(object_repr)},"type":{_j(object_type)}}},'
         f'"origin":{{"channel":{_j(channel)},"ip":{_j(client_ip)},"request_id":{_j(request_id)},"ua":{_j(user_agent)}}},'
-        f'"outcome":{_j(outcome)},"payload":{_encode(payload)},"reason":{_j(reason)},"reason_code":{_j(reason_code)}}}'
+        f'"outcome":{_j(outcome)},"payload":{payload_json or _encode(payload)},"reason":{_j(reason)},"reason_code":{_j(reason_code)}}}'
     ).encode()
 
 
-def event_tail(event: DomainEvent, state: str | None) -> bytes:
+def payload_text(payload: Any) -> tuple[Any, str]:
+    """(normalized payload, its canonical JSON): what an entry freezes and, the same text,
+    what the writer stores in the event's payload column (one encoding, not two)."""
+    value = normalize(payload if payload is not None else {})
+    return value, _encode(value)
+
+
+def event_tail(event: DomainEvent, state: str | None, payload: tuple[Any, str] | None = None) -> bytes:
+    """The tail of `event`'s entry; `payload`: payload_text(event.payload), if already made."""
+    value, text = payload if payload is not None else payload_text(event.payload)
     return facts_tail(
         state=state, occurred_at=event.occurred_at, action=event.action, outcome=event.outcome,
         reason_code=event.reason_code, reason=event.reason, actor_id=event.actor_id,
         actor_name=event.actor_name, actor_username=event.actor_username, actor_role=event.actor_role,
         actor_cert_no=event.actor_cert_no, agency_id=event.agency_id_frozen, object_type=event.object_type,
         object_id=event.object_id, object_repr=event.object_repr, case_id=event.case_id_frozen,
-        payload=event.payload, client_ip=event.client_ip, user_agent=event.user_agent, channel=event.channel,
-        request_id=event.request_id,
+        payload=value, client_ip=event.client_ip, user_agent=event.user_agent, channel=event.channel,
+        request_id=event.request_id, normalized=True, payload_json=text,
     )
 
 

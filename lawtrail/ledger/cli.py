@@ -116,7 +116,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 0 if report.ok else 1
     print(f"账本核验:共 {report.entries} 条,当前树根 {report.root_hash}")
     print(f"签名树头 {report.checkpoints} 个,见证方签名树头 {report.witnesses} 个,"
-          f"证据对象 {report.evidence_checked} 个已核验哈希,用时 {report.seconds} 秒")
+          f"证据对象 {report.evidence_checked} 个、已签发文书 {report.documents_checked} 份已核验哈希,用时 {report.seconds} 秒")
     for p in report.problems:
         print(f"✗ {p.message}  [{p.code}]")
     for note in report.notes:
