@@ -21,6 +21,7 @@ from lawtrail.accounts.models import ApiToken, User
 from lawtrail.cases.api import router as cases_router
 from lawtrail.documents.api import router as documents_router
 from lawtrail.evidence.api import router as evidence_router
+from lawtrail.ledger.api import router as ledger_router
 from lawtrail.lib.errors import DomainError, Forbidden
 
 # A real token is "lt_" + 43 characters; anything far longer is not worth hashing.
@@ -155,6 +156,7 @@ api.add_router("", accounts_router)
 api.add_router("", cases_router)
 api.add_router("", documents_router)
 api.add_router("", evidence_router)
+api.add_router("", ledger_router)
 
 # Mounted last, so it only sees paths no other route matched: those get the JSON error
 # shape too instead of Django's HTML 404 page.

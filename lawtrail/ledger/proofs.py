@@ -54,3 +54,15 @@ def prove(entry: int | None, *, witnesses: Sequence[tuple[str, SignedCheckpoint]
         path = tree.consistency_proof(old.tree_size, signed.tree_size) if old.tree_size else []
         consistency.append((old, path))
     return make_bundle(signed, public_key=keys.load_public_key(), entry=part, consistency=consistency)
+
+
+def consistency(old: Checkpoint, new: Checkpoint) -> dict[str, Any]:
+    """A bundle proving that signed tree head `new` extends `old` (RFC 6962 consistency proof)."""
+    if old.tree_size > new.tree_size:
+        raise InvalidInput("checkpoints_reversed", f"签名树头 #{old.pk}({old.tree_size} 条)晚于签名树头 #{new.pk}"
+                                                   f"({new.tree_size} 条):请交换两者")
+    leaves = queries.leaf_hashes(new.tree_size)
+    if len(leaves) != new.tree_size:
+        raise Conflict("ledger_gap", f"账本条目少于签名树头 #{new.pk} 记录的 {new.tree_size} 条;请运行 lawtrail verify")
+    path = Tree(leaves).consistency_proof(old.tree_size, new.tree_size) if old.tree_size else []
+    return make_bundle(new.signed, public_key=keys.load_public_key(), consistency=[(old.signed, path)])
