@@ -42,4 +42,5 @@ EVENT_TYPES: dict[str, str] = {
     "evidence.replicate": "音像资料异地备份",
     "evidence.fixity": "音像资料完整性校验",
     "evidence.restore": "从异地备份恢复原始文件",
+    "ledger.rotate_key": "更替账本签名密钥",
 }

@@ -26,8 +26,9 @@ from lawtrail.ledger import keys
 from lawtrail.ledger.canonical import event_columns, row_tail
 from lawtrail.ledger.models import Checkpoint as CheckpointRow
 from lawtrail.ledger.sql import expected_triggers, triggers_present
-from lawtrail.verifier.checkpoint import Checkpoint, SignatureError
+from lawtrail.verifier.checkpoint import Checkpoint, FormatError, SignatureError
 from lawtrail.verifier.entry import ENTRY_VERSION
+from lawtrail.verifier.keyring import KeyRing
 from lawtrail.verifier.merkle import EMPTY_ROOT, Frontier
 
 EVIDENCE_ACTION = "evidence.ingest"
@@ -62,6 +63,7 @@ class Report:
     entries: int = 0
     root_hash: str = ""
     checkpoints: int = 0
+    keys: int = 0
     witnesses: int = 0
     evidence_checked: int = 0
     documents_checked: int = 0
@@ -118,20 +120,40 @@ def _differing_fields(stored: bytes, rebuilt: bytes) -> list[str]:
     return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
 
 
+def _check_key_history(report: Report, public_key: Ed25519PublicKey) -> KeyRing:
+    """The key rotations the ledger records: each signed by both keys, one unbroken chain through
+    the trusted key, each statement's entry where it says it is. The keys to check tree heads with."""
+    try:
+        found = keys.ledger_rotations()
+        ring = KeyRing.follow(public_key, [r for _, r in found])
+    except (SignatureError, FormatError) as err:
+        report.problem("key_history", f"账本记录的密钥更替无法核验:{err}(其他密钥签署的签名树头因此无法核验)")
+        return KeyRing.single(public_key)
+    for seq, rotation in found:
+        if seq != rotation.tree_size - 1:
+            report.problem("key_rotation_position", f"条目 #{seq} 的密钥更替声明称自己是第 {rotation.tree_size} 条"
+                                                    "(条目被移动或声明被伪造)", entry=seq)
+    report.keys = len(ring.spans)
+    return ring
+
+
 def _check_signatures(report: Report, public_key: Ed25519PublicKey | None,
                       witnesses: Iterable[tuple[str, Checkpoint]]) -> list[_Target]:
+    """Every signed tree head's signature (ours and the witnesses'), under the key the key history
+    gives for its size; the tree heads that pass are checked against the entries later."""
     targets: list[_Target] = []
     rows = list(CheckpointRow.objects.order_by("id"))
     report.checkpoints = len(rows)
     if rows and public_key is None:
         report.problem("key_missing", "找不到账本签名密钥(LAWTRAIL_LEDGER_KEY_FILE),无法核验签名树头的签名;"
                                       "可用 --public-key 指定机关公钥")
+    ring = _check_key_history(report, public_key) if public_key is not None else None
     for row in rows:
         cp = row.signed
         label = f"签名树头 #{row.pk}({cp.tree_size} 条,签署于 {cp.timestamp})"
-        if public_key is not None:
+        if ring is not None:
             try:
-                cp.verify(public_key)
+                ring.verify(cp)
             except SignatureError as err:
                 report.problem("checkpoint_signature", f"{label}的签名无效:{err}", checkpoint=row.pk)
                 continue
@@ -139,11 +161,11 @@ def _check_signatures(report: Report, public_key: Ed25519PublicKey | None,
     for name, cp in witnesses:
         report.witnesses += 1
         label = f"见证方保存的签名树头 {name}({cp.tree_size} 条,签署于 {cp.timestamp})"
-        if public_key is None:
+        if ring is None:
             report.problem("key_missing", f"没有机关公钥,无法核验{label}的签名", witness=name)
             continue
         try:
-            cp.verify(public_key)
+            ring.verify(cp)
         except SignatureError as err:
             report.problem("witness_signature", f"{label}的签名无效:{err}", witness=name)
             continue
@@ -565,7 +587,6 @@ def _hash_object(store: Any, key: str) -> str | Exception:
 def verify_witness_files(paths: Iterable[str]) -> list[tuple[str, Checkpoint]]:
     """Read witness checkpoint files (each one exported checkpoint, or a list of them)."""
     from lawtrail.lib.errors import InvalidInput
-    from lawtrail.verifier.checkpoint import FormatError
 
     out: list[tuple[str, Checkpoint]] = []
     for path in paths:
