@@ -161,16 +161,32 @@ def _new_event_ids(cursor: Any, vendor: str, n: int) -> list[int]:
     return list(range(last + 1, last + 1 + n))
 
 
-def import_events(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> None:
-    """Insert many unsaved events and their entries inside the caller's transaction.
+def append_many(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> list[DomainEvent]:
+    """The bulk path: insert many unsaved events and their ledger entries inside the caller's
+    transaction, and return them saved (pk set), in order.
 
-    For imports (records carried over from another system): events get their ids in one
-    query, then events and entries go in as two batched inserts. No state digests (there
-    is no object in hand) and no model signals.
+    For imports (a bundle of records carried over from another system or another LawTrail):
+
+        with transaction.atomic(durable=True):
+            append_many([DomainEvent(occurred_at=…, action="…", actor=…, object_type="…", …), …])
+
+    Each batch: the events' ids in one query, the entry numbers under the numbering lock (held
+    to commit, as record_event's are), then events and entries as two batched inserts
+    (`executemany` on SQLite, `COPY` on PostgreSQL). The entries are the same bytes
+    record_event would freeze, except `state` (null: there is no changed object in hand), so
+    `lawtrail verify` checks them like any other. No model signals.
     """
+    import_events(events, batch_size=batch_size)
+    return list(events)
+
+
+def import_events(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> None:
+    """append_many() without the return value (the name earlier callers use)."""
     connection = connections["default"]
     if not connection.in_atomic_block:
-        raise RuntimeError("import_events() must run inside a transaction")
+        raise RuntimeError("append_many() must run inside a transaction")
+    if any(e.pk is not None for e in events):
+        raise ValueError("append_many() takes unsaved events only")
     vendor = connection.vendor
     with connection.cursor() as cursor:
         for start in range(0, len(events), batch_size):
