@@ -39,7 +39,6 @@ _MARKER_WITHIN = 200
 _CHUNK = 10000
 # Below this many entries one process walks them all (starting walkers costs more than it saves).
 _PARALLEL_FROM = 100_000
-_SQLITE_MMAP = 1 << 40  # as much as SQLite allows (its compile-time cap, 2 GB by default)
 _sha256 = hashlib.sha256
 _PREFIX = b'{"v":%d,' % ENTRY_VERSION + b'"seq":%d,"event":%d,'  # entry_prefix(), as a format
 
@@ -233,8 +232,6 @@ def _entry_rows(start: int, end: int, events: bool) -> Iterator[list[tuple[Any, 
         # The driver's cursor: rows as the sqlite3 module makes them, nothing in between.
         connection.ensure_connection()
         raw = connection.connection.cursor()
-        # Read the file through memory mapping rather than a read() call per page.
-        raw.execute(f"PRAGMA mmap_size={_SQLITE_MMAP}")
         try:
             raw.execute(sql.replace("%s", "?"), (start, end))
             while rows := raw.fetchmany(_CHUNK):
@@ -414,7 +411,6 @@ def verify_ledger(
         _check_documents(report, claims)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
-
 
 
 def _check_tree_heads(report: Report, targets: list[_Target], whole: Frontier, roots: dict[int, bytes]) -> None:
