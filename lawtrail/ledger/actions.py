@@ -55,9 +55,9 @@ def do_make_checkpoint(*, force: bool = False, size: int | None = None,
     size = total if size is None else size
     if not 0 <= size <= total:
         raise InvalidInput("invalid_size", f"账本只有 {total} 条,不能签署 {size} 条的签名树头")
-    [span] = [s for s in ring.spans if s.key_id == key_id(public_key)]
-    if not span.covers(size):
-        raise Conflict("ledger_key_retired", f"{span.describe()}已被更替,不能签署 {size} 条的签名树头;"
+    spans = [s for s in ring.spans if s.key_id == key_id(public_key)]
+    if not any(s.covers(size) for s in spans):
+        raise Conflict("ledger_key_retired", f"{spans[0].describe()}已被更替,不能签署 {size} 条的签名树头;"
                                              "请使用当前的账本签名密钥")
     leaves = queries.leaf_hashes(total)
     if len(leaves) != total:
