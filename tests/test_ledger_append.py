@@ -145,3 +145,36 @@ def test_concurrent_writers_get_consecutive_entry_numbers_on_postgresql(fast_has
     do_make_checkpoint()
     report = verify_ledger()
     assert report.ok, json.dumps(report.as_dict(), ensure_ascii=False)
+
+
+def test_the_returned_event_is_the_stored_row_field_for_field(world: World) -> None:
+    # record_event fills the model instance directly (no Model.__init__): it must still be whole.
+    case = register_case(world)
+    event = record_event("case.note", case, actor=world.alice, case_id=case.pk, payload={"note": "现场", "n": 2.0})
+    stored = DomainEvent.objects.get(pk=event.pk)
+    names = [f.attname for f in DomainEvent._meta.concrete_fields]
+    assert set(names) <= set(event.__dict__)
+    assert {n: getattr(stored, n) for n in names if n != "payload"} == {
+        n: getattr(event, n) for n in names if n != "payload"}
+    assert stored.payload == {"note": "现场", "n": 2} and event.actor == world.alice and not event._state.adding
+
+
+def test_append_many_ledgers_a_bulk_import_as_verify_expects(world: World) -> None:
+    from lawtrail.ledger.writer import append_many
+    from lawtrail.lib import timez
+
+    advance(world, register_case(world), Stage.FILED)
+    before = LedgerEntry.objects.count()
+    imported = [DomainEvent(occurred_at=timez.now(), action="party.create", actor=world.alice,
+                            actor_name="艾丽", object_type="cases.party", object_id=str(i),
+                            payload={"name": f"导入的当事人{i}", "amount": 1.0}) for i in range(7)]
+    with transaction.atomic():
+        saved = append_many(imported, batch_size=3)
+    assert [e.pk for e in saved] == sorted(e.pk for e in saved) and all(e.pk for e in saved)
+    entries = list(LedgerEntry.objects.filter(event__in=saved).order_by("seq"))
+    assert [e.seq for e in entries] == list(range(before, before + 7))
+    assert [e.event_id for e in entries] == [e.pk for e in saved]
+    assert parse_entry(bytes(entries[0].canonical))["payload"] == {"name": "导入的当事人0", "amount": 1}
+    assert verify_ledger().ok
+    with pytest.raises(ValueError), transaction.atomic():
+        append_many(saved)

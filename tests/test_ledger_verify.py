@@ -149,6 +149,20 @@ def test_it_names_a_domain_event_edited_behind_the_ledger(signed: World) -> None
     assert "actor" in p.message and "reason" in p.message
 
 
+def test_a_payload_stored_in_other_but_equal_json_is_no_mismatch_and_a_changed_one_is(signed: World) -> None:
+    # Rows written before the writer stored the canonical text hold Django's own JSON (spaces,
+    # ASCII escapes): verify reads the value, not the spelling.
+    entry = LedgerEntry.objects.get(seq=5)
+    payload = DomainEvent.objects.get(pk=entry.event_id).payload
+    spelled = json.dumps(payload, ensure_ascii=True, indent=1)
+    sql("UPDATE events_domainevent SET payload = %s WHERE id = %s",
+        [spelled if connection.vendor == "sqlite" else json.dumps(payload), entry.event_id])
+    assert verify_ledger().ok
+    sql("UPDATE events_domainevent SET payload = %s WHERE id = %s",
+        [json.dumps({**payload, "note": "改过"}), entry.event_id])
+    assert [(p.code, p.entry) for p in verify_ledger().problems] == [("event_mismatch", 5)]
+
+
 def test_it_names_an_event_written_behind_the_ledger(signed: World) -> None:
     sneaked = DomainEvent.objects.create(occurred_at=DomainEvent.objects.first().occurred_at,  # type: ignore[union-attr]
                                          action="case.file", object_type="cases.case", object_id="1")

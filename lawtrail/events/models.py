@@ -17,13 +17,17 @@ class DomainEvent(models.Model):
     tamper-evident ledger is built from these rows; nothing updates or deletes them.
     """
 
-    occurred_at = models.DateTimeField(db_index=True)
-    action = models.CharField(max_length=64, db_index=True)
+    # Indexed only for the reads that exist (a case's timeline, an object's history, an agency's
+    # events): every index is written in every action's commit (see docs/ledger.md, "Cost").
+    occurred_at = models.DateTimeField()
+    action = models.CharField(max_length=64)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.DONE)
     reason_code = models.CharField(max_length=64, blank=True)
     reason = models.TextField(blank=True)
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    # Not indexed: nothing lists events by actor id (PROTECT's check on deleting a user scans).
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              db_index=False)
     actor_name = models.CharField(max_length=100, blank=True)
     actor_username = models.CharField(max_length=150, blank=True)
     actor_role = models.CharField(max_length=32, blank=True)

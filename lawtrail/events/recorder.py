@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.db import models, transaction
+from django.db.models.base import ModelState
 
 from lawtrail.events.context import current_origin
 from lawtrail.events.models import DomainEvent, Outcome
@@ -19,6 +20,19 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+def _new_event(**values: Any) -> DomainEvent:
+    """An unsaved DomainEvent with exactly these attribute values.
+
+    Model.__init__ (field by field, with its signals) costs as much as the rest of
+    the hot path; DomainEvent has no init signals, defaults or descriptors to honour
+    beyond what is set here (every concrete field, by attname), so fill it directly.
+    """
+    event = DomainEvent.__new__(DomainEvent)
+    event._state = ModelState()
+    event.__dict__.update(values)
+    return event
 
 
 def record_event(
@@ -46,13 +60,14 @@ def record_event(
         officer_cert = actor.cert_no or ""
         if agency_id is None:
             agency_id = actor.agency_id
-    event = DomainEvent(
+    event = _new_event(
+        id=None,
         occurred_at=timez.now(),
         action=action,
         outcome=outcome,
         reason_code=reason_code,
         reason=reason,
-        actor=actor,
+        actor_id=actor.pk if actor is not None else None,
         actor_name=actor.display_name if actor else "系统",
         actor_username=actor.username if actor else "",
         actor_role=role or (actor.primary_role if actor else ""),
@@ -68,6 +83,8 @@ def record_event(
         channel=where.channel,
         request_id=where.request_id,
     )
+    if actor is not None:
+        event._state.fields_cache["actor"] = actor
     return ledger_writer.append(event, obj)
 
 

@@ -1,4 +1,4 @@
-"""The ledger's one action: signing a tree head (签名树头).
+"""The ledger's actions: signing a tree head (签名树头) and replacing the signing key (密钥更替).
 
 Entries are written by the event recorder (writer.py) inside each action's own
 transaction; nothing else here changes the ledger. Signing records no DomainEvent of its
@@ -8,17 +8,21 @@ checkpoint would make the tree grow by one entry at every periodic signing.
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
-from lawtrail.accounts.models import Agency
+from lawtrail.accounts.models import Agency, User
+from lawtrail.events.recorder import record_event
 from lawtrail.ledger import keys, queries
-from lawtrail.ledger.models import Checkpoint
+from lawtrail.ledger.models import Checkpoint, LedgerEntry
+from lawtrail.ledger.sql import PG_LOCK_KEY
 from lawtrail.lib import timez
-from lawtrail.lib.errors import Conflict
+from lawtrail.lib.errors import Conflict, InvalidInput
 from lawtrail.verifier.checkpoint import Checkpoint as SignedCheckpoint
-from lawtrail.verifier.checkpoint import SignatureError, format_timestamp, key_id
-from lawtrail.verifier.merkle import Frontier
+from lawtrail.verifier.checkpoint import FormatError, SignatureError, format_timestamp, key_id
+from lawtrail.verifier.keyring import KeyRing, Rotation
+from lawtrail.verifier.merkle import EMPTY_ROOT, Frontier
 
 
 def ledger_origin() -> str:
@@ -28,44 +32,98 @@ def ledger_origin() -> str:
     return first or "LawTrail"
 
 
-def do_make_checkpoint(*, force: bool = False) -> Checkpoint | None:
-    """Sign the tree head of every committed entry; None when nothing was added since the last one.
+def _ring(public_key: Ed25519PublicKey) -> KeyRing:
+    try:
+        return KeyRing.follow(public_key, [r for _, r in keys.ledger_rotations()])
+    except (SignatureError, FormatError) as err:
+        raise Conflict("ledger_key_history", f"账本记录的密钥更替无法核验,拒绝签署:{err};请运行 lawtrail verify 查明")
+
+
+def do_make_checkpoint(*, force: bool = False, size: int | None = None,
+                       private_key: Ed25519PrivateKey | None = None) -> Checkpoint | None:
+    """Sign the tree head of every committed entry (or of the first `size`); None when nothing
+    was added since the last one.
 
     Refuses to sign a ledger that no longer extends the tree heads already signed: signing
-    over a rewritten history would lend it the key's authority.
+    over a rewritten history would lend it the key's authority. Refuses, too, to sign with a
+    key outside the tree sizes the key history gives it (a replaced key signs nothing new).
     """
-    private_key = keys.load_private_key()
+    private_key = private_key or keys.load_private_key()
     public_key = private_key.public_key()
-    size = queries.ledger_size()
-    leaves = queries.leaf_hashes(size)
-    if len(leaves) != size:
-        raise Conflict("ledger_gap", f"账本条目不连续(应有 {size} 条,实有 {len(leaves)} 条),拒绝签署;"
+    ring = _ring(public_key)
+    total = queries.ledger_size()
+    size = total if size is None else size
+    if not 0 <= size <= total:
+        raise InvalidInput("invalid_size", f"账本只有 {total} 条,不能签署 {size} 条的签名树头")
+    spans = [s for s in ring.spans if s.key_id == key_id(public_key)]
+    if not any(s.covers(size) for s in spans):
+        raise Conflict("ledger_key_retired", f"{spans[0].describe()}已被更替,不能签署 {size} 条的签名树头;"
+                                             "请使用当前的账本签名密钥")
+    leaves = queries.leaf_hashes(total)
+    if len(leaves) != total:
+        raise Conflict("ledger_gap", f"账本条目不连续(应有 {total} 条,实有 {len(leaves)} 条),拒绝签署;"
                                      "请运行 lawtrail verify 查明")
     earlier = list(Checkpoint.objects.order_by("id"))
-    latest = max(earlier, key=lambda c: (c.tree_size, c.pk), default=None)
-    if latest is not None and latest.tree_size == size and not force:
+    if not force and max((c.tree_size for c in earlier), default=None) == size:
         return None
     by_size: dict[int, list[Checkpoint]] = {}
     for row in earlier:
         try:
-            row.signed.verify(public_key)
+            ring.verify(row.signed)
         except SignatureError:
             raise Conflict("ledger_bad_checkpoint", f"签名树头 #{row.pk} 的签名无效,拒绝继续签署;请运行 lawtrail verify 查明")
-        if row.tree_size > size:
-            raise Conflict("ledger_truncated", f"签名树头 #{row.pk} 记录了 {row.tree_size} 条,账本现只有 {size} 条,"
+        if row.tree_size > total:
+            raise Conflict("ledger_truncated", f"签名树头 #{row.pk} 记录了 {row.tree_size} 条,账本现只有 {total} 条,"
                                                "拒绝签署;请运行 lawtrail verify 查明")
         by_size.setdefault(row.tree_size, []).append(row)
     frontier = Frontier()
+    root = EMPTY_ROOT
     for leaf in leaves:
         frontier.append(leaf)
+        if frontier.size == size:
+            root = frontier.root()
         for row in by_size.get(frontier.size, ()):
             if bytes(row.root_hash) != frontier.root():
                 raise Conflict("ledger_rewritten", f"账本前 {row.tree_size} 条与签名树头 #{row.pk} 不一致(已被改写),"
                                                    "拒绝签署;请运行 lawtrail verify 查明")
-    signed = SignedCheckpoint(ledger_origin(), size, frontier.root(), format_timestamp(timez.now()),
+    signed = SignedCheckpoint(ledger_origin(), size, root, format_timestamp(timez.now()),
                               key_id(public_key)).signed_by(private_key)
     with transaction.atomic(durable=True):
         return Checkpoint.objects.create(
             tree_size=signed.tree_size, root_hash=signed.root_hash, timestamp=signed.timestamp,
             origin=signed.origin, key_id=signed.key_id, signature=signed.signature,
         )
+
+
+def do_rotate_key(new_key: Ed25519PrivateKey, *, actor: User | None,
+                  old_key: Ed25519PrivateKey | None = None) -> tuple[Rotation, Checkpoint]:
+    """更替账本签名密钥: record the hand-over from the current key to `new_key` as a ledger entry
+    (the statement signed by both keys), then seal it with a tree head the old key signs over the
+    ledger up to and including that entry. From then on only `new_key` signs (the caller installs
+    it as the key file). Returns the statement and the sealing tree head."""
+    old_key = old_key or keys.load_private_key(create=False)
+    old_public = old_key.public_key()
+    ring = _ring(old_public)
+    old_id, new_id = key_id(old_public), key_id(new_key.public_key())
+    if ring.current.key_id != old_id:
+        raise Conflict("ledger_key_retired", f"密钥 {old_id} 已被更替,不能再更替")
+    if any(s.key_id == new_id for s in ring.spans):
+        raise Conflict("ledger_key_reused", f"新密钥 {new_id} 已在本账本中使用过,请生成新的密钥")
+    with transaction.atomic(durable=True):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # The numbering lock, held until commit: no other entry can take the next number.
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PG_LOCK_KEY])
+        # (On SQLite this transaction holds the only write lock.)
+        size = queries.ledger_size() + 1  # the ledger ending with the rotation's own entry
+        rotation = Rotation.make(ledger_origin(), old_key, new_key, size, format_timestamp(timez.now()))
+        event = record_event(keys.ROTATE_ACTION, None, actor=actor, object_type=keys.ROTATION_OBJECT,
+                             object_id=new_id, payload={"rotation": rotation.to_json(), "old_key_id": old_id,
+                                                        "new_key_id": new_id})
+    seq = LedgerEntry.objects.filter(event_id=event.pk).values_list("seq", flat=True).first()
+    if seq != size - 1:  # the lock makes this impossible; never sign over a statement that is wrong
+        raise Conflict("ledger_rotation_misplaced", f"密钥更替条目的条目号({seq})与声明({size - 1})不符;"
+                                                    "请运行 lawtrail verify 查明")
+    seal = do_make_checkpoint(size=size, private_key=old_key, force=True)
+    assert seal is not None
+    return rotation, seal

@@ -130,11 +130,13 @@ def facts_tail(
     reason: str, actor_id: int | None, actor_name: str, actor_username: str, actor_role: str, actor_cert_no: str,
     agency_id: int | None, object_type: str, object_id: str, object_repr: str, case_id: int | None,
     payload: Any, client_ip: str, user_agent: str, channel: str, request_id: str, normalized: bool = False,
+    payload_json: str | None = None,
 ) -> bytes:
     """Everything of an entry after its fixed prefix (entry_prefix(seq, event)): the bytes of
     facts_reference(), assembled in key order without building the nested dicts (it runs in
     every action's transaction and a million times in each `lawtrail verify`).
-    `normalized`: the payload was read with load_payload() and needs no second pass."""
+    `normalized`: the payload was read with load_payload() and needs no second pass;
+    `payload_json`: its encoding, when the caller has it already (payload_text())."""
     if not normalized:
         payload = normalize(payload if payload is not None else {})
     content = ""
@@ -143,25 +145,44 @@ def facts_tail(
         if found:
             content = f'"content":{_encode(found)},'
     head = '"state":null,' if state is None else f'"state":"{state}",'
-    return (
-        f'{head}"action":{_j(action)},"actor":{{"cert_no":{_j(actor_cert_no)},"id":{_j(actor_id)},'
-        f'"name":{_j(actor_name)},"role":{_j(actor_role)},"username":{_j(actor_username)}}},'
-        f'"agency":{_j(agency_id)},"at":"{utc_text(occurred_at)}","case":{_j(case_id)},{content}'
-        f'"object":{{"id":{_j(object_id)},"repr":{_j(object_repr)},"type":{_j(object_type)}}},'
-        f'"origin":{{"channel":{_j(channel)},"ip":{_j(client_ip)},"request_id":{_j(request_id)},"ua":{_j(user_agent)}}},'
-        f'"outcome":{_j(outcome)},"payload":{_encode(payload)},"reason":{_j(reason)},"reason_code":{_j(reason_code)}}}'
-    ).encode()
+    texts = (action, actor_cert_no, actor_name, actor_role, actor_username, object_id, object_repr, object_type,
+             channel, client_ip, request_id, user_agent, outcome, reason, reason_code)
+    try:
+        # All text, as the writer hands them: one C-level pass (a str subclass encodes as its value).
+        q = list(map(_string, texts))
+    except TypeError:  # a NULL or a number where text belongs (a tampered row): the general path
+        q = [_j(v) for v in texts]
+    return (_TAIL % (
+        head, q[0], q[1], _j(actor_id), q[2], q[3], q[4], _j(agency_id), utc_text(occurred_at), _j(case_id), content,
+        q[5], q[6], q[7], q[8], q[9], q[10], q[11], q[12], payload_json or _encode(payload), q[13], q[14],
+    )).encode()
 
 
-def event_tail(event: DomainEvent, state: str | None) -> bytes:
+_TAIL = (
+    '%s"action":%s,"actor":{"cert_no":%s,"id":%s,"name":%s,"role":%s,"username":%s},"agency":%s,"at":"%s",'
+    '"case":%s,%s"object":{"id":%s,"repr":%s,"type":%s},"origin":{"channel":%s,"ip":%s,"request_id":%s,"ua":%s},'
+    '"outcome":%s,"payload":%s,"reason":%s,"reason_code":%s}'
+)
+
+
+def payload_text(payload: Any) -> tuple[Any, str]:
+    """(normalized payload, its canonical JSON): what an entry freezes and, the same text,
+    what the writer stores in the event's payload column (one encoding, not two)."""
+    value = normalize(payload if payload is not None else {})
+    return value, _encode(value)
+
+
+def event_tail(event: DomainEvent, state: str | None, payload: tuple[Any, str] | None = None) -> bytes:
+    """The tail of `event`'s entry; `payload`: payload_text(event.payload), if already made."""
+    value, text = payload if payload is not None else payload_text(event.payload)
     return facts_tail(
         state=state, occurred_at=event.occurred_at, action=event.action, outcome=event.outcome,
         reason_code=event.reason_code, reason=event.reason, actor_id=event.actor_id,
         actor_name=event.actor_name, actor_username=event.actor_username, actor_role=event.actor_role,
         actor_cert_no=event.actor_cert_no, agency_id=event.agency_id_frozen, object_type=event.object_type,
         object_id=event.object_id, object_repr=event.object_repr, case_id=event.case_id_frozen,
-        payload=event.payload, client_ip=event.client_ip, user_agent=event.user_agent, channel=event.channel,
-        request_id=event.request_id,
+        payload=value, client_ip=event.client_ip, user_agent=event.user_agent, channel=event.channel,
+        request_id=event.request_id, normalized=True, payload_json=text,
     )
 
 
@@ -188,6 +209,30 @@ def load_payload(value: Any) -> Any:
     if isinstance(value, str | bytes):
         return json.loads(value, parse_float=_float, parse_constant=lambda name: repr(float(name)))
     return normalize(value)
+
+
+_CONTENT_MARKS = tuple(f'"{k}"' for k in CONTENT_KEYS)
+
+
+def row_tail_as_stored(row: tuple[Any, ...], state: str | None) -> bytes | None:
+    """row_tail() without parsing the payload: its stored text taken as the canonical encoding,
+    which is what the writer stores (payload_text()). Equal to the entry's tail only if the row
+    holds exactly the bytes the entry froze; None when the payload may carry content hashes
+    (then only row_tail() builds the "content" member). A mismatch here proves nothing: ask
+    row_tail(), which reads any equivalent JSON."""
+    text = row[16]
+    if type(text) is not str or not text or any(mark in text for mark in _CONTENT_MARKS):
+        return None
+    (_, occurred_at, action, outcome, reason_code, reason, actor_id, actor_name, actor_username, actor_role,
+     actor_cert_no, agency_id, object_type, object_id, object_repr, case_id, _, client_ip, user_agent,
+     channel, request_id) = row
+    return facts_tail(
+        state=state, occurred_at=occurred_at, action=action, outcome=outcome, reason_code=reason_code,
+        reason=reason, actor_id=actor_id, actor_name=actor_name, actor_username=actor_username,
+        actor_role=actor_role, actor_cert_no=actor_cert_no, agency_id=agency_id, object_type=object_type,
+        object_id=object_id, object_repr=object_repr, case_id=case_id, payload=None, client_ip=client_ip,
+        user_agent=user_agent, channel=channel, request_id=request_id, normalized=True, payload_json=text,
+    )
 
 
 def row_tail(row: tuple[Any, ...], state: str | None) -> bytes:

@@ -97,6 +97,55 @@ def cmd_public_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    """Replace the signing key: the hand-over is a ledger entry signed by both keys, sealed by a tree
+    head of the old key; then the new key becomes the key file and signs a tree head of its own."""
+    import os
+
+    from django.conf import settings
+
+    from lawtrail.ledger.actions import do_make_checkpoint, do_rotate_key
+    from lawtrail.ledger.keys import generate_key, load_private_key
+    from lawtrail.verifier.checkpoint import key_id, public_key_text
+
+    key_file = Path(settings.LEDGER_KEY_FILE)
+    old = load_private_key(create=False)
+    old_id = key_id(old.public_key())
+    if args.new_key:
+        new = load_private_key(Path(args.new_key), create=False)
+        staged = None
+    else:
+        staged = key_file.with_name(key_file.name + ".next")
+        new = generate_key(staged)
+    rotation, seal = do_rotate_key(new, actor=None, old_key=old)
+    print(f"已记录密钥更替(条目 #{rotation.tree_size - 1}):{old_id} → {rotation.new_key_id};"
+          f"原密钥签署的签名树头 #{seal.pk} 封存了前 {seal.tree_size} 条")
+    if staged is not None:
+        retired = key_file.with_name(f"{key_file.name}.retired-{old_id}")
+        os.replace(key_file, retired)
+        os.replace(staged, key_file)
+        print(f"新密钥已启用:{key_file};原密钥已移至 {retired}(请离线保存或销毁,不要留在服务器上)")
+    else:
+        print(f"请把 LAWTRAIL_LEDGER_KEY_FILE 指向新密钥 {args.new_key}(或用它替换 {key_file}),"
+              "此后原密钥签署的签名树头将被拒绝")
+    first = do_make_checkpoint(private_key=new, force=True)
+    assert first is not None
+    print(f"新密钥签署的签名树头 #{first.pk}:{first.tree_size} 条")
+    print(f"新公钥:{public_key_text(new.public_key())}  密钥标识:{rotation.new_key_id}"
+          "(交给见证方;持有原公钥的见证方可凭 lawtrail ledger keys 导出的密钥历史核验)")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from lawtrail.ledger.keys import LedgerKeyError, key_ring
+
+    ring = key_ring()
+    if ring is None:
+        raise LedgerKeyError("ledger_key_missing", "尚无账本签名密钥(首次签署签名树头时生成,或运行 lawtrail ledger keygen)")
+    _write_json(ring.to_json(), args.out)
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from lawtrail.ledger.verify import verify_ledger
     from lawtrail.lib.errors import InvalidInput
@@ -115,8 +164,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         _write_json(report.as_dict(), None)
         return 0 if report.ok else 1
     print(f"账本核验:共 {report.entries} 条,当前树根 {report.root_hash}")
-    print(f"签名树头 {report.checkpoints} 个,见证方签名树头 {report.witnesses} 个,"
-          f"证据对象 {report.evidence_checked} 个已核验哈希,用时 {report.seconds} 秒")
+    print(f"签名树头 {report.checkpoints} 个(密钥 {report.keys} 把),见证方签名树头 {report.witnesses} 个,"
+          f"证据对象 {report.evidence_checked} 个、已签发文书 {report.documents_checked} 份已核验哈希,用时 {report.seconds} 秒")
     for p in report.problems:
         print(f"✗ {p.message}  [{p.code}]")
     for note in report.notes:
@@ -147,6 +196,13 @@ def register(subparsers: Any) -> None:
     pu = sub.add_parser("public-key", help="显示账本签名公钥及其标识(交给见证方和核验方)")
     pu.add_argument("--json", action="store_true", help="以 JSON 输出")
     pu.set_defaults(func=cmd_public_key)
+    pr = sub.add_parser("rotate-key", help="更替账本签名密钥:新旧密钥共同签署的更替声明记入账本,原密钥封存,新密钥此后签署")
+    pr.add_argument("--new-key", metavar="PATH",
+                    help="新密钥文件(lawtrail ledger keygen --out 生成);缺省时在原密钥旁生成并替换原密钥文件")
+    pr.set_defaults(func=cmd_rotate_key)
+    ph = sub.add_parser("keys", help="导出密钥历史(每次更替声明及各密钥的有效范围),供见证方和独立核验程序使用")
+    ph.add_argument("--out", help="写入文件(默认输出到标准输出)")
+    ph.set_defaults(func=cmd_keys)
 
     pv = subparsers.add_parser("verify", help="核验账本、签名树头、见证方签名树头与证据对象,发现不一致时以非零状态退出")
     pv.add_argument("--json", action="store_true", help="以 JSON 输出")

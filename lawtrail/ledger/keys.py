@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 
 from lawtrail.lib.errors import Conflict, DomainError
+from lawtrail.verifier.checkpoint import FormatError, SignatureError
+from lawtrail.verifier.entry import parse_entry
+from lawtrail.verifier.keyring import KeyRing, Rotation
 
 
 class LedgerKeyError(DomainError):
@@ -64,3 +68,48 @@ def load_public_key(path: Path | None = None) -> Ed25519PublicKey | None:
     if not path.exists():
         return None
     return load_private_key(path, create=False).public_key()
+
+
+# ---------------------------------------------------------------- key history (密钥更替)
+
+ROTATE_ACTION = "ledger.rotate_key"
+ROTATION_OBJECT = "ledger.key"
+
+
+def ledger_rotations() -> list[tuple[int, Rotation]]:
+    """(entry number, statement) of every key rotation the ledger holds, read from the entries'
+    own bytes (what the tree covers), oldest first. FormatError for a statement that cannot be read."""
+    from lawtrail.ledger.models import LedgerEntry
+
+    out: list[tuple[int, Rotation]] = []
+    rows = (LedgerEntry.objects.filter(event__object_type=ROTATION_OBJECT).order_by("seq")
+            .values_list("seq", "canonical"))
+    for seq, canonical in rows:
+        try:
+            data = parse_entry(bytes(canonical))
+        except ValueError as err:
+            raise FormatError(f"条目 #{seq}(密钥更替)无法解读:{err}")
+        if data.get("action") != ROTATE_ACTION or data.get("outcome") != "done":
+            continue
+        payload: dict[str, Any] = data["payload"] if isinstance(data.get("payload"), dict) else {}
+        out.append((seq, Rotation.from_json(payload.get("rotation"))))
+    return out
+
+
+def key_ring(trusted: Ed25519PublicKey | None = None) -> KeyRing | None:
+    """The ledger's keys, followed from `trusted` (default: the key file's public half) through
+    the rotations it records; None when there is no key at all. SignatureError/FormatError when
+    the history does not hold together."""
+    trusted = trusted or load_public_key()
+    if trusted is None:
+        return None
+    return KeyRing.follow(trusted, [r for _, r in ledger_rotations()])
+
+
+def key_ring_for_export() -> KeyRing | None:
+    """key_ring(), or the current key alone when the history is broken (`lawtrail verify` says why)."""
+    try:
+        return key_ring()
+    except (SignatureError, FormatError):
+        public_key = load_public_key()
+        return KeyRing.single(public_key) if public_key is not None else None

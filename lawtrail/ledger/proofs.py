@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from lawtrail.ledger import keys, queries
 from lawtrail.ledger.models import Checkpoint, LedgerEntry
 from lawtrail.lib.errors import Conflict, InvalidInput, NotFound
 from lawtrail.verifier.bundle import make_bundle
 from lawtrail.verifier.checkpoint import Checkpoint as SignedCheckpoint
+from lawtrail.verifier.checkpoint import SignatureError
 from lawtrail.verifier.merkle import Tree
 
 
@@ -18,7 +21,18 @@ def export_checkpoint(row: Checkpoint | None = None) -> dict[str, Any]:
     row = row or queries.latest_checkpoint()
     if row is None:
         raise NotFound("no_checkpoint", "尚未签署任何签名树头;请先运行 lawtrail ledger checkpoint")
-    return {**row.signed.to_json(keys.load_public_key()), "id": row.pk}
+    return {**row.signed.to_json(_signer(row.signed)), "id": row.pk}
+
+
+def _signer(cp: SignedCheckpoint) -> Ed25519PublicKey | None:
+    """The public key that signed `cp`, by the key history (informational in exports)."""
+    ring = keys.key_ring_for_export()
+    if ring is None:
+        return None
+    try:
+        return ring.key_for(cp)
+    except SignatureError:
+        return None
 
 
 def prove(entry: int | None, *, witnesses: Sequence[tuple[str, SignedCheckpoint]] = (),
@@ -53,4 +67,16 @@ def prove(entry: int | None, *, witnesses: Sequence[tuple[str, SignedCheckpoint]
                                                 f"{signed.tree_size} 条:请先签署新的签名树头")
         path = tree.consistency_proof(old.tree_size, signed.tree_size) if old.tree_size else []
         consistency.append((old, path))
-    return make_bundle(signed, public_key=keys.load_public_key(), entry=part, consistency=consistency)
+    return make_bundle(signed, entry=part, consistency=consistency, ring=keys.key_ring_for_export())
+
+
+def consistency(old: Checkpoint, new: Checkpoint) -> dict[str, Any]:
+    """A bundle proving that signed tree head `new` extends `old` (RFC 6962 consistency proof)."""
+    if old.tree_size > new.tree_size:
+        raise InvalidInput("checkpoints_reversed", f"签名树头 #{old.pk}({old.tree_size} 条)晚于签名树头 #{new.pk}"
+                                                   f"({new.tree_size} 条):请交换两者")
+    leaves = queries.leaf_hashes(new.tree_size)
+    if len(leaves) != new.tree_size:
+        raise Conflict("ledger_gap", f"账本条目少于签名树头 #{new.pk} 记录的 {new.tree_size} 条;请运行 lawtrail verify")
+    path = Tree(leaves).consistency_proof(old.tree_size, new.tree_size) if old.tree_size else []
+    return make_bundle(new.signed, consistency=[(old.signed, path)], ring=keys.key_ring_for_export())

@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,18 +23,24 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import connection, connections
 
 from lawtrail.ledger import keys
-from lawtrail.ledger.canonical import event_columns, row_tail
+from lawtrail.ledger.canonical import event_columns, row_tail, row_tail_as_stored
 from lawtrail.ledger.models import Checkpoint as CheckpointRow
 from lawtrail.ledger.sql import expected_triggers, triggers_present
-from lawtrail.verifier.checkpoint import Checkpoint, SignatureError
+from lawtrail.verifier.checkpoint import Checkpoint, FormatError, SignatureError
 from lawtrail.verifier.entry import ENTRY_VERSION
+from lawtrail.verifier.keyring import KeyRing
 from lawtrail.verifier.merkle import EMPTY_ROOT, Frontier
 
 EVIDENCE_ACTION = "evidence.ingest"
+DOCUMENT_ACTION = "document.issue"
+_CLAIM_MARKERS = tuple(b'"action":"%s"' % a.encode() for a in (EVIDENCE_ACTION, DOCUMENT_ACTION))
+# The action is the first fact of an entry: after {"v":1,"seq":…,"event":…,"state":"<64 hex>",
+_MARKER_WITHIN = 200
 _CHUNK = 10000
 # Below this many entries one process walks them all (starting walkers costs more than it saves).
 _PARALLEL_FROM = 100_000
 _sha256 = hashlib.sha256
+_PREFIX = b'{"v":%d,' % ENTRY_VERSION + b'"seq":%d,"event":%d,'  # entry_prefix(), as a format
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Problem:
     checkpoint: int | None = None
     witness: str | None = None
     object_key: str | None = None
+    document: str | None = None
 
 
 @dataclass
@@ -55,8 +62,10 @@ class Report:
     entries: int = 0
     root_hash: str = ""
     checkpoints: int = 0
+    keys: int = 0
     witnesses: int = 0
     evidence_checked: int = 0
+    documents_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -110,20 +119,40 @@ def _differing_fields(stored: bytes, rebuilt: bytes) -> list[str]:
     return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
 
 
+def _check_key_history(report: Report, public_key: Ed25519PublicKey) -> KeyRing:
+    """The key rotations the ledger records: each signed by both keys, one unbroken chain through
+    the trusted key, each statement's entry where it says it is. The keys to check tree heads with."""
+    try:
+        found = keys.ledger_rotations()
+        ring = KeyRing.follow(public_key, [r for _, r in found])
+    except (SignatureError, FormatError) as err:
+        report.problem("key_history", f"账本记录的密钥更替无法核验:{err}(其他密钥签署的签名树头因此无法核验)")
+        return KeyRing.single(public_key)
+    for seq, rotation in found:
+        if seq != rotation.tree_size - 1:
+            report.problem("key_rotation_position", f"条目 #{seq} 的密钥更替声明称自己是第 {rotation.tree_size} 条"
+                                                    "(条目被移动或声明被伪造)", entry=seq)
+    report.keys = len(ring.spans)
+    return ring
+
+
 def _check_signatures(report: Report, public_key: Ed25519PublicKey | None,
                       witnesses: Iterable[tuple[str, Checkpoint]]) -> list[_Target]:
+    """Every signed tree head's signature (ours and the witnesses'), under the key the key history
+    gives for its size; the tree heads that pass are checked against the entries later."""
     targets: list[_Target] = []
     rows = list(CheckpointRow.objects.order_by("id"))
     report.checkpoints = len(rows)
     if rows and public_key is None:
         report.problem("key_missing", "找不到账本签名密钥(LAWTRAIL_LEDGER_KEY_FILE),无法核验签名树头的签名;"
                                       "可用 --public-key 指定机关公钥")
+    ring = _check_key_history(report, public_key) if public_key is not None else None
     for row in rows:
         cp = row.signed
         label = f"签名树头 #{row.pk}({cp.tree_size} 条,签署于 {cp.timestamp})"
-        if public_key is not None:
+        if ring is not None:
             try:
-                cp.verify(public_key)
+                ring.verify(cp)
             except SignatureError as err:
                 report.problem("checkpoint_signature", f"{label}的签名无效:{err}", checkpoint=row.pk)
                 continue
@@ -131,16 +160,28 @@ def _check_signatures(report: Report, public_key: Ed25519PublicKey | None,
     for name, cp in witnesses:
         report.witnesses += 1
         label = f"见证方保存的签名树头 {name}({cp.tree_size} 条,签署于 {cp.timestamp})"
-        if public_key is None:
+        if ring is None:
             report.problem("key_missing", f"没有机关公钥,无法核验{label}的签名", witness=name)
             continue
         try:
-            cp.verify(public_key)
+            ring.verify(cp)
         except SignatureError as err:
             report.problem("witness_signature", f"{label}的签名无效:{err}", witness=name)
             continue
         targets.append(_Target(cp.tree_size, cp.root_hash, label, {"witness": name}))
     return targets
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """Content an entry froze the hash of: an evidence object (by store key) or an issued
+    document's PDF (by document id)."""
+
+    seq: int
+    kind: str  # "evidence" | "document"
+    key: str
+    sha256: str
+    name: str
 
 
 @dataclass
@@ -151,7 +192,7 @@ class _Part:
     end: int
     count: int = 0
     problems: list[Problem] = field(default_factory=list)
-    claims: list[tuple[int, str, str, str]] = field(default_factory=list)
+    claims: list[_Claim] = field(default_factory=list)
     frontier: Frontier = field(default_factory=Frontier)
     # The walker's own frontier when the whole tree reaches each size a tree head names.
     snapshots: dict[int, Frontier] = field(default_factory=dict)
@@ -162,65 +203,158 @@ class _Part:
 
 
 def _walk(start: int, end: int, events: bool, evidence: bool, sizes: frozenset[int]) -> _Part:
-    """Check entries start … end-1 one by one, growing their part of the tree."""
+    """Check entries start … end-1 in chunks, growing their part of the tree.
+
+    One check family per function: the entries themselves (_Entries: numbering, leaf hashes,
+    positions, the tree), the DomainEvent rows they froze (_check_events), and the content
+    they name (_collect_claims: evidence objects and issued documents, checked afterwards).
+    """
     part = _Part(start, end)
-    problem = part.problems.append
-    frontier = part.frontier
-    append = frontier.append
-    marker = b'"action":"' + EVIDENCE_ACTION.encode() + b'"'
-    check_evidence = evidence
-    prefix_format = b'{"v":%d,' % ENTRY_VERSION + b'"seq":%d,"event":%d,'
-    expected = start
+    entries = _Entries(part, sizes)
+    for rows in _entry_rows(start, end, events):
+        canon = entries.check(rows)
+        if events:
+            _check_events(part, rows, canon)
+        if evidence:
+            _collect_claims(part, rows, canon)
+    entries.finish()
+    return part
+
+
+def _entry_rows(start: int, end: int, events: bool) -> Iterator[list[tuple[Any, ...]]]:
+    """Entries start … end-1 in order, a chunk at a time (with their DomainEvent row's columns)."""
     sql = ("SELECT l.seq, l.event_id, l.canonical, l.leaf_hash"
            + (f", {event_columns(connection.vendor)}" if events else "")
            + " FROM ledger_ledgerentry l"
            + (" LEFT JOIN events_domainevent e ON e.id = l.event_id" if events else "")
            + " WHERE l.seq >= %s AND l.seq < %s ORDER BY l.seq")
-    with connection.chunked_cursor() as cursor:
+    if connection.vendor == "sqlite":
+        # The driver's cursor: rows as the sqlite3 module makes them, nothing in between.
+        connection.ensure_connection()
+        raw = connection.connection.cursor()
+        try:
+            raw.execute(sql.replace("%s", "?"), (start, end))
+            while rows := raw.fetchmany(_CHUNK):
+                yield rows
+        finally:
+            raw.close()
+        return
+    with connection.chunked_cursor() as cursor:  # a server-side cursor on PostgreSQL
         cursor.execute(sql, [start, end])
         while rows := cursor.fetchmany(_CHUNK):
-            for row in rows:
-                seq, event_id, canonical, stored_leaf = row[0], row[1], row[2], row[3]
-                if type(canonical) is not bytes:
-                    canonical = _as_bytes(canonical)
-                if type(stored_leaf) is not bytes:
-                    stored_leaf = _as_bytes(stored_leaf)
-                if seq != expected:
-                    missing = f"#{expected}" if seq == expected + 1 else f"#{expected}–#{seq - 1}"
-                    problem(Problem("entry_missing", f"条目 {missing} 缺失(被删除)", entry=expected))
-                    expected = seq
-                expected += 1
-                leaf = _sha256(b"\x00" + canonical).digest()
-                if leaf != stored_leaf:
-                    problem(Problem("entry_hash", f"条目 #{seq} 的内容与其叶哈希不符(条目被改动)", entry=seq,
-                                    event=event_id))
-                prefix = prefix_format % (seq, event_id)  # entry_prefix(), inlined
-                if not canonical.startswith(prefix):
-                    problem(Problem("entry_position", f"条目 #{seq} 记载的序号或事件号与其所在位置不符"
-                                                      "(条目被移动、替换或重排)", entry=seq, event=event_id))
-                elif events:
-                    if row[4] is None:
-                        problem(Problem("event_missing", f"条目 #{seq} 记录的领域事件 #{event_id} 已不存在(事件被删除)",
-                                        entry=seq, event=event_id))
-                    else:
-                        tail = canonical[len(prefix):]
-                        formed, state = _state_of(tail)
-                        rebuilt = row_tail(row[4:], state)
-                        if not formed or tail != rebuilt:
-                            fields = "、".join(_differing_fields(canonical, prefix + rebuilt))
-                            problem(Problem("event_mismatch",
-                                            f"条目 #{seq} 与领域事件 #{event_id} 不一致(不同的字段:{fields}):"
-                                            "事件记录在账本之外被改动", entry=seq, event=event_id))
-                if check_evidence and marker in canonical:
-                    part.claims.append((seq, *_evidence_claim(canonical)))
-                append(leaf)
-                if expected in sizes:  # (expected: the size the tree has now, when nothing is missing)
-                    part.snapshots[start + frontier.size] = frontier.copy()
-    part.count = frontier.size
-    if expected < end:
-        missing = f"#{expected}" if expected == end - 1 else f"#{expected}–#{end - 1}"
-        problem(Problem("entry_missing", f"条目 {missing} 缺失(被删除)", entry=expected))
-    return part
+            yield rows
+
+
+class _Entries:
+    """Numbering, leaf hashes and positions of a walker's entries, and its part of the tree.
+
+    A chunk without surprises (consecutive numbers from where the last one ended, every leaf
+    hash and prefix as stored) is checked with a few whole-list operations and grows the
+    tree a perfect subtree at a time; any other chunk goes through the same checks entry by
+    entry, which names each finding.
+    """
+
+    def __init__(self, part: _Part, sizes: frozenset[int]) -> None:
+        self.part = part
+        self.sizes = sorted(sizes)
+        self.expected = part.start  # the number the next entry should have
+
+    def check(self, rows: list[tuple[Any, ...]]) -> list[bytes]:
+        """Check a chunk; returns its entries' bytes."""
+        seqs = [r[0] for r in rows]
+        ids = [r[1] for r in rows]
+        canon = [r[2] for r in rows]
+        stored = [r[3] for r in rows]
+        if not all(map(bytes.__instancecheck__, canon)) or not all(map(bytes.__instancecheck__, stored)):
+            canon = [_as_bytes(c) for c in canon]  # memoryviews (PostgreSQL), text or NULL (a tampered cell)
+            stored = [_as_bytes(c) for c in stored]
+        leaves = [_sha256(b"\x00" + c).digest() for c in canon]
+        n = len(rows)
+        if (seqs[0] == self.expected and seqs[-1] == self.expected + n - 1 and leaves == stored
+                and all(map(bytes.startswith, canon, map(_PREFIX.__mod__, zip(seqs, ids, strict=True))))):
+            self._grow(leaves)
+        else:
+            self._one_by_one(seqs, ids, canon, stored, leaves)
+        return canon
+
+    def _grow(self, leaves: list[bytes]) -> None:
+        """Append consecutive leaves, keeping the frontier at every size a tree head names."""
+        part, frontier = self.part, self.part.frontier
+        first = self.expected
+        last = first + len(leaves)
+        done = 0
+        for size in self.sizes:
+            if first < size <= last:
+                frontier.extend_batch(leaves[done:size - first])
+                done = size - first
+                part.snapshots[part.start + frontier.size] = frontier.copy()
+        frontier.extend_batch(leaves[done:])
+        self.expected = last
+
+    def _one_by_one(self, seqs: list[int], ids: list[int], canon: list[bytes], stored: list[bytes],
+                    leaves: list[bytes]) -> None:
+        part, frontier = self.part, self.part.frontier
+        problem = part.problems.append
+        sizes = self.sizes
+        for seq, event_id, canonical, stored_leaf, leaf in zip(seqs, ids, canon, stored, leaves, strict=True):
+            if seq != self.expected:
+                missing = f"#{self.expected}" if seq == self.expected + 1 else f"#{self.expected}–#{seq - 1}"
+                problem(Problem("entry_missing", f"条目 {missing} 缺失(被删除)", entry=self.expected))
+                self.expected = seq
+            self.expected += 1
+            if leaf != stored_leaf:
+                problem(Problem("entry_hash", f"条目 #{seq} 的内容与其叶哈希不符(条目被改动)", entry=seq,
+                                event=event_id))
+            if not canonical.startswith(_PREFIX % (seq, event_id)):
+                problem(Problem("entry_position", f"条目 #{seq} 记载的序号或事件号与其所在位置不符"
+                                                  "(条目被移动、替换或重排)", entry=seq, event=event_id))
+            frontier.append(leaf)
+            if self.expected in sizes:  # (expected: the size the tree has now, when nothing is missing)
+                part.snapshots[part.start + frontier.size] = frontier.copy()
+
+    def finish(self) -> None:
+        part = self.part
+        part.count = part.frontier.size
+        if self.expected < part.end:
+            missing = f"#{self.expected}" if self.expected == part.end - 1 else f"#{self.expected}–#{part.end - 1}"
+            part.problems.append(Problem("entry_missing", f"条目 {missing} 缺失(被删除)", entry=self.expected))
+
+
+def _check_events(part: _Part, rows: list[tuple[Any, ...]], canon: list[bytes]) -> None:
+    """Each entry's bytes against the DomainEvent row it froze (rebuilt from the row's columns)."""
+    problem = part.problems.append
+    # SQLite gives back the payload text the writer stored; PostgreSQL's jsonb prints its own.
+    as_stored = connection.vendor == "sqlite"
+    for row, canonical in zip(rows, canon, strict=True):
+        seq, event_id = row[0], row[1]
+        prefix = _PREFIX % (seq, event_id)
+        if not canonical.startswith(prefix):
+            continue  # already named as entry_position: its bytes are not this row's
+        if row[4] is None:
+            problem(Problem("event_missing", f"条目 #{seq} 记录的领域事件 #{event_id} 已不存在(事件被删除)",
+                            entry=seq, event=event_id))
+            continue
+        tail = canonical[len(prefix):]
+        formed, state = _state_of(tail)
+        if as_stored and formed and row_tail_as_stored(row[4:], state) == tail:
+            continue  # the row holds the very bytes the entry froze
+        rebuilt = row_tail(row[4:], state)
+        if not formed or tail != rebuilt:
+            fields = "、".join(_differing_fields(canonical, prefix + rebuilt))
+            problem(Problem("event_mismatch", f"条目 #{seq} 与领域事件 #{event_id} 不一致(不同的字段:{fields}):"
+                                              "事件记录在账本之外被改动", entry=seq, event=event_id))
+
+
+def _collect_claims(part: _Part, rows: list[tuple[Any, ...]], canon: list[bytes]) -> None:
+    """Entries that froze a content hash (an evidence ingest, a document issue), for the content checks."""
+    for row, canonical in zip(rows, canon, strict=True):
+        # The action is the first fact after the fixed members: look only near the start.
+        for marker in _CLAIM_MARKERS:
+            if canonical.find(marker, 0, _MARKER_WITHIN) >= 0:
+                claim = _content_claim(row[0], canonical)
+                if claim is not None:
+                    part.claims.append(claim)
+                break
 
 
 def _walk_here(args: tuple[int, int, bool, bool, frozenset[int]]) -> _Part:
@@ -269,6 +403,20 @@ def verify_ledger(
         report.problems.extend(p.problems)
     report.entries = whole.size
     report.root_hash = whole.root().hex()
+    _check_tree_heads(report, targets, whole, roots)
+    if events:
+        _unledgered_events(report)
+    _database_rules(report)
+    if evidence:
+        claims = [c for p in parts for c in p.claims]
+        _check_evidence(report, claims)
+        _check_documents(report, claims)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _check_tree_heads(report: Report, targets: list[_Target], whole: Frontier, roots: dict[int, bytes]) -> None:
+    """Each signed tree head (ours or a witness's) against the tree the entries make."""
     for t in targets:
         kind = "checkpoint" if "checkpoint" in t.where else "witness"
         if t.size > whole.size:
@@ -276,13 +424,6 @@ def verify_ledger(
                            f"{t.label}记录了 {t.size} 条,账本现只有 {whole.size} 条(条目被删除或截断)", **t.where)
         elif (roots.get(t.size) if t.size else EMPTY_ROOT) != t.root:
             report.problem(f"{kind}_root", f"{t.label}与账本前 {t.size} 条不一致:签署之后账本被改写", **t.where)
-    if events:
-        _unledgered_events(report)
-    _database_rules(report)
-    if evidence:
-        _check_evidence(report, [c for p in parts for c in p.claims])
-    report.seconds = round(time.perf_counter() - started, 3)
-    return report
 
 
 def _join(parts: list[_Part], sizes: frozenset[int]) -> tuple[Frontier, dict[int, bytes]]:
@@ -313,17 +454,27 @@ def _tree_in_one_pass(sizes: frozenset[int], roots: dict[int, bytes]) -> Frontie
     return frontier
 
 
-def _evidence_claim(canonical: bytes) -> tuple[str, str, str]:
-    """(object key, SHA-256, file name) an ingest entry froze; empty for anything else."""
+def _content_claim(seq: int, canonical: bytes) -> _Claim | None:
+    """The content hash a done evidence ingest or document issue froze; None for anything else."""
     try:
         data = json.loads(canonical)
     except ValueError:
-        return "", "", ""
-    if data.get("action") != EVIDENCE_ACTION or data.get("outcome") != "done":
-        return "", "", ""
-    content = data.get("content") or {}
-    name = (data.get("payload") or {}).get("original_name") if isinstance(data.get("payload"), dict) else ""
-    return str(content.get("object_key") or ""), str(content.get("sha256") or ""), str(name or "")
+        return None
+    if not isinstance(data, dict) or data.get("outcome") != "done":
+        return None
+    content: dict[str, Any] = data["content"] if isinstance(data.get("content"), dict) else {}
+    payload: dict[str, Any] = data["payload"] if isinstance(data.get("payload"), dict) else {}
+    sha = str(content.get("sha256") or "")
+    if data.get("action") == EVIDENCE_ACTION:
+        return _Claim(seq, "evidence", str(content.get("object_key") or ""), sha,
+                      str(payload.get("original_name") or ""))
+    if data.get("action") == DOCUMENT_ACTION:
+        obj: dict[str, Any] = data["object"] if isinstance(data.get("object"), dict) else {}
+        name = f"{payload.get('name') or '文书'} {payload.get('number') or ''}".strip()
+        if payload.get("version") not in (None, 1):
+            name += f"(第{payload['version']}版)"
+        return _Claim(seq, "document", str(payload.get("document_id") or obj.get("id") or ""), sha, name)
+    return None
 
 
 def _unledgered_events(report: Report) -> None:
@@ -357,7 +508,9 @@ def _database_rules(report: Report) -> None:
                                event=event_id)
 
 
-def _check_evidence(report: Report, claims: list[tuple[int, str, str, str]]) -> None:
+def _check_evidence(report: Report, claims: list[_Claim]) -> None:
+    """Every stored evidence object's SHA-256 against the entry that recorded its ingest."""
+    claims = [c for c in claims if c.kind == "evidence"]
     try:
         from lawtrail.storage import get_store
     except ImportError:
@@ -366,7 +519,8 @@ def _check_evidence(report: Report, claims: list[tuple[int, str, str, str]]) -> 
     store = get_store()
     digests: dict[str, str | Exception] = {}
     absent = _disposed_keys(report)
-    for seq, key, sha, name in claims:
+    for claim in claims:
+        seq, key, sha, name = claim.seq, claim.key, claim.sha256, claim.name
         if not key or not sha or key in absent:
             continue
         if key not in digests:
@@ -383,6 +537,41 @@ def _check_evidence(report: Report, claims: list[tuple[int, str, str, str]]) -> 
             report.evidence_checked += 1
     if not claims:
         report.notes.append("账本中没有证据入库条目")
+
+
+def _check_documents(report: Report, claims: list[_Claim]) -> None:
+    """Every issued document version's stored PDF (documents_document.pdf) against the SHA-256
+    its `document.issue` entry froze. Read by SQL, not the ORM: a row an attacker edited is read
+    as it is, and a missing documents app only skips this check."""
+    claims = [c for c in claims if c.kind == "document" and c.key and c.sha256]
+    if not claims:
+        return
+    if "documents_document" not in connection.introspection.table_names():
+        report.notes.append("文书模块未安装:跳过已签发文书 PDF 的哈希核验")
+        return
+    for start in range(0, len(claims), 500):
+        batch = claims[start:start + 500]
+        ids = [int(c.key) for c in batch if c.key.isdigit()]
+        found: dict[str, bytes | None] = {}
+        if ids:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT id, pdf FROM documents_document WHERE id IN ({','.join(['%s'] * len(ids))})",
+                               ids)
+                found = {str(pk): (None if pdf is None else _as_bytes(pdf)) for pk, pdf in cursor.fetchall()}
+        for claim in batch:
+            what = f"文书 #{claim.key}" + (f"「{claim.name}」" if claim.name else "")
+            pdf = found.get(claim.key)
+            if pdf is None:
+                report.problem("document_missing", f"{what}签发时的 PDF 已不存在(条目 #{claim.seq} 记录其签发)",
+                               entry=claim.seq, document=claim.key)
+                continue
+            digest = _sha256(pdf).hexdigest()
+            if digest != claim.sha256:
+                report.problem("document_hash", f"{what}保存的 PDF 的 SHA-256 为 {digest},与条目 #{claim.seq} "
+                                                f"记录的 {claim.sha256} 不符(签发后的文书被改动或替换)",
+                               entry=claim.seq, document=claim.key)
+            else:
+                report.documents_checked += 1
 
 
 # ---- Retention and disposal (lawtrail/retention): objects destroyed under a disposal record are
@@ -412,7 +601,6 @@ def _hash_object(store: Any, key: str) -> str | Exception:
 def verify_witness_files(paths: Iterable[str]) -> list[tuple[str, Checkpoint]]:
     """Read witness checkpoint files (each one exported checkpoint, or a list of them)."""
     from lawtrail.lib.errors import InvalidInput
-    from lawtrail.verifier.checkpoint import FormatError
 
     out: list[tuple[str, Checkpoint]] = []
     for path in paths:

@@ -17,10 +17,9 @@ from typing import Any
 from django.db import connections, models, transaction
 
 from lawtrail.events.models import DomainEvent
-from lawtrail.ledger.canonical import event_tail, state_digest
+from lawtrail.ledger.canonical import event_tail, payload_text, state_digest
 from lawtrail.ledger.sql import PG_LOCK_KEY
 from lawtrail.verifier.entry import entry_prefix
-from lawtrail.verifier.merkle import leaf_hash
 
 _INSERT_ENTRY = "INSERT INTO ledger_ledgerentry (seq, event_id, canonical, leaf_hash) VALUES (%s, %s, %s, %s)"
 _NEXT_SEQ = "SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_ledgerentry"
@@ -33,13 +32,13 @@ def _event_fields() -> list[models.Field]:
 
 
 @cache
-def _insert_event_sql(vendor: str, with_id: bool = False) -> str:
+def _insert_event_sql(vendor: str, with_id: bool = False, returning: bool = True) -> str:
     qn = connections["default"].ops.quote_name
     fields = _event_fields()
     columns = [qn("id")] * with_id + [qn(f.column) for f in fields]
     insert = (f"INSERT INTO {qn(DomainEvent._meta.db_table)} ({', '.join(columns)}) "
               f"VALUES ({', '.join(['%s'] * len(columns))})")
-    if with_id:
+    if with_id or not returning:
         return insert
     insert += f" RETURNING {qn('id')}"
     if vendor == "postgresql":
@@ -56,11 +55,8 @@ def _integer(value: Any) -> Any:
     return value if value is None or type(value) is int else int(value)
 
 
-def _json_adapter(ops: Any, encoder: Any) -> Callable[[Any], Any]:
-    def adapt(value: Any) -> Any:
-        return None if value is None else ops.adapt_json_value(value, encoder)
-
-    return adapt
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _field_adapter(field: models.Field, connection: Any) -> Callable[[Any], Any]:
@@ -83,7 +79,8 @@ def _adapters(vendor: str) -> list[tuple[str, Callable[[Any], Any]]]:
         if kind == "DateTimeField":
             out.append((f.attname, ops.adapt_datetimefield_value))
         elif kind == "JSONField":
-            out.append((f.attname, _json_adapter(ops, getattr(f, "encoder", None))))
+            # The payload's canonical JSON text (payload_text()), made once for the entry and the row.
+            out.append((f.attname, _as_is))
         elif kind in ("CharField", "TextField"):
             out.append((f.attname, _text))
         elif kind in ("BigIntegerField", "IntegerField", "ForeignKey"):
@@ -93,8 +90,8 @@ def _adapters(vendor: str) -> list[tuple[str, Callable[[Any], Any]]]:
     return out
 
 
-def _event_params(event: DomainEvent, vendor: str) -> list[Any]:
-    values = event.__dict__
+def _event_params(event: DomainEvent, vendor: str, payload_json: str) -> list[Any]:
+    values = {**event.__dict__, "payload": payload_json}
     return [adapt(values[name]) for name, adapt in _adapters(vendor)]
 
 
@@ -116,19 +113,31 @@ def append(event: DomainEvent, obj: models.Model | None) -> DomainEvent:
         # Event and entry stand or fall together, even when a caller forgot its transaction.
         with transaction.atomic(using=alias):
             return append(event, obj)
-    tail = event_tail(event, state_digest(obj, event.outcome))
-    params = _event_params(event, connection.vendor)
-    with connection.cursor() as cursor:
+    payload = payload_text(event.payload)
+    tail = event_tail(event, state_digest(obj, event.outcome), payload)
+    params = _event_params(event, connection.vendor, payload[1])
+    # The driver's own cursor: Django's wrapper (placeholder rewriting, query logging) costs
+    # as much per statement as SQLite takes to run it. Nothing here is user input.
+    cursor = connection.connection.cursor()
+    try:
         if connection.vendor == "postgresql":
             cursor.execute(_insert_event_sql("postgresql"), [*params, tail])
             return _saved(event, cursor.fetchone()[0], alias)
-        cursor.execute(_insert_event_sql(connection.vendor), params)
-        pk = cursor.fetchone()[0]
+        cursor.execute(_sqlite(_insert_event_sql("sqlite", with_id=False, returning=False)), params)
+        pk = cursor.lastrowid
         cursor.execute(_NEXT_SEQ)
         seq = cursor.fetchone()[0]
         canonical = entry_prefix(seq, pk) + tail
-        cursor.execute(_INSERT_ENTRY, [seq, pk, canonical, leaf_hash(canonical)])
+        cursor.execute(_sqlite(_INSERT_ENTRY), (seq, pk, canonical, _sha256(b"\x00" + canonical).digest()))
+    finally:
+        cursor.close()
     return _saved(event, pk, alias)
+
+
+@cache
+def _sqlite(sql: str) -> str:
+    """Django's "%s" placeholders as the sqlite3 module's own "?"."""
+    return sql.replace("%s", "?")
 
 
 def _next_seq(cursor: Any, vendor: str) -> int:
@@ -152,26 +161,44 @@ def _new_event_ids(cursor: Any, vendor: str, n: int) -> list[int]:
     return list(range(last + 1, last + 1 + n))
 
 
-def import_events(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> None:
-    """Insert many unsaved events and their entries inside the caller's transaction.
+def append_many(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> list[DomainEvent]:
+    """The bulk path: insert many unsaved events and their ledger entries inside the caller's
+    transaction, and return them saved (pk set), in order.
 
-    For imports (records carried over from another system): events get their ids in one
-    query, then events and entries go in as two batched inserts. No state digests (there
-    is no object in hand) and no model signals.
+    For imports (a bundle of records carried over from another system or another LawTrail):
+
+        with transaction.atomic(durable=True):
+            append_many([DomainEvent(occurred_at=…, action="…", actor=…, object_type="…", …), …])
+
+    Each batch: the events' ids in one query, the entry numbers under the numbering lock (held
+    to commit, as record_event's are), then events and entries as two batched inserts
+    (`executemany` on SQLite, `COPY` on PostgreSQL). The entries are the same bytes
+    record_event would freeze, except `state` (null: there is no changed object in hand), so
+    `lawtrail verify` checks them like any other. No model signals.
     """
+    import_events(events, batch_size=batch_size)
+    return list(events)
+
+
+def import_events(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> None:
+    """append_many() without the return value (the name earlier callers use)."""
     connection = connections["default"]
     if not connection.in_atomic_block:
-        raise RuntimeError("import_events() must run inside a transaction")
+        raise RuntimeError("append_many() must run inside a transaction")
+    if any(e.pk is not None for e in events):
+        raise ValueError("append_many() takes unsaved events only")
     vendor = connection.vendor
     with connection.cursor() as cursor:
         for start in range(0, len(events), batch_size):
             batch = events[start:start + batch_size]
             ids = _new_event_ids(cursor, vendor, len(batch))
-            events_rows = [[pk, *_event_params(e, vendor)] for pk, e in zip(ids, batch, strict=True)]
             first = _next_seq(cursor, vendor)
+            events_rows = []
             rows = []
             for i, (pk, event) in enumerate(zip(ids, batch, strict=True)):
-                canonical = entry_prefix(first + i, pk) + event_tail(event, None)
+                payload = payload_text(event.payload)
+                events_rows.append([pk, *_event_params(event, vendor, payload[1])])
+                canonical = entry_prefix(first + i, pk) + event_tail(event, None, payload)
                 rows.append((first + i, pk, canonical, _sha256(b"\x00" + canonical).digest()))
             if vendor == "postgresql":
                 # COPY: one stream per table instead of a statement per row.
@@ -183,7 +210,8 @@ def import_events(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> N
                     for entry_row in rows:
                         copy.write_row(entry_row)
             else:
-                cursor.executemany(_insert_event_sql(vendor, with_id=True), events_rows)
-                cursor.executemany(_INSERT_ENTRY, rows)
+                raw = cursor.cursor  # the sqlite3 cursor itself: no per-row placeholder rewriting
+                raw.executemany(_sqlite(_insert_event_sql(vendor, with_id=True)), events_rows)
+                raw.executemany(_sqlite(_INSERT_ENTRY), rows)
             for pk, event in zip(ids, batch, strict=True):
                 _saved(event, pk, "default")

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from lawtrail.verifier.bundle import describe, verify_bundle
 from lawtrail.verifier.checkpoint import Checkpoint, FormatError, SignatureError, load_public_key
+from lawtrail.verifier.keyring import KeyRing, Rotation, rotations_from_json
 
 
 def _read_json(path: str) -> Any:
@@ -36,12 +37,17 @@ def _public_key(value: str | None) -> Ed25519PublicKey | None:
     return load_public_key(text)
 
 
+def _rotations(path: str | None) -> list[Rotation]:
+    """--keys: a key history exported by `lawtrail ledger keys`."""
+    return rotations_from_json(_read_json(path)) if path else []
+
+
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     cp = Checkpoint.from_json(_read_json(args.file))
     key = _public_key(args.public_key)
     assert key is not None  # argparse requires it
     try:
-        cp.verify(key)
+        KeyRing.follow(key, _rotations(args.keys)).verify(cp)
         ok, detail = True, "签名有效"
     except SignatureError as err:
         ok, detail = False, str(err)
@@ -56,7 +62,7 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    result = verify_bundle(_read_json(args.file), _public_key(args.public_key))
+    result = verify_bundle(_read_json(args.file), _public_key(args.public_key), _rotations(args.keys))
     if args.json:
         json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -74,11 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("checkpoint", help="核验签名树头的签名")
     p.add_argument("file", help="lawtrail ledger export-checkpoint 导出的 JSON 文件")
     p.add_argument("--public-key", required=True, help="机关公钥:文件(PEM 或 base64)或公钥本身")
+    p.add_argument("--keys", metavar="FILE", help="密钥历史(lawtrail ledger keys 导出):机关更替过密钥时使用")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=cmd_checkpoint)
     p = sub.add_parser("bundle", help="核验证明包:条目、包含证明、一致性证明和签名")
     p.add_argument("file", help="lawtrail ledger prove 导出的证明包")
     p.add_argument("--public-key", help="机关公钥(强烈建议指定;不指定时只能证明证明包自身一致)")
+    p.add_argument("--keys", metavar="FILE", help="密钥历史(lawtrail ledger keys 导出;证明包通常已附带)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=cmd_bundle)
     return parser

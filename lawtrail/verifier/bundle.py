@@ -12,13 +12,16 @@
       "consistency": [                             (optional) older tree heads, e.g. a witness's
         {"checkpoint": { <older signed tree head> }, "path": ["<hex>", ...]}
       ],
+      "key_history": [ <rotation statements, see keyring.py> ],   (when the key was ever replaced)
       "public_key": "<base64>"                     informational; trust the key you were given
     }
 
 Checking a bundle: every checkpoint's Ed25519 signature under the agency's public key; the
 entry's leaf hash from its bytes; the entry's own number equal to its index; the inclusion
 path from the leaf to the checkpoint's root; each consistency path from the older tree head
-to the checkpoint's.
+to the checkpoint's. When the agency replaced its key, each checkpoint is checked under the
+key the key history (rotation statements signed by both keys, followed from the key you
+trust) gives for its size.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from lawtrail.verifier.checkpoint import Checkpoint, FormatError, SignatureError, load_public_key
 from lawtrail.verifier.entry import describe_entry, parse_entry
+from lawtrail.verifier.keyring import KeyRing, Rotation, rotations_from_json
 from lawtrail.verifier.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
 
 BUNDLE_FORMAT = "lawtrail-proof/1"
@@ -66,18 +70,31 @@ class BundleResult:
 
 def make_bundle(checkpoint: Checkpoint, *, public_key: Ed25519PublicKey | None = None,
                 entry: tuple[int, bytes, list[bytes]] | None = None,
-                consistency: list[tuple[Checkpoint, list[bytes]]] | None = None) -> dict[str, Any]:
-    """The bundle's JSON: `entry` is (index, bytes, inclusion path)."""
-    out: dict[str, Any] = {"format": BUNDLE_FORMAT, "checkpoint": checkpoint.to_json(public_key)}
+                consistency: list[tuple[Checkpoint, list[bytes]]] | None = None,
+                ring: KeyRing | None = None) -> dict[str, Any]:
+    """The bundle's JSON: `entry` is (index, bytes, inclusion path). With `ring`, each checkpoint
+    carries the key that signed it and the bundle the key history."""
+
+    def key_of(cp: Checkpoint) -> Ed25519PublicKey | None:
+        if ring is None:
+            return public_key
+        try:
+            return ring.key_for(cp)
+        except SignatureError:
+            return None
+
+    out: dict[str, Any] = {"format": BUNDLE_FORMAT, "checkpoint": checkpoint.to_json(key_of(checkpoint))}
     if entry is not None:
         index, canonical, path = entry
         out["entry"] = {"index": index, "canonical": base64.b64encode(canonical).decode(),
                         "leaf_hash": leaf_hash(canonical).hex(), "inclusion_path": [p.hex() for p in path]}
     if consistency:
-        out["consistency"] = [{"checkpoint": old.to_json(public_key), "path": [p.hex() for p in path]}
+        out["consistency"] = [{"checkpoint": old.to_json(key_of(old)), "path": [p.hex() for p in path]}
                               for old, path in consistency]
-    if public_key is not None:
-        out["public_key"] = checkpoint.to_json(public_key)["public_key"]
+    if ring is not None and ring.rotations:
+        out["key_history"] = [r.to_json() for r in ring.rotations]
+    if "public_key" in out["checkpoint"]:
+        out["public_key"] = out["checkpoint"]["public_key"]
     return out
 
 
@@ -90,9 +107,9 @@ def _hashes(value: Any, what: str) -> list[bytes]:
         raise FormatError(f"{what} 含有非十六进制的哈希")
 
 
-def _signature(result: BundleResult, name: str, cp: Checkpoint, key: Ed25519PublicKey) -> bool:
+def _signature(result: BundleResult, name: str, cp: Checkpoint, ring: KeyRing) -> bool:
     try:
-        cp.verify(key)
+        ring.verify(cp)
     except SignatureError as err:
         result.add(name, False, f"{cp.describe()}:{err}")
         return False
@@ -100,8 +117,11 @@ def _signature(result: BundleResult, name: str, cp: Checkpoint, key: Ed25519Publ
     return True
 
 
-def verify_bundle(bundle: Any, public_key: Ed25519PublicKey | None = None) -> BundleResult:
-    """Check everything a bundle claims. FormatError if it cannot be read at all."""
+def verify_bundle(bundle: Any, public_key: Ed25519PublicKey | None = None,
+                  rotations: list[Rotation] | None = None) -> BundleResult:
+    """Check everything a bundle claims. FormatError if it cannot be read at all.
+
+    `rotations`: key history obtained apart from the bundle (added to the bundle's own)."""
     if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
         raise FormatError(f"不是证明包(format 应为 {BUNDLE_FORMAT})")
     result = BundleResult()
@@ -113,7 +133,9 @@ def verify_bundle(bundle: Any, public_key: Ed25519PublicKey | None = None) -> Bu
         public_key = load_public_key(embedded)
         result.notes.append("未指定机关公钥,使用证明包内附带的公钥:只能证明证明包自身一致,"
                             "不能证明它出自该机关。请用 --public-key 指定从机关处独立取得的公钥。")
-    _signature(result, "签名树头", checkpoint, public_key)
+    ring = _key_ring(result, public_key, [*(rotations or []), *(
+        rotations_from_json(bundle["key_history"]) if bundle.get("key_history") is not None else [])])
+    _signature(result, "签名树头", checkpoint, ring)
 
     entry = bundle.get("entry")
     if entry is not None:
@@ -158,7 +180,7 @@ def verify_bundle(bundle: Any, public_key: Ed25519PublicKey | None = None) -> Bu
         old = Checkpoint.from_json(item.get("checkpoint"))
         path = _hashes(item.get("path"), f"consistency[{i}].path")
         name = f"一致性证明 {i + 1}"
-        _signature(result, f"较早的签名树头 {i + 1}", old, public_key)
+        _signature(result, f"较早的签名树头 {i + 1}", old, ring)
         if old.tree_size == 0:
             result.add(name, not path, "空树与任何树一致")
             continue
@@ -172,6 +194,21 @@ def verify_bundle(bundle: Any, public_key: Ed25519PublicKey | None = None) -> Bu
     if not result.checks:
         raise FormatError("证明包中没有可核验的内容")
     return result
+
+
+def _key_ring(result: BundleResult, trusted: Ed25519PublicKey, rotations: list[Rotation]) -> KeyRing:
+    """The keys to check signatures with, followed from the trusted key through the key history."""
+    unique = list({r.signed_text(): r for r in rotations}.values())
+    if not unique:
+        return KeyRing.single(trusted)
+    try:
+        ring = KeyRing.follow(trusted, unique)
+    except SignatureError as err:
+        result.add("密钥更替", False, str(err))
+        return KeyRing.single(trusted)
+    result.add("密钥更替", True, f"{len(unique)} 次密钥更替,声明均经新旧两把密钥签名,链条完整:"
+                              + ";".join(s.describe() for s in ring.spans))
+    return ring
 
 
 def describe(result: BundleResult) -> list[str]:
