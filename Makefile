@@ -26,7 +26,8 @@ MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles 
 	lawtrail/testing/browser.py lawtrail/testing/api.py \
 	lawtrail/ledger lawtrail/verifier \
 	lawtrail/documents lawtrail/testing/documents.py \
-	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py
+	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py \
+	lawtrail/compliance
 
 check:
 	.venv/bin/ruff check lawtrail tests

@@ -128,6 +128,7 @@ COMMAND_MODULES: list[str] = [
     "lawtrail.evidence.cli",
     "lawtrail.ledger.cli",
     "lawtrail.documents.cli",
+    "lawtrail.compliance.cli",
 ]
 
 

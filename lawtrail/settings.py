@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "lawtrail.ledger",
     "lawtrail.documents",
     "lawtrail.evidence",
+    "lawtrail.compliance",
     "huey.contrib.djhuey",
 ]
 
