@@ -19,6 +19,7 @@ from ninja.utils import check_csrf
 from lawtrail.accounts.api import router as accounts_router
 from lawtrail.accounts.models import ApiToken, User
 from lawtrail.cases.api import router as cases_router
+from lawtrail.compliance.api import router as compliance_router
 from lawtrail.documents.api import router as documents_router
 from lawtrail.evidence.api import router as evidence_router
 from lawtrail.lib.errors import DomainError, Forbidden
@@ -155,6 +156,7 @@ api.add_router("", accounts_router)
 api.add_router("", cases_router)
 api.add_router("", documents_router)
 api.add_router("", evidence_router)
+api.add_router("", compliance_router)
 
 # Mounted last, so it only sees paths no other route matched: those get the JSON error
 # shape too instead of Django's HTML 404 page.

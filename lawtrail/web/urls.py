@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("lawtrail.cases.urls")),
     path("", include("lawtrail.evidence.urls")),
     path("", include("lawtrail.ledger.urls")),
+    path("", include("lawtrail.compliance.urls")),
 ]
