@@ -9,6 +9,7 @@ never knows which regulation it serves.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,7 +30,19 @@ LATER_STAGES = {"investigating", "reviewing", "serving", "closed", "archived"}
 
 def _due(start: dt.datetime, rule: Rule, key: str = "within") -> dt.datetime:
     amount, unit = rule.period(key)
+    if unit == "working_days":
+        # The official calendar is looked up day by day (slow); the answer depends only on the
+        # Beijing date, so it is computed once per date and period.
+        local = timez.beijing(start)
+        day = _working_days_after(local.date(), amount)
+        return local.replace(year=day.year, month=day.month, day=day.day)
     return timez.add_period(start, amount, unit, estimate=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _working_days_after(day: dt.date, amount: int) -> dt.date:
+    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=timez.BEIJING)
+    return timez.add_working_days(noon, amount, estimate=True).date()
 
 
 def _hours(delta: dt.timedelta) -> str:
