@@ -98,6 +98,8 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
                                                                record=""),
     "reminder_before_enforcement": lambda b, p: remove(b, "performance_reminder"),
     "case_file": lambda b, p: b.update(case_file=None),
+    "simple_procedure": lambda b, p: b["case"].update(procedure="simple", simple_record={
+        "facts_and_basis": "事实清楚", "steps": "当场处罚", "statement": "", "statement_review": "无", "filing": "已备案"}),
 }
 
 CASES = [(pid, rid) for pid in PROFILE_IDS for rid in get_profile(pid).rules if rid in known_rules()]
@@ -200,3 +202,10 @@ def test_a_profile_may_raise_a_warning_to_blocking(tmp_path: Any) -> None:
     findings = evaluate(b, load_profile(path), now=NOW)
     assert [(f.severity, f.blocks_move("reviewing"), f.blocks_move("serving")) for f in findings] == [
         (BLOCKING, True, False)]
+
+
+def test_the_simple_procedure_check_knows_the_items_the_case_records() -> None:
+    from lawtrail.cases.actions import SIMPLE_ITEMS
+    from lawtrail.compliance import rules
+
+    assert rules.SIMPLE_ITEMS == SIMPLE_ITEMS

@@ -150,6 +150,22 @@ def head_decision(ctx: Context, rule: Rule) -> Iterator[Report]:
     yield from _decision_approval(ctx, "decision.head", "负责人审批意见")
 
 
+# The items of a simple-procedure record as the case keeps them (cases.actions.SIMPLE_ITEMS).
+SIMPLE_ITEMS = (("facts_and_basis", "适用简易程序的事实依据、法律依据"), ("steps", "实施简易程序的程序步骤及法定文书"),
+                ("statement", "当事人陈述、申辩"), ("statement_review", "对陈述、申辩的复核及处理"),
+                ("filing", "向所属行政机关备案的内容"))
+
+
+@check("simple_procedure", label="简易程序记录事项")
+def simple_procedure(ctx: Context, rule: Rule) -> Iterator[Report]:
+    if ctx.case["procedure"] != "simple":
+        return
+    record = ctx.case.get("simple_record") or {}
+    missing = [label for key, label in SIMPLE_ITEMS if not _filled(record.get(key))]
+    if missing:
+        yield CASE_SUBJECT, f"简易程序记录缺少:{'、'.join(missing)}:请补充记录"
+
+
 # ---------------------------------------------------------------- 调查取证
 
 
