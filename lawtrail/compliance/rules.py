@@ -200,7 +200,11 @@ def record_officers(ctx: Context, rule: Rule) -> Iterator[Report]:
     for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
         officers = _doc_officers(ctx, doc)
         if not officers:
-            yield doc["id"], f"{doc['name']}未记录执法人员:请补充执法人员姓名和执法证号"
+            # Before the officers sign, the record's own 执法人员及执法证号 line is what it shows.
+            if not _filled(doc["fields"].get("officers")):
+                yield doc["id"], f"{doc['name']}未记录执法人员:请补充执法人员姓名和执法证号"
+            elif not _filled(doc["fields"].get("credentials_shown")):
+                yield doc["id"], f"{doc['name']}未记录出示执法证件情况:请补充"
             continue
         missing = [o["name"] for o in officers if not o.get("cert_no")]
         if missing:
