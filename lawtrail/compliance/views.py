@@ -16,7 +16,7 @@ from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import signed_in_user
 
 # A page checks at most this many cases (newest first); the CLI checks everything.
-LIMIT = 200
+LIMIT = 100
 SUPERVISING_ROLES = (Role.SUPERVISOR, Role.HEAD, Role.LEGAL_REVIEWER, Role.ADMIN)
 
 
