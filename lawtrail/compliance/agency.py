@@ -17,6 +17,9 @@ from typing import Any
 from lawtrail.compliance.engine import WARNING, Finding
 from lawtrail.profiles.registry import Profile
 
+# The rules checked here rather than per case, with what they check.
+AGENCY_RULES = {"reception_surveillance": "受理场所监控每日保存(机关层面)", "body_cams": "执法记录仪配备(机关层面)"}
+
 
 def check_agency(snapshot: dict[str, Any], profile: Profile) -> list[Finding]:
     findings: list[Finding] = []

@@ -33,14 +33,15 @@ def cmd_profiles_list(args: argparse.Namespace) -> int:
 
 
 def cmd_profiles_show(args: argparse.Namespace) -> int:
+    from lawtrail.compliance.agency import AGENCY_RULES
     from lawtrail.compliance.engine import known_rules
     from lawtrail.profiles.registry import get_profile
 
     profile = get_profile(args.profile_id)
-    checks = known_rules()
+    labels = {rid: spec.label for rid, spec in known_rules().items()} | AGENCY_RULES
     rules: list[dict[str, Any]] = [{"id": r.id, "article": r.article, "quote": r.quote, "values": r.values,
-              "checked": r.id in checks, "label": checks[r.id].label if r.id in checks else ""}
-             for r in profile.rules.values()]
+                                    "checked": r.id in labels, "label": labels.get(r.id, "")}
+                                   for r in profile.rules.values()]
     if args.json:
         _print_json({"id": profile.id, "name": profile.name, "agency_kind": profile.agency_kind,
                      "source": profile.source, "rules": rules})
