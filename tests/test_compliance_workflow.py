@@ -59,3 +59,40 @@ def test_the_same_delay_is_within_the_labour_rules_48_hours(db: None, time_machi
     assert case.stage == Stage.REVIEWING  # type: ignore[attr-defined]
     assert [f.rule for f in case_findings(case, profile_id="agriculture")  # type: ignore[arg-type]
             if f.severity == "blocking"] == ["emergency_start"]
+
+
+def test_an_inquiry_record_signed_by_one_officer_blocks_review_until_it_is_complete(db: None) -> None:
+    """Through the real document actions: agriculture wants two officers and the interviewee's
+    signature with a fingerprint (第九条、第十一条)."""
+    from lawtrail.documents.actions import (
+        do_create_document,
+        do_issue_document,
+        do_record_hand_signature,
+        do_sign_document,
+        do_update_document,
+    )
+    from lawtrail.documents.catalogue import get_type
+    from lawtrail.testing.documents import handwriting_png, sample_fields
+    from lawtrail.testing.scenarios import advance
+
+    w = build_world("agriculture", name="测试区农业农村局")
+    case = advance(w, register_case(w), Stage.INVESTIGATING)
+    doc = do_create_document(case, type_code="inquiry_record", actor=w.alice)
+    doc = do_update_document(doc, fields=sample_fields(get_type("inquiry_record"), prefilled=doc.fields),
+                             actor=w.alice)
+    doc = do_issue_document(doc, actor=w.alice)
+    do_sign_document(doc, slot="officers", actor=w.alice)
+    with pytest.raises(Conflict) as err:
+        do_transition_case(case, to=Stage.REVIEWING, fields=SUMMARY, actor=w.alice)
+    assert err.value.code == "compliance_blocked"
+    assert sorted({f["rule"] for f in err.value.detail["findings"]}) == ["document_signatures",
+                                                                         "investigation_officers"]
+    assert "第九条" in err.value.message and "第十一条" in err.value.message
+
+    do_sign_document(doc, slot="officers", actor=w.andy)
+    do_record_hand_signature(doc, slot="interviewee", name="张三", image=handwriting_png(), fingerprint=True,
+                             actor=w.alice)
+    assert [f.rule for f in case_findings(case) if f.severity == "blocking"] == []
+    do_transition_case(case, to=Stage.REVIEWING, fields=SUMMARY, actor=w.alice)
+    case.refresh_from_db()
+    assert case.stage == Stage.REVIEWING
