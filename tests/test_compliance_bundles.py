@@ -112,6 +112,8 @@ def test_only_an_administrator_imports(two_worlds: tuple[World, World]) -> None:
     (lambda b: b["case"].update(registered_at="2025-02-30T09:00:00Z"), "$.case.registered_at"),
     (lambda b: b["case"].update(registered_at="2025-03-03T09:00:00"), "$.case.registered_at"),
     (lambda b: b["services"][0].update(method="pigeon"), "$.services[0].method"),
+    (lambda b: b["approvals"][0].update(at="2025-13-01T09:00:00Z"), "$.approvals[0].at"),
+    (lambda b: b["officers"][1].update(cert_valid_until="2030-02-31"), "$.officers[1].cert_valid_until"),
     (lambda b: b["officers"].append(dict(b["officers"][0])), "$.officers[4].id"),
     (lambda b: b["case"].update(party="party-9"), "$.case.party"),
     (lambda b: b.update(version=2), "$.version"),

@@ -119,11 +119,16 @@ def _check_times(node: Any, where: list[str | int]) -> None:
     # The schema's pattern admits the shape; this admits only real moments (no 2026-02-30).
     if isinstance(node, dict):
         for k, v in node.items():
-            if isinstance(v, str) and (k.endswith("_at") or k in ("recorded_start", "recorded_end")) and v:
+            if isinstance(v, str) and (k == "at" or k.endswith("_at") or k in ("recorded_start", "recorded_end")) and v:
                 try:
                     parse_time(v)
                 except ValueError:
                     raise _fail(json_path([*where, k]), f"时间 {v} 无效(须为带时区的 ISO 8601 时间)")
+            elif isinstance(v, str) and k in ("cert_valid_from", "cert_valid_until") and v:
+                try:
+                    dt.date.fromisoformat(v)
+                except ValueError:
+                    raise _fail(json_path([*where, k]), f"日期 {v} 无效")
             elif isinstance(v, dict | list) and k != "fields":
                 _check_times(v, [*where, k])
     elif isinstance(node, list):
