@@ -134,9 +134,12 @@ def test_text_that_is_not_json_names_its_line_and_column() -> None:
     assert (err.value.detail["line"], err.value.detail["column"]) == (3, 16)
 
 
+def _nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+
+
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-                    max_leaves=8)
+                    _nested, max_leaves=8)
 
 
 def _paths(node: Any, where: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
