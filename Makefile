@@ -29,7 +29,8 @@ MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles 
 	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py \
 	lawtrail/retention \
 	lawtrail/archive lawtrail/packagecheck lawtrail/testing/archive.py \
-	lawtrail/access lawtrail/testing/access.py
+	lawtrail/access lawtrail/testing/access.py \
+	lawtrail/compliance
 
 check:
 	.venv/bin/ruff check lawtrail tests

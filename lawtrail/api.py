@@ -21,6 +21,7 @@ from lawtrail.accounts.api import router as accounts_router
 from lawtrail.accounts.models import ApiToken, User
 from lawtrail.archive.api import router as archive_router
 from lawtrail.cases.api import router as cases_router
+from lawtrail.compliance.api import router as compliance_router
 from lawtrail.documents.api import router as documents_router
 from lawtrail.evidence.api import router as evidence_router
 from lawtrail.ledger.api import router as ledger_router
@@ -163,6 +164,7 @@ api.add_router("", retention_router)
 api.add_router("", archive_router)
 api.add_router("", access_router)
 api.add_router("", ledger_router)
+api.add_router("", compliance_router)
 
 # Mounted last, so it only sees paths no other route matched: those get the JSON error
 # shape too instead of Django's HTML 404 page.

@@ -131,6 +131,7 @@ COMMAND_MODULES: list[str] = [
     "lawtrail.retention.cli",
     "lawtrail.archive.cli",
     "lawtrail.access.cli",
+    "lawtrail.compliance.cli",
 ]
 
 

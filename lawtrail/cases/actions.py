@@ -555,6 +555,9 @@ def do_transition_case(case: Case, *, to: str, note: str = "", fields: dict[str,
         problem = move.guard(case, workflow.profile_of(case)) if move.guard else None
         if problem:
             raise Conflict("guard_failed", problem, {"from": case.stage, "to": to})
+        blocked = workflow.compliance_problem(case, to)
+        if blocked:
+            raise Conflict("compliance_blocked", blocked[0], {"from": case.stage, "to": to, "findings": blocked[1]})
         now = timez.now()
         from_stage = case.stage
         update = list(values)

@@ -32,6 +32,7 @@ from lawtrail.cases.forms import (
     TransitionForm,
 )
 from lawtrail.cases.models import Complaint, Inspection, Party
+from lawtrail.compliance.queries import case_findings
 from lawtrail.web.kit import attempt, signed_in_user
 
 
@@ -85,6 +86,8 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
         "services": case.services.all(),
         "officers": case.officers.all(),
         "profile": queries.workflow.profile_of(case),
+        # The live checklist: the case exported to a bundle and checked against its profile.
+        "findings": case_findings(case),
         "stages": [s for s in Stage if s != Stage.NOT_FILED],
     }, status=400 if given else 200)
 

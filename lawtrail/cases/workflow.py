@@ -87,6 +87,21 @@ MOVES: dict[Stage, tuple[Move, ...]] = {
 }
 
 
+def compliance_problem(case: Case, to: str) -> tuple[str, list[dict[str, object]]] | None:
+    """The blocking findings of the compliance engine that refuse this move, as a message naming
+    what to add (with each article) and the findings themselves; None when the move may go on.
+
+    Which moves a finding blocks is declared per rule (lawtrail/compliance/rules.py, or the
+    profile's `blocks:`), so a stage cannot advance past a record the regulation requires.
+    """
+    from lawtrail.compliance.queries import blocking_for_move, describe
+
+    found = blocking_for_move(case, to)
+    if not found:
+        return None
+    return "合规检查未通过,请先补充:" + describe(found), [f.as_dict() for f in found]
+
+
 def find_move(case: Case, to: str) -> Move | None:
     for move in MOVES.get(Stage(case.stage), ()):
         if move.to == to and case.procedure in move.procedures:

@@ -38,6 +38,7 @@ EVENT_TYPES: dict[str, str] = {
     "evidence.long_term": "音像资料转为长期保存",
     "evidence.explain_interruption": "录像中断说明",
     "evidence.register_reception": "受理场所监控日存登记",
+    "bundle.import": "导入案件数据包",
     "evidence.derive": "生成音像资料预览",
     "evidence.replicate": "音像资料异地备份",
     "evidence.fixity": "音像资料完整性校验",

@@ -17,8 +17,22 @@ from django.conf import settings
 
 from lawtrail.lib.errors import InvalidInput
 
+PROFILE_DATA_DIR = Path(__file__).resolve().parent / "data"
+REGULATIONS_DIR = Path(__file__).resolve().parent / "regulations"
+
 PERIOD_UNITS = {"hours", "days", "working_days", "months", "years"}
-PERIOD_LABELS = {"hours": "小时", "days": "日", "working_days": "个工作日", "months": "个月", "years": "年"}
+PERIOD_LABELS = {"hours": "小时", "days": "日", "working_days": "个工作日", "months": "个月", "years": "年",
+                 "minutes": "分钟"}
+# A tolerance (how far two clocks may disagree) is short: minutes or hours.
+TOLERANCE_UNITS = {"minutes", "hours"}
+SEVERITIES = {"blocking", "warning"}
+
+# The rule fields whose shape the loader checks (profile.schema.json documents them). Any
+# other field is kept as it is written: rules and fields the engine does not know are fine,
+# so an agency's profile may carry more than the code reads.
+LIST_OF_STRINGS_FIELDS = ("approvers", "triggers", "roles", "items", "methods", "classes", "blocks")
+COUNT_FIELDS = ("witnesses", "min_officers", "officers_per_device")
+TEXT_FIELDS = ("note",)
 
 
 class ProfileError(InvalidInput):
@@ -68,6 +82,43 @@ def _line_of(node: yaml.Node | None, key: str) -> int | None:
     return None
 
 
+def _value_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if getattr(k, "value", None) == key:
+                return v
+    return None
+
+
+def _check_field(path: Path, line: int | None, name: str, key: str, value: Any) -> None:
+    """The shape of the rule fields the code reads; a wrong one names its line and field."""
+    if key == "tolerance":
+        if (not isinstance(value, dict) or value.get("unit") not in TOLERANCE_UNITS
+                or not isinstance(value.get("amount"), int) or isinstance(value.get("amount"), bool)
+                or value["amount"] < 0):
+            raise _fail(path, line, name, "容差须为 {amount: 非负整数, unit: minutes|hours}")
+        return
+    if isinstance(value, dict) and "unit" in value:
+        amount = value.get("amount")
+        if (value["unit"] not in PERIOD_UNITS or not isinstance(amount, int) or isinstance(amount, bool)
+                or amount <= 0):
+            raise _fail(path, line, name, "期限须为 {amount: 正整数, unit: hours|days|working_days|months|years}")
+        return
+    if key in ("within",) and not isinstance(value, dict):
+        raise _fail(path, line, name, "期限须为 {amount: 正整数, unit: hours|days|working_days|months|years}")
+    if key in LIST_OF_STRINGS_FIELDS:
+        if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
+            raise _fail(path, line, name, "须为字符串列表,如 [a, b]")
+    elif key in COUNT_FIELDS:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _fail(path, line, name, "须为非负整数")
+    elif key == "severity":
+        if value not in SEVERITIES:
+            raise _fail(path, line, name, "须为 blocking 或 warning")
+    elif key in TEXT_FIELDS and not isinstance(value, str):
+        raise _fail(path, line, name, "须为文字")
+
+
 def load_profile(path: Path) -> Profile:
     text = path.read_text(encoding="utf-8")
     try:
@@ -97,11 +148,9 @@ def load_profile(path: Path) -> Profile:
             if not body.get(key):
                 raise _fail(path, line, f"rules.{rule_id}.{key}", "缺少必填字段")
         values = {k: v for k, v in body.items() if k not in ("article", "quote")}
+        body_node = _value_node(rules_node, rule_id)
         for k, v in values.items():
-            if isinstance(v, dict) and "unit" in v:
-                if v["unit"] not in PERIOD_UNITS or not isinstance(v.get("amount"), int) or v["amount"] <= 0:
-                    raise _fail(path, line, f"rules.{rule_id}.{k}",
-                                "期限须为 {amount: 正整数, unit: hours|days|working_days|months|years}")
+            _check_field(path, _line_of(body_node, k) or line, f"rules.{rule_id}.{k}", k, v)
         rules[rule_id] = Rule(id=rule_id, article=str(body["article"]), quote=str(body["quote"]), values=values)
     return Profile(id=str(data["id"]), name=str(data["name"]), agency_kind=str(data["agency_kind"]),
                    source=str(data["source"]), rules=rules, path=path)

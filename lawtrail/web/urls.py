@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("lawtrail.retention.urls")),
     path("", include("lawtrail.archive.urls")),
     path("", include("lawtrail.access.urls")),
+    path("", include("lawtrail.compliance.urls")),
 ]

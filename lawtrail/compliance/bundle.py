@@ -1,0 +1,162 @@
+"""Case bundles (案件数据包): a whole case as one JSON document, version 1.
+
+The format is described in docs/bundle.md and by `bundle.schema.json` next to this file. A
+bundle is what `lawtrail bundle export` writes and `lawtrail bundle import` reads, and it is
+the compliance engine's only input: the engine never touches the database.
+
+Importable without Django (the CLI reads a bundle file before Django is set up).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from lawtrail.lib.errors import InvalidInput
+
+FORMAT = "lawtrail-case-bundle"
+VERSION = 1
+SCHEMA_PATH = Path(__file__).resolve().parent / "bundle.schema.json"
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+
+# Every place a bundle refers to another of its items: (list, field, target list, many).
+REFERENCES: tuple[tuple[str, str, str, bool], ...] = (
+    ("documents", "officers", "officers", True),
+    ("documents", "media", "media", True),
+    ("services", "media", "media", True),
+    ("services", "approval_document", "documents", False),
+    ("approvals", "by", "officers", False),
+    ("transitions", "by", "officers", False),
+    ("media", "officer", "officers", False),
+    ("interruptions", "before", "media", False),
+    ("interruptions", "after", "media", False),
+    ("interruptions", "voice_note", "media", False),
+)
+ID_LISTS = ("parties", "officers", "approvals", "transitions", "services", "documents", "media", "interruptions")
+
+
+class BundleError(InvalidInput):
+    pass
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return data
+
+
+@functools.cache
+def _validator() -> Any:
+    return jsonschema_rs.validator_for(schema())
+
+
+def json_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def _fail(path: str, message: str) -> BundleError:
+    return BundleError("bad_bundle", f"案件数据包 {path} 处有误:{message}", {"path": path})
+
+
+def bundle_hash(bundle: dict[str, Any]) -> str:
+    """SHA-256 of the bundle's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(bundle, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_time(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("naive")
+    return moment
+
+
+def validate(data: Any) -> dict[str, Any]:
+    """The bundle, if it is one; otherwise BundleError naming the JSON path of the first mistake."""
+    for err in _validator().iter_errors(data):
+        where: list[str | int] = [p if isinstance(p, int) else str(p) for p in err.instance_path]
+        raise _fail(json_path(where), str(err.message))
+    assert isinstance(data, dict)
+    ids: dict[str, set[str]] = {}
+    for name in ID_LISTS:
+        seen: set[str] = set()
+        for i, item in enumerate(data[name]):
+            if item["id"] in seen:
+                raise _fail(json_path([name, i, "id"]), f"编号 {item['id']} 重复")
+            seen.add(item["id"])
+        ids[name] = seen
+    case = data["case"]
+    if case["party"] not in ids["parties"]:
+        raise _fail("$.case.party", f"当事人 {case['party']} 不在 parties 中")
+    for key in ("handler",):
+        if case[key] not in ids["officers"]:
+            raise _fail(f"$.case.{key}", f"执法人员 {case[key]} 不在 officers 中")
+    for i, ref in enumerate(case["officers"]):
+        if ref not in ids["officers"]:
+            raise _fail(json_path(["case", "officers", i]), f"执法人员 {ref} 不在 officers 中")
+    for source, field, target, many in REFERENCES:
+        for i, item in enumerate(data[source]):
+            value = item.get(field)
+            refs = (value or []) if many else ([value] if value else [])
+            for j, ref in enumerate(refs):
+                if ref not in ids[target]:
+                    where = [source, i, field, j] if many else [source, i, field]
+                    raise _fail(json_path(where), f"引用的 {ref} 不在 {target} 中")
+    _check_times(data, [])
+    return data
+
+
+def _check_times(node: Any, where: list[str | int]) -> None:
+    # The schema's pattern admits the shape; this admits only real moments (no 2026-02-30).
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(v, str) and (k == "at" or k.endswith("_at") or k in ("recorded_start", "recorded_end")) and v:
+                try:
+                    parse_time(v)
+                except ValueError:
+                    raise _fail(json_path([*where, k]), f"时间 {v} 无效(须为带时区的 ISO 8601 时间)")
+            elif isinstance(v, str) and k in ("cert_valid_from", "cert_valid_until") and v:
+                try:
+                    dt.date.fromisoformat(v)
+                except ValueError:
+                    raise _fail(json_path([*where, k]), f"日期 {v} 无效")
+            elif isinstance(v, dict | list) and k != "fields":
+                _check_times(v, [*where, k])
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_times(v, [*where, i])
+
+
+def loads(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise BundleError("bad_bundle", f"案件数据包不是有效的 JSON:第{err.lineno}行第{err.colno}列 {err.msg}",
+                          {"path": "$", "line": err.lineno, "column": err.colno})
+    return validate(data)
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise BundleError("bad_bundle", f"无法读取案件数据包 {path}:{err}", {"path": "$"})
+    return loads(text)
+
+
+def dumps(bundle: dict[str, Any]) -> str:
+    return json.dumps(bundle, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def example(profile_id: str) -> dict[str, Any]:
+    """The exemplary bundle shipped for a profile: a case that checks clean under it."""
+    return loads((EXAMPLES_DIR / f"{profile_id}.json").read_text(encoding="utf-8"))

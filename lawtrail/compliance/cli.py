@@ -1,0 +1,179 @@
+"""`lawtrail check …`, `lawtrail profiles …`, `lawtrail bundle …`.
+
+Importing this module needs no Django: `register` only adds parsers; their functions run
+after the `lawtrail` command has set Django up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+
+
+def cmd_profiles_list(args: argparse.Namespace) -> int:
+    from lawtrail.profiles.registry import all_profiles
+
+    rows = [{"id": p.id, "name": p.name, "agency_kind": p.agency_kind, "source": p.source, "rules": len(p.rules)}
+            for p in all_profiles().values()]
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['id']:<24}{r['name']}\t{r['agency_kind']}\t{r['source']}\t{r['rules']}条规则")
+    return 0
+
+
+def cmd_profiles_show(args: argparse.Namespace) -> int:
+    from lawtrail.compliance.agency import AGENCY_RULES
+    from lawtrail.compliance.engine import known_rules
+    from lawtrail.profiles.registry import get_profile
+
+    profile = get_profile(args.profile_id)
+    labels = {rid: spec.label for rid, spec in known_rules().items()} | AGENCY_RULES
+    rules: list[dict[str, Any]] = [{"id": r.id, "article": r.article, "quote": r.quote, "values": r.values,
+                                    "checked": r.id in labels, "label": labels.get(r.id, "")}
+                                   for r in profile.rules.values()]
+    if args.json:
+        _print_json({"id": profile.id, "name": profile.name, "agency_kind": profile.agency_kind,
+                     "source": profile.source, "rules": rules})
+        return 0
+    print(f"{profile.name}({profile.id},{profile.agency_kind},来源 {profile.source})")
+    for r in rules:
+        values = " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in dict(r["values"]).items())
+        mark = "检查" if r["checked"] else "    "
+        print(f"  {r['article']:<8}{r['id']:<30}{mark}  {values}")
+        print(f"          「{r['quote']}」")
+    print(f"共 {len(rules)} 条规则")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from lawtrail.compliance import bundle as bundles
+    from lawtrail.compliance.engine import BLOCKING, evaluate
+    from lawtrail.compliance.export import export_case, find_case
+    from lawtrail.lib import timez
+    from lawtrail.profiles.registry import get_profile
+
+    target = args.target
+    if target.endswith(".json") or Path(target).is_file():
+        data = bundles.load_file(Path(target))
+    else:
+        data = export_case(find_case(target))
+    profile = get_profile(args.profile or data["agency"]["profile"])
+    findings = evaluate(data, profile, now=timez.now())
+    if args.json:
+        _print_json([f.as_dict() for f in findings])
+    else:
+        label = data["case"]["number"] or data["case"]["id"]
+        if not findings:
+            print(f"{label}:依据《{profile.name}》检查,未发现问题")
+        for f in findings:
+            tag = "阻断" if f.severity == BLOCKING else "提示"
+            print(f"[{tag}] {f.article} {f.rule} {f.subject}:{f.message}")
+    return 1 if any(f.severity == BLOCKING for f in findings) else 0
+
+
+def cmd_check_agency(args: argparse.Namespace) -> int:
+    from lawtrail.accounts.models import Agency
+    from lawtrail.compliance.agency import agency_snapshot, check_agency
+    from lawtrail.compliance.engine import BLOCKING
+    from lawtrail.lib import timez
+    from lawtrail.lib.errors import InvalidInput, NotFound
+    from lawtrail.profiles.registry import get_profile
+
+    agency = Agency.objects.filter(pk=args.agency).first() if args.agency.isdigit() else \
+        Agency.objects.filter(name=args.agency).first()
+    if agency is None:
+        raise NotFound("agency_not_found", f"未找到执法机关 {args.agency}")
+    try:
+        end = dt.date.fromisoformat(args.to) if args.to else timez.beijing(timez.now()).date() - dt.timedelta(days=1)
+        start = dt.date.fromisoformat(args.since) if args.since else end - dt.timedelta(days=29)
+    except ValueError:
+        raise InvalidInput("bad_date", "日期格式应为 YYYY-MM-DD")
+    findings = check_agency(agency_snapshot(agency, start, end), get_profile(args.profile or agency.profile_id))
+    if args.json:
+        _print_json([f.as_dict() for f in findings])
+    else:
+        if not findings:
+            print(f"{agency.name}:{start}至{end}未发现问题")
+        for f in findings:
+            print(f"[{'阻断' if f.severity == BLOCKING else '提示'}] {f.article} {f.rule} {f.subject}:{f.message}")
+    return 1 if any(f.severity == BLOCKING for f in findings) else 0
+
+
+def cmd_bundle_export(args: argparse.Namespace) -> int:
+    from lawtrail.compliance import bundle as bundles
+    from lawtrail.compliance.export import export_case, find_case
+
+    text = bundles.dumps(export_case(find_case(args.case)))
+    if args.output:
+        out = Path(args.output)
+        if not out.parent.exists():
+            print(f"错误:输出目录不存在:{out.parent}", file=sys.stderr)
+            return 2
+        out.write_text(text, encoding="utf-8")
+        print(f"已导出案件 {args.case} 至 {out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_bundle_import(args: argparse.Namespace) -> int:
+    from lawtrail.accounts.models import User
+    from lawtrail.compliance import bundle as bundles
+    from lawtrail.compliance.actions import do_import_bundle
+    from lawtrail.lib.errors import NotFound
+
+    data = bundles.load_file(Path(args.file))
+    actor = User.objects.filter(username=args.user).first()
+    if actor is None:
+        raise NotFound("user_not_found", f"用户 {args.user} 不存在")
+    case = do_import_bundle(data, actor=actor)
+    print(f"已导入案件 {case.number or case.pk}(数据包 SHA-256 {bundles.bundle_hash(data)})")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("check", help="依据规范配置检查案件(案号或案件数据包 JSON);有阻断问题时退出码为 1")
+    p.add_argument("target", metavar="CASE_NO|BUNDLE.json", help="案号,或案件数据包文件")
+    p.add_argument("--profile", metavar="ID", help="改用该规范配置检查(默认为案件所属机关的配置)")
+    p.add_argument("--json", action="store_true", help="以 JSON 数组输出检查结果")
+    p.set_defaults(func=cmd_check)
+
+    p = subparsers.add_parser("check-agency", help="机关层面的检查:受理场所监控日存、执法记录仪配备")
+    p.add_argument("agency", metavar="AGENCY", help="执法机关编号或名称")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="起始日期(默认截止日前 29 日)")
+    p.add_argument("--to", metavar="YYYY-MM-DD", help="截止日期(默认昨日)")
+    p.add_argument("--profile", metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check_agency)
+
+    p = subparsers.add_parser("profiles", help="规范配置(各执法机关适用的全过程记录制度)")
+    sub = p.add_subparsers(dest="profiles_command", metavar="SUBCOMMAND")
+    pl = sub.add_parser("list", help="列出已安装的规范配置(编号、名称、机关类别、来源文件、规则数)")
+    pl.add_argument("--json", action="store_true", help="以 JSON 输出")
+    pl.set_defaults(func=cmd_profiles_list)
+    ps = sub.add_parser("show", help="列出规范配置的全部规则及其条款")
+    ps.add_argument("profile_id", metavar="ID")
+    ps.add_argument("--json", action="store_true", help="以 JSON 输出")
+    ps.set_defaults(func=cmd_profiles_show)
+
+    p = subparsers.add_parser("bundle", help="案件数据包(导出、导入)")
+    sub = p.add_subparsers(dest="bundle_command", metavar="SUBCOMMAND")
+    pe = sub.add_parser("export", help="将案件导出为案件数据包 JSON")
+    pe.add_argument("case", metavar="CASE_NO")
+    pe.add_argument("-o", "--output", metavar="FILE", help="输出文件(默认标准输出)")
+    pe.set_defaults(func=cmd_bundle_export)
+    pi = sub.add_parser("import", help="导入案件数据包(全部成功或全部不导入)")
+    pi.add_argument("file", metavar="FILE")
+    pi.add_argument("--user", required=True, metavar="USERNAME", help="以该用户的名义导入(须属于目标执法机关)")
+    pi.set_defaults(func=cmd_bundle_import)

@@ -1,0 +1,459 @@
+"""The checks, one per rule id a profile may carry (see engine.py for how they are run).
+
+Each check reads the bundle through the Context and yields (subject, message): the id of
+the document, media item, service or event concerned (or "case"), and what to add, in
+Chinese. Numbers, document types, proofs and witnesses come from the profile's rule; a check
+never knows which regulation it serves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from lawtrail.compliance.engine import BLOCKING, CASE_SUBJECT, WARNING, Context, Report, check
+from lawtrail.lib import timez
+from lawtrail.profiles.registry import Rule
+
+INVESTIGATION_RECORDS = ("inquiry_record", "site_inspection_record")
+DECISION_DOCUMENTS = ("penalty_decision",)
+ENFORCEMENT_DOCUMENTS = ("enforcement_application", "enforcement_decision", "substitute_performance_decision")
+REMINDER = "performance_reminder"
+PUBLIC_APPROVAL = "public_service_approval"
+AV_KINDS = ("video", "audio")
+METHOD_LABELS = {"direct": "直接送达", "mail": "邮寄送达", "lodged": "留置送达", "entrusted": "委托/转交送达",
+                 "electronic": "电子送达", "public": "公告送达"}
+LATER_STAGES = {"investigating", "reviewing", "serving", "closed", "archived"}
+
+
+def _due(start: dt.datetime, rule: Rule, key: str = "within") -> dt.datetime:
+    amount, unit = rule.period(key)
+    if unit == "working_days":
+        # The official calendar is looked up day by day (slow); the answer depends only on the
+        # Beijing date, so it is computed once per date and period.
+        local = timez.beijing(start)
+        day = _working_days_after(local.date(), amount)
+        return local.replace(year=day.year, month=day.month, day=day.day)
+    return timez.add_period(start, amount, unit, estimate=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _working_days_after(day: dt.date, amount: int) -> dt.date:
+    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=timez.BEIJING)
+    return timez.add_working_days(noon, amount, estimate=True).date()
+
+
+def _hours(delta: dt.timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.1f}小时"
+
+
+def _field_label(doc_type: str, key: str) -> str:
+    from lawtrail.documents.catalogue import catalogue
+
+    spec = catalogue().get(doc_type)
+    if spec is not None:
+        for f in spec.fields:
+            if f.key == key:
+                return f.label
+    return key
+
+
+def _filled(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | dict):
+        return bool(value)
+    return True
+
+
+# ---------------------------------------------------------------- 程序启动
+
+
+@check("emergency_start", label="紧急先行启动按期补办审批", blocks=("reviewing",))
+def emergency_start(ctx: Context, rule: Rule) -> Iterator[Report]:
+    case = ctx.case
+    if not case["emergency"]:
+        return
+    start = ctx.time(case["registered_at"])
+    assert start is not None
+    due = _due(start, rule)
+    filing = [a for a in ctx.bundle["approvals"] if a["kind"].startswith("filing.")]
+    refused = any(not a["approved"] for a in filing)
+    if refused:
+        return
+    approvals = [ctx.time(a["at"]) for a in filing if a["approved"]]
+    # The start is approved when its last filing opinion is given (unit head, then head).
+    done = max((t for t in approvals if t is not None), default=None)
+    label = rule.period_label()
+    if done is None:
+        if ctx.now > due:
+            yield CASE_SUBJECT, f"先行启动后{label}内应补办立案审批,已逾期{_hours(ctx.now - due)}:请补办立案审批并说明逾期原因"
+        return
+    if done > due:
+        yield CASE_SUBJECT, (f"先行启动后{label}内应补办立案审批,实际在启动后{_hours(done - start)}才批准:"
+                             f"须补充逾期补办的书面说明并报负责人审查")
+
+
+@check("complaint_register", label="投诉举报登记与一次性告知")
+def complaint_register(ctx: Context, rule: Rule) -> Iterator[Report]:
+    complaint = ctx.bundle.get("complaint")
+    if not complaint:
+        return
+    if complaint["status"] == "pending" and ctx.case["stage"] in LATER_STAGES:
+        yield complaint["id"], "投诉(举报)登记尚未记录受理或不予受理的结果:请记录审查结果"
+    if complaint["status"] == "correction" and not complaint.get("missing_items"):
+        yield complaint["id"], "一次性告知补正未列明需补正的全部内容:请逐项列明"
+
+
+@check("complaint_rejection_notice", label="不予受理的告知与书面记录")
+def complaint_rejection_notice(ctx: Context, rule: Rule) -> Iterator[Report]:
+    complaint = ctx.bundle.get("complaint")
+    if not complaint or complaint["status"] != "not_accepted" or complaint.get("anonymous"):
+        return
+    if not _filled(complaint.get("decision_reason")) or not complaint.get("decided_at"):
+        yield complaint["id"], "不予受理的投诉(举报)未书面记录理由和告知时间:请补充不予受理理由及告知情况"
+
+
+@check("filing_approval", label="立案审批", blocks=("investigating", "reviewing"))
+def filing_approval(ctx: Context, rule: Rule) -> Iterator[Report]:
+    if ctx.case["procedure"] != "general" or ctx.case["stage"] in ("registered", "not_filed"):
+        return
+    if ctx.case["emergency"]:
+        return  # judged by emergency_start: the approval comes after the start, within its hours
+    done = {a["kind"] for a in ctx.bundle["approvals"] if a["approved"]}
+    labels = {"unit_head": "承办机构意见", "head": "机关负责人意见"}
+    missing = [labels.get(k, k) for k in rule.values.get("approvers", ["head"]) if f"filing.{k}" not in done]
+    if missing:
+        yield CASE_SUBJECT, f"立案审批表缺少{'、'.join(missing)}:请补办立案审批"
+
+
+def _decision_approval(ctx: Context, kind: str, what: str) -> Iterator[Report]:
+    if ctx.case["procedure"] != "general" or ctx.case["stage"] not in ("serving", "closed", "archived"):
+        return
+    if ctx.case["decision_kind"] in ("", "drop"):
+        return
+    if not any(a["kind"] == kind and a["approved"] for a in ctx.bundle["approvals"]):
+        yield CASE_SUBJECT, f"处理决定缺少{what}:请补充"
+
+
+@check("legal_review", label="法制审核记录", blocks=("serving",))
+def legal_review(ctx: Context, rule: Rule) -> Iterator[Report]:
+    yield from _decision_approval(ctx, "decision.legal_review", "法制审核意见")
+
+
+@check("head_decision", label="负责人审批记录", blocks=("serving",))
+def head_decision(ctx: Context, rule: Rule) -> Iterator[Report]:
+    yield from _decision_approval(ctx, "decision.head", "负责人审批意见")
+
+
+# The items of a simple-procedure record as the case keeps them (cases.actions.SIMPLE_ITEMS).
+SIMPLE_ITEMS = (("facts_and_basis", "适用简易程序的事实依据、法律依据"), ("steps", "实施简易程序的程序步骤及法定文书"),
+                ("statement", "当事人陈述、申辩"), ("statement_review", "对陈述、申辩的复核及处理"),
+                ("filing", "向所属行政机关备案的内容"))
+
+
+@check("simple_procedure", label="简易程序记录事项")
+def simple_procedure(ctx: Context, rule: Rule) -> Iterator[Report]:
+    if ctx.case["procedure"] != "simple":
+        return
+    record = ctx.case.get("simple_record") or {}
+    missing = [label for key, label in SIMPLE_ITEMS if not _filled(record.get(key))]
+    if missing:
+        yield CASE_SUBJECT, f"简易程序记录缺少:{'、'.join(missing)}:请补充记录"
+
+
+# ---------------------------------------------------------------- 调查取证
+
+
+@check("inquiry_fingerprint", label="询问笔录签字并摁手印")
+def inquiry_fingerprint(ctx: Context, rule: Rule) -> Iterator[Report]:
+    for doc in ctx.live_documents(["inquiry_record"]):
+        for s in doc["signatures"]:
+            if s["role"] == "party" and s["kind"] == "signed" and not s.get("fingerprint"):
+                yield doc["id"], f"{doc['name']}中{s['name']}已签字但未摁手印:请补摁手印"
+
+
+def _doc_officers(ctx: Context, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    refs = doc.get("officers")
+    if refs:
+        return [ctx.officers[r] for r in refs]
+    return [{"name": s["name"], "cert_no": s.get("cert_no", ""), "id": ""}
+            for s in doc["signatures"] if s["role"] == "officer" and s["kind"] == "signed"]
+
+
+@check("investigation_officers", label="调查取证执法人员人数")
+def investigation_officers(ctx: Context, rule: Rule) -> Iterator[Report]:
+    needed = int(rule.values.get("min_officers", 2))
+    for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
+        count = len(_doc_officers(ctx, doc))
+        if count < needed:
+            yield doc["id"], f"{doc['name']}只记录了{count}名执法人员,调查取证不得少于{needed}人:请补充执法人员及其签名"
+
+
+@check("record_officers", label="笔录记载执法人员及执法证")
+def record_officers(ctx: Context, rule: Rule) -> Iterator[Report]:
+    validity = bool(rule.values.get("cert_validity"))
+    for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
+        officers = _doc_officers(ctx, doc)
+        if not officers:
+            # Before the officers sign, the record's own 执法人员及执法证号 line is what it shows.
+            if not _filled(doc["fields"].get("officers")):
+                yield doc["id"], f"{doc['name']}未记录执法人员:请补充执法人员姓名和执法证号"
+            elif not _filled(doc["fields"].get("credentials_shown")):
+                yield doc["id"], f"{doc['name']}未记录出示执法证件情况:请补充"
+            continue
+        missing = [o["name"] for o in officers if not o.get("cert_no")]
+        if missing:
+            yield doc["id"], f"{doc['name']}未记录{'、'.join(missing)}的执法证号:请补充执法证件编号"
+        if not _filled(doc["fields"].get("credentials_shown")):
+            yield doc["id"], f"{doc['name']}未记录出示执法证件情况:请补充"
+        if validity:
+            moment = ctx.doc_moment(doc)
+            day = timez.beijing(moment).date().isoformat() if moment else None
+            for o in officers:
+                start, until = o.get("cert_valid_from"), o.get("cert_valid_until")
+                if not until:
+                    yield doc["id"], f"{doc['name']}未记录{o['name']}执法证的有效期:请补充执法证有效期"
+                elif day and (day > until or (start and day < start)):
+                    yield doc["id"], f"{o['name']}的执法证在{day}不在有效期内({start or ''}至{until}):须由持有效证件的执法人员办理"
+
+
+@check("rights_notice", label="权利告知记录", severity=WARNING, blocks=("reviewing",))
+def rights_notice(ctx: Context, rule: Rule) -> Iterator[Report]:
+    case = ctx.case
+    if case["procedure"] != "general" or case["stage"] not in LATER_STAGES:
+        return
+    if any(True for _ in ctx.live_documents(["rights_notice"])):
+        return
+    for doc in ctx.live_documents(["inquiry_record"]):
+        if _filled(doc["fields"].get("rights_told")):
+            return
+    yield CASE_SUBJECT, "尚未记录告知当事人陈述、申辩、申请回避、听证等权利:请制作权利告知书或在询问笔录中记录告知情况"
+
+
+def _signatures(doc: dict[str, Any], slot: str) -> list[dict[str, Any]]:
+    return [s for s in doc["signatures"] if s["slot"] == slot]
+
+
+@check("document_signatures", label="文书签名或拒签记录")
+def document_signatures(ctx: Context, rule: Rule) -> Iterator[Report]:
+    for doc in ctx.live_documents():
+        for signer in doc.get("signers", []):
+            if signer["role"] in ("approver", "officer") or signer["min"] < 1:
+                continue
+            got = [s for s in _signatures(doc, signer["slot"]) if s["kind"] in ("signed", "refused")]
+            if len(got) < signer["min"]:
+                yield doc["id"], f"{doc['name']}缺少{signer['label']}的签名(或拒签记录):请补签或记录拒签事由及见证人"
+
+
+@check("signature_refusal", label="拒签须有见证人")
+def signature_refusal(ctx: Context, rule: Rule) -> Iterator[Report]:
+    needed = int(rule.values.get("witnesses", 1))
+    for doc in ctx.live_documents():
+        for s in doc["signatures"]:
+            if s["kind"] == "refused" and len(s.get("witnesses") or []) < needed:
+                yield doc["id"], (f"{doc['name']}中{s['name']}拒绝签名,只有{len(s.get('witnesses') or [])}名见证人,"
+                                  f"应有{needed}名以上无利害关系的见证人:请补充见证人签名")
+
+
+# ---------------------------------------------------------------- 音像记录
+
+
+def _av_of(ctx: Context, refs: list[str] | None) -> list[dict[str, Any]]:
+    return [ctx.media[r] for r in refs or [] if ctx.media[r]["kind"] in AV_KINDS]
+
+
+@check("av_required", "av_required_seizure", "av_required_enforcement", "av_required_coercion",
+       label="应当音像记录的环节")
+def av_required(ctx: Context, rule: Rule) -> Iterator[Report]:
+    for doc in ctx.live_documents(rule.values.get("items", ())):
+        if _av_of(ctx, doc.get("media")) or _filled(doc.get("av_exempt_reason")):
+            continue
+        yield doc["id"], f"{doc['name']}所记录的执法环节应当同步音像记录,但未关联任何录音录像:请关联音像资料或说明不适宜音像记录的理由"
+
+
+@check("av_forbidden", label="不得音像记录的情形")
+def av_forbidden(ctx: Context, rule: Rule) -> Iterator[Report]:
+    forbidden = set(rule.values.get("items", ()))
+    for doc in ctx.live_documents():
+        hit = forbidden & set(doc.get("situations") or [])
+        if hit and _av_of(ctx, doc.get("media")):
+            yield doc["id"], (f"{doc['name']}记录的情形({'、'.join(sorted(hit))})不得音像记录,却关联了录音录像:"
+                              f"请说明情况并按规定处置该音像资料")
+
+
+def _tolerance(rule: Rule) -> dt.timedelta:
+    tol = rule.values.get("tolerance") or {"amount": 5, "unit": "minutes"}
+    return dt.timedelta(minutes=int(tol["amount"]) * (60 if tol["unit"] == "hours" else 1))
+
+
+@check("av_time_match", label="文书时间与音像起止时间一致")
+def av_time_match(ctx: Context, rule: Rule) -> Iterator[Report]:
+    tol = _tolerance(rule)
+    for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
+        start, end = ctx.doc_time(doc, "started_at"), ctx.doc_time(doc, "ended_at")
+        clips = _av_of(ctx, doc.get("media"))
+        if start is None or end is None or not clips:
+            continue
+        starts = [t for t in (ctx.time(m.get("recorded_start")) for m in clips) if t is not None]
+        ends = [t for t in (ctx.time(m.get("recorded_end")) for m in clips) if t is not None]
+        if not starts or not ends:
+            continue
+        av_start, av_end = min(starts), max(ends)
+        if abs(av_start - start) > tol or abs(av_end - end) > tol:
+            b = timez.beijing
+            yield doc["id"], (f"{doc['name']}记载的时间 {b(start):%H:%M}–{b(end):%H:%M} 与音像记录的起止时间 "
+                              f"{b(av_start):%H:%M}–{b(av_end):%H:%M} 相差超过{int(tol.total_seconds() // 60)}分钟:"
+                              f"请核对并更正文书时间或说明原因")
+
+
+@check("evidence_uninterrupted", label="录像中断须说明")
+def evidence_uninterrupted(ctx: Context, rule: Rule) -> Iterator[Report]:
+    for gap in ctx.bundle["interruptions"]:
+        if gap["status"] == "open":
+            yield gap["id"], (f"设备 {gap.get('device') or ''} 录像中断{gap['gap_seconds']:.0f}秒未作说明:"
+                              f"请补充中断原因的语音或书面说明")
+
+
+@check("evidence_storage", label="音像资料按期存储并标明信息")
+def evidence_storage(ctx: Context, rule: Rule) -> Iterator[Report]:
+    label = rule.period_label()
+    for m in ctx.bundle["media"]:
+        if m["class"] not in ("case", "patrol"):
+            continue
+        end, stored = ctx.time(m.get("recorded_end")), ctx.time(m["ingested_at"])
+        if end is not None and stored is not None and stored > _due(end, rule):
+            # A lapse in the past: nothing can be added to repair it, so it is a warning.
+            yield m["id"], f"音像资料在录制结束{_hours(stored - end)}后才存储,超过{label}的期限:请记录迟延原因", WARNING
+        if m["class"] == "case":
+            labels = m.get("labels") or {}
+            missing = [n for k, n in (("case_number", "案号"), ("party", "当事人"), ("handler", "承办人"))
+                       if not _filled(labels.get(k))]
+            if missing:
+                yield m["id"], f"音像资料未标明{'、'.join(missing)}:请关联案件并补充标注"
+
+
+@check("evidence_naming", label="音像资料按期分类命名")
+def evidence_naming(ctx: Context, rule: Rule) -> Iterator[Report]:
+    label = rule.period_label()
+    for m in ctx.bundle["media"]:
+        if m["class"] not in ("case", "patrol"):
+            continue
+        stored = ctx.time(m["ingested_at"])
+        assert stored is not None
+        due = _due(stored, rule)
+        named = ctx.time(m.get("labelled_at"))
+        if named is None and ctx.now > due:
+            yield m["id"], f"音像资料存储后{label}内应分类整理并命名,已逾期:请补充名称、分类和内容描述"
+        elif named is not None and named > due:
+            yield m["id"], f"音像资料在存储{label}后才命名分类:请记录迟延原因", WARNING
+
+
+# ---------------------------------------------------------------- 审查决定
+
+
+@check("decision_contents", label="决定书载明法定内容", blocks=("serving", "closed"))
+def decision_contents(ctx: Context, rule: Rule) -> Iterator[Report]:
+    items = list(rule.values.get("items", ()))
+    found = False
+    for doc in ctx.live_documents(DECISION_DOCUMENTS):
+        found = True
+        missing = [_field_label(doc["type"], k) for k in items if not _filled(doc["fields"].get(k))]
+        if missing:
+            yield doc["id"], f"{doc['name']}缺少法定载明事项:{'、'.join(missing)}:请补充后重新签发"
+    if (not found and ctx.case["decision_kind"] == "penalty"
+            and ctx.case["stage"] in ("serving", "closed", "archived")):
+        yield CASE_SUBJECT, "已作出行政处罚决定,但案件中没有已签发的行政处罚(处理)决定书:请制作并签发决定书", WARNING
+
+
+# ---------------------------------------------------------------- 送达执行
+
+
+@check("lodged_service", label="留置送达的见证人")
+def lodged_service(ctx: Context, rule: Rule) -> Iterator[Report]:
+    needed = int(rule.values.get("witnesses", 1))
+    for s in ctx.bundle["services"]:
+        if s["method"] == "lodged" and len(s.get("witnesses") or []) < needed:
+            yield s["id"], f"留置送达{s['document']}须有{needed}名以上见证人签名,当前{len(s.get('witnesses') or [])}名:请补充见证人"
+
+
+def _approved_public_notice(ctx: Context, ref: str | None) -> bool:
+    doc = ctx.documents.get(ref or "")
+    if doc is None or doc["type"] != PUBLIC_APPROVAL or doc["status"] != "issued":
+        return False
+    return any(s["kind"] == "approval" and s.get("approved") for s in doc["signatures"])
+
+
+PROOFS = {
+    "media": "送达过程的音像记录",
+    "receipt": "付邮凭证和回执",
+    "attempts": "已采用其他方式均无法送达的情况",
+    "approval": "经批准的公告送达审批意见书",
+    "record": "截屏、截图、录音或屏幕录像等记录",
+    "note": "在送达回证上注明的情况",
+    "witnesses": "见证人",
+}
+
+
+@check("lodged_service_av", "mail_service", "public_service", "electronic_service", "entrusted_service",
+       label="送达方式的留痕要求")
+def service_proofs(ctx: Context, rule: Rule) -> Iterator[Report]:
+    methods = set(rule.values.get("methods", ()))
+    items = list(rule.values.get("items", ()))
+    for s in ctx.bundle["services"]:
+        if s["method"] not in methods:
+            continue
+        missing = []
+        for item in items:
+            if item == "media":
+                # A photo counts: the regulations accept 拍照、录像、录音.
+                ok = bool(s.get("media"))
+            elif item == "approval":
+                ok = _approved_public_notice(ctx, s.get("approval_document"))
+            elif item == "record":
+                ok = _filled(s.get("record")) or bool(s.get("media"))
+            else:
+                ok = _filled(s.get(item))
+            if not ok:
+                missing.append(PROOFS.get(item, item))
+        if missing:
+            yield s["id"], f"{METHOD_LABELS[s['method']]}{s['document']}缺少{'、'.join(missing)}:请补充"
+
+
+@check("reminder_before_enforcement", label="强制执行前催告")
+def reminder_before_enforcement(ctx: Context, rule: Rule) -> Iterator[Report]:
+    enforcement = list(ctx.live_documents(ENFORCEMENT_DOCUMENTS))
+    if not enforcement:
+        return
+    first = min(enforcement, key=lambda d: ctx.doc_moment(d) or ctx.now)
+    first_at = ctx.doc_moment(first) or ctx.now
+    reminders = [d for d in ctx.live_documents([REMINDER]) if (ctx.doc_moment(d) or ctx.now) < first_at]
+    if not reminders:
+        yield first["id"], f"{first['name']}之前没有已签发的履行催告书:强制执行前须制作催告书并送达当事人"
+        return
+    served = any(
+        any(s["role"] == "party" and s["kind"] in ("signed", "refused") for s in d["signatures"])
+        for d in reminders
+    ) or any("催告" in s["document"] for s in ctx.bundle["services"])
+    if not served:
+        yield reminders[0]["id"], "催告书尚未送达当事人:请记录催告书的送达(签收或送达回证)"
+
+
+@check("case_file", label="按期立卷归档", severity=WARNING, blocks=())
+def case_file(ctx: Context, rule: Rule) -> Iterator[Report]:
+    closed = ctx.time(ctx.case.get("closed_at"))
+    if closed is None:
+        return
+    due = _due(closed, rule)
+    record = ctx.bundle.get("case_file") or {}
+    assembled = ctx.time(record.get("assembled_at"))
+    label = rule.period_label()
+    if assembled is None and ctx.now > due:
+        yield CASE_SUBJECT, f"结案后{label}内应形成案卷,已逾期(期限{timez.beijing(due):%Y-%m-%d}):请立即组卷归档", BLOCKING
+    elif assembled is not None and assembled > due:
+        yield CASE_SUBJECT, f"案卷在结案{label}后才形成(期限{timez.beijing(due):%Y-%m-%d}):请记录迟延原因"
+

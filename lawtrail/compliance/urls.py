@@ -1,0 +1,7 @@
+from django.urls import path
+
+from lawtrail.compliance import views
+
+urlpatterns = [
+    path("compliance/", views.findings_page, name="compliance_findings"),
+]

@@ -1,0 +1,69 @@
+"""The live checklist on the case page, the supervisor's findings page, and the findings API:
+each shows what to add with its article, to those who may see the case."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.test import Client
+
+from lawtrail.cases.models import Case
+from lawtrail.compliance import bundle as bundles
+from lawtrail.compliance.actions import do_import_bundle
+from lawtrail.testing.api import ApiClient
+from lawtrail.testing.personas import World
+
+pytestmark = pytest.mark.usefixtures("fast_hashing")
+
+
+@pytest.fixture
+def defective(world: World) -> Case:
+    """An imported labour case whose inquiry record lacks its footage: one blocking finding (第十七条)."""
+    b = copy.deepcopy(bundles.example("labor-inspection"))
+    b["case"]["unit"] = world.unit_a.name
+    b["case"]["officers"] = ["officer-1", "officer-2"]
+    for d in b["documents"]:
+        if d["type"] == "inquiry_record":
+            d["media"] = []
+            d["fields"]["situations"] = []
+    # The interviewee's footage goes too, so nothing links the inquiry to a recording.
+    b["media"] = [m for m in b["media"] if m["id"] not in ("media-1", "media-2")]
+    b["interruptions"] = []
+    for d in b["documents"]:
+        d["media"] = [m for m in d.get("media", []) if m not in ("media-1", "media-2")]
+    return do_import_bundle(b, actor=world.root)
+
+
+def as_user(world: World, name: str) -> Client:
+    c = Client()
+    c.force_login(getattr(world, name))
+    return c
+
+
+def test_the_case_page_lists_the_blocking_finding_with_its_article(world: World, defective: Case) -> None:
+    html = as_user(world, "alice").get(f"/cases/{defective.pk}/").content.decode()
+    assert 'id="compliance-checklist"' in html
+    assert 'data-rule="av_required"' in html and "第十七条" in html and "请关联音像资料" in html
+    assert "阻断" in html
+
+
+def test_the_supervisor_sees_the_agencys_findings_and_filters_them(world: World, defective: Case) -> None:
+    c = as_user(world, "sam")
+    html = c.get("/compliance/").content.decode()
+    assert defective.label in html and "av_required" in html
+    assert "av_required" not in c.get("/compliance/", {"severity": "warning"}).content.decode().split("<tbody>")[1]
+    assert "av_required" in c.get("/compliance/", {"rule": "av_required"}).content.decode().split("<tbody>")[1]
+
+
+def test_an_officer_may_not_open_the_agency_wide_page(world: World, defective: Case) -> None:
+    assert as_user(world, "alice").get("/compliance/").status_code == 403
+
+
+def test_the_api_lists_a_cases_findings_to_those_who_see_it(world: World, defective: Case) -> None:
+    reply = ApiClient(world.alice).get(f"/api/cases/{defective.pk}/findings")
+    assert reply.status == 200
+    assert [(f["rule"], f["article"], f["severity"], f["subject"]) for f in reply.body] == [
+        ("av_required", "第十七条", "blocking", f"doc-{defective.documents.get(type_code='inquiry_record').pk}")]
+    assert ApiClient(world.alice).get(f"/api/cases/{defective.pk}/findings", severity="warning").body == []
+    assert ApiClient(world.bob).get(f"/api/cases/{defective.pk}/findings").status == 404

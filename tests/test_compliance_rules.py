@@ -1,0 +1,211 @@
+"""The compliance engine: each profile's exemplary bundle checks clean, and for every rule it
+checks, one defect derived from that bundle triggers exactly that rule, citing its article."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from lawtrail.compliance import bundle as bundles
+from lawtrail.compliance.engine import BLOCKING, WARNING, evaluate, known_rules
+from lawtrail.compliance.samples import PROFILE_IDS, _document, exemplary
+from lawtrail.profiles.registry import Profile, get_profile
+
+NOW = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
+Bundle = dict[str, Any]
+
+
+def doc(b: Bundle, type_code: str) -> dict[str, Any]:
+    return next(d for d in b["documents"] if d["type"] == type_code)
+
+
+def service(b: Bundle, method: str) -> dict[str, Any]:
+    return next(s for s in b["services"] if s["method"] == method)
+
+
+def shift(value: str, **delta: float) -> str:
+    moment = bundles.parse_time(value) + dt.timedelta(**delta)
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def late_filing_approval(hours: float) -> Callable[[Bundle, Profile], None]:
+    def defect(b: Bundle, p: Profile) -> None:
+        for a in b["approvals"]:
+            if a["kind"].startswith("filing."):
+                a["at"] = shift(b["case"]["registered_at"], hours=hours)
+    return defect
+
+
+def drop_av(b: Bundle, p: Profile, rule_id: str) -> None:
+    rule = p.rule(rule_id)
+    assert rule is not None
+    for n, type_code in enumerate(rule.values["items"]):
+        found = [d for d in b["documents"] if d["type"] == type_code]
+        if not found:
+            new = _document(p, 90 + n, type_code, {}, "2025-05-12T02:00:00Z")
+            b["documents"].append(new)
+            found = [new]
+        for d in found:
+            d["media"] = []
+
+
+def remove(b: Bundle, type_code: str) -> None:
+    b["documents"] = [d for d in b["documents"] if d["type"] != type_code]
+
+
+DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
+    "emergency_start": late_filing_approval(50),
+    "filing_approval": lambda b, p: (b["case"].update(emergency=False),
+                                     b.__setitem__("approvals", [a for a in b["approvals"]
+                                                                 if a["kind"] != "filing.head"])),
+    "legal_review": lambda b, p: b.__setitem__("approvals", [a for a in b["approvals"]
+                                                              if a["kind"] != "decision.legal_review"]),
+    "head_decision": lambda b, p: b.__setitem__("approvals", [a for a in b["approvals"]
+                                                               if a["kind"] != "decision.head"]),
+    "complaint_register": lambda b, p: b["complaint"].update(status="pending", decided_at=None),
+    "complaint_rejection_notice": lambda b, p: b["complaint"].update(status="not_accepted", decision_reason=""),
+    "investigation_officers": lambda b, p: (
+        doc(b, "inquiry_record").update(officers=["officer-1"]),
+        doc(b, "inquiry_record").__setitem__("signatures", [
+            s for s in doc(b, "inquiry_record")["signatures"] if s["role"] != "officer" or s["name"] == "艾丽"])),
+    "record_officers": lambda b, p: doc(b, "inquiry_record")["fields"].update(credentials_shown=""),
+    "inquiry_fingerprint": lambda b, p: [s.update(fingerprint=False) for s in doc(b, "inquiry_record")["signatures"]],
+    "rights_notice": lambda b, p: (remove(b, "rights_notice"),
+                                   doc(b, "inquiry_record")["fields"].update(rights_told="")),
+    "document_signatures": lambda b, p: doc(b, "inquiry_record").__setitem__("signatures", [
+        s for s in doc(b, "inquiry_record")["signatures"] if s["role"] != "party"]),
+    "signature_refusal": lambda b, p: [s.update(witnesses=[]) for s in doc(b, "performance_reminder")["signatures"]
+                                       if s["kind"] == "refused"],
+    "av_required": lambda b, p: drop_av(b, p, "av_required"),
+    "av_required_seizure": lambda b, p: drop_av(b, p, "av_required_seizure"),
+    "av_required_enforcement": lambda b, p: drop_av(b, p, "av_required_enforcement"),
+    "av_forbidden": lambda b, p: doc(b, "inquiry_record").update(situations=["secret_without_consent"]),
+    "av_time_match": lambda b, p: doc(b, "inquiry_record")["fields"].update(
+        started_at=shift(doc(b, "inquiry_record")["fields"]["started_at"], minutes=30)),
+    "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
+    "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
+    "evidence_naming": lambda b, p: b["media"][2].update(labelled_at=None),
+    "decision_contents": lambda b, p: doc(b, "penalty_decision")["fields"].update(remedy=""),
+    "lodged_service": lambda b, p: service(b, "lodged").update(witnesses=[]),
+    "lodged_service_av": lambda b, p: service(b, "lodged").update(media=[], note=""),
+    "mail_service": lambda b, p: service(b, "mail").pop("receipt"),
+    "electronic_service": lambda b, p: service(b, "electronic").pop("record"),
+    "public_service": lambda b, p: service(b, "public").update(approval_document=None, attempts="", media=[],
+                                                               record=""),
+    "reminder_before_enforcement": lambda b, p: remove(b, "performance_reminder"),
+    "case_file": lambda b, p: b.update(case_file=None),
+    "simple_procedure": lambda b, p: b["case"].update(procedure="simple", simple_record={
+        "facts_and_basis": "事实清楚", "steps": "当场处罚", "statement": "", "statement_review": "无", "filing": "已备案"}),
+}
+
+CASES = [(pid, rid) for pid in PROFILE_IDS for rid in get_profile(pid).rules if rid in known_rules()]
+
+
+def check(b: Bundle, profile_id: str) -> list[Any]:
+    return evaluate(bundles.validate(b), get_profile(profile_id), now=NOW)
+
+
+@pytest.mark.parametrize("profile_id", PROFILE_IDS)
+def test_each_profiles_exemplary_bundle_checks_clean(profile_id: str) -> None:
+    assert check(bundles.example(profile_id), profile_id) == []
+
+
+@pytest.mark.parametrize("profile_id", PROFILE_IDS)
+def test_the_shipped_example_is_the_builders_output(profile_id: str) -> None:
+    assert bundles.example(profile_id) == exemplary(get_profile(profile_id))
+
+
+def test_every_checked_rule_has_a_defect_here() -> None:
+    assert {rid for _, rid in CASES} <= set(DEFECTS)
+    assert len(CASES) >= 60
+
+
+@pytest.mark.parametrize(("profile_id", "rule_id"), CASES)
+def test_a_defect_triggers_exactly_its_rule_with_its_article(profile_id: str, rule_id: str) -> None:
+    b = copy.deepcopy(bundles.example(profile_id))
+    DEFECTS[rule_id](b, get_profile(profile_id))
+    findings = check(b, profile_id)
+    assert findings, rule_id
+    assert {f.rule for f in findings} == {rule_id}
+    rule = get_profile(profile_id).rule(rule_id)
+    assert rule is not None
+    for f in findings:
+        assert f.article == rule.article and f.profile == profile_id
+        assert f.severity in (BLOCKING, WARNING) and f.message and f.subject
+
+
+@pytest.mark.parametrize(("profile_id", "verdict"), [("labor-inspection", []), ("agriculture", [BLOCKING])])
+def test_an_emergency_start_approved_after_30_hours_is_fine_under_48_and_blocking_under_24(
+        profile_id: str, verdict: list[str]) -> None:
+    b = copy.deepcopy(bundles.example(profile_id))
+    late_filing_approval(30)(b, get_profile(profile_id))
+    findings = check(b, profile_id)
+    assert [f.severity for f in findings] == verdict
+    if verdict:
+        assert findings[0].article == "第七条" and findings[0].rule == "emergency_start"
+        assert "24小时" in findings[0].message and "reviewing" in findings[0].blocks
+
+
+def test_the_same_bundle_checked_under_another_profile_follows_that_profiles_numbers() -> None:
+    b = copy.deepcopy(bundles.example("labor-inspection"))
+    late_filing_approval(30)(b, get_profile("labor-inspection"))
+    assert check(b, "labor-inspection") == []
+    # Under the agriculture rules the approval is late, and the interviewee must also finger-print.
+    assert sorted(f.rule for f in check(b, "agriculture")) == ["emergency_start", "inquiry_fingerprint"]
+
+
+@pytest.mark.parametrize(("profile_id", "minutes", "flagged"), [
+    ("labor-inspection", 8, True), ("commission-rules", 8, False), ("commission-rules", 14, True)])
+def test_the_time_tolerance_comes_from_the_profile(profile_id: str, minutes: int, flagged: bool) -> None:
+    b = copy.deepcopy(bundles.example(profile_id))
+    fields = doc(b, "inquiry_record")["fields"]
+    fields["ended_at"] = shift(fields["ended_at"], minutes=minutes)
+    assert bool(check(b, profile_id)) is flagged
+
+
+def test_footage_stored_late_is_a_warning_that_blocks_nothing() -> None:
+    b = copy.deepcopy(bundles.example("safety-production"))
+    media = b["media"][0]
+    media["ingested_at"] = shift(media["recorded_end"], hours=30)
+    media["labelled_at"] = shift(media["ingested_at"], hours=1)
+    findings = check(b, "safety-production")
+    assert [(f.rule, f.severity, f.article, f.blocks) for f in findings] == [
+        ("evidence_storage", WARNING, "第十六条", ())]
+    assert check(b, "labor-inspection") == []  # 2 days there
+
+
+def test_a_case_file_not_assembled_is_flagged_only_once_its_deadline_has_passed() -> None:
+    b = copy.deepcopy(bundles.example("safety-production"))
+    b["case_file"] = None
+    closed = bundles.parse_time(b["case"]["closed_at"])
+    profile = get_profile("safety-production")
+    # 30 working days after 2025-05-20 is past the Dragon Boat holiday: 2025-07-02.
+    assert evaluate(b, profile, now=closed + dt.timedelta(days=40)) == []
+    late = evaluate(b, profile, now=closed + dt.timedelta(days=44))
+    assert [(f.rule, f.severity, f.article) for f in late] == [("case_file", BLOCKING, "第十八条")]
+
+
+def test_a_profile_may_raise_a_warning_to_blocking(tmp_path: Any) -> None:
+    from lawtrail.profiles.registry import load_profile
+
+    path = tmp_path / "strict.yaml"
+    path.write_text(
+        "id: strict\nname: 严格\nagency_kind: 测试\nsource: x.txt\nrules:\n"
+        "  rights_notice:\n    article: 第一条\n    quote: 应记录权利告知\n    severity: blocking\n"
+        "    blocks: [reviewing]\n", encoding="utf-8")
+    b = copy.deepcopy(bundles.example("labor-inspection"))
+    DEFECTS["rights_notice"](b, get_profile("labor-inspection"))
+    findings = evaluate(b, load_profile(path), now=NOW)
+    assert [(f.severity, f.blocks_move("reviewing"), f.blocks_move("serving")) for f in findings] == [
+        (BLOCKING, True, False)]
+
+
+def test_the_simple_procedure_check_knows_the_items_the_case_records() -> None:
+    from lawtrail.cases.actions import SIMPLE_ITEMS
+    from lawtrail.compliance import rules
+
+    assert rules.SIMPLE_ITEMS == SIMPLE_ITEMS
