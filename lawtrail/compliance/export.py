@@ -204,12 +204,21 @@ def export_case(case: Case) -> dict[str, Any]:
         "documents": documents,
         "media": media,
         "interruptions": interruptions,
-        # The case-file model arrives with the archive work. Until then the 立卷归档 move is the only
-        # record of the file being assembled; an open case has none yet.
-        "case_file": {"assembled_at": iso(case.archived_at)} if case.archived_at else None,
+        "case_file": _case_file(case),
     }
     bundle["officers"] = list(officers.values())
     return bundle
+
+
+def _case_file(case: Case) -> dict[str, Any] | None:
+    """When the case file (案卷, lawtrail.archive) was assembled. A case archived by the direct
+    立卷归档 move, without a case file, counts from that move; an open case has none yet."""
+    from lawtrail.archive.models import CaseFile
+
+    case_file = CaseFile.objects.filter(case=case).only("assembled_at").first()
+    if case_file is not None:
+        return {"assembled_at": iso(case_file.assembled_at)}
+    return {"assembled_at": iso(case.archived_at)} if case.archived_at else None
 
 
 def _field_time(value: Any) -> dt.datetime | None:
