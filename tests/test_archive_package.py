@@ -202,7 +202,7 @@ def test_a_package_with_a_stray_executable_or_a_link_fails_security(exported: Pa
     assert "autorun.exe" in report.failed[0].detail and "../../etc/cron.d/x" in report.failed[0].detail
 
 
-def test_only_bound_case_files_are_exported_and_only_by_archivists_heads_and_supervisors(
+def test_only_bound_case_files_are_exported_and_only_by_archivists_reviewers_and_heads(
         world: World, vault: Path, tmp_path: Path) -> None:
     case, _doc, _clip = closed_case(world, tmp_path, clip=False)
     case_file = do_assemble_case_file(case, actor=world.alice)
@@ -210,13 +210,13 @@ def test_only_bound_case_files_are_exported_and_only_by_archivists_heads_and_sup
         do_export_package(case_file, out=tmp_path / "early.zip", actor=world.archie)
     assert err.value.code == "case_file_not_bound" and not (tmp_path / "early.zip").exists()
     case_file = do_bind_case_file(case_file, actor=world.archie)
-    for refused in (world.alice, world.bob, world.andy, world.lena):
+    for refused in (world.alice, world.bob, world.andy, world.sam):
         with pytest.raises(Forbidden) as forbidden:
             do_export_package(case_file, out=tmp_path / "no.zip", actor=refused)
         assert forbidden.value.code in ("not_allowed_to_export", "other_agency")
     assert not (tmp_path / "no.zip").exists()
     assert DomainEvent.objects.filter(action="package.export", outcome="refused").count() == 5
-    for allowed in (world.hank, world.sam):
+    for allowed in (world.hank, world.lena):
         do_export_package(case_file, out=tmp_path / f"{allowed.username}.zip", actor=allowed)
     assert PackageExport.objects.count() == 2
 

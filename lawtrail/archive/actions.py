@@ -174,7 +174,7 @@ def do_export_package(case_file: CaseFile, *, out: Path, actor: User | None) -> 
     if actor is not None:
         _same_agency(actor, case)
         if not queries.may_export(actor, case):
-            raise Forbidden("not_allowed_to_export", "只有档案管理员、负责人或监督人员可以导出归档包")
+            raise Forbidden("not_allowed_to_export", "导出归档包须由档案管理员、法制审核人员或负责人办理")
     by = actor.display_name if actor is not None else "系统(服务器控制台)"
     if not case_file.is_bound or case.stage != Stage.ARCHIVED:
         raise Conflict("case_file_not_bound", "案卷尚未装订归档,不能导出归档包")

@@ -152,7 +152,7 @@ def case_file_pdf(request: HttpRequest, case_id: Id) -> HttpResponse:
 
 
 @router.post("/cases/{case_id}/archive-package", response={s: ErrorOut for s in ERROR_STATUSES},
-             summary="导出归档包(BagIt ZIP;档案管理员、负责人、监督人员)",
+             summary="导出归档包(BagIt ZIP;档案管理员、法制审核人员、负责人)",
              openapi_extra=_binary("application/zip", "BagIt 归档包(ZIP)"))
 def export_package(request: HttpRequest, case_id: Id) -> FileResponse:
     user = auth_user(request)

@@ -57,7 +57,7 @@ def register(subparsers: Any) -> None:
     pe = sub.add_parser("export", help="将已装订归档的案卷导出为 BagIt 归档包(ZIP)")
     pe.add_argument("case_no", metavar="CASE_NO", help="案号")
     pe.add_argument("-o", "--output", required=True, metavar="FILE", help="输出的 .zip 文件")
-    pe.add_argument("--user", help="以该用户的身份导出(档案管理员、负责人或监督人员);不指定时以服务器控制台身份导出")
+    pe.add_argument("--user", help="以该用户的身份导出(档案管理员、法制审核人员或负责人);不指定时以服务器控制台身份导出")
     pe.set_defaults(func=cmd_export)
     pv = sub.add_parser("verify", help="离线核验归档包(ZIP 或目录):真实性、完整性、可用性、安全性")
     add_arguments(pv)

@@ -20,7 +20,6 @@ from lawtrail.profiles.registry import Rule
 
 # Who may export or download an archive package, until the access-request branch brings
 # grants: the archivist who keeps the file, the heads and the supervisors.
-EXPORT_ROLES = (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR)
 
 
 def pdf_pages(pdf: bytes) -> int:
@@ -103,4 +102,9 @@ def may_bind(user: User, case: Case) -> bool:
 
 
 def may_export(user: User, case: Case) -> bool:
-    return user.is_superuser or any(user.has_role(r, case.unit_id) for r in EXPORT_ROLES)
+    """An archive package is a copy of the whole case file, so the one access policy decides, as for
+    any download (lawtrail/access/policy.py): archivists, legal reviewers and heads, not the handler
+    (no one keeps records to themselves), not a supervisor, who reads; marked records need clearance."""
+    from lawtrail.access.policy import authorize
+
+    return bool(authorize(user, "download", case).allowed)

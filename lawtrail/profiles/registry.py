@@ -30,7 +30,7 @@ SEVERITIES = {"blocking", "warning"}
 # The rule fields whose shape the loader checks (profile.schema.json documents them). Any
 # other field is kept as it is written: rules and fields the engine does not know are fine,
 # so an agency's profile may carry more than the code reads.
-LIST_OF_STRINGS_FIELDS = ("approvers", "triggers", "roles", "items", "methods", "classes", "blocks")
+LIST_OF_STRINGS_FIELDS = ("approvers", "roles", "items", "methods", "classes", "blocks")
 COUNT_FIELDS = ("witnesses", "min_officers", "officers_per_device")
 TEXT_FIELDS = ("note",)
 
@@ -106,7 +106,13 @@ def _check_field(path: Path, line: int | None, name: str, key: str, value: Any) 
         return
     if key in ("within",) and not isinstance(value, dict):
         raise _fail(path, line, name, "期限须为 {amount: 正整数, unit: hours|days|working_days|months|years}")
-    if key in LIST_OF_STRINGS_FIELDS:
+    if key == "triggers":
+        # Names, or the regulation's own list: {kind, item, text} (long-term retention, lawtrail/retention).
+        if not isinstance(value, list) or not all(
+                (isinstance(x, str) and x) or (isinstance(x, dict) and isinstance(x.get("kind"), str) and x["kind"])
+                for x in value):
+            raise _fail(path, line, name, "须为字符串列表,或 {kind, item, text} 的列表")
+    elif key in LIST_OF_STRINGS_FIELDS:
         if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
             raise _fail(path, line, name, "须为字符串列表,如 [a, b]")
     elif key in COUNT_FIELDS:
