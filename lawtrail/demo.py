@@ -79,7 +79,7 @@ def _ensure_archived_case() -> bool:
 def _load_archived_case(agency: Agency) -> None:
     from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file
     from lawtrail.cases.models import Party
-    from lawtrail.documents.actions import do_create_document, do_issue_document
+    from lawtrail.documents.actions import do_create_document, do_issue_document, do_record_hand_signature
 
     zw, lq, chen, liu, sun = (User.objects.get(username=u) for u in ("zhangwei", "liqiang", "chenjing", "liuyang", "sunli"))
     party = Party.objects.filter(agency=agency, name="名山区宏达建筑劳务有限公司").first() or ca.do_create_party(
@@ -95,7 +95,8 @@ def _load_archived_case(agency: Agency) -> None:
     notice = do_create_document(case, type_code="rights_notice", fields={
         "rights": ["陈述、申辩的权利", "申请执法人员回避的权利"], "how_told": "当面送达并口头告知",
         "deadline_days": 3}, actor=zw)
-    do_issue_document(notice, actor=zw)
+    notice = do_issue_document(notice, actor=zw)
+    do_record_hand_signature(notice, slot="recipient", name="何宏达", image=_handwriting(2), actor=zw)
     for step in (
         lambda c: ca.do_transition_case(c, to=Stage.REVIEWING, fields={"investigation_summary": "经调取工资表、询问劳动者,拖欠事实属实。"},
                                         actor=zw),

@@ -44,7 +44,7 @@ MATRIX: dict[str, tuple[int, int]] = {
 @pytest.fixture
 def archived(world: World, settings: Any, tmp_path: Path) -> Any:
     use_fresh_vault(settings, tmp_path / "vault")
-    case, _doc, _clip = closed_case(world, tmp_path, clip=False)
+    case, _doc, _clip = closed_case(world, tmp_path)
     case_file = do_bind_case_file(do_assemble_case_file(case, actor=world.alice), actor=world.archie)
     return case_file.case
 

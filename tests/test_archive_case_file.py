@@ -58,10 +58,11 @@ def test_the_handler_assembles_and_the_archivist_binds_which_archives_the_case(
     assert ARCHIVE_NO.match(case_file.archive_no) and case_file.archive_no.split("-")[1:3] == ["2026", "D30"]
     assert case_file.seq == 1 and case_file.status == "assembled"
     # 卷内目录: the document and the recording in the order they were made, with pages and duration.
-    assert [(i["seq"], i["kind"], i["id"]) for i in case_file.items] == [(1, "document", doc.pk), (2, "media", clip.pk)]
-    assert case_file.items[0]["number"] == doc.number and case_file.items[0]["pages"] >= 1
-    assert case_file.items[1]["duration_seconds"] == pytest.approx(1, abs=0.2)
-    assert case_file.page_count == case_file.items[0]["pages"] and case_file.media_count == 1
+    # (the clip was recorded during the inquiry, before its record was issued)
+    assert [(i["seq"], i["kind"], i["id"]) for i in case_file.items] == [(1, "media", clip.pk), (2, "document", doc.pk)]
+    assert case_file.items[1]["number"] == doc.number and case_file.items[1]["pages"] >= 1
+    assert case_file.items[0]["duration_seconds"] == pytest.approx(1, abs=0.2)
+    assert case_file.page_count == case_file.items[1]["pages"] and case_file.media_count == 1
     text = squeeze(pdf_text(bytes(case_file.pdf or b"")))
     for shown in ("案卷封面", "卷内目录", "备考表", case_file.archive_no, case.number, "某某建筑劳务有限公司", "艾丽",
                   doc.number, "询问笔录一份"):
@@ -74,7 +75,7 @@ def test_the_handler_assembles_and_the_archivist_binds_which_archives_the_case(
     assert case.stage == Stage.ARCHIVED and case.archived_at == timez.now()
     assert bound.status == "bound" and bound.checked_by_name == "阿奇" and bound.bound_at == timez.now()
     bind = DomainEvent.objects.get(action="case_file.bind")
-    assert bind.payload["items"] == [[1, "document", doc.pk, doc.pdf_sha256], [2, "media", clip.pk, clip.sha256]]
+    assert bind.payload["items"] == [[1, "media", clip.pk, clip.sha256], [2, "document", doc.pk, doc.pdf_sha256]]
     assert bind.payload["pdf_sha256"] == bound.pdf_sha256
     assert "阿奇" in pdf_text(bytes(bound.pdf or b""))
 
@@ -143,7 +144,8 @@ def test_archive_numbers_are_gap_free_per_agency_and_year(world: World, tmp_path
 def test_the_case_file_is_due_by_the_profiles_rule(
         db: None, profile_id: str, due: dt.timedelta | None, tmp_path: Path) -> None:
     world = build_world(profile_id)
-    case, _doc, _ = closed_case(world, tmp_path, clip=False)
+    # (safety production wants every act on record — 第七条 — so its case carries a clip)
+    case, _doc, _ = closed_case(world, tmp_path, clip=profile_id == "safety-production")
     assert case.closed_at is not None and case.archive_due_at is not None
     if due is not None:
         assert case.archive_due_at - case.closed_at == due

@@ -52,7 +52,7 @@ def test_export_and_verify_from_the_command_line(world: World, settings: Setting
     assert "案卷尚未装订归档" in capsys.readouterr().err
     do_bind_case_file(case_file, actor=world.archie)
     assert main(["package", "export", case.number, "-o", str(out), "--user", world.alice.username]) == 2
-    assert "只有档案管理员、负责人或监督人员可以导出归档包" in capsys.readouterr().err
+    assert "导出归档包须由档案管理员、法制审核人员或负责人办理" in capsys.readouterr().err
     assert not out.exists()
     assert main(["package", "export", case.number, "-o", str(out), "--user", world.archie.username]) == 0
     assert "已导出归档包" in capsys.readouterr().out

@@ -70,7 +70,7 @@ def test_the_case_file_page_takes_a_closed_case_to_a_bound_file_and_a_package(
 
     # The handler may not take the package home; the archivist downloads it.
     response = alice.post(f"{url}package/", follow=True)
-    assert "只有档案管理员、负责人或监督人员" in response.content.decode()
+    assert "导出归档包须由档案管理员、法制审核人员或负责人办理" in response.content.decode()
     response = archie.post(f"{url}package/")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     body = b"".join(response.streaming_content)  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ from lawtrail.evidence.actions import do_link_evidence
 from lawtrail.evidence.models import Evidence
 from lawtrail.lib import timez
 from lawtrail.testing import media
-from lawtrail.testing.documents import sample_fields
+from lawtrail.testing.documents import sample_fields, sign_all
 from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import PASSWORD, World
 from lawtrail.testing.scenarios import advance, register_case
@@ -44,6 +44,7 @@ def build_records(world: World, settings: Any, root: Path) -> Records:
     doc = do_update_document(doc, fields=sample_fields(get_type("rights_notice"), prefilled=doc.fields),
                              actor=world.alice)
     doc = do_issue_document(doc, actor=world.alice)
+    sign_all(doc, [world.alice, world.andy])  # a complete record: the case may move on (compliance)
     photo = ingest(media.make_photo(root / "site.jpg", size=(320, 240)), officer=world.alice)
     clip = ingest(media.make_clip(root / "site.mp4", seconds=1), officer=world.alice)
     for ev in (photo, clip):
