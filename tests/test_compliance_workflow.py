@@ -96,3 +96,22 @@ def test_an_inquiry_record_signed_by_one_officer_blocks_review_until_it_is_compl
     do_transition_case(case, to=Stage.REVIEWING, fields=SUMMARY, actor=w.alice)
     case.refresh_from_db()
     assert case.stage == Stage.REVIEWING
+
+
+@pytest.mark.parametrize("reason", ["", "被询问人在医院病房接受询问,院方不允许录音录像"])
+def test_an_inquiry_without_footage_needs_its_reason_written_on_the_record(world: World, reason: str) -> None:
+    """Labour 第十七条: an inquiry is recorded on video, or its record says why not (a field of the
+    record, filled in the form), and only then may the case move on."""
+    from lawtrail.testing.archive import issue
+    from lawtrail.testing.scenarios import advance
+
+    case = advance(world, register_case(world), Stage.INVESTIGATING)
+    issue(world, case, "inquiry_record", av_exempt_reason=reason)
+    rules = {f.rule for f in case_findings(case) if f.severity == "blocking"}
+    assert ("av_required" in rules) is (not reason)
+    if reason:
+        do_transition_case(case, to=Stage.REVIEWING, fields=SUMMARY, actor=world.alice)
+    else:
+        with pytest.raises(Conflict) as err:
+            do_transition_case(case, to=Stage.REVIEWING, fields=SUMMARY, actor=world.alice)
+        assert err.value.code == "compliance_blocked" and "第十七条" in err.value.message

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
+from lawtrail.lib.appendonly import sqlite_install, sqlite_remove
 from lawtrail.verifier.entry import ENTRY_VERSION
 
 # pg_advisory_xact_lock key held by whoever numbers entries (any constant, unique to LawTrail).
@@ -23,19 +24,8 @@ PG_LOCK_KEY = 6962_0001
 
 APPEND_ONLY_TABLES = ("ledger_ledgerentry", "ledger_checkpoint")
 
-SQLITE_INSTALL = [
-    stmt
-    for table in APPEND_ONLY_TABLES
-    for stmt in (
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END",
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END",
-    )
-]
-SQLITE_REMOVE = [
-    f"DROP TRIGGER IF EXISTS {table}_{what}" for table in APPEND_ONLY_TABLES for what in ("no_update", "no_delete")
-]
+SQLITE_INSTALL = sqlite_install(APPEND_ONLY_TABLES)
+SQLITE_REMOVE = sqlite_remove(APPEND_ONLY_TABLES)
 
 PG_FUNCTIONS = [
     """

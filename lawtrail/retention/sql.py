@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
+from lawtrail.lib.appendonly import sqlite_install, sqlite_remove
+
 APPEND_ONLY_TABLES = ("retention_disposalrecord", "retention_disposedevidence", "retention_disposedobject")
 
 # A retention is never shortened: the database refuses an UPDATE that would, and any DELETE.
@@ -25,19 +27,8 @@ SQLITE_INSTALL = [
     f"BEGIN SELECT RAISE(ABORT, '{STATE_TABLE}: a retention is never shortened'); END",
     f"CREATE TRIGGER IF NOT EXISTS {STATE_TABLE}_no_delete BEFORE DELETE ON {STATE_TABLE} "
     f"BEGIN SELECT RAISE(ABORT, '{STATE_TABLE}: DELETE refused'); END",
-] + [
-    stmt
-    for table in APPEND_ONLY_TABLES
-    for stmt in (
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END",
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END",
-    )
-]
-SQLITE_REMOVE = [
-    f"DROP TRIGGER IF EXISTS {table}_{what}" for table in APPEND_ONLY_TABLES for what in ("no_update", "no_delete")
-] + [f"DROP TRIGGER IF EXISTS {STATE_TABLE}_never_shorter", f"DROP TRIGGER IF EXISTS {STATE_TABLE}_no_delete"]
+] + sqlite_install(APPEND_ONLY_TABLES)
+SQLITE_REMOVE = sqlite_remove(APPEND_ONLY_TABLES) + [f"DROP TRIGGER IF EXISTS {STATE_TABLE}_never_shorter", f"DROP TRIGGER IF EXISTS {STATE_TABLE}_no_delete"]
 PG_INSTALL = [
     """
 CREATE OR REPLACE FUNCTION retention_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
