@@ -178,3 +178,42 @@ def test_append_many_ledgers_a_bulk_import_as_verify_expects(world: World) -> No
     assert verify_ledger().ok
     with pytest.raises(ValueError), transaction.atomic():
         append_many(saved)
+
+
+def test_a_bulk_import_freezes_what_one_event_at_a_time_would(world: World) -> None:
+    """append_many builds a batch a column at a time: its entries must be the very bytes the
+    per-event definition gives for the rows as stored, whatever odd values an import brings."""
+    import datetime as dt
+    import gc
+
+    from lawtrail.ledger.writer import append_many
+    from lawtrail.lib import timez
+
+    now = timez.now()
+    beijing = now.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    odd: list[dict[str, Any]] = [
+        {"payload": {"sha256": "ab" * 32, "object_key": "evidence/x.mp4", "size": 10.0, "note": "内容哈希"}},
+        {"payload": {"n": [1.0, 2.5, {"z": -3.0}], "text": "引号\"、反斜杠\\、换行\n、制表\t、\x01"}},
+        {"object_id": 42, "case_id_frozen": "7", "reason": "第一行\n第二行", "outcome": "refused"},
+        {"occurred_at": now.replace(microsecond=0), "actor_name": "张\u200b伟 🚓", "user_agent": "UA/1.0 (\"x\")"},
+        {"occurred_at": beijing},  # the same instant, given in Beijing time
+        {"payload": {}, "agency_id_frozen": None, "actor": None, "actor_name": "系统"},
+    ]
+    events = [DomainEvent(**{"occurred_at": now, "action": "party.create", "actor": world.alice,
+                             "actor_name": "艾丽", "object_type": "cases.party", "object_id": str(i),
+                             "agency_id_frozen": world.alice.agency_id, "payload": {"i": i}, **extra})
+              for i, extra in enumerate(odd * 2)]
+    assert gc.isenabled()
+    with transaction.atomic():
+        saved = append_many(events, batch_size=5)
+    assert gc.isenabled()  # paused for the import only
+    for event in saved:
+        entry = LedgerEntry.objects.get(event_id=event.pk)
+        stored = DomainEvent.objects.get(pk=event.pk)
+        assert bytes(entry.canonical) == entry_prefix(entry.seq, event.pk) + event_tail(stored, None)
+        assert bytes(entry.leaf_hash) == leaf_hash(bytes(entry.canonical))
+    first = parse_entry(bytes(LedgerEntry.objects.get(event_id=saved[0].pk).canonical))
+    assert first["content"] == {"object_key": "evidence/x.mp4", "sha256": "ab" * 32, "size": 10}
+    assert parse_entry(bytes(LedgerEntry.objects.get(event_id=saved[2].pk).canonical))["object"]["id"] == "42"
+    report = verify_ledger()
+    assert report.ok, report.problems
