@@ -211,7 +211,6 @@ def _bulk_floor(actor: Any, count: int, batch: int) -> float:
     from lawtrail.ledger import writer
 
     vendor, elapsed, done = connection.vendor, 0.0, 0
-    columns = ", ".join(["id", *(f.column for f in writer._event_fields())])
     while done < count:
         events = _events(batch, 10_000_000 + done, actor)
         with transaction.atomic(durable=True):
@@ -219,18 +218,7 @@ def _bulk_floor(actor: Any, count: int, batch: int) -> float:
                 ids = writer._new_event_ids(cursor, vendor, len(events))
                 event_rows, rows = writer._batch_rows(events, ids, writer._next_seq(cursor, vendor), vendor)
                 started = time.perf_counter()
-                if vendor == "postgresql":
-                    with cursor.cursor.copy(f"COPY events_domainevent ({columns}) FROM STDIN") as copy:
-                        for row in event_rows:
-                            copy.write_row(row)
-                    with cursor.cursor.copy("COPY ledger_ledgerentry (seq, event_id, canonical, leaf_hash) "
-                                            "FROM STDIN") as copy:
-                        for entry in rows:
-                            copy.write_row(entry)
-                else:
-                    cursor.cursor.executemany(writer._sqlite(writer._insert_event_sql(vendor, with_id=True)),
-                                              event_rows)
-                    cursor.cursor.executemany(writer._sqlite(writer._INSERT_ENTRY), rows)
+                writer._insert_rows(cursor, vendor, event_rows, rows)
         elapsed += time.perf_counter() - started
         done += len(events)
     return done / elapsed

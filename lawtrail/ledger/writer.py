@@ -206,22 +206,27 @@ def import_events(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> N
             batch = events[start:start + batch_size]
             ids = _new_event_ids(cursor, vendor, len(batch))
             first = _next_seq(cursor, vendor)
-            events_rows, rows = _batch_rows(batch, ids, first, vendor)
-            if vendor == "postgresql":
-                # COPY: one stream per table instead of a statement per row.
-                columns = ", ".join(["id", *(f.column for f in _event_fields())])
-                with cursor.cursor.copy(f"COPY events_domainevent ({columns}) FROM STDIN") as copy:
-                    for event_row in events_rows:
-                        copy.write_row(event_row)
-                with cursor.cursor.copy("COPY ledger_ledgerentry (seq, event_id, canonical, leaf_hash) FROM STDIN") as copy:
-                    for entry_row in rows:
-                        copy.write_row(entry_row)
-            else:
-                raw = cursor.cursor  # the sqlite3 cursor itself: no per-row placeholder rewriting
-                raw.executemany(_sqlite(_insert_event_sql(vendor, with_id=True)), events_rows)
-                raw.executemany(_sqlite(_INSERT_ENTRY), rows)
+            _insert_rows(cursor, vendor, *_batch_rows(batch, ids, first, vendor))
             for pk, event in zip(ids, batch, strict=True):
                 _saved(event, pk, "default")
+
+
+def _insert_rows(cursor: Any, vendor: str, event_rows: list[tuple[Any, ...]],
+                 rows: list[tuple[int, int, bytes, bytes]]) -> None:
+    """A batch's event rows, then its entry rows, in as few statements as the driver allows."""
+    if vendor == "postgresql":
+        # COPY: one stream per table instead of a statement per row.
+        columns = ", ".join(["id", *(f.column for f in _event_fields())])
+        with cursor.cursor.copy(f"COPY events_domainevent ({columns}) FROM STDIN") as copy:
+            for event_row in event_rows:
+                copy.write_row(event_row)
+        with cursor.cursor.copy("COPY ledger_ledgerentry (seq, event_id, canonical, leaf_hash) FROM STDIN") as copy:
+            for entry_row in rows:
+                copy.write_row(entry_row)
+    else:
+        raw = cursor.cursor  # the sqlite3 cursor itself: no per-row placeholder rewriting
+        raw.executemany(_sqlite(_insert_event_sql(vendor, with_id=True)), event_rows)
+        raw.executemany(_sqlite(_INSERT_ENTRY), rows)
 
 
 @contextmanager
