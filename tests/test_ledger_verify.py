@@ -163,6 +163,20 @@ def test_a_payload_stored_in_other_but_equal_json_is_no_mismatch_and_a_changed_o
     assert [(p.code, p.entry) for p in verify_ledger().problems] == [("event_mismatch", 5)]
 
 
+def test_numbers_of_every_size_in_a_payload_read_back_as_they_were_frozen(signed: World) -> None:
+    # PostgreSQL's jsonb prints 1e16 as 10000000000000000 and 1e-7 as 0.0000001: the entry must
+    # freeze what either database gives back, or verify reports an untouched event as changed.
+    payload = {"big": 1e16, "huge": 1.5e300, "tiny": 1e-7, "neg": -2.0**60, "fine": 2.5, "int": 2**70,
+               "evidence": {"size": 3e20, "sha256": "ab" * 32}}
+    with transaction.atomic():
+        event = record_event("case.note", None, actor=signed.alice, payload=payload, object_type="cases.case",
+                             object_id="1")
+    report = verify_ledger()
+    assert report.ok, messages(report)
+    stored = DomainEvent.objects.get(pk=event.pk).payload
+    assert stored["big"] == 10**16 and stored["huge"] == int(1.5e300) and stored["tiny"] == 1e-7
+
+
 def test_it_names_an_event_written_behind_the_ledger(signed: World) -> None:
     sneaked = DomainEvent.objects.create(occurred_at=DomainEvent.objects.first().occurred_at,  # type: ignore[union-attr]
                                          action="case.file", object_type="cases.case", object_id="1")

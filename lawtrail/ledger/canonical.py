@@ -27,7 +27,6 @@ CONTENT_KEYS = ("object_key", "sha256", "sm3", "size")
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
 _UTC = dt.UTC
-_MAX_EXACT = 2**53
 
 
 def utc_text(moment: dt.datetime | str) -> str:
@@ -49,7 +48,8 @@ def utc_text(moment: dt.datetime | str) -> str:
 def normalize(value: Any) -> Any:
     """A JSON value as it reads back from either database.
 
-    PostgreSQL's jsonb prints an integral float as an integer (1.0 → 1), and JSON object
+    PostgreSQL's jsonb prints an integral float as an integer, whatever its size (1.0 → 1,
+    1e16 → 10000000000000000: the float's exact value, as an int here too), and JSON object
     keys are strings; values that JSON cannot hold exactly become text. (Exact type checks
     first: this runs on every event's payload inside the action's transaction.)
     """
@@ -63,7 +63,7 @@ def normalize(value: Any) -> Any:
     if t is float:
         if not math.isfinite(value):
             return repr(value)
-        return int(value) if value.is_integer() and abs(value) < _MAX_EXACT else value
+        return int(value) if value.is_integer() else value
     if isinstance(value, str):  # e.g. a str-valued enum member: JSON stores its value, not str()
         return str.__str__(value)
     if isinstance(value, int):  # an IntEnum and the like
@@ -200,7 +200,7 @@ def event_columns(vendor: str) -> str:
 
 def _float(text: str) -> float | int:
     value = float(text)
-    return int(value) if value.is_integer() and abs(value) < _MAX_EXACT else value
+    return int(value) if value.is_integer() else value
 
 
 def load_payload(value: Any) -> Any:
