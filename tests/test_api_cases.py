@@ -119,7 +119,12 @@ def test_it_carries_a_complaint_to_an_archived_case(world: World, login: Login) 
     assert case["closed_at"] and case["archive_due_at"]
     assert case["moves"] == []  # archiving is the archivist's move
 
-    case = _ok(login(world.archie).post(f"{url}/transitions", {"to": "archived"}))
+    archie = login(world.archie)
+    refused = archie.post(f"{url}/transitions", {"to": "archived"})  # 立卷归档 is binding the case file
+    assert refused.status == 409 and refused.body["code"] == "guard_failed" and "装订案卷" in refused.body["message"]
+    assert alice.post(f"{url}/case-file", {}).status == 200
+    assert archie.post(f"{url}/case-file/bind", {"note": "齐全"}).status == 200
+    case = _ok(alice.get(url))
     assert case["stage"] == "archived"
 
     timeline = alice.get(f"{url}/timeline")
@@ -127,12 +132,16 @@ def test_it_carries_a_complaint_to_an_archived_case(world: World, login: Login) 
     assert [e["action"] for e in timeline.body] == [
         "case.register", "complaint.decide", "case.approve", "case.file", "case.assign_officers",
         "case.transition", "case.transition", "case.record_decision", "case.approve", "case.approve",
-        "case.transition", "case.record_service", "case.transition", "case.transition",
+        "case.transition", "case.record_service", "case.transition", "case_file.assemble", "case_file.bind",
+        "case.transition",
     ]
     assert timeline.body[2]["actor_name"] == world.hank.display_name
     assert timeline.body[2]["actor_role"] == "head"
     assert timeline.body[2]["payload"]["kind"] == "filing.head"
-    assert DomainEvent.objects.filter(case_id_frozen=case_id, channel="api").count() == len(timeline.body)
+    assert DomainEvent.objects.filter(case_id_frozen=case_id, channel="api", outcome="done").count() == len(timeline.body)
+    # The refused bare move is on the record too (the timeline shows what was done).
+    assert DomainEvent.objects.filter(case_id_frozen=case_id, outcome="refused", action="case.transition",
+                                      reason_code="guard_failed").count() == 1
 
 
 def test_it_hides_another_units_case_from_bob(world: World, login: Login) -> None:

@@ -51,6 +51,12 @@ def test_the_case_file_page_takes_a_closed_case_to_a_bound_file_and_a_package(
     page = alice.get(url).content.decode()
     assert "第三十四条" in page and "2026-05-20 09:30" in page and doc.number in page and 'id="assemble"' in page
     assert 'id="bind"' not in archie.get(url).content.decode()
+    # No bare "立卷归档" step on the case page: binding the file is the archiving.
+    archivist_view = archie.get(f"/cases/{case.pk}/").content.decode()
+    assert url in archivist_view and 'data-step="move:archived"' not in archivist_view
+    refused = archie.post(f"/cases/{case.pk}/move/", {"to": "archived"})
+    assert refused.status_code == 400 and "装订案卷" in refused.content.decode()
+    assert Case.objects.get(pk=case.pk).stage == "closed"
     assert client_for(world.bob).get(url).status_code == 404
     assert client_for(world.bob).post(f"{url}assemble/", {}).status_code == 404
 

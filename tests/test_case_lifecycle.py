@@ -25,6 +25,7 @@ from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import (
     advance,
     approve_decision,
+    archive,
     beijing,
     draft_decision,
     file_case,
@@ -102,8 +103,7 @@ def test_a_general_procedure_case_runs_from_registration_to_archive(world: World
     assert case.archive_due_at == case.closed_at + dt.timedelta(days=30)
 
     clock.shift(dt.timedelta(days=5))
-    do_transition_case(case, to=Stage.ARCHIVED, actor=world.archie)
-    case.refresh_from_db()
+    archive(world, case)
     assert case.stage == Stage.ARCHIVED
     assert case.archived_at == timez.now()
     assert stages(case) == [
@@ -123,8 +123,25 @@ def test_the_case_officers_may_not_archive_only_the_archivist_may(world: World) 
         assert err.value.code == "not_allowed_to_move"
     case.refresh_from_db()
     assert case.stage == Stage.CLOSED
-    do_transition_case(case, to=Stage.ARCHIVED, actor=world.archie)
+    archive(world, case)
     assert Case.objects.get(pk=case.pk).stage == Stage.ARCHIVED
+
+
+def test_a_case_is_archived_only_by_binding_its_case_file(world: World) -> None:
+    # 立卷归档: the archivist's check and binding of the assembled file is the archiving; a bare
+    # stage change would leave an archived case without its 案卷.
+    case = advance(world, register_case(world), Stage.CLOSED)
+    with pytest.raises(Conflict) as err:
+        do_transition_case(case, to=Stage.ARCHIVED, actor=world.archie)
+    assert err.value.code == "guard_failed" and "装订案卷" in err.value.message
+    from lawtrail.archive.actions import do_assemble_case_file
+
+    do_assemble_case_file(case, actor=case.handler)
+    case.refresh_from_db()
+    with pytest.raises(Conflict):  # assembled is not enough: the archivist checks and binds it
+        do_transition_case(case, to=Stage.ARCHIVED, actor=world.archie)
+    assert Case.objects.get(pk=case.pk).stage == Stage.CLOSED
+    assert archive(world, case).stage == Stage.ARCHIVED and case.case_file.is_bound
 
 
 # ---------------------------------------------------------------- archive deadlines

@@ -76,7 +76,7 @@ def next_steps(case: Case, user: User) -> list[NextStep]:
     if case.stage in (Stage.FILED, Stage.INVESTIGATING) and is_officer:
         steps.append(NextStep("officers", "officers", "调整办案人员"))
     for move in workflow.MOVES.get(Stage(case.stage), ()):
-        if case.procedure in move.procedures and workflow.may_move(user, case, move):
+        if move.offered and case.procedure in move.procedures and workflow.may_move(user, case, move):
             steps.append(NextStep("move", move.to, move.label))
     return steps
 

@@ -129,7 +129,9 @@ def case_step(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
     if form.is_valid() and attempt(form, call) is not None:
         messages.success(request, "已保存")
         return redirect("case_detail", pk=case.pk)
-    messages.error(request, "操作未完成,请查看下方提示")
+    # The refusal's reason on top as well: a step the page no longer offers has no form to show it.
+    reasons = [str(e) for e in form.non_field_errors()]
+    messages.error(request, "操作未完成:" + ";".join(reasons) if reasons else "操作未完成,请查看下方提示")
     return case_detail(request, int(pk), forms_override={kind: form})
 
 

@@ -29,6 +29,9 @@ class Move:
     fields: tuple[tuple[str, str], ...] = ()
     guard: Callable[[Case, Profile], str | None] | None = None
     procedures: frozenset[str] = field(default_factory=lambda: frozenset(Procedure.values))
+    # Offered as a step on the case page; False where another action makes the move (binding
+    # the case file archives the case, on the case file page).
+    offered: bool = True
 
 
 def profile_of(case: Case) -> Profile:
@@ -74,6 +77,15 @@ def _served(case: Case, profile: Profile) -> str | None:
     return None
 
 
+def _case_file_bound(case: Case, profile: Profile) -> str | None:
+    # 立卷归档 is the binding of the case file: the archivist's check of the assembled file
+    # archives the case (lawtrail.archive.actions.do_bind_case_file), never a bare stage change.
+    case_file = getattr(case, "case_file", None)
+    if case_file is None or not case_file.is_bound:
+        return "立卷归档须先由承办人组卷、档案管理员检查装订案卷,装订即归档(见本案「案卷」页)"
+    return None
+
+
 MOVES: dict[Stage, tuple[Move, ...]] = {
     Stage.FILED: (Move(Stage.INVESTIGATING, "开始调查取证", guard=_enough_officers,
                        procedures=frozenset({Procedure.GENERAL})),),
@@ -83,7 +95,8 @@ MOVES: dict[Stage, tuple[Move, ...]] = {
     Stage.REVIEWING: (Move(Stage.SERVING, "决定已审批,进入送达执行", guard=_decision_ready),),
     Stage.SERVING: (Move(Stage.CLOSED, "执行完毕,结案", fields=(("execution_result", "执行情况"),),
                          guard=_served),),
-    Stage.CLOSED: (Move(Stage.ARCHIVED, "立卷归档", roles=frozenset({Role.ARCHIVIST})),),
+    Stage.CLOSED: (Move(Stage.ARCHIVED, "立卷归档", roles=frozenset({Role.ARCHIVIST}), guard=_case_file_bound,
+                         offered=False),),
 }
 
 

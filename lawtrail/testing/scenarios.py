@@ -106,6 +106,17 @@ def advance(world: World, case: Case, to: Stage) -> Case:
             do_transition_case(case, to=Stage.CLOSED, fields={"execution_result": "已全额支付"},
                                actor=case.handler)
         elif stage == Stage.CLOSED:
-            do_transition_case(case, to=Stage.ARCHIVED, actor=world.archie)
+            archive(world, case)
         case.refresh_from_db()
+    return case
+
+
+def archive(world: World, case: Case) -> Case:
+    """立卷归档 as it is done: the handler assembles the case file, the archivist binds it,
+    which archives the case."""
+    from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file
+
+    case_file = do_assemble_case_file(case, actor=case.handler)
+    do_bind_case_file(case_file, actor=world.archie)
+    case.refresh_from_db()
     return case
