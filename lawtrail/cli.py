@@ -50,6 +50,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _proxy_options() -> dict[str, Any]:
+    """Waitress's own reverse-proxy support, when settings.TRUSTED_PROXY names the proxy."""
+    from django.conf import settings
+
+    if not settings.TRUSTED_PROXY:
+        return {}
+    return {"trusted_proxy": settings.TRUSTED_PROXY, "trusted_proxy_count": settings.TRUSTED_PROXY_COUNT,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}, "clear_untrusted_proxy_headers": True}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from waitress import serve
 
@@ -72,7 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         _print_logins()
     try:
-        serve(application, host=args.host, port=args.port, threads=args.threads, ident="LawTrail")
+        serve(application, host=args.host, port=args.port, threads=args.threads, ident="LawTrail", **_proxy_options())
     finally:
         if worker is not None:
             worker.terminate()

@@ -148,9 +148,20 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttle: this many failures for one user name within the window lock it out.
+# Login throttle: this many failures for one user name within the window lock it out; this many
+# from one client address (over any user names: guessing across accounts) lock that address out
+# (0: no limit per address). Behind a reverse proxy, set LAWTRAIL_TRUSTED_PROXY so the address
+# is the client's, not the proxy's.
 LOGIN_FAILURE_LIMIT = env_int("LAWTRAIL_LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_IP_LIMIT = env_int("LAWTRAIL_LOGIN_FAILURE_IP_LIMIT", 30)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LAWTRAIL_LOGIN_FAILURE_WINDOW", 15 * 60)
+
+# `lawtrail serve` behind a reverse proxy: the proxy's address ("*" for any) and how many proxies
+# stand in front. Waitress then takes the client's address from X-Forwarded-For (and the scheme
+# from X-Forwarded-Proto), so every event records where the request really came from; without it
+# those headers are ignored (a client could write anything in them).
+TRUSTED_PROXY = env_str("LAWTRAIL_TRUSTED_PROXY")
+TRUSTED_PROXY_COUNT = env_int("LAWTRAIL_TRUSTED_PROXY_COUNT", 1)
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"

@@ -119,9 +119,17 @@ def do_create_api_token(user: User, *, name: str, actor: User | None) -> str:
     return raw
 
 
-def login_locked(username: str) -> bool:
+def login_locked(username: str, client_ip: str = "") -> str:
+    """Why sign-ins are refused for now ("user": too many failures for this user name; "address":
+    too many from this client address, over any user names), or "" when they are not."""
     since = timez.now() - dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    return LoginFailure.objects.filter(username=username, at__gte=since).count() >= settings.LOGIN_FAILURE_LIMIT
+    recent = LoginFailure.objects.filter(at__gte=since)
+    if recent.filter(username=username).count() >= settings.LOGIN_FAILURE_LIMIT:
+        return "user"
+    limit = settings.LOGIN_FAILURE_IP_LIMIT
+    if limit and client_ip and recent.filter(client_ip=client_ip).count() >= limit:
+        return "address"
+    return ""
 
 
 def do_record_login_failure(username: str, *, client_ip: str, actor: None = None) -> None:

@@ -143,5 +143,5 @@ class LoginFailure(models.Model):
     """登录失败 — one failed sign-in, counted by the login throttle."""
 
     username = models.CharField(max_length=150, db_index=True)
-    client_ip = models.CharField(max_length=64, blank=True)
+    client_ip = models.CharField(max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(db_index=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,14 +21,19 @@ def login_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
+        client_ip = request.META.get("REMOTE_ADDR", "")[:64]
         # Checked before the password, so a locked account gives nothing away to guessing.
-        if login_locked(username):
-            form.add_error(None, "登录失败次数过多,账号已暂时锁定,请 15 分钟后再试或联系系统管理员")
+        locked = login_locked(username, client_ip)
+        if locked:
+            minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
+            form.add_error(None, f"登录失败次数过多,账号已暂时锁定,请 {minutes} 分钟后再试或联系系统管理员"
+                           if locked == "user" else
+                           f"本机(地址 {client_ip})登录失败次数过多,已暂时禁止登录,请 {minutes} 分钟后再试或联系系统管理员")
             status = 429
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                do_record_login_failure(username, client_ip=request.META.get("REMOTE_ADDR", ""))
+                do_record_login_failure(username, client_ip=client_ip)
                 form.add_error(None, "用户名或密码错误")
                 status = 400
             else:
