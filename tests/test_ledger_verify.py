@@ -222,7 +222,9 @@ def _ingest(world: World, store: FakeStore, content: bytes) -> str:
     return key
 
 
-def test_it_rehashes_every_stored_evidence_object(signed: World, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("events", [True, False], ids=["full", "ledger-only"])
+def test_it_rehashes_every_stored_evidence_object(signed: World, monkeypatch: pytest.MonkeyPatch,
+                                                  events: bool) -> None:
     store = FakeStore()
     monkeypatch.setattr("lawtrail.storage.get_store", lambda: store)
     flipped = _ingest(signed, store, b"body-cam clip 1")
@@ -230,17 +232,62 @@ def test_it_rehashes_every_stored_evidence_object(signed: World, monkeypatch: py
     lost = _ingest(signed, store, b"body-cam clip 3")
     kept = _ingest(signed, store, b"body-cam clip 4")
     do_make_checkpoint()
-    assert verify_ledger().evidence_checked == 4
+    assert verify_ledger(events=events).evidence_checked == 4
 
     store.objects[flipped] = bytes([store.objects[flipped][0] ^ 1]) + store.objects[flipped][1:]
     # Replaced together with its hash in the evidence table: the ledger still holds the first hash.
     store.objects[replaced] = b"another clip entirely"
     del store.objects[lost]
-    report = verify_ledger()
+    report = verify_ledger(events=events)
     named = {p.object_key: p.code for p in report.problems}
     assert named == {flipped: "evidence_hash", replaced: "evidence_hash", lost: "evidence_missing"}
     assert kept not in messages(report) and flipped in messages(report)
     assert report.evidence_checked == 1
+
+
+def _edit_entry_text() -> None:
+    edit = ("convert_to(replace(convert_from(canonical, 'UTF8'), %s, %s), 'UTF8')"
+            if connection.vendor == "postgresql" else "CAST(REPLACE(CAST(canonical AS TEXT), %s, %s) AS BLOB)")
+    sql(f"UPDATE ledger_ledgerentry SET canonical = {edit} WHERE seq = 3", ["艾丽", "鲍勃"])
+
+
+def _forge_with_fresh_leaf() -> None:
+    [(canonical,)] = rows("SELECT canonical FROM ledger_ledgerentry WHERE seq = 4")
+    forged = bytes(canonical).replace(b'"outcome":"done"', b'"outcome":"refused"')
+    sql("UPDATE ledger_ledgerentry SET canonical = %s, leaf_hash = %s WHERE seq = 4", [forged, leaf_hash(forged)])
+
+
+def _swap_entries() -> None:
+    (a, ea, ca, ha), (b, eb, cb, hb) = rows(
+        "SELECT seq, event_id, canonical, leaf_hash FROM ledger_ledgerentry WHERE seq IN (5, 6) ORDER BY seq")
+    sql("DELETE FROM ledger_ledgerentry WHERE seq IN (5, 6)")
+    insert = "INSERT INTO ledger_ledgerentry (seq, event_id, canonical, leaf_hash) VALUES (%s, %s, %s, %s)"
+    sql(insert, [a, eb, bytes(cb), bytes(hb)])
+    sql(insert, [b, ea, bytes(ca), bytes(ha)])
+
+
+@pytest.mark.parametrize(("tamper", "expected"), [
+    (None, set()),
+    (_edit_entry_text, {"entry_hash", "checkpoint_root"}),
+    (_forge_with_fresh_leaf, {"checkpoint_root"}),
+    (lambda: sql("DELETE FROM ledger_ledgerentry WHERE seq = 2"), {"entry_missing", "checkpoint_beyond"}),
+    (_swap_entries, {"entry_position", "checkpoint_root"}),
+    (lambda: sql("UPDATE ledger_ledgerentry SET leaf_hash = %s WHERE seq = 9", [b"\x00" * 32]), {"entry_hash"}),
+], ids=["untouched", "edited", "fresh-leaf", "deleted", "reordered", "leaf-hash-only"])
+def test_the_entries_only_check_names_what_befell_the_entries(signed: World, tamper: Any,
+                                                                 expected: set[str]) -> None:
+    # `lawtrail verify --ledger-only` (on PostgreSQL the server hashes the entries) finds the same
+    # in the entries as the full check, and the same tree.
+    do_make_checkpoint()
+    if tamper is not None:
+        drop_triggers()
+        tamper()
+        expected = expected | {"triggers_missing"}
+    only, full = verify_ledger(events=False), verify_ledger()
+    assert codes(only) == expected, messages(only)
+    assert [(p.code, p.entry) for p in only.problems] == [
+        (p.code, p.entry) for p in full.problems if p.code in expected]
+    assert only.root_hash == full.root_hash and only.entries == full.entries
 
 
 def test_the_pending_queue_is_empty_after_commit_on_postgresql(signed: World) -> None:
