@@ -502,12 +502,44 @@ def do_record_decision(
     return case
 
 
+# What proves a service beyond the receipt itself, by method (the profile's service rules name
+# which a method needs; the compliance checks read them): free text, as the officer has it.
+SERVICE_PROOFS = {
+    "receipt": "付邮凭证和回执(邮寄送达:挂号信或特快专递单号、回执签收情况)",
+    "attempts": "已采用其他方式均无法送达的情况(公告送达)",
+    "record": "截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)",
+}
+MAX_PROOF = 2000
+
+
+def _proofs(values: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for key, text in values.items():
+        text = (text or "").strip()
+        if len(text) > MAX_PROOF:
+            raise InvalidInput("field_too_long", f"{SERVICE_PROOFS[key].split('(')[0]}不能超过 {MAX_PROOF} 个字",
+                               {"field": key})
+        if text:
+            out[key] = text
+    return out
+
+
+def _save_proof(service: Service, proofs: dict[str, str]) -> None:
+    # The proof rows belong to the compliance app (bundles import them too).
+    from lawtrail.compliance.models import ServiceProof
+
+    proof, _ = ServiceProof.objects.get_or_create(service=service)
+    for key, text in proofs.items():
+        setattr(proof, key, text)
+    proof.save()
+
+
 @domain_action("case.record_service")
 def do_record_service(
     case: Case, *, document: str, method: str, served_at: dt.datetime, recipient: str, note: str = "",
-    actor: User,
+    receipt: str = "", attempts: str = "", record: str = "", actor: User,
 ) -> Service:
-    """登记送达回证."""
+    """登记送达回证, with what proves the service by its method (SERVICE_PROOFS), if at hand."""
     _same_agency(actor, case)
     if not workflow.is_case_officer(actor, case):
         raise Forbidden("not_case_officer", "只有本案执法人员可以登记送达")
@@ -523,15 +555,42 @@ def do_record_service(
         raise InvalidInput("missing_field", f"{ServiceMethod(method).label}须在备注中记明{needs}", {"field": "note"})
     if served_at > timez.now() + dt.timedelta(minutes=5):
         raise InvalidInput("time_in_future", "送达时间不能晚于当前时间", {"field": "served_at"})
+    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record})
     with transaction.atomic(durable=True):
         # Checked in the database too: a page opened before the case was closed must not add to it.
         if not Case.objects.filter(pk=case.pk, stage=Stage.SERVING).exists():
             raise Conflict("stale_case", "案件已被他人更新,请刷新页面后重试")
         service = Service.objects.create(case=case, document=document, method=method, served_at=served_at,
                                          recipient=recipient, note=note.strip(), recorded_by=actor)
+        if proofs:
+            _save_proof(service, proofs)
         record_event("case.record_service", case, actor=actor, case_id=case.pk, payload={
             "service_id": service.pk, "document": document, "method": method,
-            "served_at": served_at.isoformat(), "recipient": recipient, "note": service.note,
+            "served_at": served_at.isoformat(), "recipient": recipient, "note": service.note, **proofs,
+        })
+    return service
+
+
+@domain_action("case.add_service_proof")
+def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str = "", record: str = "",
+                         actor: User) -> Service:
+    """补充送达留痕: what proves a recorded service, added when it comes to hand (a mailed
+    document's 回执 returns days after the 付邮凭证). A text given replaces the one before it;
+    the earlier one stays in the case's record (its event)."""
+    case = service.case
+    _same_agency(actor, case)
+    if not workflow.is_case_officer(actor, case):
+        raise Forbidden("not_case_officer", "只有本案执法人员可以补充送达留痕")
+    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record})
+    if not proofs:
+        raise InvalidInput("missing_field", "请填写要补充的送达留痕", {"field": "receipt"})
+    with transaction.atomic(durable=True):
+        if not Case.objects.filter(pk=case.pk, stage=Stage.SERVING).exists():
+            raise Conflict("wrong_stage", "只能在送达执行阶段补充送达留痕")
+        service = Service.objects.select_for_update().get(pk=service.pk)
+        _save_proof(service, proofs)
+        record_event("case.add_service_proof", case, actor=actor, case_id=case.pk, payload={
+            "service_id": service.pk, "document": service.document, "method": service.method, **proofs,
         })
     return service
 

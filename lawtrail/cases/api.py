@@ -18,6 +18,8 @@ from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Unit, User
 from lawtrail.cases import queries, workflow
 from lawtrail.cases.actions import (
+    SERVICE_PROOFS,
+    do_add_service_proof,
     do_assign_officers,
     do_create_party,
     do_decide_complaint,
@@ -64,6 +66,7 @@ from lawtrail.lib.apikit import (
     responses,
     visible,
 )
+from lawtrail.lib.errors import NotFound
 
 router = Router(tags=["cases"])
 
@@ -431,6 +434,9 @@ class ServiceOut(Schema):
     served_at: dt.datetime
     recipient: str
     note: str
+    receipt: str = Field("", description="付邮凭证和回执(邮寄送达)")
+    attempts: str = Field("", description="已采用其他方式均无法送达的情况(公告送达)")
+    record: str = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
 
 
 class TransitionOut(Schema):
@@ -539,12 +545,17 @@ def _moves(case: Case, user: User) -> list[MoveOut]:
     return out
 
 
+def _proof_texts(service: Service) -> dict[str, str]:
+    proof = getattr(service, "proof", None)  # none until a proof is recorded
+    return {k: getattr(proof, k) for k in SERVICE_PROOFS} if proof is not None else {}
+
+
 def case_detail(case_id: int, user: User) -> CaseDetailOut:
     c = visible(_cases(user).prefetch_related("officers", "approvals", "services", "transitions__actor"),
                 case_id, "案件")
     officer = workflow.is_case_officer(user, c)
     approvals: list[Approval] = list(c.approvals.all())
-    services: list[Service] = list(c.services.all())
+    services: list[Service] = list(c.services.select_related("proof"))
     return CaseDetailOut(
         **_summary_fields(c),
         source=CaseSource(c.source), source_note=c.source_note, complaint_id=c.complaint_id,
@@ -561,7 +572,7 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
                    for a in approvals],
         services=[ServiceOut(id=s.pk, document=s.document, method=ServiceMethod(s.method),
                              method_label=s.get_method_display(), served_at=s.served_at, recipient=s.recipient,
-                             note=s.note) for s in services],
+                             note=s.note, **_proof_texts(s)) for s in services],
         transitions=[TransitionOut(from_stage=Stage(t.from_stage), to_stage=Stage(t.to_stage),
                                    actor_name=t.actor.display_name, at=t.at, note=t.note)
                      for t in c.transitions.all()],
@@ -657,6 +668,17 @@ class ServiceIn(Schema):
     served_at: Moment
     recipient: Str100
     note: LongText = ""
+    receipt: LongText = Field("", description="付邮凭证和回执(邮寄送达)")
+    attempts: LongText = Field("", description="已采用其他方式均无法送达的情况(公告送达)")
+    record: LongText = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
+
+
+class ServiceProofIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"receipt": "EMS 1234567890123,回执已由张三签收"}]})
+
+    receipt: LongText = Field("", description="付邮凭证和回执(邮寄送达)")
+    attempts: LongText = Field("", description="已采用其他方式均无法送达的情况(公告送达)")
+    record: LongText = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
 
 
 class OfficersIn(Schema):
@@ -727,8 +749,21 @@ def record_decision(request: HttpRequest, case_id: Id, data: DecisionIn) -> Case
 def record_service(request: HttpRequest, case_id: Id, data: ServiceIn) -> Status[CaseDetailOut]:
     user = auth_user(request)
     do_record_service(_case(user, case_id), document=data.document, method=data.method, served_at=data.served_at,
-                      recipient=data.recipient, note=data.note, actor=user)
+                      recipient=data.recipient, note=data.note, receipt=data.receipt, attempts=data.attempts,
+                      record=data.record, actor=user)
     return Status(201, case_detail(case_id, user))
+
+
+@router.post("/cases/{case_id}/services/{service_id}/proof", response=responses(200, CaseDetailOut),
+             summary="补充送达留痕(如邮寄送达的回执)")
+def add_service_proof(request: HttpRequest, case_id: Id, service_id: Id, data: ServiceProofIn) -> CaseDetailOut:
+    user = auth_user(request)
+    case = _case(user, case_id)
+    service = case.services.filter(pk=service_id).first()
+    if service is None:
+        raise NotFound("not_found", "送达记录不存在或无权查看", {"id": service_id})
+    do_add_service_proof(service, receipt=data.receipt, attempts=data.attempts, record=data.record, actor=user)
+    return case_detail(case_id, user)
 
 
 @router.post("/cases/{case_id}/officers", response=responses(200, CaseDetailOut), summary="调整办案人员")

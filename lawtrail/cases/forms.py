@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from lawtrail.accounts.models import Unit, User
-from lawtrail.cases.actions import SIMPLE_ITEMS
+from lawtrail.cases.actions import MAX_PROOF, SERVICE_PROOFS, SIMPLE_ITEMS
 from lawtrail.cases.choices import (
     ApprovalKind,
     CaseSource,
@@ -18,7 +19,7 @@ from lawtrail.cases.choices import (
     PartyKind,
     ServiceMethod,
 )
-from lawtrail.cases.models import Party
+from lawtrail.cases.models import Case, Party, Service
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -171,12 +172,43 @@ class DecisionForm(forms.Form):
     penalty_amount = forms.DecimalField(label="罚款金额(元)", required=False, min_value=0, decimal_places=2)
 
 
+SMALL_TEXT = forms.Textarea(attrs={"rows": 2})
+
+
+def _proof_fields() -> dict[str, forms.Field]:
+    return {key: forms.CharField(label=label, widget=SMALL_TEXT, required=False, max_length=MAX_PROOF)
+            for key, label in SERVICE_PROOFS.items()}
+
+
 class ServiceForm(forms.Form):
     document = forms.CharField(label="送达文书", max_length=100, initial="行政处罚决定书")
     method = forms.ChoiceField(label="送达方式", choices=ServiceMethod.choices)
     served_at = forms.DateTimeField(label="送达时间", widget=DT_WIDGET)
     recipient = forms.CharField(label="受送达人/签收人", max_length=100)
     note = forms.CharField(label="备注(拒收事由、见证人、邮件单号等)", widget=TEXT, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(_proof_fields())
+
+
+class ServiceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return (f"{obj.document} · {obj.get_method_display()} · {obj.recipient} · "
+                f"{timezone.localtime(obj.served_at):%Y-%m-%d %H:%M}")
+
+
+class ServiceProofForm(forms.Form):
+    """补充送达留痕: for a service already recorded on this case."""
+
+    service = ServiceChoiceField(label="送达记录", queryset=Service.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["service"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = case.services.order_by("served_at", "pk")
+        self.fields.update(_proof_fields())
 
 
 class OfficersForm(AgencyForm):

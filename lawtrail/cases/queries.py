@@ -57,7 +57,7 @@ def timeline(case: Case) -> QuerySet[DomainEvent]:
 
 @dataclass
 class NextStep:
-    kind: str  # "approval", "move", "decision", "service", "officers"
+    kind: str  # "approval", "move", "decision", "service", "service_proof", "officers"
     key: str
     label: str
 
@@ -73,6 +73,8 @@ def next_steps(case: Case, user: User) -> list[NextStep]:
         steps.append(NextStep("decision", "decision", "拟定/修改处理决定"))
     if case.stage == Stage.SERVING and is_officer:
         steps.append(NextStep("service", "service", "登记送达"))
+        if case.services.exists():
+            steps.append(NextStep("service_proof", "service_proof", "补充送达留痕"))
     if case.stage in (Stage.FILED, Stage.INVESTIGATING) and is_officer:
         steps.append(NextStep("officers", "officers", "调整办案人员"))
     for move in workflow.MOVES.get(Stage(case.stage), ()):

@@ -27,6 +27,7 @@ from lawtrail.cases.forms import (
     OfficersForm,
     PartyForm,
     ServiceForm,
+    ServiceProofForm,
     SimpleCaseForm,
     SupplementForm,
     TransitionForm,
@@ -74,6 +75,8 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
         elif step.kind == "service":
             form = ServiceForm(initial={"served_at": timezone.localtime().replace(second=0, microsecond=0),
                                         "recipient": case.party.name})
+        elif step.kind == "service_proof":
+            form = ServiceProofForm(case=case)
         else:
             form = OfficersForm(user=user, initial={"officers": case.officers.all()})
         step_forms.append((step, form))
@@ -83,7 +86,7 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
         "waiting_for": [ApprovalKind(k).label for k in queries.workflow.pending_approval_kinds(case)],
         "timeline": queries.timeline(case),
         "approvals": case.approvals.all(),
-        "services": case.services.all(),
+        "services": case.services.select_related("proof"),
         "officers": case.officers.all(),
         "profile": queries.workflow.profile_of(case),
         # The live checklist: the case exported to a bundle and checked against its profile.
@@ -119,7 +122,12 @@ def case_step(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
         call = lambda: actions.do_record_service(  # noqa: E731
             case, document=form.cleaned_data["document"], method=form.cleaned_data["method"],
             served_at=form.cleaned_data["served_at"], recipient=form.cleaned_data["recipient"],
-            note=form.cleaned_data["note"], actor=user)
+            note=form.cleaned_data["note"], actor=user,
+            **{k: form.cleaned_data[k] for k in actions.SERVICE_PROOFS})
+    elif kind == "service_proof":
+        form = ServiceProofForm(request.POST, case=case)
+        call = lambda: actions.do_add_service_proof(  # noqa: E731
+            form.cleaned_data["service"], actor=user, **{k: form.cleaned_data[k] for k in actions.SERVICE_PROOFS})
     elif kind == "officers":
         form = OfficersForm(request.POST, user=user)
         call = lambda: actions.do_assign_officers(  # noqa: E731

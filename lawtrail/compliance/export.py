@@ -152,8 +152,10 @@ def export_case(case: Case) -> dict[str, Any]:
         }
         proof = proofs.get(sv.pk)
         if proof is not None:
-            # Recorded proof wins over what is inferred from receipts and footage.
-            item.update(witnesses=list(proof.witnesses), media=[f"media-{pk}" for pk in proof.media])
+            # Recorded proof wins over what is inferred from receipts and footage (a proof entered
+            # with the service on the case page may carry text only: the inference then stands).
+            if proof.witnesses or proof.media:
+                item.update(witnesses=list(proof.witnesses), media=[f"media-{pk}" for pk in proof.media])
             for key in ("receipt", "attempts", "record"):
                 if getattr(proof, key):
                     item[key] = getattr(proof, key)

@@ -20,6 +20,7 @@ EVENT_TYPES: dict[str, str] = {
     "case.assign_officers": "调整办案人员",
     "case.record_decision": "拟定处理决定",
     "case.record_service": "送达",
+    "case.add_service_proof": "补充送达留痕",
     "case.transition": "阶段变更",
     "case.simple_decide": "简易程序当场处罚",
     "document.create": "制作文书(草稿)",
