@@ -67,3 +67,23 @@ def test_the_api_lists_a_cases_findings_to_those_who_see_it(world: World, defect
         ("av_required", "第十七条", "blocking", f"doc-{defective.documents.get(type_code='inquiry_record').pk}")]
     assert ApiClient(world.alice).get(f"/api/cases/{defective.pk}/findings", severity="warning").body == []
     assert ApiClient(world.bob).get(f"/api/cases/{defective.pk}/findings").status == 404
+
+
+def test_the_supervisor_pages_through_every_case_and_filters_by_stage(
+        world: World, defective: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lawtrail.testing.scenarios import register_case
+
+    monkeypatch.setattr("lawtrail.compliance.views.LIMIT", 1)  # one case checked a page
+    newer = [register_case(world, title=f"较新的案件{i}") for i in range(2)]
+    c = as_user(world, "sam")
+    first = c.get("/compliance/").content.decode()
+    assert "第 1 / 3 页" in first and defective.label not in first and 'id="next-page"' in first
+    last = c.get("/compliance/", {"page": 3}).content.decode()
+    assert defective.label in last and "av_required" in last and 'id="next-page"' not in last
+    # The filters travel with the pages; a stage narrows the cases checked.
+    assert "?rule=av_required&amp;page=2" in c.get("/compliance/", {"rule": "av_required"}).content.decode()
+    only = c.get("/compliance/", {"stage": defective.stage}).content.decode()
+    assert "第 1 / 1 页" in only and defective.label in only
+    registered = c.get("/compliance/", {"stage": newer[0].stage}).content.decode()
+    assert "第 1 / 2 页" in registered and defective.label not in registered
+    assert "第 1 / 3 页" in c.get("/compliance/", {"stage": "nonsense"}).content.decode()  # read as all

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,9 +18,12 @@ from lawtrail.compliance.queries import case_findings
 from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import signed_in_user
 
-# A page checks at most this many cases (newest first); the CLI checks everything.
+# A page checks this many cases live (newest first) and pages through the rest (`lawtrail check`
+# checks one case, or a bundle, from the command line).
 LIMIT = 100
 SUPERVISING_ROLES = (Role.SUPERVISOR, Role.HEAD, Role.LEGAL_REVIEWER, Role.ADMIN)
+# "": all cases; "open": those not yet archived (what can still be put right); or one stage.
+STAGE_CHOICES = [("", "全部"), ("open", "未归档")] + [(s.value, s.label) for s in Stage if s != Stage.NOT_FILED]
 
 
 @login_required
@@ -27,18 +33,28 @@ def findings_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("只有监督人员、负责人、法制审核人员可以查看全机关的检查结果")
     severity = request.GET.get("severity", "")
     rule = request.GET.get("rule", "")
-    cases = list(Case.objects.restrict(user).exclude(stage=Stage.NOT_FILED)
-                 .select_related("agency", "unit", "party", "handler", "complaint").order_by("-pk")[:LIMIT + 1])
-    truncated = len(cases) > LIMIT
+    stage = request.GET.get("stage", "")
+    if stage not in dict(STAGE_CHOICES):
+        stage = ""
+    cases = Case.objects.restrict(user).exclude(stage=Stage.NOT_FILED)
+    if stage == "open":
+        cases = cases.exclude(stage=Stage.ARCHIVED)
+    elif stage:
+        cases = cases.filter(stage=stage)
+    paginator = Paginator(cases.select_related("agency", "unit", "party", "handler", "complaint").order_by("-pk"),
+                          LIMIT)
+    page = paginator.get_page(request.GET.get("page"))
     rows: list[tuple[Case, Finding]] = []
     seen_rules: set[str] = set()
-    for case in cases[:LIMIT]:
+    for case in page:
         for f in case_findings(case):
             seen_rules.add(f.rule)
             if (not severity or f.severity == severity) and (not rule or f.rule == rule):
                 rows.append((case, f))
     rows.sort(key=lambda r: (r[1].severity != "blocking", -r[0].pk))
+    query = {k: v for k, v in (("severity", severity), ("rule", rule), ("stage", stage)) if v}
     return render(request, "compliance/findings.html", {
-        "rows": rows, "severity": severity, "rule": rule, "rules": sorted(seen_rules), "truncated": truncated,
-        "limit": LIMIT, "profile": get_profile(user.agency.profile_id), "open_only": False,
+        "rows": rows, "severity": severity, "rule": rule, "rules": sorted(seen_rules | ({rule} - {""})),
+        "stage": stage, "stages": STAGE_CHOICES, "page": page, "query": urlencode(query),
+        "limit": LIMIT, "profile": get_profile(user.agency.profile_id),
     })
