@@ -233,8 +233,9 @@ def _insert_rows(cursor: Any, vendor: str, event_rows: list[tuple[Any, ...]],
 def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while a bulk import builds its rows: each batch makes
     hundreds of thousands of short-lived objects beside the caller's (typically many) events,
-    and the collector, walking them all over and over, costs a third of the import. They hold
-    no cycles; collection resumes (if it was on) when the import ends."""
+    and the collector, walking them all over and over, cost about a fifth of the import's time
+    (measured: 41 → 32 µs an event on SQLite). They hold no cycles; collection resumes (if it
+    was on) when the import ends."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -269,10 +270,10 @@ def _batch_rows(batch: Sequence[DomainEvent], ids: list[int], first: int,
                 vendor: str) -> tuple[list[tuple[Any, ...]], list[tuple[int, int, bytes, bytes]]]:
     """A batch's event rows and entry rows, built a column at a time.
 
-    The same values and bytes append() makes one event at a time (a test holds them equal),
-    but each step is one C-level pass over a column (map, zip, %-formatting) instead of a
-    Python call per field per event: for an import of a million events that is the
-    difference between the database and the interpreter setting the pace."""
+    The values and bytes the per-event definition gives for the rows as stored (a test holds
+    them equal), but each step is one C-level pass over a column (map, zip, %-formatting)
+    instead of a Python call per field per event. Text and number columns are converted once,
+    so the row stores and the entry freezes the same value."""
     values: dict[str, list[Any]] = {}
     for name, adapt in _adapters(vendor):
         column = _column(batch, name)
