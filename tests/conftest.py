@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pytest_django.fixtures import Settings
@@ -57,3 +58,12 @@ def _ledger_rows_flushable(request: pytest.FixtureRequest) -> Iterator[None]:
 
         for statement in drop_statements(connection.vendor):
             cursor.execute(statement)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium (lawtrail.testing.browser), one per test module that asks for it."""
+    from lawtrail.testing.browser import chromium
+
+    with chromium() as b:
+        yield b

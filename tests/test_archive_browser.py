@@ -4,26 +4,20 @@ which archives the case; the case page offers no bare "立卷归档" step."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from lawtrail.archive.models import CaseFile
 from lawtrail.testing.archive import closed_case
-from lawtrail.testing.browser import chromium
-from lawtrail.testing.personas import PASSWORD, World, build_world
+from lawtrail.testing.browser import sign_in
+from lawtrail.testing.personas import World, build_world
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls between browser steps
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture
@@ -31,22 +25,13 @@ def site(transactional_db: None, live_server) -> tuple[World, str]:  # type: ign
     return build_world(), live_server.url
 
 
-def login(browser: Browser, base: str, username: str) -> Page:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("我的工作")
-    return page
-
 
 def test_the_handler_assembles_and_the_archivist_binds_the_case_file(
         browser: Browser, site: tuple[World, str], tmp_path: Path) -> None:
     w, base = site
     case, notice, _ = closed_case(w, tmp_path, clip=False)
 
-    alice = login(browser, base, w.alice.username)
+    alice = sign_in(browser, base, w.alice.username, width=1280, height=900)
     alice.goto(f"{base}/cases/{case.pk}/")
     expect(alice.locator("#case-stage")).to_have_text("结案")
     alice.locator("#case-case-file a", has_text="查看案卷").click()
@@ -59,7 +44,7 @@ def test_the_handler_assembles_and_the_archivist_binds_the_case_file(
     expect(alice.locator("#archive-no")).to_have_text(archive_no)
     expect(alice.locator("#bind")).to_have_count(0)  # binding is the archivist's
 
-    archie = login(browser, base, w.archie.username)
+    archie = sign_in(browser, base, w.archie.username, width=1280, height=900)
     archie.goto(f"{base}/cases/{case.pk}/")
     expect(archie.locator('details[data-step="move:archived"]')).to_have_count(0)
     archie.goto(f"{base}/cases/{case.pk}/case-file/")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -14,17 +13,12 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from lawtrail.cases.models import Case
 from lawtrail.documents.models import Document
 from lawtrail.lib import timez
-from lawtrail.testing.browser import chromium
-from lawtrail.testing.personas import PASSWORD, World, build_world
+from lawtrail.testing.browser import sign_in
+from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import advance, register_case
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture
@@ -33,15 +27,6 @@ def site(transactional_db: None, live_server, fast_hashing: None) -> tuple[World
     case = advance(world, register_case(world), to="investigating")
     return world, live_server.url, case
 
-
-def login(browser: Browser, base: str, username: str) -> Page:
-    page = browser.new_page(viewport={"width": 1024, "height": 1366})
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("我的工作")
-    return page
 
 
 def slot(page: Page, key: str) -> Locator:
@@ -62,7 +47,7 @@ def draw(page: Page, canvas: Locator) -> None:
 def test_it_fills_issues_signs_refuses_and_corrects_an_inquiry_record(browser: Browser,
                                                                       site: tuple[World, str, Case]) -> None:
     w, base, case = site
-    alice = login(browser, base, w.alice.username)
+    alice = sign_in(browser, base, w.alice.username)
     alice.goto(f"{base}/cases/{case.pk}/")
     alice.locator("#case-documents").get_by_role("link", name="制作文书").click()
     alice.locator('#document-types a[data-type="inquiry_record"]').click()
@@ -94,7 +79,7 @@ def test_it_fills_issues_signs_refuses_and_corrects_an_inquiry_record(browser: B
     slot(alice, "officers").get_by_role("button").click()
     expect(slot(alice, "officers")).to_contain_text(f"艾丽(执法证号 {w.alice.cert_no})")
     expect(slot(alice, "officers")).to_contain_text("需2人签名")
-    andy = login(browser, base, w.andy.username)
+    andy = sign_in(browser, base, w.andy.username)
     andy.goto(first_url)
     slot(andy, "officers").get_by_role("button").click()
     expect(slot(andy, "officers")).to_contain_text("安迪")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ from playwright.sync_api import Browser, Route, expect
 from pytest_django.fixtures import Settings
 
 from lawtrail.evidence.models import Evidence, UploadSession
-from lawtrail.testing.browser import chromium
 from lawtrail.testing.evidence import use_fresh_vault
 from lawtrail.testing.personas import PASSWORD, World, build_world
 
@@ -21,11 +19,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.slow
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

@@ -47,6 +47,27 @@ def messages(report: Report) -> str:
     return "\n".join(p.message for p in report.problems)
 
 
+def _edit_entry_text() -> None:
+    edit = ("convert_to(replace(convert_from(canonical, 'UTF8'), %s, %s), 'UTF8')"
+            if connection.vendor == "postgresql" else "CAST(REPLACE(CAST(canonical AS TEXT), %s, %s) AS BLOB)")
+    sql(f"UPDATE ledger_ledgerentry SET canonical = {edit} WHERE seq = 3", ["艾丽", "鲍勃"])
+
+
+def _forge_with_fresh_leaf() -> None:
+    [(canonical,)] = rows("SELECT canonical FROM ledger_ledgerentry WHERE seq = 4")
+    forged = bytes(canonical).replace(b'"outcome":"done"', b'"outcome":"refused"')
+    sql("UPDATE ledger_ledgerentry SET canonical = %s, leaf_hash = %s WHERE seq = 4", [forged, leaf_hash(forged)])
+
+
+def _swap_entries() -> None:
+    (a, ea, ca, ha), (b, eb, cb, hb) = rows(
+        "SELECT seq, event_id, canonical, leaf_hash FROM ledger_ledgerentry WHERE seq IN (5, 6) ORDER BY seq")
+    sql("DELETE FROM ledger_ledgerentry WHERE seq IN (5, 6)")
+    insert = "INSERT INTO ledger_ledgerentry (seq, event_id, canonical, leaf_hash) VALUES (%s, %s, %s, %s)"
+    sql(insert, [a, eb, bytes(cb), bytes(hb)])
+    sql(insert, [b, ea, bytes(ca), bytes(ha)])
+
+
 def test_an_untouched_system_passes_with_nothing_reported(signed: World, tmp_path: Path) -> None:
     # Events after the last signed tree head are fine too: they are simply not signed yet.
     advance(signed, register_case(signed, title="第二件"), Stage.FILED)
@@ -60,9 +81,7 @@ def test_an_untouched_system_passes_with_nothing_reported(signed: World, tmp_pat
 
 def test_it_names_an_entry_edited_through_raw_sql(signed: World) -> None:
     drop_triggers()
-    edit = ("convert_to(replace(convert_from(canonical, 'UTF8'), %s, %s), 'UTF8')"
-            if connection.vendor == "postgresql" else "CAST(REPLACE(CAST(canonical AS TEXT), %s, %s) AS BLOB)")
-    sql(f"UPDATE ledger_ledgerentry SET canonical = {edit} WHERE seq = 3", ["艾丽", "鲍勃"])
+    _edit_entry_text()
     report = verify_ledger()
     assert {"entry_hash", "event_mismatch", "checkpoint_root", "triggers_missing"} <= codes(report)
     assert "条目 #3 的内容与其叶哈希不符" in messages(report)
@@ -71,9 +90,7 @@ def test_it_names_an_entry_edited_through_raw_sql(signed: World) -> None:
 
 def test_it_names_an_entry_rewritten_with_a_fresh_leaf_hash(signed: World) -> None:
     drop_triggers()
-    [(canonical,)] = rows("SELECT canonical FROM ledger_ledgerentry WHERE seq = 4")
-    forged = bytes(canonical).replace(b'"outcome":"done"', b'"outcome":"refused"')
-    sql("UPDATE ledger_ledgerentry SET canonical = %s, leaf_hash = %s WHERE seq = 4", [forged, leaf_hash(forged)])
+    _forge_with_fresh_leaf()
     report = verify_ledger()
     assert "entry_hash" not in codes(report)
     assert {"event_mismatch", "checkpoint_root"} <= codes(report)
@@ -93,12 +110,7 @@ def test_it_names_a_deleted_entry(signed: World) -> None:
 
 def test_it_names_reordered_entries(signed: World) -> None:
     drop_triggers()
-    (a, ea, ca, ha), (b, eb, cb, hb) = rows(
-        "SELECT seq, event_id, canonical, leaf_hash FROM ledger_ledgerentry WHERE seq IN (5, 6) ORDER BY seq")
-    sql("DELETE FROM ledger_ledgerentry WHERE seq IN (5, 6)")
-    insert = "INSERT INTO ledger_ledgerentry (seq, event_id, canonical, leaf_hash) VALUES (%s, %s, %s, %s)"
-    sql(insert, [a, eb, bytes(cb), bytes(hb)])
-    sql(insert, [b, ea, bytes(ca), bytes(ha)])
+    _swap_entries()
     report = verify_ledger()
     moved = {p.entry for p in report.problems if p.code == "entry_position"}
     assert moved == {5, 6}
@@ -243,27 +255,6 @@ def test_it_rehashes_every_stored_evidence_object(signed: World, monkeypatch: py
     assert named == {flipped: "evidence_hash", replaced: "evidence_hash", lost: "evidence_missing"}
     assert kept not in messages(report) and flipped in messages(report)
     assert report.evidence_checked == 1
-
-
-def _edit_entry_text() -> None:
-    edit = ("convert_to(replace(convert_from(canonical, 'UTF8'), %s, %s), 'UTF8')"
-            if connection.vendor == "postgresql" else "CAST(REPLACE(CAST(canonical AS TEXT), %s, %s) AS BLOB)")
-    sql(f"UPDATE ledger_ledgerentry SET canonical = {edit} WHERE seq = 3", ["艾丽", "鲍勃"])
-
-
-def _forge_with_fresh_leaf() -> None:
-    [(canonical,)] = rows("SELECT canonical FROM ledger_ledgerentry WHERE seq = 4")
-    forged = bytes(canonical).replace(b'"outcome":"done"', b'"outcome":"refused"')
-    sql("UPDATE ledger_ledgerentry SET canonical = %s, leaf_hash = %s WHERE seq = 4", [forged, leaf_hash(forged)])
-
-
-def _swap_entries() -> None:
-    (a, ea, ca, ha), (b, eb, cb, hb) = rows(
-        "SELECT seq, event_id, canonical, leaf_hash FROM ledger_ledgerentry WHERE seq IN (5, 6) ORDER BY seq")
-    sql("DELETE FROM ledger_ledgerentry WHERE seq IN (5, 6)")
-    insert = "INSERT INTO ledger_ledgerentry (seq, event_id, canonical, leaf_hash) VALUES (%s, %s, %s, %s)"
-    sql(insert, [a, eb, bytes(cb), bytes(hb)])
-    sql(insert, [b, ea, bytes(ca), bytes(ha)])
 
 
 @pytest.mark.parametrize(("tamper", "expected"), [

@@ -3,39 +3,24 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from lawtrail.cases.models import Case, Party
-from lawtrail.testing.browser import chromium
-from lawtrail.testing.personas import PASSWORD, World, build_world
+from lawtrail.testing.browser import sign_in
+from lawtrail.testing.personas import World, build_world
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
 # between browser steps are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
 
 @pytest.fixture
 def site(transactional_db: None, live_server) -> tuple[World, str]:  # type: ignore[no-untyped-def]
     return build_world(), live_server.url
 
-
-def login(browser: Browser, base: str, username: str) -> Page:
-    page = browser.new_page(viewport={"width": 1024, "height": 1366})  # a tablet, upright
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("我的工作")
-    return page
 
 
 def step(page: Page, key: str):  # type: ignore[no-untyped-def]
@@ -47,7 +32,7 @@ def step(page: Page, key: str):  # type: ignore[no-untyped-def]
 
 def test_it_carries_a_complaint_to_a_closed_case(browser: Browser, site: tuple[World, str]) -> None:
     w, base = site
-    alice = login(browser, base, w.alice.username)
+    alice = sign_in(browser, base, w.alice.username)
 
     alice.click("text=登记投诉举报")
     alice.select_option("#id_kind", "complaint")
@@ -66,7 +51,7 @@ def test_it_carries_a_complaint_to_a_closed_case(browser: Browser, site: tuple[W
     expect(alice.locator("#case-stage")).to_have_text("待立案审批")
     case_url = alice.url
 
-    hank = login(browser, base, w.hank.username)
+    hank = sign_in(browser, base, w.hank.username)
     # The head finds it among the approvals waiting for him.
     hank.locator("tr", has_text="拖欠劳动者工资").locator("a").first.click()
     box = step(hank, "approval:filing.head")
@@ -92,7 +77,7 @@ def test_it_carries_a_complaint_to_a_closed_case(browser: Browser, site: tuple[W
     step(alice, "move:serving").locator("button[type=submit]").click()
     expect(alice.locator(".errors")).to_contain_text("处理决定尚未审批")
 
-    lena = login(browser, base, w.lena.username)
+    lena = sign_in(browser, base, w.lena.username)
     lena.goto(case_url)
     box = step(lena, "approval:decision.legal_review")
     box.locator("textarea[name=opinion]").fill("事实清楚,程序合法,适用依据正确。")
@@ -122,7 +107,7 @@ def test_it_carries_a_complaint_to_a_closed_case(browser: Browser, site: tuple[W
 
 def test_it_explains_a_bad_id_number_in_chinese(browser: Browser, site: tuple[World, str]) -> None:
     w, base = site
-    page = login(browser, base, w.alice.username)
+    page = sign_in(browser, base, w.alice.username)
     page.goto(f"{base}/parties/new/")
     page.select_option("#id_kind", "person")
     page.fill("#id_name", "王五")
@@ -139,7 +124,7 @@ def test_it_hides_another_units_case(browser: Browser, site: tuple[World, str]) 
     w, base = site
     case = do_register_case(unit=w.unit_a, title="一中队的案件", source="inspection", party=w.company, facts="事实",
                             handler=w.alice, handler_opinion="建议立案", actor=w.alice)
-    page = login(browser, base, w.bob.username)
+    page = sign_in(browser, base, w.bob.username)
     response = page.goto(f"{base}/cases/{case.pk}/")
     assert response is not None and response.status == 404
     page.goto(f"{base}/cases/")

@@ -7,7 +7,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from lawtrail.testing.personas import PASSWORD
 
 CHROMIUM = os.environ.get("LAWTRAIL_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
@@ -26,3 +28,15 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def sign_in(browser: Browser, base: str, username: str, *, width: int = 1024, height: int = 1366) -> Page:
+    """A new page (a tablet, upright, unless told) signed in as `username` (every persona shares
+    PASSWORD), on its home page."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("我的工作")
+    return page
