@@ -27,7 +27,7 @@ from lawtrail.ledger.canonical import event_columns, row_tail, row_tail_as_store
 from lawtrail.ledger.models import Checkpoint as CheckpointRow
 from lawtrail.ledger.sql import expected_triggers, triggers_present
 from lawtrail.verifier.checkpoint import Checkpoint, FormatError, SignatureError
-from lawtrail.verifier.entry import ENTRY_VERSION
+from lawtrail.verifier.entry import ENTRY_PREFIX, ENTRY_VERSION
 from lawtrail.verifier.keyring import KeyRing
 from lawtrail.verifier.merkle import EMPTY_ROOT, Frontier
 
@@ -40,7 +40,6 @@ _CHUNK = 10000
 # Below this many entries one process walks them all (starting walkers costs more than it saves).
 _PARALLEL_FROM = 100_000
 _sha256 = hashlib.sha256
-_PREFIX = b'{"v":%d,' % ENTRY_VERSION + b'"seq":%d,"event":%d,'  # entry_prefix(), as a format
 
 
 @dataclass
@@ -313,7 +312,7 @@ class _Entries:
         leaves = [_sha256(b"\x00" + c).digest() for c in canon]
         n = len(rows)
         if (seqs[0] == self.expected and seqs[-1] == self.expected + n - 1 and leaves == stored
-                and all(map(bytes.startswith, canon, map(_PREFIX.__mod__, zip(seqs, ids, strict=True))))):
+                and all(map(bytes.startswith, canon, map(ENTRY_PREFIX.__mod__, zip(seqs, ids, strict=True))))):
             self._grow(leaves)
         else:
             self._one_by_one(seqs, ids, canon, stored, leaves)
@@ -347,7 +346,7 @@ class _Entries:
             if leaf != stored_leaf:
                 problem(Problem("entry_hash", f"条目 #{seq} 的内容与其叶哈希不符(条目被改动)", entry=seq,
                                 event=event_id))
-            if not canonical.startswith(_PREFIX % (seq, event_id)):
+            if not canonical.startswith(ENTRY_PREFIX % (seq, event_id)):
                 problem(Problem("entry_position", f"条目 #{seq} 记载的序号或事件号与其所在位置不符"
                                                   "(条目被移动、替换或重排)", entry=seq, event=event_id))
             frontier.append(leaf)
@@ -369,7 +368,7 @@ def _check_events(part: _Part, rows: list[tuple[Any, ...]], canon: list[bytes]) 
     as_stored = connection.vendor == "sqlite"
     for row, canonical in zip(rows, canon, strict=True):
         seq, event_id = row[0], row[1]
-        prefix = _PREFIX % (seq, event_id)
+        prefix = ENTRY_PREFIX % (seq, event_id)
         if not canonical.startswith(prefix):
             continue  # already named as entry_position: its bytes are not this row's
         if row[4] is None:

@@ -20,19 +20,9 @@ from typing import Any
 from django.db import connections, models, transaction
 
 from lawtrail.events.models import DomainEvent
-from lawtrail.ledger.canonical import (
-    _TAIL,
-    CONTENT_KEYS,
-    _encode,
-    _j,
-    _string,
-    event_tail,
-    payload_text,
-    state_digest,
-    utc_text,
-)
+from lawtrail.ledger.canonical import column_tails, event_tail, payload_text, state_digest, utc_text
 from lawtrail.ledger.sql import PG_LOCK_KEY
-from lawtrail.verifier.entry import ENTRY_VERSION, entry_prefix
+from lawtrail.verifier.entry import ENTRY_PREFIX, entry_prefix
 
 _INSERT_ENTRY = "INSERT INTO ledger_ledgerentry (seq, event_id, canonical, leaf_hash) VALUES (%s, %s, %s, %s)"
 _NEXT_SEQ = "SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_ledgerentry"
@@ -245,13 +235,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-# The entry's text facts in the order facts_tail() takes them (after the ints and the time).
-_TAIL_TEXTS = ("action", "actor_cert_no", "actor_name", "actor_role", "actor_username", "object_id", "object_repr",
-               "object_type", "channel", "client_ip", "request_id", "user_agent", "outcome", "reason", "reason_code")
-_CONTENT = frozenset(CONTENT_KEYS)
-_PREFIX = b'{"v":%d,' % ENTRY_VERSION + b'"seq":%d,"event":%d,'  # entry_prefix(), as a format
-
-
 def _column(batch: Sequence[DomainEvent], name: str) -> list[Any]:
     try:
         return list(map(itemgetter(name), map(vars, batch)))
@@ -259,21 +242,12 @@ def _column(batch: Sequence[DomainEvent], name: str) -> list[Any]:
         return [getattr(e, name) for e in batch]
 
 
-def _quoted(values: list[Any]) -> list[str]:
-    try:
-        return list(map(_string, values))  # all text: one C-level pass
-    except TypeError:
-        return [_j(v) for v in values]
-
-
 def _batch_rows(batch: Sequence[DomainEvent], ids: list[int], first: int,
                 vendor: str) -> tuple[list[tuple[Any, ...]], list[tuple[int, int, bytes, bytes]]]:
     """A batch's event rows and entry rows, built a column at a time.
 
-    The values and bytes the per-event definition gives for the rows as stored (a test holds
-    them equal), but each step is one C-level pass over a column (map, zip, %-formatting)
-    instead of a Python call per field per event. Text and number columns are converted once,
-    so the row stores and the entry freezes the same value."""
+    Text and number columns are converted once, so the row stores and the entry freezes the
+    same value; the entries' bytes come from canonical.column_tails()."""
     values: dict[str, list[Any]] = {}
     for name, adapt in _adapters(vendor):
         column = _column(batch, name)
@@ -296,20 +270,10 @@ def _batch_rows(batch: Sequence[DomainEvent], ids: list[int], first: int,
         stored_at.append(known[0])
         text_at.append(known[1])
     payloads = list(map(payload_text, values["payload"]))
-    payload_json = [text for _, text in payloads]
-    contents = [f'"content":{_encode({k: v[k] for k in CONTENT_KEYS if k in v})},'
-                if type(v) is dict and not _CONTENT.isdisjoint(v) else "" for v, _ in payloads]
-    q = {name: _quoted(values[name]) for name in _TAIL_TEXTS}
-    ints = {name: ["null" if v is None else int.__repr__(v) for v in values[name]]
-            for name in ("actor_id", "agency_id_frozen", "case_id_frozen")}
-    tails = map(_TAIL.__mod__, zip(
-        ['"state":null,'] * len(batch), q["action"], q["actor_cert_no"], ints["actor_id"], q["actor_name"], q["actor_role"],
-        q["actor_username"], ints["agency_id_frozen"], text_at, ints["case_id_frozen"], contents, q["object_id"],
-        q["object_repr"], q["object_type"], q["channel"], q["client_ip"], q["request_id"], q["user_agent"],
-        q["outcome"], payload_json, q["reason"], q["reason_code"], strict=True))
+    tails = column_tails(values, text_at, payloads)
     seqs = range(first, first + len(batch))
-    canonical = list(map(bytes.__add__, map(_PREFIX.__mod__, zip(seqs, ids, strict=True)), map(str.encode, tails)))
+    canonical = list(map(bytes.__add__, map(ENTRY_PREFIX.__mod__, zip(seqs, ids, strict=True)), tails))
     leaves = [_sha256(b"\x00" + c).digest() for c in canonical]
-    values["occurred_at"], values["payload"] = stored_at, payload_json
+    values["occurred_at"], values["payload"] = stored_at, [text for _, text in payloads]
     event_rows = list(zip(ids, *(values[name] for name, _ in _adapters(vendor)), strict=True))
     return event_rows, list(zip(seqs, ids, canonical, leaves, strict=True))

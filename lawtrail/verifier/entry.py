@@ -22,8 +22,12 @@ ENTRY_VERSION = 1
 BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")  # China keeps no daylight saving time
 
 
+# The fixed members, as a format for (seq, event id): `ENTRY_PREFIX % (seq, event_id)`.
+ENTRY_PREFIX = b'{"v":%d,' % ENTRY_VERSION + b'"seq":%d,"event":%d,'
+
+
 def entry_prefix(seq: int, event_id: int) -> bytes:
-    return b'{"v":%d,"seq":%d,"event":%d,' % (ENTRY_VERSION, seq, event_id)
+    return ENTRY_PREFIX % (seq, event_id)
 
 
 def parse_entry(canonical: bytes) -> dict[str, Any]:
