@@ -14,10 +14,15 @@ def world(db: None) -> World:
     return build_world()
 
 
-@pytest.fixture
-def fast_hashing(settings: Settings) -> None:
-    """Cheap password hashing, for tests that build worlds but never test passwords (Argon2 costs ~0.1 s a user)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request: pytest.FixtureRequest, settings: Settings) -> None:
+    """MD5 instead of Argon2 for the passwords tests set, unless a test is marked `argon2`.
+
+    Argon2 costs 0.1–0.3 s a password by design, and every world creates nine users: hashed
+    for real, worlds alone took a third of the suite. Only the tests about the production
+    hasher need it; a server the suite starts in a subprocess keeps the production settings."""
+    if request.node.get_closest_marker("argon2") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

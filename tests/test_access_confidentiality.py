@@ -24,8 +24,6 @@ from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture
 def records(world: World, settings: Settings, tmp_path: Path, time_machine: TimeMachineFixture) -> Records:

@@ -32,8 +32,6 @@ from lawtrail.testing.documents import pdf_text, squeeze
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture
 def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:

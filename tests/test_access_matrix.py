@@ -19,8 +19,6 @@ from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 V, D = "view", "download"
 ALL = {("case", V): 200, ("case", D): 200, ("document", V): 200, ("document", D): 200, ("media", V): 200,
        ("media", D): 200}

@@ -24,7 +24,7 @@ from lawtrail.testing.archive import closed_case
 from lawtrail.testing.evidence import use_fresh_vault
 from lawtrail.testing.personas import PASSWORD, World
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 # persona → (status in the pages, status in the API) for "export the package"
 MATRIX: dict[str, tuple[int, int]] = {

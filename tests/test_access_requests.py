@@ -19,8 +19,6 @@ from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import beijing
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture
 def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:
@@ -109,7 +107,7 @@ def test_internal_use_is_approved_by_the_unit_head_and_ends_at_expiry(
 
 
 def test_who_approves_is_read_from_the_agency_profile(db: None, settings: Settings, tmp_path: Path,
-                                                      clock: TimeMachineFixture, fast_hashing: None) -> None:
+                                                      clock: TimeMachineFixture) -> None:
     # 安全生产: the rules name only 局主要领导 (第二十三条); internal use then needs the agency head too.
     world = build_world("safety-production", name="测试区应急管理局")
     r = build_records(world, settings, tmp_path)

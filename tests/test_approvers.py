@@ -13,7 +13,7 @@ from lawtrail.testing.scenarios import register_case
 
 
 @pytest.fixture
-def agri(db: None, fast_hashing: None) -> World:
+def agri(db: None) -> World:
     return build_world("agriculture", name="测试区农业农村局")
 
 

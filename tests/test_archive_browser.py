@@ -16,7 +16,6 @@ from lawtrail.testing.personas import World, build_world
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls between browser steps
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 

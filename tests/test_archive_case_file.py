@@ -26,8 +26,6 @@ from lawtrail.testing.evidence import use_fresh_vault
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import advance, beijing, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture(autouse=True)
 def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:

@@ -22,7 +22,7 @@ from lawtrail.testing.evidence import use_fresh_vault
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 @pytest.fixture(autouse=True)

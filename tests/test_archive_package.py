@@ -29,7 +29,7 @@ from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing
 from lawtrail.verifier.checkpoint import public_key_text
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 @pytest.fixture(autouse=True)

@@ -33,8 +33,6 @@ from lawtrail.testing.scenarios import (
     register_case,
 )
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 NOW = beijing(2026, 3, 10, 10, 0)
 
 

@@ -18,8 +18,6 @@ from lawtrail.lib.errors import Conflict, DomainError, Forbidden
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import beijing, file_case, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 def approve_filing(world: World, case: Case) -> Case:
     do_give_approval(case, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="同意立案", actor=world.hank)

@@ -41,8 +41,6 @@ from lawtrail.lib.errors import Forbidden
 from lawtrail.testing.personas import PASSWORD, World, build_world
 from lawtrail.testing.scenarios import advance, draft_decision, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 PERSONAS = ["alice", "andy", "bob", "uma", "hank", "lena", "archie", "sam", "root"]
 
 

@@ -10,8 +10,6 @@ from lawtrail.cases.models import Case, Complaint
 from lawtrail.lib.errors import Conflict, InvalidInput
 from lawtrail.testing.personas import World, valid_id_number
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 def complaint_of(world: World, **overrides: object) -> Complaint:
     values: dict[str, object] = {

@@ -12,8 +12,6 @@ from lawtrail.compliance.agency import agency_snapshot, check_agency
 from lawtrail.profiles.registry import get_profile
 from lawtrail.testing.personas import build_world
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 def snapshot(**over: object) -> dict[str, object]:
     base: dict[str, object] = {"profile": "x", "from": "2026-03-01", "to": "2026-03-05",

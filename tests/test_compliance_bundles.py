@@ -52,7 +52,7 @@ def normalized(b: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def two_worlds(db: None, fast_hashing: None) -> tuple[World, World]:
+def two_worlds(db: None) -> tuple[World, World]:
     return build_world(), build_world(name="另一劳动保障监察大队")
 
 

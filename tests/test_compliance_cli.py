@@ -15,8 +15,6 @@ from lawtrail.compliance import bundle as bundles
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import advance, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 def write(tmp_path: Path, data: dict[str, Any], name: str = "case.json") -> str:
     path = tmp_path / name

@@ -14,8 +14,6 @@ from lawtrail.compliance.actions import do_import_bundle
 from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture
 def defective(world: World) -> Case:

@@ -15,7 +15,6 @@ from lawtrail.lib.errors import Conflict
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import beijing, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
 START = beijing(2026, 3, 10, 10, 0)
 SUMMARY = {"investigation_summary": "已查明"}
 

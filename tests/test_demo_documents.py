@@ -4,12 +4,8 @@ accepted with its 不予受理决定书 — loaded once."""
 
 from __future__ import annotations
 
-import pytest
-
 from lawtrail.demo import ensure_demo
 from lawtrail.documents.models import Document, Signature
-
-pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 def test_the_demo_has_issued_documents_and_loads_them_once(db: None) -> None:

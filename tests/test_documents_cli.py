@@ -18,8 +18,6 @@ from lawtrail.testing.documents import pdf_text, sample_fields, squeeze
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import advance, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LAWTRAIL_DATA_DIR": str(data_dir)}

@@ -27,8 +27,6 @@ from lawtrail.testing.documents import sample_fields
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import advance, beijing, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture(autouse=True)
 def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:

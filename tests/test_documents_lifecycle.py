@@ -30,8 +30,6 @@ from lawtrail.testing.documents import handwriting_png, sample_fields
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import advance, beijing, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 PNG = handwriting_png()
 
 

@@ -13,8 +13,6 @@ from lawtrail.lib.errors import Forbidden, InvalidInput
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture(autouse=True)
 def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:

@@ -19,8 +19,6 @@ from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture(autouse=True)
 def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:

@@ -27,8 +27,6 @@ from lawtrail.testing.documents import handwriting_png, notdef_glyphs, pdf_text,
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import advance, beijing, draft_decision, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture(autouse=True)
 def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:

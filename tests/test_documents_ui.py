@@ -22,7 +22,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
-def site(transactional_db: None, live_server, fast_hashing: None) -> tuple[World, str, Case]:  # type: ignore[no-untyped-def]
+def site(transactional_db: None, live_server) -> tuple[World, str, Case]:  # type: ignore[no-untyped-def]
     world = build_world("agriculture", "测试区农业农村局")
     case = advance(world, register_case(world), to="investigating")
     return world, live_server.url, case

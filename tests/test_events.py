@@ -56,8 +56,6 @@ from lawtrail.testing.scenarios import (
     register_case,
 )
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture(autouse=True)
 def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:

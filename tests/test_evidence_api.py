@@ -22,8 +22,6 @@ from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing, file_case, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture
 def vault(settings: Settings, tmp_path: Path) -> Path:

@@ -23,7 +23,6 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def site(transactional_db: None, live_server: Any, settings: Settings, tmp_path: Path) -> tuple[World, str]:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EVIDENCE_UPLOAD_CHUNK_BYTES = 64 * 1024  # several chunks from a small file
     use_fresh_vault(settings, tmp_path / "vault")
     return build_world(), live_server.url

@@ -25,8 +25,6 @@ from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 RECORDED = beijing(2026, 3, 2, 9, 30)
 
 

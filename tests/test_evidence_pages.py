@@ -25,8 +25,6 @@ from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import PASSWORD, World
 from lawtrail.testing.scenarios import beijing, file_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 T0 = beijing(2026, 3, 2, 9, 0)
 
 

@@ -17,8 +17,6 @@ from lawtrail.testing import media
 from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 def exif_photo(path: Path, *, taken: str = "2026:03:02 09:15:30", offset: str | None = "+08:00",
                gps: bool = True) -> Path:

@@ -20,8 +20,6 @@ from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 
 @pytest.fixture
 def days(world: World, settings: Settings, tmp_path: Path) -> World:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from pytest_django.fixtures import Settings
 
 from lawtrail.events.models import DomainEvent
@@ -15,8 +14,6 @@ from lawtrail.testing import media
 from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing
-
-pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 def flip(path: Path) -> bytes:

@@ -25,7 +25,7 @@ from lawtrail.testing.scenarios import beijing
 from lawtrail.testing.seaweed import SeaweedS3
 
 # All of them on the database, so pytest-django keeps them together and the server starts once.
-pytestmark = [pytest.mark.usefixtures("fast_hashing"), pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 BUCKET = "lawtrail-test"

@@ -14,8 +14,6 @@ from lawtrail.testing import media
 from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 START = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 
 

@@ -22,8 +22,6 @@ from lawtrail.lib.errors import Conflict, InvalidInput
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import advance, archive, beijing, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 NOW = beijing(2026, 5, 20, 15, 0)
 
 

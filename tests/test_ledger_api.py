@@ -18,7 +18,7 @@ from lawtrail.verifier.bundle import verify_bundle
 from lawtrail.verifier.checkpoint import Checkpoint
 from lawtrail.verifier.merkle import leaf_hash
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 def test_an_objects_entries_and_an_entrys_proof_check_out_with_the_verifier_alone(world: World) -> None:

@@ -26,7 +26,7 @@ from lawtrail.testing.scenarios import advance, register_case
 from lawtrail.verifier.entry import entry_prefix, parse_entry
 from lawtrail.verifier.merkle import leaf_hash
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 def test_it_appends_one_entry_per_event_numbered_without_gaps(world: World) -> None:
@@ -112,7 +112,7 @@ def test_the_database_refuses_to_update_or_delete_entries_and_signed_tree_heads(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_get_consecutive_entry_numbers_on_postgresql(fast_hashing: None) -> None:
+def test_concurrent_writers_get_consecutive_entry_numbers_on_postgresql() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises writers (BEGIN IMMEDIATE), so entries cannot race "
                     f"(running on {connection.vendor}; set DATABASE_URL to a PostgreSQL database)")

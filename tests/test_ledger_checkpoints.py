@@ -25,7 +25,7 @@ from lawtrail.testing.scenarios import advance, register_case
 from lawtrail.verifier.bundle import verify_bundle
 from lawtrail.verifier.checkpoint import Checkpoint as SignedCheckpoint
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from lawtrail.verifier.checkpoint import Checkpoint as SignedCheckpoint
 from lawtrail.verifier.checkpoint import format_timestamp, key_id
 from lawtrail.verifier.keyring import KeyRing, Rotation, rotations_from_json
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 @pytest.fixture

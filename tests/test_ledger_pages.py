@@ -16,7 +16,7 @@ from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import advance, register_case
 from lawtrail.verifier.bundle import verify_bundle
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 def as_user(world: World, name: str) -> Client:

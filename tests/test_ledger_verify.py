@@ -28,7 +28,7 @@ from lawtrail.verifier.checkpoint import Checkpoint as SignedCheckpoint
 from lawtrail.verifier.checkpoint import format_timestamp, key_id
 from lawtrail.verifier.merkle import leaf_hash
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 @pytest.fixture

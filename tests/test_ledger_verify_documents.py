@@ -15,7 +15,7 @@ from lawtrail.testing.documents import sample_fields
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import advance, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 def _issue(world: World, case, code: str) -> Document:  # type: ignore[no-untyped-def]

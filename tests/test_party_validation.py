@@ -126,7 +126,6 @@ def test_it_refuses_a_uscc_of_the_wrong_shape_or_check(value: str) -> None:
 # ---------------------------------------------------------------- keeping parties
 
 
-@pytest.mark.usefixtures("fast_hashing")
 def test_a_person_is_kept_with_the_id_number_normalised(world: World) -> None:
     party = do_create_party(kind=PartyKind.PERSON, name="赵六", id_number=" 11010519491231002x ",
                             uscc="ignored", actor=world.alice)
@@ -136,7 +135,6 @@ def test_a_person_is_kept_with_the_id_number_normalised(world: World) -> None:
     assert party.identifier == "11010519491231002X"
 
 
-@pytest.mark.usefixtures("fast_hashing")
 @pytest.mark.parametrize(("kind", "fields", "code", "field"), [
     (PartyKind.PERSON, {"id_number": "110105194912310021"}, "invalid_id_number", "id_number"),
     (PartyKind.PERSON, {"uscc": "914403001922038216"}, "invalid_id_number", "id_number"),
@@ -154,14 +152,12 @@ def test_it_refuses_a_party_without_a_valid_identifier(
     assert Party.objects.count() == before
 
 
-@pytest.mark.usefixtures("fast_hashing")
 def test_a_party_needs_a_name(world: World) -> None:
     with pytest.raises(InvalidInput) as err:
         do_create_party(kind=PartyKind.PERSON, name=" ", id_number="11010519491231002X", actor=world.alice)
     assert err.value.detail == {"field": "name"}
 
 
-@pytest.mark.usefixtures("fast_hashing")
 def test_a_person_already_registered_is_refused_with_the_existing_party(world: World) -> None:
     lowered = world.person.id_number.lower()
     with pytest.raises(Conflict) as err:
@@ -171,7 +167,6 @@ def test_a_person_already_registered_is_refused_with_the_existing_party(world: W
     assert Party.objects.filter(id_number=world.person.id_number).count() == 1
 
 
-@pytest.mark.usefixtures("fast_hashing")
 def test_an_organisation_already_registered_is_refused_with_the_existing_party(world: World) -> None:
     with pytest.raises(Conflict) as err:
         do_create_party(kind=PartyKind.ORGANISATION, name="同一家公司", uscc=f" {world.company.uscc} ",
@@ -180,7 +175,6 @@ def test_an_organisation_already_registered_is_refused_with_the_existing_party(w
     assert err.value.detail == {"party_id": world.company.pk}
 
 
-@pytest.mark.usefixtures("fast_hashing")
 def test_another_agency_keeps_its_own_record_of_the_same_party(world: World) -> None:
     other = build_world(name="第二区劳动保障监察大队")
     twin = do_create_party(kind=PartyKind.ORGANISATION, name=world.company.name, uscc=world.company.uscc,

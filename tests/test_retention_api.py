@@ -14,7 +14,7 @@ from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import beijing, file_case, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import beijing
 
-pytestmark = pytest.mark.usefixtures("fast_hashing", "ledger")
+pytestmark = pytest.mark.usefixtures("ledger")
 
 
 @pytest.fixture

@@ -23,8 +23,6 @@ from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import beijing, file_case, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
-
 RECORDED = beijing(2026, 1, 15, 9, 0)
 
 

@@ -25,8 +25,10 @@ from lawtrail.events.models import DomainEvent
 from lawtrail.testing.personas import PASSWORD, World
 
 
-def test_it_hashes_passwords_with_argon2(world: World) -> None:
+@pytest.mark.argon2
+def test_it_hashes_passwords_with_argon2(world: World, client: Client) -> None:
     assert world.alice.password.startswith("argon2")
+    assert client.post("/login/", {"username": world.alice.username, "password": PASSWORD}).status_code == 302
 
 
 def test_it_locks_a_user_name_after_repeated_failures(world: World, client: Client) -> None:

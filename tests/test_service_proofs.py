@@ -19,7 +19,6 @@ from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import advance, register_case
 
-pytestmark = pytest.mark.usefixtures("fast_hashing")
 CLOSE = {"execution_result": "罚款已缴纳"}
 
 
