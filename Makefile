@@ -23,7 +23,7 @@ test: install-dev check pytest
 # Type-checked so far; an app joins the list once it passes.
 MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles lawtrail/lib lawtrail/web \
 	lawtrail/cli.py lawtrail/demo.py lawtrail/api.py lawtrail/testing/personas.py lawtrail/testing/scenarios.py \
-	lawtrail/testing/browser.py lawtrail/testing/api.py \
+	lawtrail/testing/browser.py lawtrail/testing/api.py lawtrail/testing/workers.py \
 	lawtrail/ledger lawtrail/verifier \
 	lawtrail/documents lawtrail/testing/documents.py \
 	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py \
@@ -40,5 +40,9 @@ check:
 	LAWTRAIL_ENV=production LAWTRAIL_SECRET_KEY=check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
 	  LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/python manage.py check --deploy --fail-level WARNING
 
+# One pytest-xdist worker per core ("auto"); each worker has its own data directory
+# (lawtrail/testing/workers.py) and test database. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
+
 pytest:
-	LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/pytest -q $(PYTEST_ARGS)
+	LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
