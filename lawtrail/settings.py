@@ -86,7 +86,6 @@ INSTALLED_APPS = [
     "lawtrail.archive",
     "lawtrail.access",
     "lawtrail.compliance",
-    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +246,8 @@ EVIDENCE_PHOTO_TIMEZONE = env_str("LAWTRAIL_EVIDENCE_PHOTO_TIMEZONE", "Asia/Shan
 EVIDENCE_UPLOAD_CHUNK_BYTES = env_int("LAWTRAIL_EVIDENCE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
 
 # Background jobs (Huey): a SQLite queue in the data dir when embedded, Redis at scale.
+# huey.contrib.djhuey is not an installed app: `lawtrail worker` imports the jobs and runs its
+# consumer itself, so no other command loads huey, Redis' client or PyAV just to start.
 _redis_url = env_str("LAWTRAIL_REDIS_URL")
 HUEY: dict[str, object] = {
     "huey_class": "huey.RedisHuey" if _redis_url else "huey.SqliteHuey",

@@ -66,3 +66,29 @@ def test_it_reports_an_unreachable_database_without_a_trace(tmp_path: Path) -> N
     out = run(tmp_path, "cases", "list", DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
     assert out.returncode != 0
     assert "Traceback" not in out.stderr and out.stderr.strip()
+
+
+@pytest.mark.slow
+def test_the_worker_registers_every_background_job_and_other_commands_load_none(tmp_path: Path) -> None:
+    # Jobs register with the queue when their modules are imported; only `lawtrail worker` does that.
+    environment = {**os.environ, "LAWTRAIL_DATA_DIR": str(tmp_path)}
+    environment.pop("DATABASE_URL", None)
+    assert run(tmp_path, "migrate").returncode == 0
+    worker = subprocess.Popen([*LAWTRAIL, "worker"], env=environment, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    jobs = {"make_derivatives", "replicate_hourly", "fixity_nightly", "expire_uploads_nightly", "ledger.checkpoint"}
+    listed = ""
+    try:
+        assert worker.stdout is not None
+        for line in worker.stdout:  # the consumer lists its commands once it is up (or exits)
+            listed += line
+            if all(job in listed for job in jobs):
+                break
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert all(job in listed for job in jobs), listed
+    probe = ("import sys; from lawtrail.cli import main; main(['cases', 'list']); "
+             "print(sorted(m for m in ('huey', 'av', 'lawtrail.evidence.jobs') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=environment, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip().endswith("[]"), out.stdout + out.stderr

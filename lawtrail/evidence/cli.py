@@ -356,6 +356,12 @@ def cmd_reception_report(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
+    from huey.contrib.djhuey.management.commands.run_huey import Command
 
-    call_command("run_huey")
+    # The jobs register with the queue when imported: here, not at every start of every
+    # command (huey and PyAV would cost each `lawtrail …` a third of its start-up).
+    from lawtrail.evidence import jobs  # noqa: F401
+    from lawtrail.ledger import jobs as ledger_jobs  # noqa: F401
+
+    call_command(Command())
     return 0

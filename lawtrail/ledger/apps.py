@@ -1,4 +1,4 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 
 
 class LedgerConfig(AppConfig):
@@ -14,6 +14,3 @@ class LedgerConfig(AppConfig):
         # Whatever removed them (a restore from a dump without triggers, a test's flush),
         # every `migrate` puts the append-only triggers back.
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="lawtrail.ledger.triggers")
-        if apps.is_installed("huey.contrib.djhuey"):
-            # Registers the periodic signed tree head with the worker.
-            from lawtrail.ledger import jobs  # noqa: F401

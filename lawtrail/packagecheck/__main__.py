@@ -8,9 +8,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from lawtrail.packagecheck.check import verify_package
-from lawtrail.verifier.checkpoint import FormatError, load_public_key
-
 
 def build_parser(prog: str = "python -m lawtrail.packagecheck") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -27,6 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: `lawtrail` builds its parser with add_arguments() on every start.
+    from lawtrail.packagecheck.check import verify_package
+    from lawtrail.verifier.checkpoint import FormatError, load_public_key
+
     key = None
     if args.public_key:
         path = Path(args.public_key)
