@@ -273,6 +273,11 @@ LEDGER_CHECKPOINT_MINUTES = env_int("LAWTRAIL_LEDGER_CHECKPOINT_MINUTES", 10)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"stamped": {"format": "[%(asctime)s] %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"},
+                 "stamped": {"class": "logging.StreamHandler", "formatter": "stamped"}},
     "root": {"handlers": ["console"], "level": env_str("LAWTRAIL_LOG_LEVEL", "WARNING")},
+    # The worker's own account of its jobs, once (the consumer adds a handler of its own to a
+    # logger without one, and the root's would print each line a second time).
+    "loggers": {"huey": {"handlers": ["stamped"], "level": "INFO", "propagate": False}},
 }

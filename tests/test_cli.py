@@ -88,6 +88,7 @@ def test_the_worker_registers_every_background_job_and_other_commands_load_none(
         worker.terminate()
         worker.wait(timeout=30)
     assert all(job in listed for job in jobs), listed
+    assert listed.count("Huey consumer started") == 1, listed  # logged once, not also by the root logger
     probe = ("import sys; from lawtrail.cli import main; main(['cases', 'list']); "
              "print(sorted(m for m in ('huey', 'av', 'lawtrail.evidence.jobs') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=environment, timeout=300)
