@@ -658,7 +658,16 @@ class DecisionIn(Schema):
     penalty_amount: Amount | None = Field(None, description="行政处罚时:罚款金额(元)")
 
 
-class ServiceIn(Schema):
+# What proves a service beyond the receipt (SERVICE_PROOFS): given with the service or added later.
+class ServiceProofIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"receipt": "EMS 1234567890123,回执已由张三签收"}]})
+
+    receipt: LongText = Field("", description="付邮凭证和回执(邮寄送达)")
+    attempts: LongText = Field("", description="已采用其他方式均无法送达的情况(公告送达)")
+    record: LongText = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
+
+
+class ServiceIn(ServiceProofIn):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "document": "行政处罚决定书", "method": "direct", "served_at": "2025-03-05T10:00:00+08:00",
         "recipient": "张三"}]})
@@ -668,17 +677,6 @@ class ServiceIn(Schema):
     served_at: Moment
     recipient: Str100
     note: LongText = ""
-    receipt: LongText = Field("", description="付邮凭证和回执(邮寄送达)")
-    attempts: LongText = Field("", description="已采用其他方式均无法送达的情况(公告送达)")
-    record: LongText = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
-
-
-class ServiceProofIn(Schema):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"receipt": "EMS 1234567890123,回执已由张三签收"}]})
-
-    receipt: LongText = Field("", description="付邮凭证和回执(邮寄送达)")
-    attempts: LongText = Field("", description="已采用其他方式均无法送达的情况(公告送达)")
-    record: LongText = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
 
 
 class OfficersIn(Schema):
