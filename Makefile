@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make run    install, load the demo data, serve http://127.0.0.1:8000
 #   make test   install (with test tools and system packages) and run the whole suite
+# `.ci/run` runs `make test`, the suite on PostgreSQL, and scripts/run-check.sh, which proves the
+# run path from requirements.lock alone.
 PORT ?= 8000
 # Tests get a throw-away data directory of their own.
 TEST_DATA_DIR ?= $(CURDIR)/var/test
@@ -11,18 +13,21 @@ run: install
 	.venv/bin/lawtrail demo
 	.venv/bin/lawtrail serve --port $(PORT)
 
+# Debian packages first (with apt-get, as root or with sudo), so a missing one is named before
+# anything else runs; then .venv from the lock.
 install:
+	scripts/system-deps.sh runtime
 	scripts/install.sh
 
 install-dev:
+	scripts/system-deps.sh test
 	scripts/install.sh dev
-	scripts/system-deps.sh
 
 test: install-dev check pytest
 
 # Type-checked so far; an app joins the list once it passes.
 MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles lawtrail/lib lawtrail/web \
-	lawtrail/cli.py lawtrail/demo.py lawtrail/api.py lawtrail/testing/personas.py lawtrail/testing/scenarios.py \
+	lawtrail/cli.py lawtrail/demo.py lawtrail/doctor.py lawtrail/worker.py lawtrail/api.py lawtrail/testing/personas.py lawtrail/testing/scenarios.py \
 	lawtrail/testing/browser.py lawtrail/testing/api.py lawtrail/testing/workers.py \
 	lawtrail/ledger lawtrail/verifier \
 	lawtrail/documents lawtrail/testing/documents.py \

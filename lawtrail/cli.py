@@ -38,12 +38,43 @@ def _print_logins() -> None:
         print(f"  {username:<10} {password}   {who}")
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from lawtrail.doctor import ERROR, as_json, run_checks
+
+    findings = run_checks()
+    if args.json:
+        json.dump(as_json(findings), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        for finding in findings:
+            print(finding.line())
+    return 1 if any(f.status == ERROR for f in findings) else 0
+
+
+def _self_check(*, expect_worker: bool) -> bool:
+    """`demo` and `serve` start with the self-check: problems are printed, and an error stops them
+    (a server that would issue blank PDFs or lose uploads must not look ready)."""
+    from lawtrail.doctor import ERROR, OK, run_checks
+
+    findings = run_checks(expect_worker=expect_worker)
+    problems = [f for f in findings if f.status != OK]
+    for finding in problems:
+        print(finding.line(), file=sys.stderr)
+    if any(f.status == ERROR for f in problems):
+        print("自检未通过,请按上述提示处理后重试(lawtrail doctor 可再次检查)", file=sys.stderr)
+        return False
+    print(f"自检完成:{len(findings) - len(problems)} 项正常" + (f",{len(problems)} 项提示" if problems else ""))
+    return True
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     from lawtrail.demo import ensure_demo
 
     _migrate()
+    if not _self_check(expect_worker=False):
+        return 1
     loaded = ensure_demo()
     print(("已载入演示数据" if loaded else "演示数据已存在,未重复载入") + f"(数据目录 {settings.DATA_DIR})")
     _print_logins()
@@ -66,6 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from lawtrail.wsgi import application
 
     _migrate()
+    if not _self_check(expect_worker=args.no_worker):
+        return 1
     worker = None
     if not args.no_worker:
         # One command must give a working system: previews, replication and fixity need the
@@ -91,6 +124,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 worker.kill()
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from lawtrail.worker import run
+
+    return run()
 
 
 def cmd_cases_list(args: argparse.Namespace) -> int:
@@ -158,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="启动时打印演示账号")
     p.add_argument("--no-worker", action="store_true", help="不在本机启动后台任务进程(另行运行 lawtrail worker)")
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("doctor", help="自检:文书字体、数据库、数据目录与剩余空间、签名密钥、任务队列、音视频解码")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=cmd_doctor)
+    p = sub.add_parser("worker", help="运行后台任务(预览转码、定时异地备份、每日完整性校验、账本检查点)")
+    p.set_defaults(func=cmd_worker)
     p = sub.add_parser("migrate", help="创建或迁移数据库")
     p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("cases", help="案件")

@@ -274,10 +274,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"stamped": {"format": "[%(asctime)s] %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"client_errors_brief": {"()": "lawtrail.lib.logfilters.ClientErrorsBrief"}},
     "handlers": {"console": {"class": "logging.StreamHandler"},
                  "stamped": {"class": "logging.StreamHandler", "formatter": "stamped"}},
     "root": {"handlers": ["console"], "level": env_str("LAWTRAIL_LOG_LEVEL", "WARNING")},
     # The worker's own account of its jobs, once (the consumer adds a handler of its own to a
     # logger without one, and the root's would print each line a second time).
-    "loggers": {"huey": {"handlers": ["stamped"], "level": "INFO", "propagate": False}},
+    "loggers": {"huey": {"handlers": ["stamped"], "level": "INFO", "propagate": False},
+                # A 403 or 404 is one line (path and status), not a traceback.
+                "django.request": {"filters": ["client_errors_brief"]}},
 }

@@ -7,6 +7,7 @@ listed; `lawtrail verify`, fixity, replication and restore agree with the dispos
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from time_machine import TimeMachineFixture
 
 from lawtrail.events.models import DomainEvent
 from lawtrail.evidence import jobs
+from lawtrail.evidence.choices import DerivativeStatus
 from lawtrail.evidence.models import Evidence
 from lawtrail.ledger.verify import verify_ledger
 from lawtrail.lib.errors import Conflict, Forbidden, NotFound
@@ -117,6 +119,18 @@ def test_the_disposal_record_is_kept_for_ever(commission: World, tmp_path: Path)
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [record.pk])
     assert DisposalRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_a_preview_queued_before_the_disposal_ends_with_its_reason_not_an_error(
+        commission: World, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    old = patrol(commission, tmp_path, "old.mp4", beijing(2025, 6, 1))
+    record = do_execute_disposal(approved(commission, [old]), actor=commission.archie)  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING):
+        ev = jobs.build_derivatives(old.pk)  # the job the ingest queued, run by a worker after the disposal
+    assert caplog.records == []
+    assert ev.proxy_status == DerivativeStatus.NOT_NEEDED
+    event = DomainEvent.objects.filter(action="evidence.derive", object_id=str(old.pk)).latest("id")
+    assert (event.outcome, event.payload["detail"]) == ("done", f"原始资料已按销毁记录第 {record.pk} 号销毁,不再生成预览")
 
 
 def test_held_or_long_term_records_are_refused_even_when_approved(world: World, vault: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 
 from lawtrail.documents.fonts import font_map
 from lawtrail.lib import timez
+from lawtrail.lib.pdf import html_to_pdf
 
 from .models import Share
 
@@ -21,14 +22,10 @@ def receipt_items(share: Share) -> list[dict[str, str]]:
 
 
 def receipt_pdf(share: Share) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]
-
     fonts = font_map()
     page = render_to_string("access/receipt.html", {
         "share": share, "req": share.request, "items": receipt_items(share), "now": timez.now(),
         "font_faces": fonts.font_faces(), "font_body": fonts.css_family("body"),
         "font_title": fonts.css_family("title"),
     })
-    pdf = HTML(string=page).write_pdf()
-    assert pdf is not None
-    return bytes(pdf)
+    return html_to_pdf(page)

@@ -37,9 +37,8 @@ class Stamp:
 
 
 def _overlay_pdf(width_pt: float, height_pt: float, stamp: Stamp) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]
-
     from lawtrail.documents.fonts import font_map
+    from lawtrail.lib.pdf import html_to_pdf
 
     fonts = font_map()
     text = html.escape(stamp.text)
@@ -56,9 +55,7 @@ body {{ margin: 0; font-family: {fonts.css_family("heading")}; }}
 <div class="diag">{text}</div>
 <div class="band" style="bottom: 6pt">{text}</div>
 </body></html>"""
-    out = HTML(string=page).write_pdf()
-    assert out is not None
-    return bytes(out)
+    return html_to_pdf(page)
 
 
 def watermark_pdf(data: bytes, stamp: Stamp) -> bytes:

@@ -19,6 +19,7 @@ from lawtrail.documents.catalogue import DocumentType, FieldSpec
 from lawtrail.documents.fonts import font_map
 from lawtrail.documents.values import display, display_parts, show_date, show_moment
 from lawtrail.lib import timez
+from lawtrail.lib.pdf import html_to_pdf
 
 if TYPE_CHECKING:
     from lawtrail.documents.models import Document, Signature
@@ -213,12 +214,8 @@ def render_html(document: Document, signatures: list[Signature] | None = None) -
 
 
 def pdf_from_html(html: str) -> bytes:
-    """The one WeasyPrint call: every printed page of LawTrail (文书, 案卷) goes through it."""
-    from weasyprint import HTML  # type: ignore[import-untyped]
-
-    pdf = HTML(string=html, base_url=None).write_pdf()
-    assert pdf is not None
-    return bytes(pdf)
+    """Every printed 文书 and 案卷 page; refused (MissingGlyphs) rather than printed with blank characters."""
+    return html_to_pdf(html)
 
 
 def font_context() -> dict[str, str]:

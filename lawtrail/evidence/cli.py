@@ -1,4 +1,4 @@
-"""`lawtrail ingest`, `lawtrail backup …`, `lawtrail evidence reception-report` and `lawtrail worker`.
+"""`lawtrail ingest`, `lawtrail backup …` and `lawtrail evidence reception-report`.
 
 Importing this module needs no Django: the parsers are built here, the work is imported
 inside each command, after `lawtrail.cli` has set Django up.
@@ -55,9 +55,6 @@ def register(sub: Any) -> None:
     e.add_argument("--site", default="", metavar="S", help="只统计这一受理场所")
     e.add_argument("--json", action="store_true", help="每个受理场所一个 JSON 对象")
     e.set_defaults(func=cmd_reception_report)
-
-    p = sub.add_parser("worker", help="运行后台任务(预览转码、定时异地备份、每日完整性校验)")
-    p.set_defaults(func=cmd_worker)
 
 
 def _day(text: str) -> Any:
@@ -351,17 +348,4 @@ def cmd_reception_report(args: argparse.Namespace) -> int:
         head = f"{r.agency} · {r.site}:{args.date_from}~{args.date_to} 共 {r.days} 天,已保存 {r.saved} 天"
         print(head + (f",缺 {len(r.missing)} 天:" + "、".join(d.isoformat() for d in r.missing) if r.missing
                       else ",无缺失"))
-    return 0
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    from django.core.management import call_command
-    from huey.contrib.djhuey.management.commands.run_huey import Command
-
-    # The jobs register with the queue when imported: here, not at every start of every
-    # command (huey and PyAV would cost each `lawtrail …` a third of its start-up).
-    from lawtrail.evidence import jobs  # noqa: F401
-    from lawtrail.ledger import jobs as ledger_jobs  # noqa: F401
-
-    call_command(Command())
     return 0

@@ -37,8 +37,19 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- derivatives
 
 
+def _destroyed(ev: Evidence) -> str:
+    """Why no preview is made for a record destroyed under a disposal record (lawtrail/retention),
+    or "" while it is kept. A job queued before the disposal ends with this reason, not an error."""
+    from lawtrail.retention.queries import is_disposed
+
+    disposed = is_disposed(ev)
+    return f"原始资料已按{disposed.record}销毁,不再生成预览" if disposed is not None else ""
+
+
 def build_derivatives(evidence_id: int) -> Evidence:
     ev = Evidence.objects.select_related("stored").get(pk=evidence_id)
+    if gone := _destroyed(ev):
+        return do_attach_derivatives(ev, proxy_status=DerivativeStatus.NOT_NEEDED, detail=gone)
     twin = (Evidence.objects.filter(stored=ev.stored, proxy_status__in=[DerivativeStatus.READY,
                                                                           DerivativeStatus.NOT_NEEDED])
             .exclude(pk=ev.pk).first())
@@ -67,8 +78,11 @@ def build_derivatives(evidence_id: int) -> Evidence:
                 target.unlink(missing_ok=True)
             status = DerivativeStatus.READY
     except Exception as err:  # noqa: BLE001 — a damaged original still gets recorded, just without preview
-        log.warning("derivatives for evidence %s failed: %s", evidence_id, err)
-        status, detail = DerivativeStatus.FAILED, f"{type(err).__name__}: {err}"
+        if gone := _destroyed(ev):  # destroyed while this job ran
+            status, detail = DerivativeStatus.NOT_NEEDED, gone
+        else:
+            log.warning("derivatives for evidence %s failed: %s", evidence_id, err)
+            status, detail = DerivativeStatus.FAILED, f"{type(err).__name__}: {err}"
     return do_attach_derivatives(ev, proxy_status=status, proxy_key=proxy_key, thumb_key=thumb_key, detail=detail)
 
 
