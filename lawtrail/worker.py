@@ -1,33 +1,43 @@
-"""`lawtrail worker`: the background worker (Huey consumer) and its own heartbeat.
+"""`lawtrail worker`: the background worker (Huey consumer) and its heartbeat.
 
 The apps' jobs register with the queue when their modules are imported, which happens here and
 not at every start of every command (huey and PyAV would cost each `lawtrail …` a third of its
 start-up). The heartbeat lets `lawtrail doctor` tell a queue that someone works from one that
-only fills up.
+only fills up; it is a thread of the worker rather than a periodic job, so it adds no lines to
+the worker's log.
 """
 
 from __future__ import annotations
 
-from huey import crontab
-from huey.contrib.djhuey import HUEY, periodic_task
+import logging
+import threading
 
 from lawtrail.lib import timez
 
 HEARTBEAT_KEY = "lawtrail:worker-heartbeat"
+HEARTBEAT_SECONDS = 60
+
+log = logging.getLogger(__name__)
 
 
 def beat() -> None:
+    from huey.contrib.djhuey import HUEY
+
     HUEY.put(HEARTBEAT_KEY, timez.now().isoformat())
 
 
-@HUEY.on_startup()
-def beat_on_start() -> None:
-    beat()
-
-
-@periodic_task(crontab(minute="*"))
-def heartbeat() -> None:
-    beat()
+def _beat_forever(stop: threading.Event) -> None:
+    failing = False
+    while True:
+        try:
+            beat()
+            failing = False
+        except Exception as err:  # noqa: BLE001 — the queue's own outage is reported by the consumer too
+            if not failing:
+                log.warning("worker heartbeat not written: %s", err)
+            failing = True
+        if stop.wait(HEARTBEAT_SECONDS):
+            return
 
 
 def run() -> int:
@@ -37,5 +47,10 @@ def run() -> int:
     from lawtrail.evidence import jobs  # noqa: F401
     from lawtrail.ledger import jobs as ledger_jobs  # noqa: F401
 
-    call_command(Command())
+    stop = threading.Event()
+    threading.Thread(target=_beat_forever, args=(stop,), name="heartbeat", daemon=True).start()
+    try:
+        call_command(Command())
+    finally:
+        stop.set()
     return 0

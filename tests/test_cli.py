@@ -84,10 +84,14 @@ def test_the_worker_registers_every_background_job_and_other_commands_load_none(
             listed += line
             if all(job in listed for job in jobs):
                 break
+        # Its heartbeat tells the self-check that someone works the queue.
+        doctor = json.loads(run(tmp_path, "doctor", "--json").stdout)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
     assert all(job in listed for job in jobs), listed
+    queue = next(c for c in doctor["checks"] if c["check"] == "queue")
+    assert queue["status"] == "ok" and "后台任务进程在运行" in queue["message"], queue
     assert listed.count("Huey consumer started") == 1, listed  # logged once, not also by the root logger
     probe = ("import sys; from lawtrail.cli import main; main(['cases', 'list']); "
              "print(sorted(m for m in ('huey', 'av', 'lawtrail.evidence.jobs') if m in sys.modules))")
