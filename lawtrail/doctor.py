@@ -107,27 +107,24 @@ def check_database() -> Finding:
     return Finding("database", title, OK, f"{where} 可连接,已迁移到最新")
 
 
-def _writable_with_space(path: Path) -> tuple[bool, str, int]:
+def _directory(check: str, title: str, path: Path, *, label: str, setting: str) -> Finding:
+    """A directory LawTrail writes to: writable, and with room for a day of footage."""
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".doctor-"):
             pass
     except OSError as err:
-        return False, str(err), 0
-    return True, "", shutil.disk_usage(path).free
+        return Finding(check, title, ERROR, f"{label} 不可写:{err}", f"修改目录权限,或设置 {setting}")
+    free = shutil.disk_usage(path).free
+    if free < LOW_SPACE_BYTES:
+        return Finding(check, title, WARNING, f"{label} 剩余空间仅 {_gib(free)}",
+                       f"清理磁盘,或设置 {setting} 指向更大的磁盘")
+    return Finding(check, title, OK, f"{label} 可写,剩余空间 {_gib(free)}")
 
 
 def check_data_dir() -> Finding:
-    title = "数据目录"
     path = Path(settings.DATA_DIR)
-    ok, err, free = _writable_with_space(path)
-    if not ok:
-        return Finding("data_dir", title, ERROR, f"{path} 不可写:{err}",
-                       "修改目录权限,或用 LAWTRAIL_DATA_DIR 指向可写的目录")
-    if free < LOW_SPACE_BYTES:
-        return Finding("data_dir", title, WARNING, f"{path} 可写,剩余空间仅 {_gib(free)}",
-                       "清理磁盘或用 LAWTRAIL_DATA_DIR 指向更大的磁盘")
-    return Finding("data_dir", title, OK, f"{path} 可写,剩余空间 {_gib(free)}")
+    return _directory("data_dir", "数据目录", path, label=str(path), setting="LAWTRAIL_DATA_DIR")
 
 
 def check_evidence_store() -> Finding:
@@ -142,14 +139,7 @@ def check_evidence_store() -> Finding:
     except Exception as err:  # noqa: BLE001 — an unreachable store is this check's finding
         return Finding("store", title, ERROR, f"无法访问:{err}",
                        "检查 LAWTRAIL_STORE_DIR 或 LAWTRAIL_S3_BUCKET / LAWTRAIL_S3_ENDPOINT_URL 及密钥")
-    ok, why, free = _writable_with_space(staging)
-    if not ok:
-        return Finding("store", title, ERROR, f"{where} 的暂存目录 {staging} 不可写:{why}",
-                       "修改目录权限,或设置 LAWTRAIL_STAGING_DIR")
-    if free < LOW_SPACE_BYTES:
-        return Finding("store", title, WARNING, f"{where} 可用,暂存目录剩余空间仅 {_gib(free)}",
-                       "清理磁盘或设置 LAWTRAIL_STAGING_DIR 指向更大的磁盘")
-    return Finding("store", title, OK, f"{where} 可用,暂存目录剩余空间 {_gib(free)}")
+    return _directory("store", title, staging, label=f"{where} 可用,暂存目录 {staging}", setting="LAWTRAIL_STAGING_DIR")
 
 
 def check_signing_key() -> Finding:
