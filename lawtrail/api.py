@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
@@ -70,6 +71,12 @@ class SessionAuth(NinjaSessionAuth):
         return None
 
 
+class Utf8JSONRenderer(JSONRenderer):
+    """JSON as UTF-8 text: a person reading a reply (or a log of one) sees 案号, not \\u6848\\u53f7."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="LawTrail API",
     version="1",
@@ -77,6 +84,7 @@ api = NinjaAPI(
     urls_namespace="api",
     # Bearer first: a script's request carries no CSRF token, so it must not reach the session check.
     auth=[BearerTokenAuth(), SessionAuth()],
+    renderer=Utf8JSONRenderer(),
 )
 
 
@@ -109,13 +117,48 @@ def _location(loc: Any) -> list[Any]:
     return parts
 
 
+# pydantic's error types in Chinese; {name} is filled from the error's context.
+VALIDATION_MESSAGES = {
+    "missing": "必须填写", "string_type": "应为文本", "string_too_short": "不能少于 {min_length} 个字符",
+    "string_too_long": "不能超过 {max_length} 个字符", "string_pattern_mismatch": "格式不正确",
+    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数", "float_type": "应为数字",
+    "float_parsing": "应为数字", "decimal_parsing": "应为数字", "decimal_type": "应为数字",
+    "bool_type": "应为是或否", "bool_parsing": "应为是或否",
+    "date_type": "应为日期(如 2026-05-01)", "date_parsing": "应为日期(如 2026-05-01)",
+    "date_from_datetime_parsing": "应为日期(如 2026-05-01)",
+    "datetime_type": "应为时间(如 2026-05-01T09:30:00+08:00)",
+    "datetime_parsing": "应为时间(如 2026-05-01T09:30:00+08:00)",
+    "datetime_from_date_parsing": "应为时间(如 2026-05-01T09:30:00+08:00)",
+    "timezone_aware": "时间须带时区(如 +08:00)",
+    "literal_error": "应为以下取值之一:{expected}", "enum": "应为以下取值之一:{expected}",
+    "greater_than": "应大于 {gt}", "greater_than_equal": "不能小于 {ge}", "less_than": "应小于 {lt}",
+    "less_than_equal": "不能大于 {le}", "list_type": "应为列表", "dict_type": "应为对象", "model_type": "应为对象",
+    "model_attributes_type": "应为对象", "too_short": "至少需要 {min_length} 项", "too_long": "最多 {max_length} 项",
+    "extra_forbidden": "不允许的字段", "json_invalid": "不是有效的 JSON", "uuid_parsing": "格式不正确",
+}
+
+
+def _chinese_message(error: dict[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    if kind == "value_error":  # our own validators raise ValueError with a Chinese message
+        return str(error.get("msg", "")).removeprefix("Value error, ") or "取值无效"
+    template = VALIDATION_MESSAGES.get(kind, "取值无效")
+    try:
+        return template.format(**{k: _jsonable(v) for k, v in (error.get("ctx") or {}).items()})
+    except (KeyError, IndexError):
+        return template.split("{", 1)[0].rstrip(":") or "取值无效"
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    # pydantic's error context may hold Decimals or exceptions: keep only what a client can use.
-    errors = [{"loc": _location(e.get("loc", [])), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+    # pydantic's error context may hold Decimals or exceptions: keep only what a client can use;
+    # its English message gives way to a Chinese one, its type stays as the stable code.
+    errors = [{"loc": _location(e.get("loc", [])), "msg": _chinese_message(e), "type": str(e.get("type", ""))}
               for e in exc.errors]
-    fields = list(dict.fromkeys(".".join(str(p) for p in (e["loc"][1:] or e["loc"])) for e in errors))
-    message = "请求参数无效" + (":" + "、".join(f for f in fields if f) if any(fields) else "")
+    # "body"/"query" is where the field came from; the client knows the field by its own name.
+    parts = dict.fromkeys(" ".join(filter(None, [".".join(str(p) for p in (e["loc"][1:] or e["loc"])), str(e["msg"])]))
+                          for e in errors)
+    message = "请求参数无效" + (":" + ";".join(parts) if parts else "")
     return _error(request, 422, "invalid_input", message, {"errors": errors})
 
 

@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lawtrail.web.context.lawtrail_context",
+                "lawtrail.compliance.views.nav",
             ],
         },
     }

@@ -11,6 +11,7 @@ from django.test import Client
 from lawtrail.cases.models import Case
 from lawtrail.compliance import bundle as bundles
 from lawtrail.compliance.actions import do_import_bundle
+from lawtrail.compliance.labels import rule_label
 from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World
 
@@ -39,6 +40,9 @@ def as_user(world: World, name: str) -> Client:
     return c
 
 
+AV_RULE = rule_label("av_required")
+
+
 def test_the_case_page_lists_the_blocking_finding_with_its_article(world: World, defective: Case) -> None:
     html = as_user(world, "alice").get(f"/cases/{defective.pk}/").content.decode()
     assert 'id="compliance-checklist"' in html
@@ -49,9 +53,11 @@ def test_the_case_page_lists_the_blocking_finding_with_its_article(world: World,
 def test_the_supervisor_sees_the_agencys_findings_and_filters_them(world: World, defective: Case) -> None:
     c = as_user(world, "sam")
     html = c.get("/compliance/").content.decode()
-    assert defective.label in html and "av_required" in html
-    assert "av_required" not in c.get("/compliance/", {"severity": "warning"}).content.decode().split("<tbody>")[1]
-    assert "av_required" in c.get("/compliance/", {"rule": "av_required"}).content.decode().split("<tbody>")[1]
+    # The rule and the record by their names, never the engine's ids.
+    assert defective.label in html and AV_RULE in html and "<td>询问(调查)笔录</td>" in html
+    assert "av_required" not in html.split("<tbody>")[1] and "doc-" not in html
+    assert AV_RULE not in c.get("/compliance/", {"severity": "warning"}).content.decode().split("<tbody>")[1]
+    assert AV_RULE in c.get("/compliance/", {"rule": "av_required"}).content.decode().split("<tbody>")[1]
 
 
 def test_an_officer_may_not_open_the_agency_wide_page(world: World, defective: Case) -> None:
@@ -77,7 +83,7 @@ def test_the_supervisor_pages_through_every_case_and_filters_by_stage(
     first = c.get("/compliance/").content.decode()
     assert "第 1 / 3 页" in first and defective.label not in first and 'id="next-page"' in first
     last = c.get("/compliance/", {"page": 3}).content.decode()
-    assert defective.label in last and "av_required" in last and 'id="next-page"' not in last
+    assert defective.label in last and AV_RULE in last and 'id="next-page"' not in last
     # The filters travel with the pages; a stage narrows the cases checked.
     assert "?rule=av_required&amp;page=2" in c.get("/compliance/", {"rule": "av_required"}).content.decode()
     only = c.get("/compliance/", {"stage": defective.stage}).content.decode()

@@ -11,9 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from lawtrail.accounts.choices import Role
+from lawtrail.accounts.models import User
 from lawtrail.cases.choices import Stage
 from lawtrail.cases.models import Case
 from lawtrail.compliance.engine import Finding
+from lawtrail.compliance.labels import subject_labels
 from lawtrail.compliance.queries import case_findings
 from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import signed_in_user
@@ -26,10 +28,21 @@ SUPERVISING_ROLES = (Role.SUPERVISOR, Role.HEAD, Role.LEGAL_REVIEWER, Role.ADMIN
 STAGE_CHOICES = [("", "全部"), ("open", "未归档")] + [(s.value, s.label) for s in Stage if s != Stage.NOT_FILED]
 
 
+def may_see_findings(user: User) -> bool:
+    """The agency's findings page is for those who supervise, review or head the agency."""
+    return user.agency is not None and (user.is_superuser or any(user.has_role(r) for r in SUPERVISING_ROLES))
+
+
+def nav(request: HttpRequest) -> dict[str, bool]:
+    """Context processor: the menu offers 合规检查 only to those who may open it."""
+    user = request.user
+    return {"nav_compliance": isinstance(user, User) and user.is_authenticated and may_see_findings(user)}
+
+
 @login_required
 def findings_page(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    if user.agency is None or not (user.is_superuser or any(user.has_role(r) for r in SUPERVISING_ROLES)):
+    if not may_see_findings(user) or user.agency is None:
         raise PermissionDenied("只有监督人员、负责人、法制审核人员可以查看全机关的检查结果")
     severity = request.GET.get("severity", "")
     rule = request.GET.get("rule", "")
@@ -52,9 +65,11 @@ def findings_page(request: HttpRequest) -> HttpResponse:
             if (not severity or f.severity == severity) and (not rule or f.rule == rule):
                 rows.append((case, f))
     rows.sort(key=lambda r: (r[1].severity != "blocking", -r[0].pk))
+    subjects = subject_labels(f.subject for _, f in rows)
     query = {k: v for k, v in (("severity", severity), ("rule", rule), ("stage", stage)) if v}
     return render(request, "compliance/findings.html", {
-        "rows": rows, "severity": severity, "rule": rule, "rules": sorted(seen_rules | ({rule} - {""})),
+        "rows": [(case, f, subjects[f.subject]) for case, f in rows], "severity": severity, "rule": rule,
+        "rules": sorted(seen_rules | ({rule} - {""})),
         "stage": stage, "stages": STAGE_CHOICES, "page": page, "query": urlencode(query),
         "limit": LIMIT, "profile": get_profile(user.agency.profile_id),
     })

@@ -137,6 +137,13 @@ class DocumentType:
     def stage_label(self) -> str:
         return STAGES.get(self.stage, self.stage)
 
+    def articles_for(self, profile_id: str) -> str:
+        """The articles of one agency's regulation this type rests on ("第九条、第十条"), or "".
+        `basis` lists "<profile id> <articles>" for every regulation that names the type; a person
+        reads only their own regulation's, never a profile id."""
+        return "、".join(rest.strip() for entry in self.basis
+                        for pid, _, rest in [entry.partition(" ")] if pid == profile_id and rest.strip())
+
     @property
     def mandatory(self) -> list[FieldSpec]:
         return [f for f in self.fields if f.required]

@@ -19,7 +19,7 @@ from lawtrail.access.policy import restrict as access_restrict
 from lawtrail.access.web import served
 from lawtrail.cases.models import Case, Complaint
 from lawtrail.documents import actions, signing
-from lawtrail.documents.catalogue import STAGES, catalogue, get_type
+from lawtrail.documents.catalogue import STAGES, DocumentType, catalogue, get_type
 from lawtrail.documents.forms import (
     ApprovalForm,
     CorrectionForm,
@@ -31,6 +31,7 @@ from lawtrail.documents.forms import (
 from lawtrail.documents.models import Document
 from lawtrail.documents.values import display
 from lawtrail.lib.errors import DomainError
+from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import attempt, signed_in_user
 
 
@@ -48,6 +49,12 @@ def _document(request: HttpRequest, pk: int) -> Document:
     return get_object_or_404(
         access_restrict(Document.objects.all(), signed_in_user(request)).select_related(
             "case", "case__party", "complaint", "complaint__respondent", "agency", "previous"), pk=pk)
+
+
+def _basis(doc_type: DocumentType, owner: Case | Complaint) -> str:
+    """The regulation of the owner's agency and the articles of it the type rests on."""
+    articles = doc_type.articles_for(owner.agency.profile_id)
+    return f"《{get_profile(owner.agency.profile_id).name}》{articles}" if articles else ""
 
 
 def _owner_links(owner: Case | Complaint) -> dict[str, str]:
@@ -110,7 +117,7 @@ def _new(request: HttpRequest, case: Case | Complaint, code: str) -> HttpRespons
                 messages.success(request, f"「{doc_type.name}」草稿已保存")
             return redirect("document_detail", pk=doc.pk)
     return render(request, "documents/document_edit.html", {
-        "doc_type": doc_type, "form": form, "document": None, **_owner_links(case),
+        "doc_type": doc_type, "form": form, "document": None, **_owner_links(case), "basis": _basis(doc_type, case),
     }, status=400 if form.errors else 200)
 
 

@@ -21,6 +21,15 @@ class Origin:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
+# What a person reads for a channel (events' origin, an evidence record's way in).
+CHANNEL_LABELS = {"web": "网页", "api": "接口", "cli": "命令行", "job": "后台任务", "system": "系统",
+                  "demo": "演示数据", "bundle": "案卷数据导入", "upload": "网页上传"}
+
+
+def channel_label(channel: str) -> str:
+    return CHANNEL_LABELS.get(channel, "其他方式") if channel else ""
+
+
 _origin: contextvars.ContextVar[Origin | None] = contextvars.ContextVar("lawtrail_origin", default=None)
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
 from lawtrail.cases import queries as case_queries
+from lawtrail.events.context import channel_label
 from lawtrail.events.types import EVENT_TYPES
 from lawtrail.ledger import keys, proofs, queries
 from lawtrail.ledger.models import LedgerEntry
@@ -60,7 +61,7 @@ class EntryRow:
     @property
     def channel(self) -> str:
         origin = self.facts.get("origin") or {}
-        return " ".join(str(v) for v in (origin.get("channel"), origin.get("ip")) if v)
+        return " ".join(v for v in (channel_label(str(origin.get("channel") or "")), str(origin.get("ip") or "")) if v)
 
 
 def _rows(entries: QuerySet[LedgerEntry]) -> list[EntryRow]:

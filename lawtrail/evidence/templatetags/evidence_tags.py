@@ -1,4 +1,5 @@
-"""`{% case_evidence case as items %}`: the recordings of a case the viewer may see (for the case page)."""
+"""`{% case_evidence case as items %}`: the recordings of a case the viewer may see (for the case page);
+the readable names of an evidence record's container and channel."""
 
 from __future__ import annotations
 
@@ -9,10 +10,22 @@ from django.db.models import QuerySet
 
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
+from lawtrail.events.context import channel_label
 from lawtrail.evidence.models import Evidence
 from lawtrail.evidence.queries import visible_evidence
 
+CONTAINER_LABELS = {"mov,mp4,m4a,3gp,3g2,mj2": "MP4/MOV", "mpegts": "MPEG-TS", "matroska,webm": "MKV/WebM",
+                    "avi": "AVI", "flv": "FLV", "wav": "WAV", "mp3": "MP3", "image2": "图片",
+                    "jpeg_pipe": "JPEG", "png_pipe": "PNG", "asf": "WMV/ASF"}
+
 register = template.Library()
+register.filter("channel_label", channel_label)
+
+
+@register.filter
+def container_label(container: str) -> str:
+    """A container as people name it: FFmpeg's demuxer names ("mov,mp4,m4a,3gp,3g2,mj2") are its own."""
+    return CONTAINER_LABELS.get(container, container.split(",")[0].upper()) if container else ""
 
 
 @register.simple_tag(takes_context=True)
