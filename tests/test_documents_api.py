@@ -45,7 +45,11 @@ def test_a_document_goes_from_draft_to_issued_signed_refused_and_corrected(world
 
     r = alice.post(f"/api/documents/{doc['id']}/issue")
     assert (r.status, r.code) == (422, "missing_field") and r.body["detail"]["field"] in doc["missing_mandatory"]
-    assert r.body["message"].startswith("请填写「")
+    # Every empty mandatory field at once, not one a try.
+    assert r.body["detail"]["fields"] == doc["missing_mandatory"] and len(doc["missing_mandatory"]) > 1
+    labels = {f.key: f.label for f in get_type("inquiry_record").fields}
+    assert r.body["message"].startswith("请填写「") and all(f"「{labels[k]}」" in r.body["message"]
+                                                          for k in doc["missing_mandatory"])
 
     fields = sample_fields(get_type("inquiry_record"), prefilled=doc["fields"])
     r = alice.client.put(f"/api/documents/{doc['id']}/fields", {"fields": fields}, content_type="application/json",

@@ -110,6 +110,8 @@ def test_every_page_speaks_chinese_to_every_persona(db: None, ledger: None) -> N
             text = " ".join(page.text)
             for word in english_words(text):
                 problems[f"English word {word!r}"].add(where)
+            if "-----" in text:
+                problems["a picker's empty line is a row of dashes"].add(where)
             for match in RAW_IDS.finditer(text):
                 problems[f"raw id {match.group(0)!r}"].add(where)
             queue += [link for link in page.links if link not in seen]

@@ -11,19 +11,22 @@ from lawtrail.cases.models import Case
 from lawtrail.documents.models import Document
 from lawtrail.evidence.models import Evidence
 from lawtrail.lib import timez
+from lawtrail.web.kit import PickOne
 
 from . import policy
 from .choices import RequesterKind, Secrecy
 
 
-class CaseField(forms.ModelChoiceField):
+class CaseField(PickOne):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.label} {obj.title}"
 
 
 class DocField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.type_name} {obj.number or '#' + str(obj.pk)}"
+        # An unnumbered record (a 笔录) is told apart by when it was issued, never by a row id.
+        when = f"{timez.beijing(obj.issued_at):%Y-%m-%d %H:%M} 签发" if obj.issued_at else "(草稿)"
+        return f"{obj.type_name} {obj.number or when}"
 
 
 class EvField(forms.ModelMultipleChoiceField):
@@ -53,7 +56,7 @@ class RequestForm(forms.Form):
     clearances = forms.MultipleChoiceField(label="包括涉密资料(须经批准)", required=False, choices=Secrecy.choices,
                                            widget=forms.CheckboxSelectMultiple)
     purpose = forms.CharField(label="调用事由", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-    requester = forms.ModelChoiceField(label="调用人账号(非本机关人员;本机构调用为本人)", required=False,
+    requester = PickOne(label="调用人账号(非本机关人员;本机构调用为本人)", required=False,
                                        queryset=User.objects.none())
     requester_name = forms.CharField(label="调用人姓名", required=False, max_length=100)
     requester_unit = forms.CharField(label="调用单位", required=False, max_length=200)

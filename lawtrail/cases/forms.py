@@ -20,6 +20,7 @@ from lawtrail.cases.choices import (
     ServiceMethod,
 )
 from lawtrail.cases.models import Case, Party, Service
+from lawtrail.web.kit import PickOne
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -31,12 +32,12 @@ class OfficerChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.display_name}({obj.cert_no})"
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(PickOne):
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.display_name}({obj.unit.name if obj.unit else '机关'})"
 
 
-class PartyChoiceField(forms.ModelChoiceField):
+class PartyChoiceField(PickOne):
     def label_from_instance(self, obj: Party) -> str:
         return f"{obj.name}({obj.identifier})"
 
@@ -73,7 +74,7 @@ class PartyForm(forms.Form):
 
 class ComplaintForm(AgencyForm):
     kind = forms.ChoiceField(label="类别", choices=ComplaintKind.choices)
-    unit = forms.ModelChoiceField(label="受理机构", queryset=Unit.objects.none())
+    unit = PickOne(label="受理机构", queryset=Unit.objects.none())
     anonymous = forms.BooleanField(label="匿名举报", required=False)
     complainant_name = forms.CharField(label="投诉(举报)人姓名", max_length=50, required=False)
     complainant_id_number = forms.CharField(label="投诉(举报)人身份证号", max_length=18, required=False)
@@ -103,7 +104,7 @@ class SupplementForm(forms.Form):
 
 
 class CaseForm(AgencyForm):
-    unit = forms.ModelChoiceField(label="承办机构", queryset=Unit.objects.none())
+    unit = PickOne(label="承办机构", queryset=Unit.objects.none())
     title = forms.CharField(label="案由", max_length=200)
     source = forms.ChoiceField(label="案件来源", choices=[c for c in CaseSource.choices if c[0] != "complaint"])
     source_note = forms.CharField(label="来源说明(移送/交办文号等)", max_length=200, required=False)
@@ -118,7 +119,7 @@ class CaseForm(AgencyForm):
 
 
 class InspectionForm(AgencyForm):
-    unit = forms.ModelChoiceField(label="检查机构", queryset=Unit.objects.none())
+    unit = PickOne(label="检查机构", queryset=Unit.objects.none())
     party = PartyChoiceField(label="被检查单位", queryset=Party.objects.none())
     place = forms.CharField(label="检查地点", max_length=200)
     started_at = forms.DateTimeField(label="开始时间", widget=DT_WIDGET)
@@ -133,7 +134,7 @@ class InspectionForm(AgencyForm):
 
 
 class SimpleCaseForm(AgencyForm):
-    unit = forms.ModelChoiceField(label="执法机构", queryset=Unit.objects.none())
+    unit = PickOne(label="执法机构", queryset=Unit.objects.none())
     party = PartyChoiceField(label="当事人", queryset=Party.objects.none())
     title = forms.CharField(label="案由", max_length=200)
     officers = OfficerChoiceField(label="执法人员(除本人外)", queryset=User.objects.none(), required=False,
@@ -218,7 +219,7 @@ class OfficersForm(AgencyForm):
 class CaseFilterForm(AgencyForm):
     q = forms.CharField(label="案号/案由", required=False)
     stage = forms.ChoiceField(label="阶段", required=False)
-    unit = forms.ModelChoiceField(label="承办机构", queryset=Unit.objects.none(), required=False)
+    unit = PickOne(label="承办机构", queryset=Unit.objects.none(), required=False)
     handler = UserChoiceField(label="承办人", queryset=User.objects.none(), required=False)
     party = forms.CharField(label="当事人", required=False)
     date_from = forms.DateField(label="登记日期起", required=False, widget=DATE_WIDGET)

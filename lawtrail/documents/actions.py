@@ -225,9 +225,10 @@ def do_issue_document(document: Document, *, actor: User) -> Document:
         if not document.is_draft:
             raise _immutable(document)
         missing = missing_mandatory(doc_type, document.fields)
-        if missing is not None:
-            raise InvalidInput("missing_field", f"请填写「{missing.label}」:{doc_type.name}的必填项,未填写不能签发",
-                               {"field": missing.key})
+        if missing:
+            labels = "、".join(f"「{spec.label}」" for spec in missing)
+            raise InvalidInput("missing_field", f"请填写{labels}:{doc_type.name}的必填项,未填写不能签发",
+                               {"field": missing[0].key, "fields": [spec.key for spec in missing]})
         now = timez.now()
         previous = document.previous
         if previous is not None:

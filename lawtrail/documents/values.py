@@ -185,11 +185,9 @@ def check_order(doc_type: DocumentType, values: dict[str, Any]) -> None:
                                    {"field": spec.key})
 
 
-def missing_mandatory(doc_type: DocumentType, values: dict[str, Any]) -> FieldSpec | None:
-    for spec in doc_type.fields:
-        if spec.required and _empty(values.get(spec.key)):
-            return spec
-    return None
+def missing_mandatory(doc_type: DocumentType, values: dict[str, Any]) -> list[FieldSpec]:
+    """Every mandatory field left empty, in the form's order (all of them at once, not one a try)."""
+    return [spec for spec in doc_type.fields if spec.required and _empty(values.get(spec.key))]
 
 
 # ---------------------------------------------------------------- display

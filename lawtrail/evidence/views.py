@@ -30,7 +30,7 @@ from lawtrail.evidence.models import Evidence
 from lawtrail.evidence.retention import storage_deadline
 from lawtrail.lib import timez
 from lawtrail.profiles.registry import get_profile
-from lawtrail.web.kit import attempt, signed_in_user
+from lawtrail.web.kit import PickOne, attempt, signed_in_user
 
 
 def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
@@ -39,7 +39,7 @@ def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
     return field
 
 
-class CaseChoiceField(forms.ModelChoiceField):
+class CaseChoiceField(PickOne):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.label} {obj.title}"
 
@@ -71,7 +71,7 @@ class LongTermForm(forms.Form):
 
 class ExplainForm(forms.Form):
     text = forms.CharField(label="中断原因", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
-    voice_note = forms.ModelChoiceField(label="语音说明(已入库的录音)", required=False,
+    voice_note = PickOne(label="语音说明(已入库的录音)", required=False,
                                         queryset=Evidence.objects.none())
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -80,7 +80,7 @@ class ExplainForm(forms.Form):
 
 
 class SegmentForm(forms.Form):
-    evidence = forms.ModelChoiceField(label="监控录像", queryset=Evidence.objects.none())
+    evidence = PickOne(label="监控录像", queryset=Evidence.objects.none())
     site = forms.CharField(label="受理场所", max_length=100)
     day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -23,8 +23,21 @@ def attempt(form: forms.Form, call: Callable[[], Any]) -> Any:
     try:
         return call()
     except DomainError as err:
-        field = err.detail.get("field")
         # An error on a hidden input (a step's kind, a canvas image) would not show: it goes on top.
-        shown = field in form.fields and not form.fields[field].widget.is_hidden
-        form.add_error(field if shown else None, err.message)
+        # A refusal naming several fields (every mandatory field left empty) marks each of them.
+        names = err.detail.get("fields") or [err.detail.get("field")]
+        shown = [n for n in names if n in form.fields and not form.fields[n].widget.is_hidden]
+        if len(shown) > 1:
+            form.add_error(None, err.message)
+            for name in shown:
+                form.add_error(name, "必填")
+        else:
+            form.add_error(shown[0] if shown else None, err.message)
         return None
+
+
+class PickOne(forms.ModelChoiceField):
+    """A picker whose empty line asks in words (Django's own is a row of dashes)."""
+
+    def __init__(self, *args: Any, empty_label: str | None = "请选择", **kwargs: Any) -> None:
+        super().__init__(*args, empty_label=empty_label, **kwargs)
