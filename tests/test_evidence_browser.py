@@ -60,6 +60,9 @@ def test_an_upload_resumes_after_the_connection_drops(browser: Browser, site: tu
     page.fill("#id_device_serial", "DSJ-5")
     page.click("button:has-text('开始上传')")
     expect(page.locator("#upload-list li")).to_contain_text("已入库", timeout=30000)
+    # The row said how far it got (and, while it went, how fast and how long was left).
+    expect(page.locator("#upload-list li .rate")).to_have_text("100%")
+    assert "MB" in page.locator("#upload-list li b").inner_text() or "KB" in page.locator("#upload-list li b").inner_text()
 
     assert "dropped" in seen and any(s.startswith("HEAD") for s in seen[seen.index("dropped"):])
     ev = Evidence.objects.get()

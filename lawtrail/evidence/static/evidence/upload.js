@@ -81,29 +81,65 @@
     return start().then(function (evidenceId) { localStorage.removeItem(key); return evidenceId; });
   }
 
+  function size(bytes) {
+    var units = ["B", "KB", "MB", "GB"], i = 0;
+    while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i += 1; }
+    return (i ? bytes.toFixed(1) : String(bytes)) + " " + units[i];
+  }
+  function duration(seconds) {
+    seconds = Math.max(1, Math.round(seconds));
+    if (seconds < 60) return seconds + " 秒";
+    if (seconds < 3600) return Math.floor(seconds / 60) + " 分 " + (seconds % 60) + " 秒";
+    return Math.floor(seconds / 3600) + " 小时 " + Math.round((seconds % 3600) / 60) + " 分";
+  }
+
   function makeRow(file) {
     var li = document.createElement("li");
-    li.innerHTML = '<b></b> <progress max="1" value="0"></progress> <span></span>';
-    li.querySelector("b").textContent = file.name;
+    li.innerHTML = '<b></b> <progress max="1" value="0"></progress> <span class="rate"></span> <span></span>';
+    li.querySelector("b").textContent = file.name + "(" + size(file.size) + ")";
     list.appendChild(li);
+    var rate = li.querySelector(".rate"), first = null;
+    li.querySelector("span:last-child").textContent = "排队等待";
     return {
-      progress: function (v) { li.querySelector("progress").value = v; },
-      note: function (t) { li.querySelector("span").textContent = t; },
-      done: function (id) { li.querySelector("span").innerHTML = '已入库 <a href="/evidence/' + encodeURIComponent(id) + '/">查看</a>'; },
-      fail: function (t) { li.querySelector("span").textContent = "失败:" + t; li.classList.add("failed"); }
+      // % done, speed over this session's bytes (a resumed upload starts counting where it resumed)
+      // and the time left at that speed.
+      progress: function (v) {
+        var now = Date.now(), done = v * file.size;
+        li.querySelector("progress").value = v;
+        if (first === null) { first = {at: now, bytes: done}; }
+        var seconds = (now - first.at) / 1000, speed = seconds > 0 ? (done - first.bytes) / seconds : 0;
+        var text = Math.floor(v * 100) + "%";
+        if (speed > 0 && v < 1) text += " · " + size(speed) + "/s · 剩余约 " + duration((file.size - done) / speed);
+        rate.textContent = text;
+      },
+      note: function (t) { li.querySelector("span:last-child").textContent = t; },
+      done: function (id) { rate.textContent = "100%"; li.querySelector("span:last-child").innerHTML = '已入库 <a href="/evidence/' + encodeURIComponent(id) + '/">查看</a>'; },
+      fail: function (t) { li.querySelector("span:last-child").textContent = "失败:" + t; li.classList.add("failed"); }
     };
   }
 
+  // Files queue one after another; more can be added while earlier ones are still going up.
+  var queue = Promise.resolve(), pending = 0;
+  window.addEventListener("beforeunload", function (ev) {
+    if (!pending) return;
+    // The browser cannot keep a file across pages: choosing the same file again resumes it.
+    ev.preventDefault();
+    ev.returnValue = "还有 " + pending + " 个文件未上传完成;离开后重新选择同一文件可从断点继续";
+  });
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
-    var files = Array.prototype.slice.call(document.getElementById("upload-files").files);
+    var picker = document.getElementById("upload-files");
+    var files = Array.prototype.slice.call(picker.files);
     if (!files.length) return;
-    files.reduce(function (chain, file) {
+    files.forEach(function (file) {
       var row = makeRow(file);
-      if (file.size === 0) { row.fail("文件为空(0 字节),不能入库"); return chain; }
-      return chain.then(function () {
+      if (file.size === 0) { row.fail("文件为空(0 字节),不能入库"); return; }
+      pending += 1;
+      queue = queue.then(function () {
+        row.note("上传中");
         return upload(file, row).then(row.done, function (e) { row.fail(e.message); });
-      });
-    }, Promise.resolve());
+      }).then(function () { pending -= 1; });
+    });
+    picker.value = "";
   });
 })();
