@@ -94,6 +94,10 @@ class ComplaintDecisionForm(AgencyForm):
     handler_opinion = forms.CharField(label="承办人意见(受理时)", widget=TEXT, required=False)
     missing_items = forms.CharField(label="需补正的全部内容(每行一项)", widget=TEXT, required=False)
     reason = forms.CharField(label="不予受理理由", widget=TEXT, required=False)
+    shown_when = {"title": ("outcome", ComplaintStatus.ACCEPTED), "handler": ("outcome", ComplaintStatus.ACCEPTED),
+                  "handler_opinion": ("outcome", ComplaintStatus.ACCEPTED),
+                  "missing_items": ("outcome", ComplaintStatus.CORRECTION),
+                  "reason": ("outcome", ComplaintStatus.NOT_ACCEPTED)}
 
     def items(self) -> list[str]:
         return [line for line in self.cleaned_data.get("missing_items", "").splitlines() if line.strip()]
