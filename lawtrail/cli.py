@@ -26,7 +26,11 @@ def _migrate(verbose: bool = False) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    _migrate(verbose=True)
+    from lawtrail.ledger.guards import check_before_migrate, restoring_guards
+
+    with restoring_guards(args.restore_guards):
+        check_before_migrate()
+        _migrate(verbose=True)
     return 0
 
 
@@ -158,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="启动时打印演示账号")
     p.add_argument("--no-worker", action="store_true", help="不在本机启动后台任务进程(另行运行 lawtrail worker)")
     p.set_defaults(func=cmd_serve)
-    p = sub.add_parser("migrate", help="创建或迁移数据库")
+    p = sub.add_parser("migrate", help="创建或迁移数据库(发现防篡改保护缺失时拒绝执行)")
+    p.add_argument("--restore-guards", action="store_true",
+                   help="恢复缺失或停用的防篡改保护(数据库触发器),并在账本中记录其曾缺失")
     p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("cases", help="案件")
     cases_sub = p.add_subparsers(dest="cases_command", metavar="SUBCOMMAND")

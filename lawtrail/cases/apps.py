@@ -5,3 +5,19 @@ class CasesConfig(AppConfig):
     name = "lawtrail.cases"
     label = "cases"
     verbose_name = "案件"
+
+    def ready(self) -> None:
+        from lawtrail.cases.models import (
+            Approval,
+            Case,
+            CaseNumberCounter,
+            CaseTransition,
+            Complaint,
+            Inspection,
+            Party,
+            Service,
+        )
+        from lawtrail.events.state import track
+
+        # Domain records: each change is frozen into the event of the action that made it.
+        track(Approval, Case, CaseNumberCounter, CaseTransition, Complaint, Inspection, Party, Service)

@@ -41,6 +41,11 @@ class DomainEvent(models.Model):
     case_id_frozen = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     payload = models.JSONField(default=dict, blank=True)
+    # The records the action left changed, frozen (lawtrail.events.state): [[label, pk, digest or
+    # null when deleted], …] and, in the same order, their fields. The ledger entry freezes the
+    # digests; `lawtrail verify` compares live rows with them and names a changed field from these.
+    records = models.JSONField("记录状态", default=list, blank=True)
+    record_fields = models.JSONField("记录字段", default=list, blank=True)
 
     client_ip = models.CharField(max_length=64, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)

@@ -18,6 +18,7 @@ from lawtrail.ledger import keys, queries
 from lawtrail.ledger.models import Checkpoint, LedgerEntry
 from lawtrail.ledger.sql import PG_LOCK_KEY
 from lawtrail.lib import timez
+from lawtrail.lib.appendonly import GuardFault, restore_guard
 from lawtrail.lib.errors import Conflict, InvalidInput
 from lawtrail.verifier.checkpoint import Checkpoint as SignedCheckpoint
 from lawtrail.verifier.checkpoint import FormatError, SignatureError, format_timestamp, key_id
@@ -127,3 +128,15 @@ def do_rotate_key(new_key: Ed25519PrivateKey, *, actor: User | None,
     seal = do_make_checkpoint(size=size, private_key=old_key, force=True)
     assert seal is not None
     return rotation, seal
+
+
+def do_restore_guards(faults: list[GuardFault], *, actor: User | None) -> None:
+    """恢复防篡改保护: put back guards found missing or disabled, each with an event that says what
+    was found, so the ledger keeps the trace that the database ran unprotected."""
+    with transaction.atomic(durable=True):
+        for fault in faults:
+            restore_guard(connection, fault)
+            record_event("ledger.restore_guard", None, actor=actor, object_type="ledger.guard",
+                         object_id=fault.trigger,
+                         payload={"table": fault.guard.table, "trigger": fault.trigger, "what": fault.guard.what,
+                                  "found": fault.state})

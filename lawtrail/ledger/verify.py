@@ -25,7 +25,7 @@ from django.db import connection, connections
 from lawtrail.ledger import keys
 from lawtrail.ledger.canonical import event_columns, row_tail, row_tail_as_stored
 from lawtrail.ledger.models import Checkpoint as CheckpointRow
-from lawtrail.ledger.sql import expected_triggers, triggers_present
+from lawtrail.lib.appendonly import guard_faults
 from lawtrail.verifier.checkpoint import Checkpoint, FormatError, SignatureError
 from lawtrail.verifier.entry import ENTRY_PREFIX, ENTRY_VERSION
 from lawtrail.verifier.keyring import KeyRing
@@ -54,6 +54,13 @@ class Problem:
     witness: str | None = None
     object_key: str | None = None
     document: str | None = None
+    # A live record that no longer matches the ledger: "label#pk", the field's attribute name,
+    # the value the ledger froze and the value the row holds.
+    record: str | None = None
+    field: str | None = None
+    ledgered: Any = None
+    live: Any = None
+    guard: str | None = None  # a database trigger
 
 
 @dataclass
@@ -65,6 +72,7 @@ class Report:
     witnesses: int = 0
     evidence_checked: int = 0
     documents_checked: int = 0
+    records_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -447,6 +455,9 @@ def verify_ledger(
     _check_tree_heads(report, targets, whole, roots)
     if events:
         _unledgered_events(report)
+        from lawtrail.ledger.livestate import check_live_records
+
+        report.records_checked = check_live_records(report.problem)
     _database_rules(report)
     if evidence:
         claims = [c for p in parts for c in p.claims]
@@ -537,10 +548,17 @@ def _unledgered_events(report: Report) -> None:
 
 
 def _database_rules(report: Report) -> None:
-    missing = expected_triggers(connection.vendor) - triggers_present(connection)
-    if missing:
-        report.problem("triggers_missing", f"账本的防篡改触发器缺失:{'、'.join(sorted(missing))}"
-                                           "(有人关闭了数据库的只增不改保护;运行 lawtrail migrate 可恢复)")
+    """Every registered guard (lawtrail.lib.appendonly: the ledger's, the documents', the disposal
+    records'…) present and enabled."""
+    for fault in guard_faults(connection):
+        if fault.state == "missing":
+            report.problem("triggers_missing", f"防篡改保护缺失:{fault.label}已被删除(有人关闭了数据库的只增不改保护,"
+                                               "受保护的记录可能已被改动;lawtrail migrate --restore-guards 可恢复并留痕)",
+                           guard=fault.trigger, record=fault.guard.table)
+        else:
+            report.problem("triggers_disabled", f"防篡改保护被停用:{fault.label}已被停用(DISABLE TRIGGER;"
+                                                "lawtrail migrate --restore-guards 可恢复并留痕)",
+                           guard=fault.trigger, record=fault.guard.table)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT event_id FROM ledger_pendingentry ORDER BY event_id")

@@ -20,8 +20,10 @@ from typing import Any
 from django.db import connections, models, transaction
 
 from lawtrail.events.models import DomainEvent
-from lawtrail.ledger.canonical import column_tails, event_tail, payload_text, state_digest, utc_text
+from lawtrail.events.state import entry_state
+from lawtrail.ledger.canonical import column_tails, event_tail, payload_text, utc_text
 from lawtrail.ledger.sql import PG_LOCK_KEY
+from lawtrail.lib.frozen import encode
 from lawtrail.verifier.entry import ENTRY_PREFIX, entry_prefix
 
 _INSERT_ENTRY = "INSERT INTO ledger_ledgerentry (seq, event_id, canonical, leaf_hash) VALUES (%s, %s, %s, %s)"
@@ -62,6 +64,10 @@ def _as_is(value: Any) -> Any:
     return value
 
 
+def _json(value: Any) -> Any:
+    return value if type(value) is str else encode(value)
+
+
 def _field_adapter(field: models.Field, connection: Any) -> Callable[[Any], Any]:
     def adapt(value: Any) -> Any:
         return field.get_db_prep_save(value, connection)
@@ -81,9 +87,11 @@ def _adapters(vendor: str) -> list[tuple[str, Callable[[Any], Any]]]:
         kind = f.get_internal_type()
         if kind == "DateTimeField":
             out.append((f.attname, ops.adapt_datetimefield_value))
-        elif kind == "JSONField":
+        elif kind == "JSONField" and f.attname == "payload":
             # The payload's canonical JSON text (payload_text()), made once for the entry and the row.
             out.append((f.attname, _as_is))
+        elif kind == "JSONField":
+            out.append((f.attname, _json))
         elif kind in ("CharField", "TextField"):
             out.append((f.attname, _text))
         elif kind in ("BigIntegerField", "IntegerField", "ForeignKey"):
@@ -105,8 +113,10 @@ def _saved(event: DomainEvent, pk: int, alias: str) -> DomainEvent:
     return event
 
 
-def append(event: DomainEvent, obj: models.Model | None) -> DomainEvent:
-    """Insert `event` (unsaved) and its ledger entry; `obj` is the object the action changed.
+def append(event: DomainEvent, obj: models.Model | None = None) -> DomainEvent:
+    """Insert `event` (unsaved) and its ledger entry; the entry freezes the digest of the records
+    the event froze (event.records, see lawtrail.events.state). The event recorder's writer
+    (registered in lawtrail.ledger.apps); `obj` is accepted for older callers and not read.
 
     Inserted by SQL, not Model.save(): DomainEvent sends no model signals.
     """
@@ -117,7 +127,7 @@ def append(event: DomainEvent, obj: models.Model | None) -> DomainEvent:
         with transaction.atomic(using=alias):
             return append(event, obj)
     payload = payload_text(event.payload)
-    tail = event_tail(event, state_digest(obj, event.outcome), payload)
+    tail = event_tail(event, entry_state(event.__dict__.get("records") or []), payload)
     params = _event_params(event, connection.vendor, payload[1])
     # The driver's own cursor: Django's wrapper (placeholder rewriting, query logging) costs
     # as much per statement as SQLite takes to run it. Nothing here is user input.

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from lawtrail.lib.appendonly import sqlite_install, sqlite_remove
+from lawtrail.lib.appendonly import Guard, sqlite_install, sqlite_remove
 
 APPEND_ONLY_TABLES = ("retention_disposalrecord", "retention_disposedevidence", "retention_disposedobject")
 
@@ -97,3 +97,15 @@ def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
     with connection.cursor() as cursor:
         for stmt in PG_INSTALL if connection.vendor == "postgresql" else SQLITE_INSTALL:
             cursor.execute(stmt)
+
+
+GUARDS = [
+    *(Guard(table, what, {"postgresql": (f"{table}_append_only",),
+                          "sqlite": (f"{table}_no_update", f"{table}_no_delete")},
+            {"postgresql": tuple(PG_INSTALL), "sqlite": tuple(SQLITE_INSTALL)})
+      for table, what in zip(APPEND_ONLY_TABLES, ("销毁记录只增不改", "已销毁资料标记只增不改", "已销毁对象标记只增不改"),
+                             strict=True)),
+    Guard(STATE_TABLE, "保存期限只延不缩", {"postgresql": (f"{STATE_TABLE}_never_shorter",),
+                                       "sqlite": (f"{STATE_TABLE}_never_shorter", f"{STATE_TABLE}_no_delete")},
+          {"postgresql": tuple(PG_INSTALL), "sqlite": tuple(SQLITE_INSTALL)}),
+]

@@ -1,0 +1,181 @@
+"""记录状态 — the state each action leaves its records in, frozen into the action's event.
+
+An event names the object it is about; an action often changes more than that one row (issuing
+a 文书 numbers it from a counter and adds signatures; a disposal writes items and records). Every
+record of a *tracked* model that an action saves or deletes inside its transaction is frozen
+into the event it records next: its fields (`DomainEvent.record_fields`) and their digest
+(`DomainEvent.records`). The ledger freezes the digests into the entry, so `lawtrail verify`
+can compare every live row with the state its latest event left it in, and name the field
+that changed behind the actions' back.
+
+Apps say which of their models are domain records: `track(Model, …)` in AppConfig.ready()
+(this ground-floor app knows none of them). Rows written outside any transaction, or by
+QuerySet.update() on a row that is not the event's object, are not seen here: an action that
+does so passes the rows it changed to record_event (`changed=`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connections, models
+from django.db.models.signals import post_delete, post_save
+
+from lawtrail.lib.frozen import encode, field_value
+
+_tracked: dict[str, type[models.Model]] = {}
+
+
+def track(*models_: type[models.Model]) -> None:
+    """Declare domain records: every change of their rows must come with an event that freezes it."""
+    for model in models_:
+        label = model._meta.label_lower
+        if label in _tracked:
+            continue
+        _tracked[label] = model
+        post_save.connect(_saved, sender=model, dispatch_uid=f"lawtrail.events.state.save.{label}")
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"lawtrail.events.state.delete.{label}")
+
+
+def tracked_models() -> dict[str, type[models.Model]]:
+    return dict(_tracked)
+
+
+def is_tracked(obj: models.Model | type[models.Model]) -> bool:
+    return obj._meta.label_lower in _tracked
+
+
+def record_fields(obj: models.Model) -> dict[str, Any]:
+    """The record's concrete fields as the frozen state holds them (by attribute name).
+
+    Reads loaded values only (a deferred field would cost a query inside the action); a value
+    still waiting for an F() update is read back, once, so the state holds the real number."""
+    loaded = obj.__dict__
+    pending = [f.attname for f in obj._meta.concrete_fields
+               if f.attname in loaded and hasattr(loaded[f.attname], "resolve_expression")]
+    if pending:
+        obj.refresh_from_db(fields=pending)
+    return {f.attname: field_value(loaded[f.attname]) for f in obj._meta.concrete_fields if f.attname in loaded}
+
+
+def digest(label: str, pk: str, fields: dict[str, Any]) -> str:
+    """SHA-256 of one record's state (the same bytes the ledger's single-object state always hashed)."""
+    return hashlib.sha256(encode([label, pk, fields]).encode()).hexdigest()
+
+
+def freeze(obj: models.Model) -> tuple[str, str, str, dict[str, Any]]:
+    """(label, pk, digest, fields) of a record as it is now in memory."""
+    label, pk = obj._meta.label_lower, str(obj.pk)
+    fields = record_fields(obj)
+    return label, pk, digest(label, pk, fields), fields
+
+
+def entry_state(records: list[list[Any]]) -> str | None:
+    """The state an event's ledger entry freezes: None when it changed no record, the record's own
+    digest when it changed one (as entries always did), else the digest of the list
+    [[label, pk, digest or null (deleted)], …]."""
+    if not records:
+        return None
+    if len(records) == 1 and records[0][2] is not None:
+        return str(records[0][2])
+    return hashlib.sha256(encode(records).encode()).hexdigest()
+
+
+@dataclass
+class _Changed:
+    """Records saved or deleted in one transaction since its last event."""
+
+    saved: dict[tuple[str, str], models.Model] = field(default_factory=dict)
+    deleted: dict[tuple[str, str], models.Model] = field(default_factory=dict)
+    # Rows read back after a QuerySet.update(): the database's word, over any object in memory.
+    read_back: dict[tuple[str, str], models.Model] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.saved.clear()
+        self.deleted.clear()
+        self.read_back.clear()
+
+
+_ATTR = "_lawtrail_changed_records"
+
+
+def _box(using: str, create: bool) -> _Changed | None:
+    """The current transaction's changes. Kept on the connection and tied to the transaction by an
+    on_commit callback: a rollback drops the callback (Django discards them), which is how a box
+    left over from a rolled-back transaction (or savepoint) is told apart from a live one."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        return None
+    box: _Changed | None = getattr(connection, _ATTR, None)
+    if box is not None and not any(item[1] == box.close for item in connection.run_on_commit):
+        box = None
+    if box is None and create:
+        box = _Changed()
+        setattr(connection, _ATTR, box)
+        connection.on_commit(box.close)
+    return box
+
+
+def _saved(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
+    box = _box(using, create=True)
+    if box is not None and instance.pk is not None:
+        key = (instance._meta.label_lower, str(instance.pk))
+        box.deleted.pop(key, None)
+        box.saved[key] = instance
+
+
+def _deleted(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
+    box = _box(using, create=True)
+    if box is not None and instance.pk is not None:
+        key = (instance._meta.label_lower, str(instance.pk))
+        box.saved.pop(key, None)
+        box.deleted[key] = instance
+
+
+def note_changed(queryset: models.QuerySet[Any]) -> None:
+    """Rows a QuerySet.update() changed (Django sends no signal for it): read back now, inside the
+    action's transaction, and frozen with the action's next event. Pass a queryset that still
+    selects them after the update (by primary key)."""
+    if not is_tracked(queryset.model):
+        return
+    box = _box(queryset.db, create=True)
+    if box is None:
+        return
+    for obj in queryset:
+        key = (obj._meta.label_lower, str(obj.pk))
+        box.deleted.pop(key, None)
+        box.read_back[key] = obj
+
+
+def take_changes(obj: models.Model | None, changed: Iterable[models.Model] = (),
+                 using: str = "default") -> tuple[list[list[Any]], list[dict[str, Any] | None]]:
+    """The records an event freezes: `obj` (if tracked), `changed`, and every tracked record saved or
+    deleted in this transaction since the previous event; the box is emptied. Returns the
+    event's `records` ([[label, pk, digest or None], …], sorted) and `record_fields` (same order)."""
+    box = _box(using, create=False)
+    saved: dict[tuple[str, str], models.Model] = dict(box.saved) if box is not None else {}
+    deleted = dict(box.deleted) if box is not None else {}
+    read_back = dict(box.read_back) if box is not None else {}
+    if box is not None:
+        box.close()
+    # The event's own object is frozen whether or not its model is tracked (as entries always did).
+    for extra in (*(c for c in changed if is_tracked(c)), *([obj] if obj is not None else [])):
+        if extra.pk is not None:
+            key = (extra._meta.label_lower, str(extra.pk))
+            if key not in deleted:
+                saved[key] = extra
+    saved.update(read_back)
+    records: list[list[Any]] = []
+    fields: list[dict[str, Any] | None] = []
+    for key in sorted({*saved, *deleted}):
+        if key in deleted:
+            records.append([key[0], key[1], None])
+            fields.append(None)
+        else:
+            label, pk, dig, values = freeze(saved[key])
+            records.append([label, pk, dig])
+            fields.append(values)
+    return records, fields
