@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from ledger_attacks import rows, sql
+from ledger_attacks import drop_triggers, rows, sql
 from pytest_django.fixtures import Settings
+from time_machine import TimeMachineFixture
 
 from lawtrail.cases.models import Case, CaseNumberCounter, Party
 from lawtrail.documents.actions import do_correct_document, do_issue_document
@@ -29,9 +30,14 @@ from lawtrail.events.models import DomainEvent
 from lawtrail.evidence.models import Evidence
 from lawtrail.ledger.actions import do_make_checkpoint
 from lawtrail.ledger.verify import Problem, Report, verify_ledger
+from lawtrail.retention.actions import do_decide_disposal, do_execute_disposal, do_request_disposal
+from lawtrail.retention.models import DisposalRecord
+from lawtrail.retention.sql import drop_statements
+from lawtrail.testing import media
 from lawtrail.testing.archive import closed_case
-from lawtrail.testing.evidence import use_fresh_vault
-from lawtrail.testing.personas import World
+from lawtrail.testing.evidence import ingest, use_fresh_vault
+from lawtrail.testing.personas import World, build_world
+from lawtrail.testing.scenarios import beijing
 
 pytestmark = pytest.mark.usefixtures("ledger")
 
@@ -227,3 +233,61 @@ def test_a_legitimate_correction_verifies_clean(closed: Records, world: World) -
     do_issue_document(corrected, actor=world.alice)  # supersedes the first version
     report = verify_ledger()
     assert report.ok, [p.message for p in report.problems]
+
+
+def test_a_disposal_record_edited_behind_the_actions_is_named(db: None, settings: Settings, tmp_path: Path,
+                                                               time_machine: TimeMachineFixture) -> None:
+    # A commission whose patrol footage is kept 6 months (第二十条): a clip past it, disposed of.
+    time_machine.move_to(beijing(2026, 3, 2, 9, 0), tick=False)
+    use_fresh_vault(settings, tmp_path / "vault")
+    w = build_world("commission-rules", name="某委员会")
+    path = media.make_clip(tmp_path / "old.mp4", seconds=1, created=beijing(2025, 6, 1), audio=False)
+    old = ingest(path, officer=w.alice)
+    request = do_request_disposal([old], reason="日常巡查视音频资料保存期限已满6个月", actor=w.archie)
+    record = do_execute_disposal(do_decide_disposal(request, approve=True, opinion="同意销毁", actor=w.hank),
+                                 actor=w.archie)
+    clean = verify_ledger()
+    assert clean.ok, [p.message for p in clean.problems]  # a legitimate disposal verifies clean
+
+    for statement in drop_statements(connection.vendor):
+        sql(statement)
+    DisposalRecord.objects.filter(pk=record.pk).update(reason="到期清理")
+    report = verify_ledger()
+    problem = found(report)[(f"retention.disposalrecord#{record.pk}", "reason")]
+    assert (problem.ledgered, problem.live) == ("日常巡查视音频资料保存期限已满6个月", "到期清理")
+
+
+def test_a_corrupted_checkpoint_row_is_a_named_finding_not_a_crash(closed: Records) -> None:
+    from lawtrail.cli import main
+    from lawtrail.ledger.models import Checkpoint
+
+    drop_triggers()
+    pk = Checkpoint.objects.order_by("-id").values_list("pk", flat=True).first()
+    sql("UPDATE ledger_checkpoint SET timestamp = %s, root_hash = %s WHERE id = %s", ["昨天", b"\x00", pk])
+    report = verify_ledger()
+    assert ("checkpoint_malformed", pk) in {(p.code, p.checkpoint) for p in report.problems}
+    [problem] = [p for p in report.problems if p.code == "checkpoint_malformed"]
+    assert "树根哈希" in problem.message and "签署时间" in problem.message
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["verify", "--json"]) == 1
+    assert any(p["code"] == "checkpoint_malformed" for p in json.loads(out.getvalue())["problems"])
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_cells_of_the_wrong_type_are_named_not_a_crash(closed: Records) -> None:
+    # SQLite keeps whatever a hand-made UPDATE puts in a column: text where a number belongs.
+    from lawtrail.ledger.models import Checkpoint
+
+    drop_triggers()
+    pk = Checkpoint.objects.order_by("-id").values_list("pk", flat=True).first()
+    sql("UPDATE ledger_checkpoint SET tree_size = 'abc' WHERE id = %s", [pk])
+    [(event_id,)] = rows("SELECT event_id FROM ledger_ledgerentry WHERE seq = 3")
+    sql("UPDATE ledger_ledgerentry SET event_id = 'x' WHERE seq = 3")
+    sql("UPDATE cases_case SET version = 'abc' WHERE id = %s", [closed[0].pk])
+    report = verify_ledger()
+    named = {(p.code, p.checkpoint or p.entry or p.record) for p in report.problems}
+    assert {("checkpoint_malformed", pk), ("entry_position", 3)} <= named
+    assert (f"cases.case#{closed[0].pk}", "version") in found(report)
+    assert "verify_incomplete" not in {p.code for p in report.problems}
+    sql("UPDATE ledger_ledgerentry SET event_id = %s WHERE seq = 3", [event_id])  # (the test database's own checks)

@@ -16,9 +16,11 @@ does so passes the rows it changed to record_event (`changed=`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connections, models
@@ -27,12 +29,17 @@ from django.db.models.signals import post_delete, post_save
 from lawtrail.lib.frozen import encode, field_value
 
 _tracked: dict[str, type[models.Model]] = {}
+# Fields left out of a model's frozen state (by label): bookkeeping no action records.
+_ignored: dict[str, frozenset[str]] = {}
 
 
-def track(*models_: type[models.Model]) -> None:
-    """Declare domain records: every change of their rows must come with an event that freezes it."""
+def track(*models_: type[models.Model], ignore: tuple[str, ...] = ()) -> None:
+    """Declare domain records: every change of their rows must come with an event that freezes it.
+    `ignore`: attribute names that change without an action (a user's last login)."""
     for model in models_:
         label = model._meta.label_lower
+        if ignore:
+            _ignored[label] = frozenset(ignore)
         if label in _tracked:
             continue
         _tracked[label] = model
@@ -54,11 +61,29 @@ def record_fields(obj: models.Model) -> dict[str, Any]:
     Reads loaded values only (a deferred field would cost a query inside the action); a value
     still waiting for an F() update is read back, once, so the state holds the real number."""
     loaded = obj.__dict__
-    pending = [f.attname for f in obj._meta.concrete_fields
-               if f.attname in loaded and hasattr(loaded[f.attname], "resolve_expression")]
+    spec = _spec(type(obj))
+    pending = [name for name, _ in spec if name in loaded and hasattr(loaded[name], "resolve_expression")]
     if pending:
         obj.refresh_from_db(fields=pending)
-    return {f.attname: field_value(loaded[f.attname]) for f in obj._meta.concrete_fields if f.attname in loaded}
+    return {name: field_value(loaded[name] if places is None or loaded[name] is None
+                              else _decimal(loaded[name], places))
+            for name, places in spec if name in loaded}
+
+
+@functools.cache
+def _spec(model: type[models.Model]) -> list[tuple[str, int | None]]:
+    """The model's frozen fields (attribute names) and, for a DecimalField, its decimal places: an
+    action may hold 50 where the row reads back Decimal("50.00"), one amount."""
+    ignored = _ignored.get(model._meta.label_lower, frozenset())
+    return [(f.attname, f.decimal_places if isinstance(f, models.DecimalField) else None)
+            for f in model._meta.concrete_fields if f.attname not in ignored]
+
+
+def _decimal(value: Any, places: int) -> Any:
+    try:
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    except (InvalidOperation, ValueError, TypeError):
+        return value
 
 
 def digest(label: str, pk: str, fields: dict[str, Any]) -> str:
@@ -84,14 +109,22 @@ def entry_state(records: list[list[Any]]) -> str | None:
     return hashlib.sha256(encode(records).encode()).hexdigest()
 
 
+Entry = tuple[models.Model, Callable[[], None]]
+
+
+def _noop() -> None:
+    pass
+
+
 @dataclass
 class _Changed:
-    """Records saved or deleted in one transaction since its last event."""
+    """Records saved or deleted in one transaction since its last event, each with the marker it
+    left among the transaction's on-commit callbacks."""
 
-    saved: dict[tuple[str, str], models.Model] = field(default_factory=dict)
-    deleted: dict[tuple[str, str], models.Model] = field(default_factory=dict)
+    saved: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    deleted: dict[tuple[str, str], Entry] = field(default_factory=dict)
     # Rows read back after a QuerySet.update(): the database's word, over any object in memory.
-    read_back: dict[tuple[str, str], models.Model] = field(default_factory=dict)
+    read_back: dict[tuple[str, str], Entry] = field(default_factory=dict)
 
     def close(self) -> None:
         self.saved.clear()
@@ -103,9 +136,9 @@ _ATTR = "_lawtrail_changed_records"
 
 
 def _box(using: str, create: bool) -> _Changed | None:
-    """The current transaction's changes. Kept on the connection and tied to the transaction by an
-    on_commit callback: a rollback drops the callback (Django discards them), which is how a box
-    left over from a rolled-back transaction (or savepoint) is told apart from a live one."""
+    """The current transaction's changes, kept on the connection. Tied to the transaction by an
+    on_commit callback that empties it; a box whose callback is gone (run at commit, or dropped by
+    a rollback) belongs to a transaction that is over."""
     connection = connections[using]
     if not connection.in_atomic_block:
         return None
@@ -119,12 +152,21 @@ def _box(using: str, create: bool) -> _Changed | None:
     return box
 
 
+def _entry(using: str, instance: models.Model) -> Entry:
+    """The instance with a marker of its own among the on-commit callbacks: rolling back the
+    savepoint it was saved in (a refused action inside a larger transaction) drops the marker,
+    and with it the change."""
+    marker = functools.partial(_noop)
+    connections[using].on_commit(marker)
+    return instance, marker
+
+
 def _saved(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
     box = _box(using, create=True)
     if box is not None and instance.pk is not None:
         key = (instance._meta.label_lower, str(instance.pk))
         box.deleted.pop(key, None)
-        box.saved[key] = instance
+        box.saved[key] = _entry(using, instance)
 
 
 def _deleted(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
@@ -132,7 +174,7 @@ def _deleted(sender: type[models.Model], instance: models.Model, using: str, **k
     if box is not None and instance.pk is not None:
         key = (instance._meta.label_lower, str(instance.pk))
         box.saved.pop(key, None)
-        box.deleted[key] = instance
+        box.deleted[key] = _entry(using, instance)
 
 
 def note_changed(queryset: models.QuerySet[Any]) -> None:
@@ -147,7 +189,7 @@ def note_changed(queryset: models.QuerySet[Any]) -> None:
     for obj in queryset:
         key = (obj._meta.label_lower, str(obj.pk))
         box.deleted.pop(key, None)
-        box.read_back[key] = obj
+        box.read_back[key] = _entry(queryset.db, obj)
 
 
 def take_changes(obj: models.Model | None, changed: Iterable[models.Model] = (),
@@ -156,10 +198,13 @@ def take_changes(obj: models.Model | None, changed: Iterable[models.Model] = (),
     deleted in this transaction since the previous event; the box is emptied. Returns the
     event's `records` ([[label, pk, digest or None], …], sorted) and `record_fields` (same order)."""
     box = _box(using, create=False)
-    saved: dict[tuple[str, str], models.Model] = dict(box.saved) if box is not None else {}
-    deleted = dict(box.deleted) if box is not None else {}
-    read_back = dict(box.read_back) if box is not None else {}
+    saved: dict[tuple[str, str], models.Model] = {}
+    deleted: dict[tuple[str, str], models.Model] = {}
+    read_back: dict[tuple[str, str], models.Model] = {}
     if box is not None:
+        alive = {id(item[1]) for item in connections[using].run_on_commit}
+        for source, target in ((box.saved, saved), (box.deleted, deleted), (box.read_back, read_back)):
+            target.update((key, obj) for key, (obj, marker) in source.items() if id(marker) in alive)
         box.close()
     # The event's own object is frozen whether or not its model is tracked (as entries always did).
     for extra in (*(c for c in changed if is_tracked(c)), *([obj] if obj is not None else [])):

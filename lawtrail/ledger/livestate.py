@@ -186,16 +186,29 @@ def check_live_records(problem: Problem) -> int:
 
 
 def _rows(model: type[models.Model], problem: Problem, label: str) -> Iterator[models.Model]:
-    """Every row of the table, through the model (its values as the action's object held them)."""
+    """Every row of the table, through the model (its values as the action's object held them).
+    A page the model cannot read (a cell a converter chokes on) is read again row by row, and
+    each unreadable row is named."""
     queryset = model._base_manager.order_by("pk")
     last = None
     while True:
         page = queryset if last is None else queryset.filter(pk__gt=last)
         try:
             batch = list(page[:_CHUNK])
-        except Exception as err:  # noqa: BLE001 — a value the model cannot convert (a damaged cell)
-            problem("record_malformed", f"{model._meta.verbose_name}表中有无法读取的记录:{err}", record=label)
-            return
+        except Exception:  # noqa: BLE001 — find the rows, below
+            pks = list(page.values_list("pk", flat=True)[:_CHUNK])
+            batch = []
+            for pk in pks:
+                try:
+                    batch.append(queryset.get(pk=pk))
+                except Exception as err:  # noqa: BLE001 — a damaged row is a finding, not a crash
+                    problem("record_malformed", f"{_describe(None, label, str(pk))}无法读取:{type(err).__name__}: {err}"
+                                                "(记录在操作之外被改动或损坏)", record=f"{label}#{pk}")
+            if not pks:
+                return
+            last = pks[-1]
+            yield from batch
+            continue
         if not batch:
             return
         yield from batch
