@@ -25,6 +25,13 @@ def _cheap_password_hashing(request: pytest.FixtureRequest, settings: Settings) 
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _checkpoint_directory(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test its own export directory for signed tree heads: `lawtrail verify` reads the newest
+    file there, which must be this test's database's, not another's."""
+    settings.LEDGER_CHECKPOINT_DIR = str(tmp_path_factory.mktemp("checkpoints"))
+
+
 @pytest.fixture
 def ledger(db: None) -> None:
     """Ledger entries numbered as each event is written, as if each action's transaction had

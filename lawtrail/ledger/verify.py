@@ -14,18 +14,22 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
 from django.db import connection, connections, transaction
 
 from lawtrail.ledger import keys
 from lawtrail.ledger.canonical import event_columns, row_tail, row_tail_as_stored
 from lawtrail.lib.appendonly import guard_faults
+from lawtrail.lib.errors import DomainError
 from lawtrail.verifier.checkpoint import Checkpoint, FormatError, SignatureError, parse_timestamp
 from lawtrail.verifier.entry import ENTRY_PREFIX, ENTRY_VERSION
 from lawtrail.verifier.keyring import KeyRing
@@ -201,9 +205,16 @@ def _check_signatures(report: Report, public_key: Ed25519PublicKey | None,
                 report.problem("checkpoint_signature", f"{label}的签名无效:{err}", checkpoint=pk)
                 continue
         targets.append(_Target(cp.tree_size, cp.root_hash, label, {"checkpoint": pk}))
+    own = {(cp.tree_size, cp.root_hash, cp.signature) for _, cp in rows}
     for name, cp in witnesses:
-        report.witnesses += 1
-        label = f"见证方保存的签名树头 {name}({cp.tree_size} 条,签署于 {cp.timestamp})"
+        if name.startswith(_FROM_DIRECTORY):
+            if (cp.tree_size, cp.root_hash, cp.signature) in own:
+                continue  # the database still holds this very tree head: the copy adds nothing
+        else:
+            report.witnesses += 1
+        where = (f"导出目录中的签名树头 {name[len(_FROM_DIRECTORY):]}" if name.startswith(_FROM_DIRECTORY)
+                 else f"见证方保存的签名树头 {name}")
+        label = f"{where}({cp.tree_size} 条,签署于 {cp.timestamp})"
         if ring is None:
             report.problem("key_missing", f"没有机关公钥,无法核验{label}的签名", witness=name)
             continue
@@ -470,7 +481,7 @@ def _ranges(size: int) -> list[tuple[int, int]]:
 
 def verify_ledger(
     *, witnesses: Iterable[tuple[str, Checkpoint]] = (), public_key: Ed25519PublicKey | None = None,
-    events: bool = True, evidence: bool = True,
+    events: bool = True, evidence: bool = True, checkpoint_dirs: Iterable[str] | None = None,
 ) -> Report:
     """Check everything; `events=False` skips the comparison with DomainEvent rows and live records.
 
@@ -484,7 +495,9 @@ def verify_ledger(
     # within the entries counted next; entries appended meanwhile are left for the next run.
     targets: list[_Target] = []
     with _guarded(report, "签名树头"):
-        targets = _check_signatures(report, public_key, witnesses)
+        found = list(witnesses)
+        found += newest_in_directories(report, checkpoint_dirs)
+        targets = _check_signatures(report, public_key, found)
     parts: list[_Part] = []
     with _guarded(report, "账本条目"):
         parts = _walk_all(events, evidence, frozenset(t.size for t in targets))
@@ -546,7 +559,12 @@ def _check_tree_heads(report: Report, targets: list[_Target], whole: Frontier, r
     """Each signed tree head (ours or a witness's) against the tree the entries make."""
     for t in targets:
         kind = "checkpoint" if "checkpoint" in t.where else "witness"
-        if t.size > whole.size:
+        if t.size > whole.size and str(t.where.get("witness", "")).startswith(_FROM_DIRECTORY):
+            report.problem("database_rolled_back",
+                           f"数据库比{t.label}旧:该签名树头已覆盖 {t.size} 条,数据库中的账本只有 {whole.size} 条"
+                           f"(数据库被回滚、从旧备份恢复或丢失了已提交的数据,缺少 {t.size - whole.size} 条;"
+                           "其间发出的案号、文书编号可能被再次发出)", **t.where)
+        elif t.size > whole.size:
             report.problem(f"{kind}_beyond",
                            f"{t.label}记录了 {t.size} 条,账本现只有 {whole.size} 条(条目被删除或截断)", **t.where)
         elif (roots.get(t.size) if t.size else EMPTY_ROOT) != t.root:
@@ -730,6 +748,39 @@ def _hash_object(store: Any, key: str) -> str | Exception:
     except Exception as err:  # noqa: BLE001 — any failure to read is what we report, by key
         return err
     return digest.hexdigest()
+
+
+_FROM_DIRECTORY = "导出目录:"
+_EXPORTED = re.compile(r"checkpoint-(\d+)-\d+\.json$")
+
+
+def newest_in_directories(report: Report, directories: Iterable[str] | None) -> list[tuple[str, Checkpoint]]:
+    """The signed tree head covering the most entries in each directory (the export directory the
+    worker writes, settings.LEDGER_CHECKPOINT_DIR, when none are named; or a witness's copies): kept
+    outside the database, it is what a database restored to an older state cannot take back. A file
+    that cannot be read is a finding."""
+    if directories is None:
+        directories = [settings.LEDGER_CHECKPOINT_DIR] if settings.LEDGER_CHECKPOINT_DIR else []
+    out: list[tuple[str, Checkpoint]] = []
+    for directory in directories:
+        folder = Path(directory)
+        if not folder.is_dir():
+            continue
+        best: tuple[int, str, Checkpoint] | None = None
+        named = sorted((int(m.group(1)), p) for p in folder.glob("*.json") if (m := _EXPORTED.search(p.name)))
+        # The worker's files carry their size in the name: the newest is read, not every one.
+        candidates = [p for _, p in named[-1:]] + [p for p in folder.glob("*.json") if not _EXPORTED.search(p.name)]
+        for path in candidates:
+            try:
+                for name, cp in verify_witness_files([str(path)]):
+                    if best is None or cp.tree_size > best[0]:
+                        best = (cp.tree_size, name, cp)
+            except DomainError as err:
+                report.problem("checkpoint_file_malformed", f"签名树头文件无法读取:{err.message}",
+                               witness=str(path))
+        if best is not None:
+            out.append((f"{_FROM_DIRECTORY}{best[1]}", best[2]))
+    return out
 
 
 def verify_witness_files(paths: Iterable[str]) -> list[tuple[str, Checkpoint]]:
