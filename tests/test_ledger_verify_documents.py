@@ -48,9 +48,11 @@ def test_it_names_an_issued_documents_pdf_changed_behind_the_ledger(world: World
     sql("UPDATE documents_document SET pdf = %s WHERE id = %s", [flipped, notice.pk])
 
     report = verify_ledger()
-    # The stored PDF against the hash its issue froze, and the live row against its frozen state.
+    # The stored PDF against the hash its issue froze, the live row against its frozen state, and
+    # the guard the attacker dropped first.
     assert sorted((p.code, p.document or p.record, p.field) for p in report.problems) == [
-        ("document_hash", str(notice.pk), None), ("record_changed", f"documents.document#{notice.pk}", "pdf")]
+        ("document_hash", str(notice.pk), None), ("record_changed", f"documents.document#{notice.pk}", "pdf"),
+        ("triggers_missing", "documents_document", None)]
     [problem] = [p for p in report.problems if p.code == "document_hash"]
     assert notice.number in problem.message and notice.pdf_sha256 in problem.message
     assert str(record.pk) not in (problem.document or "") and report.documents_checked == 1
@@ -63,4 +65,5 @@ def test_it_names_an_issued_documents_pdf_that_was_removed(world: World) -> None
     sql("UPDATE documents_document SET pdf = NULL WHERE id = %s", [notice.pk])
     report = verify_ledger()
     assert sorted((p.code, p.document or p.record, p.field) for p in report.problems) == [
-        ("document_missing", str(notice.pk), None), ("record_changed", f"documents.document#{notice.pk}", "pdf")]
+        ("document_missing", str(notice.pk), None), ("record_changed", f"documents.document#{notice.pk}", "pdf"),
+        ("triggers_missing", "documents_document", None)]

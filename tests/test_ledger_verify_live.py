@@ -291,3 +291,27 @@ def test_cells_of_the_wrong_type_are_named_not_a_crash(closed: Records) -> None:
     assert (f"cases.case#{closed[0].pk}", "version") in found(report)
     assert "verify_incomplete" not in {p.code for p in report.problems}
     sql("UPDATE ledger_ledgerentry SET event_id = %s WHERE seq = 3", [event_id])  # (the test database's own checks)
+
+
+def test_records_a_bulk_import_brings_are_covered_by_the_states_it_freezes(world: World) -> None:
+    from django.db import transaction
+
+    from lawtrail.events.state import freeze
+    from lawtrail.ledger.writer import append_many
+    from lawtrail.lib import timez
+
+    parties = Party.objects.bulk_create([Party(agency=world.agency, kind=world.company.kind, name=f"导入的单位{i}",
+                                               created_at=timez.now())
+                                         for i in range(5)])
+    events = []
+    for party in parties:
+        label, pk, digest, fields = freeze(party)
+        events.append(DomainEvent(occurred_at=timez.now(), action="party.create", actor=world.alice,
+                                  actor_name="艾丽", object_type=label, object_id=pk, payload={"name": party.name},
+                                  records=[[label, pk, digest]], record_fields=[fields]))
+    with transaction.atomic():
+        append_many(events, batch_size=2)
+    report = verify_ledger()
+    assert report.ok, [p.message for p in report.problems]
+    Party.objects.filter(pk=parties[3].pk).update(name="改过的名字")
+    assert {(p.record, p.field) for p in verify_ledger().problems} == {(f"cases.party#{parties[3].pk}", "name")}

@@ -70,6 +70,25 @@ def record_fields(obj: models.Model) -> dict[str, Any]:
             for name, places in spec if name in loaded}
 
 
+def frozen_attnames(model: type[models.Model]) -> list[str]:
+    """The attribute names a record of `model` freezes, in order (for reading rows in bulk)."""
+    return [name for name, _ in _spec(model)]
+
+
+def freeze_row(model: type[models.Model], pk: Any, values: tuple[Any, ...]) -> tuple[str, str, dict[str, Any]]:
+    """(pk, digest, fields) of a row read as `values_list(*frozen_attnames(model))`: the same state
+    freeze() gives for the model object of that row, without building the object."""
+    # Text, numbers and nulls are most values and freeze as they are: no call for them.
+    fields = {name: value if (type(value) in _PLAIN and places is None) else
+              field_value(value if places is None or value is None else _decimal(value, places))
+              for (name, places), value in zip(_spec(model), values, strict=True)}
+    label, key = model._meta.label_lower, str(pk)
+    return key, digest(label, key, fields), fields
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 @functools.cache
 def _spec(model: type[models.Model]) -> list[tuple[str, int | None]]:
     """The model's frozen fields (attribute names) and, for a DecimalField, its decimal places: an

@@ -126,8 +126,9 @@ def _numbers(values: list[int | None]) -> list[str]:
     return ["null" if v is None else int.__repr__(v) for v in values]
 
 
-def column_tails(columns: dict[str, list[Any]], times: list[str], payloads: list[tuple[Any, str]]) -> list[bytes]:
-    """facts_tail() of many events at once (state null: a bulk import has no changed object),
+def column_tails(columns: dict[str, list[Any]], times: list[str], payloads: list[tuple[Any, str]],
+                 states: list[str | None] | None = None) -> list[bytes]:
+    """facts_tail() of many events at once (`states`: each entry's state, default null),
     a column at a time: `columns` by DomainEvent attribute name, `times` their utc_text(),
     `payloads` their payload_text(). The same bytes (a test holds the bulk import to the
     per-event definition), with one C-level pass per column instead of a call per event."""
@@ -137,7 +138,8 @@ def column_tails(columns: dict[str, list[Any]], times: list[str], payloads: list
     contents = [f'"content":{_encode({k: v[k] for k in CONTENT_KEYS if k in v})},'
                 if type(v) is dict and not _CONTENT.isdisjoint(v) else "" for v, _ in payloads]
     tails = map(_TAIL.__mod__, zip(
-        ['"state":null,'] * len(times), q["action"], q["actor_cert_no"], _numbers(columns["actor_id"]),
+        ['"state":null,'] * len(times) if states is None
+        else ['"state":null,' if st is None else f'"state":"{st}",' for st in states], q["action"], q["actor_cert_no"], _numbers(columns["actor_id"]),
         q["actor_name"], q["actor_role"], q["actor_username"], _numbers(columns["agency_id_frozen"]), times,
         _numbers(columns["case_id_frozen"]), contents, q["object_id"], q["object_repr"], q["object_type"],
         q["channel"], q["client_ip"], q["request_id"], q["user_agent"], q["outcome"], [t for _, t in payloads],

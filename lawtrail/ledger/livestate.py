@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from lawtrail.events.state import digest, entry_state, freeze, tracked_models
+from lawtrail.events.state import digest, entry_state, freeze_row, frozen_attnames, tracked_models
 from lawtrail.lib.frozen import encode
 from lawtrail.verifier.entry import ENTRY_PREFIX
 
@@ -154,28 +154,22 @@ def check_live_records(problem: Problem) -> int:
     number of rows checked."""
     latest = ledgered_states(problem)
     checked = 0
-    differing: list[tuple[models.Model, str, str, Frozen, dict[str, Any]]] = []
+    differing: list[tuple[type[models.Model], str, str, Frozen, dict[str, Any]]] = []
     for label, model in sorted(tracked_models().items()):
         seen: set[str] = set()
-        for obj in _rows(model, problem, label):
+        for pk, live_digest, fields in _rows(model, problem, label):
             checked += 1
-            pk = str(obj.pk)
             seen.add(pk)
-            try:
-                _, _, live_digest, fields = freeze(obj)
-            except Exception as err:  # noqa: BLE001 — a row the model cannot read is a finding
-                problem("record_malformed", f"{_describe(None, label, pk)}无法读取:{err}", record=f"{label}#{pk}")
-                continue
             frozen = latest.get((label, pk))
             if frozen is None:
-                problem("record_unledgered", f"{_describe(obj, label, pk)}在账本中没有记录(在操作之外写入)",
+                problem("record_unledgered", f"{_describe(_object(model, pk), label, pk)}在账本中没有记录(在操作之外写入)",
                         record=f"{label}#{pk}")
             elif frozen.digest is None:
-                problem("record_unledgered", f"{_describe(obj, label, pk)}已由条目 #{frozen.seq} 记录删除,现仍存在"
-                                             "(在操作之外恢复或写入)", record=f"{label}#{pk}", entry=frozen.seq,
-                        event=frozen.event)
+                problem("record_unledgered", f"{_describe(_object(model, pk), label, pk)}已由条目 #{frozen.seq} 记录删除,"
+                                             "现仍存在(在操作之外恢复或写入)", record=f"{label}#{pk}",
+                        entry=frozen.seq, event=frozen.event)
             elif frozen.digest != live_digest:
-                differing.append((obj, label, pk, frozen, fields))
+                differing.append((model, label, pk, frozen, fields))
         for (l2, pk), frozen in latest.items():
             if l2 == label and frozen.digest is not None and pk not in seen:
                 problem("record_missing", f"{_describe(None, label, pk)}已不存在,账本(条目 #{frozen.seq})记录它存在"
@@ -185,34 +179,49 @@ def check_live_records(problem: Problem) -> int:
     return checked
 
 
-def _rows(model: type[models.Model], problem: Problem, label: str) -> Iterator[models.Model]:
-    """Every row of the table, through the model (its values as the action's object held them).
-    A page the model cannot read (a cell a converter chokes on) is read again row by row, and
-    each unreadable row is named."""
+def _object(model: type[models.Model], pk: str) -> models.Model | None:
+    """The row as its model reads it, to name it in a finding (None if even that fails)."""
+    try:
+        return model._base_manager.filter(pk=pk).first()
+    except Exception:  # noqa: BLE001 — a row too damaged to read is still named by its number
+        return None
+
+
+def _rows(model: type[models.Model], problem: Problem, label: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(pk, digest, fields) of every row of the table, read a page at a time as the model's fields
+    convert them (the values the action's object held), without building model objects. A page
+    that cannot be read (a cell a converter chokes on) is read again row by row, and each
+    unreadable row is named."""
+    names = frozen_attnames(model)
+    pk_name = model._meta.pk.attname
     queryset = model._base_manager.order_by("pk")
     last = None
     while True:
         page = queryset if last is None else queryset.filter(pk__gt=last)
         try:
-            batch = list(page[:_CHUNK])
+            batch = list(page.values_list(pk_name, *names)[:_CHUNK])
         except Exception:  # noqa: BLE001 — find the rows, below
             pks = list(page.values_list("pk", flat=True)[:_CHUNK])
             batch = []
             for pk in pks:
                 try:
-                    batch.append(queryset.get(pk=pk))
+                    batch.extend(queryset.filter(pk=pk).values_list(pk_name, *names))
                 except Exception as err:  # noqa: BLE001 — a damaged row is a finding, not a crash
                     problem("record_malformed", f"{_describe(None, label, str(pk))}无法读取:{type(err).__name__}: {err}"
                                                 "(记录在操作之外被改动或损坏)", record=f"{label}#{pk}")
             if not pks:
                 return
             last = pks[-1]
-            yield from batch
-            continue
-        if not batch:
-            return
-        yield from batch
-        last = batch[-1].pk
+        else:
+            if not batch:
+                return
+            last = batch[-1][0]
+        for row in batch:
+            try:
+                yield freeze_row(model, row[0], row[1:])
+            except Exception as err:  # noqa: BLE001 — a value no state can hold is a finding
+                problem("record_malformed", f"{_describe(None, label, str(row[0]))}无法读取:{type(err).__name__}: {err}",
+                        record=f"{label}#{row[0]}")
 
 
 def _frozen_fields(events: list[int]) -> dict[int, Any]:
@@ -231,12 +240,13 @@ def _frozen_fields(events: list[int]) -> dict[int, Any]:
     return out
 
 
-def _name_fields(problem: Problem, differing: list[tuple[models.Model, str, str, Frozen, dict[str, Any]]]) -> None:
+def _name_fields(problem: Problem,
+                 differing: list[tuple[type[models.Model], str, str, Frozen, dict[str, Any]]]) -> None:
     """For each record whose digest differs: which fields, what the ledger holds, what the row holds."""
     by_event = _frozen_fields(sorted({f.event for _, _, _, f, _ in differing}))
-    for obj, label, pk, frozen, live in differing:
+    for model, label, pk, frozen, live in differing:
         where = {"record": f"{label}#{pk}", "entry": frozen.seq, "event": frozen.event}
-        what = _describe(obj, label, pk)
+        what = _describe(_object(model, pk), label, pk)
         all_fields = by_event.get(frozen.event)
         fields = (all_fields[frozen.index] if isinstance(all_fields, list) and frozen.index < len(all_fields)
                   else None)

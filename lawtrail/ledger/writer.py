@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -185,8 +186,9 @@ def append_many(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> lis
 
     Each batch: the events' ids in one query, the entry numbers under the numbering lock (held
     to commit, as record_event's are), then events and entries as two batched inserts
-    (`executemany` on SQLite, `COPY` on PostgreSQL). The entries are the same bytes
-    record_event would freeze, except `state` (null: there is no changed object in hand), so
+    (`executemany` on SQLite, `COPY` on PostgreSQL). The entries are the same bytes record_event
+    would freeze: an event that carries the records it froze (`records` and `record_fields`, made
+    with lawtrail.events.state.freeze) gets their digest as its state, any other a null state; so
     `lawtrail verify` checks them like any other. No model signals.
     """
     import_events(events, batch_size=batch_size)
@@ -280,7 +282,9 @@ def _batch_rows(batch: Sequence[DomainEvent], ids: list[int], first: int,
         stored_at.append(known[0])
         text_at.append(known[1])
     payloads = list(map(payload_text, values["payload"]))
-    tails = column_tails(values, text_at, payloads)
+    records = _column(batch, "records")
+    states = [entry_state(r if type(r) is list else json.loads(r or "[]")) for r in records] if any(records) else None
+    tails = column_tails(values, text_at, payloads, states)
     seqs = range(first, first + len(batch))
     canonical = list(map(bytes.__add__, map(ENTRY_PREFIX.__mod__, zip(seqs, ids, strict=True)), tails))
     leaves = [_sha256(b"\x00" + c).digest() for c in canonical]
