@@ -17,7 +17,11 @@ class CasesConfig(AppConfig):
             Party,
             Service,
         )
+        from lawtrail.cases.summaries import SUMMARIES
+        from lawtrail.events.models import register_summary
         from lawtrail.events.state import track
 
         # Domain records: each change is frozen into the event of the action that made it.
         track(Approval, Case, CaseNumberCounter, CaseTransition, Complaint, Inspection, Party, Service)
+        for action, reader in SUMMARIES.items():
+            register_summary(action, reader)

@@ -144,11 +144,23 @@ class _Changed:
     deleted: dict[tuple[str, str], Entry] = field(default_factory=dict)
     # Rows read back after a QuerySet.update(): the database's word, over any object in memory.
     read_back: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    # The connection's list of on-commit callbacks when the box was last seen whole: Django replaces
+    # the list at every commit and savepoint rollback (and only appends otherwise), so while it is
+    # the same list nothing was undone and no marker needs looking for (no scan per save).
+    seen: list[Any] | None = None
 
     def close(self) -> None:
         self.saved.clear()
         self.deleted.clear()
         self.read_back.clear()
+
+    def prune(self, callbacks: list[Any]) -> None:
+        """Forget changes whose marker a savepoint rollback removed."""
+        alive = {id(item[1]) for item in callbacks}
+        for changes in (self.saved, self.deleted, self.read_back):
+            for key in [k for k, (_, marker) in changes.items() if id(marker) not in alive]:
+                del changes[key]
+        self.seen = callbacks
 
 
 _ATTR = "_lawtrail_changed_records"
@@ -162,12 +174,16 @@ def _box(using: str, create: bool) -> _Changed | None:
     if not connection.in_atomic_block:
         return None
     box: _Changed | None = getattr(connection, _ATTR, None)
-    if box is not None and not any(item[1] == box.close for item in connection.run_on_commit):
-        box = None
+    if box is not None and box.seen is not connection.run_on_commit:
+        if any(item[1] == box.close for item in connection.run_on_commit):
+            box.prune(connection.run_on_commit)
+        else:
+            box = None
     if box is None and create:
         box = _Changed()
         setattr(connection, _ATTR, box)
         connection.on_commit(box.close)
+        box.seen = connection.run_on_commit
     return box
 
 
@@ -220,10 +236,9 @@ def take_changes(obj: models.Model | None, changed: Iterable[models.Model] = (),
     saved: dict[tuple[str, str], models.Model] = {}
     deleted: dict[tuple[str, str], models.Model] = {}
     read_back: dict[tuple[str, str], models.Model] = {}
-    if box is not None:
-        alive = {id(item[1]) for item in connections[using].run_on_commit}
+    if box is not None:  # (_box() has pruned what a rollback undid)
         for source, target in ((box.saved, saved), (box.deleted, deleted), (box.read_back, read_back)):
-            target.update((key, obj) for key, (obj, marker) in source.items() if id(marker) in alive)
+            target.update((key, obj) for key, (obj, _) in source.items())
         box.close()
     # The event's own object is frozen whether or not its model is tracked (as entries always did).
     for extra in (*(c for c in changed if is_tracked(c)), *([obj] if obj is not None else [])):
