@@ -12,6 +12,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
+from django.db import connection  # noqa: F401 (read by the skipif conditions)
 from ledger_attacks import drop_triggers, rows, sql
 from pytest_django.fixtures import Settings
 from time_machine import TimeMachineFixture
@@ -102,3 +103,58 @@ def test_a_witness_directory_is_read_too(world: World, settings: Settings, tmp_p
     report = verify_ledger(checkpoint_dirs=[str(witness)])
     assert [(p.code, Path(p.witness or "").name) for p in report.problems] == [
         ("checkpoint_file_malformed", "broken.json")]
+
+
+_PHASE = r"""
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lawtrail.settings")
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from lawtrail.accounts.actions import do_record_login
+from lawtrail.accounts.models import User
+from lawtrail.ledger.actions import do_make_checkpoint
+from lawtrail.testing.personas import build_world
+
+if sys.argv[1] == "before":
+    call_command("migrate", interactive=False, verbosity=0)
+    build_world()
+    do_make_checkpoint()
+else:
+    # Committed work that is still only in the WAL when the machine goes down.
+    connection.cursor().execute("PRAGMA wal_autocheckpoint=0")
+    user = User.objects.get(username="alice")
+    for _ in range(5):
+        do_record_login(user, actor=user)
+    print(do_make_checkpoint().tree_size)
+    sys.stdout.flush()
+    os._exit(0)  # a crash: no clean close, the WAL is not folded into the database file
+"""
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_a_sqlite_database_that_lost_its_wal_is_reported(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    env = {**os.environ, "LAWTRAIL_DATA_DIR": str(data), "LAWTRAIL_LEDGER_CHECKPOINT_DIR": str(data / "checkpoints")}
+    env.pop("DATABASE_URL", None)
+    run = [sys.executable, "-c", _PHASE]
+    subprocess.run([*run, "before"], env=env, check=True, capture_output=True)
+    crashed = subprocess.run([*run, "after"], env=env, check=True, capture_output=True, text=True)
+    signed = int(crashed.stdout.strip().splitlines()[-1])
+    wal = data / "lawtrail.sqlite3-wal"
+    assert wal.exists() and wal.stat().st_size > 0
+    wal.unlink()  # what the operator did after the crash
+    (data / "lawtrail.sqlite3-shm").unlink(missing_ok=True)
+
+    verify = subprocess.run([sys.executable, "-m", "lawtrail", "verify", "--json"], env=env, capture_output=True,
+                            text=True)
+    assert verify.returncode == 1, verify.stderr
+    report = json.loads(verify.stdout)
+    [rolled] = [p for p in report["problems"] if p["code"] == "database_rolled_back"]
+    assert f"已覆盖 {signed} 条" in rolled["message"] and f"只有 {report['entries']} 条" in rolled["message"]
+    assert report["entries"] < signed
