@@ -48,7 +48,7 @@ def ledger(db: None) -> None:
 def _ledger_rows_flushable(request: pytest.FixtureRequest) -> Iterator[None]:
     """A transactional test ends with a flush (DELETE/TRUNCATE of every table), which the
     ledger's append-only triggers refuse. Drop them just before it; the flush's post_migrate
-    signal puts them back (lawtrail.ledger.sql.ensure_triggers)."""
+    signal puts them back (lawtrail.ledger.guards.after_migrate: a flush restores them quietly)."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))) or \
         "transactional_db" in request.fixturenames or "live_server" in request.fixturenames

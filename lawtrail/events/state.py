@@ -9,9 +9,9 @@ can compare every live row with the state its latest event left it in, and name 
 that changed behind the actions' back.
 
 Apps say which of their models are domain records: `track(Model, …)` in AppConfig.ready()
-(this ground-floor app knows none of them). Rows written outside any transaction, or by
-QuerySet.update() on a row that is not the event's object, are not seen here: an action that
-does so passes the rows it changed to record_event (`changed=`).
+(this ground-floor app knows none of them). Rows changed by QuerySet.update() send no signal:
+the action reads them back with note_changed() (or passes them to record_event as `changed=`).
+Rows written outside any transaction are not seen: no action writes one.
 """
 
 from __future__ import annotations

@@ -132,7 +132,8 @@ def expected_triggers(vendor: str) -> set[str]:
 
 
 def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
-    """post_migrate: (re)install the triggers if the ledger's tables exist and any is missing."""
+    """Reinstall the ledger's triggers if its tables exist and any is missing, quietly: for tests.
+    An operator uses `lawtrail migrate --restore-guards`, which records that they were missing."""
     from django.db import connections
 
     connection = connections[using]

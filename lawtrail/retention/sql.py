@@ -2,13 +2,12 @@
 
 Triggers refuse UPDATE and DELETE of a disposal record and of the marks of what it destroyed
 (django-pghistory's `append_only` pattern). A test's flush drops the row triggers first
-(tests/conftest.py) and post_migrate puts them back. The ledger holds the events that created
+(tests/conftest.py) and its post_migrate puts them back (lawtrail.ledger.guards, which checks
+every registered guard after `migrate`). The ledger holds the events that created
 these rows; `lawtrail verify` reads them only to know which objects are expected absent.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
@@ -80,23 +79,8 @@ def remove(schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 def drop_statements(vendor: str) -> list[str]:
-    """What a test's flush must run first (the function stays; ensure_triggers puts the triggers back)."""
+    """What a test's flush must run first (the function stays; the flush's post_migrate puts the triggers back)."""
     return PG_DROP if vendor == "postgresql" else SQLITE_REMOVE
-
-
-def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
-    """post_migrate: (re)install the triggers if the tables exist (idempotent statements)."""
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor not in ("sqlite", "postgresql"):
-        return
-    if not {*APPEND_ONLY_TABLES, STATE_TABLE} <= set(connection.introspection.table_names()):
-        return
-    # Plain statements, not a schema editor: SQLite's refuses to run inside a transaction.
-    with connection.cursor() as cursor:
-        for stmt in PG_INSTALL if connection.vendor == "postgresql" else SQLITE_INSTALL:
-            cursor.execute(stmt)
 
 
 GUARDS = [
