@@ -26,7 +26,11 @@ def _migrate(verbose: bool = False) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    _migrate(verbose=True)
+    from lawtrail.ledger.guards import check_before_migrate, restoring_guards
+
+    with restoring_guards(args.restore_guards):
+        check_before_migrate()
+        _migrate(verbose=True)
     return 0
 
 
@@ -202,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_doctor)
     p = sub.add_parser("worker", help="运行后台任务(预览转码、定时异地备份、每日完整性校验、账本检查点)")
     p.set_defaults(func=cmd_worker)
-    p = sub.add_parser("migrate", help="创建或迁移数据库")
+    p = sub.add_parser("migrate", help="创建或迁移数据库(发现防篡改保护缺失时拒绝执行)")
+    p.add_argument("--restore-guards", action="store_true",
+                   help="恢复缺失或停用的防篡改保护(数据库触发器),并在账本中记录其曾缺失")
     p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("cases", help="案件")
     cases_sub = p.add_subparsers(dest="cases_command", metavar="SUBCOMMAND")

@@ -268,8 +268,17 @@ LEDGER_KEY_FILE = Path(env_str("LAWTRAIL_LEDGER_KEY_FILE") or DATA_DIR / "ledger
 LEDGER_KEY_GENERATE = not env_str("LAWTRAIL_LEDGER_KEY_FILE")
 # The ledger's name in its signed tree heads (default: the first agency's name).
 LEDGER_ORIGIN = env_str("LAWTRAIL_LEDGER_ORIGIN")
-# Minutes between periodic signed tree heads (Huey), 0 to make them only on demand or by cron.
+# `lawtrail worker` signs a tree head when the ledger grew and any of these is due (checked every
+# minute): this many minutes since the last one (0: never by time), this many entries since the
+# last one (0: never by count), or a case was closed since the last one (LEDGER_CHECKPOINT_ON_CLOSE).
+# The window of loss a database rollback can hide is what the newest tree head does not cover.
 LEDGER_CHECKPOINT_MINUTES = env_int("LAWTRAIL_LEDGER_CHECKPOINT_MINUTES", 10)
+LEDGER_CHECKPOINT_ENTRIES = env_int("LAWTRAIL_LEDGER_CHECKPOINT_ENTRIES", 1000)
+LEDGER_CHECKPOINT_ON_CLOSE = env_bool("LAWTRAIL_LEDGER_CHECKPOINT_ON_CLOSE", True)
+# Every signed tree head is also written here as a file (one JSON each), for an operator to ship to
+# a witness; `lawtrail verify` reads the newest one it finds here, so a database restored to an
+# older state (a lost WAL, an old backup) is reported. Empty: no export.
+LEDGER_CHECKPOINT_DIR = env_str("LAWTRAIL_LEDGER_CHECKPOINT_DIR", str(DATA_DIR / "checkpoints"))
 
 LOGGING = {
     "version": 1,

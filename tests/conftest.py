@@ -25,6 +25,13 @@ def _cheap_password_hashing(request: pytest.FixtureRequest, settings: Settings) 
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _checkpoint_directory(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test its own export directory for signed tree heads: `lawtrail verify` reads the newest
+    file there, which must be this test's database's, not another's."""
+    settings.LEDGER_CHECKPOINT_DIR = str(tmp_path_factory.mktemp("checkpoints"))
+
+
 @pytest.fixture
 def ledger(db: None) -> None:
     """Ledger entries numbered as each event is written, as if each action's transaction had
@@ -41,7 +48,7 @@ def ledger(db: None) -> None:
 def _ledger_rows_flushable(request: pytest.FixtureRequest) -> Iterator[None]:
     """A transactional test ends with a flush (DELETE/TRUNCATE of every table), which the
     ledger's append-only triggers refuse. Drop them just before it; the flush's post_migrate
-    signal puts them back (lawtrail.ledger.sql.ensure_triggers)."""
+    signal puts them back (lawtrail.ledger.guards.after_migrate: a flush restores them quietly)."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))) or \
         "transactional_db" in request.fixturenames or "live_server" in request.fixturenames

@@ -48,8 +48,12 @@ def test_it_names_an_issued_documents_pdf_changed_behind_the_ledger(world: World
     sql("UPDATE documents_document SET pdf = %s WHERE id = %s", [flipped, notice.pk])
 
     report = verify_ledger()
-    assert [(p.code, p.document) for p in report.problems] == [("document_hash", str(notice.pk))]
-    [problem] = report.problems
+    # The stored PDF against the hash its issue froze, the live row against its frozen state, and
+    # the guard the attacker dropped first.
+    assert sorted((p.code, p.document or p.record, p.field) for p in report.problems) == [
+        ("document_hash", str(notice.pk), None), ("record_changed", f"documents.document#{notice.pk}", "pdf"),
+        ("triggers_missing", "documents_document", None)]
+    [problem] = [p for p in report.problems if p.code == "document_hash"]
     assert notice.number in problem.message and notice.pdf_sha256 in problem.message
     assert str(record.pk) not in (problem.document or "") and report.documents_checked == 1
 
@@ -60,4 +64,6 @@ def test_it_names_an_issued_documents_pdf_that_was_removed(world: World) -> None
     _drop_document_triggers()
     sql("UPDATE documents_document SET pdf = NULL WHERE id = %s", [notice.pk])
     report = verify_ledger()
-    assert [(p.code, p.document) for p in report.problems] == [("document_missing", str(notice.pk))]
+    assert sorted((p.code, p.document or p.record, p.field) for p in report.problems) == [
+        ("document_missing", str(notice.pk), None), ("record_changed", f"documents.document#{notice.pk}", "pdf"),
+        ("triggers_missing", "documents_document", None)]

@@ -5,3 +5,13 @@ class ArchiveConfig(AppConfig):
     name = "lawtrail.archive"
     label = "archive"
     verbose_name = "案卷与归档"
+
+    def ready(self) -> None:
+        from lawtrail.archive.models import ArchiveCounter, CaseFile, Fonds, PackageExport
+        from lawtrail.archive.sql import GUARDS
+        from lawtrail.events.state import track
+        from lawtrail.lib.appendonly import register_guards
+
+        # Domain records: each change is frozen into the event of the action that made it.
+        track(ArchiveCounter, CaseFile, Fonds, PackageExport)
+        register_guards(*GUARDS)

@@ -38,6 +38,7 @@ from lawtrail.cases.models import (
     Service,
 )
 from lawtrail.events.recorder import domain_action, record_event
+from lawtrail.events.state import note_changed
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 from lawtrail.lib.ids import id_number_problem, uscc_problem
@@ -159,6 +160,7 @@ def _record_transition(case: Case, from_stage: str, to_stage: str, actor: User, 
     )
     if updated != 1:
         raise Conflict("stale_case", "案件已被他人更新,请刷新页面后重试")
+    note_changed(Case.objects.filter(pk=case.pk))
     case.stage = to_stage
     case.version += 1
     CaseTransition.objects.create(case=case, from_stage=from_stage, to_stage=to_stage, actor=actor, at=at,
@@ -323,6 +325,7 @@ def do_decide_complaint(
         )
         if updated != 1:
             raise Conflict("stale_complaint", "登记已被他人处理,请刷新后重试")
+        note_changed(Complaint.objects.filter(pk=complaint.pk))
         complaint.status = outcome
         complaint.decided_at = now
         complaint.decided_by = actor
@@ -343,6 +346,7 @@ def do_supplement_complaint(complaint: Complaint, *, note: str, actor: User) -> 
             status=ComplaintStatus.PENDING)
         if updated != 1:
             raise Conflict("stale_complaint", "登记已被他人更新,请刷新后重试")
+        note_changed(Complaint.objects.filter(pk=complaint.pk))
         complaint.status = ComplaintStatus.PENDING
         record_event("complaint.supplement", complaint, actor=actor, payload={"note": note})
     return complaint
@@ -494,6 +498,7 @@ def do_record_decision(
         )
         if updated != 1:
             raise Conflict("stale_case", "案件已被他人更新,请刷新页面后重试")
+        note_changed(Case.objects.filter(pk=case.pk))
         case.version += 1
         record_event("case.record_decision", case, actor=actor, case_id=case.pk, payload={
             "kind": kind, "text": text, "basis": basis,

@@ -5,3 +5,23 @@ class CasesConfig(AppConfig):
     name = "lawtrail.cases"
     label = "cases"
     verbose_name = "案件"
+
+    def ready(self) -> None:
+        from lawtrail.cases.models import (
+            Approval,
+            Case,
+            CaseNumberCounter,
+            CaseTransition,
+            Complaint,
+            Inspection,
+            Party,
+            Service,
+        )
+        from lawtrail.cases.summaries import SUMMARIES
+        from lawtrail.events.models import register_summary
+        from lawtrail.events.state import track
+
+        # Domain records: each change is frozen into the event of the action that made it.
+        track(Approval, Case, CaseNumberCounter, CaseTransition, Complaint, Inspection, Party, Service)
+        for action, reader in SUMMARIES.items():
+            register_summary(action, reader)

@@ -29,6 +29,7 @@ from lawtrail.documents.models import Document, DocumentCounter, NumberScheme, S
 from lawtrail.documents.prefill import ComplaintSubject, prefill_value
 from lawtrail.documents.values import clean_fields, clean_value, missing_mandatory
 from lawtrail.events.recorder import domain_action, record_event
+from lawtrail.events.state import note_changed
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 from lawtrail.lib.sequences import next_in_sequence
@@ -239,6 +240,7 @@ def do_issue_document(document: Document, *, actor: User) -> Document:
                 status=DocumentStatus.SUPERSEDED)
             if superseded != 1:
                 raise Conflict("stale_document", "被更正的版本已不是有效版本,请刷新页面后重试")
+            note_changed(Document.objects.filter(pk=previous.pk))
         elif doc_type.numbered:
             _assign_number(document, doc_type, now)
         document.status = DocumentStatus.ISSUED

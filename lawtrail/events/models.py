@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -41,6 +44,11 @@ class DomainEvent(models.Model):
     case_id_frozen = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     payload = models.JSONField(default=dict, blank=True)
+    # The records the action left changed, frozen (lawtrail.events.state): [[label, pk, digest or
+    # null when deleted], …] and, in the same order, their fields. The ledger entry freezes the
+    # digests; `lawtrail verify` compares live rows with them and names a changed field from these.
+    records = models.JSONField("记录状态", default=list, blank=True)
+    record_fields = models.JSONField("记录字段", default=list, blank=True)
 
     client_ip = models.CharField(max_length=64, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
@@ -62,31 +70,16 @@ class DomainEvent(models.Model):
 
     @property
     def summary(self) -> str:
-        """A one-line reading of the payload for people (the payload itself stays the record)."""
-        from lawtrail.cases.choices import ApprovalKind, ServiceMethod, Stage
-
-        p = self.payload or {}
-        if self.action == "case.transition":
-            text = f"{_label(Stage, p.get('from'))} → {_label(Stage, p.get('to'))}"
-            return text + (f":{p['note']}" if p.get("note") else "")
-        if self.action == "case.approve":
-            verdict = "同意" if p.get("approved") else "不同意"
-            return f"{_label(ApprovalKind, p.get('kind'))}:{verdict}。{p.get('opinion', '')}"
-        if self.action == "case.file":
-            return f"案号 {p.get('number', '')}" + ("(紧急先行启动)" if p.get("emergency") else "")
-        if self.action == "case.record_service":
-            return f"{p.get('document', '')} · {_label(ServiceMethod, p.get('method'))} · {p.get('recipient', '')}"
-        if self.action == "case.record_decision":
-            return str(p.get("text", ""))[:120]
-        if self.action == "case.register":
-            return f"{p.get('title', '')} · 当事人 {(p.get('party') or {}).get('name', '')}"
-        if self.action == "case.not_filed":
-            return str(p.get("opinion", ""))
-        return ""
+        """A one-line reading of the payload for people (the payload itself stays the record), by
+        the app that owns the action (register_summary); empty when none says more."""
+        reader = SUMMARIES.get(self.action)
+        return reader(self.payload or {}) if reader is not None else ""
 
 
-def _label(choices: type[models.TextChoices], value: object) -> str:
-    try:
-        return str(choices(str(value)).label)
-    except ValueError:
-        return str(value or "")
+# How each action's payload reads in one line: filled by the app that owns the action
+# (AppConfig.ready()), so this ground-floor app knows no stage, approval or service names.
+SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {}
+
+
+def register_summary(action: str, reader: Callable[[dict[str, Any]], str]) -> None:
+    SUMMARIES[action] = reader

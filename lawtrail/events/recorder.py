@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.db import models, transaction
@@ -11,7 +11,7 @@ from django.db.models.base import ModelState
 
 from lawtrail.events.context import current_origin
 from lawtrail.events.models import DomainEvent, Outcome
-from lawtrail.ledger import writer as ledger_writer
+from lawtrail.events.state import take_changes
 from lawtrail.lib import timez
 from lawtrail.lib.errors import DomainError
 
@@ -20,6 +20,24 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+Writer = Callable[[DomainEvent], DomainEvent]
+
+
+def _save(event: DomainEvent) -> DomainEvent:
+    event.save(force_insert=True)
+    return event
+
+
+# Who inserts an event: the ledger registers its writer here (lawtrail.ledger.apps), which puts
+# the event and its entry in one statement; without a ledger the event is saved as it is.
+_writer: list[Writer] = [_save]
+
+
+def set_writer(writer: Writer) -> None:
+    """Register the function that inserts each event (the ledger's appender). One writer: an event
+    and its entry are written together, in the action's transaction."""
+    _writer[0] = writer
 
 
 def _new_event(**values: Any) -> DomainEvent:
@@ -49,10 +67,13 @@ def record_event(
     reason: str = "",
     object_type: str = "",
     object_id: str = "",
+    changed: Sequence[models.Model] = (),
 ) -> DomainEvent:
-    """Write one event and its ledger entry (账本条目).
+    """Write one event (and, through the registered writer, its ledger entry, 账本条目).
 
     Call inside the action's transaction so the change, its event and the entry commit together.
+    A done event freezes the state of `obj`, of `changed` and of every tracked record saved or
+    deleted in the transaction since the previous event (lawtrail.events.state).
     """
     where = current_origin()
     officer_cert = ""
@@ -83,9 +104,13 @@ def record_event(
         channel=where.channel,
         request_id=where.request_id,
     )
+    if outcome == Outcome.DONE:
+        event.records, event.record_fields = take_changes(obj, changed)
+    else:
+        event.records, event.record_fields = [], []
     if actor is not None:
         event._state.fields_cache["actor"] = actor
-    return ledger_writer.append(event, obj)
+    return _writer[0](event)
 
 
 def domain_action(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]:

@@ -72,4 +72,5 @@ EVENT_TYPES: dict[str, str] = {
     "access.share_revoke": "撤销共享链接",
     "access.share_open": "通过共享链接查阅",
     "ledger.rotate_key": "更替账本签名密钥",
+    "ledger.restore_guard": "恢复缺失或停用的防篡改保护",
 }

@@ -20,6 +20,7 @@ from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Agency, Unit, User
 from lawtrail.cases.models import Case, Inspection
 from lawtrail.events.recorder import domain_action, record_event
+from lawtrail.events.state import note_changed
 from lawtrail.evidence import media, retention
 from lawtrail.evidence.choices import (
     ACTIVE_INTERRUPTIONS,
@@ -259,6 +260,7 @@ def _recompute_interruptions(ev: Evidence, now: dt.datetime, *, cause: str) -> d
         status = InterruptionStatus.FILLED if filled and row.status == InterruptionStatus.OPEN \
             else InterruptionStatus.SUPERSEDED
         Interruption.objects.filter(pk=row.pk).update(status=status, resolved_reason=reason, resolved_at=now)
+        note_changed(Interruption.objects.filter(pk=row.pk))
         out["resolved"].append({"interruption_id": row.pk, "before": row.before_id, "after": row.after_id,
                                 "was": row.status, "now": status, "reason": reason})
     for (first_id, second_id), gap in wanted.items():
@@ -308,6 +310,7 @@ def do_link_evidence(evidence: Evidence, *, case: Case, inspection: Inspection |
             **fields, version=F("version") + 1)
         if updated != 1:
             raise Conflict("stale_evidence", "该音像资料已被他人更新,请刷新页面后重试")
+        note_changed(Evidence.objects.filter(pk=evidence.pk))
         for k, v in fields.items():
             setattr(evidence, k, v)
         evidence.version += 1
@@ -352,6 +355,7 @@ def do_mark_long_term(evidence: Evidence, *, reason: str, actor: User) -> Eviden
         fields = _retention_fields(evidence.agency, evidence.evidence_class,
                                    evidence.recorded_start or evidence.ingested_at, long_term=True)
         Evidence.objects.filter(pk=evidence.pk).update(**fields, version=F("version") + 1)
+        note_changed(Evidence.objects.filter(pk=evidence.pk))
         for k, v in fields.items():
             setattr(evidence, k, v)
         record_event("evidence.long_term", evidence, actor=actor, case_id=evidence.case_id,
@@ -409,6 +413,7 @@ def do_register_reception_segment(evidence: Evidence, *, site: str, day: dt.date
                   **_retention_fields(evidence.agency, EvidenceClass.RECEPTION, recorded,
                                       evidence.retention_long_term)}
         Evidence.objects.filter(pk=evidence.pk).update(**fields, version=F("version") + 1)
+        note_changed(Evidence.objects.filter(pk=evidence.pk))
         for k, v in fields.items():
             setattr(evidence, k, v)
         record_event("evidence.register_reception", segment, actor=actor, agency_id=evidence.agency_id,
@@ -426,6 +431,7 @@ def do_attach_derivatives(evidence: Evidence, *, proxy_status: str, proxy_key: s
     with transaction.atomic(durable=True):
         Evidence.objects.filter(pk=evidence.pk).update(proxy_status=proxy_status, proxy_key=proxy_key,
                                                        thumb_key=thumb_key)
+        note_changed(Evidence.objects.filter(pk=evidence.pk))
         evidence.proxy_status, evidence.proxy_key, evidence.thumb_key = proxy_status, proxy_key, thumb_key
         record_event("evidence.derive", evidence, actor=actor, agency_id=evidence.agency_id,
                      payload={**_brief(evidence), "proxy_status": proxy_status, "proxy_key": proxy_key,
@@ -437,6 +443,7 @@ def do_attach_derivatives(evidence: Evidence, *, proxy_status: str, proxy_key: s
 def do_record_replication(keys: list[str], *, target: str, actor: User | None = None) -> int:
     with transaction.atomic(durable=True):
         count = StoredObject.objects.filter(key__in=keys).update(replicated_at=timez.now())
+        note_changed(StoredObject.objects.filter(key__in=keys))
         record_event("evidence.replicate", None, actor=actor, object_type="evidence.storedobject", object_id="*",
                      payload={"target": target, "count": len(keys), "keys": keys[:1000]})
     return count
@@ -451,6 +458,8 @@ def do_record_fixity(*, checked: list[str], problems: list[dict[str, Any]], stor
     with transaction.atomic(durable=True):
         StoredObject.objects.filter(key__in=checked).exclude(key__in=bad).update(verified_at=now, verified_ok=True)
         StoredObject.objects.filter(key__in=bad).update(verified_at=now, verified_ok=False)
+        note_changed(StoredObject.objects.filter(key__in=checked))
+        note_changed(StoredObject.objects.filter(key__in=bad))
         record_event("evidence.fixity", None, actor=actor, object_type="evidence.storedobject", object_id="*",
                      payload={"store": store, "checked": len(checked), "problems": problems[:1000]})
 
@@ -462,6 +471,7 @@ def do_record_restore(stored: StoredObject, *, source: str, damaged: dict[str, A
     its bytes were kept aside are part of the record)."""
     with transaction.atomic(durable=True):
         StoredObject.objects.filter(pk=stored.pk).update(verified_at=timez.now(), verified_ok=True)
+        note_changed(StoredObject.objects.filter(pk=stored.pk))
         names = list(stored.records.values_list("original_name", flat=True)[:20])
         payload: dict[str, Any] = {"sha256": stored.sha256, "sm3": stored.sm3, "size": stored.size,
                                    "object_key": stored.key, "source": source, "names": names}

@@ -8,6 +8,11 @@ checkpoint would make the tree grow by one entry at every periodic signing.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.db import connection, transaction
@@ -18,6 +23,7 @@ from lawtrail.ledger import keys, queries
 from lawtrail.ledger.models import Checkpoint, LedgerEntry
 from lawtrail.ledger.sql import PG_LOCK_KEY
 from lawtrail.lib import timez
+from lawtrail.lib.appendonly import GuardFault, restore_guard
 from lawtrail.lib.errors import Conflict, InvalidInput
 from lawtrail.verifier.checkpoint import Checkpoint as SignedCheckpoint
 from lawtrail.verifier.checkpoint import FormatError, SignatureError, format_timestamp, key_id
@@ -89,10 +95,53 @@ def do_make_checkpoint(*, force: bool = False, size: int | None = None,
     signed = SignedCheckpoint(ledger_origin(), size, root, format_timestamp(timez.now()),
                               key_id(public_key)).signed_by(private_key)
     with transaction.atomic(durable=True):
-        return Checkpoint.objects.create(
+        row = Checkpoint.objects.create(
             tree_size=signed.tree_size, root_hash=signed.root_hash, timestamp=signed.timestamp,
             origin=signed.origin, key_id=signed.key_id, signature=signed.signature,
         )
+    export_to_directory(row)
+    return row
+
+
+def export_to_directory(row: Checkpoint) -> Path | None:
+    """Write a signed tree head to settings.LEDGER_CHECKPOINT_DIR (outside the database: what a
+    restore of the database cannot take back). The file name sorts by tree size."""
+    if not settings.LEDGER_CHECKPOINT_DIR:
+        return None
+    from lawtrail.ledger.proofs import export_checkpoint
+
+    folder = Path(settings.LEDGER_CHECKPOINT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"checkpoint-{row.tree_size:012d}-{row.pk}.json"
+    text = json.dumps(export_checkpoint(row), ensure_ascii=False, indent=2) + "\n"
+    partial = path.with_suffix(".part")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)  # a reader never sees half a file
+    return path
+
+
+def checkpoint_due(now: dt.datetime | None = None) -> str | None:
+    """Why a tree head should be signed now (the worker asks every minute), or None: the ledger grew
+    and the last one is LEDGER_CHECKPOINT_MINUTES old, or LEDGER_CHECKPOINT_ENTRIES behind, or a case
+    was closed since it was signed."""
+    size = queries.ledger_size()
+    last = queries.latest_checkpoint()
+    signed = last.tree_size if last is not None else 0
+    if size <= signed:
+        return None
+    if last is None:
+        return "first"
+    if settings.LEDGER_CHECKPOINT_ENTRIES and size - signed >= settings.LEDGER_CHECKPOINT_ENTRIES:
+        return "entries"
+    now = now or timez.now()
+    if settings.LEDGER_CHECKPOINT_MINUTES and now - last.signed_at >= dt.timedelta(
+            minutes=settings.LEDGER_CHECKPOINT_MINUTES):
+        return "minutes"
+    if settings.LEDGER_CHECKPOINT_ON_CLOSE and LedgerEntry.objects.filter(
+            seq__gte=signed, event__action="case.transition", event__outcome="done",
+            event__payload__to="closed").exists():
+        return "case_closed"
+    return None
 
 
 def do_rotate_key(new_key: Ed25519PrivateKey, *, actor: User | None,
@@ -127,3 +176,15 @@ def do_rotate_key(new_key: Ed25519PrivateKey, *, actor: User | None,
     seal = do_make_checkpoint(size=size, private_key=old_key, force=True)
     assert seal is not None
     return rotation, seal
+
+
+def do_restore_guards(faults: list[GuardFault], *, actor: User | None) -> None:
+    """恢复防篡改保护: put back guards found missing or disabled, each with an event that says what
+    was found, so the ledger keeps the trace that the database ran unprotected."""
+    with transaction.atomic(durable=True):
+        for fault in faults:
+            restore_guard(connection, fault)
+            record_event("ledger.restore_guard", None, actor=actor, object_type="ledger.guard",
+                         object_id=fault.trigger,
+                         payload={"table": fault.guard.table, "trigger": fault.trigger, "what": fault.guard.what,
+                                  "found": fault.state})

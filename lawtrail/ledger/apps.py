@@ -9,8 +9,17 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from lawtrail.ledger.sql import ensure_triggers
+        from lawtrail.events.recorder import set_writer
+        from lawtrail.ledger.writer import append
 
-        # Whatever removed them (a restore from a dump without triggers, a test's flush),
-        # every `migrate` puts the append-only triggers back.
-        post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="lawtrail.ledger.triggers")
+        # The ledger is the event recorder's writer: each event goes in with its entry.
+        set_writer(append)
+
+        from lawtrail.ledger.guards import after_migrate
+        from lawtrail.ledger.sql import GUARDS
+        from lawtrail.lib.appendonly import register_guards
+
+        register_guards(*GUARDS)
+        # After every `migrate` the database's guards (every app's) are checked: one found missing
+        # is put back only when asked, and its restoration is recorded (guards.py).
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="lawtrail.ledger.guards")

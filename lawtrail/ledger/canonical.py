@@ -10,71 +10,21 @@ lawtrail/verifier/entry.py.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import math
-import uuid
-from decimal import Decimal
 from typing import Any
 
 from django.db import models
 
 from lawtrail.events.models import DomainEvent, Outcome
+from lawtrail.events.state import freeze
+from lawtrail.lib.frozen import encode as _encode
+from lawtrail.lib.frozen import normalize, utc_text
+
+__all__ = ["normalize", "utc_text", "state_digest"]
 
 # Payload keys that carry content hashes (and where the content is): repeated under
 # "content" so a verifier finds them without knowing each action's payload.
 CONTENT_KEYS = ("object_key", "sha256", "sm3", "size")
-
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
-_UTC = dt.UTC
-
-
-def utc_text(moment: dt.datetime | str) -> str:
-    """Always six fractional digits, always UTC, always "Z": one text for one instant.
-
-    Also takes the text SQLite holds (Django stores naive UTC "YYYY-MM-DD HH:MM:SS[.ffffff]").
-    """
-    if type(moment) is str:
-        return moment.replace(" ", "T", 1) + ("Z" if len(moment) == 26 else ".000000Z" if len(moment) == 19 else "?")
-    assert isinstance(moment, dt.datetime)
-    if moment.tzinfo is None:
-        # SQLite gives back naive values; Django stores them in UTC.
-        moment = moment.replace(tzinfo=_UTC)
-    elif moment.utcoffset():
-        moment = moment.astimezone(_UTC)
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def normalize(value: Any) -> Any:
-    """A JSON value as it reads back from either database.
-
-    PostgreSQL's jsonb prints an integral float as an integer, whatever its size (1.0 → 1,
-    1e16 → 10000000000000000: the float's exact value, as an int here too), and JSON object
-    keys are strings; values that JSON cannot hold exactly become text. (Exact type checks
-    first: this runs on every event's payload inside the action's transaction.)
-    """
-    t = type(value)
-    if t is str or t is int or t is bool or value is None:
-        return value
-    if t is dict:
-        return {k if type(k) is str else str(k): normalize(v) for k, v in value.items()}
-    if t is list or t is tuple:
-        return [normalize(v) for v in value]
-    if t is float:
-        if not math.isfinite(value):
-            return repr(value)
-        return int(value) if value.is_integer() else value
-    if isinstance(value, str):  # e.g. a str-valued enum member: JSON stores its value, not str()
-        return str.__str__(value)
-    if isinstance(value, int):  # an IntEnum and the like
-        return int(value)
-    if isinstance(value, float):
-        return normalize(float(value))
-    if isinstance(value, dict):
-        return normalize(dict(value))
-    if isinstance(value, list | tuple):
-        return [normalize(v) for v in value]
-    return str(value)
 
 
 def facts_reference(
@@ -176,8 +126,9 @@ def _numbers(values: list[int | None]) -> list[str]:
     return ["null" if v is None else int.__repr__(v) for v in values]
 
 
-def column_tails(columns: dict[str, list[Any]], times: list[str], payloads: list[tuple[Any, str]]) -> list[bytes]:
-    """facts_tail() of many events at once (state null: a bulk import has no changed object),
+def column_tails(columns: dict[str, list[Any]], times: list[str], payloads: list[tuple[Any, str]],
+                 states: list[str | None] | None = None) -> list[bytes]:
+    """facts_tail() of many events at once (`states`: each entry's state, default null),
     a column at a time: `columns` by DomainEvent attribute name, `times` their utc_text(),
     `payloads` their payload_text(). The same bytes (a test holds the bulk import to the
     per-event definition), with one C-level pass per column instead of a call per event."""
@@ -187,7 +138,8 @@ def column_tails(columns: dict[str, list[Any]], times: list[str], payloads: list
     contents = [f'"content":{_encode({k: v[k] for k in CONTENT_KEYS if k in v})},'
                 if type(v) is dict and not _CONTENT.isdisjoint(v) else "" for v, _ in payloads]
     tails = map(_TAIL.__mod__, zip(
-        ['"state":null,'] * len(times), q["action"], q["actor_cert_no"], _numbers(columns["actor_id"]),
+        ['"state":null,'] * len(times) if states is None
+        else ['"state":null,' if st is None else f'"state":"{st}",' for st in states], q["action"], q["actor_cert_no"], _numbers(columns["actor_id"]),
         q["actor_name"], q["actor_role"], q["actor_username"], _numbers(columns["agency_id_frozen"]), times,
         _numbers(columns["case_id_frozen"]), contents, q["object_id"], q["object_repr"], q["object_type"],
         q["channel"], q["client_ip"], q["request_id"], q["user_agent"], q["outcome"], [t for _, t in payloads],
@@ -283,36 +235,9 @@ def row_tail(row: tuple[Any, ...], state: str | None) -> bytes:
     )
 
 
-def _field_value(value: Any) -> Any:
-    t = type(value)
-    if t is str or t is int or t is bool or value is None:
-        return value
-    if t is dt.datetime:
-        return utc_text(value)
-    if isinstance(value, str | int | float | dict | list | tuple):
-        return normalize(value)
-    if isinstance(value, dt.datetime):
-        return utc_text(value)
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes | memoryview | bytearray):
-        return bytes(value).hex()
-    if hasattr(value, "resolve_expression"):
-        # An F() update not yet read back: the value is not known here, say so.
-        return {"expression": str(value)}
-    return str(value)
-
-
 def state_digest(obj: models.Model | None, outcome: str) -> str | None:
     """SHA-256 of the object's fields as the action left them (None for a refusal: no new state).
-
-    Reads only loaded values (never a deferred field: that would query the database
-    inside the action's transaction).
-    """
+    The digest of the one record lawtrail.events.state.freeze() makes of it."""
     if obj is None or outcome != Outcome.DONE or obj.pk is None:
         return None
-    loaded = obj.__dict__
-    fields = {f.attname: _field_value(loaded[f.attname]) for f in obj._meta.concrete_fields if f.attname in loaded}
-    return hashlib.sha256(_encode([obj._meta.label_lower, str(obj.pk), fields]).encode()).hexdigest()
+    return freeze(obj)[2]

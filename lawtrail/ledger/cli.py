@@ -159,13 +159,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
         except FormatError as err:
             raise InvalidInput("invalid_public_key", str(err))
     report = verify_ledger(witnesses=_witnesses(args.witness), public_key=public_key,
-                           events=not args.ledger_only, evidence=not args.ledger_only)
+                           events=not args.ledger_only, evidence=not args.ledger_only,
+                           checkpoint_dirs=args.checkpoint_dir)
     if args.json:
         _write_json(report.as_dict(), None)
         return 0 if report.ok else 1
     print(f"账本核验:共 {report.entries} 条,当前树根 {report.root_hash}")
     print(f"签名树头 {report.checkpoints} 个(密钥 {report.keys} 把),见证方签名树头 {report.witnesses} 个,"
-          f"证据对象 {report.evidence_checked} 个、已签发文书 {report.documents_checked} 份已核验哈希,用时 {report.seconds} 秒")
+          f"证据对象 {report.evidence_checked} 个、已签发文书 {report.documents_checked} 份已核验哈希,"
+          f"现有记录 {report.records_checked} 条已与账本比对,用时 {report.seconds} 秒")
     for p in report.problems:
         print(f"✗ {p.message}  [{p.code}]")
     for note in report.notes:
@@ -207,6 +209,9 @@ def register(subparsers: Any) -> None:
     pv = subparsers.add_parser("verify", help="核验账本、签名树头、见证方签名树头与证据对象,发现不一致时以非零状态退出")
     pv.add_argument("--json", action="store_true", help="以 JSON 输出")
     pv.add_argument("--witness", action="append", metavar="FILE", help="见证方保存的签名树头(可多次指定)")
+    pv.add_argument("--checkpoint-dir", action="append", metavar="DIR",
+                    help="签名树头文件所在目录(可多次指定;默认为系统自动导出签名树头的目录 LAWTRAIL_LEDGER_CHECKPOINT_DIR):"
+                         "数据库比其中最新的签名树头旧时报告数据库被回滚")
     pv.add_argument("--public-key", help="机关公钥(文件或公钥本身;默认取自签名密钥文件)")
     pv.add_argument("--ledger-only", action="store_true",
                     help="只核验账本自身(条目、Merkle 树、签名树头、见证方签名树头),不比对领域事件、不重算证据哈希;"

@@ -1,4 +1,6 @@
-"""Periodic signed tree heads (Huey, run by `lawtrail worker`).
+"""Signed tree heads made by `lawtrail worker` (Huey): every minute it asks whether one is due
+(settings.LEDGER_CHECKPOINT_MINUTES / _ENTRIES / _ON_CLOSE, see ledger.actions.checkpoint_due) and
+signs it; each is also written to settings.LEDGER_CHECKPOINT_DIR.
 
 Without a worker, cron does the same (README): `lawtrail ledger checkpoint --quiet` signs
 only when the ledger grew since the last signed tree head.
@@ -8,11 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from lawtrail.ledger.actions import do_make_checkpoint
+from lawtrail.ledger.actions import checkpoint_due, do_make_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,15 @@ def make_checkpoint() -> int | None:
     return row.pk if row is not None else None
 
 
-_minutes = settings.LEDGER_CHECKPOINT_MINUTES
-if 0 < _minutes < 60:
-    periodic_checkpoint = db_periodic_task(crontab(minute=f"*/{_minutes}"), name="ledger.checkpoint")(make_checkpoint)
-elif _minutes >= 60:
-    periodic_checkpoint = db_periodic_task(crontab(minute="0", hour=f"*/{max(1, _minutes // 60)}"),
-                                           name="ledger.checkpoint")(make_checkpoint)
+def checkpoint_if_due() -> int | None:
+    """Sign a tree head if one is due; the new tree head's id, or None."""
+    reason = checkpoint_due()
+    if reason is None:
+        return None
+    row = do_make_checkpoint()
+    if row is not None:
+        log.info("signed tree head #%s over %s entries (%s)", row.pk, row.tree_size, reason)
+    return row.pk if row is not None else None
+
+
+periodic_checkpoint = db_periodic_task(crontab(minute="*"), name="ledger.checkpoint")(checkpoint_if_due)

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from lawtrail.lib.appendonly import sqlite_install, sqlite_remove
+from lawtrail.lib.appendonly import Guard, sqlite_install, sqlite_remove
 from lawtrail.verifier.entry import ENTRY_VERSION
 
 # pg_advisory_xact_lock key held by whoever numbers entries (any constant, unique to LawTrail).
@@ -132,7 +132,8 @@ def expected_triggers(vendor: str) -> set[str]:
 
 
 def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
-    """post_migrate: (re)install the triggers if the ledger's tables exist and any is missing."""
+    """Reinstall the ledger's triggers if its tables exist and any is missing, quietly: for tests.
+    An operator uses `lawtrail migrate --restore-guards`, which records that they were missing."""
     from django.db import connections
 
     connection = connections[using]
@@ -146,3 +147,14 @@ def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
     with connection.cursor() as cursor:
         for stmt in install_statements(connection.vendor):
             cursor.execute(stmt)
+
+
+GUARDS = [
+    *(Guard(table, what, {"postgresql": (f"{table}_append_only", f"{table}_no_truncate"),
+                          "sqlite": (f"{table}_no_update", f"{table}_no_delete")},
+            {"postgresql": tuple(PG_INSTALL), "sqlite": tuple(SQLITE_INSTALL)})
+      for table, what in (("ledger_ledgerentry", "账本条目只增不改"), ("ledger_checkpoint", "签名树头只增不改"))),
+    # Not append-only but as vital: without it no entry gets its number on PostgreSQL.
+    Guard("ledger_pendingentry", "账本条目定序", {"postgresql": ("ledger_pendingentry_number",)},
+          {"postgresql": tuple(PG_INSTALL)}),
+]

@@ -9,24 +9,28 @@ evidence object's hash against the entry that recorded its ingest.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
 import os
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from django.db import connection, connections
+from django.conf import settings
+from django.db import connection, connections, transaction
 
 from lawtrail.ledger import keys
 from lawtrail.ledger.canonical import event_columns, row_tail, row_tail_as_stored
-from lawtrail.ledger.models import Checkpoint as CheckpointRow
-from lawtrail.ledger.sql import expected_triggers, triggers_present
-from lawtrail.verifier.checkpoint import Checkpoint, FormatError, SignatureError
+from lawtrail.lib.appendonly import guard_faults
+from lawtrail.lib.errors import DomainError
+from lawtrail.verifier.checkpoint import Checkpoint, FormatError, SignatureError, parse_timestamp
 from lawtrail.verifier.entry import ENTRY_PREFIX, ENTRY_VERSION
 from lawtrail.verifier.keyring import KeyRing
 from lawtrail.verifier.merkle import EMPTY_ROOT, Frontier
@@ -54,6 +58,13 @@ class Problem:
     witness: str | None = None
     object_key: str | None = None
     document: str | None = None
+    # A live record that no longer matches the ledger: "label#pk", the field's attribute name,
+    # the value the ledger froze and the value the row holds.
+    record: str | None = None
+    field: str | None = None
+    ledgered: Any = None
+    live: Any = None
+    guard: str | None = None  # a database trigger
 
 
 @dataclass
@@ -65,6 +76,7 @@ class Report:
     witnesses: int = 0
     evidence_checked: int = 0
     documents_checked: int = 0
+    records_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -127,6 +139,10 @@ def _check_key_history(report: Report, public_key: Ed25519PublicKey) -> KeyRing:
     except (SignatureError, FormatError) as err:
         report.problem("key_history", f"账本记录的密钥更替无法核验:{err}(其他密钥签署的签名树头因此无法核验)")
         return KeyRing.single(public_key)
+    except Exception as err:  # noqa: BLE001 — a statement too damaged to parse is a finding, not a crash
+        report.problem("key_history", f"账本记录的密钥更替无法解读:{type(err).__name__}: {err}"
+                                      "(其他密钥签署的签名树头因此无法核验)")
+        return KeyRing.single(public_key)
     for seq, rotation in found:
         if seq != rotation.tree_size - 1:
             report.problem("key_rotation_position", f"条目 #{seq} 的密钥更替声明称自己是第 {rotation.tree_size} 条"
@@ -135,30 +151,70 @@ def _check_key_history(report: Report, public_key: Ed25519PublicKey) -> KeyRing:
     return ring
 
 
+def _checkpoint_rows(report: Report) -> list[tuple[int, Checkpoint]]:
+    """The signed tree heads the database holds, read by SQL: a row whose cells no longer have the
+    shape of a tree head (a number that is not one, a hash of the wrong length) is named, not fatal."""
+    out: list[tuple[int, Checkpoint]] = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, tree_size, root_hash, timestamp, origin, key_id, signature "
+                       "FROM ledger_checkpoint ORDER BY id")
+        rows = cursor.fetchall()
+    for pk, size, root, timestamp, origin, kid, signature in rows:
+        root, signature = _as_bytes(root), _as_bytes(signature)
+        wrong = []
+        if type(size) is not int or size < 0:
+            wrong.append(f"条目数({size!r})")
+        if len(root) != 32:
+            wrong.append(f"树根哈希({len(root)} 字节)")
+        if len(signature) != 64:
+            wrong.append(f"签名({len(signature)} 字节)")
+        if not isinstance(timestamp, str):
+            wrong.append("签署时间")
+        else:
+            try:
+                parse_timestamp(timestamp)
+            except ValueError:
+                wrong.append(f"签署时间({timestamp!r})")
+        if not isinstance(origin, str) or not isinstance(kid, str):
+            wrong.append("账本名称或密钥标识")
+        if wrong:
+            report.problem("checkpoint_malformed", f"签名树头 #{pk} 的{'、'.join(wrong)}不是有效的值(记录被改动或损坏)",
+                           checkpoint=pk)
+            continue
+        out.append((pk, Checkpoint(origin, size, root, timestamp, kid, signature)))
+    return out
+
+
 def _check_signatures(report: Report, public_key: Ed25519PublicKey | None,
                       witnesses: Iterable[tuple[str, Checkpoint]]) -> list[_Target]:
     """Every signed tree head's signature (ours and the witnesses'), under the key the key history
     gives for its size; the tree heads that pass are checked against the entries later."""
     targets: list[_Target] = []
-    rows = list(CheckpointRow.objects.order_by("id"))
+    rows = _checkpoint_rows(report)
     report.checkpoints = len(rows)
     if rows and public_key is None:
         report.problem("key_missing", "找不到账本签名密钥(LAWTRAIL_LEDGER_KEY_FILE),无法核验签名树头的签名;"
                                       "可用 --public-key 指定机关公钥")
     ring = _check_key_history(report, public_key) if public_key is not None else None
-    for row in rows:
-        cp = row.signed
-        label = f"签名树头 #{row.pk}({cp.tree_size} 条,签署于 {cp.timestamp})"
+    for pk, cp in rows:
+        label = f"签名树头 #{pk}({cp.tree_size} 条,签署于 {cp.timestamp})"
         if ring is not None:
             try:
                 ring.verify(cp)
             except SignatureError as err:
-                report.problem("checkpoint_signature", f"{label}的签名无效:{err}", checkpoint=row.pk)
+                report.problem("checkpoint_signature", f"{label}的签名无效:{err}", checkpoint=pk)
                 continue
-        targets.append(_Target(cp.tree_size, cp.root_hash, label, {"checkpoint": row.pk}))
+        targets.append(_Target(cp.tree_size, cp.root_hash, label, {"checkpoint": pk}))
+    own = {(cp.tree_size, cp.root_hash, cp.signature) for _, cp in rows}
     for name, cp in witnesses:
-        report.witnesses += 1
-        label = f"见证方保存的签名树头 {name}({cp.tree_size} 条,签署于 {cp.timestamp})"
+        if name.startswith(_FROM_DIRECTORY):
+            if (cp.tree_size, cp.root_hash, cp.signature) in own:
+                continue  # the database still holds this very tree head: the copy adds nothing
+        else:
+            report.witnesses += 1
+        where = (f"导出目录中的签名树头 {name[len(_FROM_DIRECTORY):]}" if name.startswith(_FROM_DIRECTORY)
+                 else f"见证方保存的签名树头 {name}")
+        label = f"{where}({cp.tree_size} 条,签署于 {cp.timestamp})"
         if ring is None:
             report.problem("key_missing", f"没有机关公钥,无法核验{label}的签名", witness=name)
             continue
@@ -312,6 +368,7 @@ class _Entries:
         leaves = [_sha256(b"\x00" + c).digest() for c in canon]
         n = len(rows)
         if (seqs[0] == self.expected and seqs[-1] == self.expected + n - 1 and leaves == stored
+                and all(type(i) is int for i in ids)
                 and all(map(bytes.startswith, canon, map(ENTRY_PREFIX.__mod__, zip(seqs, ids, strict=True))))):
             self._grow(leaves)
         else:
@@ -346,7 +403,7 @@ class _Entries:
             if leaf != stored_leaf:
                 problem(Problem("entry_hash", f"条目 #{seq} 的内容与其叶哈希不符(条目被改动)", entry=seq,
                                 event=event_id))
-            if not canonical.startswith(ENTRY_PREFIX % (seq, event_id)):
+            if type(event_id) is not int or not canonical.startswith(ENTRY_PREFIX % (seq, event_id)):
                 problem(Problem("entry_position", f"条目 #{seq} 记载的序号或事件号与其所在位置不符"
                                                   "(条目被移动、替换或重排)", entry=seq, event=event_id))
             frontier.append(leaf)
@@ -368,6 +425,8 @@ def _check_events(part: _Part, rows: list[tuple[Any, ...]], canon: list[bytes]) 
     as_stored = connection.vendor == "sqlite"
     for row, canonical in zip(rows, canon, strict=True):
         seq, event_id = row[0], row[1]
+        if type(event_id) is not int:
+            continue  # already named as entry_position
         prefix = ENTRY_PREFIX % (seq, event_id)
         if not canonical.startswith(prefix):
             continue  # already named as entry_position: its bytes are not this row's
@@ -379,7 +438,12 @@ def _check_events(part: _Part, rows: list[tuple[Any, ...]], canon: list[bytes]) 
         formed, state = _state_of(tail)
         if as_stored and formed and row_tail_as_stored(row[4:], state) == tail:
             continue  # the row holds the very bytes the entry froze
-        rebuilt = row_tail(row[4:], state)
+        try:
+            rebuilt = row_tail(row[4:], state)
+        except Exception as err:  # noqa: BLE001 — a row too damaged to rebuild is named, not fatal
+            problem(Problem("event_malformed", f"领域事件 #{event_id}(条目 #{seq})无法解读:{type(err).__name__}: {err}"
+                                               "(事件记录在账本之外被改动或损坏)", entry=seq, event=event_id))
+            continue
         if not formed or tail != rebuilt:
             fields = "、".join(_differing_fields(canonical, prefix + rebuilt))
             problem(Problem("event_mismatch", f"条目 #{seq} 与领域事件 #{event_id} 不一致(不同的字段:{fields}):"
@@ -417,50 +481,90 @@ def _ranges(size: int) -> list[tuple[int, int]]:
 
 def verify_ledger(
     *, witnesses: Iterable[tuple[str, Checkpoint]] = (), public_key: Ed25519PublicKey | None = None,
-    events: bool = True, evidence: bool = True,
+    events: bool = True, evidence: bool = True, checkpoint_dirs: Iterable[str] | None = None,
 ) -> Report:
-    """Check everything; `events=False` skips the comparison with DomainEvent rows."""
+    """Check everything; `events=False` skips the comparison with DomainEvent rows and live records.
+
+    Each family of checks runs on its own: data too damaged for one (a cell of the wrong type where
+    nothing expected it) is reported as a finding that names the check, and the others still run."""
     started = time.perf_counter()
     report = Report()
     if public_key is None:
         public_key = keys.load_public_key()
     # Tree heads first: each was signed over entries committed before it, so all of them lie
     # within the entries counted next; entries appended meanwhile are left for the next run.
-    targets = _check_signatures(report, public_key, witnesses)
+    targets: list[_Target] = []
+    with _guarded(report, "签名树头"):
+        found = list(witnesses)
+        found += newest_in_directories(report, checkpoint_dirs)
+        targets = _check_signatures(report, public_key, found)
+    parts: list[_Part] = []
+    with _guarded(report, "账本条目"):
+        parts = _walk_all(events, evidence, frozenset(t.size for t in targets))
+        whole, roots = _join(parts, frozenset(t.size for t in targets))
+        for p in parts:
+            report.problems.extend(p.problems)
+        report.entries = whole.size
+        report.root_hash = whole.root().hex()
+        _check_tree_heads(report, targets, whole, roots)
+    if events:
+        with _guarded(report, "领域事件"):
+            _unledgered_events(report)
+        with _guarded(report, "现有记录"):
+            from lawtrail.ledger.livestate import check_live_records
+
+            report.records_checked = check_live_records(report.problem)
+    with _guarded(report, "防篡改保护"):
+        _database_rules(report)
+    if evidence:
+        claims = [c for p in parts for c in p.claims]
+        with _guarded(report, "证据对象"):
+            _check_evidence(report, claims)
+        with _guarded(report, "已签发文书"):
+            _check_documents(report, claims)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+@contextlib.contextmanager
+def _guarded(report: Report, what: str) -> Iterator[None]:
+    # Inside a caller's transaction a failed query would spoil it for the checks after (PostgreSQL):
+    # each check then runs in a savepoint. (Not otherwise: walkers run in parallel only outside one.)
+    savepoint = transaction.savepoint() if connection.in_atomic_block else None
+    try:
+        yield
+    except Exception as err:  # noqa: BLE001 — never a crash: the check that could not finish is the finding
+        if savepoint is not None:
+            transaction.savepoint_rollback(savepoint)
+        report.problem("verify_incomplete", f"核验「{what}」时遇到无法解读的数据,未能完成:{type(err).__name__}: {err}"
+                                            "(数据被改动或损坏;其余核验照常进行)")
+    else:
+        if savepoint is not None:
+            transaction.savepoint_commit(savepoint)
+
+
+def _walk_all(events: bool, evidence: bool, sizes: frozenset[int]) -> list[_Part]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_ledgerentry")
         size = int(cursor.fetchone()[0])
-    sizes = frozenset(t.size for t in targets)
-    ranges = _ranges(size)
-    jobs = [(a, b, events, evidence, sizes) for a, b in ranges]
+    jobs = [(a, b, events, evidence, sizes) for a, b in _ranges(size)]
     if len(jobs) == 1:
-        parts = [_walk(*jobs[0])]
-    else:
-        connections.close_all()  # a forked walker must not share the parent's connection
-        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
-            parts = pool.map(_walk_here, jobs)
-    whole, roots = _join(parts, sizes)
-    for p in parts:
-        report.problems.extend(p.problems)
-    report.entries = whole.size
-    report.root_hash = whole.root().hex()
-    _check_tree_heads(report, targets, whole, roots)
-    if events:
-        _unledgered_events(report)
-    _database_rules(report)
-    if evidence:
-        claims = [c for p in parts for c in p.claims]
-        _check_evidence(report, claims)
-        _check_documents(report, claims)
-    report.seconds = round(time.perf_counter() - started, 3)
-    return report
+        return [_walk(*jobs[0])]
+    connections.close_all()  # a forked walker must not share the parent's connection
+    with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+        return pool.map(_walk_here, jobs)
 
 
 def _check_tree_heads(report: Report, targets: list[_Target], whole: Frontier, roots: dict[int, bytes]) -> None:
     """Each signed tree head (ours or a witness's) against the tree the entries make."""
     for t in targets:
         kind = "checkpoint" if "checkpoint" in t.where else "witness"
-        if t.size > whole.size:
+        if t.size > whole.size and str(t.where.get("witness", "")).startswith(_FROM_DIRECTORY):
+            report.problem("database_rolled_back",
+                           f"数据库比{t.label}旧:该签名树头已覆盖 {t.size} 条,数据库中的账本只有 {whole.size} 条"
+                           f"(数据库被回滚、从旧备份恢复或丢失了已提交的数据,缺少 {t.size - whole.size} 条;"
+                           "其间发出的案号、文书编号可能被再次发出)", **t.where)
+        elif t.size > whole.size:
             report.problem(f"{kind}_beyond",
                            f"{t.label}记录了 {t.size} 条,账本现只有 {whole.size} 条(条目被删除或截断)", **t.where)
         elif (roots.get(t.size) if t.size else EMPTY_ROOT) != t.root:
@@ -537,10 +641,17 @@ def _unledgered_events(report: Report) -> None:
 
 
 def _database_rules(report: Report) -> None:
-    missing = expected_triggers(connection.vendor) - triggers_present(connection)
-    if missing:
-        report.problem("triggers_missing", f"账本的防篡改触发器缺失:{'、'.join(sorted(missing))}"
-                                           "(有人关闭了数据库的只增不改保护;运行 lawtrail migrate 可恢复)")
+    """Every registered guard (lawtrail.lib.appendonly: the ledger's, the documents', the disposal
+    records'…) present and enabled."""
+    for fault in guard_faults(connection):
+        if fault.state == "missing":
+            report.problem("triggers_missing", f"防篡改保护缺失:{fault.label}已被删除(有人关闭了数据库的只增不改保护,"
+                                               "受保护的记录可能已被改动;lawtrail migrate --restore-guards 可恢复并留痕)",
+                           guard=fault.trigger, record=fault.guard.table)
+        else:
+            report.problem("triggers_disabled", f"防篡改保护被停用:{fault.label}已被停用(DISABLE TRIGGER;"
+                                                "lawtrail migrate --restore-guards 可恢复并留痕)",
+                           guard=fault.trigger, record=fault.guard.table)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT event_id FROM ledger_pendingentry ORDER BY event_id")
@@ -637,6 +748,39 @@ def _hash_object(store: Any, key: str) -> str | Exception:
     except Exception as err:  # noqa: BLE001 — any failure to read is what we report, by key
         return err
     return digest.hexdigest()
+
+
+_FROM_DIRECTORY = "导出目录:"
+_EXPORTED = re.compile(r"checkpoint-(\d+)-\d+\.json$")
+
+
+def newest_in_directories(report: Report, directories: Iterable[str] | None) -> list[tuple[str, Checkpoint]]:
+    """The signed tree head covering the most entries in each directory (the export directory the
+    worker writes, settings.LEDGER_CHECKPOINT_DIR, when none are named; or a witness's copies): kept
+    outside the database, it is what a database restored to an older state cannot take back. A file
+    that cannot be read is a finding."""
+    if directories is None:
+        directories = [settings.LEDGER_CHECKPOINT_DIR] if settings.LEDGER_CHECKPOINT_DIR else []
+    out: list[tuple[str, Checkpoint]] = []
+    for directory in directories:
+        folder = Path(directory)
+        if not folder.is_dir():
+            continue
+        best: tuple[int, str, Checkpoint] | None = None
+        named = sorted((int(m.group(1)), p) for p in folder.glob("*.json") if (m := _EXPORTED.search(p.name)))
+        # The worker's files carry their size in the name: the newest is read, not every one.
+        candidates = [p for _, p in named[-1:]] + [p for p in folder.glob("*.json") if not _EXPORTED.search(p.name)]
+        for path in candidates:
+            try:
+                for name, cp in verify_witness_files([str(path)]):
+                    if best is None or cp.tree_size > best[0]:
+                        best = (cp.tree_size, name, cp)
+            except DomainError as err:
+                report.problem("checkpoint_file_malformed", f"签名树头文件无法读取:{err.message}",
+                               witness=str(path))
+        if best is not None:
+            out.append((f"{_FROM_DIRECTORY}{best[1]}", best[2]))
+    return out
 
 
 def verify_witness_files(paths: Iterable[str]) -> list[tuple[str, Checkpoint]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -20,8 +21,10 @@ from typing import Any
 from django.db import connections, models, transaction
 
 from lawtrail.events.models import DomainEvent
-from lawtrail.ledger.canonical import column_tails, event_tail, payload_text, state_digest, utc_text
+from lawtrail.events.state import entry_state
+from lawtrail.ledger.canonical import column_tails, event_tail, payload_text, utc_text
 from lawtrail.ledger.sql import PG_LOCK_KEY
+from lawtrail.lib.frozen import encode
 from lawtrail.verifier.entry import ENTRY_PREFIX, entry_prefix
 
 _INSERT_ENTRY = "INSERT INTO ledger_ledgerentry (seq, event_id, canonical, leaf_hash) VALUES (%s, %s, %s, %s)"
@@ -62,6 +65,10 @@ def _as_is(value: Any) -> Any:
     return value
 
 
+def _json(value: Any) -> Any:
+    return value if type(value) is str else encode(value)
+
+
 def _field_adapter(field: models.Field, connection: Any) -> Callable[[Any], Any]:
     def adapt(value: Any) -> Any:
         return field.get_db_prep_save(value, connection)
@@ -81,9 +88,11 @@ def _adapters(vendor: str) -> list[tuple[str, Callable[[Any], Any]]]:
         kind = f.get_internal_type()
         if kind == "DateTimeField":
             out.append((f.attname, ops.adapt_datetimefield_value))
-        elif kind == "JSONField":
+        elif kind == "JSONField" and f.attname == "payload":
             # The payload's canonical JSON text (payload_text()), made once for the entry and the row.
             out.append((f.attname, _as_is))
+        elif kind == "JSONField":
+            out.append((f.attname, _json))
         elif kind in ("CharField", "TextField"):
             out.append((f.attname, _text))
         elif kind in ("BigIntegerField", "IntegerField", "ForeignKey"):
@@ -105,8 +114,10 @@ def _saved(event: DomainEvent, pk: int, alias: str) -> DomainEvent:
     return event
 
 
-def append(event: DomainEvent, obj: models.Model | None) -> DomainEvent:
-    """Insert `event` (unsaved) and its ledger entry; `obj` is the object the action changed.
+def append(event: DomainEvent, obj: models.Model | None = None) -> DomainEvent:
+    """Insert `event` (unsaved) and its ledger entry; the entry freezes the digest of the records
+    the event froze (event.records, see lawtrail.events.state). The event recorder's writer
+    (registered in lawtrail.ledger.apps); `obj` is accepted for older callers and not read.
 
     Inserted by SQL, not Model.save(): DomainEvent sends no model signals.
     """
@@ -117,7 +128,7 @@ def append(event: DomainEvent, obj: models.Model | None) -> DomainEvent:
         with transaction.atomic(using=alias):
             return append(event, obj)
     payload = payload_text(event.payload)
-    tail = event_tail(event, state_digest(obj, event.outcome), payload)
+    tail = event_tail(event, entry_state(event.__dict__.get("records") or []), payload)
     params = _event_params(event, connection.vendor, payload[1])
     # The driver's own cursor: Django's wrapper (placeholder rewriting, query logging) costs
     # as much per statement as SQLite takes to run it. Nothing here is user input.
@@ -175,8 +186,9 @@ def append_many(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> lis
 
     Each batch: the events' ids in one query, the entry numbers under the numbering lock (held
     to commit, as record_event's are), then events and entries as two batched inserts
-    (`executemany` on SQLite, `COPY` on PostgreSQL). The entries are the same bytes
-    record_event would freeze, except `state` (null: there is no changed object in hand), so
+    (`executemany` on SQLite, `COPY` on PostgreSQL). The entries are the same bytes record_event
+    would freeze: an event that carries the records it froze (`records` and `record_fields`, made
+    with lawtrail.events.state.freeze) gets their digest as its state, any other a null state; so
     `lawtrail verify` checks them like any other. No model signals.
     """
     import_events(events, batch_size=batch_size)
@@ -270,7 +282,9 @@ def _batch_rows(batch: Sequence[DomainEvent], ids: list[int], first: int,
         stored_at.append(known[0])
         text_at.append(known[1])
     payloads = list(map(payload_text, values["payload"]))
-    tails = column_tails(values, text_at, payloads)
+    records = _column(batch, "records")
+    states = [entry_state(r if type(r) is list else json.loads(r or "[]")) for r in records] if any(records) else None
+    tails = column_tails(values, text_at, payloads, states)
     seqs = range(first, first + len(batch))
     canonical = list(map(bytes.__add__, map(ENTRY_PREFIX.__mod__, zip(seqs, ids, strict=True)), tails))
     leaves = [_sha256(b"\x00" + c).digest() for c in canonical]

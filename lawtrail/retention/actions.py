@@ -23,6 +23,7 @@ from lawtrail.cases.models import Case
 from lawtrail.documents.choices import DocumentStatus
 from lawtrail.documents.models import Document
 from lawtrail.events.recorder import domain_action, record_event
+from lawtrail.events.state import note_changed
 from lawtrail.evidence.actions import may_handle
 from lawtrail.evidence.models import Evidence, StoredObject
 from lawtrail.lib import timez
@@ -132,6 +133,7 @@ def _sync(record: Evidence | Document | Case) -> tuple[RetentionState, bool]:
                                               **target, **values)
     elif kept.longer_than(kept_of_state(state)):
         RetentionState.objects.filter(pk=state.pk).update(**values, computed_at=when, extended_at=when)
+        note_changed(RetentionState.objects.filter(pk=state.pk))
         state.refresh_from_db()
     if isinstance(record, Evidence):
         # The vault's own columns say the same as the floor (its page and API show them).
@@ -139,6 +141,7 @@ def _sync(record: Evidence | Document | Case) -> tuple[RetentionState, bool]:
                   "retention_long_term": kept.kind == KeptKind.LONG_TERM, "retention_basis": kept.basis[:500]}
         if any(getattr(record, k) != v for k, v in mirror.items()):
             Evidence.objects.filter(pk=record.pk).update(**mirror)
+            note_changed(Evidence.objects.filter(pk=record.pk))
             for k, v in mirror.items():
                 setattr(record, k, v)
     return state, extended
@@ -462,6 +465,7 @@ def do_execute_disposal(request: DisposalRequest, *, actor: User) -> DisposalRec
             status=DisposalStatus.EXECUTED, executed_by=actor, executed_at=now)
         if updated != 1:
             raise Conflict("not_approved", "销毁申请尚未批准或已执行,不能执行销毁")
+        note_changed(DisposalRequest.objects.filter(pk=request.pk))
         request.refresh_from_db()
         assert request.approved_at is not None
         items = list(request.items.select_related("evidence__stored", "evidence__case", "evidence__agency"))

@@ -7,9 +7,24 @@ class RetentionConfig(AppConfig):
     verbose_name = "保存期限与销毁"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from lawtrail.events.state import track
+        from lawtrail.lib.appendonly import register_guards
+        from lawtrail.retention.models import (
+            CaseIncident,
+            DisposalItem,
+            DisposalRecord,
+            DisposalRequest,
+            DisposedEvidence,
+            DisposedObject,
+            LegalHold,
+            LongTermFlag,
+            RetentionState,
+        )
+        from lawtrail.retention.sql import GUARDS
 
-        from lawtrail.retention.sql import ensure_triggers
+        # Domain records: each change is frozen into the event of the action that made it.
+        track(CaseIncident, DisposalItem, DisposalRecord, DisposalRequest, DisposedEvidence, DisposedObject,
+              LegalHold, LongTermFlag, RetentionState)
 
-        # As for the ledger: every `migrate` (and a test's flush) puts the append-only triggers back.
-        post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="lawtrail.retention.triggers")
+        # Checked by `lawtrail verify`; put back by a test's flush or by `lawtrail migrate --restore-guards`.
+        register_guards(*GUARDS)

@@ -2,17 +2,16 @@
 
 Triggers refuse UPDATE and DELETE of a disposal record and of the marks of what it destroyed
 (django-pghistory's `append_only` pattern). A test's flush drops the row triggers first
-(tests/conftest.py) and post_migrate puts them back. The ledger holds the events that created
+(tests/conftest.py) and its post_migrate puts them back (lawtrail.ledger.guards, which checks
+every registered guard after `migrate`). The ledger holds the events that created
 these rows; `lawtrail verify` reads them only to know which objects are expected absent.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from lawtrail.lib.appendonly import sqlite_install, sqlite_remove
+from lawtrail.lib.appendonly import Guard, sqlite_install, sqlite_remove
 
 APPEND_ONLY_TABLES = ("retention_disposalrecord", "retention_disposedevidence", "retention_disposedobject")
 
@@ -80,20 +79,17 @@ def remove(schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 def drop_statements(vendor: str) -> list[str]:
-    """What a test's flush must run first (the function stays; ensure_triggers puts the triggers back)."""
+    """What a test's flush must run first (the function stays; the flush's post_migrate puts the triggers back)."""
     return PG_DROP if vendor == "postgresql" else SQLITE_REMOVE
 
 
-def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
-    """post_migrate: (re)install the triggers if the tables exist (idempotent statements)."""
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor not in ("sqlite", "postgresql"):
-        return
-    if not {*APPEND_ONLY_TABLES, STATE_TABLE} <= set(connection.introspection.table_names()):
-        return
-    # Plain statements, not a schema editor: SQLite's refuses to run inside a transaction.
-    with connection.cursor() as cursor:
-        for stmt in PG_INSTALL if connection.vendor == "postgresql" else SQLITE_INSTALL:
-            cursor.execute(stmt)
+GUARDS = [
+    *(Guard(table, what, {"postgresql": (f"{table}_append_only",),
+                          "sqlite": (f"{table}_no_update", f"{table}_no_delete")},
+            {"postgresql": tuple(PG_INSTALL), "sqlite": tuple(SQLITE_INSTALL)})
+      for table, what in zip(APPEND_ONLY_TABLES, ("销毁记录只增不改", "已销毁资料标记只增不改", "已销毁对象标记只增不改"),
+                             strict=True)),
+    Guard(STATE_TABLE, "保存期限只延不缩", {"postgresql": (f"{STATE_TABLE}_never_shorter",),
+                                       "sqlite": (f"{STATE_TABLE}_never_shorter", f"{STATE_TABLE}_no_delete")},
+          {"postgresql": tuple(PG_INSTALL), "sqlite": tuple(SQLITE_INSTALL)}),
+]

@@ -5,28 +5,7 @@ trigger), as for issued documents (documents/migrations/0002_immutability.py).""
 
 from django.db import migrations
 
-POSTGRES = [
-    """CREATE OR REPLACE FUNCTION archive_casefile_immutable() RETURNS trigger AS $$
-BEGIN
-  IF OLD.status = 'bound' THEN
-    RAISE EXCEPTION USING MESSAGE = 'bound case file ' || OLD.id || ' is immutable';
-  END IF;
-  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
-  RETURN NEW;
-END $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER archive_casefile_immutable BEFORE UPDATE OR DELETE ON archive_casefile
-FOR EACH ROW EXECUTE FUNCTION archive_casefile_immutable()""",
-]
-POSTGRES_REVERSE = [
-    "DROP TRIGGER IF EXISTS archive_casefile_immutable ON archive_casefile",
-    "DROP FUNCTION IF EXISTS archive_casefile_immutable()",
-]
-SQLITE = [
-    """CREATE TRIGGER archive_casefile_immutable BEFORE UPDATE ON archive_casefile
-WHEN OLD.status = 'bound'
-BEGIN SELECT RAISE(ABORT, 'bound case file is immutable'); END""",
-]
-SQLITE_REVERSE = ["DROP TRIGGER IF EXISTS archive_casefile_immutable"]
+from lawtrail.archive.sql import POSTGRES, POSTGRES_REVERSE, SQLITE, SQLITE_REVERSE
 
 
 def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]

@@ -1,0 +1,260 @@
+"""记录状态 — the state each action leaves its records in, frozen into the action's event.
+
+An event names the object it is about; an action often changes more than that one row (issuing
+a 文书 numbers it from a counter and adds signatures; a disposal writes items and records). Every
+record of a *tracked* model that an action saves or deletes inside its transaction is frozen
+into the event it records next: its fields (`DomainEvent.record_fields`) and their digest
+(`DomainEvent.records`). The ledger freezes the digests into the entry, so `lawtrail verify`
+can compare every live row with the state its latest event left it in, and name the field
+that changed behind the actions' back.
+
+Apps say which of their models are domain records: `track(Model, …)` in AppConfig.ready()
+(this ground-floor app knows none of them). Rows changed by QuerySet.update() send no signal:
+the action reads them back with note_changed() (or passes them to record_event as `changed=`).
+Rows written outside any transaction are not seen: no action writes one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import connections, models
+from django.db.models.signals import post_delete, post_save
+
+from lawtrail.lib.frozen import encode, field_value
+
+_tracked: dict[str, type[models.Model]] = {}
+# Fields left out of a model's frozen state (by label): bookkeeping no action records.
+_ignored: dict[str, frozenset[str]] = {}
+
+
+def track(*models_: type[models.Model], ignore: tuple[str, ...] = ()) -> None:
+    """Declare domain records: every change of their rows must come with an event that freezes it.
+    `ignore`: attribute names that change without an action (a user's last login)."""
+    for model in models_:
+        label = model._meta.label_lower
+        if ignore:
+            _ignored[label] = frozenset(ignore)
+        if label in _tracked:
+            continue
+        _tracked[label] = model
+        post_save.connect(_saved, sender=model, dispatch_uid=f"lawtrail.events.state.save.{label}")
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"lawtrail.events.state.delete.{label}")
+
+
+def tracked_models() -> dict[str, type[models.Model]]:
+    return dict(_tracked)
+
+
+def is_tracked(obj: models.Model | type[models.Model]) -> bool:
+    return obj._meta.label_lower in _tracked
+
+
+def record_fields(obj: models.Model) -> dict[str, Any]:
+    """The record's concrete fields as the frozen state holds them (by attribute name).
+
+    Reads loaded values only (a deferred field would cost a query inside the action); a value
+    still waiting for an F() update is read back, once, so the state holds the real number."""
+    loaded = obj.__dict__
+    spec = _spec(type(obj))
+    pending = [name for name, _ in spec if name in loaded and hasattr(loaded[name], "resolve_expression")]
+    if pending:
+        obj.refresh_from_db(fields=pending)
+    return {name: field_value(loaded[name] if places is None or loaded[name] is None
+                              else _decimal(loaded[name], places))
+            for name, places in spec if name in loaded}
+
+
+def frozen_attnames(model: type[models.Model]) -> list[str]:
+    """The attribute names a record of `model` freezes, in order (for reading rows in bulk)."""
+    return [name for name, _ in _spec(model)]
+
+
+def freeze_row(model: type[models.Model], pk: Any, values: tuple[Any, ...]) -> tuple[str, str, dict[str, Any]]:
+    """(pk, digest, fields) of a row read as `values_list(*frozen_attnames(model))`: the same state
+    freeze() gives for the model object of that row, without building the object."""
+    # Text, numbers and nulls are most values and freeze as they are: no call for them.
+    fields = {name: value if (type(value) in _PLAIN and places is None) else
+              field_value(value if places is None or value is None else _decimal(value, places))
+              for (name, places), value in zip(_spec(model), values, strict=True)}
+    label, key = model._meta.label_lower, str(pk)
+    return key, digest(label, key, fields), fields
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+@functools.cache
+def _spec(model: type[models.Model]) -> list[tuple[str, int | None]]:
+    """The model's frozen fields (attribute names) and, for a DecimalField, its decimal places: an
+    action may hold 50 where the row reads back Decimal("50.00"), one amount."""
+    ignored = _ignored.get(model._meta.label_lower, frozenset())
+    return [(f.attname, f.decimal_places if isinstance(f, models.DecimalField) else None)
+            for f in model._meta.concrete_fields if f.attname not in ignored]
+
+
+def _decimal(value: Any, places: int) -> Any:
+    try:
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    except (InvalidOperation, ValueError, TypeError):
+        return value
+
+
+def digest(label: str, pk: str, fields: dict[str, Any]) -> str:
+    """SHA-256 of one record's state (the same bytes the ledger's single-object state always hashed)."""
+    return hashlib.sha256(encode([label, pk, fields]).encode()).hexdigest()
+
+
+def freeze(obj: models.Model) -> tuple[str, str, str, dict[str, Any]]:
+    """(label, pk, digest, fields) of a record as it is now in memory."""
+    label, pk = obj._meta.label_lower, str(obj.pk)
+    fields = record_fields(obj)
+    return label, pk, digest(label, pk, fields), fields
+
+
+def entry_state(records: list[list[Any]]) -> str | None:
+    """The state an event's ledger entry freezes: None when it changed no record, the record's own
+    digest when it changed one (as entries always did), else the digest of the list
+    [[label, pk, digest or null (deleted)], …]."""
+    if not records:
+        return None
+    if len(records) == 1 and records[0][2] is not None:
+        return str(records[0][2])
+    return hashlib.sha256(encode(records).encode()).hexdigest()
+
+
+Entry = tuple[models.Model, Callable[[], None]]
+
+
+def _noop() -> None:
+    pass
+
+
+@dataclass
+class _Changed:
+    """Records saved or deleted in one transaction since its last event, each with the marker it
+    left among the transaction's on-commit callbacks."""
+
+    saved: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    deleted: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    # Rows read back after a QuerySet.update(): the database's word, over any object in memory.
+    read_back: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    # The connection's list of on-commit callbacks when the box was last seen whole: Django replaces
+    # the list at every commit and savepoint rollback (and only appends otherwise), so while it is
+    # the same list nothing was undone and no marker needs looking for (no scan per save).
+    seen: list[Any] | None = None
+
+    def close(self) -> None:
+        self.saved.clear()
+        self.deleted.clear()
+        self.read_back.clear()
+
+    def prune(self, callbacks: list[Any]) -> None:
+        """Forget changes whose marker a savepoint rollback removed."""
+        alive = {id(item[1]) for item in callbacks}
+        for changes in (self.saved, self.deleted, self.read_back):
+            for key in [k for k, (_, marker) in changes.items() if id(marker) not in alive]:
+                del changes[key]
+        self.seen = callbacks
+
+
+_ATTR = "_lawtrail_changed_records"
+
+
+def _box(using: str, create: bool) -> _Changed | None:
+    """The current transaction's changes, kept on the connection. Tied to the transaction by an
+    on_commit callback that empties it; a box whose callback is gone (run at commit, or dropped by
+    a rollback) belongs to a transaction that is over."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        return None
+    box: _Changed | None = getattr(connection, _ATTR, None)
+    if box is not None and box.seen is not connection.run_on_commit:
+        if any(item[1] == box.close for item in connection.run_on_commit):
+            box.prune(connection.run_on_commit)
+        else:
+            box = None
+    if box is None and create:
+        box = _Changed()
+        setattr(connection, _ATTR, box)
+        connection.on_commit(box.close)
+        box.seen = connection.run_on_commit
+    return box
+
+
+def _entry(using: str, instance: models.Model) -> Entry:
+    """The instance with a marker of its own among the on-commit callbacks: rolling back the
+    savepoint it was saved in (a refused action inside a larger transaction) drops the marker,
+    and with it the change."""
+    marker = functools.partial(_noop)
+    connections[using].on_commit(marker)
+    return instance, marker
+
+
+def _saved(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
+    box = _box(using, create=True)
+    if box is not None and instance.pk is not None:
+        key = (instance._meta.label_lower, str(instance.pk))
+        box.deleted.pop(key, None)
+        box.saved[key] = _entry(using, instance)
+
+
+def _deleted(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
+    box = _box(using, create=True)
+    if box is not None and instance.pk is not None:
+        key = (instance._meta.label_lower, str(instance.pk))
+        box.saved.pop(key, None)
+        box.deleted[key] = _entry(using, instance)
+
+
+def note_changed(queryset: models.QuerySet[Any]) -> None:
+    """Rows a QuerySet.update() changed (Django sends no signal for it): read back now, inside the
+    action's transaction, and frozen with the action's next event. Pass a queryset that still
+    selects them after the update (by primary key)."""
+    if not is_tracked(queryset.model):
+        return
+    box = _box(queryset.db, create=True)
+    if box is None:
+        return
+    for obj in queryset:
+        key = (obj._meta.label_lower, str(obj.pk))
+        box.deleted.pop(key, None)
+        box.read_back[key] = _entry(queryset.db, obj)
+
+
+def take_changes(obj: models.Model | None, changed: Iterable[models.Model] = (),
+                 using: str = "default") -> tuple[list[list[Any]], list[dict[str, Any] | None]]:
+    """The records an event freezes: `obj` (if tracked), `changed`, and every tracked record saved or
+    deleted in this transaction since the previous event; the box is emptied. Returns the
+    event's `records` ([[label, pk, digest or None], …], sorted) and `record_fields` (same order)."""
+    box = _box(using, create=False)
+    saved: dict[tuple[str, str], models.Model] = {}
+    deleted: dict[tuple[str, str], models.Model] = {}
+    read_back: dict[tuple[str, str], models.Model] = {}
+    if box is not None:  # (_box() has pruned what a rollback undid)
+        for source, target in ((box.saved, saved), (box.deleted, deleted), (box.read_back, read_back)):
+            target.update((key, obj) for key, (obj, _) in source.items())
+        box.close()
+    # The event's own object is frozen whether or not its model is tracked (as entries always did).
+    for extra in (*(c for c in changed if is_tracked(c)), *([obj] if obj is not None else [])):
+        if extra.pk is not None:
+            key = (extra._meta.label_lower, str(extra.pk))
+            if key not in deleted:
+                saved[key] = extra
+    saved.update(read_back)
+    records: list[list[Any]] = []
+    fields: list[dict[str, Any] | None] = []
+    for key in sorted({*saved, *deleted}):
+        if key in deleted:
+            records.append([key[0], key[1], None])
+            fields.append(None)
+        else:
+            label, pk, dig, values = freeze(saved[key])
+            records.append([label, pk, dig])
+            fields.append(values)
+    return records, fields
