@@ -1,7 +1,19 @@
 from django.apps import AppConfig
 
 
+def _document_labels() -> dict[str, str]:
+    from lawtrail.documents.catalogue import catalogue
+
+    return {f"doc:{code}": spec.name for code, spec in catalogue().items()}
+
+
 class DocumentsConfig(AppConfig):
     name = "lawtrail.documents"
     label = "documents"
     verbose_name = "执法文书"
+
+    def ready(self) -> None:
+        from lawtrail.profiles.coverage import register_labels
+
+        # The article map (profiles) names document types by code; a person reads their names.
+        register_labels(_document_labels)
