@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,6 +36,7 @@ from lawtrail.profiles.coverage import (
     load_coverage,
     profile_data,
 )
+from lawtrail.testing.personas import World
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE_FILES = sorted((ROOT / "lawtrail" / "profiles" / "data").glob("*.yaml"))
@@ -332,3 +334,39 @@ def test_the_readme_shows_the_counts_the_command_prints() -> None:
         row = (f"| {cov.profile_id} | {len(cov.articles)} | {cov.applicable} | {counts['covered']} | "
                f"{counts['partial']} | {counts['gap']} | {counts['n/a']} |")
         assert row in readme, row
+
+
+# ---------------------------------------------------------------- the supervisor's page
+
+
+def page_as(world: World, name: str) -> tuple[int, str]:
+    client = Client()
+    client.force_login(getattr(world, name))
+    response = client.get("/compliance/coverage/")
+    return response.status_code, response.content.decode()
+
+
+def test_the_supervisor_reads_every_article_of_the_agencys_regulation_with_its_status(world: World) -> None:
+    status, html = page_as(world, "sam")
+    assert status == 200
+    cov = all_coverage()[world.agency.profile_id]
+    table = html.split('id="coverage"')[1]
+    for a in cov.articles:
+        assert f"<summary>{a.label}</summary>" in table
+    assert "部分覆盖" in table and "不适用" in table
+    assert REGISTRY["filing_approval"].label in table
+    # A person reads names, never the engine's ids or an English status.
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", re.sub(r"<[^>]+>", "", table)), "a raw id is shown"
+    assert "n/a" not in table and "partial" not in table
+    counts = cov.counts()
+    assert f"适用条款 {cov.applicable} 条" in html and f"部分覆盖 {counts['partial']}" in html
+
+
+def test_the_findings_page_leads_to_the_coverage_page(world: World) -> None:
+    client = Client()
+    client.force_login(world.sam)
+    assert 'href="/compliance/coverage/"' in client.get("/compliance/").content.decode()
+
+
+def test_an_officer_may_not_open_the_coverage_page(world: World) -> None:
+    assert page_as(world, "alice")[0] == 403
