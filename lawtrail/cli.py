@@ -185,6 +185,7 @@ COMMAND_MODULES: list[str] = [
     "lawtrail.archive.cli",
     "lawtrail.access.cli",
     "lawtrail.compliance.cli",
+    "lawtrail.profiles.cli",  # after compliance.cli: adds `coverage` to its `profiles` command
 ]
 
 

@@ -1,6 +1,14 @@
 from django.apps import AppConfig
 
 
+def _rule_labels() -> dict[str, str]:
+    from lawtrail.compliance import rules  # noqa: F401 — the checks register their names on import
+    from lawtrail.compliance.agency import AGENCY_RULES
+    from lawtrail.compliance.engine import REGISTRY
+
+    return {rule_id: spec.label for rule_id, spec in REGISTRY.items()} | AGENCY_RULES
+
+
 class ComplianceConfig(AppConfig):
     name = "lawtrail.compliance"
     verbose_name = "合规检查"
@@ -8,6 +16,9 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from lawtrail.compliance.models import ServiceProof
         from lawtrail.events.state import track
+        from lawtrail.profiles.coverage import register_labels
 
         # Domain records: each change is frozen into the event of the action that made it.
         track(ServiceProof)
+        # The article map (profiles) names checks by id; a person reads their Chinese names.
+        register_labels(_rule_labels)

@@ -4,4 +4,5 @@ from lawtrail.compliance import views
 
 urlpatterns = [
     path("compliance/", views.findings_page, name="compliance_findings"),
+    path("compliance/coverage/", views.coverage_page, name="compliance_coverage"),
 ]

@@ -73,3 +73,41 @@ def findings_page(request: HttpRequest) -> HttpResponse:
         "stage": stage, "stages": STAGE_CHOICES, "page": page, "query": urlencode(query),
         "limit": LIMIT, "profile": get_profile(user.agency.profile_id),
     })
+
+
+STATUS_TAGS = {"covered": "ok", "partial": "warn", "gap": "bad", "n/a": ""}
+
+
+@login_required
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    """条款覆盖: the article map of the agency's regulation, read-only, for those who supervise."""
+    from lawtrail.profiles.coverage import (
+        MEANS,
+        MEANS_LABELS,
+        STATUS_LABELS,
+        STATUSES,
+        all_coverage,
+        label_of,
+        labels,
+    )
+
+    user = signed_in_user(request)
+    if not may_see_findings(user) or user.agency is None:
+        raise PermissionDenied("只有监督人员、负责人、法制审核人员可以查看条款覆盖情况")
+    profile = get_profile(user.agency.profile_id)
+    cov = all_coverage().get(profile.id)
+    rows: list[dict[str, object]] = []
+    counts: list[tuple[str, int, str]] = []
+    if cov is not None:
+        known = labels()
+        for a in cov.articles:
+            article = cov.regulation.article(a.label)
+            means = [(MEANS_LABELS[k], list(dict.fromkeys(label_of(k, n, known) for n in a.names(k))))
+                     for k in MEANS if a.names(k)]
+            rows.append({"label": a.label, "status": STATUS_LABELS[a.status], "tag": STATUS_TAGS[a.status],
+                         "means": means, "note": a.note, "text": article.text if article else ""})
+        counts = [(STATUS_LABELS[s], n, STATUS_TAGS[s]) for s, n in cov.counts().items() if s in STATUSES]
+    return render(request, "compliance/coverage.html", {
+        "profile": profile, "rows": rows, "counts": counts, "applicable": cov.applicable if cov else 0,
+    })
+

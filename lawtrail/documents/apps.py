@@ -1,6 +1,12 @@
 from django.apps import AppConfig
 
 
+def _document_labels() -> dict[str, str]:
+    from lawtrail.documents.catalogue import catalogue
+
+    return {f"doc:{code}": spec.name for code, spec in catalogue().items()}
+
+
 class DocumentsConfig(AppConfig):
     name = "lawtrail.documents"
     label = "documents"
@@ -11,7 +17,10 @@ class DocumentsConfig(AppConfig):
         from lawtrail.documents.sql import GUARDS
         from lawtrail.events.state import track
         from lawtrail.lib.appendonly import register_guards
+        from lawtrail.profiles.coverage import register_labels
 
         # Domain records: each change is frozen into the event of the action that made it.
         track(Document, DocumentCounter, NumberScheme, Signature)
         register_guards(*GUARDS)
+        # The article map (profiles) names document types by code; a person reads their names.
+        register_labels(_document_labels)
