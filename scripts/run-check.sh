@@ -3,7 +3,8 @@
 # requirements.lock alone (no test tools), the project installed as a package (not editable),
 # `pip check`, `lawtrail doctor`, `lawtrail demo`, `lawtrail serve` on a free port, and then
 # scripts/run_check.py signs in, reads /api/openapi.json, issues a 询问笔录 over the API and checks
-# with pdftotext that its PDF shows its Chinese text. The server is stopped by its PID.
+# with pdftotext that its PDF shows its Chinese text; `lawtrail verify` then checks the ledger
+# against the live records. The server is stopped by its PID.
 # A green test suite on the dev install once hid a runtime lock that could not start LawTrail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +56,9 @@ if ! "$work/venv/bin/python" scripts/run_check.py "http://127.0.0.1:$port" "$wor
   cat "$work/serve.log" >&2
   exit 1
 fi
+# What was done through the running server is what the ledger froze.
+echo "== run check: lawtrail verify"
+"$lawtrail" verify
 # A clean first screen: an ordinary start logs no error and no traceback.
 if grep -nE "Traceback|ERROR|failed" "$work/serve.log" >&2; then
   echo "run check FAILED: lawtrail serve logged the errors above on an ordinary start" >&2
