@@ -64,8 +64,10 @@ class RequestForm(forms.Form):
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Pickers list what the requester could name: the case's issued documents and AV records.
-        self.fields["documents"].queryset = Document.objects.filter(case=case, status="issued")  # type: ignore[attr-defined]
-        self.fields["evidence"].queryset = Evidence.objects.filter(case=case)  # type: ignore[attr-defined]
+        # Marked records the requester is not cleared for are not listed (nor accepted when posted).
+        self.fields["documents"].queryset = policy.restrict(  # type: ignore[attr-defined]
+            Document.objects.filter(case=case, status="issued"), user)
+        self.fields["evidence"].queryset = policy.restrict(Evidence.objects.filter(case=case), user)  # type: ignore[attr-defined]
         self.fields["requester"].queryset = User.objects.filter(is_active=True).filter(  # type: ignore[attr-defined]
             Q(agency__isnull=True) | ~Q(agency_id=user.agency_id)).filter(is_superuser=False)
 

@@ -111,9 +111,12 @@ def do_create_party(
             Party.objects.filter(agency=agency, uscc=uscc)
         existing = dup.first()
         if existing is not None:
+            if not Party.objects.restrict(actor).filter(pk=existing.pk).exists():
+                # A person another unit registered: say so, without their name or record.
+                raise Conflict("party_exists", "该证件号码的当事人已由本机关其他单位登记,请联系负责人或法制审核人员")
             raise Conflict("party_exists", f"当事人已登记:{existing.name}", {"party_id": existing.pk})
         party = Party.objects.create(
-            agency=agency, kind=kind, name=name, id_number=id_number, uscc=uscc,
+            agency=agency, unit=actor.unit, kind=kind, name=name, id_number=id_number, uscc=uscc,
             legal_representative=legal_representative.strip(), address=address.strip(), phone=phone.strip(),
             created_at=timez.now(),
         )
