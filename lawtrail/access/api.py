@@ -262,9 +262,11 @@ def access_register(request: HttpRequest, filters: Query[RegisterFilterIn]) -> l
     user = auth_user(request)
     events = queries.register(user, queries.RegisterFilter(case_id=filters.case_id, date_from=filters.date_from,
                                                            date_to=filters.date_to, person=filters.person))
+    hidden = queries.withheld(user, events)
     return [RegisterRowOut(event_id=e.pk, at=e.occurred_at, action=e.action, action_label=e.action_label,
-                           outcome=e.outcome, reason=e.reason, record=e.object_repr, case_id=e.case_id_frozen,
-                           actor=e.actor_name, payload=dict(e.payload or {}))
+                           outcome=e.outcome, reason=e.reason,
+                           record=queries.WITHHELD if e.pk in hidden else e.object_repr, case_id=e.case_id_frozen,
+                           actor=e.actor_name, payload={} if e.pk in hidden else dict(e.payload or {}))
             for e in events[:filters.limit]]
 
 

@@ -105,10 +105,11 @@ class ShareForm(forms.Form):
     expires_at = forms.DateTimeField(label="有效期至", initial=_default_expiry,
                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
-    def __init__(self, *args: Any, grant: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, grant: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["documents"].queryset = grant.scope_documents()  # type: ignore[attr-defined]
-        self.fields["evidence"].queryset = grant.scope_evidence()  # type: ignore[attr-defined]
+        # Only what the sharer may read is offered (a marked record stays out unless cleared).
+        self.fields["documents"].queryset = policy.restrict(grant.scope_documents(), user)  # type: ignore[attr-defined]
+        self.fields["evidence"].queryset = policy.restrict(grant.scope_evidence(), user)  # type: ignore[attr-defined]
 
     def clean_expires_at(self) -> dt.datetime:
         value: dt.datetime = self.cleaned_data["expires_at"]

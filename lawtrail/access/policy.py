@@ -280,3 +280,17 @@ def restrict(qs: models.QuerySet[M], user: User, action: str = "view") -> models
     base = qs.restrict(user, action)  # type: ignore[attr-defined]
     hidden = hidden_ids(qs.model, user)
     return base.exclude(pk__in=hidden) if hidden else base
+
+
+def hidden_events(user: User) -> models.Q:
+    """Domain events about marked records the user may not read (the event's object, or the record
+    an access event names). A list of events (a timeline, the ledger) names the others; these it
+    leaves out or withholds, so that a hash or a file name does not leak through the history."""
+    where = models.Q(pk__in=[])
+    for key, object_type in (("document", "documents.document"), ("evidence", "evidence.evidence")):
+        ids = hidden_ids(KINDS[key].model, user)
+        if ids:
+            where |= models.Q(object_type=object_type, object_id__in=[str(i) for i in ids])
+            where |= models.Q(action__startswith="access.", payload__record=key, payload__record_id__in=sorted(ids))
+    return where
+

@@ -166,7 +166,8 @@ def release_hold(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def due_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    form = RequestForm(request.POST or None)
+    # Bound on every POST (an empty one too: add_error needs a cleaned form).
+    form = RequestForm(request.POST if request.method == "POST" else None)
     may_request = user.agency_id is not None and actions.may_request_disposal(user, user.agency_id)
     if request.method == "POST":
         if not may_request:
