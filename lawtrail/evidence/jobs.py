@@ -286,3 +286,22 @@ def expire_uploads(*, older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
 @db_periodic_task(crontab(minute="5", hour="3"))
 def expire_uploads_nightly() -> None:
     expire_uploads()
+
+
+# ---------------------------------------------------------------- staging files of killed ingests
+
+
+def sweep_staging() -> tuple[int, int]:
+    """Remove the staged files of ingests whose process was killed: (files, bytes)."""
+    from lawtrail.evidence.staging import sweep_abandoned
+
+    files, size = sweep_abandoned(get_store().staging_dir())
+    if files:
+        log.info("swept %d staged file(s) of interrupted ingests (%d bytes)", files, size)
+    return files, size
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def sweep_staging_periodically() -> None:
+    sweep_staging()
+
