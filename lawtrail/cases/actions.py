@@ -42,11 +42,15 @@ from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 from lawtrail.lib.ids import id_number_problem, uscc_problem
 from lawtrail.lib.sequences import next_in_sequence
+from lawtrail.lib.text import neutralise, refuse_invisible_controls
 from lawtrail.profiles.registry import get_profile
 
 
 def _text(value: str | None, field: str, label: str, *, max_len: int = 0) -> str:
+    # A name or a title (a short field) refuses bidi and zero-width controls; free text drops them
+    # (lawtrail/lib/text.py).
     v = (value or "").strip()
+    v = refuse_invisible_controls(v, field, label) if max_len and max_len <= 200 else neutralise(v).strip()
     if not v:
         raise InvalidInput("missing_field", f"请填写{label}", {"field": field})
     if max_len and len(v) > max_len:

@@ -38,6 +38,7 @@ from lawtrail.evidence.models import (
 from lawtrail.evidence.staging import Staged
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
+from lawtrail.lib.text import neutralise
 from lawtrail.profiles.registry import get_profile
 from lawtrail.storage import get_store, original_key
 
@@ -62,7 +63,8 @@ def _require_handle(actor: User | None, unit: Unit) -> None:
 
 def _clean_name(name: str) -> str:
     # Kept as the client sent it (it is a fact), minus what no database can store.
-    cleaned = "".join(ch for ch in name if ch >= " " and ch != "\x7f")
+    # Bidi and zero-width controls go too: they would let the shown name lie (lawtrail/lib/text.py).
+    cleaned = neutralise("".join(ch for ch in name if ch >= " " and ch != "\x7f"))
     return cleaned.strip()[:255] or "未命名"
 
 
