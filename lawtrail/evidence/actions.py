@@ -20,7 +20,7 @@ from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Agency, Unit, User
 from lawtrail.cases.models import Case, Inspection
 from lawtrail.events.recorder import domain_action, record_event
-from lawtrail.evidence import media, retention
+from lawtrail.evidence import hooks, media, retention
 from lawtrail.evidence.choices import (
     ACTIVE_INTERRUPTIONS,
     DerivativeStatus,
@@ -107,9 +107,9 @@ def _from_file_name(name: str) -> dict[str, Any]:
 
 
 def _queue_derivatives(evidence_id: int) -> None:
-    from lawtrail.evidence import jobs
-
-    jobs.make_derivatives(evidence_id)
+    # The jobs register here (EvidenceConfig.ready): the actions do not import them.
+    for hook in hooks.after_ingest:
+        hook(evidence_id)
 
 
 def check_ingest(*, name: str, evidence_class: str = "", case: Case | None = None, officer: User | None = None,

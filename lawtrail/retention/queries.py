@@ -47,6 +47,12 @@ def is_disposed(ev: Evidence) -> DisposedEvidence | None:
     return DisposedEvidence.objects.filter(evidence=ev).select_related("record").first()
 
 
+def disposed_reason(ev: Evidence) -> str:
+    """Why no preview is made for a record destroyed under a disposal record, or "" while it is kept."""
+    disposed = is_disposed(ev)
+    return f"原始资料已按{disposed.record}销毁,不再生成预览" if disposed is not None else ""
+
+
 # ---------------------------------------------------------------- due for disposal
 
 
