@@ -6,9 +6,11 @@ it comes from an action (DomainError), from input validation or from authenticat
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -27,6 +29,7 @@ from lawtrail.documents.api import router as documents_router
 from lawtrail.evidence.api import router as evidence_router
 from lawtrail.ledger.api import router as ledger_router
 from lawtrail.lib.errors import DomainError, Forbidden
+from lawtrail.lib.faults import storage_fault
 from lawtrail.retention.api import router as retention_router
 
 # A real token is "lt_" + 43 characters; anything far longer is not worth hashing.
@@ -69,6 +72,9 @@ class SessionAuth(NinjaSessionAuth):
             request.auth_user = user  # type: ignore[attr-defined]
             return user
         return None
+
+
+logger = logging.getLogger(__name__)
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -197,6 +203,24 @@ def _forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     code, message = _HTTP_ERRORS[404]
     return _error(request, 404, code, message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _error(request, 413, "body_too_large", "请求内容过大,超过服务器允许的大小;音像资料请用分段上传接口",
+                  {"limit_bytes": limit} if limit else {})
+
+
+@api.exception_handler(Exception)
+def _storage(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A full disk or a read-only data directory is the machine's fault, not a bug: the client gets
+    # the JSON error with a stable code (the action's transaction rolled back, nothing kept).
+    fault = storage_fault(exc)
+    if fault is None:
+        raise exc
+    logger.error("storage fault on %s %s: %s", request.method, request.path, fault.__cause__)
+    return _error(request, fault.status, fault.code, fault.message)
 
 
 api.add_router("", accounts_router)

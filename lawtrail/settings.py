@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lawtrail.events.middleware.RequestContextMiddleware",
+    "lawtrail.web.faults.StorageFaultMiddleware",
 ]
 
 ROOT_URLCONF = "lawtrail.urls"

@@ -47,6 +47,11 @@ def run() -> int:
     from lawtrail.evidence import jobs  # noqa: F401
     from lawtrail.ledger import jobs as ledger_jobs  # noqa: F401
 
+    try:
+        # A killed ingest leaves its staged file behind: swept at start, then every 15 minutes.
+        jobs.sweep_staging()
+    except OSError as err:
+        log.warning("staging area not swept: %s", err)
     stop = threading.Event()
     threading.Thread(target=_beat_forever, args=(stop,), name="heartbeat", daemon=True).start()
     try:

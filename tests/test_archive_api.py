@@ -64,7 +64,9 @@ def test_a_closed_case_is_assembled_bound_and_exported_through_the_api(
     assert bound.status == 200 and bound.body["case_file"]["status"] == "bound" and bound.body["stage"] == "archived"
     assert Case.objects.get(pk=case.pk).stage == "archived"
     assert alice.post(url, {}).status == 409
-    pdf = alice.get(f"{url}/pdf")
+    # The bound file is a download of the case: not for the handler of a closed case.
+    assert alice.get(f"{url}/pdf").status == 403
+    pdf = archie.get(f"{url}/pdf")
     assert pdf.status == 200 and bytes(pdf.body).startswith(b"%PDF-")
 
     # Export: archivists, heads and supervisors only, for now (no grants yet).

@@ -98,7 +98,8 @@ def test_an_archived_case_exports_a_package_that_verifies_offline(
     out = tmp_path / "package.zip"
     mark = DomainEvent.objects.order_by("-id").values_list("id", flat=True).first()
     row = do_export_package(bound, out=out, actor=world.archie)
-    assert [e.action for e in DomainEvent.objects.filter(id__gt=mark or 0)] == ["package.export"]
+    # The export, then its line in the access register (调用登记): a package taken away is a download.
+    assert [e.action for e in DomainEvent.objects.filter(id__gt=mark or 0)] == ["package.export", "access.download"]
     assert PackageExport.objects.get().sha256 == row.sha256 and row.size == out.stat().st_size
     with zipfile.ZipFile(out) as zf:
         names = set(zf.namelist())

@@ -121,8 +121,9 @@ def test_a_user_of_no_agency_sees_nothing(world: World, records: Records) -> Non
     assert visible(stray, records) == set()
 
 
-def test_parties_are_shared_by_every_unit_of_the_agency(world: World) -> None:
-    assert set(Party.objects.restrict(world.bob)) == {world.company, world.person}
+def test_organisations_are_shared_by_every_unit_a_person_by_the_unit_that_registered_them(world: World) -> None:
+    assert set(Party.objects.restrict(world.bob)) == {world.company}
+    assert set(Party.objects.restrict(world.andy)) == {world.company, world.person}
 
 
 def test_another_agencys_users_see_nothing_of_the_first(world: World, records: Records) -> None:

@@ -161,9 +161,13 @@ def test_a_party_needs_a_name(world: World) -> None:
 def test_a_person_already_registered_is_refused_with_the_existing_party(world: World) -> None:
     lowered = world.person.id_number.lower()
     with pytest.raises(Conflict) as err:
-        do_create_party(kind=PartyKind.PERSON, name="李四(重复)", id_number=lowered, actor=world.bob)
+        do_create_party(kind=PartyKind.PERSON, name="李四(重复)", id_number=lowered, actor=world.andy)
     assert err.value.code == "party_exists"
     assert err.value.detail == {"party_id": world.person.pk}
+    # Another unit learns that the number is taken, not whose record it is.
+    with pytest.raises(Conflict) as err:
+        do_create_party(kind=PartyKind.PERSON, name="李四(重复)", id_number=lowered, actor=world.bob)
+    assert err.value.code == "party_exists" and err.value.detail == {}
     assert Party.objects.filter(id_number=world.person.id_number).count() == 1
 
 

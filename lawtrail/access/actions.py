@@ -247,7 +247,9 @@ def enforce(user: User, action: str, obj: models.Model, *, grant: AccessRequest 
     """authorize, record a refusal (not a plain 404), and raise it; the caller logs what it serves."""
     decision = policy.authorize(user, action, obj, grant=grant)
     if not decision.allowed:
-        if decision.visible and action != "view":
+        # An attempt under a 调用单 on a record it does not name is registered too: the answer
+        # looks like a missing record to the requester, not to the register's readers.
+        if (decision.visible or grant is not None) and action != "view":
             do_record_refusal(obj, action=action, actor=user, decision=decision)
         decision.raise_if_refused()
     return decision

@@ -29,7 +29,6 @@ from lawtrail.lib.apikit import (
     responses,
     visible,
 )
-from lawtrail.lib.errors import NotFound
 
 from . import actions, policy, queries
 from . import serving as access_serving
@@ -188,8 +187,11 @@ def create_request(request: HttpRequest, data: RequestIn) -> Status[RequestOut]:
 
     user = auth_user(request)
     case = reference(Case.objects.restrict(user), data.case_id, "case_id", "案件")
-    docs = references(Document.objects.filter(case=case), data.document_ids, "document_ids", "文书")
-    evs = references(Evidence.objects.filter(case=case), data.evidence_ids, "evidence_ids", "音像资料")
+    # access: records the requester may not see are named like missing ones (no existence oracle).
+    docs = references(policy.restrict(Document.objects.filter(case=case), user), data.document_ids,
+                      "document_ids", "文书")
+    evs = references(policy.restrict(Evidence.objects.filter(case=case), user), data.evidence_ids,
+                     "evidence_ids", "音像资料")
     requester = reference(User.objects.filter(is_active=True), data.requester_id, "requester_id", "调用人") \
         if data.requester_id else None
     req = actions.do_request_access(
@@ -234,7 +236,7 @@ def grant_document(request: HttpRequest, request_id: Id, document_id: Id) -> Htt
     req = _request(request, request_id)
     doc = Document.objects.filter(pk=document_id).first()
     if doc is None:
-        raise NotFound("not_found", "文书不存在", {"id": document_id})
+        raise policy.Decision(False, "copy", visible=False).not_found()
     copy = access_serving.grant_document_copy(user, req, doc)
     response = HttpResponse(copy.data, content_type=copy.content_type)
     response["Content-Disposition"] = f"attachment; filename=\"copy-{doc.pk}.pdf\""
@@ -250,7 +252,7 @@ def grant_evidence(request: HttpRequest, request_id: Id, evidence_id: Id) -> Htt
     req = _request(request, request_id)
     ev = Evidence.objects.select_related("stored").filter(pk=evidence_id).first()
     if ev is None:
-        raise NotFound("not_found", "音像资料不存在", {"id": evidence_id})
+        raise policy.Decision(False, "copy", visible=False).not_found()
     return access_serving.grant_evidence(request, user, req, ev)
 
 
@@ -260,9 +262,11 @@ def access_register(request: HttpRequest, filters: Query[RegisterFilterIn]) -> l
     user = auth_user(request)
     events = queries.register(user, queries.RegisterFilter(case_id=filters.case_id, date_from=filters.date_from,
                                                            date_to=filters.date_to, person=filters.person))
+    hidden = queries.withheld(user, events)
     return [RegisterRowOut(event_id=e.pk, at=e.occurred_at, action=e.action, action_label=e.action_label,
-                           outcome=e.outcome, reason=e.reason, record=e.object_repr, case_id=e.case_id_frozen,
-                           actor=e.actor_name, payload=dict(e.payload or {}))
+                           outcome=e.outcome, reason=e.reason,
+                           record=queries.WITHHELD if e.pk in hidden else e.object_repr, case_id=e.case_id_frozen,
+                           actor=e.actor_name, payload={} if e.pk in hidden else dict(e.payload or {}))
             for e in events[:filters.limit]]
 
 

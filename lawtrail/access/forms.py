@@ -67,8 +67,10 @@ class RequestForm(forms.Form):
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Pickers list what the requester could name: the case's issued documents and AV records.
-        self.fields["documents"].queryset = Document.objects.filter(case=case, status="issued")  # type: ignore[attr-defined]
-        self.fields["evidence"].queryset = Evidence.objects.filter(case=case)  # type: ignore[attr-defined]
+        # Marked records the requester is not cleared for are not listed (nor accepted when posted).
+        self.fields["documents"].queryset = policy.restrict(  # type: ignore[attr-defined]
+            Document.objects.filter(case=case, status="issued"), user)
+        self.fields["evidence"].queryset = policy.restrict(Evidence.objects.filter(case=case), user)  # type: ignore[attr-defined]
         self.fields["requester"].queryset = User.objects.filter(is_active=True).filter(  # type: ignore[attr-defined]
             Q(agency__isnull=True) | ~Q(agency_id=user.agency_id)).filter(is_superuser=False)
 
@@ -106,10 +108,11 @@ class ShareForm(forms.Form):
     expires_at = forms.DateTimeField(label="有效期至", initial=_default_expiry,
                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
-    def __init__(self, *args: Any, grant: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, grant: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["documents"].queryset = grant.scope_documents()  # type: ignore[attr-defined]
-        self.fields["evidence"].queryset = grant.scope_evidence()  # type: ignore[attr-defined]
+        # Only what the sharer may read is offered (a marked record stays out unless cleared).
+        self.fields["documents"].queryset = policy.restrict(grant.scope_documents(), user)  # type: ignore[attr-defined]
+        self.fields["evidence"].queryset = policy.restrict(grant.scope_evidence(), user)  # type: ignore[attr-defined]
 
     def clean_expires_at(self) -> dt.datetime:
         value: dt.datetime = self.cleaned_data["expires_at"]

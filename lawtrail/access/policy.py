@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .models import AccessRequest
 
 ACTIONS = ("view", "download", "copy")
+NOT_FOUND_MESSAGE = "资料不存在或无权查看"
 
 # Roles that may download any record of the units they see (without a grant).
 DOWNLOAD_ROLES_AGENCY = (Role.ARCHIVIST, Role.LEGAL_REVIEWER)
@@ -95,11 +96,15 @@ class Decision:
         """Handed out under a grant: the file leaves as a derived, watermarked copy."""
         return self.via == "grant"
 
+    def not_found(self) -> NotFound:
+        """The one answer for a record that is missing or not to be seen: the two look alike."""
+        return NotFound("not_found", NOT_FOUND_MESSAGE)
+
     def raise_if_refused(self) -> None:
         if self.allowed:
             return
         if not self.visible:
-            raise NotFound("not_found", "资料不存在或无权查看")
+            raise self.not_found()
         raise Forbidden(self.code, self.message, {"marks": self.marks})
 
 
@@ -117,6 +122,11 @@ def marks_of(obj: models.Model) -> list[str]:
         q |= models.Q(case=case.pk)
     levels = ConfidentialityMark.objects.filter(q, active=True).values_list("level", flat=True)
     return sorted(set(levels))
+
+
+def _works_in(user: User, unit_id: int) -> bool:
+    """An officer or 承办人 of the unit (an agency-wide reading role is not)."""
+    return user.has_role(Role.OFFICER, unit_id) or user.has_role(Role.HANDLER, unit_id)
 
 
 def _works_on(user: User, case: Case | None) -> bool:
@@ -200,6 +210,10 @@ def authorize(user: User, action: str, obj: models.Model, *, grant: AccessReques
     case = kind.case_of(obj)
     unit_id = kind.unit_of(obj)
     marks = marks_of(obj)
+    if grant is not None and not grant.covers(kind.key, int(obj.pk)):
+        # A record the grant does not name answers exactly like a missing one: naming ids under a
+        # 调用单 must not tell which exist (or which are marked) in the agency.
+        return Decision(False, action, visible=False, code="not_found", message=NOT_FOUND_MESSAGE)
     visible = user.is_authenticated and _visible(user, obj) and grant is None
     cleared = visible and cleared_by_role(user, marks, unit_id=unit_id, case=case)
     if visible and cleared:
@@ -210,16 +224,17 @@ def authorize(user: User, action: str, obj: models.Model, *, grant: AccessReques
         if (action == "download" and kind.key in ("document", "case") and case is not None
                 and case.closed_at is None and _works_on(user, case)):
             return Decision(True, action, "handler", marks=marks)
-        if action == "download" and kind.key == "document" and case is None:
+        if action == "download" and kind.key == "document" and case is None and _works_in(user, unit_id):
             # Intake paperwork (不予受理决定书, 一次性补证告知书 …) is printed and handed to the complainant by
-            # whoever of the unit handles the complaint; there is no case file to keep it in yet.
+            # the officers of the unit that handles the complaint; there is no case file to keep it in
+            # yet. Reading roles (supervisor, administrator) get the same answer as on case documents.
             return Decision(True, action, "handler", marks=marks)
     found = grant_for(user, obj, marks, only=grant) if user.is_authenticated else None
     if found is not None:
         # A grant hands out copies: a download under it is a copy.
         return Decision(True, "copy" if action != "view" else "view", "grant", grant=found, marks=marks)
     if not visible and grant is None:
-        return Decision(False, action, visible=False, marks=marks, code="not_found", message="资料不存在或无权查看")
+        return Decision(False, action, visible=False, marks=marks, code="not_found", message=NOT_FOUND_MESSAGE)
     if marks and not cleared:
         labels = "、".join(Secrecy(m).label for m in marks)
         return Decision(False, action, marks=marks, code="not_cleared",
@@ -265,3 +280,17 @@ def restrict(qs: models.QuerySet[M], user: User, action: str = "view") -> models
     base = qs.restrict(user, action)  # type: ignore[attr-defined]
     hidden = hidden_ids(qs.model, user)
     return base.exclude(pk__in=hidden) if hidden else base
+
+
+def hidden_events(user: User) -> models.Q:
+    """Domain events about marked records the user may not read (the event's object, or the record
+    an access event names). A list of events (a timeline, the ledger) names the others; these it
+    leaves out or withholds, so that a hash or a file name does not leak through the history."""
+    where = models.Q(pk__in=[])
+    for key, object_type in (("document", "documents.document"), ("evidence", "evidence.evidence")):
+        ids = hidden_ids(KINDS[key].model, user)
+        if ids:
+            where |= models.Q(object_type=object_type, object_id__in=[str(i) for i in ids])
+            where |= models.Q(action__startswith="access.", payload__record=key, payload__record_id__in=sorted(ids))
+    return where
+

@@ -19,6 +19,7 @@ from lawtrail.accounts.models import User
 from lawtrail.events.models import DomainEvent
 from lawtrail.lib import timez
 
+from . import policy
 from .choices import RequestStatus
 from .models import AccessRequest, Share
 
@@ -117,7 +118,18 @@ def case_label(e: DomainEvent, labels: dict[int, str]) -> str:
     return labels.get(e.case_id_frozen or 0, "")
 
 
-def rows(events: QuerySet[DomainEvent]) -> list[dict[str, Any]]:
+WITHHELD = "涉密资料(未获相应保密权限,不显示名称)"
+
+
+def withheld(user: User | None, events: QuerySet[DomainEvent]) -> set[int]:
+    """Register lines about marked records `user` may not read: the line stays (who, when, what
+    kind of act), the record's name and hashes do not (None: the CLI on the server)."""
+    if user is None:
+        return set()
+    return set(events.filter(policy.hidden_events(user)).values_list("pk", flat=True))
+
+
+def rows(events: QuerySet[DomainEvent], hidden: set[int] | None = None) -> list[dict[str, Any]]:
     from lawtrail.cases.models import Case
 
     events_list = list(events[:5000])
@@ -127,14 +139,16 @@ def rows(events: QuerySet[DomainEvent]) -> list[dict[str, Any]]:
     for e in events_list:
         r = row(e)
         r["案件"] = case_label(e, labels) or r["案件"]
+        if e.pk in (hidden or set()):
+            r.update({"资料": WITHHELD, "SHA-256": "", "原件 SHA-256": ""})
         out.append(r)
     return out
 
 
-def register_csv(events: QuerySet[DomainEvent]) -> str:
+def register_csv(events: QuerySet[DomainEvent], hidden: set[int] | None = None) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS)
     writer.writeheader()
-    for r in rows(events):
+    for r in rows(events, hidden):
         writer.writerow(r)
     return buf.getvalue()

@@ -163,6 +163,31 @@ def case_print(user: User, case: Case, docs: list[Document]) -> bytes:
     return data
 
 
+# ---------------------------------------------------------------- the bound case file (lawtrail/archive)
+
+
+def case_file_pdf(user: User, case: Case, pdf: bytes) -> bytes:
+    """The bound case file's PDF (封面、卷内目录、备考表): it names every record of the case, so it
+    leaves as a download of the case — a role or a grant, and a line in the register."""
+    decision = actions.enforce(user, "download", case)
+    data, watermarked = pdf, False
+    if decision.via == "grant":
+        assert decision.grant is not None
+        data, watermarked = pdf_copy(pdf, stamp_for(user, decision.grant)).data, True
+    actions.do_record_access(case, action="copy" if watermarked else "download", actor=user, decision=decision,
+                             sha256=hashlib.sha256(data).hexdigest(), original_sha256=hashlib.sha256(pdf).hexdigest(),
+                             watermarked=watermarked, extra={"format": "case_file_pdf"})
+    return data
+
+
+def record_package_export(user: User, case: Case, *, sha256: str, archive_no: str) -> None:
+    """An archive package taken away (导出归档包) is a download of the whole case file: its register line."""
+    decision = actions.enforce(user, "download", case)
+    actions.do_record_access(case, action="copy" if decision.via == "grant" else "download", actor=user,
+                             decision=decision, sha256=sha256,
+                             extra={"format": "archive_package", "archive_no": archive_no})
+
+
 # ---------------------------------------------------------------- grants (调用授权)
 
 

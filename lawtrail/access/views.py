@@ -87,6 +87,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         marks = policy.marks_of(ev)
         items.append({"kind": "evidence", "obj": ev, "label": ev.display_name, "marks": marks,
                       "cleared": set(marks) <= set(req.clearances or []), "sha256": ev.stored.sha256})
+    for it in items:
+        # A marked item the reader may not read (by role or grant) is counted, not named or hashed.
+        if it["marks"] and not policy.authorize(user, "view", it["obj"]).allowed:
+            it.update(label="涉密资料(未获保密权限,不显示名称)", sha256="")
     return render(request, "access/request_detail.html", {
         "req": req, "items": items, "in_force": in_force, "is_grantee": req.requester_id == user.pk,
         "may_decide": req.status == "pending" and actions.may_approve(user, req)
@@ -174,10 +178,10 @@ def register_page(request: HttpRequest) -> HttpResponse:
     f = _register_filter(request)
     events = queries.register(user, f)
     if request.GET.get("format") == "csv":
-        data = ("\ufeff" + queries.register_csv(events)).encode("utf-8")
+        data = ("\ufeff" + queries.register_csv(events, queries.withheld(user, events))).encode("utf-8")
         return _file(data, f"调用登记-{timez.beijing(timez.now()):%Y%m%d}.csv", "text/csv; charset=utf-8")
     return render(request, "access/register.html", {
-        "rows": queries.rows(events[:500]), "columns": queries.COLUMNS, "f": f, "query": request.GET.urlencode(),
+        "rows": queries.rows(events[:500], queries.withheld(user, events)), "columns": queries.COLUMNS, "f": f, "query": request.GET.urlencode(),
         "printable": request.GET.get("print") == "1", "now": timez.now(),
     })
 
@@ -244,7 +248,7 @@ def shares_page(request: HttpRequest) -> HttpResponse:
 def share_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     req = _request(request, pk)
-    form = ShareForm(request.POST or None, grant=req)
+    form = ShareForm(request.POST or None, grant=req, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         made = attempt(form, lambda: actions.do_create_share(

@@ -15,6 +15,7 @@ from lawtrail.accounts.models import Agency, ApiToken, LoginFailure, RoleGrant, 
 from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
+from lawtrail.lib.text import refuse_invisible_controls
 from lawtrail.profiles.registry import get_profile
 
 
@@ -39,6 +40,8 @@ def do_create_agency(
     simple_case_number_format: str, actor: User | None,
 ) -> Agency:
     _require_admin(actor)
+    refuse_invisible_controls(name, "name", "机关名称")
+    refuse_invisible_controls(short_name, "short_name", "机关简称")
     get_profile(profile_id)  # raises if unknown
     _check_number_format(case_number_format)
     _check_number_format(simple_case_number_format)
@@ -57,6 +60,7 @@ def do_create_agency(
 @domain_action("unit.create")
 def do_create_unit(agency: Agency, *, name: str, actor: User | None) -> Unit:
     _require_admin(actor)
+    refuse_invisible_controls(name, "name", "机构名称")
     with transaction.atomic(durable=True):
         if Unit.objects.filter(agency=agency, name=name).exists():
             raise Conflict("unit_exists", f"机构「{name}」已存在")
@@ -73,6 +77,9 @@ def do_create_user(
     phone: str = "", is_superuser: bool = False, actor: User | None,
 ) -> User:
     _require_admin(actor)
+    # Names shown on every record the person signs (lawtrail/lib/text.py).
+    refuse_invisible_controls(full_name, "full_name", "姓名")
+    refuse_invisible_controls(username, "username", "用户名")
     if unit is not None and agency is not None and unit.agency_id != agency.pk:
         raise InvalidInput("unit_not_in_agency", "所属机构不属于该执法机关")
     for role, _ in roles:

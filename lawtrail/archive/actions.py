@@ -196,4 +196,9 @@ def do_export_package(case_file: CaseFile, *, out: Path, actor: User | None) -> 
     except BaseException:
         out.unlink(missing_ok=True)
         raise
+    if actor is not None:
+        # access: every download lands in the access register (调用登记), the package too.
+        from lawtrail.access.serving import record_package_export
+
+        record_package_export(actor, case, sha256=written.sha256, archive_no=case_file.archive_no)
     return row

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
+from lawtrail.access import serving as access_serving
 from lawtrail.accounts.models import User
 from lawtrail.archive import queries
 from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file, do_export_package
@@ -147,8 +148,11 @@ def _attachment(response: HttpResponse, name: str) -> HttpResponse:
             summary="案卷封面、卷内目录、备考表 PDF", openapi_extra=_binary("application/pdf", "PDF"))
 def case_file_pdf(request: HttpRequest, case_id: Id) -> HttpResponse:
     user = auth_user(request)
-    cf = _case_file(user, _case(user, case_id))
-    return _attachment(HttpResponse(bytes(cf.pdf or b""), content_type="application/pdf"), f"{cf.archive_no}.pdf")
+    case = _case(user, case_id)
+    cf = _case_file(user, case)
+    # access: the bound file names every record; the one policy decides and the register records it.
+    data = access_serving.case_file_pdf(user, case, bytes(cf.pdf or b""))
+    return _attachment(HttpResponse(data, content_type="application/pdf"), f"{cf.archive_no}.pdf")
 
 
 @router.post("/cases/{case_id}/archive-package", response={s: ErrorOut for s in ERROR_STATUSES},

@@ -11,6 +11,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from lawtrail.access import serving as access_serving
+from lawtrail.access.web import served
 from lawtrail.archive import queries
 from lawtrail.archive import render as printing
 from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file, do_export_package
@@ -82,10 +84,16 @@ def case_file_bind(request: HttpRequest, case_pk: int) -> HttpResponse:
 @login_required
 def case_file_pdf(request: HttpRequest, case_pk: int) -> HttpResponse:
     case = _case(request, case_pk)
-    case_file = get_object_or_404(CaseFile.objects.restrict(signed_in_user(request)), case=case)
-    response = HttpResponse(bytes(case_file.pdf or b""), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{case_file.archive_no}.pdf"'
-    return response
+    user = signed_in_user(request)
+    case_file = get_object_or_404(CaseFile.objects.restrict(user), case=case)
+
+    def pdf() -> HttpResponse:
+        # access: the bound file names every record; the one policy decides and the register records it.
+        response = HttpResponse(access_serving.case_file_pdf(user, case, bytes(case_file.pdf or b"")),
+                                content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{case_file.archive_no}.pdf"'
+        return response
+    return served(request, pdf)
 
 
 @login_required

@@ -43,11 +43,15 @@ from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 from lawtrail.lib.ids import id_number_problem, uscc_problem
 from lawtrail.lib.sequences import next_in_sequence
+from lawtrail.lib.text import neutralise, refuse_invisible_controls
 from lawtrail.profiles.registry import get_profile
 
 
 def _text(value: str | None, field: str, label: str, *, max_len: int = 0) -> str:
+    # A name or a title (a short field) refuses bidi and zero-width controls; free text drops them
+    # (lawtrail/lib/text.py).
     v = (value or "").strip()
+    v = refuse_invisible_controls(v, field, label) if max_len and max_len <= 200 else neutralise(v).strip()
     if not v:
         raise InvalidInput("missing_field", f"请填写{label}", {"field": field})
     if max_len and len(v) > max_len:
@@ -112,9 +116,12 @@ def do_create_party(
             Party.objects.filter(agency=agency, uscc=uscc)
         existing = dup.first()
         if existing is not None:
+            if not Party.objects.restrict(actor).filter(pk=existing.pk).exists():
+                # A person another unit registered: say so, without their name or record.
+                raise Conflict("party_exists", "该证件号码的当事人已由本机关其他单位登记,请联系负责人或法制审核人员")
             raise Conflict("party_exists", f"当事人已登记:{existing.name}", {"party_id": existing.pk})
         party = Party.objects.create(
-            agency=agency, kind=kind, name=name, id_number=id_number, uscc=uscc,
+            agency=agency, unit=actor.unit, kind=kind, name=name, id_number=id_number, uscc=uscc,
             legal_representative=legal_representative.strip(), address=address.strip(), phone=phone.strip(),
             created_at=timez.now(),
         )

@@ -602,10 +602,15 @@ def get_case(request: HttpRequest, case_id: Id) -> CaseDetailOut:
 @router.get("/cases/{case_id}/timeline", response=responses(200, list[TimelineEntryOut]),
             summary="案件全过程记录(已完成的领域事件)")
 def case_timeline(request: HttpRequest, case_id: Id) -> list[TimelineEntryOut]:
-    case = _case(auth_user(request), case_id)
+    user = auth_user(request)
+    case = _case(user, case_id)
     events = queries.timeline(case)
+    # access: events about marked records the user may not read are named, their facts withheld.
+    from lawtrail.access.policy import hidden_events
+
+    withheld = set(events.filter(hidden_events(user)).values_list("pk", flat=True))
     return [TimelineEntryOut(id=e.pk, occurred_at=e.occurred_at, action=e.action, actor_name=e.actor_name,
-                             actor_role=e.actor_role, payload=e.payload) for e in events]
+                             actor_role=e.actor_role, payload={} if e.pk in withheld else e.payload) for e in events]
 
 
 # ---------------------------------------------------------------- cases: writes

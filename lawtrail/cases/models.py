@@ -45,12 +45,23 @@ class RestrictedQuerySet(models.QuerySet):
 
 class PartyQuerySet(RestrictedQuerySet):
     def restrict(self, user: User, action: str = "view") -> RestrictedQuerySet:
-        # Parties are shared across the agency's units: one company is inspected by many.
+        """Organisations are shared across the agency's units: one company is inspected by many, and
+        its 统一社会信用代码 is public. A person (身份证号, address, phone) is seen by the units that
+        registered them or have a case, complaint or inspection with them, and by agency-wide roles."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(agency_id=user.agency_id)
+        qs = self.filter(agency_id=user.agency_id)
+        if user.sees_whole_agency:
+            return qs
+        units = {g.unit_id for g in user.grants if g.unit_id} | ({user.unit_id} if user.unit_id else set())
+        return qs.filter(
+            Q(kind=PartyKind.ORGANISATION) | Q(unit_id__in=units)
+            | Q(pk__in=Case.objects.filter(unit_id__in=units).values("party_id"))
+            | Q(pk__in=Complaint.objects.filter(unit_id__in=units).values("respondent_id"))
+            | Q(pk__in=Inspection.objects.filter(unit_id__in=units).values("party_id"))
+        )
 
 
 class Party(models.Model):
@@ -65,6 +76,9 @@ class Party(models.Model):
     address = models.CharField("住所/地址", max_length=200, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
     created_at = models.DateTimeField()
+    # The unit that registered the party (登记单位): it sees a person before any case is registered.
+    unit = models.ForeignKey(Unit, verbose_name="登记单位", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
 
     objects = PartyQuerySet.as_manager()
 

@@ -7,9 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from lawtrail.access import actions as access_actions
+from lawtrail.access import policy
+from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
 from lawtrail.compliance.export import export_case
 from lawtrail.compliance.queries import case_findings
+from lawtrail.documents.models import Document
+from lawtrail.evidence.models import Evidence
 from lawtrail.lib.apikit import Id, auth_user, responses, visible
 
 router = Router(tags=["compliance"])
@@ -39,5 +44,36 @@ def list_findings(request: HttpRequest, case_id: Id, filters: Query[FindingFilte
 
 @router.get("/cases/{case_id}/bundle", response=responses(200, dict[str, Any]), summary="导出案件数据包")
 def get_bundle(request: HttpRequest, case_id: Id) -> dict[str, Any]:
-    case = visible(Case.objects.restrict(auth_user(request)).select_related("agency"), case_id, "案件")
-    return export_case(case)
+    user = auth_user(request)
+    case = visible(Case.objects.restrict(user).select_related("agency"), case_id, "案件")
+    return visible_bundle(user, export_case(case))
+
+
+def visible_bundle(user: User, bundle: dict[str, Any]) -> dict[str, Any]:
+    """The bundle as `user` may read it: documents and footage under a marking the user is not
+    cleared for are left out without a trace (as on the case page), references to them dropped,
+    and each marked record that stays is a read of marked material in the access register."""
+    def pk(ref: str) -> int:
+        return int(ref.rsplit("-", 1)[1])
+
+    docs = {d.pk: d for d in Document.objects.filter(pk__in=[pk(d["id"]) for d in bundle["documents"]])}
+    media = {e.pk: e for e in Evidence.objects.filter(pk__in=[pk(m["id"]) for m in bundle["media"]])}
+    shown: set[str] = set()
+    for prefix, objs in (("doc", docs), ("media", media)):
+        for obj in objs.values():
+            decision = policy.authorize(user, "view", obj)
+            if decision.allowed:
+                shown.add(f"{prefix}-{obj.pk}")
+                if decision.marks:
+                    access_actions.note_view(user, obj, decision)
+    out = dict(bundle)
+    out["documents"] = [dict(d, media=[m for m in d["media"] if m in shown]) for d in bundle["documents"]
+                        if d["id"] in shown]
+    out["media"] = [m for m in bundle["media"] if m["id"] in shown]
+    out["services"] = [dict(s, media=[m for m in s.get("media", []) if m in shown],
+                            approval_document=s.get("approval_document")
+                            if s.get("approval_document") in shown else None)
+                       for s in bundle["services"]]
+    out["interruptions"] = [i for i in bundle["interruptions"] if i["before"] in shown and i["after"] in shown
+                            and (i["voice_note"] is None or i["voice_note"] in shown)]
+    return out

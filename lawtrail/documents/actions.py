@@ -33,6 +33,7 @@ from lawtrail.events.state import note_changed
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 from lawtrail.lib.sequences import next_in_sequence
+from lawtrail.lib.text import neutralise, refuse_invisible_controls
 
 DEFAULT_NUMBER_FORMAT = "{agency}{abbr}〔{year}〕{seq}号"
 # A handwriting captured on a tablet canvas is a few dozen kilobytes; far more is not a signature.
@@ -41,7 +42,10 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def _text(value: str | None, field: str, label: str, *, max_len: int = 0) -> str:
+    # A name or a title (a short field) refuses bidi and zero-width controls; free text drops them
+    # (lawtrail/lib/text.py).
     v = (value or "").strip()
+    v = refuse_invisible_controls(v, field, label) if max_len and max_len <= 200 else neutralise(v).strip()
     if not v:
         raise InvalidInput("missing_field", f"请填写{label}", {"field": field})
     if max_len and len(v) > max_len:

@@ -21,7 +21,7 @@ from lawtrail.accounts.models import Agency, Unit, User
 from lawtrail.cases.models import Case, Inspection
 from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.events.state import note_changed
-from lawtrail.evidence import media, retention
+from lawtrail.evidence import hooks, media, retention
 from lawtrail.evidence.choices import (
     ACTIVE_INTERRUPTIONS,
     DerivativeStatus,
@@ -39,6 +39,7 @@ from lawtrail.evidence.models import (
 from lawtrail.evidence.staging import Staged
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
+from lawtrail.lib.text import neutralise
 from lawtrail.profiles.registry import get_profile
 from lawtrail.storage import get_store, original_key
 
@@ -63,7 +64,8 @@ def _require_handle(actor: User | None, unit: Unit) -> None:
 
 def _clean_name(name: str) -> str:
     # Kept as the client sent it (it is a fact), minus what no database can store.
-    cleaned = "".join(ch for ch in name if ch >= " " and ch != "\x7f")
+    # Bidi and zero-width controls go too: they would let the shown name lie (lawtrail/lib/text.py).
+    cleaned = neutralise("".join(ch for ch in name if ch >= " " and ch != "\x7f"))
     return cleaned.strip()[:255] or "未命名"
 
 
@@ -106,35 +108,27 @@ def _from_file_name(name: str) -> dict[str, Any]:
 
 
 def _queue_derivatives(evidence_id: int) -> None:
-    from lawtrail.evidence import jobs
+    # The jobs register here (EvidenceConfig.ready): the actions do not import them.
+    for hook in hooks.after_ingest:
+        hook(evidence_id)
 
-    jobs.make_derivatives(evidence_id)
 
+def check_ingest(*, name: str, evidence_class: str = "", case: Case | None = None, officer: User | None = None,
+                 clock_offset_seconds: float | None = None,
+                 actor: User | None) -> tuple[Agency, Unit, User | None, dict[str, Any]]:
+    """What an ingest can be refused for before any byte arrives: the class, the clock offset, the
+    owner (case, officer, or the actor's unit) and whether the actor may file into it. The upload
+    API asks this when an upload is created, so that a 2 GB upload is not refused at its last byte.
 
-@domain_action("evidence.ingest")
-def do_ingest_evidence(
-    staged: Staged, *, original_name: str, source: str = "", evidence_class: str = "",
-    case: Case | None = None, officer: User | None = None, device_serial: str = "",
-    clock_offset_seconds: float | None = None, channel: str = "", actor: User | None,
-) -> Evidence:
-    """Record a staged file as an original: commit its bytes under their hash, then label them.
-
-    The bytes are committed to the store before the transaction: if the transaction then
-    fails, an unreferenced object is left (the next ingest of the same bytes reuses it),
-    never a record without its bytes.
-    """
-    name = _clean_name(original_name)
-    if staged.size == 0:
-        raise InvalidInput("empty_file", f"文件为空(0 字节),不能作为音像资料入库:{name}",
-                           {"field": "file", "name": name})
+    Returns (agency, unit, officer, hints from the file name)."""
     if evidence_class and evidence_class not in EvidenceClass.values:
         raise InvalidInput("invalid_class", "音像资料类别无效", {"field": "evidence_class"})
+    # The comparison also refuses NaN (every comparison with it is false).
     if clock_offset_seconds is not None and not -10 * 365 * 86400 < clock_offset_seconds < 10 * 365 * 86400:
         raise InvalidInput("invalid_clock_offset", "设备时钟偏差不合理", {"field": "clock_offset_seconds"})
     hinted = _from_file_name(name.replace("\\", "/").rsplit("/", 1)[-1])
     if officer is None and hinted.get("officer"):
         officer = User.objects.filter(cert_no=hinted["officer"]).first()
-    device_serial = (device_serial or hinted.get("device", "")).strip()[:64]
 
     if case is not None:
         agency, unit = case.agency, case.unit
@@ -150,6 +144,43 @@ def do_ingest_evidence(
     if actor is not None and actor.agency_id != agency.pk and not actor.is_superuser:
         raise Forbidden("other_agency", "不能向其他执法机关的资料库入库")
     _require_handle(actor, unit)
+    return agency, unit, officer, hinted
+
+
+@domain_action("evidence.ingest")
+def do_ingest_evidence(
+    staged: Staged, *, original_name: str, source: str = "", evidence_class: str = "",
+    case: Case | None = None, officer: User | None = None, device_serial: str = "",
+    clock_offset_seconds: float | None = None, channel: str = "", actor: User | None,
+    once_per_owner: bool = False,
+) -> Evidence:
+    """Record a staged file as an original: commit its bytes under their hash, then label them.
+
+    With `once_per_owner` (a folder ingest, which may be a re-run of one that was interrupted),
+    the same file (bytes and name) already recorded for the same owner — the case, or with no
+    case the officer — is returned as it is (`already_recorded`), and nothing is added.
+
+    The bytes are committed to the store before the transaction: if the transaction then
+    fails, an unreferenced object is left (the next ingest of the same bytes reuses it),
+    never a record without its bytes.
+    """
+    name = _clean_name(original_name)
+    if staged.size == 0:
+        raise InvalidInput("empty_file", f"文件为空(0 字节),不能作为音像资料入库:{name}",
+                           {"field": "file", "name": name})
+    agency, unit, officer, hinted = check_ingest(name=name, evidence_class=evidence_class, case=case,
+                                                 officer=officer, clock_offset_seconds=clock_offset_seconds,
+                                                 actor=actor)
+    device_serial = (device_serial or hinted.get("device", "")).strip()[:64]
+    if once_per_owner:
+        owner: dict[str, Any] = {"case": case} if case is not None else {"case": None, "officer": officer}
+        # The same bytes under the same file name for the same owner: a file of the folder that
+        # the interrupted run already took. (A copy under another name is recorded as before.)
+        existing = Evidence.objects.filter(agency=agency, stored__sha256=staged.sha256, original_name=name,
+                                           **owner).order_by("pk").first()
+        if existing is not None:
+            existing.already_recorded = True
+            return existing
 
     facts = media.probe(staged.path, photo_zone=settings.EVIDENCE_PHOTO_TIMEZONE)
     if not device_serial and facts.camera_serial:

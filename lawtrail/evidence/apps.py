@@ -8,6 +8,7 @@ class EvidenceConfig(AppConfig):
 
     def ready(self) -> None:
         from lawtrail.events.state import track
+        from lawtrail.evidence import hooks
         from lawtrail.evidence.models import (
             Evidence,
             Interruption,
@@ -18,3 +19,13 @@ class EvidenceConfig(AppConfig):
 
         # Domain records: each change is frozen into the event of the action that made it (upload sessions are not: a half-sent file is no record yet).
         track(Evidence, Interruption, LinkRejection, ReceptionSegment, StoredObject)
+        # An ingest queues its previews through a hook, so the actions never import the jobs
+        # (imported when first needed: a command that ingests nothing loads no task queue).
+        if _queue_previews not in hooks.after_ingest:
+            hooks.after_ingest.append(_queue_previews)
+
+
+def _queue_previews(evidence_id: int) -> None:
+    from lawtrail.evidence import jobs
+
+    jobs.make_derivatives(evidence_id)

@@ -44,4 +44,5 @@ ACTIVE_INTERRUPTIONS = (InterruptionStatus.OPEN, InterruptionStatus.EXPLAINED)
 # Ingest outcomes as the CLI and the API report them per file.
 INGEST_STORED = "stored"  # new bytes, stored and recorded
 INGEST_DUPLICATE = "duplicate"  # bytes already stored: recorded again, stored once
+INGEST_ALREADY = "already"  # the same original already recorded for the same owner (a re-run): nothing added
 INGEST_ERROR = "error"

@@ -138,7 +138,8 @@ class Progress:
             self.stream.flush()
 
 
-_STATUS = {"stored": "已入库", "duplicate": "已入库(内容重复,只存一份)", "error": "失败"}
+_STATUS = {"stored": "已入库", "duplicate": "已入库(内容重复,只存一份)", "already": "此前已入库(同一归属,跳过)",
+           "error": "失败"}
 
 
 class IngestPlan:
@@ -151,9 +152,13 @@ class IngestPlan:
     def __init__(self, paths: list[str], jobs: int) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        from lawtrail.evidence.staging import stage_file
+        from lawtrail.evidence.staging import stage_file, sweep_abandoned
         from lawtrail.storage import get_store
 
+        # Staged files of an ingest that was killed are swept on the next start (and by the worker).
+        swept, swept_bytes = sweep_abandoned(get_store().staging_dir())
+        if swept:
+            print(f"已清理此前中断的入库留下的暂存文件 {swept} 个({swept_bytes / 1e6:,.1f} MB)", file=sys.stderr)
         self.found = list(_files(paths))
         total = sum(p.stat().st_size for p, problem in self.found if problem is None)
         self.progress = Progress(total, len(self.found), sys.stderr)
@@ -203,12 +208,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace, plan: IngestPlan | None) -> int:
+    from collections import Counter
     from concurrent.futures import as_completed
 
     from lawtrail.accounts.models import User
     from lawtrail.cases.models import Case
     from lawtrail.evidence.choices import EvidenceClass
-    from lawtrail.evidence.ingest import Outcome, ingest_staged_outcome
+    from lawtrail.evidence.ingest import Outcome, failed, ingest_staged_outcome
     from lawtrail.evidence.staging import check_sm3
     from lawtrail.lib.errors import InvalidInput
 
@@ -253,28 +259,31 @@ def _ingest(args: argparse.Namespace, plan: IngestPlan | None) -> int:
     for path, problem in plan.found:
         if problem:
             report(Outcome(path=str(path), name=path.name, status="error", error_code="bad_path", message=problem))
+    # once_per_owner: a folder ingest run again (after an interruption) adds nothing twice.
     options = {"case": case, "officer": officer, "evidence_class": args.evidence_class or "",
                "device_serial": args.device, "clock_offset_seconds": args.clock_offset, "channel": "cli",
-               "actor": None}
+               "actor": None, "once_per_owner": True}
     for future in as_completed(plan.futures):
         path = plan.futures[future]
         plan.consumed.add(future)
         error = future.exception()
-        if isinstance(error, OSError):
-            report(Outcome(path=str(path), name=path.name, status="error", error_code="read_failed",
-                           message=f"无法读取文件:{error.strerror or error}"))
-            continue
         if error is not None:
-            raise error
+            # Each file's own cause (a full disk is not "cannot read"); the batch goes on.
+            report(failed(path, error, staging=True))
+            continue
         report(ingest_staged_outcome(future.result(), path, **options))
     progress.close()
     elapsed = time.monotonic() - started
-    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("stored", "duplicate", "error")}
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("stored", "duplicate", "already", "error")}
     flagged = sum(1 for o in outcomes if o.flagged)
-    size = sum(o.size or 0 for o in outcomes)
+    size = sum(o.size or 0 for o in outcomes if o.status != "already")
+    causes = Counter(o.message for o in outcomes if o.status == "error")
     print(f"共 {len(outcomes)} 个文件:新入库 {counts['stored']},内容重复(只存一份) {counts['duplicate']},"
+          f"此前已入库(跳过) {counts['already']},"
           f"文件有问题已标记 {flagged},失败 {counts['error']};{size / 1e6:,.1f} MB,用时 {elapsed:.1f} 秒"
           + (f",{size / 1e6 / elapsed:,.0f} MB/s" if elapsed > 0 and size else ""), file=sys.stderr)
+    for cause, n in causes.items():
+        print(f"失败原因:{cause}({n} 个文件)", file=sys.stderr)
     return 2 if counts["error"] else 0
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from lawtrail.evidence.actions import do_ingest_evidence
-from lawtrail.evidence.choices import INGEST_DUPLICATE, INGEST_ERROR, INGEST_STORED
+from lawtrail.evidence.choices import INGEST_ALREADY, INGEST_DUPLICATE, INGEST_ERROR, INGEST_STORED
 from lawtrail.evidence.models import Evidence
 from lawtrail.evidence.staging import Staged, stage_file
 from lawtrail.lib.errors import DomainError
+from lawtrail.lib.faults import storage_fault
 from lawtrail.storage import get_store
 
 
@@ -54,7 +55,8 @@ def media_summary(ev: Evidence) -> dict[str, Any]:
 def outcome_of(ev: Evidence, path: str) -> Outcome:
     return Outcome(
         path=path, name=ev.display_name,
-        status=INGEST_DUPLICATE if getattr(ev, "was_duplicate", False) else INGEST_STORED,
+        status=INGEST_ALREADY if getattr(ev, "already_recorded", False) else
+        INGEST_DUPLICATE if getattr(ev, "was_duplicate", False) else INGEST_STORED,
         evidence_id=ev.pk, sha256=ev.stored.sha256, sm3=ev.stored.sm3, size=ev.stored.size,
         object_key=ev.stored.key, media=media_summary(ev), flagged=ev.media_problem,
         message=ev.media_problem_detail,
@@ -69,13 +71,32 @@ def ingest_staged(staged: Staged, *, name: str, path: str = "", **options: Any) 
         staged.path.unlink(missing_ok=True)
 
 
+def failed(path: Path, err: BaseException, *, staging: bool) -> Outcome:
+    """The outcome of a file that failed, with its real cause and no server path in the message:
+    a full or read-only data directory is said so (not "cannot read"); a read error names the
+    file the operator gave; anything else is a failure of this file only."""
+    fault = storage_fault(err)
+    if fault is not None:
+        return Outcome(path=str(path), name=path.name, status=INGEST_ERROR, error_code=fault.code,
+                       message=fault.message)
+    if isinstance(err, DomainError):
+        return Outcome(path=str(path), name=path.name, status=INGEST_ERROR, error_code=err.code, message=err.message)
+    if isinstance(err, OSError) and staging and err.filename in (str(path), path, None):
+        return Outcome(path=str(path), name=path.name, status=INGEST_ERROR, error_code="read_failed",
+                       message=f"无法读取文件:{err.strerror or type(err).__name__}")
+    reason = err.strerror if isinstance(err, OSError) and err.strerror else type(err).__name__
+    return Outcome(path=str(path), name=path.name, status=INGEST_ERROR, error_code="ingest_failed",
+                   message=f"入库失败:{reason}(本文件未入库,其余文件继续)")
+
+
 def ingest_staged_outcome(staged: Staged, path: Path, **options: Any) -> Outcome:
-    """Ingest a staged file; a refusal (an empty file, …) comes back as an outcome, not an exception."""
+    """Ingest a staged file; a refusal (an empty file, …) or a fault (a full disk) comes back as an
+    outcome, not an exception, so that a batch goes on with its next file."""
     shown = str(path)
     try:
         ev = ingest_staged(staged, name=path.name, source=f"{options.get('channel', 'cli')}:{shown}", **options)
-    except DomainError as err:
-        return Outcome(path=shown, name=path.name, status=INGEST_ERROR, error_code=err.code, message=err.message)
+    except Exception as err:  # noqa: BLE001 — reported per file; the batch carries on
+        return failed(path, err, staging=False)
     return outcome_of(ev, shown)
 
 
@@ -83,7 +104,6 @@ def ingest_path(path: Path, *, progress: Callable[[int], None] | None = None, **
     """Stage and ingest one local file (options as for do_ingest_evidence)."""
     try:
         staged = stage_file(path, get_store().staging_dir(), progress=progress)
-    except OSError as err:
-        return Outcome(path=str(path), name=path.name, status=INGEST_ERROR, error_code="read_failed",
-                       message=f"无法读取文件:{err.strerror or err}")
+    except Exception as err:  # noqa: BLE001 — reported per file
+        return failed(path, err, staging=True)
     return ingest_staged_outcome(staged, path, **options)

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from lawtrail.evidence import derivatives
+from lawtrail.evidence import derivatives, hooks
 from lawtrail.evidence.actions import (
     do_attach_derivatives,
     do_record_fixity,
@@ -40,10 +40,7 @@ log = logging.getLogger(__name__)
 def _destroyed(ev: Evidence) -> str:
     """Why no preview is made for a record destroyed under a disposal record (lawtrail/retention),
     or "" while it is kept. A job queued before the disposal ends with this reason, not an error."""
-    from lawtrail.retention.queries import is_disposed
-
-    disposed = is_disposed(ev)
-    return f"原始资料已按{disposed.record}销毁,不再生成预览" if disposed is not None else ""
+    return hooks.retention.disposed(ev)
 
 
 def build_derivatives(evidence_id: int) -> Evidence:
@@ -97,9 +94,7 @@ def make_derivatives(evidence_id: int) -> None:
 def _kept(qs: QuerySet[StoredObject]) -> QuerySet[StoredObject]:
     """Retention and disposal (lawtrail/retention): objects destroyed under a disposal record are
     neither checked, replicated nor restored."""
-    from lawtrail.retention.queries import expected_present
-
-    return expected_present(qs)
+    return hooks.retention.kept(qs)
 
 
 def digests_of(store: Store, key: str) -> tuple[str, str, int]:
@@ -286,3 +281,22 @@ def expire_uploads(*, older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
 @db_periodic_task(crontab(minute="5", hour="3"))
 def expire_uploads_nightly() -> None:
     expire_uploads()
+
+
+# ---------------------------------------------------------------- staging files of killed ingests
+
+
+def sweep_staging() -> tuple[int, int]:
+    """Remove the staged files of ingests whose process was killed: (files, bytes)."""
+    from lawtrail.evidence.staging import sweep_abandoned
+
+    files, size = sweep_abandoned(get_store().staging_dir())
+    if files:
+        log.info("swept %d staged file(s) of interrupted ingests (%d bytes)", files, size)
+    return files, size
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def sweep_staging_periodically() -> None:
+    sweep_staging()
+

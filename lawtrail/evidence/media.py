@@ -96,6 +96,13 @@ def parse_iso6709(raw: str) -> tuple[float, float, float | None] | None:
     return lat, lon, float(match.group(3)) if match.group(3) else None
 
 
+def _reason(err: BaseException) -> str:
+    """What went wrong, without the file name FFmpeg appends: that is the server's staging path,
+    which a message shown to users or stored with the record must not carry."""
+    text = getattr(err, "strerror", None) or str(err)
+    return str(text).split(": '", 1)[0].strip() or type(err).__name__
+
+
 def probe(path: Path, *, photo_zone: str = "Asia/Shanghai") -> MediaFacts:
     """`photo_zone`: the zone a photo's EXIF time is read in when the camera wrote no offset."""
     facts = MediaFacts()
@@ -103,7 +110,7 @@ def probe(path: Path, *, photo_zone: str = "Asia/Shanghai") -> MediaFacts:
         container = av.open(str(path), "r")
     except (av.FFmpegError, OSError, ValueError) as err:
         facts.problem = "unreadable"
-        facts.problem_detail = f"无法解析媒体文件:{err}"[:500]
+        facts.problem_detail = f"无法解析媒体文件:{_reason(err)}"[:500]
         return facts
     try:
         _read_header(container, facts)
@@ -111,7 +118,7 @@ def probe(path: Path, *, photo_zone: str = "Asia/Shanghai") -> MediaFacts:
             _check_tail(container, facts)
     except (av.FFmpegError, OSError, ValueError) as err:
         facts.problem = facts.problem or "unreadable"
-        facts.problem_detail = f"读取媒体信息出错:{err}"[:500]
+        facts.problem_detail = f"读取媒体信息出错:{_reason(err)}"[:500]
     finally:
         container.close()
     if facts.container == "mpegts" and not facts.problem:
@@ -343,7 +350,7 @@ def _check_tail(container: Any, facts: MediaFacts) -> None:
             last_end = end if last_end is None else max(last_end, end)
     except av.FFmpegError as err:
         facts.problem = "truncated"
-        facts.problem_detail = f"读取到文件末尾前出错:{err}"[:500]
+        facts.problem_detail = f"读取到文件末尾前出错:{_reason(err)}"[:500]
         return
     if last_end is None or last_end < facts.duration - TRUNCATION_SLACK_SECONDS:
         facts.problem = "truncated"

@@ -103,9 +103,9 @@ def serve_object(request: HttpRequest, key: str, *, content_type: str, filename:
 
 def _refuse_if_disposed(ev: Evidence) -> None:
     """Retention and disposal (lawtrail/retention): a destroyed record's bytes are gone by design."""
-    from lawtrail.retention.queries import is_disposed
+    from lawtrail.evidence import hooks
 
-    disposed = is_disposed(ev)
+    disposed = hooks.retention.disposal(ev)
     if disposed is not None:
         raise NotFound("disposed", f"该音像资料已于 {disposed.disposed_at:%Y-%m-%d} 按销毁记录第 {disposed.record_id} 号销毁",
                        {"record_id": disposed.record_id})

@@ -28,6 +28,9 @@ CHUNK = 1 << 20
 IN_FLIGHT = 16
 # Start writing dirty pages back every this many bytes, so the final fsync has little left.
 WRITEBACK_EVERY = 32 << 20
+PREFIX = "ingest-"
+# A staged file named without its writer's pid (older releases) is abandoned after this long.
+LEGACY_AGE_SECONDS = 24 * 3600
 
 
 class Sm3Unavailable(RuntimeError):
@@ -184,14 +187,21 @@ class _TempWriter:
     def close(self) -> None:
         os.close(self.fd)
         if self.buffer is not None:
-            self.buffer.close()
+            try:
+                self.buffer.close()
+            except BufferError:
+                # A write that failed (ENOSPC) leaves a memoryview of the buffer in its traceback;
+                # closing then raises "cannot close exported pointers exist" and would hide the real
+                # error (and abort a batch). The mapping is freed with the last view instead.
+                pass
 
 
 def stage_stream(src: IO[bytes], staging_dir: Path, *,
                  progress: Callable[[int], None] | None = None) -> Staged:
     """Copy `src` to a new temp file in `staging_dir`, fsynced, hashing on the way."""
     staging_dir.mkdir(parents=True, exist_ok=True)
-    temp = staging_dir / f"ingest-{uuid.uuid4().hex}.part"
+    # The writer's pid in the name: a file whose process is gone is a killed ingest's (sweep_abandoned).
+    temp = staging_dir / f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex}.part"
     sha256 = hashlib.sha256()
     sm3 = new_sm3()
     chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=IN_FLIGHT)
@@ -244,3 +254,43 @@ def stage_stream(src: IO[bytes], staging_dir: Path, *,
 def stage_file(path: Path, staging_dir: Path, *, progress: Callable[[int], None] | None = None) -> Staged:
     with path.open("rb", buffering=0) as src:
         return stage_stream(src, staging_dir, progress=progress)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def sweep_abandoned(staging_dir: Path, *, now: float | None = None) -> tuple[int, int]:
+    """Remove the staged files of ingests that were killed (their process is gone): (files, bytes).
+
+    Only `ingest-<pid>-….part` files of dead processes are touched — never a live ingest's, and never
+    an upload's part file (those belong to their upload session and expire with it)."""
+    import time
+
+    now = time.time() if now is None else now
+    files = size = 0
+    if not staging_dir.is_dir():
+        return 0, 0
+    for path in staging_dir.glob(f"{PREFIX}*.part"):
+        middle = path.name[len(PREFIX):-len(".part")]
+        pid_text, _, rest = middle.partition("-")
+        try:
+            stat = path.stat()
+            if rest and pid_text.isdigit():
+                if _alive(int(pid_text)):
+                    continue
+            elif now - stat.st_mtime < LEGACY_AGE_SECONDS:
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        files += 1
+        size += stat.st_size
+    return files, size
+

@@ -23,6 +23,7 @@ from django.db import transaction
 
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
+from lawtrail.evidence.actions import check_ingest
 from lawtrail.evidence.ingest import ingest_staged
 from lawtrail.evidence.models import Evidence, UploadSession
 from lawtrail.evidence.staging import CHUNK, Digests, Staged
@@ -93,7 +94,8 @@ def begin_upload(user: User, *, length: int, metadata: dict[str, str]) -> Upload
 @contextlib.contextmanager
 def _exclusive(path: Path) -> Iterator[IO[bytes]]:
     """The part file, locked: two PATCHes of one upload at once would interleave bytes."""
-    with path.open("r+b") as f:
+    # Unbuffered: a failed write must not leave bytes in a buffer to be written at close.
+    with path.open("r+b", buffering=0) as f:
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -137,24 +139,34 @@ def append(session: UploadSession, offset: int, body: IO[bytes], content_length:
         remaining = session.length - offset
         try:
             while remaining > 0:
-                data = body.read(min(CHUNK, remaining))
+                try:
+                    data = body.read(min(CHUNK, remaining))
+                except OSError:
+                    break  # the client went away: what arrived is kept, and confirmed below
                 if not data:
                     break
-                f.write(data)
+                view = memoryview(data)
+                while view:  # an unbuffered write may take part of the chunk
+                    view = view[f.write(view) or 0:]
                 digests.update(data)
                 received += len(data)
                 remaining -= len(data)
-        except OSError:
-            pass  # the client went away: what arrived is kept, and confirmed below
-        finally:
             f.flush()
             os.fsync(f.fileno())
-            # The offset is confirmed only after the bytes are on disk.
-            UploadSession.objects.filter(pk=session.pk, offset=offset).update(
-                offset=offset + received, updated_at=timez.now())
-            session.offset = offset + received
+        except OSError:
+            # Writing failed (a full disk, a read-only data directory): this PATCH confirms
+            # nothing, and the part file goes back to the confirmed offset, so no half-written
+            # bytes stay behind; the client may resume from the same offset once space returns.
+            os.ftruncate(f.fileno(), offset)
             with _digests_lock:
-                _digests[str(session.pk)] = digests
+                _digests.pop(str(session.pk), None)
+            raise
+        # The offset is confirmed only after the bytes are on disk.
+        UploadSession.objects.filter(pk=session.pk, offset=offset).update(
+            offset=offset + received, updated_at=timez.now())
+        session.offset = offset + received
+        with _digests_lock:
+            _digests[str(session.pk)] = digests
     return session
 
 
@@ -210,6 +222,11 @@ def resolve_options(user: User, metadata: dict[str, str]) -> dict[str, Any]:
             options["clock_offset_seconds"] = float(metadata["clock_offset_seconds"])
         except ValueError:
             raise InvalidInput("invalid_clock_offset", "设备时钟偏差应为秒数", {"field": "clock_offset_seconds"})
+    # Everything the ingest would refuse without seeing a byte is refused now (class, clock
+    # offset, owner, the user's right to file there), not after the last PATCH.
+    check_ingest(name=metadata.get("filename", ""), evidence_class=options["evidence_class"],
+                 case=options.get("case"), officer=options.get("officer"),
+                 clock_offset_seconds=options.get("clock_offset_seconds"), actor=user)
     return options
 
 

@@ -48,7 +48,11 @@ def _visible_events(user: User) -> Q:
 
 
 def visible_entries(user: User) -> QuerySet[LedgerEntry]:
-    events = DomainEvent.objects.filter(_visible_events(user))
+    # access: an entry carries its event's facts (hashes, file names) and cannot be redacted without
+    # breaking its proof, so entries about marked records the user may not read are not served.
+    from lawtrail.access.policy import hidden_events
+
+    events = DomainEvent.objects.filter(_visible_events(user)).exclude(hidden_events(user))
     return LedgerEntry.objects.filter(event__in=events.values("pk")).select_related("event")
 
 

@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
 from lawtrail.evidence.models import Evidence
+from lawtrail.evidence.queries import visible_evidence
 from lawtrail.lib.apikit import Id, IdList, LongText, auth_user, responses, visible
 from lawtrail.lib.errors import InvalidInput
 from lawtrail.retention import queries
@@ -150,8 +151,8 @@ class DisposalRecordOut(Schema):
 
 
 def _evidence(user: User, evidence_id: int) -> Evidence:
-    return visible(Evidence.objects.restrict(user).select_related("agency", "case", "stored"), evidence_id,
-                   "音像资料")
+    # access: marked records the user is not cleared for answer like missing ones.
+    return visible(visible_evidence(user).select_related("agency", "case", "stored"), evidence_id, "音像资料")
 
 
 def _case(user: User, case_id: int) -> Case:
@@ -201,13 +202,13 @@ def list_due(request: HttpRequest) -> list[DueOut]:
 @router.get("/retention/evidence/{evidence_id}", response=responses(200, ExplainOut),
             summary="音像资料的保存期限及仍然保存的原因")
 def explain_evidence(request: HttpRequest, evidence_id: Id) -> dict[str, Any]:
-    return queries.explain_evidence(_evidence(auth_user(request), evidence_id))
+    return queries.explain_evidence(_evidence(auth_user(request), evidence_id), user=auth_user(request))
 
 
 @router.get("/retention/cases/{case_id}", response=responses(200, ExplainOut),
             summary="案卷、文书和音像资料的保存期限及原因")
 def explain_case(request: HttpRequest, case_id: Id) -> dict[str, Any]:
-    return queries.explain_case(_case(auth_user(request), case_id))
+    return queries.explain_case(_case(auth_user(request), case_id), user=auth_user(request))
 
 
 # ---------------------------------------------------------------- long-term flags, incidents, holds
@@ -219,7 +220,7 @@ def flag_case(request: HttpRequest, case_id: Id, data: FlagIn) -> dict[str, Any]
     user = auth_user(request)
     case = _case(user, case_id)
     do_flag_long_term(case, kind=data.kind, reason=data.reason, actor=user)
-    return queries.explain_case(_case(user, case_id))
+    return queries.explain_case(_case(user, case_id), user=user)
 
 
 @router.post("/retention/evidence/{evidence_id}/long-term", response=responses(200, ExplainOut),
@@ -227,7 +228,7 @@ def flag_case(request: HttpRequest, case_id: Id, data: FlagIn) -> dict[str, Any]
 def flag_evidence(request: HttpRequest, evidence_id: Id, data: FlagIn) -> dict[str, Any]:
     user = auth_user(request)
     do_flag_long_term(_evidence(user, evidence_id), kind=data.kind, reason=data.reason, actor=user)
-    return queries.explain_evidence(_evidence(user, evidence_id))
+    return queries.explain_evidence(_evidence(user, evidence_id), user=user)
 
 
 @router.post("/retention/cases/{case_id}/incidents", response=responses(201, IncidentOut),
@@ -261,7 +262,7 @@ def hold_evidence(request: HttpRequest, evidence_id: Id, data: ReasonIn) -> Stat
 def release_hold(request: HttpRequest, hold_id: Id, data: ReasonIn) -> HoldOut:
     user = auth_user(request)
     holds = LegalHold.objects.filter(Q(case__in=Case.objects.restrict(user))
-                                     | Q(evidence__in=Evidence.objects.restrict(user)))
+                                     | Q(evidence__in=visible_evidence(user)))
     return hold_out(do_release_hold(visible(holds, hold_id, "冻结"), reason=data.reason, actor=user))
 
 
@@ -277,7 +278,7 @@ def list_disposals(request: HttpRequest) -> list[DisposalOut]:
 def request_disposal(request: HttpRequest, data: DisposalIn) -> Status[DisposalOut]:
     user = auth_user(request)
     wanted = list(dict.fromkeys(data.evidence_ids))
-    found = {e.pk: e for e in Evidence.objects.restrict(user).select_related("agency", "case", "stored")
+    found = {e.pk: e for e in visible_evidence(user).select_related("agency", "case", "stored")
              .filter(pk__in=wanted)}
     missing = [i for i in wanted if i not in found]
     if missing:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -28,3 +30,30 @@ class RetentionConfig(AppConfig):
 
         # Checked by `lawtrail verify`; put back by a test's flush or by `lawtrail migrate --restore-guards`.
         register_guards(*GUARDS)
+
+        # The vault asks, through its hooks, which originals must still be present and why one is
+        # gone: the vault does not import this app (layers point down).
+        from lawtrail.evidence import hooks
+
+        hooks.retention.kept = _expected_present
+        hooks.retention.disposed = _disposed_reason
+        hooks.retention.disposal = _disposal
+
+
+# Imported when first asked (the queries import the media reader, which a plain command need not load).
+def _expected_present(qs: Any) -> Any:
+    from lawtrail.retention.queries import expected_present
+
+    return expected_present(qs)
+
+
+def _disposal(ev: Any) -> Any:
+    from lawtrail.retention.queries import is_disposed
+
+    return is_disposed(ev)
+
+
+def _disposed_reason(ev: Any) -> str:
+    from lawtrail.retention.queries import disposed_reason
+
+    return disposed_reason(ev)

@@ -47,11 +47,17 @@ def is_disposed(ev: Evidence) -> DisposedEvidence | None:
     return DisposedEvidence.objects.filter(evidence=ev).select_related("record").first()
 
 
+def disposed_reason(ev: Evidence) -> str:
+    """Why no preview is made for a record destroyed under a disposal record, or "" while it is kept."""
+    disposed = is_disposed(ev)
+    return f"原始资料已按{disposed.record}销毁,不再生成预览" if disposed is not None else ""
+
+
 # ---------------------------------------------------------------- due for disposal
 
 
 def visible_evidence(user: User) -> QuerySet[Evidence]:
-    return Evidence.objects.restrict(user)
+    return _readable(Evidence.objects.all(), user)
 
 
 @dataclass
@@ -127,13 +133,30 @@ def _why(kept: policy.Kept, floor: bool, now: policy.Kept, holds: list[Any], dis
     return lines
 
 
-def explain_evidence(ev: Evidence) -> dict[str, Any]:
+def _readable(qs: QuerySet[Any], user: User | None) -> QuerySet[Any]:
+    """What `user` may read of `qs` (None: the CLI on the server, which holds the database anyway).
+
+    access: marked records the user is not cleared for are left out (lawtrail/access/policy.py).
+    """
+    if user is None:
+        return qs
+    from lawtrail.access.policy import restrict
+
+    return restrict(qs, user)
+
+
+def explain_evidence(ev: Evidence, *, user: User | None = None) -> dict[str, Any]:
     kept, now, floor = effective(ev)
     disposed = is_disposed(ev)
     holds = [] if disposed else holds_on(ev)
-    twins = Evidence.objects.filter(stored_id=ev.stored_id).select_related("case")
+    # The longest period of every record of the same original counts; only those the user may
+    # read are named (another unit's case, a marked twin, stay unnamed).
+    all_twins = Evidence.objects.filter(stored_id=ev.stored_id)
+    twins = _readable(all_twins, user).select_related("case")
     cases = {t.case_id: t.case for t in twins if t.case_id}
     flags = LongTermFlag.objects.filter(Q(evidence__in=twins) | Q(case_id__in=list(cases))).select_related("case")
+    if user is not None:
+        flags = flags.filter(Q(case__isnull=True) | Q(case__in=_readable(Case.objects.all(), user)))
     why_not = refusal(ev)
     return {
         "record": {"kind": "evidence", "id": ev.pk, "label": ev.display_name, "class": ev.evidence_class,
@@ -153,16 +176,17 @@ def explain_evidence(ev: Evidence) -> dict[str, Any]:
     }
 
 
-def explain_case(case: Case) -> dict[str, Any]:
+def explain_case(case: Case, *, user: User | None = None) -> dict[str, Any]:
     kept, now, floor = effective(case)
     holds = list(LegalHold.objects.filter(case=case, released_at__isnull=True))
     flags = LongTermFlag.objects.filter(case=case).select_related("case")
     documents = []
-    for doc in Document.objects.filter(case=case, status=DocumentStatus.ISSUED).select_related("agency", "case"):
+    for doc in _readable(Document.objects.filter(case=case, status=DocumentStatus.ISSUED), user).select_related(
+            "agency", "case"):
         d_kept, _n, _f = effective(doc)
         documents.append({"id": doc.pk, "label": doc.label, "retention": d_kept.as_dict()})
     evidence = []
-    for ev in Evidence.objects.filter(case=case).select_related("agency", "case", "stored"):
+    for ev in _readable(Evidence.objects.filter(case=case), user).select_related("agency", "case", "stored"):
         e_kept, _n, _f = effective(ev)
         evidence.append({"id": ev.pk, "label": ev.display_name, "class_label": ev.get_evidence_class_display(),
                          "retention": e_kept.as_dict(), "disposed": is_disposed(ev) is not None})

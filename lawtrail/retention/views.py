@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from lawtrail.cases.models import Case
 from lawtrail.evidence.models import Evidence
+from lawtrail.evidence.queries import visible_evidence
 from lawtrail.lib import timez
 from lawtrail.profiles.registry import get_profile
 from lawtrail.retention import actions, policy, queries
@@ -72,11 +73,12 @@ def _kinds(agency_profile_id: str) -> list[str]:
 @login_required
 def evidence_retention(request: HttpRequest, pk: int, given: dict[str, forms.Form] | None = None) -> HttpResponse:
     user = signed_in_user(request)
-    ev = get_object_or_404(Evidence.objects.restrict(user).select_related("agency", "case", "stored"), pk=pk)
+    # access: marked records the user is not cleared for answer like missing ones.
+    ev = get_object_or_404(visible_evidence(user).select_related("agency", "case", "stored"), pk=pk)
     given = given or {}
     kinds = _kinds(ev.agency.profile_id)
     return render(request, "retention/explain.html", {
-        "subject": ev, "kind": "evidence", "x": queries.explain_evidence(ev),
+        "subject": ev, "kind": "evidence", "x": queries.explain_evidence(ev, user=user),
         "may_lead": actions._is_head_for(user, ev.unit_id, ev.agency_id),
         "flag_form": given.get("flag") or FlagForm(kinds=kinds), "kinds": kinds,
         "hold_form": given.get("hold") or ReasonForm(),
@@ -92,7 +94,7 @@ def case_retention(request: HttpRequest, pk: int, given: dict[str, forms.Form] |
     given = given or {}
     kinds = _kinds(case.agency.profile_id)
     return render(request, "retention/explain.html", {
-        "subject": case, "kind": "case", "x": queries.explain_case(case),
+        "subject": case, "kind": "case", "x": queries.explain_case(case, user=user),
         "may_lead": actions._is_head_for(user, case.unit_id, case.agency_id),
         "may_handle": actions.may_handle(user, case.unit_id, case.agency_id),
         "flag_form": given.get("flag") or FlagForm(kinds=kinds), "kinds": kinds,
@@ -111,7 +113,7 @@ def retention_step(request: HttpRequest, what: str, pk: int, step: str) -> HttpR
     if what == "case":
         target = get_object_or_404(Case.objects.restrict(user).select_related("agency", "unit"), pk=pk)
     elif what == "evidence":
-        target = get_object_or_404(Evidence.objects.restrict(user).select_related("agency", "case", "stored"), pk=pk)
+        target = get_object_or_404(visible_evidence(user).select_related("agency", "case", "stored"), pk=pk)
     else:
         raise Http404
     form: forms.Form
@@ -144,7 +146,7 @@ def retention_step(request: HttpRequest, what: str, pk: int, step: str) -> HttpR
 def release_hold(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     holds = LegalHold.objects.filter(Q(case__in=Case.objects.restrict(user))
-                                     | Q(evidence__in=Evidence.objects.restrict(user)))
+                                     | Q(evidence__in=visible_evidence(user)))
     hold = get_object_or_404(holds, pk=pk)
     what, target = ("case", hold.case_id) if hold.case_id else ("evidence", hold.evidence_id)
     form = ReasonForm(request.POST)
@@ -164,14 +166,15 @@ def release_hold(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def due_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    form = RequestForm(request.POST or None)
+    # Bound on every POST (an empty one too: add_error needs a cleaned form).
+    form = RequestForm(request.POST if request.method == "POST" else None)
     may_request = user.agency_id is not None and actions.may_request_disposal(user, user.agency_id)
     if request.method == "POST":
         if not may_request:
             form.add_error(None, "只有档案管理员或机关负责人可以提出销毁申请")
         elif form.is_valid():
             ids = [int(i) for i in request.POST.getlist("evidence") if i.isdigit()]
-            chosen = list(Evidence.objects.restrict(user).select_related("agency", "case", "stored")
+            chosen = list(visible_evidence(user).select_related("agency", "case", "stored")
                           .filter(pk__in=ids))
             made = attempt(form, lambda: actions.do_request_disposal(chosen, reason=form.cleaned_data["reason"],
                                                                      actor=user))
