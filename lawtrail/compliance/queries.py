@@ -27,4 +27,4 @@ def blocking_for_move(case: Case, to_stage: str) -> list[Finding]:
 
 def describe(findings: list[Finding]) -> str:
     """One Chinese sentence naming what to add, each item with its article."""
-    return ";".join(f"{f.message}(依据{f.article})" for f in findings)
+    return ";".join(f"{f.message}(依据{f.cite})" for f in findings)
