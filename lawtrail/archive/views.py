@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 
 from lawtrail.archive import queries
 from lawtrail.archive import render as printing
-from lawtrail.cases import hooks
 from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file, do_export_package
 from lawtrail.archive.forms import AssembleForm, BindForm
 from lawtrail.archive.models import CaseFile
+from lawtrail.cases import hooks
 from lawtrail.cases.models import Case
 from lawtrail.lib import timez
 from lawtrail.lib.errors import DomainError
