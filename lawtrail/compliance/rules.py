@@ -453,7 +453,8 @@ def decision_before_service(ctx: Context, rule: Rule) -> Iterator[Report]:
         served = ctx.time(s.get("served_at"))
         if doc is None or doc["status"] == "draft" or issued is None:
             yield s["id"], f"送达的{s['document']}不是本案已签发的文书:请先签发再送达"
-        elif served is not None and served < issued:
+        # A service time is given to the minute (as the 送达回证 records it): within the minute of issue is after it.
+        elif served is not None and served < issued.replace(second=0, microsecond=0):
             yield s["id"], f"{s['document']}的送达时间早于其签发时间:请核对送达时间或文书"
     kind = ctx.case.get("decision_kind") or ""
     if (ctx.case["procedure"] == "general" and kind in DECIDING_KINDS and ctx.bundle["services"]
