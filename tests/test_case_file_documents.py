@@ -192,3 +192,21 @@ def test_a_simple_procedure_case_is_not_archived_while_a_blocking_finding_stands
     assert "当场行政处罚决定书缺少当事人的签名" in err.value.message
     assert Case.objects.get(pk=case.pk).stage == Stage.CLOSED
     assert hooks.missing_for(case, hooks.ARCHIVE)  # archiving asks the same
+
+
+def test_a_correction_may_not_make_a_steps_document_say_other_than_its_step(world: World) -> None:
+    from lawtrail.documents.actions import do_correct_document
+    from lawtrail.lib.errors import InvalidInput
+
+    case = advance(world, register_case(world), Stage.SERVING)
+    decision = act_document(case, DECISION)
+    assert decision is not None and decision.status == "issued"
+    with pytest.raises(InvalidInput) as err:
+        do_correct_document(decision, reason="改罚款", fields={"penalty_amount": "1"}, actor=world.alice)
+    assert err.value.code == "step_owned_field" and err.value.detail == {"field": "penalty_amount"}
+    assert "拟定处理决定" in err.value.message
+    # What the step does not hold may be corrected through the version chain.
+    corrected = do_correct_document(decision, reason="履行方式表述有误", fields={"performance": "十五日内缴纳"},
+                                    actor=world.alice)
+    corrected = do_issue_document(corrected, actor=world.alice)
+    assert act_document(case, DECISION) == corrected and corrected.number == decision.number

@@ -113,6 +113,34 @@ def served_document(case: Case, document_id: int) -> str | None:
     return dict(servable_documents(case)).get(int(document_id))
 
 
+# The fields of a step's document that say what the step itself holds: a correction of the
+# document may not change them (the step and its document would disagree); they change by
+# doing the step again (re-drafting the decision asks for its approvals again).
+STEP_FIELDS = {
+    FILING_FORM: ("case_title", "start_reason", "handler", "handler_opinion"),
+    "penalty_decision": ("legal_basis", "decision", "penalty_amount"),
+    "rectification_order": ("legal_basis", "requirements"),
+    "no_penalty_decision": ("legal_basis", "decision"),
+    RECEIPT: ("documents", "recipient", "served_at", "method"),
+    CLOSING_FORM: ("decision", "services", "execution_result"),
+}
+ACT_LABELS = {FILING: "立案审批", DECISION: "拟定处理决定", CLOSING: "结案"}
+
+
+def step_owned_change(document: Document, fields: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(field, its label, the step's label) when a correction of `document` would change what its step holds."""
+    row = ActDocument.objects.filter(document=_first_version(document)).first()
+    if row is None:
+        return None
+    doc_type = document.doc_type
+    for key in STEP_FIELDS.get(document.type_code, ()):
+        if key in fields and fields[key] != (document.fields or {}).get(key):
+            spec = doc_type.field(key)
+            step = ACT_LABELS.get(row.act, "送达")
+            return key, (spec.label if spec else key), step
+    return None
+
+
 # ---------------------------------------------------------------- writes inside a step's transaction
 
 
