@@ -110,7 +110,8 @@ def test_it_carries_a_complaint_to_an_archived_case_whose_file_holds_each_steps_
     box.locator("select[name=method]").select_option("direct")
     box.locator("button[type=submit]").click()
 
-    # Skipped: the recipient has signed neither the order nor its 送达回证. 结案 says what is missing.
+    # Skipped: the recipient has signed neither the order nor its 送达回证. The page lists it, and 结案 says so.
+    expect(alice.locator("#closing-missing")).to_contain_text("送达回证缺少受送达人(签收人)的签名")
     box = step(alice, "move:closed")
     box.locator("textarea[name=execution_result]").fill("已支付全部拖欠工资。")
     box.locator("button[type=submit]").click()

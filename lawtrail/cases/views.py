@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lawtrail.cases import actions, hooks, queries
+from lawtrail.cases import actions, hooks, queries, workflow
 from lawtrail.cases.choices import ApprovalKind, ComplaintStatus, Stage
 from lawtrail.cases.forms import (
     ApprovalForm,
@@ -92,6 +92,8 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
         # The live checklist: the case exported to a bundle and checked against its profile.
         "findings": hooks.provided(hooks.FINDINGS, case, default=[]),
         "stages": [s for s in Stage if s != Stage.NOT_FILED],
+        # While serving: what 结案 would still refuse for, each item with its text and where to fix it.
+        "closing_missing": workflow.gate_problem_items(case, Stage.CLOSED) if case.stage == Stage.SERVING else [],
     }, status=400 if given else 200)
 
 

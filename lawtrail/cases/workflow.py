@@ -111,15 +111,21 @@ def gates_of_move(to: str) -> list[str]:
     return gates
 
 
-def gate_problem(case: Case, to: str) -> tuple[str, dict[str, object]] | None:
-    """What the registered gates still miss before `case` moves to `to` (the compliance app's
-    blocking findings, the documents app's required 文书), as the Chinese list that refuses the
-    move and its detail; None when the move may go on."""
+def gate_problem_items(case: Case, to: str) -> list[hooks.Missing]:
+    """What the registered gates still miss before `case` moves to `to`: the compliance app's
+    blocking findings, the documents app's required 文书."""
     missing: list[hooks.Missing] = []
     for gate in gates_of_move(to):
         for item in hooks.missing_for(case, gate):
             if item not in missing:
                 missing.append(item)
+    return missing
+
+
+def gate_problem(case: Case, to: str) -> tuple[str, dict[str, object]] | None:
+    """gate_problem_items as the Chinese list that refuses the move, and its detail; None when the
+    move may go on."""
+    missing = gate_problem_items(case, to)
     if not missing:
         return None
     label = hooks.GATE_LABELS.get(hooks.CLOSE if to == Stage.CLOSED else hooks.ARCHIVE if to == Stage.ARCHIVED else "",
