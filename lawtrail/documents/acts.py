@@ -36,9 +36,10 @@ from lawtrail.documents.actions import _assign_number, _payload, prefilled
 from lawtrail.documents.catalogue import DocumentType, get_type
 from lawtrail.documents.choices import DocumentStatus, SignatureKind
 from lawtrail.documents.models import ActDocument, Document, Signature
-from lawtrail.documents.values import clean_fields
+from lawtrail.documents.values import clean_fields, missing_mandatory
 from lawtrail.events.recorder import record_event
 from lawtrail.lib import timez
+from lawtrail.lib.errors import InvalidInput
 
 FILING, DECISION, CLOSING = "filing", "decision", "closing"
 FILING_FORM = "filing_approval_form"
@@ -217,9 +218,6 @@ def _save_signatures(document: Document, signatures: list[Signature], actor: Use
 
 def _issue(document: Document, actor: User, signatures: list[Signature]) -> Document:
     """签发 inside the step: numbered (its 文号), rendered with the signatures the step gives, kept."""
-    from lawtrail.documents.values import missing_mandatory
-    from lawtrail.lib.errors import InvalidInput
-
     doc_type: DocumentType = document.doc_type
     missing = missing_mandatory(doc_type, document.fields)
     if missing is not None:
