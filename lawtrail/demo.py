@@ -101,13 +101,14 @@ def _load_archived_case(agency: Agency) -> None:
         lambda c: ca.do_transition_case(c, to=Stage.REVIEWING, fields={"investigation_summary": "经调取工资表、询问劳动者,拖欠事实属实。"},
                                         actor=zw),
         lambda c: ca.do_record_decision(c, kind="order", text="责令于 15 日内支付拖欠的劳动报酬 42,000 元。",
-                                        basis="《劳动保障监察条例》第二十六条", actor=zw),
+                                        basis="《劳动保障监察条例》第二十六条", document_fields={
+                                            "evidence": ["工资发放表", "8 名劳动者的投诉登记", "权利告知书"],
+                                            "deadline_on": _days_ahead(15)}, actor=zw),
         lambda c: ca.do_give_approval(c, kind=ApprovalKind.LEGAL_REVIEW, approved=True, opinion="事实清楚,依据正确。",
                                       actor=liu),
         lambda c: ca.do_give_approval(c, kind=ApprovalKind.DECISION_HEAD, approved=True, opinion="同意。", actor=chen),
         lambda c: ca.do_transition_case(c, to=Stage.SERVING, actor=zw),
-        lambda c: ca.do_record_service(c, document="责令改正决定书", method="direct", served_at=timez.now(),
-                                       recipient="何宏达", actor=zw),
+        lambda c: _serve_decision(c, recipient="何宏达", actor=zw),
         lambda c: ca.do_transition_case(c, to=Stage.CLOSED, fields={"execution_result": "已全额支付拖欠工资。"}, actor=zw),
     ):
         case.refresh_from_db()
@@ -181,7 +182,8 @@ def _load() -> None:
                           actor=zw)
     case3.refresh_from_db()
     ca.do_record_decision(case3, kind="order", text="责令该公司于 30 日内与劳动者补签书面劳动合同。",
-                          basis="《劳动合同法》第十条、第八十二条", actor=zw)
+                          basis="《劳动合同法》第十条、第八十二条", document_fields={
+                              "evidence": ["劳动者询问笔录 5 份", "员工花名册"], "deadline_on": _days_ahead(30)}, actor=zw)
 
     # 4. Closed, waiting to be archived.
     case4 = ca.do_register_case(unit=a, title="未按规定支付加班费", source="assignment", source_note="市监察支队交办",
@@ -193,13 +195,14 @@ def _load() -> None:
         lambda c: ca.do_transition_case(c, to=Stage.REVIEWING, fields={"investigation_summary": "违法事实清楚,证据确凿。"},
                                         actor=zw),
         lambda c: ca.do_record_decision(c, kind="penalty", text="责令支付加班费并处罚款。", basis="《劳动保障监察条例》第二十六条",
-                                        penalty_amount=Decimal("5000"), actor=zw),
+                                        penalty_amount=Decimal("5000"), document_fields={
+                                            "evidence": ["考勤记录", "工资支付记录", "工人询问笔录 3 份"],
+                                            "circumstances": "当事人主动补发部分加班费,依法从轻处罚。"}, actor=zw),
         lambda c: ca.do_give_approval(c, kind=ApprovalKind.LEGAL_REVIEW, approved=True, opinion="主体适格,程序合法。",
                                       actor=liu),
         lambda c: ca.do_give_approval(c, kind=ApprovalKind.DECISION_HEAD, approved=True, opinion="同意。", actor=chen),
         lambda c: ca.do_transition_case(c, to=Stage.SERVING, actor=zw),
-        lambda c: ca.do_record_service(c, document="行政处罚决定书", method="direct", served_at=timez.now(),
-                                       recipient="杨建国", actor=zw),
+        lambda c: _serve_decision(c, recipient="杨建国", actor=zw),
         lambda c: ca.do_transition_case(c, to=Stage.CLOSED, fields={"execution_result": "当事人已缴纳罚款并补发加班费。"},
                                         actor=zw),
     ):
@@ -228,6 +231,33 @@ def _load() -> None:
 
 
 
+def _days_ahead(days: int) -> str:
+    return (timez.beijing(timez.now()) + dt.timedelta(days=days)).date().isoformat()
+
+
+def _serve_decision(case: Any, *, recipient: str, actor: User) -> None:
+    """送达 the issued decision document directly; the recipient signs its 送达回证 on the tablet."""
+    from lawtrail.cases import hooks
+    from lawtrail.documents.actions import do_record_hand_signature
+    from lawtrail.documents.acts import act_document, service_act
+
+    [(document_id, _label)] = [d for d in hooks.provided(hooks.SERVABLE_DOCUMENTS, case, default=[])
+                               if "决定书" in d[1]]
+    service = ca.do_record_service(case, document_id=document_id, method="direct", served_at=timez.now(),
+                                   recipient=recipient, actor=actor)
+    receipt = act_document(case, service_act(service.pk))
+    assert receipt is not None
+    do_record_hand_signature(receipt, slot="recipient", name=recipient, image=_handwriting(3), actor=actor)
+    # A 责令改正决定书 has its own 签收 line, signed when it is handed over.
+    from lawtrail.documents.models import Document
+    from lawtrail.documents.signing import slot_states
+
+    served = Document.objects.get(pk=document_id)
+    for state in slot_states(served):
+        if state.slot.role == "party" and not state.complete:
+            do_record_hand_signature(served, slot=state.slot.key, name=recipient, image=_handwriting(4), actor=actor)
+
+
 def _handwriting(text_seed: int) -> bytes:
     """A tablet signature for the demo: a few strokes on white, as the browser's canvas sends it."""
     import io
@@ -247,19 +277,18 @@ def _handwriting(text_seed: int) -> bytes:
 
 
 def _load_documents(agency: Agency) -> None:
-    """Issued documents on the demo cases — 立案审批表 with its approval, 询问笔录 with start and
-    end times and two officers, 送达回证 refused before a witness — and a complaint not accepted,
-    with its 不予受理决定书. Skipped when the agency has documents already."""
+    """Documents made by hand on the demo cases — a 询问笔录 with start and end times and two
+    officers — and a complaint not accepted, with its 不予受理决定书. (The steps' own documents,
+    立案审批表, 决定书, 送达回证, 结案审批表, come with the steps.) Skipped when already there."""
     from lawtrail.cases.models import Case, Complaint, Party
     from lawtrail.documents import actions as da
     from lawtrail.documents.models import Document
 
-    if Document.objects.filter(agency=agency).exists():
+    if Document.objects.filter(agency=agency, type_code="inquiry_record").exists():
         return
     users = {u.username: u for u in User.objects.filter(agency=agency)}
-    zw, lq, chen = users["zhangwei"], users["liqiang"], users["chenjing"]
+    zw, lq = users["zhangwei"], users["liqiang"]
     investigating = Case.objects.filter(agency=agency, title="拖欠劳动者工资").first()
-    closed = Case.objects.filter(agency=agency, title="未按规定支付加班费").first()
     now = timez.beijing(timez.now()).replace(second=0, microsecond=0)
 
     def issue(owner: Case | Complaint, code: str, fields: dict[str, object]) -> Document:
@@ -267,10 +296,6 @@ def _load_documents(agency: Agency) -> None:
         return da.do_issue_document(doc, actor=zw)
 
     if investigating is not None:
-        filing = issue(investigating, "filing_approval_form", {})
-        da.do_sign_document(filing, slot="handler", actor=zw)
-        da.do_approve_document(filing, slot="filing_approval.head", approved=True, opinion="同意立案。",
-                               actor=chen)
         started = now - dt.timedelta(hours=3)
         inquiry = issue(investigating, "inquiry_record", {
             "started_at": started.isoformat(), "ended_at": (started + dt.timedelta(minutes=42)).isoformat(),
@@ -284,13 +309,6 @@ def _load_documents(agency: Agency) -> None:
         da.do_sign_document(inquiry, slot="officers", actor=lq)
         da.do_record_hand_signature(inquiry, slot="interviewee", name="何宏达", image=_handwriting(1),
                                     actor=zw)
-    if closed is not None:
-        receipt = issue(closed, "service_receipt", {
-            "documents": ["行政处罚决定书"], "method": "留置送达",
-            "notes": "受送达人拒绝签收,邀请社区工作人员见证,将文书留置于其住所并拍照记录。"})
-        da.do_sign_document(receipt, slot="server", actor=zw)
-        da.do_record_refusal(receipt, slot="recipient", name="杨建国", reason="对处罚决定有异议,拒绝签收",
-                             witnesses=[{"name": "王建华", "note": "永兴镇社区工作人员"}], actor=zw)
 
     respondent = investigating.party if investigating is not None else Party.objects.filter(agency=agency).first()
     if zw.unit is None or respondent is None:

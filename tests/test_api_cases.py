@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Callable
 
@@ -9,9 +10,11 @@ import pytest
 
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, Service
+from lawtrail.documents.models import Document
 from lawtrail.events.models import DomainEvent
 from lawtrail.lib import timez
 from lawtrail.testing.api import ApiClient, Reply
+from lawtrail.testing.documents import handwriting_png
 from lawtrail.testing.personas import World
 
 Login = Callable[[User], ApiClient]
@@ -55,9 +58,11 @@ def _case_from_complaint(world: World, login: Login) -> int:
 
 
 def _filed_case(world: World, login: Login) -> int:
+    """Filed, with andy beside alice: two officers investigate (《行政处罚法》第四十二条)."""
     case_id = _case_from_complaint(world, login)
     _ok(login(world.hank).post(f"/api/cases/{case_id}/approvals",
                                {"kind": "filing.head", "approved": True, "opinion": "同意立案"}), 201)
+    _ok(login(world.alice).post(f"/api/cases/{case_id}/officers", {"officer_ids": [world.andy.pk]}))
     return case_id
 
 
@@ -96,7 +101,8 @@ def test_it_carries_a_complaint_to_an_archived_case(world: World, login: Login) 
     assert case["may_record_decision"] is True
 
     case = _ok(alice.post(f"{url}/decision", {
-        "kind": "penalty", "text": "罚款", "basis": "《劳动保障监察条例》第二十六条", "penalty_amount": "2000.50"}))
+        "kind": "penalty", "text": "罚款", "basis": "《劳动保障监察条例》第二十六条", "penalty_amount": "2000.50",
+        "document_fields": {"evidence": ["工资台账"], "circumstances": "无"}}))
     assert case["penalty_amount"] == "2000.50"
     assert case["moves"][0]["blocked_reason"]  # the decision still awaits its approvals
 
@@ -109,10 +115,14 @@ def test_it_carries_a_complaint_to_an_archived_case(world: World, login: Login) 
     case = _ok(alice.post(f"{url}/transitions", {"to": "serving"}))
     assert case["stage"] == "serving"
 
+    [served] = case["servable_documents"]
     case = _ok(alice.post(f"{url}/services", {
-        "document": "行政处罚决定书", "method": "direct", "served_at": timez.now().isoformat(), "recipient": "张三"}),
+        "document_id": served["id"], "method": "direct", "served_at": timez.now().isoformat(), "recipient": "张三"}),
         201)
     assert [s["method"] for s in case["services"]] == ["direct"]
+    receipt = Document.objects.get(case_id=case_id, type_code="service_receipt")
+    _ok(alice.post(f"/api/documents/{receipt.pk}/hand-signatures", {
+        "slot": "recipient", "name": "张三", "image": base64.b64encode(handwriting_png()).decode()}), 201)
 
     case = _ok(alice.post(f"{url}/transitions", {"to": "closed", "fields": {"execution_result": "已缴纳罚款"}}))
     assert case["stage"] == "closed"
@@ -129,12 +139,15 @@ def test_it_carries_a_complaint_to_an_archived_case(world: World, login: Login) 
 
     timeline = alice.get(f"{url}/timeline")
     assert timeline.status == 200
-    assert [e["action"] for e in timeline.body] == [
+    # The case's own steps, in order; the documents its steps issued are on the timeline too.
+    assert [e["action"] for e in timeline.body if not e["action"].startswith("document.")] == [
         "case.register", "complaint.decide", "case.approve", "case.file", "case.assign_officers",
         "case.transition", "case.transition", "case.record_decision", "case.approve", "case.approve",
         "case.transition", "case.record_service", "case.transition", "case_file.assemble", "case_file.bind",
         "case.transition",
     ]
+    issued = {e["payload"]["name"] for e in timeline.body if e["action"] == "document.issue"}
+    assert issued == {"立案审批表", "行政处罚(处理)决定书", "送达回证", "结案审批表"}
     assert timeline.body[2]["actor_name"] == world.hank.display_name
     assert timeline.body[2]["actor_role"] == "head"
     assert timeline.body[2]["payload"]["kind"] == "filing.head"

@@ -16,6 +16,7 @@ from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file
 from lawtrail.archive.models import CaseFile
 from lawtrail.cases.choices import Stage
 from lawtrail.cases.models import Case
+from lawtrail.documents.models import Document
 from lawtrail.events.models import DomainEvent
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden
@@ -55,12 +56,18 @@ def test_the_handler_assembles_and_the_archivist_binds_which_archives_the_case(
     assert new_events(mark) == [("case_file.assemble", "done")]
     assert ARCHIVE_NO.match(case_file.archive_no) and case_file.archive_no.split("-")[1:3] == ["2026", "D30"]
     assert case_file.seq == 1 and case_file.status == "assembled"
-    # 卷内目录: the document and the recording in the order they were made, with pages and duration.
-    # (the clip was recorded during the inquiry, before its record was issued)
-    assert [(i["seq"], i["kind"], i["id"]) for i in case_file.items] == [(1, "media", clip.pk), (2, "document", doc.pk)]
-    assert case_file.items[1]["number"] == doc.number and case_file.items[1]["pages"] >= 1
+    # 卷内目录: the documents and the recording in the order they were made, with pages and duration
+    # (the clip was recorded during the inquiry, before its record was issued): the inquiry record,
+    # and the documents the steps issued — 立案审批表, 决定书, 送达回证, 结案审批表.
+    docs = list(Document.objects.filter(case=case, status="issued").order_by("pk"))
+    assert [d.type_code for d in docs] == ["filing_approval_form", "inquiry_record", "penalty_decision",
+                                           "service_receipt", "closing_approval_form"]
+    assert [(i["seq"], i["kind"], i["id"]) for i in case_file.items] == [(1, "media", clip.pk)] + [
+        (n, "document", d.pk) for n, d in enumerate(docs, start=2)]
+    inquiry = next(i for i in case_file.items if i["kind"] == "document" and i["id"] == doc.pk)
+    assert inquiry["number"] == doc.number and inquiry["pages"] >= 1
     assert case_file.items[0]["duration_seconds"] == pytest.approx(1, abs=0.2)
-    assert case_file.page_count == case_file.items[1]["pages"] and case_file.media_count == 1
+    assert case_file.page_count == sum(i["pages"] for i in case_file.items[1:]) and case_file.media_count == 1
     text = squeeze(pdf_text(bytes(case_file.pdf or b"")))
     for shown in ("案卷封面", "卷内目录", "备考表", case_file.archive_no, case.number, "某某建筑劳务有限公司", "艾丽",
                   doc.number, "询问笔录一份"):
@@ -73,7 +80,8 @@ def test_the_handler_assembles_and_the_archivist_binds_which_archives_the_case(
     assert case.stage == Stage.ARCHIVED and case.archived_at == timez.now()
     assert bound.status == "bound" and bound.checked_by_name == "阿奇" and bound.bound_at == timez.now()
     bind = DomainEvent.objects.get(action="case_file.bind")
-    assert bind.payload["items"] == [[1, "media", clip.pk, clip.sha256], [2, "document", doc.pk, doc.pdf_sha256]]
+    assert bind.payload["items"] == [[1, "media", clip.pk, clip.sha256]] + [
+        [n, "document", d.pk, d.pdf_sha256] for n, d in enumerate(docs, start=2)]
     assert bind.payload["pdf_sha256"] == bound.pdf_sha256
     assert "阿奇" in pdf_text(bytes(bound.pdf or b""))
 
@@ -101,13 +109,13 @@ def test_an_open_case_cannot_be_assembled(world: World) -> None:
 def test_a_record_added_after_assembly_must_be_assembled_again_before_binding(world: World, tmp_path: Path) -> None:
     case, _doc, _ = closed_case(world, tmp_path, clip=False)
     first = do_assemble_case_file(case, actor=world.alice)
-    # A late 送达回证 of the closed case: the assembled index no longer tells the whole file.
-    issue(world, case)
+    # A late record of the closed case: the assembled index no longer tells the whole file.
+    issue(world, case, "rights_notice")
     with pytest.raises(Conflict) as err:
         do_bind_case_file(first, actor=world.archie)
     assert err.value.code == "case_file_stale"
     again = do_assemble_case_file(case, retention="Y", actor=world.alice)
-    assert (again.pk, again.seq, len(again.items)) == (first.pk, first.seq, 2)
+    assert (again.pk, again.seq, len(again.items)) == (first.pk, first.seq, len(first.items) + 1)
     assert again.archive_no.split("-")[2:] == ["Y", "0001"]
     do_bind_case_file(again, actor=world.archie)
 

@@ -108,7 +108,9 @@ def test_an_archived_case_exports_a_package_that_verifies_offline(
     no = bound.archive_no
     assert {f"{no}/bagit.txt", f"{no}/manifest-sha256.txt", f"{no}/tagmanifest-sm3.txt", f"{no}/tagmanifest-sha256.txt",
             f"{no}/data/index.html", f"{no}/data/case-file/{no}.pdf", f"{no}/data/ledger/checkpoint.json"} <= names
-    assert [i["kind"] for i in meta["items"]] == ["media", "document"] and meta["archive_no"] == no
+    # The recording, then the documents: the inquiry record and those its steps issued (立案审批表,
+    # 决定书, 送达回证, 结案审批表).
+    assert [i["kind"] for i in meta["items"]] == ["media"] + ["document"] * 5 and meta["archive_no"] == no
     assert f"Archive-Number: {no}" in info and f"Payload-Oxum: {row.payload_oxum}" in info
 
     result = offline(str(out), "--json", "--public-key", public_key(), cwd=tmp_path)

@@ -23,14 +23,17 @@ from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import (
+    DECISION_DOCUMENT_FIELDS,
     advance,
     approve_decision,
     archive,
     beijing,
+    decision_document_id,
     draft_decision,
     file_case,
     record_service,
     register_case,
+    sign_receipt,
 )
 
 NOW = beijing(2026, 3, 10, 10, 0)
@@ -82,7 +85,7 @@ def test_a_general_procedure_case_runs_from_registration_to_archive(world: World
 
     clock.shift(dt.timedelta(days=1))
     do_record_decision(case, kind=DecisionKind.PENALTY, text="罚款2万元", basis="《劳动保障监察条例》第二十六条",
-                       penalty_amount=Decimal("20000"), actor=world.alice)
+                       penalty_amount=Decimal("20000"), document_fields=DECISION_DOCUMENT_FIELDS, actor=world.alice)
     clock.shift(dt.timedelta(hours=3))
     do_give_approval(case, kind=ApprovalKind.LEGAL_REVIEW, approved=True, opinion="合法", actor=world.lena)
     clock.shift(dt.timedelta(hours=3))
@@ -90,8 +93,9 @@ def test_a_general_procedure_case_runs_from_registration_to_archive(world: World
     do_transition_case(case, to=Stage.SERVING, actor=world.alice)
 
     clock.shift(dt.timedelta(days=2))
-    do_record_service(case, document="行政处罚决定书", method=ServiceMethod.DIRECT, served_at=timez.now(),
-                      recipient="张三", actor=world.andy)
+    service = do_record_service(case, document_id=decision_document_id(case), method=ServiceMethod.DIRECT,
+                                served_at=timez.now(), recipient="张三", actor=world.andy)
+    sign_receipt(case, service, actor=world.andy)
     clock.shift(dt.timedelta(days=15))
     do_transition_case(case, to=Stage.CLOSED, fields={"execution_result": "罚款已缴纳"}, actor=world.alice)
     case.refresh_from_db()
@@ -338,12 +342,12 @@ def test_it_refuses_closing_without_a_service_record(world: World) -> None:
 def test_it_refuses_a_service_served_in_the_future_or_lodged_without_witnesses(world: World) -> None:
     case = advance(world, register_case(world), Stage.SERVING)
     with pytest.raises(InvalidInput) as err:
-        do_record_service(case, document="处罚决定书", method=ServiceMethod.DIRECT,
+        do_record_service(case, document_id=decision_document_id(case), method=ServiceMethod.DIRECT,
                           served_at=timez.now() + dt.timedelta(hours=1), recipient="张三", actor=world.alice)
     assert err.value.code == "time_in_future"
     with pytest.raises(InvalidInput) as err:
-        do_record_service(case, document="处罚决定书", method=ServiceMethod.LODGED, served_at=timez.now(),
-                          recipient="张三", actor=world.alice)
+        do_record_service(case, document_id=decision_document_id(case), method=ServiceMethod.LODGED,
+                          served_at=timez.now(), recipient="张三", actor=world.alice)
     assert err.value.detail == {"field": "note"}
     assert not case.services.exists()
 
@@ -492,10 +496,29 @@ def test_agriculture_investigation_starts_with_two_certified_officers(agri: Worl
     assert Case.objects.get(pk=case.pk).stage == Stage.INVESTIGATING
 
 
-def test_labor_inspection_lets_a_single_officer_investigate(world: World) -> None:
+def test_labor_inspection_does_not_let_a_single_officer_investigate_the_national_law_says_two(world: World) -> None:
+    # The labour rules say nothing of a minimum: 《行政处罚法》第四十二条 (the national base) does.
     case = file_case(world, register_case(world, officers=[]))
-    do_transition_case(case, to=Stage.INVESTIGATING, actor=world.alice)
-    assert Case.objects.get(pk=case.pk).stage == Stage.INVESTIGATING
+    with pytest.raises(Conflict) as err:
+        do_transition_case(case, to=Stage.INVESTIGATING, actor=world.alice)
+    assert err.value.code == "guard_failed"
+    assert "不得少于2人" in err.value.message and "《中华人民共和国行政处罚法》第四十二条" in err.value.message
+    assert Case.objects.get(pk=case.pk).stage == Stage.FILED
+
+
+def test_the_served_document_is_picked_from_the_cases_issued_documents_never_typed(world: World) -> None:
+    case = advance(world, register_case(world), Stage.SERVING)
+    filing_form = case.documents.get(type_code="filing_approval_form")
+    for wrong in (0, filing_form.pk, 10**9):  # nothing, an internal form, another case's or no document
+        with pytest.raises(InvalidInput) as err:
+            do_record_service(case, document_id=wrong, method=ServiceMethod.DIRECT, served_at=timez.now(),
+                              recipient="张三", actor=world.alice)
+        assert err.value.detail == {"field": "document_id"}
+    assert not case.services.exists()
+    service = do_record_service(case, document_id=decision_document_id(case), method=ServiceMethod.DIRECT,
+                                served_at=timez.now(), recipient="张三", actor=world.alice)
+    decision = case.documents.get(type_code="penalty_decision")
+    assert service.document == f"行政处罚(处理)决定书 {decision.number}" and service.document_ref == decision.pk
 
 
 # ---------------------------------------------------------------- emergency start (先行启动)

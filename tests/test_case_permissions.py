@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from lawtrail.accounts.actions import do_create_user
 from lawtrail.accounts.models import Unit, User
+from lawtrail.cases import hooks
 from lawtrail.cases.actions import (
     SIMPLE_ITEMS,
     do_assign_officers,
@@ -160,7 +161,9 @@ def _decision(w: World, case: Case, actor: User) -> object:
 
 
 def _service(w: World, case: Case, actor: User) -> object:
-    return do_record_service(case, document="决定书", method=ServiceMethod.DIRECT, served_at=timez.now(),
+    served = hooks.provided(hooks.SERVABLE_DOCUMENTS, case, default=[])
+    return do_record_service(case, document_id=served[0][0] if served else 0, method=ServiceMethod.DIRECT,
+                             served_at=timez.now(),
                              recipient="张三", actor=actor)
 
 

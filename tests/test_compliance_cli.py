@@ -50,7 +50,9 @@ def test_the_human_output_cites_article_and_what_to_add(tmp_path: Path, capsys: 
     b["interruptions"][0]["status"] = "open"
     assert main(["check", write(tmp_path, b)]) == 1
     out = capsys.readouterr().out
-    assert "[阻断] 第十三条 evidence_uninterrupted interruption-1" in out and "请补充中断原因" in out
+    # The text each finding comes from, then its article.
+    assert "[阻断] 《行政执法全过程记录实施细则(报批稿)》第十三条 evidence_uninterrupted interruption-1" in out
+    assert "请补充中断原因" in out
 
 
 @pytest.mark.parametrize(("content", "needle"), [

@@ -97,6 +97,10 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
     "public_service": lambda b, p: service(b, "public").update(approval_document=None, attempts="", media=[],
                                                                record=""),
     "reminder_before_enforcement": lambda b, p: remove(b, "performance_reminder"),
+    # The decision served an hour before it was issued.
+    "decision_before_service": lambda b, p: service(b, "direct").update(
+        served_at=shift(doc(b, "penalty_decision")["issued_at"], hours=-1)),
+    "service_before_enforcement": lambda b, p: b.__setitem__("services", []),
     "case_file": lambda b, p: b.update(case_file=None),
     "simple_procedure": lambda b, p: b["case"].update(procedure="simple", simple_record={
         "facts_and_basis": "事实清楚", "steps": "当场处罚", "statement": "", "statement_review": "无", "filing": "已备案"}),

@@ -39,13 +39,13 @@ def test_a_late_emergency_approval_refuses_the_move_to_review_naming_the_article
     case = start_late(w, time_machine, 30)
     with pytest.raises(Conflict) as err:
         do_transition_case(case, to=Stage.REVIEWING, fields=SUMMARY, actor=w.alice)  # type: ignore[arg-type]
-    assert err.value.code == "compliance_blocked"
-    assert "24小时" in err.value.message and "第七条" in err.value.message and "请先补充" in err.value.message
-    assert [f["rule"] for f in err.value.detail["findings"]] == ["emergency_start"]
+    assert err.value.code == "step_incomplete"
+    assert "24小时" in err.value.message and "第七条" in err.value.message and "尚缺以下1项" in err.value.message
+    assert [m["detail"]["rule"] for m in err.value.detail["missing"]] == ["emergency_start"]
     refused = DomainEvent.objects.order_by("-pk").first()
     assert refused is not None
     assert (refused.action, refused.outcome, refused.reason_code) == ("case.transition", "refused",
-                                                                      "compliance_blocked")
+                                                                      "step_incomplete")
     case.refresh_from_db()  # type: ignore[attr-defined]
     assert case.stage == Stage.INVESTIGATING  # type: ignore[attr-defined]
 
@@ -83,8 +83,8 @@ def test_an_inquiry_record_signed_by_one_officer_blocks_review_until_it_is_compl
     do_sign_document(doc, slot="officers", actor=w.alice)
     with pytest.raises(Conflict) as err:
         do_transition_case(case, to=Stage.REVIEWING, fields=SUMMARY, actor=w.alice)
-    assert err.value.code == "compliance_blocked"
-    assert sorted({f["rule"] for f in err.value.detail["findings"]}) == ["document_signatures",
+    assert err.value.code == "step_incomplete"
+    assert sorted({m["detail"]["rule"] for m in err.value.detail["missing"]}) == ["document_signatures",
                                                                          "investigation_officers"]
     assert "第九条" in err.value.message and "第十一条" in err.value.message
 
@@ -113,4 +113,4 @@ def test_an_inquiry_without_footage_needs_its_reason_written_on_the_record(world
     else:
         with pytest.raises(Conflict) as err:
             do_transition_case(case, to=Stage.REVIEWING, fields=SUMMARY, actor=world.alice)
-        assert err.value.code == "compliance_blocked" and "第十七条" in err.value.message
+        assert err.value.code == "step_incomplete" and "第十七条" in err.value.message

@@ -1,29 +1,55 @@
-"""The demo carries issued documents: a filing approval with its approval, an inquiry record with
-its times and two officers, a service receipt refused before a witness, and a complaint not
-accepted with its 不予受理决定书 — loaded once."""
+"""The demo carries issued documents: each step's own (立案审批表 with its opinion, the decision
+documents with their 文号, 送达回证 signed by the recipient, 结案审批表), an inquiry record with its
+times and two officers, and a complaint not accepted with its 不予受理决定书 — loaded once. Its
+closed and archived cases hold their full document sets and pass the compliance checks."""
 
 from __future__ import annotations
 
+from lawtrail.cases import hooks
+from lawtrail.cases.models import Case
+from lawtrail.compliance.engine import BLOCKING
+from lawtrail.compliance.queries import case_findings
 from lawtrail.demo import ensure_demo
+from lawtrail.documents.acts import required_missing
 from lawtrail.documents.models import Document, Signature
+
+STEP_DOCUMENTS = {"filing_approval_form", "rectification_order", "penalty_decision", "service_receipt",
+                  "closing_approval_form"}
 
 
 def test_the_demo_has_issued_documents_and_loads_them_once(db: None) -> None:
     assert ensure_demo() is True
-    docs = {d.type_code: d for d in Document.objects.all()}
+    docs: dict[str, list[Document]] = {}
+    for d in Document.objects.order_by("pk"):
+        docs.setdefault(d.type_code, []).append(d)
     # rights_notice: the archived case the demo adds (lawtrail.archive) carries one.
-    assert set(docs) == {"filing_approval_form", "inquiry_record", "service_receipt", "non_acceptance_decision",
-                         "rights_notice"}
-    assert all(d.status == "issued" and d.pdf_sha256 for d in docs.values())
-    inquiry = docs["inquiry_record"]
+    assert set(docs) == STEP_DOCUMENTS | {"inquiry_record", "non_acceptance_decision", "rights_notice"}
+    # The order drafted on the case waiting for review is the one draft: it is issued once approved.
+    drafts = [d for ds in docs.values() for d in ds if d.status == "draft"]
+    assert [d.type_code for d in drafts] == ["rectification_order"]
+    assert all(d.pdf_sha256 for ds in docs.values() for d in ds if d.status == "issued")
+    [inquiry] = docs["inquiry_record"]
     assert inquiry.fields["started_at"] < inquiry.fields["ended_at"]
     officers = Signature.objects.filter(document=inquiry, slot="officers")
     assert sorted(s.cert_no for s in officers) == ["川劳监2026001", "川劳监2026002"]
-    [refusal] = Signature.objects.filter(document=docs["service_receipt"], kind="refused")
-    assert refusal.name == "杨建国" and [w["name"] for w in refusal.witnesses] == ["王建华"]
-    assert Signature.objects.filter(document=docs["filing_approval_form"], kind="approval", approved=True).exists()
-    rejected = docs["non_acceptance_decision"]
+    for receipt in docs["service_receipt"]:
+        assert Signature.objects.filter(document=receipt, slot="recipient", kind="signed").exists()
+        assert Signature.objects.filter(document=receipt, slot="server", cert_no="川劳监2026001").exists()
+    for form in docs["filing_approval_form"]:
+        assert Signature.objects.filter(document=form, kind="approval", approved=True, name="陈静").exists()
+    [rejected] = docs["non_acceptance_decision"]
     assert rejected.case_id is None and rejected.complaint is not None
     assert rejected.complaint.status == "not_accepted" and rejected.fields["addressee"] == "周小川"
     assert rejected.number.startswith("名劳监不受〔") and rejected.number.endswith("〕1号")
-    assert ensure_demo() is False and Document.objects.count() == 5
+    count = Document.objects.count()
+    assert ensure_demo() is False and Document.objects.count() == count
+
+
+def test_the_demos_closed_and_archived_cases_hold_their_documents_and_comply(db: None) -> None:
+    ensure_demo()
+    finished = Case.objects.filter(stage__in=["closed", "archived"], procedure="general")
+    assert finished.count() == 2
+    for case in finished:
+        assert required_missing(case, closing=True) == []
+        assert [f for f in case_findings(case) if f.severity == BLOCKING] == []
+        assert hooks.missing_for(case, hooks.ARCHIVE) == []

@@ -59,7 +59,7 @@ def test_a_document_goes_from_draft_to_issued_signed_refused_and_corrected(world
     r = alice.post(f"/api/documents/{doc['id']}/issue")
     assert r.status == 200 and r.body["status"] == "issued"
     sha = r.body["pdf_sha256"]
-    event = DomainEvent.objects.get(action="document.issue", outcome="done")
+    event = DomainEvent.objects.get(action="document.issue", outcome="done", object_id=str(doc["id"]))
     assert event.payload["sha256"] == sha
     original = alice.client.get(f"/api/documents/{doc['id']}/issued-pdf", headers=alice.headers)
     assert original["Content-Type"] == "application/pdf" and hashlib.sha256(original.content).hexdigest() == sha
@@ -91,7 +91,9 @@ def test_a_document_goes_from_draft_to_issued_signed_refused_and_corrected(world
     old = alice.get(f"/api/documents/{doc['id']}").body
     assert old["status"] == "superseded" and old["next_version_id"] == new_id
     listed = alice.get(f"/api/cases/{case.pk}/documents").body
-    assert [(d["version"], d["status"]) for d in listed] == [(1, "superseded"), (2, "issued")]
+    # The 立案审批表 the filing issued, then the record's two versions.
+    assert [(d["type"], d["version"], d["status"]) for d in listed] == [
+        ("filing_approval_form", 1, "issued"), ("inquiry_record", 1, "superseded"), ("inquiry_record", 2, "issued")]
     batch = alice.client.get(f"/api/cases/{case.pk}/documents/print", headers=alice.headers)
     assert batch.status_code == 200 and batch.content.startswith(b"%PDF")
 

@@ -35,6 +35,8 @@ NAMED = {
     "调取证据通知书": "evidence_request_notice", "抽样取证通知书": "sampling_notice",
     "当场行政处罚决定书": "on_the_spot_penalty_decision", "听证报告": "hearing_report",
     "强制执行决定书": "enforcement_decision", "代履行决定书": "substitute_performance_decision",
+    # Issue 14: the decision that fits a 不予行政处罚 outcome, and the closing's own record.
+    "不予行政处罚决定书": "no_penalty_decision", "结案审批表": "closing_approval_form",
 }
 
 

@@ -101,7 +101,7 @@ def test_it_refuses_to_issue_a_document_missing_a_mandatory_field_and_names_the_
     assert "询问结束时间" in err.value.message and err.value.detail == {"field": "ended_at", "fields": ["ended_at"]}
     doc.refresh_from_db()
     assert doc.status == "draft" and not doc.pdf_sha256
-    refused = DomainEvent.objects.filter(action="document.issue").get()
+    refused = DomainEvent.objects.filter(action="document.issue", object_id=str(doc.pk)).get()
     assert (refused.outcome, refused.reason_code) == ("refused", "missing_field")
 
 
@@ -148,7 +148,8 @@ def test_a_refused_issue_gives_no_number_away(world: World) -> None:
     incomplete = do_create_document(case, type_code="inquiry_notice", actor=world.alice)
     with pytest.raises(InvalidInput):
         do_issue_document(incomplete, actor=world.alice)
-    assert not DocumentCounter.objects.exists()
+    # (the 立案审批表 the filing issued has its own counter)
+    assert not DocumentCounter.objects.filter(type_code="inquiry_notice").exists()
     assert issued(world, case, "inquiry_notice").number.endswith("〔2026〕1号")
 
 
@@ -201,7 +202,8 @@ def test_an_officer_of_another_unit_can_neither_see_nor_write(world: World) -> N
     case = investigating_case(world)
     doc = issued(world, case)
     assert Document.objects.restrict(world.bob).count() == 0
-    assert Document.objects.restrict(world.sam).count() == 1  # the supervisor sees the whole agency
+    # The supervisor sees the whole agency: the record and the 立案审批表 the filing issued.
+    assert set(Document.objects.restrict(world.sam)) == {doc, case.documents.get(type_code="filing_approval_form")}
     with pytest.raises(Forbidden):
         do_create_document(case, type_code="inquiry_record", actor=world.bob)
     with pytest.raises(Forbidden):
@@ -361,4 +363,4 @@ def test_a_correction_is_a_new_version_and_supersedes_the_old_once_issued(world:
     assert err.value.code == "document_superseded"
     with pytest.raises(Conflict):
         do_correct_document(old, reason="再改", actor=world.alice)
-    assert DocumentCounter.objects.get().last_seq == 1
+    assert DocumentCounter.objects.get(type_code=old.type_code).last_seq == 1

@@ -45,7 +45,7 @@ def test_a_new_document_form_is_prefilled_and_saving_a_draft_keeps_it(world: Wor
     assert case.number in page and world.alice.cert_no in page and "2026-04-20T09:30" in page
     response = alice.post(f"/cases/{case.pk}/documents/new/inquiry_record/", {
         "f-case_number": case.number, "f-case_title": case.title, "f-place": "询问室", "save": "1"})
-    doc = Document.objects.get()
+    doc = Document.objects.get(type_code="inquiry_record")
     assert response.status_code == 302 and response["Location"] == f"/documents/{doc.pk}/"
     assert doc.fields["place"] == "询问室" and doc.status == "draft"
     response = alice.post(f"/documents/{doc.pk}/save/", {"f-place": "询问室", "issue": "1"}, follow=True)

@@ -125,7 +125,7 @@ def test_it_fills_issues_signs_refuses_and_corrects_an_inquiry_record(browser: B
     expect(alice.locator("#case-documents")).to_contain_text("第2版")
     expect(alice.locator("ol.timeline a.timeline-document").first).to_be_visible()
 
-    old, new = Document.objects.order_by("id")
+    old, new = Document.objects.filter(type_code="inquiry_record").order_by("id")
     assert (old.status, new.status, new.previous_id, new.fields["place"]) == (
         "superseded", "issued", old.pk, "测试区农业农村局二号询问室")
     kinds = {(s.slot, s.kind, s.name) for s in old.signatures.all()}

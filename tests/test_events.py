@@ -54,8 +54,11 @@ from lawtrail.testing.scenarios import (
     file_case,
     record_service,
     register_case,
+    sign_receipt,
 )
 
+# A document a step produces: drafted, tied to its act, issued with its 文号.
+FORM_ISSUED = ["document.create", "document.link_act", "document.issue"]
 
 @pytest.fixture(autouse=True)
 def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:
@@ -100,8 +103,10 @@ def test_a_general_case_writes_one_event_per_step_and_two_when_it_is_filed(world
 
     with written() as w:
         do_give_approval(case, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="同意立案", actor=world.hank)
-    assert w.actions == ["case.approve", "case.file"]
-    approve, file = w.events
+    # The last filing opinion files the case and issues its 立案审批表, signed by the handler and
+    # carrying the head's opinion.
+    assert w.actions == ["case.approve", "case.file", *FORM_ISSUED, "document.sign", "document.approve"]
+    approve, file = w.events[:2]
     case.refresh_from_db()
     assert approve.payload == {"kind": "filing.head", "approved": True, "opinion": "同意立案"}
     assert (approve.actor, approve.actor_name, approve.actor_role, approve.actor_cert_no) == (
@@ -109,23 +114,31 @@ def test_a_general_case_writes_one_event_per_step_and_two_when_it_is_filed(world
     assert file.payload == {"number": case.number}
     for event in w.events:
         assert (event.outcome, event.case_id_frozen, event.agency_id_frozen) == ("done", case.pk, world.agency.pk)
-        assert (event.object_type, event.object_id) == ("cases.case", str(case.pk))
+    assert [(e.object_type, e.object_id) for e in w.events[:2]] == [("cases.case", str(case.pk))] * 2
+    form = case.documents.get(type_code="filing_approval_form")
+    assert {(e.object_type, e.object_id) for e in w.events[2:]} == {("documents.document", str(form.pk))}
+    assert w.events[-1].payload["opinion"] == "同意立案" and w.events[-1].payload["signer"] == "汉克"
 
     assert actions_of(lambda: do_transition_case(case, to=Stage.INVESTIGATING, actor=world.alice)) == [
         "case.transition"]
     assert actions_of(lambda: do_transition_case(case, to=Stage.REVIEWING,
                                                  fields={"investigation_summary": "属实"}, actor=world.alice)) == [
         "case.transition"]
-    assert actions_of(lambda: draft_decision(case)) == ["case.record_decision"]
+    assert actions_of(lambda: draft_decision(case)) == ["case.record_decision", "document.create",
+                                                        "document.link_act", "document.update"]
     assert actions_of(lambda: do_give_approval(case, kind=ApprovalKind.LEGAL_REVIEW, approved=True, opinion="合法",
                                                actor=world.lena)) == ["case.approve"]
     assert actions_of(lambda: do_give_approval(case, kind=ApprovalKind.DECISION_HEAD, approved=True,
                                                opinion="同意", actor=world.hank)) == ["case.approve"]
-    assert actions_of(lambda: do_transition_case(case, to=Stage.SERVING, actor=world.alice)) == ["case.transition"]
-    assert actions_of(lambda: record_service(case)) == ["case.record_service"]
+    assert actions_of(lambda: do_transition_case(case, to=Stage.SERVING, actor=world.alice)) == [
+        "case.transition", "document.issue"]
+    assert actions_of(lambda: record_service(case, sign=False)) == [
+        "case.record_service", *FORM_ISSUED, "document.sign"]
+    service = case.services.get()
+    assert actions_of(lambda: sign_receipt(case, service, actor=world.alice)) == ["document.hand_sign"]
     with written() as w:
         do_transition_case(case, to=Stage.CLOSED, fields={"execution_result": "已缴纳"}, actor=world.alice)
-    assert w.actions == ["case.transition"]
+    assert w.actions == ["case.transition", *FORM_ISSUED, "document.sign"]
     assert w.events[0].payload == {"from": "serving", "to": "closed", "note": "", "execution_result": "已缴纳"}
     assert actions_of(lambda: archive(world, case)) == ["case_file.assemble", "case_file.bind", "case.transition"]
 
@@ -150,7 +163,9 @@ def test_agricultures_first_filing_opinion_writes_only_itself(db: None) -> None:
     case = register_case(agri)
     assert actions_of(lambda: do_give_approval(case, kind=ApprovalKind.FILING_UNIT_HEAD, approved=True,
                                                opinion="拟同意", actor=agri.uma)) == ["case.approve"]
-    assert actions_of(lambda: file_case(agri, case)) == ["case.approve", "case.file"]
+    # Both opinions in: the 立案审批表 is issued carrying the two, signed by the handler.
+    assert actions_of(lambda: file_case(agri, case)) == [
+        "case.approve", "case.file", *FORM_ISSUED, "document.sign", "document.approve", "document.approve"]
 
 
 def test_an_emergency_start_writes_its_filing_at_once_and_its_late_approval_after(world: World) -> None:
@@ -162,7 +177,8 @@ def test_an_emergency_start_writes_its_filing_at_once_and_its_late_approval_afte
 
     with written() as w:
         do_give_approval(case, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="补办同意", actor=world.hank)
-    assert w.actions == ["case.approve", "case.emergency_approved"]
+    assert w.actions == ["case.approve", "case.emergency_approved", *FORM_ISSUED, "document.sign",
+                         "document.approve"]
     assert w.events[1].payload["in_time"] is True
 
 

@@ -31,7 +31,7 @@ from lawtrail.profiles.registry import get_profile
 from lawtrail.testing import media
 from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World
-from lawtrail.testing.scenarios import advance, beijing, file_case, register_case
+from lawtrail.testing.scenarios import advance, beijing, decision_document_id, file_case, register_case
 
 T0 = beijing(2026, 3, 2, 9, 0)
 
@@ -86,11 +86,12 @@ def test_footage_during_an_inspection_of_a_case_is_proposed_and_a_person_confirm
 def test_footage_around_a_service_is_proposed_and_a_rejection_is_remembered(
         world: World, vault: Path, tmp_path: Path) -> None:
     case = advance(world, register_case(world), Stage.SERVING)
-    do_record_service(case, document="责令改正通知书", method="direct", served_at=T0 + dt.timedelta(minutes=1),
-                      recipient="张三", actor=world.alice)
+    service = do_record_service(case, document_id=decision_document_id(case), method="direct",
+                                served_at=T0 + dt.timedelta(minutes=1), recipient="张三", actor=world.alice)
     ev = clip_at(world, tmp_path, T0)
     [proposal] = link_proposals(ev, world.alice)
-    assert proposal.case == case and proposal.act == "送达《责令改正通知书》"
+    assert service.document.startswith("行政处罚(处理)决定书 ")
+    assert proposal.case == case and proposal.act == f"送达《{service.document}》"
     do_reject_link(ev, case=case, reason="是另一家单位", actor=world.alice)
     assert link_proposals(ev, world.alice) == []
     assert [e.payload["reason"] for e in events("evidence.reject_link")] == ["是另一家单位"]

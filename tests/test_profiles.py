@@ -9,7 +9,15 @@ import pytest
 from lawtrail.cases.choices import FILING_APPROVER_KINDS
 from lawtrail.cases.workflow import min_officers, required_filing_kinds
 from lawtrail.lib.errors import InvalidInput
-from lawtrail.profiles.registry import PERIOD_UNITS, ProfileError, all_profiles, get_profile, load_profile
+from lawtrail.profiles.registry import (
+    PERIOD_UNITS,
+    ProfileError,
+    all_profiles,
+    base_profile,
+    extend,
+    get_profile,
+    load_profile,
+)
 
 SHIPPED = ["agriculture", "commission-rules", "housing-construction", "labor-inspection", "safety-production"]
 
@@ -67,12 +75,13 @@ def test_every_shipped_period_is_a_positive_amount_of_a_known_unit(profile_id: s
             assert amount > 0 and unit in PERIOD_UNITS
 
 
+# Two officers everywhere: the agriculture rules say so (第九条), the others inherit 《行政处罚法》第四十二条.
 @pytest.mark.parametrize(("profile_id", "approvers", "officers", "emergency", "archive"), [
-    ("labor-inspection", ["filing.head"], 1, "48小时", "30日"),
+    ("labor-inspection", ["filing.head"], 2, "48小时", "30日"),
     ("agriculture", ["filing.unit_head", "filing.head"], 2, "24小时", None),
-    ("safety-production", ["filing.head"], 1, None, "30个工作日"),
-    ("commission-rules", ["filing.unit_head", "filing.head"], 1, None, "30日"),
-    ("housing-construction", ["filing.head"], 1, None, "30日"),
+    ("safety-production", ["filing.head"], 2, None, "30个工作日"),
+    ("commission-rules", ["filing.unit_head", "filing.head"], 2, None, "30日"),
+    ("housing-construction", ["filing.head"], 2, None, "30日"),
 ])
 def test_each_profile_states_its_regulations_rules(
         profile_id: str, approvers: list[str], officers: int, emergency: str | None, archive: str | None) -> None:
@@ -153,3 +162,33 @@ def test_a_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path, text: str) -> None:
     err = broken(tmp_path, text)
     assert err.detail["line"] == 1
+
+
+def _local(tmp_path: Path, body: str) -> Path:
+    return write(tmp_path, GOOD_HEAD + body)
+
+
+def test_a_profile_may_be_stricter_than_the_national_base_never_looser(tmp_path: Path) -> None:
+    base = base_profile()
+    stricter = extend(base, load_profile(_local(tmp_path, """  investigation_officers:
+    article: 第九条
+    quote: 执法人员不少于三人
+    min_officers: 3
+""")))
+    rule = stricter.rule("investigation_officers")
+    assert rule is not None and rule.values["min_officers"] == 3 and rule.article == "第九条" and rule.law == ""
+    looser = load_profile(_local(tmp_path, """  investigation_officers:
+    article: 第九条
+    quote: 执法人员一人即可
+    min_officers: 1
+"""))
+    with pytest.raises(ProfileError) as err:
+        extend(base, looser)
+    assert err.value.detail["field"] == "rules.investigation_officers.min_officers"
+    assert "不得低于国家规定的 2" in err.value.message and "第四十二条" in err.value.message
+
+
+def test_a_rule_a_profile_does_not_state_comes_from_the_national_law(tmp_path: Path) -> None:
+    profile = extend(base_profile(), load_profile(_local(tmp_path, "  other:\n    article: 第一条\n    quote: 应当记录\n")))
+    rule = profile.rule("decision_before_service")
+    assert rule is not None and rule.law == "《中华人民共和国行政处罚法》" and rule.article == "第六十一条"

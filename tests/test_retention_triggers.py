@@ -54,7 +54,8 @@ def test_a_leader_flags_a_case_and_every_record_becomes_long_term(world: World, 
     assert actions_since(before) == ["retention.flag"]
     event = DomainEvent.objects.get(pk__gt=before)
     assert event.payload["article"] == "第三十九条" and event.payload["item"] == "(一)"
-    assert {r["record"] for r in event.payload["records_made_long_term"]} == {"case", "evidence"}
+    # The case, its footage and the 立案审批表 its filing issued.
+    assert {r["record"] for r in event.payload["records_made_long_term"]} == {"case", "evidence", "document"}
     ev.refresh_from_db()
     assert ev.retention_long_term is True
     explained = queries.explain_evidence(ev)
@@ -117,7 +118,8 @@ def test_an_issued_seizure_decision_makes_the_case_long_term_where_coercive_meas
     assert ev.retention_long_term is True
     explained = queries.explain_case(case)
     assert explained["retention"]["kind"] == "long_term"
-    assert [d["retention"]["kind"] for d in explained["documents"]] == ["long_term"]
+    # The seizure decision and the 立案审批表 the filing issued.
+    assert [d["retention"]["kind"] for d in explained["documents"]] == ["long_term", "long_term"]
 
 
 def test_holds_are_set_and_released_by_a_head_with_a_reason(world: World, vault: Path, tmp_path: Path) -> None:

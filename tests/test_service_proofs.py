@@ -17,7 +17,7 @@ from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World
-from lawtrail.testing.scenarios import advance, register_case
+from lawtrail.testing.scenarios import advance, decision_document_id, register_case
 
 CLOSE = {"execution_result": "罚款已缴纳"}
 
@@ -27,7 +27,8 @@ def serving(world: World) -> Case:
 
 
 def mail(case: Case, **proof: str) -> Service:
-    return do_record_service(case, document="行政处罚决定书", method=ServiceMethod.MAIL, served_at=timez.now(),
+    return do_record_service(case, document_id=decision_document_id(case), method=ServiceMethod.MAIL,
+                             served_at=timez.now(),
                              recipient="某某公司", note="EMS 挂号", actor=case.handler, **proof)
 
 
@@ -36,7 +37,7 @@ def test_a_mailed_decision_without_its_receipt_keeps_the_case_open_until_the_rec
     service = mail(case)
     with pytest.raises(Conflict) as err:
         do_transition_case(case, to=Stage.CLOSED, fields=CLOSE, actor=world.alice)
-    assert err.value.code == "compliance_blocked"
+    assert err.value.code == "step_incomplete"
     assert "付邮凭证和回执" in err.value.message and "第二十六条" in err.value.message
 
     do_add_service_proof(service, receipt="EMS 1234567890123,回执已由张三于次日签收", actor=world.alice)
@@ -83,7 +84,7 @@ def test_the_case_page_takes_the_proof_with_the_service_or_afterwards(world: Wor
     url = f"/cases/{case.pk}/"
     assert 'data-step="service_proof:service_proof"' not in page.get(url).content.decode()
     response = page.post(f"{url}service/", {
-        "document": "行政处罚决定书", "method": "mail", "served_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "document_id": decision_document_id(case), "method": "mail", "served_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "recipient": "某某公司", "note": "", "receipt": "EMS 9876543210987", "attempts": "", "record": ""})
     assert response.status_code == 302
     service = Service.objects.get(case=case)
@@ -101,7 +102,7 @@ def test_the_api_takes_the_proof_with_the_service_or_afterwards(world: World) ->
     case = serving(world)
     api = ApiClient(world.alice)
     reply = api.post(f"/api/cases/{case.pk}/services", {
-        "document": "行政处罚决定书", "method": "mail", "served_at": timez.now().isoformat(), "recipient": "某某公司"})
+        "document_id": decision_document_id(case), "method": "mail", "served_at": timez.now().isoformat(), "recipient": "某某公司"})
     assert reply.status == 201
     [service] = reply.body["services"]
     assert service["receipt"] == "" and service["attempts"] == ""

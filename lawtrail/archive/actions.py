@@ -18,6 +18,7 @@ from lawtrail.archive import package, queries
 from lawtrail.archive import render as printing
 from lawtrail.archive.choices import CaseFileStatus, ItemKind, Retention
 from lawtrail.archive.models import ArchiveCounter, CaseFile, Fonds, PackageExport
+from lawtrail.cases import hooks
 from lawtrail.cases.actions import move_case_within
 from lawtrail.cases.choices import Stage
 from lawtrail.cases.models import Case
@@ -143,6 +144,9 @@ def do_bind_case_file(case_file: CaseFile, *, note: str = "", actor: User) -> Ca
             raise _bound(case_file)
         if queries.contents(case) != case_file.items:
             raise Conflict("case_file_stale", "组卷后本案的文书或音像资料有变化,请承办人重新组卷后再装订")
+        # Binding is a gate: every blocking rule of the profile, and every 文书 the law asks of
+        # the file (立案审批表, 决定书, 送达回证, 结案审批表), simple procedure included.
+        hooks.refuse_if_missing(case, hooks.BIND)
         now = timez.now()
         # What the ledger holds about the case before this binding: the package's history check counts them.
         case_events = DomainEvent.objects.filter(case_id_frozen=case.pk).count()

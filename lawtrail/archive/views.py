@@ -18,6 +18,7 @@ from lawtrail.archive import render as printing
 from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file, do_export_package
 from lawtrail.archive.forms import AssembleForm, BindForm
 from lawtrail.archive.models import CaseFile
+from lawtrail.cases import hooks
 from lawtrail.cases.models import Case
 from lawtrail.lib import timez
 from lawtrail.lib.errors import DomainError
@@ -43,6 +44,8 @@ def _page(request: HttpRequest, case: Case, assemble: AssembleForm | None = None
         "may_export": queries.may_export(user, case) and case_file is not None and case_file.is_bound,
         "assemble_form": assemble or AssembleForm(initial={"retention": case_file.retention if case_file else ""}),
         "bind_form": bind or BindForm(), "now": timez.now(), "exports": case_file.exports.all()[:10] if case_file else [],
+        # What binding would refuse for: each item says what is missing, by which text, and links to its step.
+        "missing": hooks.missing_for(case, hooks.BIND) if case.stage == "closed" else [],
     }, status=status)
 
 

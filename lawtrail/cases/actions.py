@@ -14,7 +14,7 @@ from django.db.models import F
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Agency, Unit, User
-from lawtrail.cases import workflow
+from lawtrail.cases import hooks, workflow
 from lawtrail.cases.choices import (
     ApprovalKind,
     CaseSource,
@@ -448,6 +448,8 @@ def do_give_approval(case: Case, *, kind: str, approved: bool, opinion: str, act
                 case.save(update_fields=["number", "number_year", "number_seq", "filed_at"])
                 _record_transition(case, Stage.REGISTERED, Stage.FILED, actor, "立案审批通过", now)
                 record_event("case.file", case, actor=actor, case_id=case.pk, payload={"number": case.number})
+            # The 立案审批表 records these opinions: the documents app issues it, signed by those who gave them.
+            hooks.produce(hooks.FILING_APPROVED, case, actor=actor)
     return approval
 
 
@@ -475,9 +477,15 @@ def do_assign_officers(case: Case, *, officers: list[User], actor: User) -> Case
 
 @domain_action("case.record_decision")
 def do_record_decision(
-    case: Case, *, kind: str, text: str, basis: str, penalty_amount: Decimal | None = None, actor: User,
+    case: Case, *, kind: str, text: str, basis: str, penalty_amount: Decimal | None = None,
+    document_fields: dict[str, Any] | None = None, actor: User,
 ) -> Case:
-    """拟定处理决定; a changed draft needs its legal review and head approval again."""
+    """拟定处理决定; a changed draft needs its legal review and head approval again.
+
+    The decision document that fits the decision (行政处罚决定书, 责令改正决定书 …) is drafted
+    with it by the documents app (hooks.DECISION_RECORDED): `document_fields` are what that
+    document asks beyond the decision itself (证据, 履行方式和期限, 救济途径 …).
+    """
     _same_agency(actor, case)
     if not workflow.is_case_officer(actor, case):
         raise Forbidden("not_case_officer", "只有本案执法人员可以拟定处理决定")
@@ -511,6 +519,7 @@ def do_record_decision(
             "kind": kind, "text": text, "basis": basis,
             "penalty_amount": str(case.penalty_amount) if case.penalty_amount is not None else None,
         })
+        hooks.produce(hooks.DECISION_RECORDED, case, actor=actor, fields=dict(document_fields or {}))
     return case
 
 
@@ -536,28 +545,24 @@ def _proofs(values: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _save_proof(service: Service, proofs: dict[str, str]) -> None:
-    # The proof rows belong to the compliance app (bundles import them too).
-    from lawtrail.compliance.models import ServiceProof
-
-    proof, _ = ServiceProof.objects.get_or_create(service=service)
-    for key, text in proofs.items():
-        setattr(proof, key, text)
-    proof.save()
-
-
 @domain_action("case.record_service")
 def do_record_service(
-    case: Case, *, document: str, method: str, served_at: dt.datetime, recipient: str, note: str = "",
+    case: Case, *, document_id: int, method: str, served_at: dt.datetime, recipient: str, note: str = "",
     receipt: str = "", attempts: str = "", record: str = "", actor: User,
 ) -> Service:
-    """登记送达回证, with what proves the service by its method (SERVICE_PROOFS), if at hand."""
+    """登记送达: the served 文书 is one the case has issued, picked by its id (never typed), and the
+    service's 送达回证 is issued by the documents app (hooks.SERVICE_RECORDED), with what proves
+    the service by its method (SERVICE_PROOFS), if at hand."""
     _same_agency(actor, case)
     if not workflow.is_case_officer(actor, case):
         raise Forbidden("not_case_officer", "只有本案执法人员可以登记送达")
     if case.stage != Stage.SERVING:
         raise Conflict("wrong_stage", f"案件处于「{case.get_stage_display()}」阶段,不能登记送达")
-    document = _text(document, "document", "送达文书", max_len=100)
+    if not document_id:
+        raise InvalidInput("missing_field", "请选择送达的文书(本案已签发的文书)", {"field": "document_id"})
+    document = hooks.provided(hooks.SERVED_DOCUMENT, case, document_id)
+    if not document:
+        raise InvalidInput("not_servable", "所选文书不是本案已签发的文书,不能送达", {"field": "document_id"})
     recipient = _text(recipient, "recipient", "受送达人", max_len=100)
     if method not in ServiceMethod.values:
         raise InvalidInput("invalid_service_method", "请选择送达方式", {"field": "method"})
@@ -572,14 +577,15 @@ def do_record_service(
         # Checked in the database too: a page opened before the case was closed must not add to it.
         if not Case.objects.filter(pk=case.pk, stage=Stage.SERVING).exists():
             raise Conflict("stale_case", "案件已被他人更新,请刷新页面后重试")
-        service = Service.objects.create(case=case, document=document, method=method, served_at=served_at,
-                                         recipient=recipient, note=note.strip(), recorded_by=actor)
-        if proofs:
-            _save_proof(service, proofs)
+        service = Service.objects.create(case=case, document=document[:100], document_ref=document_id,
+                                         method=method, served_at=served_at, recipient=recipient,
+                                         note=note.strip(), recorded_by=actor)
         record_event("case.record_service", case, actor=actor, case_id=case.pk, payload={
-            "service_id": service.pk, "document": document, "method": method,
+            "service_id": service.pk, "document": service.document, "document_id": document_id, "method": method,
             "served_at": served_at.isoformat(), "recipient": recipient, "note": service.note, **proofs,
         })
+        # The proofs are the compliance app's rows; the 送达回证 is the documents app's.
+        hooks.produce(hooks.SERVICE_RECORDED, case, actor=actor, service=service, proofs=proofs)
     return service
 
 
@@ -600,7 +606,7 @@ def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str =
         if not Case.objects.filter(pk=case.pk, stage=Stage.SERVING).exists():
             raise Conflict("wrong_stage", "只能在送达执行阶段补充送达留痕")
         service = Service.objects.select_for_update().get(pk=service.pk)
-        _save_proof(service, proofs)
+        hooks.produce(hooks.SERVICE_PROOF, case, actor=actor, service=service, proofs=proofs)
         record_event("case.add_service_proof", case, actor=actor, case_id=case.pk, payload={
             "service_id": service.pk, "document": service.document, "method": service.method, **proofs,
         })
@@ -626,9 +632,9 @@ def do_transition_case(case: Case, *, to: str, note: str = "", fields: dict[str,
         problem = move.guard(case, workflow.profile_of(case)) if move.guard else None
         if problem:
             raise Conflict("guard_failed", problem, {"from": case.stage, "to": to})
-        blocked = workflow.compliance_problem(case, to)
+        blocked = workflow.gate_problem(case, to)
         if blocked:
-            raise Conflict("compliance_blocked", blocked[0], {"from": case.stage, "to": to, "findings": blocked[1]})
+            raise Conflict("step_incomplete", blocked[0], {"from": case.stage, "to": to, **blocked[1]})
         now = timez.now()
         from_stage = case.stage
         update = list(values)
@@ -646,6 +652,11 @@ def do_transition_case(case: Case, *, to: str, note: str = "", fields: dict[str,
         _record_transition(case, from_stage, to, actor, note.strip(), now)
         record_event("case.transition", case, actor=actor, case_id=case.pk,
                      payload={"from": from_stage, "to": to, "note": note.strip(), **values})
+        if to == Stage.SERVING:
+            # The approved decision is issued now, with its 文号: service serves an issued document.
+            hooks.produce(hooks.DECISION_APPROVED, case, actor=actor)
+        elif to == Stage.CLOSED:
+            hooks.produce(hooks.CASE_CLOSED, case, actor=actor)
     return case
 
 
@@ -662,6 +673,9 @@ def move_case_within(case: Case, *, to: str, actor: User, note: str, at: dt.date
     problem = move.guard(case, workflow.profile_of(case)) if move.guard else None
     if problem:
         raise Conflict("guard_failed", problem, {"from": case.stage, "to": to})
+    blocked = workflow.gate_problem(case, to)
+    if blocked:
+        raise Conflict("step_incomplete", blocked[0], {"from": case.stage, "to": to, **blocked[1]})
     from_stage = case.stage
     if to == Stage.ARCHIVED:
         case.archived_at = at

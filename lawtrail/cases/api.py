@@ -16,7 +16,7 @@ from pydantic import ConfigDict
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Unit, User
-from lawtrail.cases import queries, workflow
+from lawtrail.cases import hooks, queries, workflow
 from lawtrail.cases.actions import (
     SERVICE_PROOFS,
     do_add_service_proof,
@@ -428,7 +428,8 @@ class ApprovalOut(Schema):
 
 class ServiceOut(Schema):
     id: int
-    document: str
+    document: str = Field(description="送达文书的名称和文号(送达时)")
+    document_id: int | None = Field(None, description="送达的文书(本案已签发的文书)")
     method: ServiceMethod
     method_label: str
     served_at: dt.datetime
@@ -465,6 +466,11 @@ class PendingApprovalOut(Schema):
     may_approve: bool = Field(description="当前用户能否签署此意见")
 
 
+class ServableDocumentOut(Schema):
+    id: int
+    label: str = Field(description="文书名称和文号")
+
+
 class CaseDetailOut(CaseSummaryOut):
     source: CaseSource
     source_note: str
@@ -494,6 +500,8 @@ class CaseDetailOut(CaseSummaryOut):
     may_record_decision: bool
     may_record_service: bool
     may_assign_officers: bool
+    servable_documents: list[ServableDocumentOut] = Field(
+        description="本案已签发、可以送达的文书:登记送达时从中选择(document_id)")
 
 
 class TimelineEntryOut(Schema):
@@ -570,7 +578,7 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
         approvals=[ApprovalOut(id=a.pk, kind=ApprovalKind(a.kind), kind_label=a.get_kind_display(),
                                approved=a.approved, opinion=a.opinion, by_name=a.by_name, at=a.at)
                    for a in approvals],
-        services=[ServiceOut(id=s.pk, document=s.document, method=ServiceMethod(s.method),
+        services=[ServiceOut(id=s.pk, document=s.document, document_id=s.document_ref, method=ServiceMethod(s.method),
                              method_label=s.get_method_display(), served_at=s.served_at, recipient=s.recipient,
                              note=s.note, **_proof_texts(s)) for s in services],
         transitions=[TransitionOut(from_stage=Stage(t.from_stage), to_stage=Stage(t.to_stage),
@@ -584,6 +592,8 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
         may_record_service=officer and c.stage == Stage.SERVING,
         may_assign_officers=(officer or user.has_role(Role.HEAD, c.unit_id))
         and c.stage not in (Stage.CLOSED, Stage.ARCHIVED, Stage.NOT_FILED),
+        servable_documents=[ServableDocumentOut(id=pk, label=label)
+                            for pk, label in hooks.provided(hooks.SERVABLE_DOCUMENTS, c, default=[])],
     )
 
 
@@ -661,6 +671,10 @@ class DecisionIn(Schema):
     text: LongText
     basis: LongText
     penalty_amount: Amount | None = Field(None, description="行政处罚时:罚款金额(元)")
+    document_fields: dict[Str50, LongText | list[Str200]] = Field(
+        {}, max_length=20,
+        description="决定书上决定本身以外的内容,如 evidence(证据材料,每项一行)、circumstances(从重从轻情形)、"
+                    "performance(履行期限和方式)、remedy(救济途径和期限)、deadline_on(改正期限,责令改正时)")
 
 
 # What proves a service beyond the receipt (SERVICE_PROOFS): given with the service or added later.
@@ -673,11 +687,12 @@ class ServiceProofIn(Schema):
 
 
 class ServiceIn(ServiceProofIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "document": "行政处罚决定书", "method": "direct", "served_at": "2025-03-05T10:00:00+08:00",
+    # The served document is picked from the case's issued ones (servable_documents), never typed.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "document_id": 1, "method": "direct", "served_at": "2025-03-05T10:00:00+08:00",
         "recipient": "张三"}]})
 
-    document: Str100
+    document_id: Id = Field(description="送达的文书:案件详情 servable_documents 中的一项")
     method: ServiceMethod
     served_at: Moment
     recipient: Str100
@@ -744,14 +759,14 @@ def transition_case(request: HttpRequest, case_id: Id, data: TransitionIn) -> Ca
 def record_decision(request: HttpRequest, case_id: Id, data: DecisionIn) -> CaseDetailOut:
     user = auth_user(request)
     do_record_decision(_case(user, case_id), kind=data.kind, text=data.text, basis=data.basis,
-                       penalty_amount=data.penalty_amount, actor=user)
+                       penalty_amount=data.penalty_amount, document_fields=dict(data.document_fields), actor=user)
     return case_detail(case_id, user)
 
 
 @router.post("/cases/{case_id}/services", response=responses(201, CaseDetailOut), summary="登记送达回证")
 def record_service(request: HttpRequest, case_id: Id, data: ServiceIn) -> Status[CaseDetailOut]:
     user = auth_user(request)
-    do_record_service(_case(user, case_id), document=data.document, method=data.method, served_at=data.served_at,
+    do_record_service(_case(user, case_id), document_id=data.document_id, method=data.method, served_at=data.served_at,
                       recipient=data.recipient, note=data.note, receipt=data.receipt, attempts=data.attempts,
                       record=data.record, actor=user)
     return Status(201, case_detail(case_id, user))

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from lawtrail.accounts.models import Unit, User
+from lawtrail.cases import hooks
 from lawtrail.cases.actions import MAX_PROOF, SERVICE_PROOFS, SIMPLE_ITEMS
 from lawtrail.cases.choices import (
     ApprovalKind,
@@ -175,6 +176,20 @@ class DecisionForm(forms.Form):
     text = forms.CharField(label="决定内容", widget=TEXT)
     basis = forms.CharField(label="法律依据", widget=TEXT)
     penalty_amount = forms.DecimalField(label="罚款金额(元)", required=False, min_value=0, decimal_places=2)
+    # What the decision document says beyond the decision (《行政处罚法》第五十九条): the 决定书 is
+    # drafted from this step, and issued with its 文号 when the approved decision moves to 送达执行.
+    evidence = forms.CharField(label="证据材料(每行一项;留空则列出本案已签发的调查文书)", widget=TEXT, required=False)
+    circumstances = forms.CharField(label="从重、从轻、减轻或者不予处罚情形(行政处罚)", widget=TEXT, required=False)
+    performance = forms.CharField(label="履行期限和方式(行政处罚;留空按法定十五日缴纳)", widget=TEXT, required=False)
+    deadline_on = forms.DateField(label="改正期限(责令改正)", widget=DATE_WIDGET, required=False)
+    remedy = forms.CharField(label="救济途径和期限(留空按法定期限)", widget=TEXT, required=False)
+
+    def document_fields(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        evidence = [line.strip() for line in (d.get("evidence") or "").splitlines() if line.strip()]
+        return {"evidence": evidence, "circumstances": d.get("circumstances") or "",
+                "performance": d.get("performance") or "", "remedy": d.get("remedy") or "",
+                "deadline_on": d["deadline_on"].isoformat() if d.get("deadline_on") else ""}
 
 
 SMALL_TEXT = forms.Textarea(attrs={"rows": 2})
@@ -186,14 +201,20 @@ def _proof_fields() -> dict[str, forms.Field]:
 
 
 class ServiceForm(forms.Form):
-    document = forms.CharField(label="送达文书", max_length=100, initial="行政处罚决定书")
+    # The served document is picked from the case's issued ones: a typed name is no document.
+    document_id = forms.TypedChoiceField(label="送达文书", coerce=int, choices=())
     method = forms.ChoiceField(label="送达方式", choices=ServiceMethod.choices)
     served_at = forms.DateTimeField(label="送达时间", widget=DT_WIDGET)
     recipient = forms.CharField(label="受送达人/签收人", max_length=100)
     note = forms.CharField(label="备注(拒收事由、见证人、邮件单号等)", widget=TEXT, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        field = self.fields["document_id"]
+        assert isinstance(field, forms.TypedChoiceField)
+        choices = hooks.provided(hooks.SERVABLE_DOCUMENTS, case, default=[])
+        field.choices = [("", "请选择本案已签发的文书")] + [(str(pk), label) for pk, label in choices]
+        field.help_text = "" if choices else "本案尚无可送达的已签发文书:决定审批通过后系统签发决定书"
         self.fields.update(_proof_fields())
 
 

@@ -257,7 +257,10 @@ class Service(models.Model):
     """送达记录 — how a document was served, and to whom."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="services")
+    # The served 文书 is one the case issued (the documents app checks it through the case
+    # workflow's hooks): its id, and its name and 文号 as they read when it was served.
     document = models.CharField("送达文书", max_length=100)
+    document_ref = models.BigIntegerField("送达文书编号(系统)", null=True, blank=True)
     method = models.CharField("送达方式", max_length=16, choices=ServiceMethod.choices)
     served_at = models.DateTimeField("送达时间")
     recipient = models.CharField("受送达人/签收人", max_length=100)

@@ -45,13 +45,10 @@ def _day_start(day: dt.date) -> dt.datetime:
 def timeline(case: Case) -> QuerySet[DomainEvent]:
     where = Q(case_id_frozen=case.pk)
     if case.complaint_id is not None:
-        # Documents made on the complaint before it became this case (登记表, 补正告知 …) belong to its story.
-        from lawtrail.documents.models import Document
-
-        ids = [str(pk) for pk in Document.objects.filter(complaint_id=case.complaint_id, case__isnull=True)
-               .values_list("pk", flat=True)]
-        if ids:
-            where |= Q(object_type="documents.document", object_id__in=ids)
+        # Documents made on the complaint before it became this case (登记表, 补正告知 …) belong to
+        # its story: their events carry the complaint's id (lawtrail.documents.actions._payload).
+        where |= Q(object_type="documents.document", case_id_frozen__isnull=True,
+                   payload__complaint_id=case.complaint_id)
     return DomainEvent.objects.filter(where, outcome=Outcome.DONE).order_by("id")
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lawtrail.cases import actions, queries
+from lawtrail.cases import actions, hooks, queries, workflow
 from lawtrail.cases.choices import ApprovalKind, ComplaintStatus, Stage
 from lawtrail.cases.forms import (
     ApprovalForm,
@@ -33,7 +33,6 @@ from lawtrail.cases.forms import (
     TransitionForm,
 )
 from lawtrail.cases.models import Complaint, Inspection, Party
-from lawtrail.compliance.queries import case_findings
 from lawtrail.web.kit import attempt, signed_in_user
 
 
@@ -71,10 +70,11 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
             form = TransitionForm(initial={"to": step.key})
         elif step.kind == "decision":
             form = DecisionForm(initial={"kind": case.decision_kind, "text": case.decision_text,
-                                         "basis": case.decision_basis, "penalty_amount": case.penalty_amount})
+                                         "basis": case.decision_basis, "penalty_amount": case.penalty_amount,
+                                         **hooks.provided(hooks.DECISION_DOCUMENT_FIELDS, case, default={})})
         elif step.kind == "service":
-            form = ServiceForm(initial={"served_at": timezone.localtime().replace(second=0, microsecond=0),
-                                        "recipient": case.party.name})
+            form = ServiceForm(case=case, initial={"served_at": timezone.localtime().replace(second=0, microsecond=0),
+                                                   "recipient": case.party.name})
         elif step.kind == "service_proof":
             form = ServiceProofForm(case=case)
         else:
@@ -90,8 +90,10 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
         "officers": case.officers.all(),
         "profile": queries.workflow.profile_of(case),
         # The live checklist: the case exported to a bundle and checked against its profile.
-        "findings": case_findings(case),
+        "findings": hooks.provided(hooks.FINDINGS, case, default=[]),
         "stages": [s for s in Stage if s != Stage.NOT_FILED],
+        # While serving: what 结案 would still refuse for, each item with its text and where to fix it.
+        "closing_missing": workflow.gate_problem_items(case, Stage.CLOSED) if case.stage == Stage.SERVING else [],
     }, status=400 if given else 200)
 
 
@@ -113,14 +115,15 @@ def case_step(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
             case, to=form.cleaned_data["to"], note=form.cleaned_data["note"],
             fields={k: form.cleaned_data[k] for k in ("investigation_summary", "execution_result")}, actor=user)
     elif kind == "decision":
-        form = DecisionForm(request.POST)
+        decision = form = DecisionForm(request.POST)
         call = lambda: actions.do_record_decision(  # noqa: E731
-            case, kind=form.cleaned_data["kind"], text=form.cleaned_data["text"],
-            basis=form.cleaned_data["basis"], penalty_amount=form.cleaned_data["penalty_amount"], actor=user)
+            case, kind=decision.cleaned_data["kind"], text=decision.cleaned_data["text"],
+            basis=decision.cleaned_data["basis"], penalty_amount=decision.cleaned_data["penalty_amount"],
+            document_fields=decision.document_fields(), actor=user)
     elif kind == "service":
-        form = ServiceForm(request.POST)
+        form = ServiceForm(request.POST, case=case)
         call = lambda: actions.do_record_service(  # noqa: E731
-            case, document=form.cleaned_data["document"], method=form.cleaned_data["method"],
+            case, document_id=form.cleaned_data["document_id"], method=form.cleaned_data["method"],
             served_at=form.cleaned_data["served_at"], recipient=form.cleaned_data["recipient"],
             note=form.cleaned_data["note"], actor=user,
             **{k: form.cleaned_data[k] for k in actions.SERVICE_PROOFS})

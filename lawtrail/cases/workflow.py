@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lawtrail.accounts.choices import Role
+from lawtrail.cases import hooks
 from lawtrail.cases.choices import FILING_APPROVER_KINDS, ApprovalKind, Procedure, Stage
 from lawtrail.lib import timez
 from lawtrail.profiles.registry import Profile, get_profile
@@ -50,7 +51,7 @@ def _enough_officers(case: Case, profile: Profile) -> str | None:
     valid = [o for o in case.officers.all() if o.cert_valid_on(day)]
     if len(valid) < needed:
         rule = profile.rule("investigation_officers")
-        cite = f"(依据{profile.name}{rule.article})" if rule else ""
+        cite = f"(依据{rule.law or '《' + profile.name + '》'}{rule.article})" if rule else ""
         return f"调查取证的执法人员不得少于{needed}人且须持有效执法证,当前{len(valid)}人{cite}"
     return None
 
@@ -100,19 +101,37 @@ MOVES: dict[Stage, tuple[Move, ...]] = {
 }
 
 
-def compliance_problem(case: Case, to: str) -> tuple[str, list[dict[str, object]]] | None:
-    """The blocking findings of the compliance engine that refuse this move, as a message naming
-    what to add (with each article) and the findings themselves; None when the move may go on.
+def gates_of_move(to: str) -> list[str]:
+    """The gates a move to `to` passes: its own, and 结案's or 归档's, which run every blocking rule."""
+    gates = [hooks.move_gate(to)]
+    if to == Stage.CLOSED:
+        gates.append(hooks.CLOSE)
+    if to == Stage.ARCHIVED:
+        gates.append(hooks.ARCHIVE)
+    return gates
 
-    Which moves a finding blocks is declared per rule (lawtrail/compliance/rules.py, or the
-    profile's `blocks:`), so a stage cannot advance past a record the regulation requires.
-    """
-    from lawtrail.compliance.queries import blocking_for_move, describe
 
-    found = blocking_for_move(case, to)
-    if not found:
+def gate_problem_items(case: Case, to: str) -> list[hooks.Missing]:
+    """What the registered gates still miss before `case` moves to `to`: the compliance app's
+    blocking findings, the documents app's required 文书."""
+    missing: list[hooks.Missing] = []
+    for gate in gates_of_move(to):
+        for item in hooks.missing_for(case, gate):
+            if item not in missing:
+                missing.append(item)
+    return missing
+
+
+def gate_problem(case: Case, to: str) -> tuple[str, dict[str, object]] | None:
+    """gate_problem_items as the Chinese list that refuses the move, and its detail; None when the
+    move may go on."""
+    missing = gate_problem_items(case, to)
+    if not missing:
         return None
-    return "合规检查未通过,请先补充:" + describe(found), [f.as_dict() for f in found]
+    label = hooks.GATE_LABELS.get(hooks.CLOSE if to == Stage.CLOSED else hooks.ARCHIVE if to == Stage.ARCHIVED else "",
+                                  f"转入「{Stage(to).label}」")
+    err = hooks.refusal(hooks.move_gate(to), missing, what=label)
+    return err.message, err.detail
 
 
 def find_move(case: Case, to: str) -> Move | None:

@@ -183,6 +183,10 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                 voice_note=media[g["voice_note"]] if g.get("voice_note") else None,
                 explained_by=handler if g.get("explained_at") else None, explained_at=_t(g.get("explained_at")))
         for service, s in services:
+            if s.get("document_id"):
+                # The served document, picked from the case's issued documents (as the service step does).
+                service.document_ref = documents[s["document_id"]].pk
+                service.save(update_fields=["document_ref"])
             if any(s.get(k) for k in ("witnesses", "media", "receipt", "attempts", "record", "approval_document")):
                 ServiceProof.objects.create(
                     service=service, witnesses=list(s.get("witnesses", [])),

@@ -14,6 +14,7 @@ class ComplianceConfig(AppConfig):
     verbose_name = "合规检查"
 
     def ready(self) -> None:
+        from lawtrail.compliance import gates
         from lawtrail.compliance.models import ServiceProof
         from lawtrail.events.state import track
         from lawtrail.profiles.coverage import register_labels
@@ -22,3 +23,5 @@ class ComplianceConfig(AppConfig):
         track(ServiceProof)
         # The article map (profiles) names checks by id; a person reads their Chinese names.
         register_labels(_rule_labels)
+        # The profile's blocking rules gate the case's moves, its closing and its archiving (lawtrail/cases/hooks.py).
+        gates.register()

@@ -78,7 +78,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{label}:依据《{profile.name}》检查,未发现问题")
         for f in findings:
             tag = "阻断" if f.severity == BLOCKING else "提示"
-            print(f"[{tag}] {f.article} {f.rule} {f.subject}:{f.message}")
+            print(f"[{tag}] {f.cite} {f.rule} {f.subject}:{f.message}")
     return 1 if any(f.severity == BLOCKING for f in findings) else 0
 
 
@@ -106,7 +106,7 @@ def cmd_check_agency(args: argparse.Namespace) -> int:
         if not findings:
             print(f"{agency.name}:{start}至{end}未发现问题")
         for f in findings:
-            print(f"[{'阻断' if f.severity == BLOCKING else '提示'}] {f.article} {f.rule} {f.subject}:{f.message}")
+            print(f"[{'阻断' if f.severity == BLOCKING else '提示'}] {f.cite} {f.rule} {f.subject}:{f.message}")
     return 1 if any(f.severity == BLOCKING for f in findings) else 0
 
 

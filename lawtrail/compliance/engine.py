@@ -50,6 +50,13 @@ class Finding:
     subject: str
     message: str
     blocks: tuple[str, ...] = ()
+    # The text the rule comes from: the agency's regulation (《名山区…实施细则》) or the national
+    # law every profile extends (《中华人民共和国行政处罚法》).
+    source: str = ""
+
+    @property
+    def cite(self) -> str:
+        return f"{self.source}{self.article}"
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -130,7 +137,7 @@ def evaluate(bundle: dict[str, Any], profile: Profile, *, now: dt.datetime) -> l
             sev = report[2] if len(report) == 3 else severity
             findings.append(Finding(profile=profile.id, article=rule.article, rule=rule_id, severity=sev,
                                     subject=subject, message=message,
-                                    blocks=blocks if sev == BLOCKING else ()))
+                                    blocks=blocks if sev == BLOCKING else (), source=rule.law or f"《{profile.name}》"))
     findings.sort(key=lambda f: 0 if f.severity == BLOCKING else 1)
     return findings
 

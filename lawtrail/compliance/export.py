@@ -146,6 +146,7 @@ def export_case(case: Case) -> dict[str, Any]:
                         witnesses = [str(w) for w in list(sig["witnesses"])]
         item: dict[str, Any] = {
             "id": f"service-{sv.pk}", "document": sv.document, "method": sv.method, "served_at": iso(sv.served_at),
+            "document_id": f"doc-{sv.document_ref}" if sv.document_ref else None,
             "recipient": sv.recipient, "note": sv.note, "witnesses": witnesses,
             "media": footage(sv.served_at, None),
             "approval_document": public_approvals[-1] if sv.method == "public" and public_approvals else None,

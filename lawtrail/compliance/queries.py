@@ -18,13 +18,3 @@ def case_findings(case: Case, *, now: dt.datetime | None = None, profile_id: str
     """The live checklist of a case under its agency's profile (or another one, to compare)."""
     profile = get_profile(profile_id or case.agency.profile_id)
     return evaluate(export_case(case), profile, now=now or timez.now())
-
-
-def blocking_for_move(case: Case, to_stage: str) -> list[Finding]:
-    """The blocking findings that refuse moving `case` to `to_stage`."""
-    return [f for f in case_findings(case) if f.blocks_move(to_stage)]
-
-
-def describe(findings: list[Finding]) -> str:
-    """One Chinese sentence naming what to add, each item with its article."""
-    return ";".join(f"{f.message}(依据{f.article})" for f in findings)

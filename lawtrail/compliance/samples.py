@@ -163,7 +163,8 @@ def exemplary(profile: Profile) -> dict[str, Any]:
     ]
     services = [
         {"id": "service-1", "document": "行政处罚决定书", "method": "direct", "served_at": at(3, 21, 10),
-         "recipient": "张三", "note": "", "witnesses": [], "media": [], "approval_document": None},
+         "recipient": "张三", "note": "", "witnesses": [], "media": [], "approval_document": None,
+         "document_id": "doc-4"},
         {"id": "service-2", "document": "陈述申辩复核意见书", "method": "mail", "served_at": at(3, 25, 10),
          "recipient": "张三", "note": "EMS 挂号", "witnesses": [], "media": [], "receipt": "EMS1234567890CN 付邮凭证及签收回执",
          "approval_document": None},
@@ -210,10 +211,11 @@ def exemplary(profile: Profile) -> dict[str, Any]:
 
 
 def write_examples() -> None:
-    from lawtrail.profiles.registry import PROFILE_DATA_DIR
+    from lawtrail.profiles.registry import PROFILE_DATA_DIR, base_profile, extend
 
     for profile_id in PROFILE_IDS:
-        profile = load_profile(PROFILE_DATA_DIR / f"{profile_id}.yaml")
+        # The shipped profile as agencies get it: on top of the national base.
+        profile = extend(base_profile(), load_profile(PROFILE_DATA_DIR / f"{profile_id}.yaml"))
         text = json.dumps(exemplary(profile), ensure_ascii=False, indent=2) + "\n"
         (EXAMPLES_DIR / f"{profile_id}.json").write_text(text, encoding="utf-8")
 

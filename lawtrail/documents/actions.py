@@ -289,6 +289,12 @@ def do_correct_document(document: Document, *, reason: str, fields: dict[str, An
         raise Conflict("document_superseded", f"「{document.label}」已被更正,请在最新版本上更正")
     reason = _text(reason, "reason", "更正理由", max_len=2000)
     values = clean_fields(doc_type, fields or {}, base=document.fields)
+    from lawtrail.documents.acts import step_owned_change  # acts builds on this module
+
+    owned = step_owned_change(document, {k: values.get(k) for k in (fields or {})})
+    if owned is not None:
+        raise InvalidInput("step_owned_field", f"「{owned[1]}」由办案环节「{owned[2]}」记录,不能在文书中单独更正;"
+                           f"请在案件的该环节办理,文书随之更新", {"field": owned[0]})
     with transaction.atomic(durable=True):
         # The corrected version's row is the lock: two people correcting it at once queue here,
         # and the second finds the first one's draft (or the version superseded) and is refused.

@@ -13,6 +13,7 @@ class DocumentsConfig(AppConfig):
     verbose_name = "执法文书"
 
     def ready(self) -> None:
+        from lawtrail.documents import acts
         from lawtrail.documents.models import Document, DocumentCounter, NumberScheme, Signature
         from lawtrail.documents.sql import GUARDS
         from lawtrail.events.state import track
@@ -24,3 +25,5 @@ class DocumentsConfig(AppConfig):
         register_guards(*GUARDS)
         # The article map (profiles) names document types by code; a person reads their names.
         register_labels(_document_labels)
+        # The 文书 of each step and what closing, binding and archiving need of them (lawtrail/cases/hooks.py).
+        acts.register()

@@ -185,3 +185,27 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slot_label} {self.name} {self.get_kind_display()}"
+
+
+class ActDocument(models.Model):
+    """文书与办案环节 — which 文书 records one act of a case: the filing approvals (立案审批表), the
+    approved decision (决定书), a service (送达回证), the closing (结案审批表).
+
+    One row per act: the step issued the document itself (`produced`), or an officer had made it
+    by hand for the same act and the step linked it instead of making a second one. The row
+    names the first version; a correction's versions follow it (`previous`).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="act_documents")
+    # "filing", "decision", "closing", or "service:<id of the case's service>".
+    act = models.CharField("办案环节", max_length=32)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="acts")
+    produced = models.BooleanField("由办案环节生成", default=True)
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "文书与办案环节"
+        constraints = [models.UniqueConstraint(fields=["case", "act"], name="act_document_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.act} → {self.document_id}"

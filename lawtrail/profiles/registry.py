@@ -18,6 +18,8 @@ from django.conf import settings
 from lawtrail.lib.errors import InvalidInput
 
 PROFILE_DATA_DIR = Path(__file__).resolve().parent / "data"
+# The national base every agency profile extends: the minimums of 《行政处罚法》 and 《行政强制法》.
+BASE_PROFILE_PATH = Path(__file__).resolve().parent / "base" / "national.yaml"
 REGULATIONS_DIR = Path(__file__).resolve().parent / "regulations"
 
 PERIOD_UNITS = {"hours", "days", "working_days", "months", "years"}
@@ -45,6 +47,11 @@ class Rule:
     article: str
     quote: str
     values: dict[str, Any] = field(default_factory=dict)
+    # The law the rule comes from when it is the national base's (《中华人民共和国行政处罚法》);
+    # empty for a rule of the agency's own regulation.
+    law: str = ""
+    # The file under regulations/ that the quote comes from.
+    text: str = ""
 
     def period(self, key: str = "within") -> tuple[int, str]:
         p = self.values[key]
@@ -153,13 +160,58 @@ def load_profile(path: Path) -> Profile:
         for key in ("article", "quote"):
             if not body.get(key):
                 raise _fail(path, line, f"rules.{rule_id}.{key}", "缺少必填字段")
-        values = {k: v for k, v in body.items() if k not in ("article", "quote")}
+        values = {k: v for k, v in body.items() if k not in ("article", "quote", "law")}
         body_node = _value_node(rules_node, rule_id)
         for k, v in values.items():
             _check_field(path, _line_of(body_node, k) or line, f"rules.{rule_id}.{k}", k, v)
-        rules[rule_id] = Rule(id=rule_id, article=str(body["article"]), quote=str(body["quote"]), values=values)
+        rules[rule_id] = Rule(id=rule_id, article=str(body["article"]), quote=str(body["quote"]), values=values,
+                              law=str(body.get("law", "")), text=str(data["source"]))
     return Profile(id=str(data["id"]), name=str(data["name"]), agency_kind=str(data["agency_kind"]),
                    source=str(data["source"]), rules=rules, path=path)
+
+
+# Numbers a local rule may raise, never lower, against the national base.
+NOT_BELOW = ("min_officers", "witnesses")
+
+
+def _not_looser(path: Path, base: Rule, local: Rule) -> None:
+    for key in NOT_BELOW:
+        if key in base.values and int(local.values.get(key, base.values[key])) < int(base.values[key]):
+            raise _fail(path, None, f"rules.{local.id}.{key}",
+                        f"不得低于国家规定的 {base.values[key]}({base.law}{base.article}):地方规范只能更严格")
+    if base.values.get("severity") == "blocking" and local.values.get("severity") == "warning":
+        raise _fail(path, None, f"rules.{local.id}.severity",
+                    f"国家规定({base.law}{base.article})为阻断,地方规范不能降为提示")
+
+
+def extend(base: Profile, profile: Profile) -> Profile:
+    """`profile` on top of the national base: the base's rules the regulation does not restate, and
+    the regulation's own, each no looser than the base's (a stricter number wins, a looser one
+    is refused). A rule the regulation restates keeps what the base requires that it does not say
+    (a base `severity` stays when the regulation names none), and cites the regulation."""
+    rules: dict[str, Rule] = {}
+    for rule_id, rule in base.rules.items():
+        local = profile.rules.get(rule_id)
+        if local is None:
+            rules[rule_id] = rule
+            continue
+        _not_looser(profile.path, rule, local)
+        values = {k: v for k, v in rule.values.items() if k in ("severity", "blocks")}
+        values.update(local.values)
+        for key in NOT_BELOW:
+            if key in rule.values:
+                values[key] = max(int(rule.values[key]), int(values[key]))
+        rules[rule_id] = Rule(id=rule_id, article=local.article, quote=local.quote, values=values, law=local.law,
+                              text=local.text)
+    for rule_id, rule in profile.rules.items():
+        rules.setdefault(rule_id, rule)
+    return Profile(id=profile.id, name=profile.name, agency_kind=profile.agency_kind, source=profile.source,
+                   rules=rules, path=profile.path)
+
+
+@functools.cache
+def base_profile() -> Profile:
+    return load_profile(BASE_PROFILE_PATH)
 
 
 @functools.cache
@@ -167,7 +219,7 @@ def all_profiles() -> dict[str, Profile]:
     found: dict[str, Profile] = {}
     for directory in settings.PROFILE_DIRS:
         for path in sorted(Path(directory).glob("*.yaml")):
-            profile = load_profile(path)
+            profile = extend(base_profile(), load_profile(path))
             found[profile.id] = profile
     return found
 

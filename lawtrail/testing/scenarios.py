@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from lawtrail.accounts.models import Unit, User
-from lawtrail.cases import workflow
+from lawtrail.cases import hooks, workflow
 from lawtrail.cases.actions import (
     do_give_approval,
     do_record_decision,
@@ -19,7 +19,7 @@ from lawtrail.cases.actions import (
     do_transition_case,
 )
 from lawtrail.cases.choices import ApprovalKind, CaseSource, DecisionKind, ServiceMethod, Stage
-from lawtrail.cases.models import Case, Party
+from lawtrail.cases.models import Case, Party, Service
 from lawtrail.lib import timez
 from lawtrail.testing.personas import World
 
@@ -66,10 +66,14 @@ def file_case(world: World, case: Case) -> Case:
     return case
 
 
+# What a 行政处罚决定书 says beyond the decision itself (the rest comes from the case, or the law's defaults).
+DECISION_DOCUMENT_FIELDS = {"evidence": ["工资支付台账", "劳动者询问笔录"], "circumstances": "无从重、从轻、减轻处罚情形"}
+
+
 def draft_decision(case: Case, *, text: str = "责令限期支付拖欠工资", actor: User | None = None) -> Case:
     return do_record_decision(
         case, kind=DecisionKind.PENALTY, text=text, basis="《劳动保障监察条例》第二十六条",
-        penalty_amount=Decimal("20000.00"), actor=actor or case.handler,
+        penalty_amount=Decimal("20000.00"), document_fields=DECISION_DOCUMENT_FIELDS, actor=actor or case.handler,
     )
 
 
@@ -79,9 +83,36 @@ def approve_decision(world: World, case: Case) -> None:
     do_give_approval(case, kind=ApprovalKind.DECISION_HEAD, approved=True, opinion="同意", actor=world.hank)
 
 
-def record_service(case: Case, *, actor: User | None = None) -> None:
-    do_record_service(case, document="行政处罚决定书", method=ServiceMethod.DIRECT, served_at=timez.now(),
-                      recipient="张三", actor=actor or case.handler)
+def decision_document_id(case: Case) -> int:
+    """The case's issued decision document, as the service step offers it."""
+    for pk, label in hooks.provided(hooks.SERVABLE_DOCUMENTS, case, default=[]):
+        if "决定书" in label:
+            return int(pk)
+    raise AssertionError(f"{case.label} has no issued decision document to serve")
+
+
+def record_service(case: Case, *, actor: User | None = None, sign: bool = True) -> Service:
+    """Serve the decision document directly; the party signs the 送达回证 the service produced."""
+    service = do_record_service(case, document_id=decision_document_id(case), method=ServiceMethod.DIRECT,
+                                served_at=timez.now(), recipient="张三", actor=actor or case.handler)
+    if sign:
+        sign_receipt(case, service, actor=actor or case.handler)
+    return service
+
+
+def sign_receipt(case: Case, service: Service, *, actor: User) -> None:
+    """The recipient's handwritten signature on the service's 送达回证 (taken on the officer's tablet)."""
+    from lawtrail.documents.actions import do_record_hand_signature
+    from lawtrail.documents.acts import act_document, service_act
+    from lawtrail.documents.signing import slot_states
+    from lawtrail.testing.documents import handwriting_png
+
+    receipt = act_document(case, service_act(service.pk))
+    assert receipt is not None
+    for state in slot_states(receipt):
+        if state.slot.role == "party" and not state.complete:
+            do_record_hand_signature(receipt, slot=state.slot.key, name=service.recipient, image=handwriting_png(),
+                                     fingerprint=state.slot.fingerprint, actor=actor)
 
 
 def advance(world: World, case: Case, to: Stage) -> Case:

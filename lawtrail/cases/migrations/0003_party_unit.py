@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_login_failure_client_ip_index'),
-        ('cases', '0001_initial'),
+        ('cases', '0002_service_document_ref'),
     ]
 
     operations = [

@@ -1,0 +1,459 @@
+"""The 文书 the steps of a case produce, and what closing, binding and archiving need of them.
+
+One source of truth per act: the step that holds an act's content makes its document.
+
+- the last filing opinion issues the 立案审批表, signed by the handler and carrying each
+  opinion with its signer and time;
+- drafting the decision drafts the decision document that fits it (行政处罚决定书, 责令改正决定书,
+  不予行政处罚决定书); the move to 送达执行, once approved, issues it with its 文号;
+- each service issues its 送达回证, naming the served document (picked from the case's issued
+  ones) and signed by the officer who served it;
+- closing (结案) issues the 结案审批表.
+
+A document an officer already made by hand for the same act is linked (ActDocument, produced
+False), not made twice. The registrations are in DocumentsConfig.ready(): the case app knows
+none of this (lawtrail/cases/hooks.py).
+
+Producers run inside the step's own transaction, so they write directly (never through the
+durable do_* actions) and record the same events those actions record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.urls import reverse
+
+from lawtrail.accounts.models import User
+from lawtrail.cases import hooks
+from lawtrail.cases.choices import FILING_APPROVER_KINDS, DecisionKind, Procedure, ServiceMethod, Stage
+from lawtrail.cases.models import Case, Service
+from lawtrail.cases.workflow import profile_of
+from lawtrail.documents import render, signing
+from lawtrail.documents.actions import _assign_number, _payload, prefilled
+from lawtrail.documents.catalogue import DocumentType, get_type
+from lawtrail.documents.choices import DocumentStatus, SignatureKind
+from lawtrail.documents.models import ActDocument, Document, Signature
+from lawtrail.documents.values import clean_fields, missing_mandatory
+from lawtrail.events.recorder import record_event
+from lawtrail.lib import timez
+from lawtrail.lib.errors import InvalidInput
+
+FILING, DECISION, CLOSING = "filing", "decision", "closing"
+FILING_FORM = "filing_approval_form"
+RECEIPT = "service_receipt"
+CLOSING_FORM = "closing_approval_form"
+# The decision document that fits each decision. 撤销案件 serves no decision on the party.
+DECISION_TYPES = {
+    DecisionKind.PENALTY: "penalty_decision",
+    DecisionKind.ORDER: "rectification_order",
+    DecisionKind.NO_PENALTY: "no_penalty_decision",
+}
+RECEIPT_METHODS = {
+    ServiceMethod.DIRECT: "直接送达", ServiceMethod.LODGED: "留置送达", ServiceMethod.ENTRUSTED: "委托送达",
+    ServiceMethod.MAIL: "邮寄送达", ServiceMethod.ELECTRONIC: "电子送达",
+}
+# What the law itself says of these contents, for a decision the officer did not word otherwise:
+# 《行政复议法》(2023)第二十条 (sixty days) and 《行政诉讼法》第四十六条 (six months); the fine is paid within
+# fifteen days (《行政处罚法》第六十七条第三款).
+REMEDY = ("如不服本决定,可以在收到本决定书之日起六十日内依法申请行政复议,"
+          "或者在收到本决定书之日起六个月内依法向人民法院提起行政诉讼。")
+PERFORMANCE = "自收到本决定书之日起十五日内,到指定的银行或者通过电子支付系统缴纳罚款。"
+PENALTY_LAW = "《中华人民共和国行政处罚法》"
+DECISION_ARTICLE = PENALTY_LAW + "第五十九条"
+SERVICE_ARTICLE = PENALTY_LAW + "第六十一条"
+RECORD_ARTICLE = PENALTY_LAW + "第四十七条"
+INVESTIGATION_TYPES = ("inquiry_record", "site_inspection_record", "evidence_preservation_list", "sampling_list",
+                       "hearing_record", "statement_record")
+
+
+def service_act(service_id: int) -> str:
+    return f"service:{service_id}"
+
+
+# ---------------------------------------------------------------- reads
+
+
+def current_version(document: Document) -> Document:
+    """The version that stands: the latest issued one of the chain (a correction still drafted does not)."""
+    while True:
+        following = Document.objects.filter(previous=document).first()
+        if following is None or following.is_draft:
+            return document
+        document = following
+
+
+def act_document(case: Case, act: str) -> Document | None:
+    row = ActDocument.objects.filter(case=case, act=act).select_related("document").first()
+    return current_version(row.document) if row is not None else None
+
+
+def _first_version(document: Document) -> Document:
+    while document.previous_id is not None:
+        assert document.previous is not None
+        document = document.previous
+    return document
+
+
+def _label(document: Document) -> str:
+    return f"{document.type_name} {document.number}".strip() + (f"(第{document.version}版)" if document.version > 1 else "")
+
+
+def servable_documents(case: Case) -> list[tuple[int, str]]:
+    """The case's issued documents addressed to the party (notice layout): what a service may serve."""
+    out = []
+    for doc in Document.objects.filter(case=case, status=DocumentStatus.ISSUED).order_by("issued_at", "pk"):
+        if doc.type_code != RECEIPT and doc.doc_type.layout.style == "notice":
+            out.append((doc.pk, _label(doc)))
+    return out
+
+
+def served_document(case: Case, document_id: int) -> str | None:
+    return dict(servable_documents(case)).get(int(document_id))
+
+
+# The fields of a step's document that say what the step itself holds: a correction of the
+# document may not change them (the step and its document would disagree); they change by
+# doing the step again (re-drafting the decision asks for its approvals again).
+STEP_FIELDS = {
+    FILING_FORM: ("case_title", "start_reason", "handler", "handler_opinion"),
+    "penalty_decision": ("legal_basis", "decision", "penalty_amount"),
+    "rectification_order": ("legal_basis", "requirements"),
+    "no_penalty_decision": ("legal_basis", "decision"),
+    RECEIPT: ("documents", "recipient", "served_at", "method"),
+    CLOSING_FORM: ("decision", "services", "execution_result"),
+}
+ACT_LABELS = {FILING: "立案审批", DECISION: "拟定处理决定", CLOSING: "结案"}
+
+
+def step_owned_change(document: Document, fields: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(field, its label, the step's label) when a correction of `document` would change what its step holds."""
+    row = ActDocument.objects.filter(document=_first_version(document)).first()
+    if row is None:
+        return None
+    doc_type = document.doc_type
+    for key in STEP_FIELDS.get(document.type_code, ()):
+        if key in fields and fields[key] != (document.fields or {}).get(key):
+            spec = doc_type.field(key)
+            step = ACT_LABELS.get(row.act, "送达")
+            return key, (spec.label if spec else key), step
+    return None
+
+
+# ---------------------------------------------------------------- writes inside a step's transaction
+
+
+def _link_or_create(case: Case, act: str, type_code: str, actor: User, *, fields: dict[str, Any] | None = None,
+                    match: Callable[[Document], bool] | None = None) -> Document:
+    """The document of `act`: the one linked already, else one made by hand for it, else a new draft."""
+    existing = act_document(case, act)
+    if existing is not None and existing.type_code == type_code:
+        return existing
+    now = timez.now()
+    linked = {row.document_id for row in ActDocument.objects.filter(case=case)}
+    candidates = [d for d in Document.objects.filter(case=case, type_code=type_code).exclude(
+        status=DocumentStatus.SUPERSEDED).order_by("-pk") if _first_version(d).pk not in linked]
+    if match is not None:
+        candidates = [d for d in candidates if match(d)]
+    # A correction draft stands for its chain only once issued: link the version that stands.
+    found = next((d for d in candidates if not (d.is_draft and d.previous_id)), None)
+    if found is not None:
+        document, produced = _first_version(found), False
+        found = current_version(document)
+    else:
+        doc_type = get_type(type_code)
+        document = found = Document.objects.create(
+            agency_id=case.agency_id, case=case, type_code=doc_type.code, type_name=doc_type.name,
+            spec=doc_type.snapshot(), status=DocumentStatus.DRAFT,
+            fields=clean_fields(doc_type, {k: v for k, v in (fields or {}).items()
+                                           if doc_type.field(k) is not None and not _empty(v)},
+                                base=prefilled(case, doc_type, actor)),
+            created_by=actor, created_at=now, updated_at=now,
+        )
+        produced = True
+        record_event("document.create", document, actor=actor, case_id=case.pk,
+                     payload=_payload(document, fields=sorted(document.fields), act=act))
+    ActDocument.objects.update_or_create(case=case, act=act, defaults={
+        "document": document, "produced": produced, "linked_at": now})
+    record_event("document.link_act", found, actor=actor, case_id=case.pk,
+                 payload=_payload(found, act=act, produced=produced))
+    return found
+
+
+def _fill(document: Document, values: dict[str, Any], actor: User) -> Document:
+    """Write `values` into a draft (the step's facts win over what was there)."""
+    doc_type = document.doc_type
+    known = {k: v for k, v in values.items() if doc_type.field(k) is not None and not _empty(v)}
+    merged = clean_fields(doc_type, known, base=document.fields)
+    if merged != document.fields:
+        Document.objects.filter(pk=document.pk, status=DocumentStatus.DRAFT).update(
+            fields=merged, revision=document.revision + 1, updated_at=timez.now())
+        document.refresh_from_db()
+        record_event("document.update", document, actor=actor, case_id=document.case_id,
+                     payload=_payload(document, changed=sorted(known)))
+    return document
+
+
+def _signature(document: Document, slot: signing.Slot, *, user: User, at: Any, opinion: str = "",
+               approved: bool | None = None) -> Signature:
+    return Signature(
+        document=document, slot=slot.key, slot_label=slot.label, role=slot.role,
+        kind=SignatureKind.APPROVAL if slot.role == "approver" else SignatureKind.SIGNED,
+        user=user, name=user.display_name, cert_no=user.cert_no or "", at=at, approved=approved, opinion=opinion,
+        document_sha256=document.pdf_sha256,
+    )
+
+
+def _save_signatures(document: Document, signatures: list[Signature], actor: User) -> None:
+    for sig in signatures:
+        sig.document_sha256 = document.pdf_sha256
+        sig.save()
+        action = "document.approve" if sig.kind == SignatureKind.APPROVAL else "document.sign"
+        record_event(action, document, actor=actor, case_id=document.case_id, payload=_payload(
+            document, slot=sig.slot, role=sig.role, signer=sig.name, cert_no=sig.cert_no, approved=sig.approved,
+            opinion=sig.opinion, at=sig.at.isoformat(), sha256=document.pdf_sha256, by_step=True))
+
+
+def _issue(document: Document, actor: User, signatures: list[Signature]) -> Document:
+    """签发 inside the step: numbered (its 文号), rendered with the signatures the step gives, kept."""
+    doc_type: DocumentType = document.doc_type
+    missing = missing_mandatory(doc_type, document.fields)
+    if missing:
+        labels = "、".join(f"「{spec.label}」" for spec in missing)
+        raise InvalidInput("missing_field", f"{doc_type.name}缺少{labels},不能签发:请先补充",
+                           {"field": missing[0].key, "fields": [spec.key for spec in missing],
+                            "document_id": document.pk})
+    now = timez.now()
+    previous = document.previous
+    if previous is not None:
+        document.number, document.number_year, document.number_seq = (
+            previous.number, previous.number_year, previous.number_seq)
+        Document.objects.filter(pk=previous.pk, status=DocumentStatus.ISSUED).update(status=DocumentStatus.SUPERSEDED)
+    elif doc_type.numbered:
+        _assign_number(document, doc_type, now)
+    document.status = DocumentStatus.ISSUED
+    document.issued_by = actor
+    document.issued_at = now
+    document.updated_at = now
+    # The PDF carries the opinions and signatures of the step that made it; each signature
+    # then names the hash of that PDF, as one given on the issued document does.
+    pdf = render.render_pdf(document, signatures=signatures)
+    document.pdf = pdf
+    document.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    document.save(update_fields=["number", "number_year", "number_seq", "status", "issued_by", "issued_at",
+                                 "updated_at", "pdf", "pdf_sha256"])
+    record_event("document.issue", document, actor=actor, case_id=document.case_id, payload=_payload(
+        document, sha256=document.pdf_sha256, size=len(pdf), previous_id=previous.pk if previous else None,
+        previous_sha256=previous.pdf_sha256 if previous else None, by_step=True))
+    if previous is not None:
+        record_event("document.supersede", previous, actor=actor, case_id=previous.case_id,
+                     payload=_payload(previous, superseded_by=document.pk, reason=document.correction_reason))
+    _save_signatures(document, signatures, actor)
+    return document
+
+
+def _open_slots(document: Document) -> list[signing.Slot]:
+    taken = set(document.signatures.values_list("slot", flat=True)) if document.pk else set()
+    return [s for s in signing.document_slots(document) if s.key not in taken]
+
+
+def _issue_or_sign(document: Document, actor: User, signatures: list[Signature]) -> Document:
+    if document.is_draft:
+        return _issue(document, actor, signatures)
+    if document.status == DocumentStatus.ISSUED:
+        _save_signatures(document, signatures, actor)
+    return document
+
+
+# ---------------------------------------------------------------- producers
+
+
+def _filing_approved(case: Case, *, actor: User, **_: Any) -> None:
+    """立案审批表: the handler's opinion and each filing opinion, signed by whoever gave it, when."""
+    document = _link_or_create(case, FILING, FILING_FORM, actor)
+    if document.is_draft:
+        document = _fill(document, prefilled(case, document.doc_type, actor), actor)
+    approvals = {a.kind: a for a in case.approvals.filter(approved=True).select_related("by").order_by("at", "pk")}
+    signatures = []
+    for slot in _open_slots(document):
+        if slot.role == "officer" and case.handler.cert_no:
+            # The handler filled in the form when registering the case: 承办人意见 is theirs.
+            signatures.append(_signature(document, slot, user=case.handler, at=case.registered_at))
+        elif slot.role == "approver" and slot.approval in FILING_APPROVER_KINDS:
+            approval = approvals.get(FILING_APPROVER_KINDS[slot.approval])
+            if approval is not None:
+                signatures.append(_signature(document, slot, user=approval.by, at=approval.at,
+                                             opinion=approval.opinion, approved=True))
+    _issue_or_sign(document, actor, signatures)
+
+
+def _evidence_lines(case: Case) -> list[str]:
+    docs = Document.objects.filter(case=case, status=DocumentStatus.ISSUED, type_code__in=INVESTIGATION_TYPES)
+    return [_label(d) for d in docs.order_by("issued_at", "pk")]
+
+
+def _decision_values(case: Case, document: Document, given: dict[str, Any]) -> dict[str, Any]:
+    """The decision document's contents: the law's defaults where the draft has nothing yet, what
+    the officer gave, then the decision itself on top, so the document never says other than the
+    case's decision."""
+    doc_type = document.doc_type
+    current = document.fields or {}
+    defaults: dict[str, Any] = {"remedy": REMEDY, "evidence": _evidence_lines(case)}
+    if case.decision_kind == DecisionKind.PENALTY:
+        defaults["performance"] = PERFORMANCE
+    values = {k: v for k, v in defaults.items() if _empty(current.get(k))}
+    values.update({k: v for k, v in given.items() if not _empty(v)})
+    values.update({
+        "facts": case.investigation_summary or case.facts, "legal_basis": case.decision_basis,
+        "decision": case.decision_text, "requirements": [case.decision_text],
+        "penalty_amount": str(case.penalty_amount) if case.penalty_amount is not None else None,
+        "case_number": case.number or "",
+    })
+    return {k: v for k, v in values.items() if doc_type.field(k) is not None and not _empty(v)}
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _decision_recorded(case: Case, *, actor: User, fields: dict[str, Any] | None = None, **_: Any) -> None:
+    code = DECISION_TYPES.get(DecisionKind(case.decision_kind)) if case.decision_kind else None
+    if code is None:
+        return
+    document = _link_or_create(case, DECISION, code, actor)
+    if document.is_draft:
+        _fill(document, _decision_values(case, document, fields or {}), actor)
+
+
+def _decision_approved(case: Case, *, actor: User, **_: Any) -> None:
+    document = act_document(case, DECISION)
+    if document is None or not document.is_draft:
+        return
+    document = _fill(document, _decision_values(case, document, {}), actor)
+    _issue(document, actor, [])
+
+
+def _service_recorded(case: Case, *, actor: User, service: Service, **_: Any) -> None:
+    """送达回证 of one service: the served document's name and 文号, how, when, to whom, by whom."""
+    if service.method == ServiceMethod.PUBLIC:
+        return  # 公告送达 has its announcement and its approval, not a receipt (checked by the profile)
+    served = Document.objects.filter(pk=service.document_ref or 0, case=case).first()
+    number = served.number if served is not None else ""
+
+    def names_served(d: Document) -> bool:
+        return bool(number) and any(number in str(line) for line in (d.fields or {}).get("documents") or [])
+
+    facts = {
+        "documents": [service.document], "recipient": service.recipient,
+        "served_at": timez.beijing(service.served_at).replace(microsecond=0).isoformat(),
+        "place": case.party.address or f"{service.recipient}处", "method": RECEIPT_METHODS[ServiceMethod(service.method)],
+        "server": actor.display_name, "notes": service.note,
+    }
+    document = _link_or_create(case, service_act(service.pk), RECEIPT, actor, fields=facts, match=names_served)
+    if document.is_draft:
+        document = _fill(document, facts, actor)
+    signatures = [_signature(document, slot, user=actor, at=service.served_at)
+                  for slot in _open_slots(document) if slot.role == "officer" and actor.cert_no]
+    _issue_or_sign(document, actor, signatures)
+
+
+def _case_closed(case: Case, *, actor: User, **_: Any) -> None:
+    services = [f"{s.document} · {s.get_method_display()} · {s.recipient} · "
+                f"{timez.beijing(s.served_at):%Y-%m-%d %H:%M}" for s in case.services.order_by("served_at", "pk")]
+    document = _link_or_create(case, CLOSING, CLOSING_FORM, actor, fields={"services": services})
+    if document.is_draft:
+        document = _fill(document, {**prefilled(case, document.doc_type, actor), "services": services}, actor)
+    signatures = [_signature(document, slot, user=actor, at=timez.now())
+                  for slot in _open_slots(document) if slot.role == "officer" and actor.cert_no]
+    _issue_or_sign(document, actor, signatures)
+
+
+# ---------------------------------------------------------------- gates
+
+
+def _url(document: Document | None) -> str:
+    return reverse("document_detail", args=[document.pk]) if document is not None else ""
+
+
+def _filing_source(case: Case) -> str:
+    profile = profile_of(case)
+    rule = profile.rule("filing_approval")
+    return f"《{profile.name}》{rule.article}" if rule else RECORD_ARTICLE
+
+
+def required_missing(case: Case, *, closing: bool) -> list[hooks.Missing]:
+    """The documents a closed case's file must hold, that it does not (general procedure)."""
+    out: list[hooks.Missing] = []
+    filing = act_document(case, FILING)
+    if filing is None or filing.status != DocumentStatus.ISSUED:
+        out.append(hooks.Missing("缺少立案审批表(立案审批意见及签名):请办理立案审批", source=_filing_source(case),
+                                 step="approval", url=_url(filing)))
+    code = DECISION_TYPES.get(DecisionKind(case.decision_kind)) if case.decision_kind else None
+    if code is not None:
+        decision = act_document(case, DECISION)
+        if decision is None or decision.status != DocumentStatus.ISSUED:
+            out.append(hooks.Missing(f"缺少已签发的{get_type(code).name}(决定书及其文号):请完成处理决定的审批并签发决定书",
+                                     source=DECISION_ARTICLE, step="decision", url=_url(decision)))
+    for service in case.services.order_by("served_at", "pk"):
+        if service.method == ServiceMethod.PUBLIC:
+            continue
+        receipt = act_document(case, service_act(service.pk))
+        if receipt is None or receipt.status != DocumentStatus.ISSUED:
+            out.append(hooks.Missing(f"「{service.document}」的送达缺少送达回证:请在送达步骤中从已签发文书选择送达文书并登记送达",
+                                     source=SERVICE_ARTICLE, step="service", url=_url(receipt)))
+    if closing:
+        report = act_document(case, CLOSING)
+        if report is None or report.status != DocumentStatus.ISSUED:
+            out.append(hooks.Missing("缺少结案审批表:请办理结案", source=RECORD_ARTICLE, step="move", url=_url(report)))
+    return out
+
+
+def _gate(case: Case, gate: str) -> list[hooks.Missing]:
+    if case.procedure != Procedure.GENERAL:
+        return []
+    if gate == hooks.move_gate(Stage.SERVING):
+        code = DECISION_TYPES.get(DecisionKind(case.decision_kind)) if case.decision_kind else None
+        if code is None:
+            return []
+        document = act_document(case, DECISION)
+        if document is None:
+            return [hooks.Missing(f"尚无{get_type(code).name}:请重新拟定处理决定", source=DECISION_ARTICLE,
+                                  step="decision")]
+        if document.is_draft:
+            values = {**document.fields, **_decision_values(case, document, {})}
+            labels = [f.label for f in document.doc_type.mandatory if _empty(values.get(f.key))]
+            if labels:
+                return [hooks.Missing(f"{document.type_name}缺少{'、'.join(labels)}:请在「拟定/修改处理决定」中补充",
+                                      source=DECISION_ARTICLE, step="decision", url=_url(document))]
+        return []
+    if gate == hooks.CLOSE:
+        return required_missing(case, closing=False)
+    if gate in (hooks.BIND, hooks.ARCHIVE):
+        return required_missing(case, closing=True)
+    return []
+
+
+def decision_document_fields(case: Case) -> dict[str, Any]:
+    """What the decision draft says beyond the decision, for the decision form to show again."""
+    document = act_document(case, DECISION)
+    if document is None:
+        return {}
+    fields = document.fields or {}
+    out = {k: fields[k] for k in ("circumstances", "performance", "remedy", "deadline_on") if fields.get(k)}
+    if fields.get("evidence"):
+        out["evidence"] = "\n".join(str(x) for x in fields["evidence"])
+    return out
+
+
+def register() -> None:
+    hooks.register_gate(_gate)
+    hooks.register_producer(hooks.FILING_APPROVED, _filing_approved)
+    hooks.register_producer(hooks.DECISION_RECORDED, _decision_recorded)
+    hooks.register_producer(hooks.DECISION_APPROVED, _decision_approved)
+    hooks.register_producer(hooks.SERVICE_RECORDED, _service_recorded)
+    hooks.register_producer(hooks.CASE_CLOSED, _case_closed)
+    hooks.register_provider(hooks.SERVABLE_DOCUMENTS, servable_documents)
+    hooks.register_provider(hooks.SERVED_DOCUMENT, served_document)
+    hooks.register_provider(hooks.DECISION_DOCUMENT_FIELDS, decision_document_fields)
