@@ -54,7 +54,9 @@ def profile_rules(profile_id: str) -> dict[str, dict[str, object]]:
 
 
 def test_each_regulation_text_reads_as_consecutive_articles_from_the_first_to_its_date_of_effect() -> None:
-    regs = all_regulations()
+    # 0-national-law.txt is an excerpt of two national laws (the base profile's), not one regulation
+    # read from its first article to its last.
+    regs = {name: r for name, r in all_regulations().items() if not name.startswith("0-")}
     assert {s: len(r.articles) for s, r in regs.items()} == {
         "1-labor-inspection.txt": 40, "2-commission-implementing-rules.txt": 26, "3-safety-production.txt": 27,
         "4-agriculture.txt": 30, "5-housing-construction.txt": 18}
