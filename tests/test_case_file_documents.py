@@ -23,6 +23,7 @@ from lawtrail.documents.actions import do_create_document, do_issue_document
 from lawtrail.documents.acts import CLOSING, DECISION, FILING, act_document, service_act
 from lawtrail.documents.catalogue import get_type
 from lawtrail.documents.models import ActDocument, Document
+from lawtrail.ledger.verify import verify_ledger
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict
 from lawtrail.profiles.registry import all_profiles
@@ -49,7 +50,7 @@ def _pdf_text(document: Document) -> str:
 
 @pytest.mark.parametrize("profile_id", PROFILES)
 def test_a_general_case_walks_from_complaint_to_archive_and_its_bound_file_holds_each_required_document(
-        db: None, profile_id: str) -> None:
+        ledger: None, profile_id: str) -> None:
     w = build_world(profile_id)
     clients: dict[int, ApiClient] = {}
 
@@ -118,6 +119,9 @@ def test_a_general_case_walks_from_complaint_to_archive_and_its_bound_file_holds
         assert opinion in text and name in text
     assert w.alice.display_name in text
     assert {(s.name, s.opinion) for s in filing.signatures.filter(kind="approval")} == set(opinions.values())
+    # What the steps made is what the ledger froze: every live record matches its latest entry.
+    report = verify_ledger()
+    assert report.ok, [(p.code, p.message) for p in report.problems]
 
 
 def _legacy_serving_case(w: World) -> Case:
@@ -194,7 +198,7 @@ def test_a_simple_procedure_case_is_not_archived_while_a_blocking_finding_stands
     assert hooks.missing_for(case, hooks.ARCHIVE)  # archiving asks the same
 
 
-def test_a_correction_may_not_make_a_steps_document_say_other_than_its_step(world: World) -> None:
+def test_a_correction_may_not_make_a_steps_document_say_other_than_its_step(world: World, ledger: None) -> None:
     from lawtrail.documents.actions import do_correct_document
     from lawtrail.lib.errors import InvalidInput
 
@@ -210,3 +214,6 @@ def test_a_correction_may_not_make_a_steps_document_say_other_than_its_step(worl
                                     actor=world.alice)
     corrected = do_issue_document(corrected, actor=world.alice)
     assert act_document(case, DECISION) == corrected and corrected.number == decision.number
+    # The superseded version is frozen as superseded: the ledger and the live rows agree.
+    report = verify_ledger()
+    assert report.ok, [(p.code, p.message) for p in report.problems]

@@ -98,7 +98,7 @@ def test_it_refuses_to_issue_a_document_missing_a_mandatory_field_and_names_the_
     with pytest.raises(InvalidInput) as err:
         do_issue_document(doc, actor=world.alice)
     assert err.value.code == "missing_field"
-    assert "询问结束时间" in err.value.message and err.value.detail == {"field": "ended_at", "fields": ["ended_at"]}
+    assert "询问结束时间" in err.value.message and err.value.detail == {"field": "ended_at", "fields": ["ended_at"], "document_id": doc.pk}
     doc.refresh_from_db()
     assert doc.status == "draft" and not doc.pdf_sha256
     refused = DomainEvent.objects.filter(action="document.issue", object_id=str(doc.pk)).get()

@@ -229,44 +229,56 @@ def do_issue_document(document: Document, *, actor: User) -> Document:
             pk=document.pk)
         if not document.is_draft:
             raise _immutable(document)
-        missing = missing_mandatory(doc_type, document.fields)
-        if missing:
-            labels = "、".join(f"「{spec.label}」" for spec in missing)
-            raise InvalidInput("missing_field", f"请填写{labels}:{doc_type.name}的必填项,未填写不能签发",
-                               {"field": missing[0].key, "fields": [spec.key for spec in missing]})
-        now = timez.now()
-        previous = document.previous
-        if previous is not None:
-            # A correction keeps the number of what it corrects; the counter is not touched.
-            document.number, document.number_year, document.number_seq = (
-                previous.number, previous.number_year, previous.number_seq)
-            superseded = Document.objects.filter(pk=previous.pk, status=DocumentStatus.ISSUED).update(
-                status=DocumentStatus.SUPERSEDED)
-            if superseded != 1:
-                raise Conflict("stale_document", "被更正的版本已不是有效版本,请刷新页面后重试")
-            note_changed(Document.objects.filter(pk=previous.pk))
-        elif doc_type.numbered:
-            _assign_number(document, doc_type, now)
-        document.status = DocumentStatus.ISSUED
-        document.issued_by = actor
-        document.issued_at = now
-        document.updated_at = now
-        pdf = render.render_pdf(document, signatures=[])
-        document.pdf = pdf
-        document.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-        document.save(update_fields=["number", "number_year", "number_seq", "status", "issued_by", "issued_at",
-                                     "updated_at", "pdf", "pdf_sha256"])
-        record_event("document.issue", document, actor=actor, case_id=document.case_id, payload=_payload(
-            document, sha256=document.pdf_sha256, size=len(pdf),
-            previous_id=previous.pk if previous else None,
-            previous_sha256=previous.pdf_sha256 if previous else None,
-        ))
-        if previous is not None:
-            previous.status = DocumentStatus.SUPERSEDED
-            record_event("document.supersede", previous, actor=actor, case_id=previous.case_id,
-                         payload=_payload(previous, superseded_by=document.pk, reason=document.correction_reason))
-        # Retention and disposal (lawtrail/retention): a coercive measure may make the case's records long-term.
-        transaction.on_commit(functools.partial(_retention_after_issue, document.pk))
+        return issue_locked(document, actor=actor)
+
+
+def issue_locked(document: Document, *, actor: User, signatures: list[Signature] | None = None,
+                 by_step: bool = False) -> Document:
+    """签发 a draft the caller holds locked inside its transaction (do_issue_document, or a case step
+    issuing the document it makes, lawtrail/documents/acts.py): the mandatory fields checked,
+    numbered (a correction keeps its original's number), rendered with `signatures` (those a step
+    gives; none for a document issued by hand) and kept, with the PDF's hash in the event."""
+    doc_type = document.doc_type
+    missing = missing_mandatory(doc_type, document.fields)
+    if missing:
+        labels = "、".join(f"「{spec.label}」" for spec in missing)
+        raise InvalidInput("missing_field", f"请填写{labels}:{doc_type.name}的必填项,未填写不能签发",
+                           {"field": missing[0].key, "fields": [spec.key for spec in missing],
+                            "document_id": document.pk})
+    now = timez.now()
+    previous = document.previous
+    if previous is not None:
+        # A correction keeps the number of what it corrects; the counter is not touched.
+        document.number, document.number_year, document.number_seq = (
+            previous.number, previous.number_year, previous.number_seq)
+        superseded = Document.objects.filter(pk=previous.pk, status=DocumentStatus.ISSUED).update(
+            status=DocumentStatus.SUPERSEDED)
+        if superseded != 1:
+            raise Conflict("stale_document", "被更正的版本已不是有效版本,请刷新页面后重试")
+        note_changed(Document.objects.filter(pk=previous.pk))
+    elif doc_type.numbered:
+        _assign_number(document, doc_type, now)
+    document.status = DocumentStatus.ISSUED
+    document.issued_by = actor
+    document.issued_at = now
+    document.updated_at = now
+    pdf = render.render_pdf(document, signatures=signatures or [])
+    document.pdf = pdf
+    document.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    document.save(update_fields=["number", "number_year", "number_seq", "status", "issued_by", "issued_at",
+                                 "updated_at", "pdf", "pdf_sha256"])
+    record_event("document.issue", document, actor=actor, case_id=document.case_id, payload=_payload(
+        document, sha256=document.pdf_sha256, size=len(pdf),
+        previous_id=previous.pk if previous else None,
+        previous_sha256=previous.pdf_sha256 if previous else None,
+        **({"by_step": True} if by_step else {}),
+    ))
+    if previous is not None:
+        previous.status = DocumentStatus.SUPERSEDED
+        record_event("document.supersede", previous, actor=actor, case_id=previous.case_id,
+                     payload=_payload(previous, superseded_by=document.pk, reason=document.correction_reason))
+    # Retention and disposal (lawtrail/retention): a coercive measure may make the case's records long-term.
+    transaction.on_commit(functools.partial(_retention_after_issue, document.pk))
     return document
 
 

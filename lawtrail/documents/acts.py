@@ -20,7 +20,6 @@ durable do_* actions) and record the same events those actions record.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -31,15 +30,14 @@ from lawtrail.cases import hooks
 from lawtrail.cases.choices import FILING_APPROVER_KINDS, DecisionKind, Procedure, ServiceMethod, Stage
 from lawtrail.cases.models import Case, Service
 from lawtrail.cases.workflow import profile_of
-from lawtrail.documents import render, signing
-from lawtrail.documents.actions import _assign_number, _payload, prefilled
-from lawtrail.documents.catalogue import DocumentType, get_type
+from lawtrail.documents import signing
+from lawtrail.documents.actions import _payload, issue_locked, prefilled
+from lawtrail.documents.catalogue import get_type
 from lawtrail.documents.choices import DocumentStatus, SignatureKind
 from lawtrail.documents.models import ActDocument, Document, Signature
-from lawtrail.documents.values import clean_fields, missing_mandatory
+from lawtrail.documents.values import clean_fields
 from lawtrail.events.recorder import record_event
 from lawtrail.lib import timez
-from lawtrail.lib.errors import InvalidInput
 
 FILING, DECISION, CLOSING = "filing", "decision", "closing"
 FILING_FORM = "filing_approval_form"
@@ -217,39 +215,9 @@ def _save_signatures(document: Document, signatures: list[Signature], actor: Use
 
 
 def _issue(document: Document, actor: User, signatures: list[Signature]) -> Document:
-    """签发 inside the step: numbered (its 文号), rendered with the signatures the step gives, kept."""
-    doc_type: DocumentType = document.doc_type
-    missing = missing_mandatory(doc_type, document.fields)
-    if missing:
-        labels = "、".join(f"「{spec.label}」" for spec in missing)
-        raise InvalidInput("missing_field", f"{doc_type.name}缺少{labels},不能签发:请先补充",
-                           {"field": missing[0].key, "fields": [spec.key for spec in missing],
-                            "document_id": document.pk})
-    now = timez.now()
-    previous = document.previous
-    if previous is not None:
-        document.number, document.number_year, document.number_seq = (
-            previous.number, previous.number_year, previous.number_seq)
-        Document.objects.filter(pk=previous.pk, status=DocumentStatus.ISSUED).update(status=DocumentStatus.SUPERSEDED)
-    elif doc_type.numbered:
-        _assign_number(document, doc_type, now)
-    document.status = DocumentStatus.ISSUED
-    document.issued_by = actor
-    document.issued_at = now
-    document.updated_at = now
-    # The PDF carries the opinions and signatures of the step that made it; each signature
-    # then names the hash of that PDF, as one given on the issued document does.
-    pdf = render.render_pdf(document, signatures=signatures)
-    document.pdf = pdf
-    document.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    document.save(update_fields=["number", "number_year", "number_seq", "status", "issued_by", "issued_at",
-                                 "updated_at", "pdf", "pdf_sha256"])
-    record_event("document.issue", document, actor=actor, case_id=document.case_id, payload=_payload(
-        document, sha256=document.pdf_sha256, size=len(pdf), previous_id=previous.pk if previous else None,
-        previous_sha256=previous.pdf_sha256 if previous else None, by_step=True))
-    if previous is not None:
-        record_event("document.supersede", previous, actor=actor, case_id=previous.case_id,
-                     payload=_payload(previous, superseded_by=document.pk, reason=document.correction_reason))
+    """签发 inside the step: numbered (its 文号), rendered with the signatures the step gives, kept;
+    each signature then names the hash of that PDF, as one given on the issued document does."""
+    document = issue_locked(document, actor=actor, signatures=signatures, by_step=True)
     _save_signatures(document, signatures, actor)
     return document
 

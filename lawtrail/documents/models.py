@@ -187,6 +187,9 @@ class Signature(models.Model):
         return f"{self.slot_label} {self.name} {self.get_kind_display()}"
 
 
+ACT_LABELS = {"filing": "立案", "decision": "处理决定", "service": "送达", "closing": "结案"}
+
+
 class ActDocument(models.Model):
     """文书与办案环节 — which 文书 records one act of a case: the filing approvals (立案审批表), the
     approved decision (决定书), a service (送达回证), the closing (结案审批表).
@@ -208,4 +211,5 @@ class ActDocument(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "act"], name="act_document_unique")]
 
     def __str__(self) -> str:
-        return f"{self.act} → {self.document_id}"
+        kind = self.act.split(":", 1)[0]
+        return f"{ACT_LABELS.get(kind, '办案环节')}:{self.document.type_name} {self.document.number}".rstrip()
