@@ -97,7 +97,8 @@ def check_database() -> Finding:
     where = f"{connection.vendor} {connection.settings_dict.get('NAME')}"
     try:
         connection.ensure_connection()
-        plan = MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except Exception as err:  # noqa: BLE001 — unreachable or unreadable is this check's finding
         return Finding("database", title, ERROR, f"无法连接 {where}:{err}",
                        "检查 DATABASE_URL(PostgreSQL 是否运行、账号与库名是否正确)")
@@ -172,7 +173,7 @@ def check_queue(*, expect_worker: bool) -> Finding:
     except Exception as err:  # noqa: BLE001 — an unreachable queue is this check's finding
         return Finding("queue", title, ERROR, f"无法访问任务队列:{err}",
                        "检查 LAWTRAIL_REDIS_URL(Redis 是否运行)或数据目录权限")
-    where = type(HUEY).__name__.replace("Huey", "") or "Huey"
+    where = {"SqliteHuey": "本机 SQLite 任务队列", "RedisHuey": "Redis 任务队列"}.get(type(HUEY).__name__, "任务队列")
     if not expect_worker:
         return Finding("queue", title, OK, f"{where} 可用,待处理任务 {pending} 项")
     seen = dt.datetime.fromisoformat(beat) if isinstance(beat, str) else None
