@@ -239,7 +239,7 @@ def _serve_decision(case: Any, *, recipient: str, actor: User) -> None:
     """送达 the issued decision document directly; the recipient signs its 送达回证 on the tablet."""
     from lawtrail.cases import hooks
     from lawtrail.documents.actions import do_record_hand_signature
-    from lawtrail.documents.acts import act_document, service_act
+    from lawtrail.documents.steps import act_document, service_act
 
     [(document_id, _label)] = [d for d in hooks.provided(hooks.SERVABLE_DOCUMENTS, case, default=[])
                                if "决定书" in d[1]]

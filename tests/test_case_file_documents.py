@@ -20,9 +20,9 @@ from lawtrail.cases.actions import do_decide_simple_case, do_transition_case
 from lawtrail.cases.choices import Stage
 from lawtrail.cases.models import Case, Service
 from lawtrail.documents.actions import do_create_document, do_issue_document
-from lawtrail.documents.acts import CLOSING, DECISION, FILING, act_document, service_act
 from lawtrail.documents.catalogue import get_type
 from lawtrail.documents.models import ActDocument, Document
+from lawtrail.documents.steps import CLOSING, DECISION, FILING, act_document, service_act
 from lawtrail.ledger.verify import verify_ledger
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict

@@ -27,6 +27,7 @@ from lawtrail.documents.catalogue import DocumentType, get_type
 from lawtrail.documents.choices import DocumentStatus, SignatureKind
 from lawtrail.documents.models import Document, DocumentCounter, NumberScheme, Signature
 from lawtrail.documents.prefill import ComplaintSubject, prefill_value
+from lawtrail.documents.steps import step_owned_change
 from lawtrail.documents.values import clean_fields, clean_value, missing_mandatory
 from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.events.state import note_changed
@@ -301,7 +302,6 @@ def do_correct_document(document: Document, *, reason: str, fields: dict[str, An
         raise Conflict("document_superseded", f"「{document.label}」已被更正,请在最新版本上更正")
     reason = _text(reason, "reason", "更正理由", max_len=2000)
     values = clean_fields(doc_type, fields or {}, base=document.fields)
-    from lawtrail.documents.acts import step_owned_change  # acts builds on this module
 
     owned = step_owned_change(document, {k: values.get(k) for k in (fields or {})})
     if owned is not None:

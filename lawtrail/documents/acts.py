@@ -35,14 +35,22 @@ from lawtrail.documents.actions import _payload, issue_locked, prefilled
 from lawtrail.documents.catalogue import get_type
 from lawtrail.documents.choices import DocumentStatus, SignatureKind
 from lawtrail.documents.models import ActDocument, Document, Signature
+from lawtrail.documents.steps import (
+    CLOSING,
+    CLOSING_FORM,
+    DECISION,
+    FILING,
+    FILING_FORM,
+    RECEIPT,
+    act_document,
+    current_version,
+    first_version,
+    service_act,
+)
 from lawtrail.documents.values import clean_fields
 from lawtrail.events.recorder import record_event
 from lawtrail.lib import timez
 
-FILING, DECISION, CLOSING = "filing", "decision", "closing"
-FILING_FORM = "filing_approval_form"
-RECEIPT = "service_receipt"
-CLOSING_FORM = "closing_approval_form"
 # The decision document that fits each decision. 撤销案件 serves no decision on the party.
 DECISION_TYPES = {
     DecisionKind.PENALTY: "penalty_decision",
@@ -67,32 +75,7 @@ INVESTIGATION_TYPES = ("inquiry_record", "site_inspection_record", "evidence_pre
                        "hearing_record", "statement_record")
 
 
-def service_act(service_id: int) -> str:
-    return f"service:{service_id}"
-
-
 # ---------------------------------------------------------------- reads
-
-
-def current_version(document: Document) -> Document:
-    """The version that stands: the latest issued one of the chain (a correction still drafted does not)."""
-    while True:
-        following = Document.objects.filter(previous=document).first()
-        if following is None or following.is_draft:
-            return document
-        document = following
-
-
-def act_document(case: Case, act: str) -> Document | None:
-    row = ActDocument.objects.filter(case=case, act=act).select_related("document").first()
-    return current_version(row.document) if row is not None else None
-
-
-def _first_version(document: Document) -> Document:
-    while document.previous_id is not None:
-        assert document.previous is not None
-        document = document.previous
-    return document
 
 
 def _label(document: Document) -> str:
@@ -112,34 +95,6 @@ def served_document(case: Case, document_id: int) -> str | None:
     return dict(servable_documents(case)).get(int(document_id))
 
 
-# The fields of a step's document that say what the step itself holds: a correction of the
-# document may not change them (the step and its document would disagree); they change by
-# doing the step again (re-drafting the decision asks for its approvals again).
-STEP_FIELDS = {
-    FILING_FORM: ("case_title", "start_reason", "handler", "handler_opinion"),
-    "penalty_decision": ("legal_basis", "decision", "penalty_amount"),
-    "rectification_order": ("legal_basis", "requirements"),
-    "no_penalty_decision": ("legal_basis", "decision"),
-    RECEIPT: ("documents", "recipient", "served_at", "method"),
-    CLOSING_FORM: ("decision", "services", "execution_result"),
-}
-ACT_LABELS = {FILING: "立案审批", DECISION: "拟定处理决定", CLOSING: "结案"}
-
-
-def step_owned_change(document: Document, fields: dict[str, Any]) -> tuple[str, str, str] | None:
-    """(field, its label, the step's label) when a correction of `document` would change what its step holds."""
-    row = ActDocument.objects.filter(document=_first_version(document)).first()
-    if row is None:
-        return None
-    doc_type = document.doc_type
-    for key in STEP_FIELDS.get(document.type_code, ()):
-        if key in fields and fields[key] != (document.fields or {}).get(key):
-            spec = doc_type.field(key)
-            step = ACT_LABELS.get(row.act, "送达")
-            return key, (spec.label if spec else key), step
-    return None
-
-
 # ---------------------------------------------------------------- writes inside a step's transaction
 
 
@@ -152,13 +107,13 @@ def _link_or_create(case: Case, act: str, type_code: str, actor: User, *, fields
     now = timez.now()
     linked = {row.document_id for row in ActDocument.objects.filter(case=case)}
     candidates = [d for d in Document.objects.filter(case=case, type_code=type_code).exclude(
-        status=DocumentStatus.SUPERSEDED).order_by("-pk") if _first_version(d).pk not in linked]
+        status=DocumentStatus.SUPERSEDED).order_by("-pk") if first_version(d).pk not in linked]
     if match is not None:
         candidates = [d for d in candidates if match(d)]
     # A correction draft stands for its chain only once issued: link the version that stands.
     found = next((d for d in candidates if not (d.is_draft and d.previous_id)), None)
     if found is not None:
-        document, produced = _first_version(found), False
+        document, produced = first_version(found), False
         found = current_version(document)
     else:
         doc_type = get_type(type_code)

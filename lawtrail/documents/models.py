@@ -187,7 +187,8 @@ class Signature(models.Model):
         return f"{self.slot_label} {self.name} {self.get_kind_display()}"
 
 
-ACT_LABELS = {"filing": "立案", "decision": "处理决定", "service": "送达", "closing": "结案"}
+# The acts a case step records in a document (ActDocument.act; a service's is "service:<id>").
+ACT_LABELS = {"filing": "立案审批", "decision": "拟定处理决定", "service": "送达", "closing": "结案"}
 
 
 class ActDocument(models.Model):
@@ -210,6 +211,9 @@ class ActDocument(models.Model):
         verbose_name = "文书与办案环节"
         constraints = [models.UniqueConstraint(fields=["case", "act"], name="act_document_unique")]
 
+    @property
+    def act_label(self) -> str:
+        return ACT_LABELS.get(self.act.split(":", 1)[0], "办案环节")
+
     def __str__(self) -> str:
-        kind = self.act.split(":", 1)[0]
-        return f"{ACT_LABELS.get(kind, '办案环节')}:{self.document.type_name} {self.document.number}".rstrip()
+        return f"{self.act_label}:{self.document.type_name} {self.document.number}".rstrip()

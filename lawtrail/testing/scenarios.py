@@ -103,8 +103,8 @@ def record_service(case: Case, *, actor: User | None = None, sign: bool = True) 
 def sign_receipt(case: Case, service: Service, *, actor: User) -> None:
     """The recipient's handwritten signature on the service's 送达回证 (taken on the officer's tablet)."""
     from lawtrail.documents.actions import do_record_hand_signature
-    from lawtrail.documents.acts import act_document, service_act
     from lawtrail.documents.signing import slot_states
+    from lawtrail.documents.steps import act_document, service_act
     from lawtrail.testing.documents import handwriting_png
 
     receipt = act_document(case, service_act(service.pk))
