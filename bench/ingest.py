@@ -40,12 +40,16 @@ OFFICER = "川劳监2026001"  # zhangwei of the demo data
 
 def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Wall seconds, peak RSS in MB (this child only), stdout."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-    assert proc.stdout is not None and proc.stderr is not None
-    out = proc.stdout.read().decode()
-    err = proc.stderr.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
+    # stderr goes to a file, not a second pipe: a child that fills the stderr pipe while we read
+    # stdout would block for ever (`lawtrail demo` writes its progress to stderr).
+    with tempfile.TemporaryFile() as errfile:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errfile, env=env, cwd=ROOT)
+        assert proc.stdout is not None
+        out = proc.stdout.read().decode()
+        _, status, usage = os.wait4(proc.pid, 0)
+        errfile.seek(0)
+        err = errfile.read().decode(errors="replace")
     elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
