@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -129,17 +130,24 @@ def cmd_bundle_export(args: argparse.Namespace) -> int:
 
 def cmd_bundle_import(args: argparse.Namespace) -> int:
     from lawtrail.accounts.models import User
-    from lawtrail.compliance import bundle as bundles
-    from lawtrail.compliance.actions import do_import_bundle
+    from lawtrail.compliance import bulk
     from lawtrail.lib.errors import NotFound
 
-    data = bundles.load_file(Path(args.file))
     actor = User.objects.filter(username=args.user).first()
     if actor is None:
         raise NotFound("user_not_found", f"用户 {args.user} 不存在")
-    case = do_import_bundle(data, actor=actor)
-    print(f"已导入案件 {case.number or case.pk}(数据包 SHA-256 {bundles.bundle_hash(data)})")
-    return 0
+    progress = None if args.quiet else bulk.Progress(bulk.count_bundles(args.sources), sys.stderr)
+    summary = bulk.import_all(bulk.iter_bundles(args.sources, sys.stdin), actor=actor, progress=progress)
+    for refusal in summary.refused:
+        print(f"拒绝 {refusal['source']}({refusal['path']}):{refusal['message']}", file=sys.stderr)
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as out:
+            for refusal in summary.refused:
+                out.write(json.dumps(refusal, ensure_ascii=False) + "\n")
+    elapsed = time.monotonic() - summary.started
+    print(f"已导入 {summary.imported} 个案件数据包,拒绝 {len(summary.refused)} 个;"
+          f"用时 {elapsed:.1f} 秒,每秒 {summary.rate():.1f} 个")
+    return 1 if summary.refused else 0
 
 
 def register(subparsers: Any) -> None:
@@ -173,7 +181,11 @@ def register(subparsers: Any) -> None:
     pe.add_argument("case", metavar="CASE_NO")
     pe.add_argument("-o", "--output", metavar="FILE", help="输出文件(默认标准输出)")
     pe.set_defaults(func=cmd_bundle_export)
-    pi = sub.add_parser("import", help="导入案件数据包(全部成功或全部不导入)")
-    pi.add_argument("file", metavar="FILE")
+    pi = sub.add_parser("import", help="导入案件数据包,可一次导入多个(每个数据包全部成功或全部不导入;有被拒绝的数据包时退出码为 1)")
+    pi.add_argument("sources", nargs="+", metavar="FILE|DIR|-",
+                    help="数据包文件(单个 JSON,或每行一个数据包的 JSON Lines)、目录(其中的 .json/.jsonl/.ndjson)"
+                         "或 -(标准输入)")
+    pi.add_argument("--report", metavar="FILE", help="把被拒绝的数据包(来源、错误代码、说明、JSON 路径)逐行写入该文件")
+    pi.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
     pi.add_argument("--user", required=True, metavar="USERNAME", help="以该用户的名义导入(须属于目标执法机关)")
     pi.set_defaults(func=cmd_bundle_import)

@@ -1,0 +1,164 @@
+"""Many case bundles in one run: files, JSON lines, directories or standard input, streamed.
+
+Each bundle is imported by `do_import_bundle` on its own (all of it or nothing); a refused
+bundle is reported with where it came from and the JSON path of its fault, and the run goes on
+with the next. The bundles are read one at a time, so memory stays flat however many there are.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from lawtrail.lib.errors import DomainError
+
+BUNDLE_SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One bundle's text, or the reason it could not be read, and where it came from."""
+
+    source: str  # "file.jsonl:17", "dir/case.json", "-:3"
+    text: str = ""
+    unreadable: str = ""
+
+
+def _lines_or_document(stream: TextIO, name: str) -> Iterator[Item]:
+    """JSON lines when the first line is a whole JSON value, otherwise one (pretty-printed) bundle."""
+    first = stream.readline()
+    while first and not first.strip():
+        first = stream.readline()
+    if not first:
+        return
+    try:
+        json.loads(first)
+    except json.JSONDecodeError:
+        yield Item(name, first + stream.read())
+        return
+    yield Item(f"{name}:1", first)
+    for number, line in enumerate(stream, start=2):
+        if line.strip():
+            yield Item(f"{name}:{number}", line)
+
+
+def _file(path: Path) -> Iterator[Item]:
+    try:
+        with path.open(encoding="utf-8") as stream:
+            yield from _lines_or_document(stream, str(path))
+    except (OSError, UnicodeDecodeError) as err:
+        yield Item(str(path), unreadable=f"无法读取文件:{err.strerror if isinstance(err, OSError) else '不是 UTF-8 文本'}")
+
+
+def iter_bundles(sources: Iterable[str], stdin: TextIO) -> Iterator[Item]:
+    """Every bundle of the sources in order: `-` is standard input, a directory gives its bundle
+    files (.json, .jsonl, .ndjson) in name order, a file gives one bundle or one per line."""
+    for source in sources:
+        if source == "-":
+            yield from _lines_or_document(stdin, "-")
+            continue
+        path = Path(source)
+        if path.is_dir():
+            for child in sorted(p for p in path.iterdir() if p.is_file() and p.suffix in BUNDLE_SUFFIXES):
+                yield from _file(child)
+        elif path.is_file():
+            yield from _file(path)
+        else:
+            yield Item(source, unreadable="文件或目录不存在")
+
+
+def count_bundles(sources: Iterable[str]) -> int | None:
+    """How many bundles the sources hold, for the progress bar; None when unknown (stdin)."""
+    total = 0
+    for source in sources:
+        if source == "-":
+            return None
+        path = Path(source)
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in BUNDLE_SUFFIXES) \
+            if path.is_dir() else [path]
+        for f in files:
+            try:
+                with f.open("rb") as stream:
+                    head = stream.readline()
+                    try:
+                        json.loads(head)
+                    except (json.JSONDecodeError, UnicodeDecodeError):
+                        total += 1
+                        continue
+                    total += 1 + sum(1 for line in stream if line.strip())
+            except OSError:
+                total += 1
+    return total
+
+
+@dataclass
+class Summary:
+    imported: int = 0
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def seen(self) -> int:
+        return self.imported + len(self.refused)
+
+    def rate(self) -> float:
+        return self.imported / max(time.monotonic() - self.started, 1e-9)
+
+
+class Progress:
+    """A bar on stderr when it is a terminal; otherwise a line every `every` bundles."""
+
+    def __init__(self, total: int | None, stream: TextIO, every: int = 1000) -> None:
+        self.total, self.stream, self.every = total, stream, every
+        self.tty = stream.isatty()
+        self._last = 0.0
+
+    def update(self, summary: Summary, *, final: bool = False) -> None:
+        now = time.monotonic()
+        if self.tty:
+            if not final and now - self._last < 0.2:
+                return
+            self._last = now
+            if self.total:
+                share = min(1.0, summary.seen / self.total)
+                bar = "█" * int(share * 30) + "░" * (30 - int(share * 30))
+                head = f"{bar} {share:5.1%} {summary.seen:,}/{self.total:,}"
+            else:
+                head = f"{summary.seen:,}"
+            self.stream.write(f"\r{head} 已导入 {summary.imported:,} 拒绝 {len(summary.refused):,} "
+                              f"{summary.rate():,.1f} 个/秒 ")
+            if final:
+                self.stream.write("\n")
+        elif final or (summary.seen and summary.seen % self.every == 0):
+            of = f"/{self.total:,}" if self.total else ""
+            self.stream.write(f"[{summary.seen:,}{of}] 已导入 {summary.imported:,} 拒绝 {len(summary.refused):,} "
+                              f"{summary.rate():,.1f} 个/秒\n")
+        self.stream.flush()
+
+
+def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None = None) -> Summary:
+    """Import every bundle; refusals are collected, each with its source, code, message and path."""
+    from lawtrail.compliance.actions import do_import_bundle
+    from lawtrail.compliance.bundle import loads
+
+    summary = Summary()
+    for item in items:
+        if item.unreadable:
+            summary.refused.append({"source": item.source, "code": "bundle_unreadable",
+                                    "message": item.unreadable, "path": "$"})
+        else:
+            try:
+                do_import_bundle(loads(item.text), actor=actor)
+                summary.imported += 1
+            except DomainError as err:
+                summary.refused.append({"source": item.source, "code": err.code, "message": err.message,
+                                        "path": err.detail.get("path", "$")})
+        if progress is not None:
+            progress.update(summary)
+    if progress is not None:
+        progress.update(summary, final=True)
+    return summary

@@ -1,0 +1,93 @@
+"""`lawtrail bundle import FILE|DIR|- …`: many bundles in one run, each all or nothing, the refused
+ones reported with where they came from and the JSON path of their fault."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lawtrail.cases.models import Case
+from lawtrail.cli import main
+from lawtrail.compliance import bundle as bundles
+from lawtrail.testing.personas import World, build_world
+
+
+def numbered(n: int) -> dict[str, Any]:
+    b = copy.deepcopy(bundles.example("labor-inspection"))
+    b["case"]["number"] = f"示劳监立〔2025〕第{1000 + n}号"
+    return b
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+def test_json_lines_a_directory_and_a_single_bundle_are_imported_in_one_run(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = tmp_path / "many.jsonl"
+    lines.write_text("".join(json.dumps(numbered(i), ensure_ascii=False) + "\n" for i in range(3)), encoding="utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.json").write_text(bundles.dumps(numbered(10)), encoding="utf-8")  # pretty-printed
+    (folder / "b.jsonl").write_text(json.dumps(numbered(11), ensure_ascii=False) + "\n\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("不是数据包", encoding="utf-8")
+    before = Case.objects.count()
+    assert main(["bundle", "import", str(lines), str(folder), "--user", world.root.username]) == 0
+    assert Case.objects.count() == before + 5
+    out = capsys.readouterr()
+    assert "已导入 5 个案件数据包,拒绝 0 个" in out.out
+    assert "[5/5]" in out.err  # the progress line, not a terminal: its figures at the end
+
+
+def test_a_refused_bundle_is_reported_with_its_line_and_path_and_the_others_still_go_in(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad_type = numbered(2)
+    bad_type["documents"][-1]["type"] = "no_such_document"  # passes the schema, fails half-way
+    bad_form = numbered(4)
+    bad_form["case"]["title"] = 5
+    texts = [json.dumps(numbered(1), ensure_ascii=False), json.dumps(bad_type, ensure_ascii=False),
+             json.dumps(numbered(1), ensure_ascii=False),  # the same 案号 again
+             json.dumps(bad_form, ensure_ascii=False), json.dumps(numbered(3), ensure_ascii=False)]
+    src = tmp_path / "mixed.jsonl"
+    src.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    report = tmp_path / "refused.jsonl"
+    before = Case.objects.count()
+    code = main(["bundle", "import", str(src), str(tmp_path / "missing.jsonl"), "--report", str(report),
+                 "--user", world.root.username, "-q"])
+    assert code == 1
+    assert Case.objects.count() == before + 2
+    assert not Case.objects.filter(number=bad_type["case"]["number"]).exists()  # nothing half-written
+    refused = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    assert [(r["source"], r["code"], r["path"]) for r in refused] == [
+        (f"{src}:2", "bad_bundle", "$.documents[6].type"),
+        (f"{src}:3", "case_exists", "$.case.number"),
+        (f"{src}:4", "bad_bundle", "$.case.title"),
+        (str(tmp_path / "missing.jsonl"), "bundle_unreadable", "$"),
+    ]
+    assert all(r["message"] for r in refused)
+    out = capsys.readouterr()
+    assert "已导入 2 个案件数据包,拒绝 4 个" in out.out
+    assert f"拒绝 {src}:3($.case.number)" in out.err
+
+
+def test_standard_input_takes_json_lines(world: World, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(
+        "".join(json.dumps(numbered(20 + i), ensure_ascii=False) + "\n" for i in range(2))))
+    assert main(["bundle", "import", "-", "--user", world.root.username]) == 0
+    assert Case.objects.filter(number__in=[numbered(20)["case"]["number"], numbered(21)["case"]["number"]]).count() == 2
+    assert "已导入 2 个" in capsys.readouterr().out
+
+
+def test_an_unknown_user_is_refused_before_anything_is_read(world: World, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "one.json"
+    src.write_text(bundles.dumps(numbered(30)), encoding="utf-8")
+    assert main(["bundle", "import", str(src), "--user", "nobody-here"]) == 2
+    assert "用户 nobody-here 不存在" in capsys.readouterr().err
