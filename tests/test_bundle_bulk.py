@@ -43,6 +43,8 @@ def test_json_lines_a_directory_and_a_single_bundle_are_imported_in_one_run(
     out = capsys.readouterr()
     assert "已导入 5 个案件数据包,拒绝 0 个" in out.out
     assert "[5/5]" in out.err  # the progress line, not a terminal: its figures at the end
+    # Every row the imports wrote (inserted list by list) is frozen in its import's event.
+    assert main(["verify"]) == 0, capsys.readouterr().out
 
 
 def test_a_refused_bundle_is_reported_with_its_line_and_path_and_the_others_still_go_in(

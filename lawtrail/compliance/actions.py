@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Unit, User
@@ -114,14 +115,17 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
             decided_at=_t(src.get("decided_at")), execution_result=src.get("execution_result", ""),
             simple_record=src.get("simple_record", {}))
         case.officers.set([officers[r] for r in src["officers"]])
-        for a in bundle["approvals"]:
-            Approval.objects.create(case=case, kind=a["kind"], approved=a["approved"], opinion=a.get("opinion", ""),
-                                    by=officers[a["by"]] if a.get("by") else handler, by_name=a["by_name"],
-                                    at=_T(a["at"]))
-        for t in bundle["transitions"]:
-            CaseTransition.objects.create(case=case, from_stage=t["from"], to_stage=t["to"],
-                                          actor=officers[t["by"]] if t.get("by") else handler, at=_T(t["at"]),
-                                          note=t.get("note", ""))
+        # Rows of a list are inserted together (bulk_create sends no post_save, so they are handed to
+        # the event below as `changed`, which freezes them like every other record of the import).
+        written: list[Model] = []
+        written += Approval.objects.bulk_create([
+            Approval(case=case, kind=a["kind"], approved=a["approved"], opinion=a.get("opinion", ""),
+                     by=officers[a["by"]] if a.get("by") else handler, by_name=a["by_name"], at=_T(a["at"]))
+            for a in bundle["approvals"]])
+        written += CaseTransition.objects.bulk_create([
+            CaseTransition(case=case, from_stage=t["from"], to_stage=t["to"],
+                           actor=officers[t["by"]] if t.get("by") else handler, at=_T(t["at"]), note=t.get("note", ""))
+            for t in bundle["transitions"]])
         services: list[tuple[Service, dict[str, Any]]] = []
         for s in bundle["services"]:
             services.append((Service.objects.create(
@@ -139,31 +143,33 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
             for key in ("situations", "av_exempt_reason"):
                 if d.get(key):
                     fields[key] = d[key]
-            doc = Document.objects.create(
+            documents[d["id"]] = Document(
                 agency=agency, case=case, type_code=d["type"], type_name=d["name"], spec=spec.snapshot(),
                 fields=fields, status=d["status"], version=d.get("version", 1), number=d.get("number", ""),
                 created_by=handler, created_at=_T(d["created_at"]), updated_at=_T(d["created_at"]),
                 issued_by=handler if d.get("issued_at") else None, issued_at=_t(d.get("issued_at")),
                 pdf_sha256=d.get("pdf_sha256", ""))
-            documents[d["id"]] = doc
-            by_name = {u.display_name: u for u in officers.values()}
-            for sig in d["signatures"]:
-                Signature.objects.create(
-                    document=doc, slot=sig["slot"], slot_label=sig["slot"], role=sig["role"], kind=sig["kind"],
-                    user=by_name.get(sig["name"]) if sig["role"] in ("officer", "participant", "approver") else None,
-                    name=sig["name"], cert_no=sig.get("cert_no", "") or "", at=_T(sig["at"]),
-                    image_sha256=sig.get("image_sha256", ""), fingerprint=sig.get("fingerprint", False),
-                    approved=sig.get("approved"), opinion=sig.get("opinion", ""),
-                    refusal_reason=sig.get("refusal_reason", ""),
-                    witnesses=[{"name": w} for w in sig.get("witnesses", [])],
-                    document_sha256=d.get("pdf_sha256", ""))
+        written += Document.objects.bulk_create(documents.values())
+        by_name = {u.display_name: u for u in officers.values()}
+        written += Signature.objects.bulk_create([
+            Signature(
+                document=documents[d["id"]], slot=sig["slot"], slot_label=sig["slot"], role=sig["role"],
+                kind=sig["kind"],
+                user=by_name.get(sig["name"]) if sig["role"] in ("officer", "participant", "approver") else None,
+                name=sig["name"], cert_no=sig.get("cert_no", "") or "", at=_T(sig["at"]),
+                image_sha256=sig.get("image_sha256", ""), fingerprint=sig.get("fingerprint", False),
+                approved=sig.get("approved"), opinion=sig.get("opinion", ""),
+                refusal_reason=sig.get("refusal_reason", ""),
+                witnesses=[{"name": w} for w in sig.get("witnesses", [])],
+                document_sha256=d.get("pdf_sha256", ""))
+            for d in bundle["documents"] for sig in d["signatures"]])
         media: dict[str, Evidence] = {}
         for m in bundle["media"]:
             stored = StoredObject.objects.filter(sha256=m["sha256"]).first() or StoredObject.objects.create(
                 sha256=m["sha256"], sm3=m.get("sm3", ""), size=m.get("size", 0),
                 key=f"{PENDING_PREFIX}{m['sha256']}", stored_at=_T(m["ingested_at"]))
             labels = m.get("labels") or {}
-            media[m["id"]] = Evidence.objects.create(
+            media[m["id"]] = Evidence(
                 agency=agency, unit=unit, stored=stored, original_name=m.get("original_name", ""),
                 evidence_class=m["class"], media_kind=m["kind"], case=case,
                 label_case_number=labels.get("case_number", ""), label_party=labels.get("party", ""),
@@ -175,13 +181,15 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                 ingested_at=_T(m["ingested_at"]), ingested_by=actor, ingest_channel="bundle",
                 # When the labels were given is known from the bundle, not from a link event here.
                 facts={"labelled_at": m["labelled_at"]} if m.get("labelled_at") else {})
-        for g in bundle["interruptions"]:
-            Interruption.objects.create(
+        written += Evidence.objects.bulk_create(media.values())
+        written += Interruption.objects.bulk_create([
+            Interruption(
                 agency=agency, unit=unit, device_serial=g.get("device", ""), before=media[g["before"]],
                 after=media[g["after"]], gap_seconds=g["gap_seconds"], detected_at=_t(g.get("explained_at"))
                 or media[g["after"]].ingested_at, status=g["status"], explanation=g.get("explanation", ""),
                 voice_note=media[g["voice_note"]] if g.get("voice_note") else None,
                 explained_by=handler if g.get("explained_at") else None, explained_at=_t(g.get("explained_at")))
+            for g in bundle["interruptions"]])
         for service, s in services:
             if s.get("document_id"):
                 # The served document, picked from the case's issued documents (as the service step does).
@@ -193,7 +201,7 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                     media=[media[r].pk for r in s.get("media", [])], receipt=s.get("receipt", ""),
                     attempts=s.get("attempts", ""), record=s.get("record", ""),
                     approval_document=documents[s["approval_document"]] if s.get("approval_document") else None)
-        record_event("bundle.import", case, actor=actor, case_id=case.pk, payload={
+        record_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written, payload={
             "sha256": digest, "number": case.number, "source_case": src["id"], "documents": len(bundle["documents"]),
             "media": len(bundle["media"]),
         })

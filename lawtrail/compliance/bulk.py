@@ -143,7 +143,7 @@ class Progress:
 def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None = None) -> Summary:
     """Import every bundle; refusals are collected, each with its source, code, message and path."""
     from lawtrail.compliance.actions import do_import_bundle
-    from lawtrail.compliance.bundle import loads
+    from lawtrail.compliance.bundle import decode
 
     summary = Summary()
     for item in items:
@@ -152,7 +152,7 @@ def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None =
                                     "message": item.unreadable, "path": "$"})
         else:
             try:
-                do_import_bundle(loads(item.text), actor=actor)
+                do_import_bundle(decode(item.text), actor=actor)  # which validates it
                 summary.imported += 1
             except DomainError as err:
                 summary.refused.append({"source": item.source, "code": err.code, "message": err.message,

@@ -136,13 +136,17 @@ def _check_times(node: Any, where: list[str | int]) -> None:
             _check_times(v, [*where, i])
 
 
-def loads(text: str) -> dict[str, Any]:
+def decode(text: str) -> Any:
+    """The JSON value of `text`, not yet validated as a bundle."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise BundleError("bad_bundle", f"案件数据包不是有效的 JSON:第{err.lineno}行第{err.colno}列 {err.msg}",
                           {"path": "$", "line": err.lineno, "column": err.colno})
-    return validate(data)
+
+
+def loads(text: str) -> dict[str, Any]:
+    return validate(decode(text))
 
 
 def load_file(path: Path) -> dict[str, Any]:
