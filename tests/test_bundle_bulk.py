@@ -29,7 +29,9 @@ def world(db: None) -> World:
 
 
 def test_json_lines_a_directory_and_a_single_bundle_are_imported_in_one_run(
-        world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        transactional_db: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Committed for real: on PostgreSQL the ledger numbers its entries as a transaction commits.
+    world = build_world()
     lines = tmp_path / "many.jsonl"
     lines.write_text("".join(json.dumps(numbered(i), ensure_ascii=False) + "\n" for i in range(3)), encoding="utf-8")
     folder = tmp_path / "folder"
