@@ -137,11 +137,13 @@ def test_a_witness_catches_a_history_rewritten_from_an_earlier_point(signed: Wor
     witness = tmp_path / "legal-office.json"
     witness.write_text(json.dumps(export_checkpoint()))  # kept by the supervising legal office
     # The attacker rewrites entry 3 onwards consistently (events and entries alike), removes the
-    # signed tree heads that would betray it, and lets the system sign the new history.
+    # signed tree heads and the stored tiles that would betray it, and lets the system sign the
+    # new history.
     drop_triggers()
     for seq in range(3, LedgerEntry.objects.count()):
         rewrite_entry(seq, client_ip="10.9.9.9")
     sql("DELETE FROM ledger_checkpoint")
+    sql("DELETE FROM ledger_ledgertile")
     ensure_triggers()
     assert do_make_checkpoint() is not None
     alone = verify_ledger()
@@ -261,10 +263,13 @@ def test_it_rehashes_every_stored_evidence_object(signed: World, monkeypatch: py
 @pytest.mark.parametrize(("tamper", "expected"), [
     (None, set()),
     (_edit_entry_text, {"entry_hash", "checkpoint_root"}),
-    (_forge_with_fresh_leaf, {"checkpoint_root"}),
-    (lambda: sql("DELETE FROM ledger_ledgerentry WHERE seq = 2"), {"entry_missing", "checkpoint_beyond"}),
-    (_swap_entries, {"entry_position", "checkpoint_root"}),
-    (lambda: sql("UPDATE ledger_ledgerentry SET leaf_hash = %s WHERE seq = 9", [b"\x00" * 32]), {"entry_hash"}),
+    # A changed leaf hash under a signed tree also no longer matches the tile stored at signing.
+    (_forge_with_fresh_leaf, {"checkpoint_root", "tile_mismatch"}),
+    (lambda: sql("DELETE FROM ledger_ledgerentry WHERE seq = 2"), {"entry_missing", "checkpoint_beyond",
+                                                                   "tile_mismatch"}),
+    (_swap_entries, {"entry_position", "checkpoint_root", "tile_mismatch"}),
+    (lambda: sql("UPDATE ledger_ledgerentry SET leaf_hash = %s WHERE seq = 9", [b"\x00" * 32]),
+     {"entry_hash", "tile_mismatch"}),
 ], ids=["untouched", "edited", "fresh-leaf", "deleted", "reordered", "leaf-hash-only"])
 def test_the_entries_only_check_names_what_befell_the_entries(signed: World, tamper: Any,
                                                                  expected: set[str]) -> None:

@@ -42,11 +42,12 @@ from lawtrail.ledger import queries as ledger_queries
 from lawtrail.ledger.actions import do_make_checkpoint
 from lawtrail.ledger.canonical import utc_text
 from lawtrail.ledger.models import Checkpoint, LedgerEntry
+from lawtrail.ledger.tiles import StoredTree
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict
 from lawtrail.packagecheck.lawtrail import EXTRACT_FORMAT, PACKAGE_FORMAT
 from lawtrail.storage import get_store
-from lawtrail.verifier.merkle import Tree
+from lawtrail.verifier.merkle import Subtrees
 
 CHUNK = 1 << 20
 
@@ -122,7 +123,7 @@ def write_package(case_file: CaseFile, out: Path, *, exported_by: str) -> Writte
         raise Conflict("not_yet_signed", "账本尚未签署签名树头,无法导出归档包")
     size = checkpoint.tree_size
     entries = [e for e in case_entries(case, case_file) if e.seq < size]
-    tree = Tree(ledger_queries.leaf_hashes(size))
+    tree = StoredTree(size)
     bind = _anchor(entries, "case_file.bind", "archive.casefile", case_file.pk)
 
     tmp = out.with_name(out.name + ".part")
@@ -140,7 +141,7 @@ def write_package(case_file: CaseFile, out: Path, *, exported_by: str) -> Writte
                    entries=len(entries))
 
 
-def _write_zip(tmp: Path, case_file: CaseFile, case: Case, entries: list[LedgerEntry], tree: Tree, size: int,
+def _write_zip(tmp: Path, case_file: CaseFile, case: Case, entries: list[LedgerEntry], tree: Subtrees, size: int,
                bind: LedgerEntry, checkpoint: Checkpoint, public_key: Ed25519PublicKey, exported_by: str) -> str:
     """Write the bag into `tmp`; the Payload-Oxum it declared."""
     assert case_file.bound_at is not None and case_file.pdf is not None

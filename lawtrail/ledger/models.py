@@ -92,3 +92,26 @@ class Checkpoint(models.Model):
     @property
     def signed_at(self) -> dt.datetime:
         return parse_timestamp(self.timestamp)
+
+
+class LedgerTile(models.Model):
+    """账本瓦片 — stored hashes of the Merkle tree, laid out as C2SP tlog-tiles lays them out.
+
+    A tile of level L holds up to 256 consecutive hashes of the tree's nodes at height 8·L:
+    level 0 the leaf hashes, level 1 the roots of the level-0 tiles, and so on; tile N of a
+    level holds nodes N·256 … N·256+width-1. A full tile never changes; the rightmost tile of
+    a level grows until it is full. Derived from the entries (`lawtrail verify` recomputes and
+    compares them), so proofs, tree heads and package exports read O(log n) rows, not every leaf.
+    """
+
+    level = models.PositiveSmallIntegerField("层")
+    index = models.BigIntegerField("序号")
+    width = models.PositiveSmallIntegerField("哈希个数")
+    hashes = models.BinaryField("哈希", max_length=256 * 32)
+
+    class Meta:
+        verbose_name = "账本瓦片"
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="ledger_tile_level_index")]
+
+    def __str__(self) -> str:
+        return f"瓦片 {self.level}/{self.index}({self.width})"

@@ -507,6 +507,10 @@ def verify_ledger(
         report.entries = whole.size
         report.root_hash = whole.root().hex()
         _check_tree_heads(report, targets, whole, roots)
+    with _guarded(report, "账本瓦片"):
+        from lawtrail.ledger.tiles import check as check_tiles
+
+        check_tiles(report.problem)
     if events:
         with _guarded(report, "领域事件"):
             _unledgered_events(report)

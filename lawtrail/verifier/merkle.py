@@ -124,41 +124,31 @@ class Frontier:
         return acc
 
 
-class Tree:
-    """All levels of a tree over known leaf hashes, to cut inclusion and consistency proofs.
+class Subtrees:
+    """Proofs cut from the hashes of perfect, aligned subtrees, wherever they come from.
 
-    Levels are kept as packed bytes (32 bytes a node): a million leaves take about 64 MB.
+    A subclass answers `perfect(height, index)`: the hash of leaves [index·2^height,
+    (index+1)·2^height). Every other hash a proof needs is combined from those, as RFC 6962
+    splits a tree, so a source that reads stored subtree hashes (tiles) cuts each proof from
+    O(log n) of them.
     """
 
-    def __init__(self, leaf_hashes: Iterable[bytes]) -> None:
-        level = b"".join(leaf_hashes)
-        if len(level) % HASH_SIZE:
-            raise ValueError("leaf hashes must be 32 bytes each")
-        self.size = len(level) // HASH_SIZE
-        self._levels = [level]
-        while len(level) >= 2 * HASH_SIZE:
-            pairs = len(level) // (2 * HASH_SIZE)
-            level = b"".join(
-                _sha256(b"\x01" + level[i:i + 2 * HASH_SIZE]).digest()
-                for i in range(0, pairs * 2 * HASH_SIZE, 2 * HASH_SIZE)
-            )
-            self._levels.append(level)
+    size: int
+
+    def perfect(self, height: int, index: int) -> bytes:
+        raise NotImplementedError
 
     def leaf(self, index: int) -> bytes:
-        return self._node(0, index)
-
-    def _node(self, height: int, index: int) -> bytes:
-        level = self._levels[height]
-        return level[index * HASH_SIZE:(index + 1) * HASH_SIZE]
+        return self.perfect(0, index)
 
     def _mth(self, start: int, end: int) -> bytes:
         """MTH of leaves [start, end)."""
         n = end - start
         if n == 0:
             return EMPTY_ROOT
-        # A perfect, aligned subtree is stored; anything else splits as RFC 6962 does.
+        # A perfect, aligned subtree is asked for as it is; anything else splits as RFC 6962 does.
         if n & (n - 1) == 0 and start % n == 0:
-            return self._node(n.bit_length() - 1, start // n)
+            return self.perfect(n.bit_length() - 1, start // n)
         k = _split(n)
         return node_hash(self._mth(start, start + k), self._mth(start + k, end))
 
@@ -210,6 +200,41 @@ class Tree:
             path.append(self._mth(start, end))
         path.reverse()
         return path
+
+
+def fold(hashes: Sequence[bytes]) -> bytes:
+    """The root of a perfect subtree from its 2^h lowest hashes, in order (a power of two of them)."""
+    level = list(hashes)
+    if not level or len(level) & (len(level) - 1):
+        raise ValueError("a perfect subtree has a power of two of hashes")
+    while len(level) > 1:
+        level = [_sha256(b"\x01" + a + b).digest() for a, b in zip(level[0::2], level[1::2], strict=True)]
+    return level[0]
+
+
+class Tree(Subtrees):
+    """All levels of a tree over known leaf hashes, to cut inclusion and consistency proofs.
+
+    Levels are kept as packed bytes (32 bytes a node): a million leaves take about 64 MB.
+    """
+
+    def __init__(self, leaf_hashes: Iterable[bytes]) -> None:
+        level = b"".join(leaf_hashes)
+        if len(level) % HASH_SIZE:
+            raise ValueError("leaf hashes must be 32 bytes each")
+        self.size = len(level) // HASH_SIZE
+        self._levels = [level]
+        while len(level) >= 2 * HASH_SIZE:
+            pairs = len(level) // (2 * HASH_SIZE)
+            level = b"".join(
+                _sha256(b"\x01" + level[i:i + 2 * HASH_SIZE]).digest()
+                for i in range(0, pairs * 2 * HASH_SIZE, 2 * HASH_SIZE)
+            )
+            self._levels.append(level)
+
+    def perfect(self, height: int, index: int) -> bytes:
+        level = self._levels[height]
+        return level[index * HASH_SIZE:(index + 1) * HASH_SIZE]
 
 
 def root_from_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes]) -> bytes:
