@@ -117,6 +117,7 @@ def test_a_witness_from_another_history_fails_the_consistency_proof(world: World
 
     with connection.cursor() as cursor:
         # A thorough forger also drops the stored tiles, which would betray the rewrite at signing.
+        cursor.execute("DELETE FROM ledger_checkpointnote")
         cursor.execute("DELETE FROM ledger_checkpoint")
         cursor.execute("DELETE FROM ledger_ledgertile")
     register_case(world)

@@ -74,6 +74,7 @@ def test_a_database_older_than_the_newest_exported_tree_head_is_reported(world: 
     # everything committed after `kept` is gone, the export directory is not.
     drop_triggers()
     [(first_lost_event,)] = rows("SELECT event_id FROM ledger_ledgerentry WHERE seq = %s", [kept.tree_size])
+    sql("DELETE FROM ledger_checkpointnote WHERE checkpoint_id = %s", [lost.pk])
     sql("DELETE FROM ledger_checkpoint WHERE id = %s", [lost.pk])
     sql("DELETE FROM ledger_ledgerentry WHERE seq >= %s", [kept.tree_size])
     sql("DELETE FROM events_domainevent WHERE id >= %s", [first_lost_event])

@@ -30,8 +30,7 @@ def fill(world: World, count: int) -> list[bytes]:
 
 
 @pytest.fixture
-def leaves(transactional_db: None) -> list[bytes]:
-    # Committed for real: on PostgreSQL an action's entry is numbered as its transaction commits.
+def leaves(ledger: None) -> list[bytes]:
     world = build_world()
     have = LedgerEntry.objects.count()
     return fill(world, 700 - have)

@@ -142,6 +142,7 @@ def test_a_witness_catches_a_history_rewritten_from_an_earlier_point(signed: Wor
     drop_triggers()
     for seq in range(3, LedgerEntry.objects.count()):
         rewrite_entry(seq, client_ip="10.9.9.9")
+    sql("DELETE FROM ledger_checkpointnote")
     sql("DELETE FROM ledger_checkpoint")
     sql("DELETE FROM ledger_ledgertile")
     ensure_triggers()

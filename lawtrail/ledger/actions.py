@@ -20,12 +20,13 @@ from django.db import connection, transaction
 from lawtrail.accounts.models import Agency, User
 from lawtrail.events.recorder import record_event
 from lawtrail.ledger import keys, queries, tiles
-from lawtrail.ledger.models import Checkpoint, LedgerEntry
+from lawtrail.ledger.models import Checkpoint, CheckpointNote, LedgerEntry
 from lawtrail.ledger.sql import PG_LOCK_KEY
 from lawtrail.ledger.tiles import StoredTree
 from lawtrail.lib import timez
 from lawtrail.lib.appendonly import GuardFault, restore_guard
 from lawtrail.lib.errors import Conflict, InvalidInput
+from lawtrail.verifier import note
 from lawtrail.verifier.checkpoint import Checkpoint as SignedCheckpoint
 from lawtrail.verifier.checkpoint import FormatError, SignatureError, format_timestamp, key_id
 from lawtrail.verifier.keyring import KeyRing, Rotation
@@ -89,11 +90,15 @@ def do_make_checkpoint(*, force: bool = False, size: int | None = None,
     root = tree.root(size)
     signed = SignedCheckpoint(ledger_origin(), size, root, format_timestamp(timez.now()),
                               key_id(public_key)).signed_by(private_key)
+    # The same head as a C2SP signed note, for standard tlog tools and witnesses.
+    name = note.key_name(signed.origin)
+    line = note.signature_line(note.checkpoint_body(signed.origin, size, root), name, private_key)
     with transaction.atomic(durable=True):
         row = Checkpoint.objects.create(
             tree_size=signed.tree_size, root_hash=signed.root_hash, timestamp=signed.timestamp,
             origin=signed.origin, key_id=signed.key_id, signature=signed.signature,
         )
+        CheckpointNote.objects.create(checkpoint=row, key_name=name, signature_line=line)
     export_to_directory(row)
     return row
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from lawtrail.cases.models import Case
-from lawtrail.ledger import proofs, queries
+from lawtrail.ledger import proofs, queries, tiles
 from lawtrail.ledger.models import Checkpoint, LedgerEntry
 from lawtrail.lib.apikit import MAX_ID, Id, auth_user, responses
 from lawtrail.lib.errors import InvalidInput, NotFound
+from lawtrail.verifier import note
 from lawtrail.verifier.entry import parse_entry
 
 router = Router(tags=["ledger"])
@@ -146,3 +147,41 @@ def latest_checkpoint(request: HttpRequest) -> dict[str, Any]:
     return proofs.export_checkpoint()
 
 
+
+
+# The tlog view (C2SP tlog-tiles / tlog-checkpoint): what standard tlog clients and witnesses fetch,
+# `<prefix>/checkpoint` and `<prefix>/tile/<L>/<N>[.p/<W>]`, under /api/ledger/tlog. Sizes and
+# hashes only, so every signed-in user may fetch them, like the signed tree heads above.
+
+
+@router.get("/ledger/tlog/checkpoint", response=responses(200, None),
+            summary="最新的签名树头(C2SP 签名注记格式,text/plain)")
+def tlog_checkpoint(request: HttpRequest) -> HttpResponse:
+    auth_user(request)
+    row = queries.latest_checkpoint()
+    if row is None or not hasattr(row, "note"):
+        raise NotFound("no_checkpoint", "尚未签署签名注记格式的签名树头;请先运行 lawtrail ledger checkpoint")
+    text = note.signed_note(note.checkpoint_body(row.origin, row.tree_size, bytes(row.root_hash)),
+                            row.note.signature_line)
+    return HttpResponse(text.encode(), content_type="text/plain; charset=utf-8")
+
+
+@router.get("/ledger/tlog/tile/{level}/{path:index}", response=responses(200, None),
+            summary="账本瓦片(C2SP tlog-tiles:第 L 层第 N 块,.p/W 为不满 256 个哈希的块)")
+def tlog_tile(request: HttpRequest, level: Annotated[int, Field(ge=0, le=63)], index: str) -> HttpResponse:
+    auth_user(request)
+    parsed = tiles.parse_tile_path(index)
+    if parsed is None:
+        raise InvalidInput("invalid_tile", "瓦片路径应为 N 或 N.p/W(W 为 1 至 255),N 按三位一组写作 x001/x234/067",
+                           {"field": "index"})
+    number, partial = parsed
+    width = partial or tiles.WIDTH
+    row = queries.latest_checkpoint()
+    size = row.tree_size if row is not None else 0
+    try:
+        data = tiles.tile_bytes(level, number, width, size)
+    except ValueError:
+        raise NotFound("no_tile", f"最新的签名树头({size} 条)中没有瓦片 {level}/{index}", {"level": level})
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Cache-Control"] = "private, max-age=31536000, immutable"  # a tile of this width never changes
+    return response

@@ -90,7 +90,13 @@ def cmd_public_key(args: argparse.Namespace) -> int:
     key = load_public_key()
     if key is None:
         raise LedgerKeyError("ledger_key_missing", "尚无账本签名密钥(首次签署签名树头时生成,或运行 lawtrail ledger keygen)")
-    if args.json:
+    if args.note:
+        # The same key as a signed-note verifier key, for tlog tools reading /api/ledger/tlog/checkpoint.
+        from lawtrail.ledger.actions import ledger_origin
+        from lawtrail.verifier import note
+
+        print(note.verifier_key(note.key_name(ledger_origin()), key))
+    elif args.json:
         _write_json({"public_key": public_key_text(key), "key_id": key_id(key)}, None)
     else:
         print(f"{public_key_text(key)}  (密钥标识 {key_id(key)})")
@@ -197,6 +203,8 @@ def register(subparsers: Any) -> None:
     pk.set_defaults(func=cmd_keygen)
     pu = sub.add_parser("public-key", help="显示账本签名公钥及其标识(交给见证方和核验方)")
     pu.add_argument("--json", action="store_true", help="以 JSON 输出")
+    pu.add_argument("--note", action="store_true",
+                    help="以签名注记(C2SP signed-note)核验密钥格式输出,供读取 /api/ledger/tlog/ 的通用工具使用")
     pu.set_defaults(func=cmd_public_key)
     pr = sub.add_parser("rotate-key", help="更替账本签名密钥:新旧密钥共同签署的更替声明记入账本,原密钥封存,新密钥此后签署")
     pr.add_argument("--new-key", metavar="PATH",

@@ -115,3 +115,17 @@ class LedgerTile(models.Model):
 
     def __str__(self) -> str:
         return f"瓦片 {self.level}/{self.index}({self.width})"
+
+
+class CheckpointNote(models.Model):
+    """The same signed tree head as a C2SP signed note (tlog-checkpoint), signed at the same time
+    with the same key: what standard tlog tools and witnesses fetch. The body is rebuilt from the
+    checkpoint (origin, size, root); only the key name and the note's signature are kept."""
+
+    checkpoint = models.OneToOneField(Checkpoint, on_delete=models.PROTECT, related_name="note",
+                                      verbose_name="签名树头")
+    key_name = models.CharField("密钥名称", max_length=200)
+    signature_line = models.CharField("签名行", max_length=400)
+
+    class Meta:
+        verbose_name = "签名树头(签名注记格式)"

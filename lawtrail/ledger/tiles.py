@@ -13,6 +13,7 @@ tiled. A tile that is missing or too narrow for the size asked is built from the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 from django.db import IntegrityError, connection, transaction
@@ -162,6 +163,20 @@ def _write(level: int, start: int, head: bytes, chunks: Iterator[bytes]) -> int:
     if pending:
         put(pending)
     return written
+
+
+_PATH = re.compile(r"^((?:x\d{3}/)*\d{3})(?:\.p/(\d{1,3}))?$")
+
+
+def parse_tile_path(text: str) -> tuple[int, int | None] | None:
+    """(N, W or None) of a tlog-tiles path tail "x001/x234/067[.p/W]"; None if it is not one."""
+    m = _PATH.match(text)
+    if m is None:
+        return None
+    width = int(m.group(2)) if m.group(2) is not None else None
+    if width is not None and not 0 < width < WIDTH:
+        return None
+    return int(m.group(1).replace("x", "").replace("/", "")), width
 
 
 def tile_bytes(level: int, index: int, width: int, size: int) -> bytes:
