@@ -91,3 +91,44 @@ def test_verify_names_a_tile_that_no_longer_matches_the_entries(leaves: list[byt
     report = verify_ledger(events=False, evidence=False)
     bad = [p for p in report.problems if p.code == "tile_mismatch"]
     assert [(p.entry, p.message[:10]) for p in bad] == [(256, "账本瓦片 0/1(自"), (0, "账本瓦片 1/0(自")]
+
+
+def test_an_incremental_verify_reads_only_the_entries_after_a_verified_head(
+        leaves: list[bytes], capsys: pytest.CaptureFixture[str]) -> None:
+    from ledger_attacks import drop_triggers, sql
+
+    from lawtrail.cli import main
+    from lawtrail.ledger.actions import do_make_checkpoint
+
+    first = do_make_checkpoint(size=300)
+    second = do_make_checkpoint()
+    assert first is not None and second is not None and second.tree_size == 700
+    full, since = verify_ledger(), verify_ledger(since=first)
+    assert full.ok and since.ok, [p.message for p in since.problems]
+    assert (since.entries, since.root_hash) == (full.entries, full.root_hash)
+    assert "增量核验" in " ".join(since.notes)
+
+    # The CLI remembers the head a clean check covered, for `--since last`.
+    from django.conf import settings
+
+    (settings.DATA_DIR / "ledger-verified.json").unlink(missing_ok=True)
+    assert main(["verify", "--since", "last"]) == 2
+    assert "请先运行一次不带 --since 的完整核验" in capsys.readouterr().err
+    assert main(["verify", "--ledger-only"]) == 0
+    assert main(["verify", "--ledger-only", "--since", "last"]) == 0
+    assert f"自签名树头 #{second.pk}(700 条)起" in capsys.readouterr().out
+
+    drop_triggers()
+    sql("UPDATE ledger_ledgerentry SET leaf_hash = %s WHERE seq = 500", [b"\x00" * 32])
+    after = verify_ledger(since=first)
+    assert [(p.code, p.entry) for p in after.problems if p.code != "triggers_missing"] == [("entry_hash", 500)]
+    # Under the verified head the entries are not read again: a rewrite there is the full check's.
+    sql("UPDATE ledger_ledgerentry SET leaf_hash = %s WHERE seq = 500", [leaves[500]])
+    sql("UPDATE ledger_ledgerentry SET leaf_hash = %s WHERE seq = 10", [b"\x00" * 32])
+    assert "entry_hash" not in {p.code for p in verify_ledger(since=first).problems}
+    assert "entry_hash" in {p.code for p in verify_ledger().problems}
+    sql("UPDATE ledger_ledgerentry SET leaf_hash = %s WHERE seq = 10", [leaves[10]])
+    # A tile under the head that no longer leads to its signed root stops the incremental check.
+    tile = LedgerTile.objects.get(level=0, index=1)  # entries 256 … 299 of the head's 300
+    LedgerTile.objects.filter(pk=tile.pk).update(hashes=b"\x00" * 32 + bytes(tile.hashes)[32:])
+    assert "since_root" in {p.code for p in verify_ledger(since=first).problems}

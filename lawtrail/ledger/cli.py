@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,42 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verified_file() -> Path:
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "ledger-verified.json"
+
+
+def _remember_verified(entries: int) -> None:
+    """After a clean check: the newest signed head it covered, the start of the next `--since last`."""
+    from lawtrail.ledger.models import Checkpoint
+
+    row = Checkpoint.objects.filter(tree_size__lte=entries).order_by("-tree_size", "-id").first()
+    if row is None:
+        return
+    path = _verified_file()
+    partial = path.with_suffix(".part")
+    partial.write_text(json.dumps({"checkpoint": row.pk, "tree_size": row.tree_size}) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _since(value: str) -> Any:
+    from lawtrail.ledger.models import Checkpoint
+    from lawtrail.lib.errors import InvalidInput, NotFound
+
+    if value == "last":
+        try:
+            value = str(json.loads(_verified_file().read_text(encoding="utf-8"))["checkpoint"])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise NotFound("no_verified_checkpoint", "尚无核验无误的记录:请先运行一次不带 --since 的完整核验")
+    if not value.isdigit():
+        raise InvalidInput("invalid_since", "--since 应为签名树头编号,或 last(上次核验无误时的最新签名树头)")
+    row = Checkpoint.objects.filter(pk=int(value)).first()
+    if row is None:
+        raise NotFound("no_checkpoint", f"签名树头 #{value} 不存在")
+    return row
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from lawtrail.ledger.verify import verify_ledger
     from lawtrail.lib.errors import InvalidInput
@@ -164,9 +201,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             public_key = load_public_key(path.read_text(encoding="utf-8") if path.is_file() else args.public_key)
         except FormatError as err:
             raise InvalidInput("invalid_public_key", str(err))
+    since = _since(args.since) if args.since else None
     report = verify_ledger(witnesses=_witnesses(args.witness), public_key=public_key,
                            events=not args.ledger_only, evidence=not args.ledger_only,
-                           checkpoint_dirs=args.checkpoint_dir)
+                           checkpoint_dirs=args.checkpoint_dir, since=since)
+    if report.ok:
+        _remember_verified(report.entries)
     if args.json:
         _write_json(report.as_dict(), None)
         return 0 if report.ok else 1
@@ -221,6 +261,9 @@ def register(subparsers: Any) -> None:
                     help="签名树头文件所在目录(可多次指定;默认为系统自动导出签名树头的目录 LAWTRAIL_LEDGER_CHECKPOINT_DIR):"
                          "数据库比其中最新的签名树头旧时报告数据库被回滚")
     pv.add_argument("--public-key", help="机关公钥(文件或公钥本身;默认取自签名密钥文件)")
+    pv.add_argument("--since", metavar="ID|last",
+                    help="增量核验:从该签名树头(或 last:上次核验无误时的最新签名树头)起,只读取其后的条目;"
+                         "其前的部分由账本瓦片与该树头的签名核对(定期仍应做完整核验)")
     pv.add_argument("--ledger-only", action="store_true",
                     help="只核验账本自身(条目、Merkle 树、签名树头、见证方签名树头),不比对领域事件、不重算证据哈希;"
                          "适合频繁的快速核验")

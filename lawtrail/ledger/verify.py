@@ -28,6 +28,7 @@ from django.db import connection, connections, transaction
 
 from lawtrail.ledger import keys
 from lawtrail.ledger.canonical import event_columns, row_tail, row_tail_as_stored
+from lawtrail.ledger.models import Checkpoint as CheckpointRow
 from lawtrail.lib.appendonly import guard_faults
 from lawtrail.lib.errors import DomainError
 from lawtrail.verifier.checkpoint import Checkpoint, FormatError, SignatureError, parse_timestamp
@@ -249,6 +250,9 @@ class _Part:
     problems: list[Problem] = field(default_factory=list)
     claims: list[_Claim] = field(default_factory=list)
     frontier: Frontier = field(default_factory=Frontier)
+    # Leaves the frontier held before the walk (an incremental check starts from the tree of a
+    # verified head, read from the tiles); 0 for a walker whose frontier is its own part.
+    base: int = 0
     # The walker's own frontier when the whole tree reaches each size a tree head names.
     snapshots: dict[int, Frontier] = field(default_factory=dict)
 
@@ -257,14 +261,15 @@ class _Part:
         return self.count == self.end - self.start
 
 
-def _walk(start: int, end: int, events: bool, evidence: bool, sizes: frozenset[int]) -> _Part:
+def _walk(start: int, end: int, events: bool, evidence: bool, sizes: frozenset[int],
+          seed: Frontier | None = None) -> _Part:
     """Check entries start … end-1 in chunks, growing their part of the tree.
 
     One check family per function: the entries themselves (_Entries: numbering, leaf hashes,
     positions, the tree), the DomainEvent rows they froze (_check_events), and the content
     they name (_collect_claims: evidence objects and issued documents, checked afterwards).
     """
-    part = _Part(start, end)
+    part = _Part(start, end) if seed is None else _Part(start, end, frontier=seed.copy(), base=seed.size)
     entries = _Entries(part, sizes)
     if not events and connection.vendor == "postgresql":
         _walk_hashed_by_the_server(part, entries, evidence)
@@ -385,7 +390,7 @@ class _Entries:
             if first < size <= last:
                 frontier.extend_batch(leaves[done:size - first])
                 done = size - first
-                part.snapshots[part.start + frontier.size] = frontier.copy()
+                part.snapshots[part.start - part.base + frontier.size] = frontier.copy()
         frontier.extend_batch(leaves[done:])
         self.expected = last
 
@@ -408,11 +413,11 @@ class _Entries:
                                                   "(条目被移动、替换或重排)", entry=seq, event=event_id))
             frontier.append(leaf)
             if self.expected in sizes:  # (expected: the size the tree has now, when nothing is missing)
-                part.snapshots[part.start + frontier.size] = frontier.copy()
+                part.snapshots[part.start - part.base + frontier.size] = frontier.copy()
 
     def finish(self) -> None:
         part = self.part
-        part.count = part.frontier.size
+        part.count = part.frontier.size - part.base
         if self.expected < part.end:
             missing = f"#{self.expected}" if self.expected == part.end - 1 else f"#{self.expected}–#{part.end - 1}"
             part.problems.append(Problem("entry_missing", f"条目 {missing} 缺失(被删除)", entry=self.expected))
@@ -482,8 +487,15 @@ def _ranges(size: int) -> list[tuple[int, int]]:
 def verify_ledger(
     *, witnesses: Iterable[tuple[str, Checkpoint]] = (), public_key: Ed25519PublicKey | None = None,
     events: bool = True, evidence: bool = True, checkpoint_dirs: Iterable[str] | None = None,
+    since: CheckpointRow | None = None,
 ) -> Report:
     """Check everything; `events=False` skips the comparison with DomainEvent rows and live records.
+
+    `since`: a signed tree head an earlier full check found sound. The entries it covers are then
+    not read again: the tree it signed is read from the stored tiles (O(log n) rows) and must
+    lead to its root, and only the entries after it are walked, their tree grown from there
+    (a consistency check from that head to the newer ones). Routine, cheap; a full check from
+    time to time still reads everything (a rewrite under the old head shows only there).
 
     Each family of checks runs on its own: data too damaged for one (a cell of the wrong type where
     nothing expected it) is reported as a finding that names the check, and the others still run."""
@@ -500,17 +512,27 @@ def verify_ledger(
         targets = _check_signatures(report, public_key, found)
     parts: list[_Part] = []
     with _guarded(report, "账本条目"):
-        parts = _walk_all(events, evidence, frozenset(t.size for t in targets))
-        whole, roots = _join(parts, frozenset(t.size for t in targets))
+        sizes = frozenset(t.size for t in targets)
+        if since is None:
+            parts = _walk_all(events, evidence, sizes)
+            whole, roots = _join(parts, sizes)
+        else:
+            parts, whole, roots = _walk_since(report, since, events, evidence, sizes)
+            older = [t for t in targets if t.size < since.tree_size]
+            targets = [t for t in targets if t.size >= since.tree_size]
+            report.notes.append(f"增量核验:自签名树头 #{since.pk}({since.tree_size} 条)起,"
+                                f"只读取其后的条目;其前的 {len(older)} 个签名树头与条目已在完整核验中核验"
+                                "(定期仍应运行不带 --since 的完整核验)")
         for p in parts:
             report.problems.extend(p.problems)
         report.entries = whole.size
         report.root_hash = whole.root().hex()
         _check_tree_heads(report, targets, whole, roots)
-    with _guarded(report, "账本瓦片"):
-        from lawtrail.ledger.tiles import check as check_tiles
+    if since is None:
+        with _guarded(report, "账本瓦片"):
+            from lawtrail.ledger.tiles import check as check_tiles
 
-        check_tiles(report.problem)
+            check_tiles(report.problem)
     if events:
         with _guarded(report, "领域事件"):
             _unledgered_events(report)
@@ -573,6 +595,32 @@ def _check_tree_heads(report: Report, targets: list[_Target], whole: Frontier, r
                            f"{t.label}记录了 {t.size} 条,账本现只有 {whole.size} 条(条目被删除或截断)", **t.where)
         elif (roots.get(t.size) if t.size else EMPTY_ROOT) != t.root:
             report.problem(f"{kind}_root", f"{t.label}与账本前 {t.size} 条不一致:签署之后账本被改写", **t.where)
+
+
+def _walk_since(report: Report, since: CheckpointRow, events: bool, evidence: bool,
+                sizes: frozenset[int]) -> tuple[list[_Part], Frontier, dict[int, bytes]]:
+    """The incremental walk: the tree of `since` from the tiles, then the entries after it."""
+    from lawtrail.ledger.tiles import StoredTree
+
+    start = since.tree_size
+    tree = StoredTree(start)
+    seed = Frontier()
+    for height in range(start.bit_length() - 1, -1, -1):
+        if start >> height & 1:
+            seed.push_subtree(tree.perfect(height, seed.size >> height), height)
+    if seed.root() != bytes(since.root_hash):
+        report.problem("since_root", f"账本前 {start} 条(读自账本瓦片)与作为起点的签名树头 #{since.pk} 不一致:"
+                                     "请运行不带 --since 的完整核验", checkpoint=since.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_ledgerentry")
+        total = int(cursor.fetchone()[0])
+    part = _walk(start, max(start, total), events, evidence, sizes, seed=seed)
+    if not part.complete:
+        roots: dict[int, bytes] = {}
+        return [part], _tree_in_one_pass(sizes, roots), roots
+    roots = {at: f.root() for at, f in part.snapshots.items()}
+    roots[start] = seed.root()
+    return [part], part.frontier, roots
 
 
 def _join(parts: list[_Part], sizes: frozenset[int]) -> tuple[Frontier, dict[int, bytes]]:
