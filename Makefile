@@ -7,11 +7,15 @@ PORT ?= 8000
 # Tests get a throw-away data directory of their own.
 TEST_DATA_DIR ?= $(CURDIR)/var/test
 
-.PHONY: run test install install-dev check pytest
+.PHONY: run run-scale test install install-dev check pytest
 
 run: install
 	.venv/bin/lawtrail demo
 	.venv/bin/lawtrail serve --port $(PORT)
+
+# The scale-out topology on this machine (PostgreSQL, Redis, SeaweedFS as S3, gunicorn, workers).
+run-scale: install
+	scripts/run-scale.sh
 
 # Debian packages first (with apt-get, as root or with sudo), so a missing one is named before
 # anything else runs; then .venv from the lock.

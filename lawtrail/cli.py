@@ -96,6 +96,17 @@ def _proxy_options() -> dict[str, Any]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.topology == "scale":
+        from lawtrail import topology
+
+        _migrate()
+        if not _self_check(expect_worker=False):
+            return 1
+        if args.demo:
+            _print_logins()
+        return topology.run(host=args.host, port=args.port, web=args.web or (os.cpu_count() or 1),
+                            workers=args.workers)
+
     from waitress import serve
 
     from lawtrail.wsgi import application
@@ -201,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--demo", action="store_true", help="启动时打印演示账号")
     p.add_argument("--no-worker", action="store_true", help="不在本机启动后台任务进程(另行运行 lawtrail worker)")
+    p.add_argument("--topology", choices=["embedded", "scale"], default="embedded",
+                   help="embedded:一个进程(默认);scale:多个 Web 进程(gunicorn)和后台任务进程,"
+                        "需 PostgreSQL、Redis 与 S3(环境变量见 README)")
+    p.add_argument("--web", type=int, metavar="N", help="规模拓扑的 Web 进程数(默认为 CPU 核数)")
+    p.add_argument("--workers", type=int, default=2, metavar="N", help="规模拓扑的后台任务进程数(默认 2)")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("doctor", help="自检:文书字体、数据库、数据目录与剩余空间、签名密钥、任务队列、音视频解码")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
