@@ -154,13 +154,15 @@ def do_ingest_evidence(
     staged: Staged, *, original_name: str, source: str = "", evidence_class: str = "",
     case: Case | None = None, officer: User | None = None, device_serial: str = "",
     clock_offset_seconds: float | None = None, channel: str = "", actor: User | None,
-    once_per_owner: bool = False,
+    once_per_owner: bool = False, once_per_content: bool = False,
 ) -> Evidence:
     """Record a staged file as an original: commit its bytes under their hash, then label them.
 
     With `once_per_owner` (a folder ingest, which may be a re-run of one that was interrupted),
     the same file (bytes and name) already recorded for the same owner — the case, or with no
-    case the officer — is returned as it is (`already_recorded`), and nothing is added.
+    case the officer — is returned as it is (`already_recorded`), and nothing is added. With
+    `once_per_content` (a browser upload) the same bytes under any name are the same original:
+    one record per owner, never listed twice in the case's 卷内目录.
 
     The bytes are committed to the store before the transaction: if the transaction then
     fails, an unreferenced object is left (the next ingest of the same bytes reuses it),
@@ -174,11 +176,12 @@ def do_ingest_evidence(
                                                  officer=officer, clock_offset_seconds=clock_offset_seconds,
                                                  actor=actor)
     device_serial = (device_serial or hinted.get("device", "")).strip()[:64]
-    if once_per_owner:
+    if once_per_owner or once_per_content:
         owner: dict[str, Any] = {"case": case} if case is not None else {"case": None, "officer": officer}
         # The same bytes under the same file name for the same owner: a file of the folder that
         # the interrupted run already took. (A copy under another name is recorded as before.)
-        existing = Evidence.objects.filter(agency=agency, stored__sha256=staged.sha256, original_name=name,
+        same = {} if once_per_content else {"original_name": name}
+        existing = Evidence.objects.filter(agency=agency, stored__sha256=staged.sha256, **same,
                                            **owner).order_by("pk").first()
         if existing is not None:
             existing.already_recorded = True

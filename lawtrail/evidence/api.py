@@ -251,6 +251,8 @@ class UploadOut(Schema):
     complete: bool
     evidence_id: int | None
     error: str
+    outcome: str = Field("", description="完成后的结果:stored(已入库)、duplicate(内容已存储,新建记录)、"
+                                         "already(同一原始文件已入库,未重复记录)、linked(已入库的同一文件关联到本案)")
 
 
 def _case_ref(case: Case | None) -> CaseRef | None:
@@ -501,6 +503,7 @@ def upload_offset(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
     response["Upload-Length"] = str(session.length)
     if session.evidence_id:
         response["Upload-Evidence-Id"] = str(session.evidence_id)
+        response["Upload-Evidence-Outcome"] = uploads.upload_outcome(session)
     return response
 
 
@@ -518,6 +521,9 @@ def upload_bytes(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
     if session.complete:
         ev = uploads.finish(session, user, resolve=lambda meta: uploads.resolve_options(user, meta))
         response["Upload-Evidence-Id"] = str(ev.pk)
+        # stored, duplicate (bytes stored once, a new record), already (the same original already
+        # recorded for this case or officer: no new record), linked (put into the case).
+        response["Upload-Evidence-Outcome"] = uploads.upload_outcome(session)
     response["Upload-Offset"] = str(session.offset)
     return response
 
@@ -526,5 +532,5 @@ def upload_bytes(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
 def get_upload(request: HttpRequest, upload_id: uuid.UUID) -> UploadOut:
     s = _upload(request, upload_id)
     return UploadOut(id=s.pk, length=s.length, offset=s.offset, complete=s.complete, evidence_id=s.evidence_id,
-                     error=s.error)
+                     error=s.error, outcome=uploads.upload_outcome(s))
 
