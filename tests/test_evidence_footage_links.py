@@ -80,6 +80,29 @@ def test_a_phone_clip_without_time_clears_the_av_rule_only_once_linked_by_hand(
     assert event.payload["stated_start"] == (T0 + dt.timedelta(minutes=1)).isoformat()
 
 
+def test_a_link_by_hand_travels_in_the_bundle_to_another_database(
+        world: World, vault: Path, tmp_path: Path) -> None:
+    from lawtrail.compliance.actions import do_import_bundle
+    from lawtrail.testing.personas import build_world
+
+    case = advance(world, register_case(world), to=Stage.INVESTIGATING)
+    record = inquiry(world, case)
+    ev = phone_clip(tmp_path, world, case)
+    do_link_footage(ev, case=case, act=f"document:{record.pk}", stated_start=T0, start_basis="other",
+                    basis_note="执法记录仪屏幕截图", actor=world.alice)
+    exported = validate(json.loads(json.dumps(export_case(case))))
+    other = build_world(name="另一劳动保障监察大队")
+    copy = do_import_bundle(json.loads(json.dumps(exported)), actor=other.root)
+    [link] = FootageLink.objects.filter(case=copy)
+    assert (link.start_basis, link.basis_label, link.stated_start) == ("other", "其他:执法记录仪屏幕截图", T0)
+    again = export_case(copy)
+    [doc] = [d for d in again["documents"] if d["type"] == "inquiry_record"]
+    [before] = [d for d in exported["documents"] if d["type"] == "inquiry_record"]
+    strip = [{k: v for k, v in x.items() if k != "media"} for x in before["media_links"]]
+    assert [{k: v for k, v in x.items() if k != "media"} for x in doc["media_links"]] == strip
+    assert av_findings(copy) == []
+
+
 def test_a_stated_start_far_from_the_record_is_named_with_its_basis(
         world: World, vault: Path, tmp_path: Path) -> None:
     case = advance(world, register_case(world), to=Stage.INVESTIGATING)
