@@ -57,4 +57,5 @@ def act_footage(context: dict[str, Any], case: Case, document: Any) -> dict[str,
     may = actions.may_handle(user, case.unit_id, case.agency_id) and user.agency_id == case.agency_id
     form = FootageForm(case=case, act=act, user=user, initial={"next": context["request"].get_full_path()}) \
         if may else None
-    return {"links": list(links.order_by("linked_at", "pk")), "form": form, "act": act}
+    return {"links": list(links.order_by("linked_at", "pk")), "form": form, "act": act,
+            "has_recordings": visible.exists()}
