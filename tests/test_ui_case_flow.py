@@ -60,7 +60,7 @@ def test_it_carries_a_complaint_to_an_archived_case_whose_file_holds_each_steps_
     hank.locator("tr", has_text="拖欠劳动者工资").locator("a").first.click()
     box = step(hank, "approval:filing.head")
     box.locator("textarea[name=opinion]").fill("同意立案。")
-    box.locator("button[type=submit]").click()
+    box.get_by_role("button", name="同意", exact=True).click()
     expect(hank.locator("#case-stage")).to_have_text("已立案")
     expect(hank.locator("#case-number")).to_contain_text("测劳监立〔")
 
@@ -91,11 +91,11 @@ def test_it_carries_a_complaint_to_an_archived_case_whose_file_holds_each_steps_
     lena.goto(case_url)
     box = step(lena, "approval:decision.legal_review")
     box.locator("textarea[name=opinion]").fill("事实清楚,程序合法,适用依据正确。")
-    box.locator("button[type=submit]").click()
+    box.get_by_role("button", name="同意", exact=True).click()
     hank.goto(case_url)
     box = step(hank, "approval:decision.head")
     box.locator("textarea[name=opinion]").fill("同意。")
-    box.locator("button[type=submit]").click()
+    box.get_by_role("button", name="同意", exact=True).click()
 
     alice.goto(case_url)
     step(alice, "move:serving").locator("button[type=submit]").click()

@@ -15,3 +15,8 @@ class ArchiveConfig(AppConfig):
         # Domain records: each change is frozen into the event of the action that made it.
         track(ArchiveCounter, CaseFile, Fonds, PackageExport)
         register_guards(*GUARDS)
+        # After 结案 the next step is 立卷 on the case file's page: the case page offers it.
+        from lawtrail.archive.queries import next_pages
+        from lawtrail.cases import hooks
+
+        hooks.register_provider(hooks.NEXT_PAGES, next_pages)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from django.urls import reverse
+
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
 from lawtrail.archive.choices import ItemKind
@@ -108,3 +110,17 @@ def may_export(user: User, case: Case) -> bool:
     from lawtrail.access.policy import authorize
 
     return bool(authorize(user, "download", case).allowed)
+
+
+def next_pages(case: Case, user: User) -> list[tuple[str, str]]:
+    """The case's next step done on its case file's page, for this user: after 结案 the officers
+    assemble the file (立卷), then the archivist checks and binds it, which archives the case."""
+    if case.stage != "closed":
+        return []
+    url = reverse("case_file", args=[case.pk])
+    case_file = CaseFile.objects.filter(case=case).first()
+    if case_file is None:
+        return [("立卷:组卷(封面、卷内目录、备考表)", url)] if may_assemble(user, case) else []
+    if not case_file.is_bound and may_bind(user, case):
+        return [("检查装订案卷,归档", url)]
+    return []

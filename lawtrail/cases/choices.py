@@ -80,3 +80,27 @@ class InspectionOutcome(models.TextChoices):
     RECTIFICATION = "rectification", "限期责令改正决定书"
     RECOMMENDATION = "recommendation", "建议书"
     OPEN_CASE = "open_case", "转立案"
+
+
+# 常用审批意见: what an approver usually writes, offered to pick on the approval forms (agreeing,
+# disagreeing). By the opinion's kind, or by the 文书 type for a document's approval slots;
+# anything else gets the plain ones. The approver may always write their own.
+COMMON_OPINIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "filing.unit_head": (("同意立案,报机关负责人审批。", "同意立案。"),
+                         ("不同意立案。", "不同意,请补充调查核实后再报。")),
+    "filing.head": (("同意立案。", "同意立案,由承办人员依法调查。"),
+                    ("不同意立案。", "不同意,请补充材料后再报。")),
+    "decision.legal_review": (("经审核,事实清楚,证据确凿,程序合法,适用依据正确,同意。",),
+                              ("不同意,请补充调查。", "适用依据不当,请修改后再报。")),
+    "decision.head": (("同意处罚。", "同意拟定的处理决定。"),
+                      ("不同意,请补充调查。", "不同意,请重新拟定处理决定。")),
+    "filing_approval_form": (("同意立案。",), ("不同意立案。", "不同意,请补充调查。")),
+    "closing_approval_form": (("同意结案。",), ("不同意结案,请补充执行情况。",)),
+}
+PLAIN_OPINIONS: tuple[tuple[str, ...], tuple[str, ...]] = (("同意。", "同意,按程序办理。"),
+                                                           ("不同意,请补充调查。", "不同意,请修改后再报。"))
+
+
+def common_opinions(key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(agreeing, disagreeing) opinions to offer for an approval kind or a 文书 type."""
+    return COMMON_OPINIONS.get(key, PLAIN_OPINIONS)

@@ -19,9 +19,10 @@ from lawtrail.cases.choices import (
     InspectionOutcome,
     PartyKind,
     ServiceMethod,
+    common_opinions,
 )
 from lawtrail.cases.models import Case, Party, Service
-from lawtrail.web.kit import PickOne
+from lawtrail.web.kit import OpinionForm, PickOne
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -157,11 +158,12 @@ class SimpleCaseForm(AgencyForm):
         return {key: self.cleaned_data.get(f"item_{key}", "") for key, _ in SIMPLE_ITEMS}
 
 
-class ApprovalForm(forms.Form):
+class ApprovalForm(OpinionForm):
     kind = forms.ChoiceField(choices=ApprovalKind.choices, widget=forms.HiddenInput)
-    approved = forms.TypedChoiceField(label="审批结论", coerce=lambda v: v == "yes", widget=forms.RadioSelect,
-                                      choices=[("yes", "同意"), ("no", "不同意")], initial="yes")
-    opinion = forms.CharField(label="审批意见", widget=TEXT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.opinions = common_opinions(str(self.initial.get("kind") or self.data.get("kind") or ""))
 
 
 class TransitionForm(forms.Form):

@@ -138,3 +138,6 @@ FINDINGS = "findings"                    # (case) -> the live findings, for the 
 SERVABLE_DOCUMENTS = "servable_documents"  # (case) -> [(id, label)] the issued 文书 a service may serve
 SERVED_DOCUMENT = "served_document"      # (case, id) -> the label of that document, or raises InvalidInput
 DECISION_DOCUMENT_FIELDS = "decision_document_fields"  # (case) -> the decision draft's own fields, for the form
+# (case, user) -> [(label, url)]: the next step of the case when it is done on another app's page
+# (立卷 after 结案 on the case file's page), offered on the case page as one clear button.
+NEXT_PAGES = "next_pages"

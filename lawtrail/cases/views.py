@@ -91,6 +91,7 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
         "profile": queries.workflow.profile_of(case),
         # The live checklist: the case exported to a bundle and checked against its profile.
         "findings": hooks.provided(hooks.FINDINGS, case, default=[]),
+        "next_pages": hooks.provided(hooks.NEXT_PAGES, case, user, default=[]),
         "stages": [s for s in Stage if s != Stage.NOT_FILED],
         # While serving: what 结案 would still refuse for, each item with its text and where to fix it.
         "closing_missing": workflow.gate_problem_items(case, Stage.CLOSED) if case.stage == Stage.SERVING else [],

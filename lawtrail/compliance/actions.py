@@ -21,7 +21,7 @@ from lawtrail.compliance.models import ServiceProof
 from lawtrail.documents.catalogue import catalogue
 from lawtrail.documents.models import Document, Signature
 from lawtrail.events.recorder import domain_action, record_event
-from lawtrail.evidence.models import Evidence, Interruption, StoredObject
+from lawtrail.evidence.models import Evidence, FootageLink, Interruption, StoredObject
 from lawtrail.lib.errors import Conflict, Forbidden
 
 # Bytes of imported media travel separately (ingest them later under the same SHA-256); until
@@ -201,8 +201,36 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                     media=[media[r].pk for r in s.get("media", [])], receipt=s.get("receipt", ""),
                     attempts=s.get("attempts", ""), record=s.get("record", ""),
                     approval_document=documents[s["approval_document"]] if s.get("approval_document") else None)
+        # Recordings linked by hand to an act (a stated start and its basis, a segment): kept, so that
+        # the case exported again names the same footage whatever the time inside the files says.
+        acts = [(f"$.documents[{i}]", f"document:{documents[d['id']].pk}", d) for i, d in enumerate(bundle["documents"])]
+        acts += [(f"$.services[{i}]", f"service:{service.pk}", s) for i, (service, s) in enumerate(services)]
+        for where, act, item in acts:
+            for j, x in enumerate(item.get("media_links") or []):
+                if x["media"] not in media:
+                    raise BundleError("bad_bundle", f"案件数据包 {where}.media_links[{j}].media 处有误:"
+                                                    f"引用的 {x['media']} 不在 media 中",
+                                      {"path": f"{where}.media_links[{j}].media"})
+                FootageLink.objects.get_or_create(
+                    evidence=media[x["media"]], act=act, defaults={
+                        "case": case, "act_label": _act_label(item), "stated_start": _t(x.get("stated_start")),
+                        "start_basis": x.get("basis", "") if x.get("stated_start") else "",
+                        "basis_note": _basis_note(x), "segment_in": x.get("segment_in"),
+                        "segment_out": x.get("segment_out"), "linked_by_name": x.get("linked_by", "")[:50],
+                        "linked_at": _t(x.get("linked_at")) or media[x["media"]].ingested_at})
         record_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written, payload={
             "sha256": digest, "number": case.number, "source_case": src["id"], "documents": len(bundle["documents"]),
             "media": len(bundle["media"]),
         })
     return case
+
+
+def _act_label(item: dict[str, Any]) -> str:
+    if "type" in item:  # a document
+        return (f"《{item['name']}》" + (f" {item['number']}" if item.get("number") else ""))[:200]
+    return f"送达《{item['document']}》"[:200]
+
+
+def _basis_note(link: dict[str, Any]) -> str:
+    """The basis's own words, from its label ("其他:…")."""
+    return str(link.get("basis_label") or "").partition(":")[2][:500]

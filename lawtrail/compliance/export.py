@@ -15,7 +15,7 @@ from lawtrail.compliance.models import ServiceProof
 from lawtrail.documents.models import Document
 from lawtrail.documents.signing import slots_for
 from lawtrail.events.models import DomainEvent
-from lawtrail.evidence.models import Evidence, Interruption
+from lawtrail.evidence.models import Evidence, FootageLink, Interruption
 from lawtrail.lib import timez
 from lawtrail.lib.errors import NotFound
 from lawtrail.profiles.registry import get_profile
@@ -99,9 +99,31 @@ def export_case(case: Case) -> dict[str, Any]:
         return [f"media-{e.pk}" for e in evidence
                 if e.recorded_start and e.recorded_end and e.recorded_start <= hi and e.recorded_end >= lo]
 
+    # Links made by hand (lawtrail.evidence FootageLink), by act: they name the act's footage
+    # whatever the time inside the file says, and say where a stated start comes from.
+    by_hand: dict[str, list[dict[str, Any]]] = {}
+    for link in FootageLink.objects.filter(case=case).select_related("evidence").order_by("linked_at", "pk"):
+        if link.evidence.case_id != case.pk:
+            continue  # the recording was moved to another case since
+        start, end = link.span()
+        by_hand.setdefault(link.act, []).append({
+            "media": f"media-{link.evidence_id}", "start": iso(start), "end": iso(end),
+            "stated_start": iso(link.stated_start), "basis": link.start_basis, "basis_label": link.basis_label,
+            "segment_in": link.segment_in, "segment_out": link.segment_out,
+            "linked_by": link.linked_by_name, "linked_at": iso(link.linked_at),
+        })
+
+    def with_links(found: list[str], act: str) -> tuple[list[str], list[dict[str, Any]]]:
+        links = by_hand.get(act, [])
+        return found + [x["media"] for x in links if x["media"] not in found], links
+
     documents: list[dict[str, Any]] = []
     doc_refs: dict[int, str] = {}
-    for d in Document.objects.filter(case=case).prefetch_related("signatures__user").order_by("pk"):
+    all_docs = list(Document.objects.filter(case=case).prefetch_related("signatures__user").order_by("pk"))
+    roots: dict[int, int] = {}
+    for d in all_docs:  # ordered by id: a correction comes after the version it corrects
+        roots[d.pk] = roots.get(d.previous_id, d.previous_id) if d.previous_id else d.pk
+    for d in all_docs:
         doc_refs[d.pk] = f"doc-{d.pk}"
         fields = dict(d.fields or {})
         start = _field_time(fields.get("started_at"))
@@ -114,6 +136,8 @@ def export_case(case: Case) -> dict[str, Any]:
                 ref = officer(s.user)
                 if ref not in doc_officers:
                     doc_officers.append(ref)
+        doc_media, doc_links = with_links(footage(start, end) if start else footage(d.issued_at, None),
+                                          f"document:{roots[d.pk]}")
         documents.append({
             "id": f"doc-{d.pk}", "type": d.type_code, "name": d.type_name, "status": d.status,
             "version": d.version, "number": d.number, "fields": fields,
@@ -128,7 +152,7 @@ def export_case(case: Case) -> dict[str, Any]:
                 for s in signatures
             ],
             "officers": doc_officers,
-            "media": footage(start, end) if start else footage(d.issued_at, None),
+            "media": doc_media, "media_links": doc_links,
             "situations": [str(x) for x in fields.get("situations", []) or []] if isinstance(fields.get("situations"), list) else [],
             "av_exempt_reason": str(fields.get("av_exempt_reason", "") or ""),
         })
@@ -148,15 +172,16 @@ def export_case(case: Case) -> dict[str, Any]:
             "id": f"service-{sv.pk}", "document": sv.document, "method": sv.method, "served_at": iso(sv.served_at),
             "document_id": f"doc-{sv.document_ref}" if sv.document_ref else None,
             "recipient": sv.recipient, "note": sv.note, "witnesses": witnesses,
-            "media": footage(sv.served_at, None),
             "approval_document": public_approvals[-1] if sv.method == "public" and public_approvals else None,
         }
+        item["media"], item["media_links"] = with_links(footage(sv.served_at, None), f"service:{sv.pk}")
         proof = proofs.get(sv.pk)
         if proof is not None:
             # Recorded proof wins over what is inferred from receipts and footage (a proof entered
             # with the service on the case page may carry text only: the inference then stands).
             if proof.witnesses or proof.media:
-                item.update(witnesses=list(proof.witnesses), media=[f"media-{pk}" for pk in proof.media])
+                item.update(witnesses=list(proof.witnesses), media=with_links(
+                    [f"media-{pk}" for pk in proof.media], f"service:{sv.pk}")[0])
             for key in ("receipt", "attempts", "record"):
                 if getattr(proof, key):
                     item[key] = getattr(proof, key)

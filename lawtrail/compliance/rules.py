@@ -299,23 +299,40 @@ def _tolerance(rule: Rule) -> dt.timedelta:
     return dt.timedelta(minutes=int(tol["amount"]) * (60 if tol["unit"] == "hours" else 1))
 
 
+def _spans(ctx: Context, doc: dict[str, Any]) -> list[tuple[dt.datetime | None, dt.datetime | None, str]]:
+    """(start, end, basis) of each recording of a document: a link made by hand gives its own span
+    (a stated start, a segment) and says where a stated start comes from; others their file's times."""
+    linked = {x["media"]: x for x in doc.get("media_links") or []}
+    out = []
+    for m in _av_of(ctx, doc.get("media")):
+        link = linked.get(m["id"])
+        if link is not None and (link.get("start") or link.get("end")):
+            basis = f"开始时间依据{link['basis_label']}" if link.get("basis_label") else "人工关联"
+            out.append((ctx.time(link.get("start")), ctx.time(link.get("end")), basis))
+        else:
+            out.append((ctx.time(m.get("recorded_start")), ctx.time(m.get("recorded_end")), ""))
+    return out
+
+
 @check("av_time_match", label="文书时间与音像起止时间一致")
 def av_time_match(ctx: Context, rule: Rule) -> Iterator[Report]:
     tol = _tolerance(rule)
     for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
         start, end = ctx.doc_time(doc, "started_at"), ctx.doc_time(doc, "ended_at")
-        clips = _av_of(ctx, doc.get("media"))
-        if start is None or end is None or not clips:
+        spans = _spans(ctx, doc)
+        if start is None or end is None or not spans:
             continue
-        starts = [t for t in (ctx.time(m.get("recorded_start")) for m in clips) if t is not None]
-        ends = [t for t in (ctx.time(m.get("recorded_end")) for m in clips) if t is not None]
+        starts = [t for t, _, _ in spans if t is not None]
+        ends = [t for _, t, _ in spans if t is not None]
         if not starts or not ends:
             continue
         av_start, av_end = min(starts), max(ends)
         if abs(av_start - start) > tol or abs(av_end - end) > tol:
             b = timez.beijing
+            bases = sorted({basis for _, _, basis in spans if basis})
+            said = f"(其中人工关联的录像{'、'.join(bases)})" if bases else ""
             yield doc["id"], (f"{doc['name']}记载的时间 {b(start):%H:%M}–{b(end):%H:%M} 与音像记录的起止时间 "
-                              f"{b(av_start):%H:%M}–{b(av_end):%H:%M} 相差超过{int(tol.total_seconds() // 60)}分钟:"
+                              f"{b(av_start):%H:%M}–{b(av_end):%H:%M}{said}相差超过{int(tol.total_seconds() // 60)}分钟:"
                               f"请核对并更正文书时间或说明原因")
 
 

@@ -11,9 +11,11 @@ from typing import Any
 
 from django import forms
 
+from lawtrail.cases.choices import common_opinions
 from lawtrail.documents.catalogue import DocumentType, FieldSpec
 from lawtrail.documents.values import form_text
 from lawtrail.lib import timez
+from lawtrail.web.kit import OpinionForm
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -110,11 +112,12 @@ class RefusalForm(forms.Form):
         return out
 
 
-class ApprovalForm(forms.Form):
+class ApprovalForm(OpinionForm):
     slot = forms.CharField(widget=forms.HiddenInput)
-    approved = forms.TypedChoiceField(label="审批结论", coerce=lambda v: v == "yes", widget=forms.RadioSelect,
-                                      choices=[("yes", "同意"), ("no", "不同意")], initial="yes")
-    opinion = forms.CharField(label="审批意见", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args: Any, doc_type: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.opinions = common_opinions(doc_type)
 
 
 class CorrectionForm(forms.Form):

@@ -29,7 +29,7 @@ from lawtrail.documents.forms import (
     RefusalForm,
 )
 from lawtrail.documents.models import Document
-from lawtrail.documents.values import display
+from lawtrail.documents.values import clean_fields, display
 from lawtrail.lib.errors import DomainError
 from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import attempt, signed_in_user
@@ -121,6 +121,13 @@ def _new(request: HttpRequest, case: Case | Complaint, code: str) -> HttpRespons
     }, status=400 if form.errors else 200)
 
 
+def _unchanged(doc: Document, values: dict[str, Any]) -> bool:
+    try:
+        return clean_fields(doc.doc_type, values, base=doc.fields) == (doc.fields or {})
+    except DomainError:
+        return False
+
+
 def _issue(request: HttpRequest, doc: Document, form: forms.Form) -> bool:
     try:
         issued = actions.do_issue_document(doc, actor=signed_in_user(request))
@@ -145,7 +152,8 @@ def _slot_forms(request: HttpRequest, doc: Document, bound: dict[str, forms.Form
                 row["may"] = not already
                 row["login"] = True
             elif slot.role == "approver":
-                row["forms"]["approve"] = bound.get(f"approve:{key}") or ApprovalForm(initial={"slot": key})
+                row["forms"]["approve"] = bound.get(f"approve:{key}") or ApprovalForm(
+                    initial={"slot": key}, doc_type=doc.type_code)
             else:
                 party = _party_name(doc)
                 row["forms"]["hand"] = bound.get(f"hand:{key}") or HandSignatureForm(
@@ -194,12 +202,22 @@ def document_save(request: HttpRequest, pk: int) -> HttpResponse:
     doc = _document(request, pk)
     form = DocumentForm(request.POST, doc_type=doc.doc_type)
     if form.is_valid():
-        saved = attempt(form, lambda: actions.do_update_document(doc, fields=form.values(), actor=user))
+        # Pressing 签发 again after a refusal, without changing anything, saves nothing (and records
+        # no edit): only the issue is tried again.
+        saved = doc if _unchanged(doc, form.values()) else attempt(
+            form, lambda: actions.do_update_document(doc, fields=form.values(), actor=user))
         if saved is not None:
             if request.POST.get("issue"):
-                if _issue(request, saved, form):
+                issued = attempt(form, lambda: actions.do_issue_document(saved, actor=user))
+                if issued is not None:
+                    messages.success(request, f"「{issued.type_name}」已签发" + (
+                        f",文书编号 {issued.number}" if issued.number else ""))
                     return redirect("document_detail", pk=pk)
-                return redirect("document_detail", pk=pk)
+                # Every missing field is marked on the form at once (the refusal names them all);
+                # what was typed is kept as the draft.
+                reasons = [str(e) for errs in form.errors.values() for e in errs if str(e) != "必填"]
+                messages.error(request, "草稿已保存,但未能签发:" + (reasons[0] if reasons else "请按下方提示补全"))
+                return document_detail(request, pk, bound={"edit": form})
             messages.success(request, "草稿已保存")
             return redirect("document_detail", pk=pk)
     messages.error(request, "操作未完成,请查看下方提示")
@@ -235,7 +253,7 @@ def document_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             witnesses=form.witnesses(), actor=user)  # type: ignore[attr-defined]
         done = "拒签情况已记录"
     elif kind == "approve":
-        form = ApprovalForm(request.POST)
+        form = ApprovalForm(request.POST, doc_type=doc.type_code)
         call = lambda: actions.do_approve_document(  # noqa: E731
             doc, slot=form.cleaned_data["slot"], approved=form.cleaned_data["approved"],
             opinion=form.cleaned_data["opinion"], actor=user)

@@ -37,6 +37,7 @@ EVENT_TYPES: dict[str, str] = {
     "evidence.ingest": "音像资料入库",
     "evidence.link": "音像资料关联案件",
     "evidence.reject_link": "驳回音像资料关联建议",
+    "evidence.link_act": "音像资料关联执法环节(人工关联)",
     "evidence.long_term": "音像资料转为长期保存",
     "evidence.explain_interruption": "录像中断说明",
     "evidence.register_reception": "受理场所监控日存登记",

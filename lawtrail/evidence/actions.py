@@ -28,9 +28,11 @@ from lawtrail.evidence.choices import (
     EvidenceClass,
     InterruptionStatus,
     MediaKind,
+    StartBasis,
 )
 from lawtrail.evidence.models import (
     Evidence,
+    FootageLink,
     Interruption,
     LinkRejection,
     ReceptionSegment,
@@ -152,13 +154,15 @@ def do_ingest_evidence(
     staged: Staged, *, original_name: str, source: str = "", evidence_class: str = "",
     case: Case | None = None, officer: User | None = None, device_serial: str = "",
     clock_offset_seconds: float | None = None, channel: str = "", actor: User | None,
-    once_per_owner: bool = False,
+    once_per_owner: bool = False, once_per_content: bool = False,
 ) -> Evidence:
     """Record a staged file as an original: commit its bytes under their hash, then label them.
 
     With `once_per_owner` (a folder ingest, which may be a re-run of one that was interrupted),
     the same file (bytes and name) already recorded for the same owner — the case, or with no
-    case the officer — is returned as it is (`already_recorded`), and nothing is added.
+    case the officer — is returned as it is (`already_recorded`), and nothing is added. With
+    `once_per_content` (a browser upload) the same bytes under any name are the same original:
+    one record per owner, never listed twice in the case's 卷内目录.
 
     The bytes are committed to the store before the transaction: if the transaction then
     fails, an unreferenced object is left (the next ingest of the same bytes reuses it),
@@ -172,11 +176,12 @@ def do_ingest_evidence(
                                                  officer=officer, clock_offset_seconds=clock_offset_seconds,
                                                  actor=actor)
     device_serial = (device_serial or hinted.get("device", "")).strip()[:64]
-    if once_per_owner:
+    if once_per_owner or once_per_content:
         owner: dict[str, Any] = {"case": case} if case is not None else {"case": None, "officer": officer}
         # The same bytes under the same file name for the same owner: a file of the folder that
         # the interrupted run already took. (A copy under another name is recorded as before.)
-        existing = Evidence.objects.filter(agency=agency, stored__sha256=staged.sha256, original_name=name,
+        same = {} if once_per_content else {"original_name": name}
+        existing = Evidence.objects.filter(agency=agency, stored__sha256=staged.sha256, **same,
                                            **owner).order_by("pk").first()
         if existing is not None:
             existing.already_recorded = True
@@ -315,6 +320,28 @@ def _recompute_interruptions(ev: Evidence, now: dt.datetime, *, cause: str) -> d
 # ---------------------------------------------------------------- labels and links
 
 
+def _put_in_case(evidence: Evidence, case: Case, inspection: Inspection | None) -> dict[str, list[dict[str, Any]]]:
+    """Label a recording as evidence of `case` (inside the caller's transaction); the pauses around it
+    are recomputed (linked to a case, the clip may now be one activity with its neighbours, or no longer)."""
+    new_class = evidence.evidence_class if evidence.evidence_class == EvidenceClass.RECEPTION \
+        else EvidenceClass.CASE
+    fields = {**_case_labels(case), "case": case, "unit": case.unit, "evidence_class": new_class,
+              **_retention_fields(evidence.agency, new_class, evidence.recorded_start or evidence.ingested_at,
+                                  evidence.retention_long_term)}
+    if inspection is not None:
+        fields["inspection"] = inspection
+    # Compare-and-set on the version: two people linking at once cannot both win.
+    updated = Evidence.objects.filter(pk=evidence.pk, version=evidence.version).update(
+        **fields, version=F("version") + 1)
+    if updated != 1:
+        raise Conflict("stale_evidence", "该音像资料已被他人更新,请刷新页面后重试")
+    note_changed(Evidence.objects.filter(pk=evidence.pk))
+    for k, v in fields.items():
+        setattr(evidence, k, v)
+    evidence.version += 1
+    return _recompute_interruptions(evidence, timez.now(), cause=f"关联案件 {case.label}")
+
+
 @domain_action("evidence.link")
 def do_link_evidence(evidence: Evidence, *, case: Case, inspection: Inspection | None = None,
                      actor: User | None) -> Evidence:
@@ -329,30 +356,95 @@ def do_link_evidence(evidence: Evidence, *, case: Case, inspection: Inspection |
         previous = evidence.case_id
         if previous == case.pk:
             raise Conflict("already_linked", f"该音像资料已关联案件 {case.label}")
-        new_class = evidence.evidence_class if evidence.evidence_class == EvidenceClass.RECEPTION \
-            else EvidenceClass.CASE
-        fields = {**_case_labels(case), "case": case, "unit": case.unit, "evidence_class": new_class,
-                  **_retention_fields(evidence.agency, new_class, evidence.recorded_start or evidence.ingested_at,
-                                      evidence.retention_long_term)}
-        if inspection is not None:
-            fields["inspection"] = inspection
-        # Compare-and-set on the version: two people linking at once cannot both win.
-        updated = Evidence.objects.filter(pk=evidence.pk, version=evidence.version).update(
-            **fields, version=F("version") + 1)
-        if updated != 1:
-            raise Conflict("stale_evidence", "该音像资料已被他人更新,请刷新页面后重试")
-        note_changed(Evidence.objects.filter(pk=evidence.pk))
-        for k, v in fields.items():
-            setattr(evidence, k, v)
-        evidence.version += 1
-        # Linked to a case, the clip may now be one activity with its neighbours (or no longer).
-        gaps = _recompute_interruptions(evidence, timez.now(), cause=f"关联案件 {case.label}")
+        gaps = _put_in_case(evidence, case, inspection)
         record_event("evidence.link", evidence, actor=actor, case_id=case.pk, agency_id=evidence.agency_id,
                      payload={**_brief(evidence), "case_number": case.number, "case_id": case.pk,
-                              "previous_case_id": previous, "class": new_class,
+                              "previous_case_id": previous, "class": evidence.evidence_class,
                               "party": case.party.name, "handler": case.handler.display_name,
                               "interruptions": gaps["interruptions"], "interruptions_resolved": gaps["resolved"]})
     return evidence
+
+
+# A stated start further from the act than this is a typing mistake (a wrong day), not a clock.
+STATED_START_REACH = dt.timedelta(days=2)
+
+
+@domain_action("evidence.link_act")
+def do_link_footage(evidence: Evidence, *, case: Case, act: str, stated_start: dt.datetime | None = None,
+                    start_basis: str = "", basis_note: str = "", segment_in: float | None = None,
+                    segment_out: float | None = None, actor: User | None) -> FootageLink:
+    """录像关联执法环节: a person links a recording (or a segment of it) to the act of the case it records.
+
+    A file without a time of its own (a phone clip, a file passed through a chat app) needs a
+    stated start and where it comes from; a file with one keeps it (its own time is a fact of the
+    file, the statement would only be a second opinion). The recording joins the case if it was
+    not in it yet.
+    """
+    from lawtrail.evidence.queries import case_acts
+
+    if case.agency_id != evidence.agency_id:
+        raise InvalidInput("other_agency", "案件不属于本机关", {"field": "case_id"})
+    _require_handle(actor, evidence.unit)
+    _require_handle(actor, case.unit)
+    if evidence.media_kind not in (MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.PHOTO):
+        raise InvalidInput("not_footage", "只有录像、录音或照片可以关联执法环节", {"field": "evidence_id"})
+    acts = {a.key: a for a in case_acts(case)}
+    picked = acts.get(act)
+    if picked is None:
+        raise InvalidInput("unknown_act", "所选执法环节不属于该案件,请从列表中选择", {"field": "act"})
+    basis_note = neutralise(basis_note.strip())[:500]
+    if stated_start is not None:
+        if evidence.recorded_start is not None:
+            raise InvalidInput("has_own_time", "该文件已含录制时间,无需陈述开始时间;如需只关联其中一段,请填写片段起止",
+                               {"field": "stated_start"})
+        if stated_start.tzinfo is None:
+            raise InvalidInput("naive_time", "开始时间须带时区", {"field": "stated_start"})
+        if start_basis not in StartBasis.values:
+            raise InvalidInput("missing_basis", "请选择开始时间的依据(执法人员陈述、文件名、设备屏幕显示或其他)",
+                               {"field": "start_basis"})
+        if start_basis == StartBasis.OTHER and not basis_note:
+            raise InvalidInput("missing_basis_note", "依据为“其他”时请写明依据", {"field": "basis_note"})
+        if picked.start is not None and abs(stated_start - picked.start) > STATED_START_REACH:
+            raise InvalidInput("start_far_from_act", f"陈述的开始时间与{picked.label}的时间相差超过两天,请核对日期",
+                               {"field": "stated_start"})
+        if timez.now() < stated_start:
+            raise InvalidInput("start_in_future", "开始时间不能晚于现在", {"field": "stated_start"})
+    elif start_basis or basis_note:
+        raise InvalidInput("basis_without_start", "填写了依据但未填写开始时间", {"field": "stated_start"})
+    if evidence.recorded_start is None and stated_start is None and evidence.media_kind != MediaKind.PHOTO:
+        raise InvalidInput("missing_start", "该文件没有录制时间:请填写它的开始时间并选择依据", {"field": "stated_start"})
+    for key, value in (("segment_in", segment_in), ("segment_out", segment_out)):
+        # The comparisons also refuse NaN.
+        if value is not None and not 0 <= value < 10 * 86400:
+            raise InvalidInput("invalid_segment", "片段起止须为不小于 0 的秒数", {"field": key})
+    if segment_in is not None and segment_out is not None and not segment_in < segment_out:
+        raise InvalidInput("invalid_segment", "片段终点须晚于起点", {"field": "segment_out"})
+    duration = evidence.duration_seconds
+    if duration is not None and any(v is not None and v > duration + 0.5 for v in (segment_in, segment_out)):
+        raise InvalidInput("segment_beyond_end", f"片段超出录像长度({duration:.0f} 秒)", {"field": "segment_out"})
+    with transaction.atomic(durable=True):
+        if FootageLink.objects.filter(evidence=evidence, act=act).exists():
+            raise Conflict("already_linked", f"该音像资料已关联{picked.label}")
+        previous = evidence.case_id
+        gaps = _put_in_case(evidence, case, None) if previous != case.pk else None
+        name = actor.display_name if actor is not None else ""
+        link = FootageLink.objects.create(
+            evidence=evidence, case=case, act=act, act_label=picked.label[:200], stated_start=stated_start,
+            start_basis=start_basis if stated_start is not None else "", basis_note=basis_note,
+            segment_in=segment_in, segment_out=segment_out, linked_by=actor, linked_by_name=name,
+            linked_at=timez.now())
+        start, end = link.span()
+        record_event("evidence.link_act", evidence, actor=actor, case_id=case.pk, agency_id=evidence.agency_id,
+                     payload={**_brief(evidence), "case_id": case.pk, "case_number": case.number,
+                              "previous_case_id": previous, "act": act, "act_label": link.act_label,
+                              "stated_start": stated_start.isoformat() if stated_start else None,
+                              "start_basis": link.start_basis, "basis": link.basis_label,
+                              "segment_in": segment_in, "segment_out": segment_out,
+                              "start": start.isoformat() if start else None,
+                              "end": end.isoformat() if end else None,
+                              "interruptions": gaps["interruptions"] if gaps else [],
+                              "interruptions_resolved": gaps["resolved"] if gaps else []})
+    return link
 
 
 @domain_action("evidence.reject_link")

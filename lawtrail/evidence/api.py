@@ -25,13 +25,14 @@ from lawtrail.evidence import queries, uploads
 from lawtrail.evidence.actions import (
     do_explain_interruption,
     do_link_evidence,
+    do_link_footage,
     do_mark_long_term,
     do_register_reception_segment,
     do_reject_link,
 )
-from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus
-from lawtrail.evidence.models import Evidence, Interruption, ReceptionSegment, UploadSession
-from lawtrail.lib.apikit import Id, LongText, Page, Str100, auth_user, reference, responses, visible
+from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, StartBasis
+from lawtrail.evidence.models import Evidence, FootageLink, Interruption, ReceptionSegment, UploadSession
+from lawtrail.lib.apikit import Id, LongText, Page, Str100, Str500, auth_user, reference, responses, visible
 from lawtrail.lib.errors import InvalidInput, NotFound
 
 router = Router(tags=["evidence"])
@@ -124,6 +125,53 @@ class LinkIn(Schema):
     inspection_id: Id | None = None
 
 
+class ActOut(Schema):
+    key: str = Field(description="执法环节的标识(document:文书编号、inspection:巡查编号、service:送达编号),关联时原样提交")
+    label: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+
+
+class FootageIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "case_id": 1, "act": "document:3", "stated_start": "2026-03-02T09:00:00+08:00",
+        "start_basis": "statement"}]})
+
+    case_id: Id
+    act: Str100 = Field(description="执法环节,取自 GET /cases/{case_id}/acts 的 key")
+    stated_start: dt.datetime | None = Field(None, description="文件中无录制时间时,陈述的开始时间(须带时区)")
+    start_basis: StartBasis | None = Field(None, description="开始时间的依据:statement(执法人员陈述)、"
+                                                             "file_name(文件名)、device_screen(设备屏幕显示)、other(其他)")
+    basis_note: Str500 = Field("", description="依据说明(依据为 other 时必填)")
+    segment_in: float | None = Field(None, ge=0, description="片段起点(秒)")
+    segment_out: float | None = Field(None, ge=0, description="片段终点(秒)")
+
+
+class FootageOut(Schema):
+    id: int
+    evidence_id: int
+    case_id: int
+    act: str
+    act_label: str
+    stated_start: dt.datetime | None
+    start_basis: str
+    basis_label: str
+    segment_in: float | None
+    segment_out: float | None
+    start: dt.datetime | None = Field(description="关联部分的开始时间")
+    end: dt.datetime | None = Field(description="关联部分的结束时间")
+    linked_by: str
+    linked_at: dt.datetime
+
+
+def footage_out(link: FootageLink) -> FootageOut:
+    start, end = link.span()
+    return FootageOut(id=link.pk, evidence_id=link.evidence_id, case_id=link.case_id, act=link.act,
+                      act_label=link.act_label, stated_start=link.stated_start, start_basis=link.start_basis,
+                      basis_label=link.basis_label, segment_in=link.segment_in, segment_out=link.segment_out,
+                      start=start, end=end, linked_by=link.linked_by_name, linked_at=link.linked_at)
+
+
 class RejectIn(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"case_id": 1, "reason": "不是该案现场"}]})
 
@@ -203,6 +251,8 @@ class UploadOut(Schema):
     complete: bool
     evidence_id: int | None
     error: str
+    outcome: str = Field("", description="完成后的结果:stored(已入库)、duplicate(内容已存储,新建记录)、"
+                                         "already(同一原始文件已入库,未重复记录)、linked(已入库的同一文件关联到本案)")
 
 
 def _case_ref(case: Case | None) -> CaseRef | None:
@@ -288,6 +338,33 @@ def link_evidence(request: HttpRequest, evidence_id: Id, data: LinkIn) -> Eviden
                             "巡查记录") if data.inspection_id else None)
     do_link_evidence(ev, case=case, inspection=inspection, actor=user)
     return evidence_out(_evidence(user, evidence_id))
+
+
+@router.get("/cases/{case_id}/acts", response=responses(200, list[ActOut]),
+            summary="案件的执法环节(可关联录像的笔录、巡查、送达)")
+def list_acts(request: HttpRequest, case_id: Id) -> list[ActOut]:
+    user = auth_user(request)
+    case = visible(Case.objects.restrict(user), case_id, "案件")
+    return [ActOut(key=a.key, label=a.label, start=a.start, end=a.end) for a in queries.case_acts(case)]
+
+
+@router.get("/evidence/{evidence_id}/acts", response=responses(200, list[FootageOut]),
+            summary="录像已人工关联的执法环节")
+def list_footage_links(request: HttpRequest, evidence_id: Id) -> list[FootageOut]:
+    ev = _evidence(auth_user(request), evidence_id)
+    return [footage_out(link) for link in ev.act_links.order_by("linked_at", "pk")]
+
+
+@router.post("/evidence/{evidence_id}/acts", response=responses(201, FootageOut),
+             summary="人工关联执法环节(可陈述开始时间及依据,或指定片段)")
+def link_footage(request: HttpRequest, evidence_id: Id, data: FootageIn) -> Status[FootageOut]:
+    user = auth_user(request)
+    ev = _evidence(user, evidence_id)
+    case = reference(Case.objects.restrict(user), data.case_id, "case_id", "案件")
+    link = do_link_footage(ev, case=case, act=data.act, stated_start=data.stated_start,
+                           start_basis=data.start_basis or "", basis_note=data.basis_note,
+                           segment_in=data.segment_in, segment_out=data.segment_out, actor=user)
+    return Status(201, footage_out(link))
 
 
 @router.post("/evidence/{evidence_id}/reject-link", response=responses(200, EvidenceOut), summary="驳回关联建议")
@@ -426,6 +503,7 @@ def upload_offset(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
     response["Upload-Length"] = str(session.length)
     if session.evidence_id:
         response["Upload-Evidence-Id"] = str(session.evidence_id)
+        response["Upload-Evidence-Outcome"] = uploads.upload_outcome(session)
     return response
 
 
@@ -443,6 +521,9 @@ def upload_bytes(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
     if session.complete:
         ev = uploads.finish(session, user, resolve=lambda meta: uploads.resolve_options(user, meta))
         response["Upload-Evidence-Id"] = str(ev.pk)
+        # stored, duplicate (bytes stored once, a new record), already (the same original already
+        # recorded for this case or officer: no new record), linked (put into the case).
+        response["Upload-Evidence-Outcome"] = uploads.upload_outcome(session)
     response["Upload-Offset"] = str(session.offset)
     return response
 
@@ -451,5 +532,5 @@ def upload_bytes(request: HttpRequest, upload_id: uuid.UUID) -> HttpResponse:
 def get_upload(request: HttpRequest, upload_id: uuid.UUID) -> UploadOut:
     s = _upload(request, upload_id)
     return UploadOut(id=s.pk, length=s.length, offset=s.offset, complete=s.complete, evidence_id=s.evidence_id,
-                     error=s.error)
+                     error=s.error, outcome=uploads.upload_outcome(s))
 

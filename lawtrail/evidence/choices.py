@@ -46,3 +46,20 @@ INGEST_STORED = "stored"  # new bytes, stored and recorded
 INGEST_DUPLICATE = "duplicate"  # bytes already stored: recorded again, stored once
 INGEST_ALREADY = "already"  # the same original already recorded for the same owner (a re-run): nothing added
 INGEST_ERROR = "error"
+
+
+class StartBasis(models.TextChoices):
+    """Where a stated start time of a recording comes from, when the file carries none."""
+
+    STATEMENT = "statement", "执法人员陈述"
+    FILE_NAME = "file_name", "文件名"
+    DEVICE_SCREEN = "device_screen", "设备屏幕显示"
+    OTHER = "other", "其他"
+
+
+class ActKind(models.TextChoices):
+    """The acts of a case a recording can be the record of."""
+
+    DOCUMENT = "document", "文书记录的执法环节"
+    INSPECTION = "inspection", "日常巡视检查"
+    SERVICE = "service", "送达"

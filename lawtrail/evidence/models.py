@@ -23,6 +23,7 @@ from lawtrail.evidence.choices import (
     InterruptionStatus,
     MediaKind,
     MediaProblem,
+    StartBasis,
 )
 
 if TYPE_CHECKING:
@@ -153,6 +154,64 @@ class LinkRejection(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["evidence", "case"], name="link_rejection_unique")]
+
+
+class FootageLink(models.Model):
+    """音像资料与执法环节的关联 — a person says this recording (or a segment of it) records that act.
+
+    The automatic proposals match recordings to acts by the time inside the file. A phone clip or
+    a file passed through a chat app has none: its start is stated here, with where it comes from
+    (the officer's statement, the file's name, the device's screen), so that the record of the act
+    can name its footage. A segment (in/out, seconds from the file's start) picks the part of a
+    longer recording that is this act's.
+
+    The act is named by a key of its own kind ("document:<id of the document's first version>",
+    "inspection:<id>", "service:<id>") and its name is frozen as it read when linked; a later
+    correction of a document keeps its footage (the first version names the chain).
+    """
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="act_links")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="footage_links")
+    act = models.CharField("执法环节", max_length=40)
+    act_label = models.CharField("执法环节名称", max_length=200)
+    stated_start = models.DateTimeField("陈述的开始时间", null=True, blank=True)
+    start_basis = models.CharField("开始时间依据", max_length=16, choices=StartBasis.choices, blank=True)
+    basis_note = models.CharField("依据说明", max_length=500, blank=True)
+    segment_in = models.FloatField("片段起点(秒)", null=True, blank=True)
+    segment_out = models.FloatField("片段终点(秒)", null=True, blank=True)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    linked_by_name = models.CharField("关联人", max_length=50, blank=True)
+    linked_at = models.DateTimeField("关联时间")
+
+    class Meta:
+        verbose_name = "音像资料与执法环节的关联"
+        ordering = ["linked_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["evidence", "act"], name="footage_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.evidence} → {self.act_label}"
+
+    @property
+    def basis_label(self) -> str:
+        """The basis as a person reads it ("其他:…" carries its text)."""
+        if not self.start_basis:
+            return ""
+        label = str(StartBasis(self.start_basis).label)
+        return f"{label}:{self.basis_note}" if self.basis_note else label
+
+    def span(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """When the linked part of the recording ran: the stated start or the file's own, plus the segment."""
+        ev = self.evidence
+        start = self.stated_start or ev.recorded_start
+        if start is None:
+            return None, None
+        begin = start + dt.timedelta(seconds=self.segment_in or 0)
+        if self.segment_out is not None:
+            return begin, start + dt.timedelta(seconds=self.segment_out)
+        if ev.duration_seconds is not None:
+            return begin, start + dt.timedelta(seconds=ev.duration_seconds)
+        return begin, ev.recorded_end if self.stated_start is None else None
 
 
 class Interruption(models.Model):

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case, Inspection, Service
-from lawtrail.evidence.models import Evidence, Interruption, LinkRejection, ReceptionSegment
+from lawtrail.evidence.models import Evidence, FootageLink, Interruption, LinkRejection, ReceptionSegment
 from lawtrail.lib.errors import InvalidInput
 
 # A report over more days than this is a typing mistake, not a question.
@@ -143,6 +143,56 @@ def link_proposals(evidence: Evidence, user: User) -> list[Proposal]:
         seen.add(p.case.pk)
         proposals.append(p)
     return proposals
+
+
+@dataclass(frozen=True)
+class Act:
+    """执法环节 — an act of a case a recording can record: an on-site 文书, an inspection, a service."""
+
+    key: str
+    label: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+
+
+def case_acts(case: Case) -> list[Act]:
+    """The acts of a case, earliest first, for a person to pick the one a recording records: its
+    on-site records, its inspection and its services.
+
+    A 文书 is named by the first version of its chain (a correction keeps its footage): the
+    standing version's name, number and times are shown. Superseded versions are not offered.
+    """
+    from lawtrail.documents.choices import DocumentStatus
+    from lawtrail.documents.models import Document
+
+    acts: list[Act] = []
+    docs = list(Document.objects.filter(case=case).only(
+        "id", "previous_id", "status", "type_name", "number", "fields", "created_at").order_by("pk"))
+    by_id = {d.pk: d for d in docs}
+    for d in docs:
+        # Only the 文书 of an act with a start and an end (a 笔录, a 现场检查记录) record footage.
+        if d.status == DocumentStatus.SUPERSEDED or "started_at" not in (d.fields or {}):
+            continue
+        root = d
+        while root.previous_id is not None and root.previous_id in by_id:
+            root = by_id[root.previous_id]
+        window = _record_window(d.fields or {})
+        name = f"《{d.type_name}》" + (f" {d.number}" if d.number else "") + \
+            ("(草稿)" if d.status == DocumentStatus.DRAFT else "")
+        acts.append(Act(f"document:{root.pk}", name, window[0] if window else None, window[1] if window else None))
+    inspection = case.inspection
+    if inspection is not None:
+        acts.append(Act(f"inspection:{inspection.pk}", f"日常巡视检查({inspection.place})",
+                        inspection.started_at, inspection.ended_at))
+    for service in case.services.all():
+        acts.append(Act(f"service:{service.pk}", f"送达《{service.document}》({service.get_method_display()})",
+                        service.served_at, service.served_at))
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(acts, key=lambda a: a.start or far)
+
+
+def footage_links(case: Case) -> list[FootageLink]:
+    return list(FootageLink.objects.filter(case=case).select_related("evidence", "evidence__stored"))
 
 
 @dataclass(frozen=True)

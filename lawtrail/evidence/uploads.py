@@ -23,7 +23,8 @@ from django.db import transaction
 
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
-from lawtrail.evidence.actions import check_ingest
+from lawtrail.evidence.actions import check_ingest, do_link_evidence
+from lawtrail.evidence.choices import INGEST_ALREADY, INGEST_DUPLICATE, INGEST_STORED
 from lawtrail.evidence.ingest import ingest_staged
 from lawtrail.evidence.models import Evidence, UploadSession
 from lawtrail.evidence.staging import CHUNK, Digests, Staged
@@ -32,10 +33,15 @@ from lawtrail.lib.errors import Conflict, DomainError, InvalidInput
 from lawtrail.storage import get_store
 
 TUS_VERSION = "1.0.0"
+# A finished upload whose bytes were already recorded, unassigned, for the same officer: that
+# record is put into the case the upload names.
+OUTCOME_LINKED = "linked"
 # The largest upload accepted: body cams split at 4 GB; long surveillance days run larger.
 MAX_SIZE = 64 * 1024**3
 METADATA_KEYS = {"filename", "case_id", "evidence_class", "officer_id", "device_serial", "clock_offset_seconds",
                  "sha256"}
+# The upload session's own bookkeeping in its metadata: never taken from the client.
+OUTCOME_KEY = "outcome"
 
 # Digests of uploads in progress, by upload id. Only a shortcut: a missing or stale entry
 # (another process, a restart) is rebuilt from the part file.
@@ -188,15 +194,42 @@ def finish(session: UploadSession, user: User, *, resolve: Any) -> Evidence:
                            {"expected": expected, "received": sha256})
         staged = Staged(path=path, size=session.length, sha256=sha256, sm3=digests.sm3.hexdigest())
         options = resolve(session.metadata)
-        ev = ingest_staged(staged, name=session.metadata.get("filename", ""), source="upload", channel="web",
-                           actor=user, **options)
+        loose = _loose_copy(sha256, options)
+        if loose is not None:
+            # The same original, already stored for this officer but in no case: it is put into the
+            # case the upload names (one record, linked), not recorded a second time.
+            path.unlink(missing_ok=True)
+            ev = do_link_evidence(loose, case=options["case"], actor=user)
+            result = OUTCOME_LINKED
+        else:
+            ev = ingest_staged(staged, name=session.metadata.get("filename", ""), source="upload", channel="web",
+                               actor=user, once_per_content=True, **options)
+            result = INGEST_ALREADY if getattr(ev, "already_recorded", False) else \
+                INGEST_DUPLICATE if getattr(ev, "was_duplicate", False) else INGEST_STORED
     except DomainError as err:
         with transaction.atomic():
             UploadSession.objects.filter(pk=session.pk).update(error=f"{err.code}: {err.message}")
         raise
-    UploadSession.objects.filter(pk=session.pk).update(evidence=ev, updated_at=timez.now())
-    session.evidence = ev
+    metadata = {**session.metadata, OUTCOME_KEY: result}
+    UploadSession.objects.filter(pk=session.pk).update(evidence=ev, metadata=metadata, updated_at=timez.now())
+    session.evidence, session.metadata = ev, metadata
     return ev
+
+
+def upload_outcome(session: UploadSession) -> str:
+    """What the finished upload came to: stored, the same original already recorded (`already`), or
+    an unassigned copy of it put into the case (`linked`); "" while it is not finished."""
+    return str(session.metadata.get(OUTCOME_KEY, "")) if session.evidence_id else ""
+
+
+def _loose_copy(sha256: str, options: dict[str, Any]) -> Evidence | None:
+    case, officer = options.get("case"), options.get("officer")
+    if case is None or officer is None:
+        return None
+    if Evidence.objects.filter(agency_id=case.agency_id, stored__sha256=sha256, case=case).exists():
+        return None  # already in this case: the ingest answers `already`
+    return Evidence.objects.filter(agency_id=case.agency_id, stored__sha256=sha256, case=None,
+                                   officer=officer).order_by("pk").first()
 
 
 def resolve_options(user: User, metadata: dict[str, str]) -> dict[str, Any]:

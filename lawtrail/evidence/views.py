@@ -25,7 +25,7 @@ from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
 from lawtrail.events.models import DomainEvent
 from lawtrail.evidence import actions, queries
-from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKind
+from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKind, StartBasis
 from lawtrail.evidence.models import Evidence
 from lawtrail.evidence.retention import storage_deadline
 from lawtrail.lib import timez
@@ -58,6 +58,61 @@ class LinkForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "case").queryset = Case.objects.restrict(user).exclude(number=None)
+
+
+class FootageForm(forms.Form):
+    """录像关联执法环节: the act picked from the case's acts (never a typed id), and, for a file with no
+    time of its own, its stated start and where that comes from; a segment for a longer recording."""
+
+    act = forms.ChoiceField(label="所记录的执法环节", choices=())
+    evidence = forms.ChoiceField(label="录像或录音", choices=())
+    stated_start = forms.DateTimeField(label="录像开始时间", required=False,
+                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1},
+                                                                  format="%Y-%m-%dT%H:%M:%S"))
+    start_basis = forms.ChoiceField(label="开始时间的依据", required=False, choices=StartBasis.choices,
+                                    widget=forms.RadioSelect(attrs={"class": "big-choices"}))
+    basis_note = forms.CharField(label="依据说明", required=False, max_length=500)
+    segment_in = forms.FloatField(label="片段起点(秒,可不填)", required=False, min_value=0,
+                                  widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))
+    segment_out = forms.FloatField(label="片段终点(秒,可不填)", required=False, min_value=0,
+                                   widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+    shown_when = {"basis_note": ("start_basis", StartBasis.OTHER)}
+
+    def __init__(self, *args: Any, case: Case, evidence: Evidence | None = None, act: str = "",
+                 user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        acts = [(a.key, f"{a.label} {timez.beijing(a.start):%m-%d %H:%M}" if a.start else a.label)
+                for a in queries.case_acts(case)]
+        act_field = self.fields["act"]
+        assert isinstance(act_field, forms.ChoiceField)
+        act_field.choices = [("", "请选择"), *acts]
+        ev_field = self.fields["evidence"]
+        assert isinstance(ev_field, forms.ChoiceField)
+        recordings = queries.visible_evidence(user).filter(
+            case=case, media_kind__in=[MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.PHOTO]).order_by("ingested_at")
+        ev_field.choices = [("", "请选择"), *((str(e.pk), f"{e.display_name}" + (
+            f"(开始 {timez.beijing(e.recorded_start):%m-%d %H:%M})" if e.recorded_start else "(文件中无录制时间)"))
+            for e in recordings)]
+        # On a recording's page the recording is given; on a document's page, the act.
+        if evidence is not None:
+            self.fields["evidence"].initial = str(evidence.pk)
+            self.fields["evidence"].widget = forms.HiddenInput()
+            if evidence.recorded_start is not None:
+                for name in ("stated_start", "start_basis", "basis_note"):
+                    del self.fields[name]
+        if act:
+            self.fields["act"].initial = act
+            self.fields["act"].widget = forms.HiddenInput()
+
+    def call(self, case: Case, user: User) -> Any:
+        d = self.cleaned_data
+        ev = get_object_or_404(queries.visible_evidence(user), pk=d["evidence"])
+        start = d.get("stated_start")
+        return actions.do_link_footage(
+            ev, case=case, act=d["act"], stated_start=start, start_basis=d.get("start_basis") or "",
+            basis_note=d.get("basis_note") or "", segment_in=d["segment_in"], segment_out=d["segment_out"],
+            actor=user)
 
 
 class RejectForm(forms.Form):
@@ -143,6 +198,9 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
         "may_handle": may_handle,
         "proposals": queries.link_proposals(ev, user) if may_handle else [],
         "link_form": given.get("link") or LinkForm(user=user),
+        "footage_form": (given.get("footage") or FootageForm(case=ev.case, evidence=ev, user=user))
+        if ev.case is not None and ev.media_kind != MediaKind.OTHER else None,
+        "act_links": ev.act_links.select_related("case").order_by("linked_at", "pk"),
         "long_term_form": given.get("long_term") or LongTermForm(),
         "gaps": gaps.distinct(),
         "stored_late": ev.stored_late(within),
@@ -163,6 +221,11 @@ def evidence_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind == "link":
         form = LinkForm(request.POST, user=user)
         call = lambda: actions.do_link_evidence(ev, case=form.cleaned_data["case"], actor=user)  # noqa: E731
+    elif kind == "footage":
+        if ev.case is None:
+            raise Http404
+        footage = form = FootageForm(request.POST, case=ev.case, evidence=ev, user=user)
+        call = lambda: footage.call(ev.case, user)  # type: ignore[arg-type]  # noqa: E731
     elif kind == "reject":
         form = RejectForm(request.POST)
 
@@ -179,6 +242,23 @@ def evidence_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         return redirect("evidence_detail", pk=ev.pk)
     messages.error(request, "操作未完成:" + "；".join(str(e) for errs in form.errors.values() for e in errs))
     return evidence_detail(request, pk, forms_override={kind: form})
+
+
+@login_required
+@require_POST
+def link_footage(request: HttpRequest, case_pk: int) -> HttpResponse:
+    """The same link made from an act's page (a 笔录): the recording picked from the case's own."""
+    user = signed_in_user(request)
+    case = get_object_or_404(Case.objects.restrict(user), pk=case_pk)
+    form = FootageForm(request.POST, case=case, user=user)
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = f"/cases/{case.pk}/"
+    if form.is_valid() and attempt(form, lambda: form.call(case, user)) is not None:
+        messages.success(request, "已关联录像")
+    else:
+        messages.error(request, "关联录像未完成:" + "；".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect(back)
 
 
 @login_required

@@ -106,3 +106,19 @@ def truncate(path: Path, keep: float = 0.6) -> Path:
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
     return path
+
+
+def strip_metadata(src: Path, dst: Path) -> Path:
+    """The clip as a chat app passes it on: the same streams copied into a new container with none
+    of the container's metadata (no creation_time, no location)."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format="mp4") as out:
+        streams = {}
+        for stream in inp.streams:
+            if stream.type in ("video", "audio"):
+                streams[stream.index] = out.add_stream_from_template(stream)
+        for packet in inp.demux():
+            if packet.stream.index not in streams or packet.dts is None:
+                continue
+            packet.stream = streams[packet.stream.index]
+            out.mux(packet)
+    return dst

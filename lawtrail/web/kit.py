@@ -41,3 +41,24 @@ class PickOne(forms.ModelChoiceField):
 
     def __init__(self, *args: Any, empty_label: str | None = "请选择", **kwargs: Any) -> None:
         super().__init__(*args, empty_label=empty_label, **kwargs)
+
+
+class OpinionForm(forms.Form):
+    """An approval: 同意 or 不同意 is the button pressed (`approved`), the opinion is written or picked
+    from `opinions` (agreeing, disagreeing), rendered by _approval_form.html. An agreement left
+    without words says "同意。"; a refusal must say why."""
+
+    approved = forms.TypedChoiceField(label="审批结论", coerce=lambda v: v == "yes",
+                                      choices=[("yes", "同意"), ("no", "不同意")])
+    opinion = forms.CharField(label="审批意见", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                              required=False)
+    opinions: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("opinion") or "").strip() and "approved" in data:
+            if data["approved"]:
+                data["opinion"] = "同意。"
+            else:
+                self.add_error("opinion", "不同意时请写明理由")
+        return data

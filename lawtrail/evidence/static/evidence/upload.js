@@ -40,8 +40,14 @@
   function offsetOf(url) {
     return fetch(url, {method: "HEAD", credentials: "same-origin", headers: headers({})}).then(function (r) {
       if (r.status !== 200) return null;
-      return {offset: parseInt(r.headers.get("Upload-Offset"), 10), evidence: r.headers.get("Upload-Evidence-Id")};
+      return {offset: parseInt(r.headers.get("Upload-Offset"), 10), evidence: finished(r)};
     });
+  }
+
+  // The finished upload: its record and what it came to (stored, or the same original already there).
+  function finished(r) {
+    var id = r.headers.get("Upload-Evidence-Id");
+    return id ? {id: id, outcome: r.headers.get("Upload-Evidence-Outcome") || ""} : null;
   }
 
   function send(file, url, offset, row) {
@@ -53,7 +59,7 @@
         if (r.status === 204) {
           var next = parseInt(r.headers.get("Upload-Offset"), 10);
           row.progress(next / file.size);
-          if (r.headers.get("Upload-Evidence-Id")) return r.headers.get("Upload-Evidence-Id");
+          if (finished(r)) return finished(r);
           return send(file, url, next, row);
         }
         return message(r).then(function (m) { var e = new Error(m); e.fatal = r.status < 500 && r.status !== 409; throw e; });
@@ -78,7 +84,7 @@
         return wait(Math.min(30000, 500 * Math.pow(2, attempt - 1))).then(start);
       });
     }
-    return start().then(function (evidenceId) { localStorage.removeItem(key); return evidenceId; });
+    return start().then(function (result) { localStorage.removeItem(key); return result; });
   }
 
   function size(bytes) {
@@ -113,10 +119,75 @@
         rate.textContent = text;
       },
       note: function (t) { li.querySelector("span:last-child").textContent = t; },
-      done: function (id) { rate.textContent = "100%"; li.querySelector("span:last-child").innerHTML = '已入库 <a href="/evidence/' + encodeURIComponent(id) + '/">查看</a>'; },
+      done: function (result) {
+        var said = {already: "与已入库的原始文件相同(同一 SHA-256),未重复保存,也不会重复列入卷内目录",
+                    linked: "该文件此前已入库(未关联案件),现已关联到本案,未重复保存",
+                    duplicate: "已入库(相同内容此前已存储,只保存一份)"}[result.outcome] || "已入库";
+        rate.textContent = "100%";
+        li.dataset.outcome = result.outcome || "stored";
+        li.querySelector("span:last-child").innerHTML = '<span class="said"></span> <a href="/evidence/' + encodeURIComponent(result.id) + '/">查看</a>';
+        li.querySelector(".said").textContent = said;
+      },
       fail: function (t) { li.querySelector("span:last-child").textContent = "失败:" + t; li.classList.add("failed"); }
     };
   }
+
+  // The queue outlives the page: each file waiting or going up is noted in localStorage (name,
+  // size, fingerprint). A browser cannot read a file again without the person choosing it, so after
+  // leaving the page the queue is shown and choosing the same files resumes each where it stopped.
+  var QUEUE = "lawtrail-upload-queue";
+  function saved() { try { return JSON.parse(localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; } }
+  function keep(entries) {
+    if (entries.length) localStorage.setItem(QUEUE, JSON.stringify(entries)); else localStorage.removeItem(QUEUE);
+  }
+  var active = {};  // the files of this page's own queue (shown in its list, not as left behind)
+  function remember(file) {
+    var key = fingerprint(file), entries = saved().filter(function (e) { return e.key !== key; });
+    entries.push({key: key, name: file.name, size: file.size});
+    keep(entries);
+    active[key] = true;
+  }
+  function forget(file) {
+    var key = fingerprint(file);
+    delete active[key];
+    keep(saved().filter(function (e) { return e.key !== key; }));
+  }
+
+  var resume = document.getElementById("upload-resume");
+  function showSaved() {
+    var entries = saved().filter(function (e) { return !active[e.key]; });
+    if (!resume) return;
+    resume.hidden = !entries.length;
+    var ul = resume.querySelector("ul");
+    ul.innerHTML = "";
+    entries.forEach(function (entry) {
+      var li = document.createElement("li");
+      li.dataset.key = entry.key;
+      li.innerHTML = '<b></b> <span class="state">等待重新选择该文件</span> <button type="button" class="link-button">放弃</button>';
+      li.querySelector("b").textContent = entry.name + "(" + size(entry.size) + ")";
+      var url = localStorage.getItem(entry.key);
+      if (url) offsetOf(url).then(function (s) {
+        if (s) li.querySelector(".state").textContent = "已上传 " + Math.floor(100 * s.offset / entry.size) + "%,重新选择该文件即从断点继续";
+      }, function () {});
+      li.querySelector("button").addEventListener("click", function () {
+        localStorage.removeItem(entry.key);
+        keep(saved().filter(function (e) { return e.key !== entry.key; }));
+        showSaved();
+      });
+      ul.appendChild(li);
+    });
+  }
+  showSaved();
+  var autoStart = false;
+  if (resume) resume.querySelector("[data-pick]").addEventListener("click", function () {
+    autoStart = true;
+    document.getElementById("upload-files").click();
+  });
+  document.getElementById("upload-files").addEventListener("change", function () {
+    if (!autoStart) return;
+    autoStart = false;
+    form.requestSubmit();
+  });
 
   // Files queue one after another; more can be added while earlier ones are still going up.
   var queue = Promise.resolve(), pending = 0;
@@ -135,11 +206,17 @@
       var row = makeRow(file);
       if (file.size === 0) { row.fail("文件为空(0 字节),不能入库"); return; }
       pending += 1;
+      remember(file);
       queue = queue.then(function () {
         row.note("上传中");
-        return upload(file, row).then(row.done, function (e) { row.fail(e.message); });
-      }).then(function () { pending -= 1; });
+        return upload(file, row).then(function (result) { forget(file); row.done(result); },
+                                      function (e) {
+                                        if (e.fatal) forget(file); else delete active[fingerprint(file)];
+                                        row.fail(e.message);
+                                      });
+      }).then(function () { pending -= 1; showSaved(); });
     });
     picker.value = "";
+    showSaved();
   });
 })();

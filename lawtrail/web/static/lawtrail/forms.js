@@ -21,3 +21,17 @@
     apply(form);
   });
 })();
+
+// Common opinions (the approval forms, templates/_approval_form.html): a picked one fills the
+// opinion box, where it can still be changed.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var chip = event.target.closest ? event.target.closest("[data-opinion]") : null;
+    if (!chip || !chip.form) return;
+    var box = chip.form.querySelector('textarea[name="opinion"]');
+    if (!box) return;
+    box.value = chip.dataset.opinion;
+    box.focus();
+  });
+})();
