@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""Load benchmark: a province's load, migrated through the bulk path, then the main pages under 1
+and 8 clients, at a small and at the full size, in one run.
+
+    .venv/bin/python bench/load.py [--cases 100000] [--small 1000] [--requests 40] [--topology embedded|scale]
+
+1. **Migration.** Generates case bundles (the five profiles' exemplary cases, each made distinct,
+   scaled to 20 documents and 5 recordings a case) as JSON lines and imports them with
+   `lawtrail bundle import` into the admin's agency of a fresh demo: cases/s. Baseline in the same
+   run, the schema's floor: the very rows the import wrote for a sample of cases (every table),
+   inserted again by the database driver alone into empty copies of the tables, one transaction a
+   case (target: the import at least half the floor's rate).
+2. **Pages.** After `--small` cases and again after `--cases`: each main page and API, `--requests`
+   requests at 1 client and at 8 (each client its own session, loopback only), p50/p95/p99 and
+   requests/s; the ratio of each page's p95 at the full size to its p95 at the small size
+   (target ≤ 1.5) and of 8 clients' throughput to one's (target ≥ 1.6 on the scale topology).
+   Server memory (RSS of every server process) after each size.
+
+`--topology scale` runs the server as `lawtrail serve --topology scale` on PostgreSQL (a fresh
+database), Redis and a SeaweedFS S3 started here; `embedded` (default) as `lawtrail serve` on
+SQLite. Loopback only; the server and the clients share this machine's cores, as they would not
+in production. Prints a Markdown table for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PROFILES = ["labor-inspection", "commission-rules", "safety-production", "agriculture", "housing-construction"]
+PASSWORD = "lawtrail2026"
+
+
+# ---------------------------------------------------------------- bundles
+
+
+def _examples() -> list[dict[str, Any]]:
+    out = []
+    for pid in PROFILES:
+        path = ROOT / "lawtrail" / "compliance" / "examples" / f"{pid}.json"
+        if path.exists():
+            out.append(json.loads(path.read_text(encoding="utf-8")))
+    return out
+
+
+def scaled(example: dict[str, Any], n: int, documents: int = 20, media: int = 5) -> dict[str, Any]:
+    """Case n: the example with its own 案号, grown to `documents` documents and `media` recordings
+    (copies of its own records under new ids; the copied recordings get their own hashes)."""
+    b = copy.deepcopy(example)
+    b["case"]["number"] = f"压测〔2020〕第{n}号"
+    b["case"]["title"] = f"{b['case']['title']}(压测 {n})"
+    plain = [d for d in b["documents"] if not d.get("number")] or b["documents"][:1]
+    k = 0
+    while len(b["documents"]) < documents:
+        d = copy.deepcopy(plain[k % len(plain)])
+        d["id"] = f"doc-bench-{k}"
+        d["number"] = ""
+        b["documents"].append(d)
+        k += 1
+    k = 0
+    while len(b["media"]) < media and b["media"]:
+        m = copy.deepcopy(b["media"][k % len(b["media"])])
+        m["id"] = f"media-bench-{k}"
+        m["sha256"] = secrets.token_hex(32)
+        m["sm3"] = secrets.token_hex(32)
+        b["media"].append(m)
+        k += 1
+    return b
+
+
+def write_bundles(path: Path, start: int, count: int) -> None:
+    examples = _examples()
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(start, start + count):
+            out.write(json.dumps(scaled(examples[n % len(examples)], n), ensure_ascii=False) + "\n")
+
+
+# ---------------------------------------------------------------- processes
+
+
+def lawtrail(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryFile(mode="w+") as err:  # a file, not a pipe: the child may write much
+        out = subprocess.run([sys.executable, "-m", "lawtrail", *args], stdout=subprocess.PIPE, stderr=err,
+                             text=True, env=env, cwd=ROOT)
+        err.seek(0)
+        if check and out.returncode != 0:
+            raise SystemExit(f"lawtrail {' '.join(args)} failed ({out.returncode}):\n{err.read()[-3000:]}")
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, MB."""
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+            todo.extend(int(c) for c in children)
+        except OSError:
+            continue
+    return total
+
+
+class Server:
+    def __init__(self, env: dict[str, str], topology: str) -> None:
+        self.port = free_port()
+        args = ["serve", "--port", str(self.port), "--no-worker"] if topology == "embedded" else \
+            ["serve", "--port", str(self.port), "--topology", "scale", "--workers", "1"]
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([sys.executable, "-m", "lawtrail", *args], env=env, cwd=ROOT,
+                                     stdout=self.log, stderr=self.log)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.5)
+        self.log.seek(0)
+        raise SystemExit("server did not start:\n" + self.log.read().decode(errors="replace")[-3000:])
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# ---------------------------------------------------------------- clients
+
+
+class Session:
+    """A signed-in browser: cookies, the CSRF token of the login form."""
+
+    def __init__(self, base: str, username: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        page = self.opener.open(base + "/login/", timeout=60).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, "no CSRF token on the login page"
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1), "username": username,
+                                       "password": PASSWORD}).encode()
+        req = urllib.request.Request(base + "/login/", data=data, headers={"Referer": base + "/login/"})
+        self.opener.open(req, timeout=60).read()
+
+    def get(self, path: str) -> tuple[float, int]:
+        started = time.perf_counter()
+        try:
+            with self.opener.open(self.base + path, timeout=120) as r:
+                r.read()
+                status = r.status
+        except urllib.error.HTTPError as err:
+            err.read()
+            status = err.code
+        return time.perf_counter() - started, status
+
+
+def measure(base: str, username: str, path: str, clients: int, requests: int) -> dict[str, Any]:
+    sessions = [Session(base, username) for _ in range(clients)]
+    sessions[0].get(path)  # warm: caches, the first query plans
+    times: list[float] = []
+    statuses: set[int] = set()
+    lock = threading.Lock()
+    per = max(1, requests // clients)
+
+    def work(s: Session) -> None:
+        mine = []
+        for _ in range(per):
+            t, status = s.get(path)
+            mine.append(t)
+            with lock:
+                statuses.add(status)
+        with lock:
+            times.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(s,)) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    times.sort()
+
+    def q(p: float) -> float:
+        return times[min(len(times) - 1, int(p * len(times)))] * 1000
+
+    return {"p50": q(0.50), "p95": q(0.95), "p99": q(0.99), "rps": len(times) / wall, "statuses": sorted(statuses)}
+
+
+# ---------------------------------------------------------------- the floor
+
+
+def floor_rate(db: Path, sample: int) -> float:
+    """Cases/s of the driver alone writing the rows the import wrote for `sample` cases (SQLite)."""
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA synchronous=FULL")
+    cases = [r[0] for r in con.execute("SELECT id FROM cases_case ORDER BY id DESC LIMIT ?", [sample])]
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    per_case: dict[int, list[tuple[str, list[tuple[Any, ...]]]]] = {c: [] for c in cases}
+
+    def rows(sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+        return list(con.execute(sql, args))
+
+    for c in cases:
+        found = per_case[c]
+        found.append(("cases_case", rows("SELECT * FROM cases_case WHERE id = ?", [c])))
+        for t in tables:
+            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')]
+            if "case_id" in cols and t != "cases_case":
+                found.append((t, rows(f'SELECT * FROM "{t}" WHERE case_id = ?', [c])))
+        found.append(("documents_signature", rows(
+            "SELECT s.* FROM documents_signature s JOIN documents_document d ON d.id = s.document_id WHERE d.case_id = ?",
+            [c])))
+        events = rows("SELECT * FROM events_domainevent WHERE case_id_frozen = ?", [c])
+        found.append(("events_domainevent", events))
+        found.append(("ledger_ledgerentry", rows(
+            "SELECT l.* FROM ledger_ledgerentry l JOIN events_domainevent e ON e.id = l.event_id "
+            "WHERE e.case_id_frozen = ?", [c])))
+    copies = {t for c in cases for t, _ in per_case[c]}
+    for t in copies:
+        con.execute(f'DROP TABLE IF EXISTS "bench_{t}"')
+        con.execute(f'CREATE TABLE "bench_{t}" AS SELECT * FROM "{t}" WHERE 0')
+    con.commit()
+    started = time.perf_counter()
+    for c in cases:
+        for t, found in per_case[c]:
+            if found:
+                marks = ",".join("?" * len(found[0]))
+                con.executemany(f'INSERT INTO "bench_{t}" VALUES ({marks})', found)
+        con.commit()
+    elapsed = time.perf_counter() - started
+    for t in copies:
+        con.execute(f'DROP TABLE "bench_{t}"')
+    con.commit()
+    con.close()
+    return len(cases) / elapsed
+
+
+# ---------------------------------------------------------------- main
+
+
+def personas(env: dict[str, str]) -> dict[str, str]:
+    """A username per role in the admin's agency, read from the database."""
+    code = "\n".join([
+        "import json, django", "django.setup()",
+        "from lawtrail.accounts.models import RoleGrant, User",
+        "admin = User.objects.get(username='admin')",
+        "out = {}",
+        "for g in RoleGrant.objects.filter(user__agency=admin.agency, user__is_active=True).order_by('id'):",
+        "    out.setdefault(g.role, g.user.username)",
+        "print(json.dumps(out))"])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={
+        **env, "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}, cwd=ROOT, check=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(label, role, path) of the main pages, with the ids they need read from the database."""
+    code = ("import json, django; django.setup();"
+            "from lawtrail.cases.models import Case; from lawtrail.ledger.models import LedgerEntry;"
+            "c = Case.objects.filter(number__startswith='压测').order_by('-id').first();"
+            "n = Case.objects.count();"
+            "e = LedgerEntry.objects.order_by('-seq').values_list('seq', flat=True).first();"
+            "print(json.dumps({'case': c.pk, 'count': n, 'seq': e}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={
+        **env, "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}, cwd=ROOT, check=True)
+    ids = json.loads(out.stdout.strip().splitlines()[-1])
+    deep = max(1, ids["count"] // 20 // 2)  # the middle of the list
+    return [
+        ("办案人员首页", "handler", "/"),
+        ("负责人首页", "head", "/"),
+        ("档案管理员首页", "archivist", "/"),
+        ("案件列表第一页", "supervisor", "/cases/"),
+        ("案件列表中间一页", "supervisor", f"/cases/?page={deep}"),
+        ("案件页", "supervisor", f"/cases/{ids['case']}/"),
+        ("合规检查", "supervisor", "/compliance/"),
+        ("案件 API", "supervisor", "/api/cases?limit=20"),
+        ("包含证明 API", "supervisor", f"/api/ledger/entries/{ids['seq']}/proof"),
+    ]
+
+
+def run_pages(base: str, who: dict[str, str], requests: int) -> dict[str, dict[int, dict[str, Any]]]:
+    results: dict[str, dict[int, dict[str, Any]]] = {}
+    for label, role, path in pages_cache:
+        user = who.get(role) or who.get("supervisor") or "admin"
+        results[label] = {c: measure(base, user, path, c, requests) for c in (1, 8)}
+        r1, r8 = results[label][1], results[label][8]
+        print(f"  {label:<14} 1 客户端 p50 {r1['p50']:7.1f} p95 {r1['p95']:7.1f} ms {r1['rps']:6.1f}/s | "
+              f"8 客户端 p95 {r8['p95']:7.1f} ms {r8['rps']:6.1f}/s  状态 {sorted(set(r1['statuses']) | set(r8['statuses']))}",
+              flush=True)
+    return results
+
+
+pages_cache: list[tuple[str, str, str]] = []
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--requests", type=int, default=40, help="requests per page and client count")
+    parser.add_argument("--topology", choices=["embedded", "scale"], default="embedded")
+    parser.add_argument("--dir", help="work directory (default: a new temp directory)")
+    args = parser.parse_args()
+
+    work = Path(args.dir or tempfile.mkdtemp(prefix="lawtrail-load-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "LAWTRAIL_DATA_DIR": str(work / "data")}
+    for k in ("DATABASE_URL", "LAWTRAIL_REDIS_URL", "LAWTRAIL_S3_BUCKET"):
+        env.pop(k, None)
+    seaweed = None
+    if args.topology == "scale":
+        from lawtrail.testing.seaweed import SeaweedS3
+
+        import psycopg
+
+        name = f"lawtrail_load_{os.getpid()}"
+        with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as con:
+            con.execute(f'CREATE DATABASE "{name}"')
+        seaweed = SeaweedS3(work / "weed").start()
+        bucket = seaweed.make_bucket("lawtrail-load")
+        s3 = seaweed.settings_for(bucket)
+        env.update({"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+                    "LAWTRAIL_REDIS_URL": "redis://127.0.0.1:6379/7", "LAWTRAIL_S3_BUCKET": s3["s3_bucket"],
+                    "LAWTRAIL_S3_ENDPOINT_URL": s3["s3_endpoint_url"], "LAWTRAIL_S3_ACCESS_KEY": s3["s3_access_key"],
+                    "LAWTRAIL_S3_SECRET_KEY": s3["s3_secret_key"]})
+    print(f"工作目录 {work};拓扑 {args.topology};CPU {os.cpu_count()} 核", flush=True)
+    lawtrail(env, "demo")
+    who = personas(env)
+    summary: dict[str, Any] = {"topology": args.topology}
+    done = 0
+    for size in (args.small, args.cases):
+        batch = work / f"bundles-{size}.jsonl"
+        write_bundles(batch, done, size - done)
+        started = time.perf_counter()
+        lawtrail(env, "bundle", "import", str(batch), "--user", "admin", "-q")
+        rate = (size - done) / (time.perf_counter() - started)
+        batch.unlink()
+        done = size
+        print(f"导入至 {size:,} 件:{rate:,.1f} 件/秒", flush=True)
+        summary.setdefault("import", []).append({"size": size, "rate": rate})
+        if args.topology == "embedded":
+            floor = floor_rate(work / "data" / "lawtrail.sqlite3", min(200, size))
+            print(f"  同一批数据由驱动直接写入(下限):{floor:,.1f} 件/秒;导入 / 下限 = {rate / floor:.2f}(目标 ≥ 0.5)",
+                  flush=True)
+            summary["import"][-1]["floor"] = floor
+        global pages_cache
+        pages_cache = pages(env)
+        server = Server(env, args.topology)
+        try:
+            summary[str(size)] = run_pages(server.base, who, args.requests)
+            memory = rss_mb(server.proc.pid)
+            print(f"  服务进程内存(RSS,含子进程):{memory:,.0f} MB", flush=True)
+            summary[f"rss-{size}"] = memory
+        finally:
+            server.stop()
+    small, full = summary[str(args.small)], summary[str(args.cases)]
+    print(f"\n| 页面 | p95 @{args.small:,} (ms) | p95 @{args.cases:,} (ms) | 比值 (目标 ≤ 1.5) | 8 客户端 / 1 客户端吞吐 |")
+    print("|---|---|---|---|---|")
+    for label in full:
+        a, b = small[label][1]["p95"], full[label][1]["p95"]
+        print(f"| {label} | {a:.1f} | {b:.1f} | {b / a:.2f} | {full[label][8]['rps'] / full[label][1]['rps']:.2f} |")
+    (work / "load.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1))
+    if seaweed is not None:
+        seaweed.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
