@@ -179,6 +179,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 # before it, for work that needs no Django). Importing them must not need Django.
 COMMAND_MODULES: list[str] = [
     "lawtrail.evidence.cli",
+    "lawtrail.backup.cli",  # after evidence.cli: the whole backup on its `backup` command, and `restore`
     "lawtrail.ledger.cli",
     "lawtrail.documents.cli",
     "lawtrail.retention.cli",

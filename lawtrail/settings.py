@@ -281,6 +281,11 @@ LEDGER_CHECKPOINT_ON_CLOSE = env_bool("LAWTRAIL_LEDGER_CHECKPOINT_ON_CLOSE", Tru
 # older state (a lost WAL, an old backup) is reported. Empty: no export.
 LEDGER_CHECKPOINT_DIR = env_str("LAWTRAIL_LEDGER_CHECKPOINT_DIR", str(DATA_DIR / "checkpoints"))
 
+# `lawtrail worker` backs the database up into the replica every this many hours (0: never by the
+# worker; `lawtrail backup` by hand or cron). The recovery point is at most this far back, or less
+# for what the signed tree heads shipped every minute name (docs/backup.md).
+BACKUP_HOURS = env_int("LAWTRAIL_BACKUP_HOURS", 6)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
