@@ -14,6 +14,7 @@ from lawtrail.documents.models import Document
 from lawtrail.evidence.models import Evidence
 from lawtrail.lib.apikit import (
     ERROR_STATUSES,
+    EXPENSIVE_STATUSES,
     ErrorOut,
     Id,
     IdList,
@@ -229,7 +230,7 @@ def _binary(content_types: list[str], description: str) -> dict[str, Any]:
 
 
 @router.get("/access-requests/{request_id}/documents/{document_id}/copy",
-            response={s: ErrorOut for s in ERROR_STATUSES}, summary="调用授权下的文书复制件(PDF,加水印)",
+            response={s: ErrorOut for s in EXPENSIVE_STATUSES}, summary="调用授权下的文书复制件(PDF,加水印)",
             openapi_extra=_binary(["application/pdf"], "加水印的 PDF 复制件"))
 def grant_document(request: HttpRequest, request_id: Id, document_id: Id) -> HttpResponse:
     user = auth_user(request)
@@ -245,7 +246,7 @@ def grant_document(request: HttpRequest, request_id: Id, document_id: Id) -> Htt
 
 
 @router.get("/access-requests/{request_id}/evidence/{evidence_id}/copy",
-            response={s: ErrorOut for s in ERROR_STATUSES}, summary="调用授权下的音像资料复制件(图片加水印,音视频原样)",
+            response={s: ErrorOut for s in EXPENSIVE_STATUSES}, summary="调用授权下的音像资料复制件(图片加水印,音视频原样)",
             openapi_extra=_binary(["application/octet-stream", "image/jpeg", "image/png"], "复制件"))
 def grant_evidence(request: HttpRequest, request_id: Id, evidence_id: Id) -> HttpResponse | StreamingHttpResponse:
     user = auth_user(request)

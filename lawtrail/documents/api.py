@@ -31,6 +31,7 @@ from lawtrail.documents.choices import DocumentStatus, SignatureKind, SignerRole
 from lawtrail.documents.models import Document, DocumentQuerySet, Signature
 from lawtrail.lib.apikit import (
     ERROR_STATUSES,
+    EXPENSIVE_STATUSES,
     ErrorOut,
     Id,
     LongText,
@@ -441,7 +442,7 @@ def issued_pdf(request: HttpRequest, document_id: Id) -> HttpResponse:
     return _file(document_file(user, doc, "issued")[0], PDF, filename(doc, "pdf"))
 
 
-@router.get("/cases/{case_id}/documents/print", response={s: ErrorOut for s in ERROR_STATUSES},
+@router.get("/cases/{case_id}/documents/print", response={s: ErrorOut for s in EXPENSIVE_STATUSES},
             summary="批量打印:案件全部有效文书合并为一个 PDF", openapi_extra=_binary([PDF], "合并的 PDF"))
 def print_case_documents(request: HttpRequest, case_id: Id) -> HttpResponse:
     user = auth_user(request)
