@@ -290,6 +290,8 @@ RENDER_CONCURRENCY = env_int("LAWTRAIL_RENDER_CONCURRENCY", 2)
 RENDER_WAIT_SECONDS = env_int("LAWTRAIL_RENDER_WAIT_SECONDS", 60)
 RATE_LIMIT_EXPENSIVE = env_int("LAWTRAIL_RATE_LIMIT_EXPENSIVE", 10)
 RATE_LIMIT_WINDOW = env_int("LAWTRAIL_RATE_LIMIT_WINDOW", 60)
+# A batch print of more documents than this is bound by the worker and fetched through a link.
+BATCH_PRINT_INLINE_DOCUMENTS = env_int("LAWTRAIL_BATCH_PRINT_INLINE_DOCUMENTS", 30)
 # The rate limit counts in the cache, which every server process must share: the database (a
 # table made by the web app's migration), or Redis when the background jobs use it.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}

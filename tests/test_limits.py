@@ -118,3 +118,38 @@ def test_a_busy_renderer_answers_the_api_with_503_json_and_retry_after(world: Wo
         other.join()
     assert busy.status_code == 503 and busy.json()["code"] == "render_busy" and busy["Retry-After"]
     assert page.status_code == 503 and "render_busy" in page.content.decode()
+
+
+def test_a_large_batch_print_goes_to_the_worker_and_only_its_requester_fetches_it(world: World,
+                                                                                  settings: Settings) -> None:
+    from lawtrail.access import prints
+    from lawtrail.events.models import DomainEvent
+
+    settings.BATCH_PRINT_INLINE_DOCUMENTS = 0  # every print counts as large here
+    case = advance(world, register_case(world), to="investigating")
+    alice = ApiClient(world.alice)
+    queued = alice.get(f"/api/cases/{case.pk}/documents/print")
+    assert queued.status == 202 and queued.body["status"] == "queued"
+    link = queued.body["download"]
+    assert alice.get(link).status == 202  # not bound yet: nothing drawn while the request waited
+    registered = DomainEvent.objects.filter(action="access.download", object_id=str(case.pk)).count()
+
+    assert prints.build(queued.body["token"]) == prints.READY  # the worker's part
+    pdf = alice.client.get(link, headers=alice.headers)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # The copy is in the access register, written when the worker made it.
+    assert DomainEvent.objects.filter(action="access.download", object_id=str(case.pk)).count() == registered + 1
+    # bob, of the other unit, holding the link, learns nothing: the same answer as a made-up token.
+    bob = ApiClient(world.bob)
+    stolen, made_up = bob.get(link), bob.get("/api/prints/" + "x" * 32)
+    assert stolen.status == made_up.status == 404 and stolen.code == made_up.code
+
+    # The page: a link to follow, then the PDF.
+    browser = Client()
+    browser.force_login(world.alice)
+    answer = browser.get(f"/cases/{case.pk}/documents/print.pdf")
+    assert answer.status_code == 302 and "/access/prints/" in answer["Location"]
+    waiting = browser.get(answer["Location"])
+    assert waiting.status_code == 200 and "正在后台合并" in waiting.content.decode()
+    prints.build(answer["Location"].rstrip("/").rsplit("/", 1)[-1])
+    assert browser.get(answer["Location"]).content.startswith(b"%PDF")
