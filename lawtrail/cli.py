@@ -98,7 +98,10 @@ def _proxy_options() -> dict[str, Any]:
 def cmd_serve(args: argparse.Namespace) -> int:
     from waitress import serve
 
+    from lawtrail.lib.limits import limit_malloc_arenas
     from lawtrail.wsgi import application
+
+    limit_malloc_arenas()
 
     _migrate()
     if not _self_check(expect_worker=args.no_worker):

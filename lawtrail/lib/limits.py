@@ -14,6 +14,8 @@ per user per LAWTRAIL_RATE_LIMIT_WINDOW seconds, per kind of export.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +36,35 @@ class RateLimited(DomainError):
     """Too many expensive requests by one user within the window; detail.retry_after says when to retry."""
 
     status = 429
+
+
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None  # glibc only
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Call before a server starts its threads. glibc gives each thread that allocates at once an
+    arena of its own (up to 8 per core) and keeps what a render freed in it: with eight server
+    threads taking turns at the render slots, each arena grows to a render's size in its turn, and
+    the bound on slots would not bound memory."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_ARENA_MAX, arenas)
+
+
+def _give_back_memory() -> None:
+    # After a render: the layout's freed memory back to the system, not kept for the next one.
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 _lock = threading.Lock()
@@ -75,6 +106,7 @@ def render_slot() -> Iterator[None]:
     finally:
         _held.depth = 0
         slots.release()
+        _give_back_memory()
 
 
 def spend(who: str, kind: str, label: str) -> None:
