@@ -186,3 +186,11 @@ def test_a_backup_without_a_replica_or_without_pg_dump_says_what_is_missing(
         empty.mkdir()
         out = office.run("backup", LAWTRAIL_REPLICA_DIR=str(tmp_path / "offsite"), LAWTRAIL_PG_BIN_DIR=str(empty))
         assert out.returncode == 2 and "找不到 pg_dump" in out.stderr and "postgresql-client" in out.stderr
+
+
+def test_a_backup_of_a_machine_with_no_database_yet_says_so(tmp_path: Path) -> None:
+    # A cron job set up before the first `lawtrail migrate`: no empty "backup" is written.
+    fresh = Machine(tmp_path / "fresh")
+    out = fresh.run("backup", LAWTRAIL_REPLICA_DIR=str(tmp_path / "offsite"))
+    assert out.returncode == 2 and "尚未迁移" in out.stderr
+    assert not (tmp_path / "offsite" / "database").exists()

@@ -163,7 +163,11 @@ def _copy_sqlite(target: Path) -> dict[str, Any]:
     """SQLite's online backup API: one step, under one read transaction, so the copy is one
     consistent moment; in WAL mode the writers go on meanwhile (a stepped copy would restart on
     every write and might never finish on a busy server)."""
-    source = sqlite3.connect(_sqlite_path(), timeout=20)
+    path = _sqlite_path()
+    if not path.is_file():
+        raise BackupError("backup_no_database", f"数据库文件 {path} 不存在,没有可备份的数据库")
+    # mode=rw: never create an empty database where the real one is missing.
+    source = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=20)
     try:
         copy = sqlite3.connect(target)
         try:
@@ -263,9 +267,15 @@ def ship_checkpoints(replica: Store | None = None) -> int:
     return shipped
 
 
+def _refuse_unless_migrated() -> None:
+    if "ledger_ledgerentry" not in connection.introspection.table_names():
+        raise BackupError("backup_no_database", "数据库尚未创建或尚未迁移(lawtrail migrate),没有可备份的数据")
+
+
 def backup_database(replica: Store | None = None) -> BackupReport:
     """A consistent online copy of the database, its facts and the configuration, into the replica."""
     replica = replica or _replica()
+    _refuse_unless_migrated()
     started = time.perf_counter()
     stamp = _stamp(dt.datetime.now(dt.UTC))
     vendor = connection.vendor
@@ -301,6 +311,7 @@ def backup() -> BackupReport:
     from lawtrail.evidence.jobs import replicate
 
     replica = _replica()
+    _refuse_unless_migrated()
     started = time.perf_counter()
     # Replicated before the copy too, so that the copy already holds the replication's own event
     # (made after it, that event would be the first thing a restore reports lost).
