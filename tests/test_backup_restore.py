@@ -93,12 +93,18 @@ def test_the_restore_drill_rebuilds_the_demo_on_an_empty_machine_and_names_what_
     replica = tmp_path / "offsite"
     with_replica = {"LAWTRAIL_REPLICA_DIR": str(replica)}
     assert office.run("ledger", "checkpoint").returncode == 0
-    backup = office.run("backup", "--json", **with_replica)
+    secret = "s3cr3t-" * 10  # whoever reads the replica must not get the keys with it
+    backup = office.run("backup", "--json", LAWTRAIL_SECRET_KEY=secret, **with_replica)
     assert backup.returncode == 0, backup.stderr
     taken = json.loads(backup.stdout)
-    assert not (replica / "database" / taken["stamp"] / "ledger-signing.key").exists()
-    config = json.loads((replica / "database" / taken["stamp"] / "config.json").read_text(encoding="utf-8"))
-    assert "LAWTRAIL_REPLICA_DIR" in config["environment"]
+    copied = [p.name for p in replica.rglob("*") if p.is_file()]
+    assert "ledger-signing.key" not in copied and "secret_key" not in copied
+    text = (replica / "database" / taken["stamp"] / "config.json").read_text(encoding="utf-8")
+    config = json.loads(text)
+    assert "LAWTRAIL_REPLICA_DIR" in config["environment"] and secret not in text
+    assert "LAWTRAIL_SECRET_KEY" in config["secrets_left_out"]
+    signing = (office.data_dir / "ledger-signing.key").read_text()
+    assert not any(signing in p.read_text(errors="replace") for p in replica.rglob("*.json"))
 
     # After the backup the office goes on working: a clip is ingested and replicated, a tree head
     # signed and shipped; then the disk dies.
