@@ -258,13 +258,19 @@ def ship_checkpoints(replica: Store | None = None) -> int:
     if folder is None or not folder.is_dir():
         return 0
     shipped = 0
+    known = _shipped.setdefault(replica.describe(), set())
     for path in sorted(folder.glob("checkpoint-*.json")):
-        key = CHECKPOINT_PREFIX + path.name
-        if replica.exists(key):
+        # Asked of the replica once per file and process, not every minute for every file of years.
+        if path.name in known:
             continue
-        if replica.put_file(key, path):
+        key = CHECKPOINT_PREFIX + path.name
+        if not replica.exists(key) and replica.put_file(key, path):
             shipped += 1
+        known.add(path.name)
     return shipped
+
+
+_shipped: dict[str, set[str]] = {}
 
 
 def _refuse_unless_migrated() -> None:
