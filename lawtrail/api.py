@@ -102,7 +102,10 @@ def _error(request: HttpRequest, status: int, code: str, message: str,
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _error(request, exc.status, exc.code, exc.message, exc.detail)
+    response = _error(request, exc.status, exc.code, exc.message, exc.detail)
+    if "retry_after" in exc.detail:  # busy or rate-limited (lawtrail/lib/limits.py): when to come back
+        response["Retry-After"] = str(exc.detail["retry_after"])
+    return response
 
 
 def _jsonable(value: Any) -> Any:

@@ -109,7 +109,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from waitress import serve
 
+    from lawtrail.lib.limits import limit_malloc_arenas
     from lawtrail.wsgi import application
+
+    limit_malloc_arenas()
 
     _migrate()
     if not _self_check(expect_worker=args.no_worker):
@@ -190,6 +193,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 # before it, for work that needs no Django). Importing them must not need Django.
 COMMAND_MODULES: list[str] = [
     "lawtrail.evidence.cli",
+    "lawtrail.backup.cli",  # after evidence.cli: the whole backup on its `backup` command, and `restore`
     "lawtrail.ledger.cli",
     "lawtrail.documents.cli",
     "lawtrail.retention.cli",

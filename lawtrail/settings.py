@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lawtrail.events.middleware.RequestContextMiddleware",
     "lawtrail.web.faults.StorageFaultMiddleware",
+    "lawtrail.web.limits.ExpensiveRequestLimit",
 ]
 
 ROOT_URLCONF = "lawtrail.urls"
@@ -280,6 +281,26 @@ LEDGER_CHECKPOINT_ON_CLOSE = env_bool("LAWTRAIL_LEDGER_CHECKPOINT_ON_CLOSE", Tru
 # a witness; `lawtrail verify` reads the newest one it finds here, so a database restored to an
 # older state (a lost WAL, an old backup) is reported. Empty: no export.
 LEDGER_CHECKPOINT_DIR = env_str("LAWTRAIL_LEDGER_CHECKPOINT_DIR", str(DATA_DIR / "checkpoints"))
+
+# Bounded work (lawtrail/lib/limits.py): PDFs drawn at once per server process (each holds its
+# layout in memory), how long a request waits for a slot, and how many expensive exports (batch
+# print, case-file PDF, archive package, case bundle, watermarked copies) one user may start per
+# window, per kind (0: no limit).
+RENDER_CONCURRENCY = env_int("LAWTRAIL_RENDER_CONCURRENCY", 2)
+RENDER_WAIT_SECONDS = env_int("LAWTRAIL_RENDER_WAIT_SECONDS", 60)
+RATE_LIMIT_EXPENSIVE = env_int("LAWTRAIL_RATE_LIMIT_EXPENSIVE", 10)
+RATE_LIMIT_WINDOW = env_int("LAWTRAIL_RATE_LIMIT_WINDOW", 60)
+# A batch print of more documents than this is bound by the worker and fetched through a link.
+BATCH_PRINT_INLINE_DOCUMENTS = env_int("LAWTRAIL_BATCH_PRINT_INLINE_DOCUMENTS", 30)
+# The rate limit counts in the cache, which every server process must share: the database (a
+# table made by the web app's migration), or Redis when the background jobs use it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+          if _redis_url else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "lawtrail_cache"}}
+
+# `lawtrail worker` backs the database up into the replica every this many hours (0: never by the
+# worker; `lawtrail backup` by hand or cron). The recovery point is at most this far back, or less
+# for what the signed tree heads shipped every minute name (docs/backup.md).
+BACKUP_HOURS = env_int("LAWTRAIL_BACKUP_HOURS", 6)
 
 LOGGING = {
     "version": 1,

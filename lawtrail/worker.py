@@ -44,6 +44,8 @@ def run() -> int:
     from django.core.management import call_command
     from huey.contrib.djhuey.management.commands.run_huey import Command
 
+    from lawtrail.access import jobs as access_jobs  # noqa: F401
+    from lawtrail.backup import jobs as backup_jobs  # noqa: F401
     from lawtrail.evidence import jobs  # noqa: F401
     from lawtrail.ledger import jobs as ledger_jobs  # noqa: F401
 

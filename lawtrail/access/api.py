@@ -14,6 +14,7 @@ from lawtrail.documents.models import Document
 from lawtrail.evidence.models import Evidence
 from lawtrail.lib.apikit import (
     ERROR_STATUSES,
+    EXPENSIVE_STATUSES,
     ErrorOut,
     Id,
     IdList,
@@ -29,6 +30,7 @@ from lawtrail.lib.apikit import (
     responses,
     visible,
 )
+from lawtrail.lib.errors import Conflict
 
 from . import actions, policy, queries
 from . import serving as access_serving
@@ -228,8 +230,30 @@ def _binary(content_types: list[str], description: str) -> dict[str, Any]:
         t: {"schema": {"type": "string", "format": "binary"}} for t in content_types}}}}
 
 
+class PrintStateOut(Schema):
+    status: str = Field(description="queued 正在后台合并;完成后本地址直接返回 PDF")
+    documents: int
+
+
+@router.get("/prints/{token}", response={202: PrintStateOut, **{s: ErrorOut for s in ERROR_STATUSES}},
+            summary="取得后台合并的批量打印 PDF(仅申请人本人)",
+            openapi_extra={"responses": {"200": {"description": "合并的 PDF", "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}})
+def get_print(request: HttpRequest, token: str) -> HttpResponse | Status:
+    from . import prints
+
+    state = prints.fetch(auth_user(request), token)
+    if state.status == prints.FAILED:
+        raise Conflict("print_failed", f"批量打印未能生成:{state.message}")
+    if state.pdf is None:
+        return Status(202, PrintStateOut(status=state.status, documents=state.documents))
+    response = HttpResponse(state.pdf.read_bytes(), content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename=\"print-{state.case.pk}.pdf\""
+    return response
+
+
 @router.get("/access-requests/{request_id}/documents/{document_id}/copy",
-            response={s: ErrorOut for s in ERROR_STATUSES}, summary="调用授权下的文书复制件(PDF,加水印)",
+            response={s: ErrorOut for s in EXPENSIVE_STATUSES}, summary="调用授权下的文书复制件(PDF,加水印)",
             openapi_extra=_binary(["application/pdf"], "加水印的 PDF 复制件"))
 def grant_document(request: HttpRequest, request_id: Id, document_id: Id) -> HttpResponse:
     user = auth_user(request)
@@ -245,7 +269,7 @@ def grant_document(request: HttpRequest, request_id: Id, document_id: Id) -> Htt
 
 
 @router.get("/access-requests/{request_id}/evidence/{evidence_id}/copy",
-            response={s: ErrorOut for s in ERROR_STATUSES}, summary="调用授权下的音像资料复制件(图片加水印,音视频原样)",
+            response={s: ErrorOut for s in EXPENSIVE_STATUSES}, summary="调用授权下的音像资料复制件(图片加水印,音视频原样)",
             openapi_extra=_binary(["application/octet-stream", "image/jpeg", "image/png"], "复制件"))
 def grant_evidence(request: HttpRequest, request_id: Id, evidence_id: Id) -> HttpResponse | StreamingHttpResponse:
     user = auth_user(request)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("access/requests/<int:pk>/revoke/", views.request_revoke, name="access_request_revoke"),
     path("access/requests/<int:pk>/share/", views.share_new, name="access_share_new"),
     path("access/requests/<int:pk>/<str:kind>/<int:item>/copy", views.grant_copy, name="access_grant_copy"),
+    path("access/prints/<str:token>/", views.print_page, name="access_print"),
     path("access/register/", views.register_page, name="access_register"),
     path("access/marks/<str:kind>/<int:pk>/", views.marks_page, name="access_marks"),
     path("access/marks/<int:pk>/lift/", views.mark_lift, name="access_mark_lift"),

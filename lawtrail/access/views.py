@@ -281,6 +281,24 @@ def share_receipt(request: HttpRequest, pk: int) -> HttpResponse:
                  download=False)
 
 
+# ---------------------------------------------------------------- large batch prints (lawtrail/access/prints.py)
+
+
+@login_required
+def print_page(request: HttpRequest, token: str) -> HttpResponse:
+    """A large batch print: its state while the worker binds it, then the PDF."""
+    from . import prints
+
+    try:
+        state = prints.fetch(signed_in_user(request), token)
+    except DomainError:
+        raise Http404
+    if state.pdf is not None:
+        return _file(state.pdf.read_bytes(), f"{state.case.number or state.case.pk}-文书.pdf", "application/pdf",
+                     download=False)
+    return render(request, "access/print.html", {"state": state})
+
+
 # ---------------------------------------------------------------- the recipient's page (no login)
 
 

@@ -19,7 +19,14 @@ from lawtrail.archive import queries
 from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file, do_export_package
 from lawtrail.archive.models import CaseFile
 from lawtrail.cases.models import Case
-from lawtrail.lib.apikit import ERROR_STATUSES, ErrorOut, Id, auth_user, responses, visible
+from lawtrail.lib.apikit import (
+    EXPENSIVE_STATUSES,
+    ErrorOut,
+    Id,
+    auth_user,
+    responses,
+    visible,
+)
 from lawtrail.lib.errors import NotFound
 
 router = Router(tags=["archive"])
@@ -144,7 +151,7 @@ def _attachment(response: HttpResponse, name: str) -> HttpResponse:
     return response
 
 
-@router.get("/cases/{case_id}/case-file/pdf", response={s: ErrorOut for s in ERROR_STATUSES},
+@router.get("/cases/{case_id}/case-file/pdf", response={s: ErrorOut for s in EXPENSIVE_STATUSES},
             summary="案卷封面、卷内目录、备考表 PDF", openapi_extra=_binary("application/pdf", "PDF"))
 def case_file_pdf(request: HttpRequest, case_id: Id) -> HttpResponse:
     user = auth_user(request)
@@ -155,7 +162,7 @@ def case_file_pdf(request: HttpRequest, case_id: Id) -> HttpResponse:
     return _attachment(HttpResponse(data, content_type="application/pdf"), f"{cf.archive_no}.pdf")
 
 
-@router.post("/cases/{case_id}/archive-package", response={s: ErrorOut for s in ERROR_STATUSES},
+@router.post("/cases/{case_id}/archive-package", response={s: ErrorOut for s in EXPENSIVE_STATUSES},
              summary="导出归档包(BagIt ZIP;档案管理员、法制审核人员、负责人)",
              openapi_extra=_binary("application/zip", "BagIt 归档包(ZIP)"))
 def export_package(request: HttpRequest, case_id: Id) -> FileResponse:

@@ -42,7 +42,7 @@ def list_findings(request: HttpRequest, case_id: Id, filters: Query[FindingFilte
     return [FindingOut(**f.as_dict()) for f in found if not filters.severity or f.severity == filters.severity]
 
 
-@router.get("/cases/{case_id}/bundle", response=responses(200, dict[str, Any]), summary="导出案件数据包")
+@router.get("/cases/{case_id}/bundle", response=responses(200, dict[str, Any], expensive=True), summary="导出案件数据包")
 def get_bundle(request: HttpRequest, case_id: Id) -> dict[str, Any]:
     user = auth_user(request)
     case = visible(Case.objects.restrict(user).select_related("agency"), case_id, "案件")

@@ -31,6 +31,7 @@ from lawtrail.documents.choices import DocumentStatus, SignatureKind, SignerRole
 from lawtrail.documents.models import Document, DocumentQuerySet, Signature
 from lawtrail.lib.apikit import (
     ERROR_STATUSES,
+    EXPENSIVE_STATUSES,
     ErrorOut,
     Id,
     LongText,
@@ -441,15 +442,29 @@ def issued_pdf(request: HttpRequest, document_id: Id) -> HttpResponse:
     return _file(document_file(user, doc, "issued")[0], PDF, filename(doc, "pdf"))
 
 
-@router.get("/cases/{case_id}/documents/print", response={s: ErrorOut for s in ERROR_STATUSES},
-            summary="批量打印:案件全部有效文书合并为一个 PDF", openapi_extra=_binary([PDF], "合并的 PDF"))
-def print_case_documents(request: HttpRequest, case_id: Id) -> HttpResponse:
+class PrintQueuedOut(Schema):
+    status: str = Field(description="queued:文书较多,由后台合并;完成后从 download 取得")
+    token: str
+    documents: int
+    download: str = Field(description="取得 PDF 的地址(仅本人可用,保留 24 小时)")
+
+
+@router.get("/cases/{case_id}/documents/print",
+            response={202: PrintQueuedOut, **{s: ErrorOut for s in EXPENSIVE_STATUSES}},
+            summary="批量打印:案件全部有效文书合并为一个 PDF(文书较多时转后台,返回 202 与取得地址)",
+            openapi_extra=_binary([PDF], "合并的 PDF"))
+def print_case_documents(request: HttpRequest, case_id: Id) -> HttpResponse | Status:
     user = auth_user(request)
     case = visible(Case.objects.restrict(user), case_id, "案件")
     docs = list(_documents(user).of_case(case).filter(status=DocumentStatus.ISSUED).order_by("id"))
     if not docs:
         raise NotFound("no_documents", "本案尚无已签发的文书", {"case_id": case_id})
+    from lawtrail.access import prints
     from lawtrail.access.serving import case_print
 
+    if prints.is_large(docs):
+        token = prints.queue_case_print(user, case, docs)
+        return Status(202, PrintQueuedOut(status=prints.QUEUED, token=token, documents=len(docs),
+                                   download=f"/api/prints/{token}"))
     return _file(case_print(user, case, docs), PDF, f"{case.number or case.pk}-文书.pdf")
 

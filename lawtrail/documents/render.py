@@ -238,15 +238,20 @@ def current_pdf(document: Document) -> bytes:
 
 
 def combined_pdf(documents: list[Document]) -> bytes:
-    """One PDF of several documents, in the order given (batch print of a case)."""
+    """One PDF of several documents, in the order given (batch print of a case). The whole merge
+    holds one render slot (its documents' renders run inside it): a batch print costs the memory of
+    one slot, however many documents it binds."""
     from pypdf import PdfWriter
 
-    writer = PdfWriter()
-    for document in documents:
-        writer.append(io.BytesIO(current_pdf(document)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    from lawtrail.lib.limits import render_slot
+
+    with render_slot():
+        writer = PdfWriter()
+        for document in documents:
+            writer.append(io.BytesIO(current_pdf(document)))
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
 
 
 def printed_parts(document: Document) -> dict[str, list[str]]:

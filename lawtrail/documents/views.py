@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lawtrail.access import actions as access_actions
+from lawtrail.access import prints as access_prints
 from lawtrail.access import serving as access_serving
 from lawtrail.access.policy import restrict as access_restrict
 from lawtrail.access.web import served
@@ -326,6 +327,10 @@ def case_documents_pdf(request: HttpRequest, case_pk: int) -> HttpResponse:
     if not docs:
         messages.error(request, "本案尚无已签发的文书")
         return redirect("case_documents", case_pk=case.pk)
+    if access_prints.is_large(docs):
+        # Bound by the worker, fetched through a link (lawtrail/access/prints.py).
+        return served(request, lambda: redirect(
+            "access_print", token=access_prints.queue_case_print(signed_in_user(request), case, docs)))
     return served(request, lambda: _file(access_serving.case_print(signed_in_user(request), case, docs),
                                          f"{case.number or case.pk}-文书.pdf", "application/pdf", download=False))
 

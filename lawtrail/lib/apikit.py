@@ -31,11 +31,14 @@ class ErrorOut(Schema):
 
 
 ERROR_STATUSES = (400, 401, 403, 404, 409, 422)
+# The expensive operations (lawtrail/web/limits.py) may also answer 429 (the user's rate limit) and
+# 503 (every render slot taken), both with Retry-After.
+EXPENSIVE_STATUSES = (*ERROR_STATUSES, 429, 503)
 
 
-def responses(status: int, schema: Any) -> dict[int, Any]:
+def responses(status: int, schema: Any, *, expensive: bool = False) -> dict[int, Any]:
     """The success response plus every error status, so the schema documents all we answer."""
-    return {status: schema, **{s: ErrorOut for s in ERROR_STATUSES}}
+    return {status: schema, **{s: ErrorOut for s in (EXPENSIVE_STATUSES if expensive else ERROR_STATUSES)}}
 
 
 def _storable(value: str) -> str:

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from lawtrail.lib.errors import DomainError
+from lawtrail.lib.limits import render_slot
 
 FONT_FIX = ("请安装 Debian 软件包 fonts-noto-cjk(apt-get install fonts-noto-cjk),"
             "或在 LAWTRAIL_DOCUMENT_FONTS 指定的字体配置中加入含这些字的字体;lawtrail doctor 可检查字体")
@@ -70,16 +71,18 @@ def renderer() -> Any:
 
 
 def html_to_pdf(html: str, **options: Any) -> bytes:
-    """The PDF of `html`; MissingGlyphs if any character of it would print blank."""
+    """The PDF of `html`; MissingGlyphs if any character of it would print blank. Drawn in one of
+    the process's render slots (lawtrail/lib/limits.py): Busy when none frees up in time."""
     HTML = renderer()
 
     _install_collector()
     found: list[str] = []
-    _collecting.chars = found
-    try:
-        pdf = HTML(string=html, base_url=options.pop("base_url", None)).write_pdf(**options)
-    finally:
-        _collecting.chars = None
+    with render_slot():
+        _collecting.chars = found
+        try:
+            pdf = HTML(string=html, base_url=options.pop("base_url", None)).write_pdf(**options)
+        finally:
+            _collecting.chars = None
     if found:
         chars = "".join(dict.fromkeys(found))
         shown = "、".join(f"「{c}」(U+{ord(c):04X})" for c in chars[:10]) + ("等" if len(chars) > 10 else "")
