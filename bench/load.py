@@ -33,7 +33,6 @@ import re
 import secrets
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -347,9 +346,9 @@ def main() -> int:
         env.pop(k, None)
     seaweed = None
     if args.topology == "scale":
-        from lawtrail.testing.seaweed import SeaweedS3
-
         import psycopg
+
+        from lawtrail.testing.seaweed import SeaweedS3
 
         name = f"lawtrail_load_{os.getpid()}"
         with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as con:
