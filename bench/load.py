@@ -63,7 +63,7 @@ def _examples() -> list[dict[str, Any]]:
 
 def scaled(example: dict[str, Any], n: int, documents: int = 20, media: int = 5) -> dict[str, Any]:
     """Case n: the example with its own 案号, grown to `documents` documents and `media` recordings
-    (copies of its own records under new ids; the copied recordings get their own hashes)."""
+    (copies of its own records under new ids); its recordings get hashes of their own."""
     b = copy.deepcopy(example)
     b["case"]["number"] = f"压测〔2020〕第{n}号"
     b["case"]["title"] = f"{b['case']['title']}(压测 {n})"
@@ -79,10 +79,10 @@ def scaled(example: dict[str, Any], n: int, documents: int = 20, media: int = 5)
     while len(b["media"]) < media and b["media"]:
         m = copy.deepcopy(b["media"][k % len(b["media"])])
         m["id"] = f"media-bench-{k}"
-        m["sha256"] = secrets.token_hex(32)
-        m["sm3"] = secrets.token_hex(32)
         b["media"].append(m)
         k += 1
+    for m in b["media"]:  # every case its own footage, as in life (one original, one case)
+        m["sha256"], m["sm3"] = secrets.token_hex(32), secrets.token_hex(32)
     return b
 
 
