@@ -86,6 +86,9 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
     "av_forbidden": lambda b, p: doc(b, "inquiry_record").update(situations=["secret_without_consent"]),
     "av_time_match": lambda b, p: doc(b, "inquiry_record")["fields"].update(
         started_at=shift(doc(b, "inquiry_record")["fields"]["started_at"], minutes=30)),
+    # The record says the inquiry began half an hour before the footage did.
+    "av_whole_activity": lambda b, p: doc(b, "inquiry_record")["fields"].update(
+        started_at=shift(doc(b, "inquiry_record")["fields"]["started_at"], minutes=-30)),
     "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
     "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
     "evidence_naming": lambda b, p: b["media"][2].update(labelled_at=None),
@@ -169,6 +172,27 @@ def test_the_time_tolerance_comes_from_the_profile(profile_id: str, minutes: int
     fields = doc(b, "inquiry_record")["fields"]
     fields["ended_at"] = shift(fields["ended_at"], minutes=minutes)
     assert bool(check(b, profile_id)) is flagged
+
+
+def test_音像记录应自到达现场至活动结束_录像长于笔录不是缺陷() -> None:
+    # 委员会细则第十三条: the footage spans the activity; a longer recording is what it asks for.
+    b = copy.deepcopy(bundles.example("commission-rules"))
+    fields = doc(b, "inquiry_record")["fields"]
+    fields["started_at"] = shift(fields["started_at"], minutes=20)
+    fields["ended_at"] = shift(fields["ended_at"], minutes=-20)
+    assert check(b, "commission-rules") == []
+    # Under the labour rules (第十条) the record's times must equal the footage's.
+    b = copy.deepcopy(bundles.example("labor-inspection"))
+    fields = doc(b, "inquiry_record")["fields"]
+    fields["started_at"] = shift(fields["started_at"], minutes=20)
+    assert [f.rule for f in check(b, "labor-inspection")] == ["av_time_match"]
+
+
+def test_立案审批引用规定立案的国家法律条文() -> None:
+    b = copy.deepcopy(bundles.example("safety-production"))
+    DEFECTS["filing_approval"](b, get_profile("safety-production"))
+    [finding] = check(b, "safety-production")
+    assert finding.cite == "《中华人民共和国行政处罚法》第五十四条"
 
 
 def test_footage_stored_late_is_a_warning_that_blocks_nothing() -> None:

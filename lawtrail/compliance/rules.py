@@ -303,20 +303,45 @@ def _tolerance(rule: Rule) -> dt.timedelta:
 def av_time_match(ctx: Context, rule: Rule) -> Iterator[Report]:
     tol = _tolerance(rule)
     for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
-        start, end = ctx.doc_time(doc, "started_at"), ctx.doc_time(doc, "ended_at")
-        clips = _av_of(ctx, doc.get("media"))
-        if start is None or end is None or not clips:
+        span = _clip_span(ctx, doc)
+        if span is None:
             continue
-        starts = [t for t in (ctx.time(m.get("recorded_start")) for m in clips) if t is not None]
-        ends = [t for t in (ctx.time(m.get("recorded_end")) for m in clips) if t is not None]
-        if not starts or not ends:
-            continue
-        av_start, av_end = min(starts), max(ends)
+        start, end, av_start, av_end = span
         if abs(av_start - start) > tol or abs(av_end - end) > tol:
             b = timez.beijing
             yield doc["id"], (f"{doc['name']}记载的时间 {b(start):%H:%M}–{b(end):%H:%M} 与音像记录的起止时间 "
                               f"{b(av_start):%H:%M}–{b(av_end):%H:%M} 相差超过{int(tol.total_seconds() // 60)}分钟:"
                               f"请核对并更正文书时间或说明原因")
+
+
+def _clip_span(ctx: Context, doc: dict[str, Any]) -> tuple[dt.datetime, dt.datetime, dt.datetime, dt.datetime] | None:
+    """The document's own start and end, and the span of the recordings linked to it."""
+    start, end = ctx.doc_time(doc, "started_at"), ctx.doc_time(doc, "ended_at")
+    clips = _av_of(ctx, doc.get("media"))
+    if start is None or end is None or not clips:
+        return None
+    starts = [t for t in (ctx.time(m.get("recorded_start")) for m in clips) if t is not None]
+    ends = [t for t in (ctx.time(m.get("recorded_end")) for m in clips) if t is not None]
+    if not starts or not ends:
+        return None
+    return start, end, min(starts), max(ends)
+
+
+@check("av_whole_activity", label="音像记录自到达现场至执法活动结束")
+def av_whole_activity(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """The recording spans the activity (from arrival to its end): the record's times must lie
+    within the footage. Unlike av_time_match, footage that runs longer than the record is right."""
+    tol = _tolerance(rule)
+    for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
+        span = _clip_span(ctx, doc)
+        if span is None:
+            continue
+        start, end, av_start, av_end = span
+        if av_start - start > tol or end - av_end > tol:
+            b = timez.beijing
+            yield doc["id"], (f"{doc['name']}记载的执法活动 {b(start):%H:%M}–{b(end):%H:%M} 未被音像记录 "
+                              f"{b(av_start):%H:%M}–{b(av_end):%H:%M} 全程覆盖:音像记录应自到达现场开始、"
+                              f"至执法活动结束时停止:请核对文书时间或说明未记录的原因")
 
 
 @check("evidence_uninterrupted", label="录像中断须说明")
