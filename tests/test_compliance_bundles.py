@@ -75,6 +75,32 @@ def test_an_imported_exemplary_case_keeps_its_history_and_checks_clean(two_world
     assert [f.as_dict() for f in case_findings(case)] == []
 
 
+def test_不得删改音像记录_原件校验不一致的音像资料被查出并随数据包传递(two_worlds: tuple[World, World]) -> None:
+    # 委员会细则第二十一条: 任何单位或者个人不得伪造、剪接、删改、销毁行政执法视音频记录.
+    from lawtrail.compliance.engine import evaluate
+    from lawtrail.evidence.actions import do_record_fixity
+    from lawtrail.evidence.models import Evidence
+    from lawtrail.profiles.registry import get_profile
+
+    first, second = two_worlds
+    case = do_import_bundle(copy.deepcopy(bundles.example("commission-rules")), actor=first.root)
+    sound = bundles.validate(export_case(case))
+    assert all("fixity_ok" not in m for m in sound["media"])
+    assert evaluate(sound, get_profile("commission-rules"), now=bundles.parse_time(sound["exported_at"])) == []
+    altered = Evidence.objects.filter(case=case).order_by("pk").first()
+    assert altered is not None
+    do_record_fixity(checked=[altered.stored.key], problems=[{"key": altered.stored.key, "problem": "mismatch"}],
+                     store="test", actor=first.root)
+    b = bundles.validate(export_case(case))
+    [flagged] = [m for m in b["media"] if m.get("fixity_ok") is False]
+    findings = evaluate(b, get_profile("commission-rules"), now=bundles.parse_time(b["exported_at"]))
+    assert [(f.rule, f.article, f.subject, f.severity) for f in findings] == [
+        ("evidence_no_alteration", "第二十一条", flagged["id"], "blocking")]
+    # Imported elsewhere, the failed check is kept: the finding does not vanish on the way.
+    again = do_import_bundle(copy.deepcopy(b), actor=second.root)
+    assert [m.get("fixity_ok") for m in bundles.validate(export_case(again))["media"]].count(False) == 1
+
+
 def test_an_import_is_one_event_naming_the_bundles_hash(two_worlds: tuple[World, World]) -> None:
     first, _ = two_worlds
     example = bundles.example("agriculture")

@@ -89,6 +89,7 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
     # The record says the inquiry began half an hour before the footage did.
     "av_whole_activity": lambda b, p: doc(b, "inquiry_record")["fields"].update(
         started_at=shift(doc(b, "inquiry_record")["fields"]["started_at"], minutes=-30)),
+    "evidence_no_alteration": lambda b, p: b["media"][0].update(fixity_ok=False),
     "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
     "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
     "evidence_naming": lambda b, p: b["media"][2].update(labelled_at=None),

@@ -161,7 +161,9 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
         for m in bundle["media"]:
             stored = StoredObject.objects.filter(sha256=m["sha256"]).first() or StoredObject.objects.create(
                 sha256=m["sha256"], sm3=m.get("sm3", ""), size=m.get("size", 0),
-                key=f"{PENDING_PREFIX}{m['sha256']}", stored_at=_T(m["ingested_at"]))
+                key=f"{PENDING_PREFIX}{m['sha256']}", stored_at=_T(m["ingested_at"]),
+                # A failed integrity check travels with the bundle: the finding it raises stays.
+                verified_ok=False if m.get("fixity_ok") is False else None)
             labels = m.get("labels") or {}
             media[m["id"]] = Evidence.objects.create(
                 agency=agency, unit=unit, stored=stored, original_name=m.get("original_name", ""),

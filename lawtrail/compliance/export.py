@@ -89,6 +89,8 @@ def export_case(case: Case) -> dict[str, Any]:
             "labelled_at": (iso(labelled.get(str(e.pk))) or (e.facts or {}).get("labelled_at"))
             if e.label_case_number else None,
             "labels": {"case_number": e.label_case_number, "party": e.label_party, "handler": e.label_handler},
+            # Only a failed integrity check is carried: a bundle of sound originals stays as it was.
+            **({"fixity_ok": False} if e.stored.verified_ok is False else {}),
         })
 
     def footage(start: dt.datetime | None, end: dt.datetime | None) -> list[str]:

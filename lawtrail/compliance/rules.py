@@ -386,6 +386,16 @@ def evidence_naming(ctx: Context, rule: Rule) -> Iterator[Report]:
             yield m["id"], f"音像资料在存储{label}后才命名分类:请记录迟延原因", WARNING
 
 
+@check("evidence_no_alteration", label="音像资料不得伪造、剪接、删改、销毁")
+def evidence_no_alteration(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """An original whose bytes no longer match the digest taken at ingest has been altered or lost
+    (the store keeps originals write-once; only a fault or a hand outside LawTrail changes them)."""
+    for m in ctx.bundle["media"]:
+        if m.get("fixity_ok") is False:
+            yield m["id"], (f"音像资料 {m.get('original_name') or m['id']} 的原件校验不一致或已缺失,"
+                            f"可能被删改或损毁:请从备份恢复原件并书面说明情况")
+
+
 # ---------------------------------------------------------------- 审查决定
 
 
