@@ -196,14 +196,14 @@ def test_立案审批引用规定立案的国家法律条文() -> None:
     assert finding.cite == "《中华人民共和国行政处罚法》第五十四条"
 
 
-def test_footage_stored_late_is_a_warning_that_blocks_nothing() -> None:
+def test_footage_stored_late_is_a_lapse_that_blocks_until_its_reason_is_acknowledged() -> None:
     b = copy.deepcopy(bundles.example("safety-production"))
     media = b["media"][0]
     media["ingested_at"] = shift(media["recorded_end"], hours=30)
     media["labelled_at"] = shift(media["ingested_at"], hours=1)
     findings = check(b, "safety-production")
-    assert [(f.rule, f.severity, f.article, f.blocks) for f in findings] == [
-        ("evidence_storage", WARNING, "第十六条", ())]
+    assert [(f.rule, f.severity, f.article, f.lapse) for f in findings] == [
+        ("evidence_storage", BLOCKING, "第十六条", True)]
     assert check(b, "labor-inspection") == []  # 2 days there
 
 

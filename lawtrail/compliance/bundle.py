@@ -37,6 +37,8 @@ REFERENCES: tuple[tuple[str, str, str, bool], ...] = (
     ("interruptions", "before", "media", False),
     ("interruptions", "after", "media", False),
     ("interruptions", "voice_note", "media", False),
+    ("lapses", "recorded_by", "officers", False),
+    ("lapses", "acknowledged_by", "officers", False),
 )
 ID_LISTS = ("parties", "officers", "approvals", "transitions", "services", "documents", "media", "interruptions")
 
@@ -104,13 +106,17 @@ def validate(data: Any) -> dict[str, Any]:
         if ref not in ids["officers"]:
             raise _fail(json_path(["case", "officers", i]), f"执法人员 {ref} 不在 officers 中")
     for source, field, target, many in REFERENCES:
-        for i, item in enumerate(data[source]):
+        for i, item in enumerate(data.get(source) or []):
             value = item.get(field)
             refs = (value or []) if many else ([value] if value else [])
             for j, ref in enumerate(refs):
                 if ref not in ids[target]:
                     where = [source, i, field, j] if many else [source, i, field]
                     raise _fail(json_path(where), f"引用的 {ref} 不在 {target} 中")
+    for i, note in enumerate(data.get("lapses") or []):
+        # A lapse note is about the case or one of the bundle's own records.
+        if note["subject"] != "case" and note["subject"] not in ids["media"] | ids["documents"]:
+            raise _fail(json_path(["lapses", i, "subject"]), f"所涉记录 {note['subject']} 不在本数据包中")
     _check_times(data, [])
     return data
 

@@ -210,6 +210,15 @@ def export_case(case: Case) -> dict[str, Any]:
         "media": media,
         "interruptions": interruptions,
         "case_file": _case_file(case),
+        "lapses": [
+            {"id": f"lapse-{n.pk}", "rule": n.rule, "subject": n.subject, "reason": n.reason,
+             "recorded_by": officer(n.recorded_by), "recorded_by_name": n.recorded_by_name,
+             "recorded_at": iso(n.recorded_at),
+             "acknowledged_by": officer(n.acknowledged_by) if n.acknowledged_by else None,
+             "acknowledged_by_name": n.acknowledged_by_name, "acknowledged_at": iso(n.acknowledged_at),
+             "opinion": n.opinion}
+            for n in case.lapse_notes.select_related("recorded_by", "acknowledged_by").order_by("pk")
+        ],
     }
     bundle["officers"] = list(officers.values())
     return bundle

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from lawtrail.compliance.engine import BLOCKING, CASE_SUBJECT, WARNING, Context, Report, check
+from lawtrail.compliance.engine import CASE_SUBJECT, LAPSE, WARNING, Context, Report, check
 from lawtrail.lib import timez
 from lawtrail.profiles.registry import Rule
 
@@ -94,8 +94,7 @@ def emergency_start(ctx: Context, rule: Rule) -> Iterator[Report]:
             yield CASE_SUBJECT, f"先行启动后{label}内应补办立案审批,已逾期{_hours(ctx.now - due)}:请补办立案审批并说明逾期原因"
         return
     if done > due:
-        yield CASE_SUBJECT, (f"先行启动后{label}内应补办立案审批,实际在启动后{_hours(done - start)}才批准:"
-                             f"须补充逾期补办的书面说明并报负责人审查")
+        yield CASE_SUBJECT, f"先行启动后{label}内应补办立案审批,实际在启动后{_hours(done - start)}才批准", LAPSE
 
 
 @check("complaint_register", label="投诉举报登记与一次性告知")
@@ -222,6 +221,9 @@ def record_officers(ctx: Context, rule: Rule) -> Iterator[Report]:
                     yield doc["id"], f"{o['name']}的执法证在{day}不在有效期内({start or ''}至{until}):须由持有效证件的执法人员办理"
 
 
+# 应当告知 is a duty, but the check reads only two of the records the texts accept for it (告知书,
+# 询问笔录's 告知 line; not a 行政强制措施现场笔录 or a 听证告知书): a finding may be wrong, so it warns
+# (tests/test_compliance_severity.py lists it among the reasoned exceptions).
 @check("rights_notice", label="权利告知记录", severity=WARNING, blocks=("reviewing",))
 def rights_notice(ctx: Context, rule: Rule) -> Iterator[Report]:
     case = ctx.case
@@ -360,8 +362,8 @@ def evidence_storage(ctx: Context, rule: Rule) -> Iterator[Report]:
             continue
         end, stored = ctx.time(m.get("recorded_end")), ctx.time(m["ingested_at"])
         if end is not None and stored is not None and stored > _due(end, rule):
-            # A lapse in the past: nothing can be added to repair it, so it is a warning.
-            yield m["id"], f"音像资料在录制结束{_hours(stored - end)}后才存储,超过{label}的期限:请记录迟延原因", WARNING
+            # A lapse in the past: nothing can be added to repair it but its reason, acknowledged.
+            yield m["id"], f"音像资料在录制结束{_hours(stored - end)}后才存储,超过{label}的期限", LAPSE
         if m["class"] == "case":
             labels = m.get("labels") or {}
             missing = [n for k, n in (("case_number", "案号"), ("party", "当事人"), ("handler", "承办人"))
@@ -383,7 +385,7 @@ def evidence_naming(ctx: Context, rule: Rule) -> Iterator[Report]:
         if named is None and ctx.now > due:
             yield m["id"], f"音像资料存储后{label}内应分类整理并命名,已逾期:请补充名称、分类和内容描述"
         elif named is not None and named > due:
-            yield m["id"], f"音像资料在存储{label}后才命名分类:请记录迟延原因", WARNING
+            yield m["id"], f"音像资料在存储{label}后才命名分类", LAPSE
 
 
 @check("evidence_no_alteration", label="音像资料不得伪造、剪接、删改、销毁")
@@ -410,7 +412,7 @@ def decision_contents(ctx: Context, rule: Rule) -> Iterator[Report]:
             yield doc["id"], f"{doc['name']}缺少法定载明事项:{'、'.join(missing)}:请补充后重新签发"
     if (not found and ctx.case["decision_kind"] == "penalty"
             and ctx.case["stage"] in ("serving", "closed", "archived")):
-        yield CASE_SUBJECT, "已作出行政处罚决定,但案件中没有已签发的行政处罚(处理)决定书:请制作并签发决定书", WARNING
+        yield CASE_SUBJECT, "已作出行政处罚决定,但案件中没有已签发的行政处罚(处理)决定书:请制作并签发决定书"
 
 
 # ---------------------------------------------------------------- 送达执行
@@ -528,7 +530,7 @@ def reminder_before_enforcement(ctx: Context, rule: Rule) -> Iterator[Report]:
         yield reminders[0]["id"], "催告书尚未送达当事人:请记录催告书的送达(签收或送达回证)"
 
 
-@check("case_file", label="按期立卷归档", severity=WARNING, blocks=())
+@check("case_file", label="按期立卷归档", blocks=("archived",))
 def case_file(ctx: Context, rule: Rule) -> Iterator[Report]:
     closed = ctx.time(ctx.case.get("closed_at"))
     if closed is None:
@@ -538,7 +540,7 @@ def case_file(ctx: Context, rule: Rule) -> Iterator[Report]:
     assembled = ctx.time(record.get("assembled_at"))
     label = rule.period_label()
     if assembled is None and ctx.now > due:
-        yield CASE_SUBJECT, f"结案后{label}内应形成案卷,已逾期(期限{timez.beijing(due):%Y-%m-%d}):请立即组卷归档", BLOCKING
+        yield CASE_SUBJECT, f"结案后{label}内应形成案卷,已逾期(期限{timez.beijing(due):%Y-%m-%d}):请立即组卷归档"
     elif assembled is not None and assembled > due:
-        yield CASE_SUBJECT, f"案卷在结案{label}后才形成(期限{timez.beijing(due):%Y-%m-%d}):请记录迟延原因"
+        yield CASE_SUBJECT, f"案卷在结案{label}后才形成(期限{timez.beijing(due):%Y-%m-%d})", LAPSE
 
