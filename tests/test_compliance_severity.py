@@ -235,3 +235,35 @@ def test_the_case_page_offers_the_note_and_the_acknowledgement(world: World, lat
     head.post(f"/compliance/cases/{late_case.pk}/lapse/acknowledge/", {**form, "opinion": "同意"})
     assert LapseNote.objects.get(case=late_case).acknowledged_by == world.uma
     assert 'name="reason"' not in client.get(f"/cases/{late_case.pk}/").content.decode()
+
+
+# ---------------------------------------------------------------- the rule table of docs/compliance.md
+
+
+def test_the_documented_rule_table_is_the_one_the_profiles_and_checks_give() -> None:
+    from pathlib import Path
+
+    from lawtrail.compliance.ruletable import BEGIN, END, rule_table
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "compliance.md").read_text(encoding="utf-8")
+    committed = doc[doc.index(BEGIN):doc.index(END) + len(END)] + "\n"
+    assert committed == rule_table(), "run: lawtrail profiles rules --write docs/compliance.md"
+    # Every check and every agency-level rule is a row, with its default severity.
+    for rule_id, spec in known_rules().items():
+        assert f"| `{rule_id}` | {spec.label} | {spec.severity} |" in committed
+
+
+def test_the_command_prints_the_table_and_writes_it_between_the_markers(
+        tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from lawtrail.cli import main
+    from lawtrail.compliance.ruletable import BEGIN, END, rule_table
+
+    assert main(["profiles", "rules", "--markdown"]) == 0
+    assert capsys.readouterr().out == rule_table()
+    doc = tmp_path / "doc.md"
+    doc.write_text(f"前言\n\n{BEGIN}\n| stale |\n{END}\n\n后记\n", encoding="utf-8")
+    assert main(["profiles", "rules", "--write", str(doc)]) == 0
+    assert doc.read_text(encoding="utf-8") == f"前言\n\n{rule_table()}\n后记\n"
+    (tmp_path / "plain.md").write_text("没有标记\n", encoding="utf-8")
+    assert main(["profiles", "rules", "--write", str(tmp_path / "plain.md")]) == 2
+    assert "标记" in capsys.readouterr().err
