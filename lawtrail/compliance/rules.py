@@ -308,6 +308,9 @@ def av_time_match(ctx: Context, rule: Rule) -> Iterator[Report]:
         span = _clip_span(ctx, doc)
         if span is None:
             continue
+        if isinstance(span, str):
+            yield _uncomparable(doc, span)
+            continue
         start, end, av_start, av_end = span
         if abs(av_start - start) > tol or abs(av_end - end) > tol:
             b = timez.beijing
@@ -316,17 +319,28 @@ def av_time_match(ctx: Context, rule: Rule) -> Iterator[Report]:
                               f"请核对并更正文书时间或说明原因")
 
 
-def _clip_span(ctx: Context, doc: dict[str, Any]) -> tuple[dt.datetime, dt.datetime, dt.datetime, dt.datetime] | None:
-    """The document's own start and end, and the span of the recordings linked to it."""
-    start, end = ctx.doc_time(doc, "started_at"), ctx.doc_time(doc, "ended_at")
+Span = tuple[dt.datetime, dt.datetime, dt.datetime, dt.datetime]
+
+
+def _clip_span(ctx: Context, doc: dict[str, Any]) -> Span | str | None:
+    """The document's own start and end, and the span of the recordings linked to it; or what is
+    missing to compare them (a comparison skipped in silence would pass a record it cannot judge).
+    None when no recording is linked: whether one must be is av_required's question."""
     clips = _av_of(ctx, doc.get("media"))
-    if start is None or end is None or not clips:
+    if not clips:
         return None
+    start, end = ctx.doc_time(doc, "started_at"), ctx.doc_time(doc, "ended_at")
+    if start is None or end is None:
+        return "未记载起止时间"
     starts = [t for t in (ctx.time(m.get("recorded_start")) for m in clips) if t is not None]
     ends = [t for t in (ctx.time(m.get("recorded_end")) for m in clips) if t is not None]
     if not starts or not ends:
-        return None
+        return "所关联的音像资料没有录制起止时间"
     return start, end, min(starts), max(ends)
+
+
+def _uncomparable(doc: dict[str, Any], missing: str) -> Report:
+    return doc["id"], f"{doc['name']}{missing},无法核对文书时间与音像记录是否一致:请补充后再核对"
 
 
 @check("av_whole_activity", label="音像记录自到达现场至执法活动结束")
@@ -337,6 +351,9 @@ def av_whole_activity(ctx: Context, rule: Rule) -> Iterator[Report]:
     for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
         span = _clip_span(ctx, doc)
         if span is None:
+            continue
+        if isinstance(span, str):
+            yield _uncomparable(doc, span)
             continue
         start, end, av_start, av_end = span
         if av_start - start > tol or end - av_end > tol:
