@@ -196,6 +196,18 @@ def test_立案审批引用规定立案的国家法律条文() -> None:
     assert finding.cite == "《中华人民共和国行政处罚法》第五十四条"
 
 
+def test_笔录须载明执法证号_执法人员名册中有证号也不能代替() -> None:
+    b = copy.deepcopy(bundles.example("housing-construction"))
+    inquiry = doc(b, "inquiry_record")
+    assert all(o["cert_no"] for o in b["officers"] if o["id"] in inquiry["officers"])
+    inquiry["fields"]["officers"] = "艾丽、安迪"  # names without their numbers
+    findings = check(b, "housing-construction")
+    assert [(f.rule, f.article, f.subject) for f in findings] == [("record_officers", "第六条", inquiry["id"])]
+    assert "执法证号须记载在笔录中" in findings[0].message and "安迪" in findings[0].message
+    inquiry["fields"]["officers"] = "艾丽(LD001)、安迪 ( LD002 )"  # spacing aside, both shown
+    assert check(b, "housing-construction") == []
+
+
 def test_footage_stored_late_is_a_lapse_that_blocks_until_its_reason_is_acknowledged() -> None:
     b = copy.deepcopy(bundles.example("safety-production"))
     media = b["media"][0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -208,6 +209,15 @@ def record_officers(ctx: Context, rule: Rule) -> Iterator[Report]:
         missing = [o["name"] for o in officers if not o.get("cert_no")]
         if missing:
             yield doc["id"], f"{doc['name']}未记录{'、'.join(missing)}的执法证号:请补充执法证件编号"
+        # The texts ask the record itself to show who did it and their certificate numbers (在调查
+        # 笔录中…进行文字记录): a number known from the officer list but absent from the record
+        # does not count. Read from the record's 执法人员及执法证号 line.
+        line = re.sub(r"\s+", "", str(doc["fields"].get("officers") or ""))
+        omitted = [f"{o['name']}(执法证号 {o['cert_no']})" for o in officers if o.get("cert_no")
+                   and (re.sub(r"\s+", "", str(o["cert_no"])) not in line or o["name"] not in line)]
+        if omitted:
+            yield doc["id"], (f"{doc['name']}的“执法人员及执法证号”未载明{'、'.join(omitted)}:"
+                              f"执法证号须记载在笔录中,请补记")
         if not _filled(doc["fields"].get("credentials_shown")):
             yield doc["id"], f"{doc['name']}未记录出示执法证件情况:请补充"
         if validity:
@@ -427,7 +437,8 @@ def decision_contents(ctx: Context, rule: Rule) -> Iterator[Report]:
         missing = [_field_label(doc["type"], k) for k in items if not _filled(doc["fields"].get(k))]
         if missing:
             yield doc["id"], f"{doc['name']}缺少法定载明事项:{'、'.join(missing)}:请补充后重新签发"
-    if (not found and ctx.case["decision_kind"] == "penalty"
+    # A simple-procedure penalty is decided on the spot in its own 当场处罚决定书 (not this check's).
+    if (not found and ctx.case["decision_kind"] == "penalty" and ctx.case["procedure"] == "general"
             and ctx.case["stage"] in ("serving", "closed", "archived")):
         yield CASE_SUBJECT, "已作出行政处罚决定,但案件中没有已签发的行政处罚(处理)决定书:请制作并签发决定书"
 
