@@ -89,6 +89,9 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
     # The record says the inquiry began half an hour before the footage did.
     "av_whole_activity": lambda b, p: doc(b, "inquiry_record")["fields"].update(
         started_at=shift(doc(b, "inquiry_record")["fields"]["started_at"], minutes=-30)),
+    # A refusal recorded, but nobody signed it.
+    "investigation_refusal": lambda b, p: b["documents"].append(
+        dict(_document(p, 95, "refusal_record", {}, "2025-05-12T02:00:00Z"), signatures=[])),
     "evidence_no_alteration": lambda b, p: b["media"][0].update(fixity_ok=False),
     "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
     "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
@@ -194,6 +197,25 @@ def test_立案审批引用规定立案的国家法律条文() -> None:
     DEFECTS["filing_approval"](b, get_profile("safety-production"))
     [finding] = check(b, "safety-production")
     assert finding.cite == "《中华人民共和国行政处罚法》第五十四条"
+
+
+def test_拒不接受调查须记录_并由执法人员和见证人签名() -> None:
+    # 委员会细则第八条: 由行政执法人员、有关见证人员签字或者盖章 (1 witness in its profile).
+    profile = get_profile("commission-rules")
+    b = copy.deepcopy(bundles.example("commission-rules"))
+    record = _document(profile, 95, "refusal_record", {"circumstances": "当事人拒绝提供工资台账"}, "2025-05-12T02:00:00Z")
+    b["documents"].append(record)
+    findings = check(b, "commission-rules")
+    assert [(f.rule, f.article, f.subject) for f in findings] == [("investigation_refusal", "第八条", record["id"])]
+    assert "见证人" in findings[0].message
+    record["signatures"].append({"slot": "witnesses", "role": "witness", "kind": "signed", "name": "王五",
+                                 "at": "2025-05-12T02:00:00Z"})
+    assert check(b, "commission-rules") == []
+    # The housing rules ask for the record, not for witnesses.
+    housing = copy.deepcopy(bundles.example("housing-construction"))
+    housing["documents"].append(_document(get_profile("housing-construction"), 95, "refusal_record", {},
+                                          "2025-05-12T02:00:00Z"))
+    assert check(housing, "housing-construction") == []
 
 
 def test_笔录须载明执法证号_执法人员名册中有证号也不能代替() -> None:

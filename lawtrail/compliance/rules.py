@@ -280,6 +280,27 @@ def signature_refusal(ctx: Context, rule: Rule) -> Iterator[Report]:
                                   f"应有{needed}名以上无利害关系的见证人:请补充见证人签名")
 
 
+REFUSAL_RECORD = "refusal_record"
+
+
+@check("investigation_refusal", label="拒绝接受调查、提供证据的记录")
+def investigation_refusal(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """A refusal to be investigated or to hand over evidence is recorded, the record signed by the
+    officers and, where the regulation asks (witnesses > 0), by witnesses; what was refused and how
+    is written down."""
+    needed = int(rule.values.get("witnesses", 0))
+    for doc in ctx.live_documents([REFUSAL_RECORD]):
+        signed = [s for s in doc["signatures"] if s["kind"] == "signed"]
+        if not any(s["role"] == "officer" for s in signed):
+            yield doc["id"], f"{doc['name']}没有执法人员签名:请执法人员签名"
+        witnesses = [s for s in signed if s["role"] == "witness"]
+        if len(witnesses) < needed:
+            yield doc["id"], (f"{doc['name']}只有{len(witnesses)}名见证人签名,应有{needed}名以上有关见证人签字或盖章:"
+                              f"请补充见证人签名")
+        if not _filled(doc["fields"].get("circumstances")):
+            yield doc["id"], f"{doc['name']}未记录拒绝的经过:请补充"
+
+
 # ---------------------------------------------------------------- 音像记录
 
 
