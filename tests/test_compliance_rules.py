@@ -92,6 +92,9 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
     # A refusal recorded, but nobody signed it.
     "investigation_refusal": lambda b, p: b["documents"].append(
         dict(_document(p, 95, "refusal_record", {}, "2025-05-12T02:00:00Z"), signatures=[])),
+    # The decision served by e-mail.
+    "electronic_service_excluded": lambda b, p: service(b, "electronic").update(
+        document_id=doc(b, "penalty_decision")["id"], document=doc(b, "penalty_decision")["name"]),
     "evidence_no_alteration": lambda b, p: b["media"][0].update(fixity_ok=False),
     "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
     "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
@@ -197,6 +200,17 @@ def test_立案审批引用规定立案的国家法律条文() -> None:
     DEFECTS["filing_approval"](b, get_profile("safety-production"))
     [finding] = check(b, "safety-production")
     assert finding.cite == "《中华人民共和国行政处罚法》第五十四条"
+
+
+def test_决定文书不得以电子邮件送达_其他文书可以() -> None:
+    b = copy.deepcopy(bundles.example("commission-rules"))
+    assert check(b, "commission-rules") == []  # the 听证告知书 was e-mailed: allowed
+    emailed = service(b, "electronic")
+    emailed.update(document="行政处罚决定书", document_id=None)  # named in words only
+    assert [(f.rule, f.article, f.subject) for f in check(b, "commission-rules")] == [
+        ("electronic_service_excluded", "第十六条", emailed["id"])]
+    # 行政处罚法第六十一条 allows it with the party's confirmation: the labour rules add no ban.
+    assert "electronic_service_excluded" not in get_profile("labor-inspection").rules
 
 
 def test_拒不接受调查须记录_并由执法人员和见证人签名() -> None:

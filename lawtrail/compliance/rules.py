@@ -518,6 +518,23 @@ def service_proofs(ctx: Context, rule: Rule) -> Iterator[Report]:
             yield s["id"], f"{METHOD_LABELS[s['method']]}{s['document']}缺少{'、'.join(missing)}:请补充"
 
 
+@check("electronic_service_excluded", label="决定文书不得以传真、电子邮件等方式送达")
+def electronic_service_excluded(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """The methods a regulation refuses for decision documents (the commission's 第十六条(四):
+    传真、电子邮件…(行政执法决定文书除外)): a decision served that way is not served."""
+    methods = set(rule.values.get("methods", ("electronic",)))
+    decisions = set(rule.values.get("items", ()))
+    for s in ctx.bundle["services"]:
+        if s["method"] not in methods:
+            continue
+        doc = ctx.documents.get(s.get("document_id") or "")
+        # A service recorded before documents were picked names its document in words only.
+        is_decision = doc["type"] in decisions if doc is not None else "决定书" in str(s.get("document") or "")
+        if is_decision:
+            yield s["id"], (f"{_served_name(ctx, s)}是行政执法决定文书,不得以{METHOD_LABELS[s['method']]}方式送达:"
+                            f"请改用直接、留置、邮寄、委托或公告送达并记录")
+
+
 DECIDING_KINDS = {"penalty": "行政处罚决定书", "order": "责令改正决定书", "no_penalty": "不予行政处罚决定书"}
 
 
