@@ -95,6 +95,8 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
     # The decision served by e-mail.
     "electronic_service_excluded": lambda b, p: service(b, "electronic").update(
         document_id=doc(b, "penalty_decision")["id"], document=doc(b, "penalty_decision")["name"]),
+    # The direct service names no 送达回证.
+    "service_receipt_signed": lambda b, p: service(b, "direct").update(receipt_document=None),
     "evidence_no_alteration": lambda b, p: b["media"][0].update(fixity_ok=False),
     "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
     "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
@@ -200,6 +202,17 @@ def test_立案审批引用规定立案的国家法律条文() -> None:
     DEFECTS["filing_approval"](b, get_profile("safety-production"))
     [finding] = check(b, "safety-production")
     assert finding.cite == "《中华人民共和国行政处罚法》第五十四条"
+
+
+def test_直接送达须与受送达人签收的送达回证关联() -> None:
+    b = copy.deepcopy(bundles.example("commission-rules"))
+    receipt = doc(b, "service_receipt")
+    assert service(b, "direct")["receipt_document"] == receipt["id"]
+    receipt["signatures"] = [s for s in receipt["signatures"] if s["role"] != "party"]
+    findings = check(b, "commission-rules")
+    assert [(f.rule, f.article, f.subject) for f in findings] == [
+        ("service_receipt_signed", "第十六条", service(b, "direct")["id"])]
+    assert "没有受送达人签收" in findings[0].message
 
 
 def test_决定文书不得以电子邮件送达_其他文书可以() -> None:

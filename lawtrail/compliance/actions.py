@@ -18,7 +18,8 @@ from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, Par
 from lawtrail.compliance.bundle import BundleError, bundle_hash, parse_time, validate
 from lawtrail.compliance.models import LapseNote, ServiceProof
 from lawtrail.documents.catalogue import catalogue
-from lawtrail.documents.models import Document, Signature
+from lawtrail.documents.models import ActDocument, Document, Signature
+from lawtrail.documents.steps import service_act
 from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.events.state import note_changed
 from lawtrail.evidence.models import Evidence, Interruption, StoredObject
@@ -187,6 +188,11 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                 voice_note=media[g["voice_note"]] if g.get("voice_note") else None,
                 explained_by=handler if g.get("explained_at") else None, explained_at=_t(g.get("explained_at")))
         for service, s in services:
+            if s.get("receipt_document"):
+                # The service's 送达回证, as the service step links it (documents.steps.service_act).
+                ActDocument.objects.create(case=case, act=service_act(service.pk),
+                                           document=documents[s["receipt_document"]], produced=False,
+                                           linked_at=_t(s.get("served_at")) or timez.now())
             if s.get("document_id"):
                 # The served document, picked from the case's issued documents (as the service step does).
                 service.document_ref = documents[s["document_id"]].pk

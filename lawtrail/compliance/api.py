@@ -120,7 +120,8 @@ def visible_bundle(user: User, bundle: dict[str, Any]) -> dict[str, Any]:
     out["media"] = [m for m in bundle["media"] if m["id"] in shown]
     out["services"] = [dict(s, media=[m for m in s.get("media", []) if m in shown],
                             approval_document=s.get("approval_document")
-                            if s.get("approval_document") in shown else None)
+                            if s.get("approval_document") in shown else None,
+                            receipt_document=s.get("receipt_document") if s.get("receipt_document") in shown else None)
                        for s in bundle["services"]]
     out["interruptions"] = [i for i in bundle["interruptions"] if i["before"] in shown and i["after"] in shown
                             and (i["voice_note"] is None or i["voice_note"] in shown)]

@@ -32,6 +32,7 @@ REFERENCES: tuple[tuple[str, str, str, bool], ...] = (
     ("documents", "media", "media", True),
     ("services", "media", "media", True),
     ("services", "approval_document", "documents", False),
+    ("services", "receipt_document", "documents", False),
     ("approvals", "by", "officers", False),
     ("transitions", "by", "officers", False),
     ("media", "officer", "officers", False),

@@ -14,6 +14,7 @@ from lawtrail.compliance.bundle import FORMAT, VERSION
 from lawtrail.compliance.models import ServiceProof
 from lawtrail.documents.models import Document
 from lawtrail.documents.signing import slots_for
+from lawtrail.documents.steps import act_document, service_act
 from lawtrail.events.models import DomainEvent
 from lawtrail.evidence.models import Evidence, Interruption
 from lawtrail.lib import timez
@@ -153,6 +154,10 @@ def export_case(case: Case) -> dict[str, Any]:
             "media": footage(sv.served_at, None),
             "approval_document": public_approvals[-1] if sv.method == "public" and public_approvals else None,
         }
+        receipt_doc = act_document(case, service_act(sv.pk))
+        # The 送达回证 the service step made (or linked) for this service: its signature is the proof.
+        item["receipt_document"] = (f"doc-{receipt_doc.pk}" if receipt_doc is not None and receipt_doc.status == "issued"
+                                    else None)
         proof = proofs.get(sv.pk)
         if proof is not None:
             # Recorded proof wins over what is inferred from receipts and footage (a proof entered

@@ -535,6 +535,22 @@ def electronic_service_excluded(ctx: Context, rule: Rule) -> Iterator[Report]:
                             f"请改用直接、留置、邮寄、委托或公告送达并记录")
 
 
+@check("service_receipt_signed", label="直接、委托送达须有受送达人签收的送达回证")
+def service_receipt_signed(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """A service by hand (directly, or through someone entrusted) is proven by its 送达回证, signed
+    by the recipient: the service must name its receipt, and the receipt carry that signature."""
+    methods = set(rule.values.get("methods", ("direct",)))
+    for s in ctx.bundle["services"]:
+        if s["method"] not in methods:
+            continue
+        receipt = ctx.documents.get(s.get("receipt_document") or "")
+        what = f"{METHOD_LABELS[s['method']]}{_served_name(ctx, s)}"
+        if receipt is None or receipt["status"] != "issued":
+            yield s["id"], f"{what}没有对应的送达回证:请制作送达回证并由受送达人签收"
+        elif not any(x["role"] == "party" and x["kind"] == "signed" for x in receipt["signatures"]):
+            yield s["id"], f"{what}的送达回证没有受送达人签收:请由受送达人在送达回证上签名或盖章"
+
+
 DECIDING_KINDS = {"penalty": "行政处罚决定书", "order": "责令改正决定书", "no_penalty": "不予行政处罚决定书"}
 
 
