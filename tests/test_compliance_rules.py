@@ -215,6 +215,22 @@ def test_直接送达须与受送达人签收的送达回证关联() -> None:
     assert "没有受送达人签收" in findings[0].message
 
 
+def test_传真送达须注明传真时间和号码_邮件退回须记录情况() -> None:
+    b = copy.deepcopy(bundles.example("commission-rules"))
+    faxed = service(b, "electronic")
+    faxed["note"] = "传真"
+    findings = check(b, "commission-rules")
+    assert [(f.rule, f.subject) for f in findings] == [("electronic_service", faxed["id"])]
+    assert "传真时间和受送达人的传真号码" in findings[0].message
+    faxed["fax"] = "2025-03-26 10:00 发送至 028-88886666"
+    assert check(b, "commission-rules") == []
+    mailed = service(b, "mail")
+    mailed.pop("receipt")
+    assert [f.rule for f in check(b, "commission-rules")] == ["mail_service"]
+    mailed["returned"] = "EMS1234567890CN 因收件人拒收于2025-03-28被退回"
+    assert check(b, "commission-rules") == []
+
+
 def test_决定文书不得以电子邮件送达_其他文书可以() -> None:
     b = copy.deepcopy(bundles.example("commission-rules"))
     assert check(b, "commission-rules") == []  # the 听证告知书 was e-mailed: allowed

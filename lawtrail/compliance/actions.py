@@ -197,11 +197,13 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                 # The served document, picked from the case's issued documents (as the service step does).
                 service.document_ref = documents[s["document_id"]].pk
                 service.save(update_fields=["document_ref"])
-            if any(s.get(k) for k in ("witnesses", "media", "receipt", "attempts", "record", "approval_document")):
+            if any(s.get(k) for k in ("witnesses", "media", "receipt", "attempts", "record", "returned", "fax",
+                                      "approval_document")):
                 ServiceProof.objects.create(
                     service=service, witnesses=list(s.get("witnesses", [])),
                     media=[media[r].pk for r in s.get("media", [])], receipt=s.get("receipt", ""),
-                    attempts=s.get("attempts", ""), record=s.get("record", ""),
+                    attempts=s.get("attempts", ""), record=s.get("record", ""), returned=s.get("returned", ""),
+                    fax=s.get("fax", ""),
                     approval_document=documents[s["approval_document"]] if s.get("approval_document") else None)
         refs = {**{k: f"media-{v.pk}" for k, v in media.items()}, **{k: f"doc-{v.pk}" for k, v in documents.items()}}
         for n in bundle.get("lapses") or []:

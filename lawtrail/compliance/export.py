@@ -164,7 +164,7 @@ def export_case(case: Case) -> dict[str, Any]:
             # with the service on the case page may carry text only: the inference then stands).
             if proof.witnesses or proof.media:
                 item.update(witnesses=list(proof.witnesses), media=[f"media-{pk}" for pk in proof.media])
-            for key in ("receipt", "attempts", "record"):
+            for key in ("receipt", "attempts", "record", "returned", "fax"):
                 if getattr(proof, key):
                     item[key] = getattr(proof, key)
             if proof.approval_document_id:

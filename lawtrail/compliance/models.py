@@ -20,6 +20,9 @@ class ServiceProof(models.Model):
     receipt = models.TextField("付邮凭证和回执", blank=True)
     attempts = models.TextField("已采用其他方式均无法送达的情况", blank=True)
     record = models.TextField("截屏、截图、录音等记录", blank=True)
+    # 被邮政企业退回的,记录具体情况 / 传真件上注明传真时间和受送达人的传真号码 (commission 第十六条).
+    returned = models.TextField("邮件被退回的情况", blank=True)
+    fax = models.TextField("传真时间和受送达人的传真号码", blank=True)
     approval_document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT,
                                           related_name="+", verbose_name="公告送达审批意见书")
 
