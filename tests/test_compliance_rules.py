@@ -97,6 +97,8 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
         document_id=doc(b, "penalty_decision")["id"], document=doc(b, "penalty_decision")["name"]),
     # The direct service names no 送达回证.
     "service_receipt_signed": lambda b, p: service(b, "direct").update(receipt_document=None),
+    # Served through someone entrusted, with no word of why.
+    "entrusted_service": lambda b, p: service(b, "direct").update(method="entrusted", note=""),
     "evidence_no_alteration": lambda b, p: b["media"][0].update(fixity_ok=False),
     "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
     "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
@@ -229,6 +231,20 @@ def test_传真送达须注明传真时间和号码_邮件退回须记录情况(
     assert [f.rule for f in check(b, "commission-rules")] == ["mail_service"]
     mailed["returned"] = "EMS1234567890CN 因收件人拒收于2025-03-28被退回"
     assert check(b, "commission-rules") == []
+
+
+def test_委托送达须记录原因并由受送达人在送达回证上签收() -> None:
+    # 农业农村局制度第二十四条.
+    b = copy.deepcopy(bundles.example("agriculture"))
+    entrusted = service(b, "direct")
+    entrusted.update(method="entrusted", note="受送达人外出,委托其单位办公室转交")
+    assert check(b, "agriculture") == []
+    receipt = doc(b, "service_receipt")
+    receipt["signatures"] = [s for s in receipt["signatures"] if s["role"] != "party"]
+    found = {(f.rule, f.subject) for f in check(b, "agriculture")}
+    assert ("entrusted_service", entrusted["id"]) in found
+    assert [f.message for f in check(b, "agriculture") if f.rule == "entrusted_service"] == [
+        f"委托/转交送达{entrusted['document']}缺少受送达人签收的送达回证:请补充"]
 
 
 def test_决定文书不得以电子邮件送达_其他文书可以() -> None:

@@ -255,7 +255,8 @@ SUBJECT_WORDS = {
     "av_required_seizure": ("音像",), "av_required_enforcement": ("音像",), "complaint_register": ("登记", "申请"),
     "complaint_rejection_notice": ("不启动", "不予受理"), "inquiry_fingerprint": ("手印",),
     "investigation_officers": ("两人",), "investigation_refusal": ("拒绝接受调查", "拒不接受调查"),
-    "electronic_service_excluded": ("决定文书除外",), "service_receipt_signed": ("送达回证",), "document_signatures": ("签字",), "evidence_uninterrupted": ("中断", "断续"),
+    "electronic_service_excluded": ("决定文书除外",), "service_receipt_signed": ("送达回证",),
+    "entrusted_service": ("委托",), "document_signatures": ("签字",), "evidence_uninterrupted": ("中断", "断续"),
 }
 
 

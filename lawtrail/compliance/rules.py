@@ -491,7 +491,15 @@ PROOFS = {
     "note": "在送达回证上注明的情况",
     "witnesses": "见证人",
     "fax": "传真时间和受送达人的传真号码",
+    "signed_receipt": "受送达人签收的送达回证",
 }
+
+
+def _signed_receipt(ctx: Context, service: dict[str, Any]) -> bool:
+    """The service's issued 送达回证 carries the recipient's signature."""
+    receipt = ctx.documents.get(service.get("receipt_document") or "")
+    return (receipt is not None and receipt["status"] == "issued"
+            and any(x["role"] == "party" and x["kind"] == "signed" for x in receipt["signatures"]))
 
 
 @check("lodged_service_av", "mail_service", "public_service", "electronic_service", "entrusted_service",
@@ -514,6 +522,8 @@ def service_proofs(ctx: Context, rule: Rule) -> Iterator[Report]:
             elif item == "receipt":
                 # A mail the post office returned has no 回执: what became of it is recorded instead.
                 ok = _filled(s.get("receipt")) or _filled(s.get("returned"))
+            elif item == "signed_receipt":
+                ok = _signed_receipt(ctx, s)
             elif item == "fax":
                 # Asked of a fax only (an e-mail has no fax number); a fax is known by its details or its note.
                 by_fax = "传真" in f"{s.get('note') or ''}{s.get('record') or ''}"
@@ -555,7 +565,7 @@ def service_receipt_signed(ctx: Context, rule: Rule) -> Iterator[Report]:
         what = f"{METHOD_LABELS[s['method']]}{_served_name(ctx, s)}"
         if receipt is None or receipt["status"] != "issued":
             yield s["id"], f"{what}没有对应的送达回证:请制作送达回证并由受送达人签收"
-        elif not any(x["role"] == "party" and x["kind"] == "signed" for x in receipt["signatures"]):
+        elif not _signed_receipt(ctx, s):
             yield s["id"], f"{what}的送达回证没有受送达人签收:请由受送达人在送达回证上签名或盖章"
 
 
