@@ -108,14 +108,15 @@ def test_internal_use_is_approved_by_the_unit_head_and_ends_at_expiry(
 
 def test_who_approves_is_read_from_the_agency_profile(db: None, settings: Settings, tmp_path: Path,
                                                       clock: TimeMachineFixture) -> None:
-    # 安全生产: the rules name only 局主要领导 (第二十三条); internal use then needs the agency head too.
+    # 安全生产: the rules name only 局主要领导 (第二十三条, a party's copy); internal use (第十四条,
+    # the rule of use) needs the agency head too.
     world = build_world("safety-production", name="测试区应急管理局")
     r = build_records(world, settings, tmp_path)
     req = do_request_access(r.case, kind="internal", whole_case=True, purpose="案件复查", expires_at=in_days(2),
                             actor=world.alice)
     with pytest.raises(Forbidden) as refused:
         do_decide_access_request(req, approved=True, opinion="", actor=world.uma)
-    assert refused.value.detail == {"article": "第二十三条"}
+    assert refused.value.detail == {"article": "第十四条"}
     party = do_request_access(r.case, kind="party", whole_case=True, purpose="当事人申请复制",
                               requester_name="张三", copier_name="张三", expires_at=in_days(2), actor=world.alice)
     assert do_decide_access_request(party, approved=True, opinion="同意", actor=world.hank).status == "approved"

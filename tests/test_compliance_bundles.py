@@ -75,6 +75,32 @@ def test_an_imported_exemplary_case_keeps_its_history_and_checks_clean(two_world
     assert [f.as_dict() for f in case_findings(case)] == []
 
 
+def test_不得删改音像记录_原件校验不一致的音像资料被查出并随数据包传递(two_worlds: tuple[World, World]) -> None:
+    # 委员会细则第二十一条: 任何单位或者个人不得伪造、剪接、删改、销毁行政执法视音频记录.
+    from lawtrail.compliance.engine import evaluate
+    from lawtrail.evidence.actions import do_record_fixity
+    from lawtrail.evidence.models import Evidence
+    from lawtrail.profiles.registry import get_profile
+
+    first, second = two_worlds
+    case = do_import_bundle(copy.deepcopy(bundles.example("commission-rules")), actor=first.root)
+    sound = bundles.validate(export_case(case))
+    assert all("fixity_ok" not in m for m in sound["media"])
+    assert evaluate(sound, get_profile("commission-rules"), now=bundles.parse_time(sound["exported_at"])) == []
+    altered = Evidence.objects.filter(case=case).order_by("pk").first()
+    assert altered is not None
+    do_record_fixity(checked=[altered.stored.key], problems=[{"key": altered.stored.key, "problem": "mismatch"}],
+                     store="test", actor=first.root)
+    b = bundles.validate(export_case(case))
+    [flagged] = [m for m in b["media"] if m.get("fixity_ok") is False]
+    findings = evaluate(b, get_profile("commission-rules"), now=bundles.parse_time(b["exported_at"]))
+    assert [(f.rule, f.article, f.subject, f.severity) for f in findings] == [
+        ("evidence_no_alteration", "第二十一条", flagged["id"], "blocking")]
+    # Imported elsewhere, the failed check is kept: the finding does not vanish on the way.
+    again = do_import_bundle(copy.deepcopy(b), actor=second.root)
+    assert [m.get("fixity_ok") for m in bundles.validate(export_case(again))["media"]].count(False) == 1
+
+
 def test_an_import_is_one_event_naming_the_bundles_hash(two_worlds: tuple[World, World]) -> None:
     first, _ = two_worlds
     example = bundles.example("agriculture")
@@ -93,7 +119,7 @@ def test_a_bundle_failing_half_way_leaves_nothing_behind(two_worlds: tuple[World
     cases = Case.objects.count()
     with pytest.raises(InvalidInput) as err:
         do_import_bundle(b, actor=first.root)
-    assert err.value.detail["path"] == "$.documents[6].type"
+    assert err.value.detail["path"] == "$.documents[7].type"
     assert Case.objects.count() == cases
     refused = DomainEvent.objects.order_by("-pk").first()
     assert refused is not None and (refused.action, refused.outcome) == ("bundle.import", "refused")
@@ -126,6 +152,54 @@ def test_a_malformed_bundle_is_refused_naming_its_json_path(mutate: Any, path: s
     assert err.value.code == "bad_bundle"
     assert err.value.detail["path"] == path
     assert path in err.value.message
+
+
+def inquiry_index(b: dict[str, Any]) -> int:
+    return next(i for i, d in enumerate(b["documents"]) if d["type"] == "inquiry_record")
+
+
+@pytest.mark.parametrize(("key", "value", "why"), [
+    ("started_at", "2025-05-12T10:00:00", "带时区"),           # no offset: read differently in every zone
+    ("started_at", "2025-02-30T10:00:00+08:00", "无效"),        # no such day
+    ("started_at", "10:00", "只有钟点"),                         # a clock time says no day
+    ("remark_time", "10:00:30", "只有钟点"),                     # whatever the field is called
+    ("remark_time", "2025-05-12 10:00", "带时区"),
+    ("served_on", "2025-13-01", "日期"),
+    ("served_on", "明天", "日期"),
+])
+def test_文书字段中的时间须带时区且真实存在_否则按其路径拒收(key: str, value: str, why: str) -> None:
+    b = copy.deepcopy(bundles.example("labor-inspection"))
+    i = inquiry_index(b)
+    b["documents"][i]["fields"][key] = value
+    with pytest.raises(bundles.BundleError) as err:
+        bundles.validate(b)
+    assert err.value.detail["path"] == f"$.documents[{i}].fields.{key}"
+    assert why in err.value.message and value in err.value.message
+
+
+def test_times_nested_in_a_fields_table_are_checked_too_and_words_are_not_times() -> None:
+    b = copy.deepcopy(bundles.example("labor-inspection"))
+    i = inquiry_index(b)
+    b["documents"][i]["fields"]["rows"] = [{"at": "2025-05-12T10:00:00+08:00", "note": "上午10时许到达现场"}]
+    bundles.validate(b)  # an offset moment and prose are fine
+    b["documents"][i]["fields"]["rows"][0]["at"] = "9:30"
+    with pytest.raises(bundles.BundleError) as err:
+        bundles.validate(b)
+    assert err.value.detail["path"] == f"$.documents[{i}].fields.rows[0].at"
+
+
+def test_文书时间与音像不能核对时不再静默跳过() -> None:
+    from lawtrail.compliance.engine import evaluate
+    from lawtrail.profiles.registry import get_profile
+
+    b = copy.deepcopy(bundles.example("labor-inspection"))
+    doc = b["documents"][inquiry_index(b)]
+    assert doc["media"], "the exemplary inquiry has its recording"
+    del doc["fields"]["started_at"]
+    now = bundles.parse_time(b["exported_at"] or "2026-01-05T02:00:00Z")
+    findings = evaluate(bundles.validate(b), get_profile("labor-inspection"), now=now)
+    assert [(f.rule, f.subject) for f in findings] == [("av_time_match", doc["id"])]
+    assert "无法核对" in findings[0].message and "未记载起止时间" in findings[0].message
 
 
 def test_text_that_is_not_json_names_its_line_and_column() -> None:

@@ -86,6 +86,20 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
     "av_forbidden": lambda b, p: doc(b, "inquiry_record").update(situations=["secret_without_consent"]),
     "av_time_match": lambda b, p: doc(b, "inquiry_record")["fields"].update(
         started_at=shift(doc(b, "inquiry_record")["fields"]["started_at"], minutes=30)),
+    # The record says the inquiry began half an hour before the footage did.
+    "av_whole_activity": lambda b, p: doc(b, "inquiry_record")["fields"].update(
+        started_at=shift(doc(b, "inquiry_record")["fields"]["started_at"], minutes=-30)),
+    # A refusal recorded, but nobody signed it.
+    "investigation_refusal": lambda b, p: b["documents"].append(
+        dict(_document(p, 95, "refusal_record", {}, "2025-05-12T02:00:00Z"), signatures=[])),
+    # The decision served by e-mail.
+    "electronic_service_excluded": lambda b, p: service(b, "electronic").update(
+        document_id=doc(b, "penalty_decision")["id"], document=doc(b, "penalty_decision")["name"]),
+    # The direct service names no 送达回证.
+    "service_receipt_signed": lambda b, p: service(b, "direct").update(receipt_document=None),
+    # Served through someone entrusted, with no word of why.
+    "entrusted_service": lambda b, p: service(b, "direct").update(method="entrusted", note=""),
+    "evidence_no_alteration": lambda b, p: b["media"][0].update(fixity_ok=False),
     "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
     "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
     "evidence_naming": lambda b, p: b["media"][2].update(labelled_at=None),
@@ -171,14 +185,118 @@ def test_the_time_tolerance_comes_from_the_profile(profile_id: str, minutes: int
     assert bool(check(b, profile_id)) is flagged
 
 
-def test_footage_stored_late_is_a_warning_that_blocks_nothing() -> None:
+def test_音像记录应自到达现场至活动结束_录像长于笔录不是缺陷() -> None:
+    # 委员会细则第十三条: the footage spans the activity; a longer recording is what it asks for.
+    b = copy.deepcopy(bundles.example("commission-rules"))
+    fields = doc(b, "inquiry_record")["fields"]
+    fields["started_at"] = shift(fields["started_at"], minutes=20)
+    fields["ended_at"] = shift(fields["ended_at"], minutes=-20)
+    assert check(b, "commission-rules") == []
+    # Under the labour rules (第十条) the record's times must equal the footage's.
+    b = copy.deepcopy(bundles.example("labor-inspection"))
+    fields = doc(b, "inquiry_record")["fields"]
+    fields["started_at"] = shift(fields["started_at"], minutes=20)
+    assert [f.rule for f in check(b, "labor-inspection")] == ["av_time_match"]
+
+
+def test_立案审批引用规定立案的国家法律条文() -> None:
+    b = copy.deepcopy(bundles.example("safety-production"))
+    DEFECTS["filing_approval"](b, get_profile("safety-production"))
+    [finding] = check(b, "safety-production")
+    assert finding.cite == "《中华人民共和国行政处罚法》第五十四条"
+
+
+def test_直接送达须与受送达人签收的送达回证关联() -> None:
+    b = copy.deepcopy(bundles.example("commission-rules"))
+    receipt = doc(b, "service_receipt")
+    assert service(b, "direct")["receipt_document"] == receipt["id"]
+    receipt["signatures"] = [s for s in receipt["signatures"] if s["role"] != "party"]
+    findings = check(b, "commission-rules")
+    assert [(f.rule, f.article, f.subject) for f in findings] == [
+        ("service_receipt_signed", "第十六条", service(b, "direct")["id"])]
+    assert "没有受送达人签收" in findings[0].message
+
+
+def test_传真送达须注明传真时间和号码_邮件退回须记录情况() -> None:
+    b = copy.deepcopy(bundles.example("commission-rules"))
+    faxed = service(b, "electronic")
+    faxed["note"] = "传真"
+    findings = check(b, "commission-rules")
+    assert [(f.rule, f.subject) for f in findings] == [("electronic_service", faxed["id"])]
+    assert "传真时间和受送达人的传真号码" in findings[0].message
+    faxed["fax"] = "2025-03-26 10:00 发送至 028-88886666"
+    assert check(b, "commission-rules") == []
+    mailed = service(b, "mail")
+    mailed.pop("receipt")
+    assert [f.rule for f in check(b, "commission-rules")] == ["mail_service"]
+    mailed["returned"] = "EMS1234567890CN 因收件人拒收于2025-03-28被退回"
+    assert check(b, "commission-rules") == []
+
+
+def test_委托送达须记录原因并由受送达人在送达回证上签收() -> None:
+    # 农业农村局制度第二十四条.
+    b = copy.deepcopy(bundles.example("agriculture"))
+    entrusted = service(b, "direct")
+    entrusted.update(method="entrusted", note="受送达人外出,委托其单位办公室转交")
+    assert check(b, "agriculture") == []
+    receipt = doc(b, "service_receipt")
+    receipt["signatures"] = [s for s in receipt["signatures"] if s["role"] != "party"]
+    found = {(f.rule, f.subject) for f in check(b, "agriculture")}
+    assert ("entrusted_service", entrusted["id"]) in found
+    assert [f.message for f in check(b, "agriculture") if f.rule == "entrusted_service"] == [
+        f"委托/转交送达{entrusted['document']}缺少受送达人签收的送达回证:请补充"]
+
+
+def test_决定文书不得以电子邮件送达_其他文书可以() -> None:
+    b = copy.deepcopy(bundles.example("commission-rules"))
+    assert check(b, "commission-rules") == []  # the 听证告知书 was e-mailed: allowed
+    emailed = service(b, "electronic")
+    emailed.update(document="行政处罚决定书", document_id=None)  # named in words only
+    assert [(f.rule, f.article, f.subject) for f in check(b, "commission-rules")] == [
+        ("electronic_service_excluded", "第十六条", emailed["id"])]
+    # 行政处罚法第六十一条 allows it with the party's confirmation: the labour rules add no ban.
+    assert "electronic_service_excluded" not in get_profile("labor-inspection").rules
+
+
+def test_拒不接受调查须记录_并由执法人员和见证人签名() -> None:
+    # 委员会细则第八条: 由行政执法人员、有关见证人员签字或者盖章 (1 witness in its profile).
+    profile = get_profile("commission-rules")
+    b = copy.deepcopy(bundles.example("commission-rules"))
+    record = _document(profile, 95, "refusal_record", {"circumstances": "当事人拒绝提供工资台账"}, "2025-05-12T02:00:00Z")
+    b["documents"].append(record)
+    findings = check(b, "commission-rules")
+    assert [(f.rule, f.article, f.subject) for f in findings] == [("investigation_refusal", "第八条", record["id"])]
+    assert "见证人" in findings[0].message
+    record["signatures"].append({"slot": "witnesses", "role": "witness", "kind": "signed", "name": "王五",
+                                 "at": "2025-05-12T02:00:00Z"})
+    assert check(b, "commission-rules") == []
+    # The housing rules ask for the record, not for witnesses.
+    housing = copy.deepcopy(bundles.example("housing-construction"))
+    housing["documents"].append(_document(get_profile("housing-construction"), 95, "refusal_record", {},
+                                          "2025-05-12T02:00:00Z"))
+    assert check(housing, "housing-construction") == []
+
+
+def test_笔录须载明执法证号_执法人员名册中有证号也不能代替() -> None:
+    b = copy.deepcopy(bundles.example("housing-construction"))
+    inquiry = doc(b, "inquiry_record")
+    assert all(o["cert_no"] for o in b["officers"] if o["id"] in inquiry["officers"])
+    inquiry["fields"]["officers"] = "艾丽、安迪"  # names without their numbers
+    findings = check(b, "housing-construction")
+    assert [(f.rule, f.article, f.subject) for f in findings] == [("record_officers", "第六条", inquiry["id"])]
+    assert "执法证号须记载在笔录中" in findings[0].message and "安迪" in findings[0].message
+    inquiry["fields"]["officers"] = "艾丽(LD001)、安迪 ( LD002 )"  # spacing aside, both shown
+    assert check(b, "housing-construction") == []
+
+
+def test_footage_stored_late_is_a_lapse_that_blocks_until_its_reason_is_acknowledged() -> None:
     b = copy.deepcopy(bundles.example("safety-production"))
     media = b["media"][0]
     media["ingested_at"] = shift(media["recorded_end"], hours=30)
     media["labelled_at"] = shift(media["ingested_at"], hours=1)
     findings = check(b, "safety-production")
-    assert [(f.rule, f.severity, f.article, f.blocks) for f in findings] == [
-        ("evidence_storage", WARNING, "第十六条", ())]
+    assert [(f.rule, f.severity, f.article, f.lapse) for f in findings] == [
+        ("evidence_storage", BLOCKING, "第十六条", True)]
     assert check(b, "labor-inspection") == []  # 2 days there
 
 

@@ -37,6 +37,8 @@ NAMED = {
     "强制执行决定书": "enforcement_decision", "代履行决定书": "substitute_performance_decision",
     # Issue 14: the decision that fits a 不予行政处罚 outcome, and the closing's own record.
     "不予行政处罚决定书": "no_penalty_decision", "结案审批表": "closing_approval_form",
+    # Issue 16: the record of a refusal to be investigated or to hand over evidence.
+    "拒绝接受调查(提供证据)记录": "refusal_record",
 }
 
 

@@ -113,3 +113,24 @@ def test_the_api_takes_the_proof_with_the_service_or_afterwards(world: World) ->
     empty = api.post(f"/api/cases/{case.pk}/services/{service['id']}/proof", {})
     assert empty.status == 422 and empty.body["code"] == "missing_field"
     assert api.post(f"/api/cases/{case.pk}/transitions", {"to": "closed", "fields": CLOSE}).status == 200
+
+
+def test_邮件被退回的情况和传真号码可以登记_并随数据包导出(world: World) -> None:
+    from lawtrail.compliance import bundle as bundles
+    from lawtrail.compliance.export import export_case
+
+    case = serving(world)
+    service = mail(case, returned="EMS 1 因地址不详被邮政企业退回")
+    api = ApiClient(world.alice)
+    reply = api.post(f"/api/cases/{case.pk}/services/{service.pk}/proof", {"fax": "2025-03-26 10:00 发至 028-88886666"})
+    assert reply.status == 200
+    [shown] = reply.body["services"]
+    assert shown["returned"].startswith("EMS 1") and shown["fax"].endswith("028-88886666")
+    [exported] = bundles.validate(export_case(case))["services"]
+    assert exported["returned"].startswith("EMS 1") and "028-88886666" in exported["fax"]
+    page = Client()
+    page.force_login(world.alice)
+    html = page.get(f"/cases/{case.pk}/").content.decode()
+    assert "邮件被邮政企业退回的具体情况" in html and "传真时间和受送达人的传真号码" in html
+    # A returned mail is recorded: the labour rules' 付邮凭证和回执 check is answered by it.
+    do_transition_case(case, to=Stage.CLOSED, fields=CLOSE, actor=world.alice)

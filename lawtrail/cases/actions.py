@@ -529,6 +529,8 @@ SERVICE_PROOFS = {
     "receipt": "付邮凭证和回执(邮寄送达:挂号信或特快专递单号、回执签收情况)",
     "attempts": "已采用其他方式均无法送达的情况(公告送达)",
     "record": "截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)",
+    "returned": "邮件被邮政企业退回的具体情况(邮寄送达)",
+    "fax": "传真时间和受送达人的传真号码(传真送达)",
 }
 MAX_PROOF = 2000
 
@@ -548,7 +550,7 @@ def _proofs(values: dict[str, str]) -> dict[str, str]:
 @domain_action("case.record_service")
 def do_record_service(
     case: Case, *, document_id: int, method: str, served_at: dt.datetime, recipient: str, note: str = "",
-    receipt: str = "", attempts: str = "", record: str = "", actor: User,
+    receipt: str = "", attempts: str = "", record: str = "", returned: str = "", fax: str = "", actor: User,
 ) -> Service:
     """登记送达: the served 文书 is one the case has issued, picked by its id (never typed), and the
     service's 送达回证 is issued by the documents app (hooks.SERVICE_RECORDED), with what proves
@@ -572,7 +574,7 @@ def do_record_service(
         raise InvalidInput("missing_field", f"{ServiceMethod(method).label}须在备注中记明{needs}", {"field": "note"})
     if served_at > timez.now() + dt.timedelta(minutes=5):
         raise InvalidInput("time_in_future", "送达时间不能晚于当前时间", {"field": "served_at"})
-    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record})
+    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax})
     with transaction.atomic(durable=True):
         # Checked in the database too: a page opened before the case was closed must not add to it.
         if not Case.objects.filter(pk=case.pk, stage=Stage.SERVING).exists():
@@ -591,7 +593,7 @@ def do_record_service(
 
 @domain_action("case.add_service_proof")
 def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str = "", record: str = "",
-                         actor: User) -> Service:
+                         returned: str = "", fax: str = "", actor: User) -> Service:
     """补充送达留痕: what proves a recorded service, added when it comes to hand (a mailed
     document's 回执 returns days after the 付邮凭证). A text given replaces the one before it;
     the earlier one stays in the case's record (its event)."""
@@ -599,7 +601,7 @@ def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str =
     _same_agency(actor, case)
     if not workflow.is_case_officer(actor, case):
         raise Forbidden("not_case_officer", "只有本案执法人员可以补充送达留痕")
-    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record})
+    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax})
     if not proofs:
         raise InvalidInput("missing_field", "请填写要补充的送达留痕", {"field": "receipt"})
     with transaction.atomic(durable=True):

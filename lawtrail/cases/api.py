@@ -438,6 +438,8 @@ class ServiceOut(Schema):
     receipt: str = Field("", description="付邮凭证和回执(邮寄送达)")
     attempts: str = Field("", description="已采用其他方式均无法送达的情况(公告送达)")
     record: str = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
+    returned: str = Field("", description="邮件被邮政企业退回的具体情况(邮寄送达)")
+    fax: str = Field("", description="传真时间和受送达人的传真号码(传真送达)")
 
 
 class TransitionOut(Schema):
@@ -684,6 +686,8 @@ class ServiceProofIn(Schema):
     receipt: LongText = Field("", description="付邮凭证和回执(邮寄送达)")
     attempts: LongText = Field("", description="已采用其他方式均无法送达的情况(公告送达)")
     record: LongText = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
+    returned: LongText = Field("", description="邮件被邮政企业退回的具体情况(邮寄送达)")
+    fax: LongText = Field("", description="传真时间和受送达人的传真号码(传真送达)")
 
 
 class ServiceIn(ServiceProofIn):
@@ -768,7 +772,7 @@ def record_service(request: HttpRequest, case_id: Id, data: ServiceIn) -> Status
     user = auth_user(request)
     do_record_service(_case(user, case_id), document_id=data.document_id, method=data.method, served_at=data.served_at,
                       recipient=data.recipient, note=data.note, receipt=data.receipt, attempts=data.attempts,
-                      record=data.record, actor=user)
+                      record=data.record, returned=data.returned, fax=data.fax, actor=user)
     return Status(201, case_detail(case_id, user))
 
 
@@ -780,7 +784,8 @@ def add_service_proof(request: HttpRequest, case_id: Id, service_id: Id, data: S
     service = case.services.filter(pk=service_id).first()
     if service is None:
         raise NotFound("not_found", "送达记录不存在或无权查看", {"id": service_id})
-    do_add_service_proof(service, receipt=data.receipt, attempts=data.attempts, record=data.record, actor=user)
+    do_add_service_proof(service, receipt=data.receipt, attempts=data.attempts, record=data.record,
+                         returned=data.returned, fax=data.fax, actor=user)
     return case_detail(case_id, user)
 
 

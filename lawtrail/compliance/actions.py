@@ -17,12 +17,15 @@ from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Unit, User
 from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, Party, Service
 from lawtrail.compliance.bundle import BundleError, bundle_hash, parse_time, validate
-from lawtrail.compliance.models import ServiceProof
+from lawtrail.compliance.models import LapseNote, ServiceProof
 from lawtrail.documents.catalogue import catalogue
-from lawtrail.documents.models import Document, Signature
+from lawtrail.documents.models import ActDocument, Document, Signature
+from lawtrail.documents.steps import service_act
 from lawtrail.events.recorder import domain_action, record_event
+from lawtrail.events.state import note_changed
 from lawtrail.evidence.models import Evidence, FootageLink, Interruption, StoredObject
-from lawtrail.lib.errors import Conflict, Forbidden
+from lawtrail.lib import timez
+from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 
 # Bytes of imported media travel separately (ingest them later under the same SHA-256); until
 # then the stored object's key says where they are expected.
@@ -167,7 +170,9 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
         for m in bundle["media"]:
             stored = StoredObject.objects.filter(sha256=m["sha256"]).first() or StoredObject.objects.create(
                 sha256=m["sha256"], sm3=m.get("sm3", ""), size=m.get("size", 0),
-                key=f"{PENDING_PREFIX}{m['sha256']}", stored_at=_T(m["ingested_at"]))
+                key=f"{PENDING_PREFIX}{m['sha256']}", stored_at=_T(m["ingested_at"]),
+                # A failed integrity check travels with the bundle: the finding it raises stays.
+                verified_ok=False if m.get("fixity_ok") is False else None)
             labels = m.get("labels") or {}
             media[m["id"]] = Evidence(
                 agency=agency, unit=unit, stored=stored, original_name=m.get("original_name", ""),
@@ -191,15 +196,22 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                 explained_by=handler if g.get("explained_at") else None, explained_at=_t(g.get("explained_at")))
             for g in bundle["interruptions"]])
         for service, s in services:
+            if s.get("receipt_document"):
+                # The service's 送达回证, as the service step links it (documents.steps.service_act).
+                ActDocument.objects.create(case=case, act=service_act(service.pk),
+                                           document=documents[s["receipt_document"]], produced=False,
+                                           linked_at=_t(s.get("served_at")) or timez.now())
             if s.get("document_id"):
                 # The served document, picked from the case's issued documents (as the service step does).
                 service.document_ref = documents[s["document_id"]].pk
                 service.save(update_fields=["document_ref"])
-            if any(s.get(k) for k in ("witnesses", "media", "receipt", "attempts", "record", "approval_document")):
+            if any(s.get(k) for k in ("witnesses", "media", "receipt", "attempts", "record", "returned", "fax",
+                                      "approval_document")):
                 ServiceProof.objects.create(
                     service=service, witnesses=list(s.get("witnesses", [])),
                     media=[media[r].pk for r in s.get("media", [])], receipt=s.get("receipt", ""),
-                    attempts=s.get("attempts", ""), record=s.get("record", ""),
+                    attempts=s.get("attempts", ""), record=s.get("record", ""), returned=s.get("returned", ""),
+                    fax=s.get("fax", ""),
                     approval_document=documents[s["approval_document"]] if s.get("approval_document") else None)
         # Recordings linked by hand to an act (a stated start and its basis, a segment): kept, so that
         # the case exported again names the same footage whatever the time inside the files says.
@@ -218,6 +230,17 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                         "basis_note": _basis_note(x), "segment_in": x.get("segment_in"),
                         "segment_out": x.get("segment_out"), "linked_by_name": x.get("linked_by", "")[:50],
                         "linked_at": _t(x.get("linked_at")) or media[x["media"]].ingested_at})
+        refs = {**{k: f"media-{v.pk}" for k, v in media.items()}, **{k: f"doc-{v.pk}" for k, v in documents.items()}}
+        for n in bundle.get("lapses") or []:
+            # The note follows its record into this database (ids are the bundle's own).
+            LapseNote.objects.create(
+                case=case, rule=n["rule"], subject=refs.get(n["subject"], n["subject"]), reason=n["reason"],
+                recorded_by=officers[n["recorded_by"]],
+                recorded_by_name=n.get("recorded_by_name") or officers[n["recorded_by"]].display_name,
+                recorded_at=_T(n["recorded_at"]),
+                acknowledged_by=officers[n["acknowledged_by"]] if n.get("acknowledged_by") else None,
+                acknowledged_by_name=n.get("acknowledged_by_name", ""), acknowledged_at=_t(n.get("acknowledged_at")),
+                opinion=n.get("opinion", ""))
         record_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written, payload={
             "sha256": digest, "number": case.number, "source_case": src["id"], "documents": len(bundle["documents"]),
             "media": len(bundle["media"]),
@@ -234,3 +257,63 @@ def _act_label(item: dict[str, Any]) -> str:
 def _basis_note(link: dict[str, Any]) -> str:
     """The basis's own words, from its label ("其他:…")."""
     return str(link.get("basis_label") or "").partition(":")[2][:500]
+
+
+# ---------------------------------------------------------------- 逾期说明
+
+
+def _open_lapse(case: Case, rule: str, subject: str) -> None:
+    """The finding the note answers must be a lapse the case has now (not any rule or record)."""
+    from lawtrail.compliance.queries import case_findings
+
+    if not any(f.lapse and f.rule == rule and f.subject == subject for f in case_findings(case)):
+        raise InvalidInput("no_such_lapse", "该案件没有这一逾期情形,无需说明", {"field": "rule"})
+
+
+@domain_action("compliance.explain_lapse")
+def do_explain_lapse(case: Case, *, rule: str, subject: str, reason: str, actor: User) -> LapseNote:
+    """记录逾期原因: a deadline already passed cannot be met any more; its reason can be recorded,
+    for a leader to acknowledge. A reason not yet acknowledged may be rewritten."""
+    from lawtrail.cases.workflow import is_case_officer
+
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 2000:
+        raise InvalidInput("missing_field", "请填写逾期原因(不超过 2000 字)", {"field": "reason"})
+    if actor.agency_id != case.agency_id or not is_case_officer(actor, case):
+        raise Forbidden("not_case_officer", "只有本案办案人员可以记录逾期原因")
+    _open_lapse(case, rule, subject)
+    with transaction.atomic(durable=True):
+        note = LapseNote.objects.select_for_update().filter(case=case, rule=rule, subject=subject).first()
+        if note is not None and note.acknowledged_at is not None:
+            raise Conflict("already_acknowledged", "该逾期说明已经负责人确认,不能再修改")
+        if note is None:
+            note = LapseNote(case=case, rule=rule, subject=subject)
+        note.reason, note.recorded_by, note.recorded_by_name = reason, actor, actor.display_name
+        note.recorded_at = timez.now()
+        note.save()
+        record_event("compliance.explain_lapse", note, actor=actor, case_id=case.pk,
+                     payload={"rule": rule, "subject": subject, "reason": reason})
+    return note
+
+
+@domain_action("compliance.acknowledge_lapse")
+def do_acknowledge_lapse(note: LapseNote, *, opinion: str, actor: User) -> LapseNote:
+    """负责人确认逾期说明: a head of the agency or of the case's unit, not the one who explained."""
+    case = note.case
+    if actor.agency_id != case.agency_id or not (
+            actor.is_superuser or actor.has_role(Role.HEAD, case.unit_id)):
+        raise Forbidden("not_head", "逾期说明须由负责人确认")
+    if actor.pk == note.recorded_by_id:
+        raise Forbidden("own_note", "说明人不能确认自己的逾期说明")
+    opinion = (opinion or "").strip()[:2000]
+    with transaction.atomic(durable=True):
+        updated = LapseNote.objects.filter(pk=note.pk, acknowledged_at__isnull=True).update(
+            acknowledged_by=actor, acknowledged_by_name=actor.display_name, acknowledged_at=timez.now(),
+            opinion=opinion)
+        if updated != 1:
+            raise Conflict("already_acknowledged", "该逾期说明已经确认")
+        note_changed(LapseNote.objects.filter(pk=note.pk))
+        note.refresh_from_db()
+        record_event("compliance.acknowledge_lapse", note, actor=actor, case_id=case.pk,
+                     payload={"rule": note.rule, "subject": note.subject, "opinion": opinion})
+    return note

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -11,11 +12,13 @@ from lawtrail.access import actions as access_actions
 from lawtrail.access import policy
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
+from lawtrail.compliance.actions import do_acknowledge_lapse, do_explain_lapse
 from lawtrail.compliance.export import export_case
+from lawtrail.compliance.models import LapseNote
 from lawtrail.compliance.queries import case_findings
 from lawtrail.documents.models import Document
 from lawtrail.evidence.models import Evidence
-from lawtrail.lib.apikit import Id, auth_user, responses, visible
+from lawtrail.lib.apikit import Id, LongText, auth_user, responses, visible
 
 router = Router(tags=["compliance"])
 
@@ -28,6 +31,7 @@ class FindingOut(Schema):
     subject: str = Field(description="涉及的文书、音像资料、送达、事件编号,或 case")
     message: str = Field(description="需补充的内容(中文)")
     blocks: list[str] = Field(description="被阻止的目标阶段(* 为所有后续阶段)")
+    lapse: bool = Field(False, description="无法补救的逾期:记录逾期原因并经负责人确认后转为提示")
 
 
 class FindingFilter(Schema):
@@ -40,6 +44,50 @@ def list_findings(request: HttpRequest, case_id: Id, filters: Query[FindingFilte
     case = visible(Case.objects.restrict(auth_user(request)).select_related("agency"), case_id, "案件")
     found = case_findings(case, profile_id=filters.profile or None)
     return [FindingOut(**f.as_dict()) for f in found if not filters.severity or f.severity == filters.severity]
+
+
+class LapseIn(Schema):
+    rule: str = Field(max_length=64, pattern="^[a-z0-9_]+$", description="检查结果的规则编号(findings 中 lapse 为 true 的一项)")
+    subject: str = Field(max_length=64, pattern="^[a-z0-9-]+$", description="检查结果所涉记录(findings 中的 subject)")
+    reason: LongText = Field(description="逾期原因")
+
+
+class AcknowledgeIn(Schema):
+    opinion: LongText = Field("", description="负责人意见")
+
+
+class LapseOut(Schema):
+    id: int
+    case_id: int
+    rule: str
+    subject: str
+    reason: str
+    recorded_by: str
+    recorded_at: dt.datetime
+    acknowledged_by: str
+    acknowledged_at: dt.datetime | None
+    opinion: str
+
+
+def lapse_out(n: LapseNote) -> LapseOut:
+    return LapseOut(id=n.pk, case_id=n.case_id, rule=n.rule, subject=n.subject, reason=n.reason,
+                    recorded_by=n.recorded_by_name, recorded_at=n.recorded_at,
+                    acknowledged_by=n.acknowledged_by_name, acknowledged_at=n.acknowledged_at, opinion=n.opinion)
+
+
+@router.post("/cases/{case_id}/lapses", response=responses(200, LapseOut), summary="记录逾期原因(逾期说明)")
+def explain_lapse(request: HttpRequest, case_id: Id, data: LapseIn) -> LapseOut:
+    user = auth_user(request)
+    case = visible(Case.objects.restrict(user).select_related("agency"), case_id, "案件")
+    return lapse_out(do_explain_lapse(case, rule=data.rule, subject=data.subject, reason=data.reason, actor=user))
+
+
+@router.post("/lapses/{lapse_id}/acknowledge", response=responses(200, LapseOut), summary="负责人确认逾期说明")
+def acknowledge_lapse(request: HttpRequest, lapse_id: Id, data: AcknowledgeIn) -> LapseOut:
+    user = auth_user(request)
+    case_ids = Case.objects.restrict(user).values("pk")
+    note = visible(LapseNote.objects.filter(case__in=case_ids).select_related("case"), lapse_id, "逾期说明")
+    return lapse_out(do_acknowledge_lapse(note, opinion=data.opinion, actor=user))
 
 
 @router.get("/cases/{case_id}/bundle", response=responses(200, dict[str, Any], expensive=True), summary="导出案件数据包")
@@ -72,8 +120,10 @@ def visible_bundle(user: User, bundle: dict[str, Any]) -> dict[str, Any]:
     out["media"] = [m for m in bundle["media"] if m["id"] in shown]
     out["services"] = [dict(s, media=[m for m in s.get("media", []) if m in shown],
                             approval_document=s.get("approval_document")
-                            if s.get("approval_document") in shown else None)
+                            if s.get("approval_document") in shown else None,
+                            receipt_document=s.get("receipt_document") if s.get("receipt_document") in shown else None)
                        for s in bundle["services"]]
     out["interruptions"] = [i for i in bundle["interruptions"] if i["before"] in shown and i["after"] in shown
                             and (i["voice_note"] is None or i["voice_note"] in shown)]
+    out["lapses"] = [n for n in bundle.get("lapses", []) if n["subject"] == "case" or n["subject"] in shown]
     return out

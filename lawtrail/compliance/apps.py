@@ -15,12 +15,12 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         from lawtrail.compliance import gates
-        from lawtrail.compliance.models import ServiceProof
+        from lawtrail.compliance.models import LapseNote, ServiceProof
         from lawtrail.events.state import track
         from lawtrail.profiles.coverage import register_labels
 
         # Domain records: each change is frozen into the event of the action that made it.
-        track(ServiceProof)
+        track(ServiceProof, LapseNote)
         # The article map (profiles) names checks by id; a person reads their Chinese names.
         register_labels(_rule_labels)
         # The profile's blocking rules gate the case's moves, its closing and its archiving (lawtrail/cases/hooks.py).

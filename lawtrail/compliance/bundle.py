@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,15 @@ REFERENCES: tuple[tuple[str, str, str, bool], ...] = (
     ("documents", "media", "media", True),
     ("services", "media", "media", True),
     ("services", "approval_document", "documents", False),
+    ("services", "receipt_document", "documents", False),
     ("approvals", "by", "officers", False),
     ("transitions", "by", "officers", False),
     ("media", "officer", "officers", False),
     ("interruptions", "before", "media", False),
     ("interruptions", "after", "media", False),
     ("interruptions", "voice_note", "media", False),
+    ("lapses", "recorded_by", "officers", False),
+    ("lapses", "acknowledged_by", "officers", False),
 )
 ID_LISTS = ("parties", "officers", "approvals", "transitions", "services", "documents", "media", "interruptions")
 
@@ -104,14 +108,20 @@ def validate(data: Any) -> dict[str, Any]:
         if ref not in ids["officers"]:
             raise _fail(json_path(["case", "officers", i]), f"执法人员 {ref} 不在 officers 中")
     for source, field, target, many in REFERENCES:
-        for i, item in enumerate(data[source]):
+        for i, item in enumerate(data.get(source) or []):
             value = item.get(field)
             refs = (value or []) if many else ([value] if value else [])
             for j, ref in enumerate(refs):
                 if ref not in ids[target]:
                     where = [source, i, field, j] if many else [source, i, field]
                     raise _fail(json_path(where), f"引用的 {ref} 不在 {target} 中")
+    for i, note in enumerate(data.get("lapses") or []):
+        # A lapse note is about the case or one of the bundle's own records.
+        if note["subject"] != "case" and note["subject"] not in ids["media"] | ids["documents"]:
+            raise _fail(json_path(["lapses", i, "subject"]), f"所涉记录 {note['subject']} 不在本数据包中")
     _check_times(data, [])
+    for i, doc in enumerate(data["documents"]):
+        _check_field_times(doc["fields"], ["documents", i, "fields"])
     return data
 
 
@@ -134,6 +144,44 @@ def _check_times(node: Any, where: list[str | int]) -> None:
     elif isinstance(node, list):
         for i, v in enumerate(node):
             _check_times(v, [*where, i])
+
+
+# A document's fields are free-form, so a time in them is known by its shape or its key: a value
+# shaped like a date or a moment must be a real one, a moment must carry its offset (a naive time
+# is read differently in every time zone), and a clock time alone (10:00) says no day at all.
+_MOMENT = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d")
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+
+
+def _check_field_times(node: Any, where: list[str | int]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _check_field_time(v, [*where, k], str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_field_time(v, [*where, i], "")
+
+
+def _check_field_time(value: Any, where: list[str | int], key: str) -> None:
+    if isinstance(value, dict | list):
+        _check_field_times(value, where)
+        return
+    if not isinstance(value, str) or not value.strip():
+        return
+    text = value.strip()
+    if _CLOCK.match(text):
+        raise _fail(json_path(where), f"时间 {value} 只有钟点,没有日期和时区(须为带时区的 ISO 8601 时间)")
+    if _MOMENT.match(text) or key.endswith("_at"):
+        try:
+            parse_time(text)
+        except ValueError:
+            raise _fail(json_path(where), f"时间 {value} 无效(须为带时区的 ISO 8601 时间,如 2025-05-12T10:00:00+08:00)")
+    elif _DATE.match(text) or key.endswith("_on"):
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            raise _fail(json_path(where), f"日期 {value} 无效(须为 YYYY-MM-DD)")
 
 
 def decode(text: str) -> Any:

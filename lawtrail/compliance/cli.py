@@ -57,6 +57,22 @@ def cmd_profiles_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_profiles_rules(args: argparse.Namespace) -> int:
+    from lawtrail.compliance.ruletable import BEGIN, replace_in, rule_table
+
+    if args.write:
+        path = Path(args.write)
+        try:
+            changed = replace_in(path)
+        except (OSError, ValueError) as err:
+            print(f"无法写入规则表到 {path}:{err}(文件须含标记 {BEGIN})", file=sys.stderr)
+            return 2
+        print(f"已更新 {path}" if changed else f"{path} 已是最新")
+        return 0
+    sys.stdout.write(rule_table())
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from lawtrail.compliance import bundle as bundles
     from lawtrail.compliance.engine import BLOCKING, evaluate
@@ -167,6 +183,10 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("profiles", help="规范配置(各执法机关适用的全过程记录制度)")
     sub = p.add_subparsers(dest="profiles_command", metavar="SUBCOMMAND")
+    pr = sub.add_parser("rules", help="规则表:各检查的默认严重程度、阻止的阶段及各规范引用的条款(Markdown)")
+    pr.add_argument("--markdown", action="store_true", help="以 Markdown 表格输出(默认)")
+    pr.add_argument("--write", metavar="FILE", help="写入文档中规则表的标记之间(如 docs/compliance.md)")
+    pr.set_defaults(func=cmd_profiles_rules)
     pl = sub.add_parser("list", help="列出已安装的规范配置(编号、名称、机关类别、来源文件、规则数)")
     pl.add_argument("--json", action="store_true", help="以 JSON 输出")
     pl.set_defaults(func=cmd_profiles_list)

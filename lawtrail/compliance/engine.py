@@ -6,7 +6,12 @@ about emergency starts) and turns what they report into findings that cite the r
 
 A finding is `blocking` (the case may not make the moves the rule names until it is fixed) or
 a `warning`. The default severity and the moves a rule blocks are declared here, next to the
-check; a profile may override both with `severity:` and `blocks:`.
+check; a profile may override both with `severity:` and `blocks:`. Severity follows the text:
+an 应当/必须/不得 duty blocks, a 可以/宜/一般 one warns (tests/test_compliance_severity.py).
+
+A lapse nothing can undo (a deadline already passed) is reported as LAPSE: it blocks until its
+reason is recorded and a leader has acknowledged it (the bundle's `lapses`, 逾期说明), and then
+stays as a warning, visible to supervision.
 
 No database, no clock of its own (`now` is given): the same bundle and profile always give
 the same findings, so the engine can run over 100,000 bundles or inside a page request.
@@ -24,6 +29,8 @@ from lawtrail.profiles.registry import Profile, Rule
 
 BLOCKING = "blocking"
 WARNING = "warning"
+# A check's mark for a lapse that cannot be undone; the engine turns it into one of the two above.
+LAPSE = "lapse"
 ANY_MOVE = "*"
 CASE_SUBJECT = "case"
 
@@ -53,6 +60,8 @@ class Finding:
     # The text the rule comes from: the agency's regulation (《名山区…实施细则》) or the national
     # law every profile extends (《中华人民共和国行政处罚法》).
     source: str = ""
+    # A lapse that cannot be undone: its reason and a leader's acknowledgement are what clear it.
+    lapse: bool = False
 
     @property
     def cite(self) -> str:
@@ -91,7 +100,18 @@ class Context:
         self.officers = {o["id"]: o for o in bundle["officers"]}
         self.media = {m["id"]: m for m in bundle["media"]}
         self.documents = {d["id"]: d for d in bundle["documents"]}
+        self.lapses = {(n["rule"], n["subject"]): n for n in bundle.get("lapses") or []}
         self._times: dict[str, dt.datetime] = {}
+
+    def settle_lapse(self, rule_id: str, subject: str, message: str) -> tuple[str, str]:
+        """A lapse blocks until its reason is recorded and acknowledged, then stays as a warning."""
+        note = self.lapses.get((rule_id, subject))
+        if note is not None and note.get("acknowledged_at"):
+            return WARNING, (f"{message}(逾期原因:{note['reason']};"
+                             f"{note.get('acknowledged_by_name') or '负责人'}已确认)")
+        if note is not None:
+            return BLOCKING, f"{message}(逾期原因已记录,待负责人确认)"
+        return BLOCKING, f"{message}:请记录逾期原因并报负责人确认"
 
     def time(self, value: str | None) -> dt.datetime | None:
         if not value:
@@ -135,8 +155,11 @@ def evaluate(bundle: dict[str, Any], profile: Profile, *, now: dt.datetime) -> l
         for report in spec.check(ctx, rule):
             subject, message = report[0], report[1]
             sev = report[2] if len(report) == 3 else severity
+            lapse = sev == LAPSE
+            if lapse:
+                sev, message = ctx.settle_lapse(rule_id, subject, message)
             findings.append(Finding(profile=profile.id, article=rule.article, rule=rule_id, severity=sev,
-                                    subject=subject, message=message,
+                                    subject=subject, message=message, lapse=lapse,
                                     blocks=blocks if sev == BLOCKING else (), source=rule.law or f"《{profile.name}》"))
     findings.sort(key=lambda f: 0 if f.severity == BLOCKING else 1)
     return findings

@@ -14,6 +14,7 @@ from lawtrail.compliance.bundle import FORMAT, VERSION
 from lawtrail.compliance.models import ServiceProof
 from lawtrail.documents.models import Document
 from lawtrail.documents.signing import slots_for
+from lawtrail.documents.steps import act_document, service_act
 from lawtrail.events.models import DomainEvent
 from lawtrail.evidence.models import Evidence, FootageLink, Interruption
 from lawtrail.lib import timez
@@ -89,6 +90,8 @@ def export_case(case: Case) -> dict[str, Any]:
             "labelled_at": (iso(labelled.get(str(e.pk))) or (e.facts or {}).get("labelled_at"))
             if e.label_case_number else None,
             "labels": {"case_number": e.label_case_number, "party": e.label_party, "handler": e.label_handler},
+            # Only a failed integrity check is carried: a bundle of sound originals stays as it was.
+            **({"fixity_ok": False} if e.stored.verified_ok is False else {}),
         })
 
     def footage(start: dt.datetime | None, end: dt.datetime | None) -> list[str]:
@@ -175,6 +178,10 @@ def export_case(case: Case) -> dict[str, Any]:
             "approval_document": public_approvals[-1] if sv.method == "public" and public_approvals else None,
         }
         item["media"], item["media_links"] = with_links(footage(sv.served_at, None), f"service:{sv.pk}")
+        receipt_doc = act_document(case, service_act(sv.pk))
+        # The 送达回证 the service step made (or linked) for this service: its signature is the proof.
+        item["receipt_document"] = (f"doc-{receipt_doc.pk}" if receipt_doc is not None and receipt_doc.status == "issued"
+                                    else None)
         proof = proofs.get(sv.pk)
         if proof is not None:
             # Recorded proof wins over what is inferred from receipts and footage (a proof entered
@@ -182,7 +189,7 @@ def export_case(case: Case) -> dict[str, Any]:
             if proof.witnesses or proof.media:
                 item.update(witnesses=list(proof.witnesses), media=with_links(
                     [f"media-{pk}" for pk in proof.media], f"service:{sv.pk}")[0])
-            for key in ("receipt", "attempts", "record"):
+            for key in ("receipt", "attempts", "record", "returned", "fax"):
                 if getattr(proof, key):
                     item[key] = getattr(proof, key)
             if proof.approval_document_id:
@@ -233,6 +240,15 @@ def export_case(case: Case) -> dict[str, Any]:
         "media": media,
         "interruptions": interruptions,
         "case_file": _case_file(case),
+        "lapses": [
+            {"id": f"lapse-{n.pk}", "rule": n.rule, "subject": n.subject, "reason": n.reason,
+             "recorded_by": officer(n.recorded_by), "recorded_by_name": n.recorded_by_name,
+             "recorded_at": iso(n.recorded_at),
+             "acknowledged_by": officer(n.acknowledged_by) if n.acknowledged_by else None,
+             "acknowledged_by_name": n.acknowledged_by_name, "acknowledged_at": iso(n.acknowledged_at),
+             "opinion": n.opinion}
+            for n in case.lapse_notes.select_related("recorded_by", "acknowledged_by").order_by("pk")
+        ],
     }
     bundle["officers"] = list(officers.values())
     return bundle

@@ -160,11 +160,13 @@ def exemplary(profile: Profile) -> dict[str, Any]:
                                                       "deadline_on": "2025-05-05"},
                   at(4, 25, 10, 5), media=["media-4"], refused_party=True),
         _document(profile, 7, "enforcement_application", {}, at(5, 10, 10)),
+        _document(profile, 8, "service_receipt", {"documents": ["行政处罚决定书 示例〔2025〕4号"], "recipient": "张三",
+                                                  "served_at": at(3, 21, 10), "method": "直接送达"}, at(3, 21, 10)),
     ]
     services = [
         {"id": "service-1", "document": "行政处罚决定书", "method": "direct", "served_at": at(3, 21, 10),
          "recipient": "张三", "note": "", "witnesses": [], "media": [], "approval_document": None,
-         "document_id": "doc-4"},
+         "document_id": "doc-4", "receipt_document": "doc-8"},
         {"id": "service-2", "document": "陈述申辩复核意见书", "method": "mail", "served_at": at(3, 25, 10),
          "recipient": "张三", "note": "EMS 挂号", "witnesses": [], "media": [], "receipt": "EMS1234567890CN 付邮凭证及签收回执",
          "approval_document": None},

@@ -5,4 +5,5 @@ from lawtrail.compliance import views
 urlpatterns = [
     path("compliance/", views.findings_page, name="compliance_findings"),
     path("compliance/coverage/", views.coverage_page, name="compliance_coverage"),
+    path("compliance/cases/<int:pk>/lapse/<str:kind>/", views.lapse_step, name="compliance_lapse"),
 ]

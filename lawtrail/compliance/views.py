@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
 from lawtrail.cases.choices import Stage
 from lawtrail.cases.models import Case
+from lawtrail.compliance.actions import do_acknowledge_lapse, do_explain_lapse
 from lawtrail.compliance.engine import Finding
 from lawtrail.compliance.labels import subject_labels
+from lawtrail.compliance.models import LapseNote
 from lawtrail.compliance.queries import case_findings
+from lawtrail.lib.errors import InvalidInput
 from lawtrail.profiles.registry import get_profile
-from lawtrail.web.kit import signed_in_user
+from lawtrail.web.kit import attempt, signed_in_user
 
 # A page checks this many cases live (newest first) and pages through the rest (`lawtrail check`
 # checks one case, or a bundle, from the command line).
@@ -111,3 +119,40 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         "profile": profile, "rows": rows, "counts": counts, "applicable": cov.applicable if cov else 0,
     })
 
+
+
+class LapseForm(forms.Form):
+    rule = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    subject = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    reason = forms.CharField(label="逾期原因", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    opinion = forms.CharField(label="负责人意见", max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@login_required
+@require_POST
+def lapse_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """记录逾期原因 (a case officer) or 确认 it (a head), from the case page's checklist."""
+    user = signed_in_user(request)
+    case = get_object_or_404(Case.objects.restrict(user), pk=pk)
+    form = LapseForm(request.POST)
+    call: Callable[[], Any]
+    if kind == "explain":
+        call = lambda: do_explain_lapse(  # noqa: E731
+            case, rule=form.cleaned_data["rule"], subject=form.cleaned_data["subject"],
+            reason=form.cleaned_data["reason"], actor=user)
+    elif kind == "acknowledge":
+        def call() -> Any:
+            note = LapseNote.objects.filter(case=case, rule=form.cleaned_data["rule"],
+                                            subject=form.cleaned_data["subject"]).first()
+            if note is None:
+                raise InvalidInput("no_note", "尚未记录逾期原因,无法确认", {"field": "reason"})
+            return do_acknowledge_lapse(note, opinion=form.cleaned_data["opinion"], actor=user)
+    else:
+        return HttpResponse(status=404)
+    if form.is_valid() and attempt(form, call) is not None:
+        messages.success(request, "已记录逾期原因" if kind == "explain" else "已确认逾期说明")
+    else:
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        messages.error(request, "操作未完成:" + ";".join(errors))
+    return redirect("case_detail", pk=case.pk)

@@ -303,7 +303,7 @@ def _url(document: Document | None) -> str:
 def _filing_source(case: Case) -> str:
     profile = profile_of(case)
     rule = profile.rule("filing_approval")
-    return f"《{profile.name}》{rule.article}" if rule else RECORD_ARTICLE
+    return f"{rule.law or '《' + profile.name + '》'}{rule.article}" if rule else RECORD_ARTICLE
 
 
 def required_missing(case: Case, *, closing: bool) -> list[hooks.Missing]:

@@ -42,6 +42,8 @@ EVENT_TYPES: dict[str, str] = {
     "evidence.explain_interruption": "录像中断说明",
     "evidence.register_reception": "受理场所监控日存登记",
     "bundle.import": "导入案件数据包",
+    "compliance.explain_lapse": "记录逾期原因(逾期说明)",
+    "compliance.acknowledge_lapse": "负责人确认逾期说明",
     "evidence.derive": "生成音像资料预览",
     "evidence.replicate": "音像资料异地备份",
     "evidence.fixity": "音像资料完整性校验",

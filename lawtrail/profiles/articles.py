@@ -151,3 +151,34 @@ def regulation(source: str, directory: Path = REGULATIONS_DIR) -> Regulation:
 
 def all_regulations(directory: Path = REGULATIONS_DIR) -> dict[str, Regulation]:
     return {p.name: regulation(p.name, directory) for p in sorted(directory.glob("*.txt"))}
+
+
+NATIONAL_SOURCE = "0-national-law.txt"
+_LAW_HEADING = re.compile(r"^[一二三四五六七八九十]+、(《[^》]+》)\s*$", re.MULTILINE)
+_EXCERPT_HEADING = re.compile(rf"^第([{_NUMERAL}]+)条[ \u3000]", re.MULTILINE)
+
+
+@functools.cache
+def national_articles(directory: Path = REGULATIONS_DIR) -> dict[tuple[str, str], Article]:
+    """(《law》, 第X条) → its text, from the excerpt of the national laws. The excerpt skips
+    articles and holds two laws (each has its own 第五十四条), so it is read by law, then by the
+    headings at line starts, in whatever order they come."""
+    text = (directory / NATIONAL_SOURCE).read_text(encoding="utf-8")
+    laws = list(_LAW_HEADING.finditer(text))
+    out: dict[tuple[str, str], Article] = {}
+    for i, law in enumerate(laws):
+        body = text[law.end(): laws[i + 1].start() if i + 1 < len(laws) else len(text)]
+        heads = list(_EXCERPT_HEADING.finditer(body))
+        for j, head in enumerate(heads):
+            number = chinese_number(head.group(1))
+            end = heads[j + 1].start() if j + 1 < len(heads) else len(body)
+            out[(law.group(1), article_label(number))] = Article(
+                number=number, label=article_label(number), text=body[head.end():end].strip())
+    return out
+
+
+def cited_article(source: str, label: str, law: str = "") -> Article | None:
+    """The article a rule cites: of the national `law` when the rule names one, else of its regulation."""
+    if law:
+        return national_articles().get((law, label))
+    return regulation(source).article(label)

@@ -16,6 +16,7 @@ import yaml
 from django.conf import settings
 
 from lawtrail.lib.errors import InvalidInput
+from lawtrail.profiles.articles import NATIONAL_SOURCE
 
 PROFILE_DATA_DIR = Path(__file__).resolve().parent / "data"
 # The national base every agency profile extends: the minimums of 《行政处罚法》 and 《行政强制法》.
@@ -165,7 +166,9 @@ def load_profile(path: Path) -> Profile:
         for k, v in values.items():
             _check_field(path, _line_of(body_node, k) or line, f"rules.{rule_id}.{k}", k, v)
         rules[rule_id] = Rule(id=rule_id, article=str(body["article"]), quote=str(body["quote"]), values=values,
-                              law=str(body.get("law", "")), text=str(data["source"]))
+                              law=str(body.get("law", "")),
+                              # A rule naming a national law quotes the excerpt of the national laws.
+                              text=NATIONAL_SOURCE if body.get("law") else str(data["source"]))
     return Profile(id=str(data["id"]), name=str(data["name"]), agency_kind=str(data["agency_kind"]),
                    source=str(data["source"]), rules=rules, path=path)
 
