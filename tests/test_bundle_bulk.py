@@ -69,7 +69,7 @@ def test_a_refused_bundle_is_reported_with_its_line_and_path_and_the_others_stil
     assert not Case.objects.filter(number=bad_type["case"]["number"]).exists()  # nothing half-written
     refused = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
     assert [(r["source"], r["code"], r["path"]) for r in refused] == [
-        (f"{src}:2", "bad_bundle", "$.documents[6].type"),
+        (f"{src}:2", "bad_bundle", f"$.documents[{len(bad_type['documents']) - 1}].type"),
         (f"{src}:3", "case_exists", "$.case.number"),
         (f"{src}:4", "bad_bundle", "$.case.title"),
         (str(tmp_path / "missing.jsonl"), "bundle_unreadable", "$"),
