@@ -82,6 +82,7 @@ class AgencySpec:
     place: str  # where the inquiries are held
     device: str  # the body-cam's serial
     complainant: tuple[str, str, str]  # (name, phone, what the pending complaint says)
+    reporter: str  # whose complaint was accepted: the registered case's source
     matters: tuple[Matter, ...]
 
 
@@ -96,14 +97,14 @@ AGENCIES: tuple[AgencySpec, ...] = (
                  ("person", "刘德明", "51180319680923141", "", "名山区红星镇")),
         interviewee=("林康宁", "51180319720418232", "负责人"), place="名山区卫生健康委员会询问室",
         device="DSJ-WJ-01",
-        complainant=("张丽华", "13800000101", "反映康宁诊所由无执业证书人员为其输液。"),
+        complainant=("张丽华", "13800000101", "反映康宁诊所由无执业证书人员为其输液。"), reporter="赵雅婷",
         matters=(
             Matter(title="使用非卫生技术人员从事医疗卫生技术工作",
                    facts="监督检查发现该诊所安排未取得执业资格的人员从事输液等护理工作。",
                    question="问:为患者输液的王某是否取得护士执业证书?",
                    answer="答:王某还在考证,暂时没有执业证书。",
                    summary="经现场检查、询问负责人并调取排班表,使用非卫生技术人员的事实清楚。",
-                   kind="penalty", decision="警告,并处罚款 5,000 元。",
+                   kind="penalty", decision="责令限期改正,并处罚款 5,000 元。",
                    basis="《医疗机构管理条例》第二十七条、第四十七条", penalty=Decimal("5000"),
                    evidence=("现场检查笔录", "询问笔录", "护理人员排班表"),
                    circumstances="当事人积极配合调查并已辞退该人员,依法从轻处罚。",
@@ -114,7 +115,7 @@ AGENCIES: tuple[AgencySpec, ...] = (
                    answer="答:平时由保洁员收集,和生活垃圾一起放在后门,交接登记没有做。",
                    summary="经现场检查、询问负责人,未分类收集医疗废物、未登记交接属实。",
                    kind="order", decision="责令立即分类收集医疗废物,并于 10 日内建立交接登记制度。",
-                   basis="《医疗废物管理条例》第十六条、第四十六条",
+                   basis="《医疗废物管理条例》第十六条、第四十七条",
                    evidence=("现场检查笔录", "询问笔录", "现场照片"), deadline_days=10,
                    result="当事人已按期改正,复查合格。"),
         ),
@@ -132,6 +133,7 @@ AGENCIES: tuple[AgencySpec, ...] = (
         interviewee=("钱恒通", "51180319750711263", "法定代表人"), place="名山区应急管理局询问室",
         device="DSJ-YJ-01",
         complainant=("匿名", "13800000201", "举报恒通化工在居民区附近的仓库存放油漆、稀释剂等危险化学品。"),
+        reporter="孙国栋",
         matters=(
             Matter(title="危险化学品未在专用仓库储存",
                    facts="执法检查发现该公司将甲苯、乙酸乙酯等危险化学品存放于普通库房,未设专用仓库。",
@@ -164,7 +166,7 @@ AGENCIES: tuple[AgencySpec, ...] = (
                  ("person", "周建华", "51180319800215351", "", "名山区车岭镇")),
         interviewee=("周丰收", "51180319790306172", "经营者"), place="名山区农业综合行政执法大队询问室",
         device="DSJ-NY-01",
-        complainant=("陈大勇", "13800000301", "反映在丰收农资购买的除草剂使用后茶苗大面积枯死。"),
+        complainant=("陈大勇", "13800000301", "反映在丰收农资购买的除草剂使用后茶苗大面积枯死。"), reporter="李春生",
         matters=(
             Matter(title="未按规定建立农药购销台账",
                    facts="执法检查发现该农药经营部未建立农药采购、销售台账。",
@@ -182,7 +184,7 @@ AGENCIES: tuple[AgencySpec, ...] = (
                    answer="答:是外地业务员送来的,标签我们没有仔细看。",
                    summary="经现场检查、询问经营者并抽样送检,经营标签不符合规定农药的事实清楚。",
                    kind="order", decision="责令立即停止销售该批农药,并于 15 日内召回已售出的农药。",
-                   basis="《农药管理条例》第三十二条、第五十七条",
+                   basis="《农药管理条例》第五十七条",
                    evidence=("现场检查笔录", "询问笔录", "农药标签照片"),
                    result="当事人已停止销售并召回已售农药。"),
         ),
@@ -200,15 +202,15 @@ AGENCIES: tuple[AgencySpec, ...] = (
                   "名山区新店镇长春路 8 号")),
         interviewee=("邹蜀建", "51180319710809295", "项目负责人"), place="名山区住房和城乡建设局询问室",
         device="DSJ-ZJ-01",
-        complainant=("李秀英", "13800000401", "反映锦城花园工地脚手架无防护网,砖块掉落到人行道。"),
+        complainant=("李秀英", "13800000401", "反映锦城花园工地脚手架无防护网,砖块掉落到人行道。"), reporter="王建军",
         matters=(
             Matter(title="施工现场未采取安全防护措施",
                    facts="执法检查发现锦城花园项目 5 号楼外脚手架未挂设安全防护网,临边洞口无防护栏杆。",
                    question="问:5 号楼外脚手架为什么没有挂设安全防护网?",
                    answer="答:防护网在更换,拆了以后新的还没到货,工人就先施工了。",
                    summary="经现场检查、询问项目负责人并调取安全检查记录,未采取安全防护措施的事实清楚。",
-                   kind="penalty", decision="责令限期改正,并处罚款 30,000 元。",
-                   basis="《建设工程安全生产管理条例》第二十八条、第六十二条", penalty=Decimal("30000"),
+                   kind="penalty", decision="责令限期改正,并处罚款 50,000 元。",
+                   basis="《建设工程安全生产管理条例》第二十八条、第六十四条", penalty=Decimal("50000"),
                    evidence=("现场检查笔录", "询问笔录", "施工现场照片", "项目安全检查记录"),
                    circumstances="当事人当日停工整改,依法从轻处罚。",
                    result="当事人已缴纳罚款,防护设施复查合格。"),
@@ -307,9 +309,9 @@ class _Demo:
         target = STAGES.index(stage)
         if n == 0:
             # Registered from a complaint accepted, waiting for the filing opinions.
-            name, phone, _facts = self.spec.complainant
+            phone = self.spec.complainant[1]
             complaint = ca.do_register_complaint(
-                unit=self.units[0], kind="complaint", respondent=party, complainant_name=f"{name[0]}先生",
+                unit=self.units[0], kind="complaint", respondent=party, complainant_name=self.spec.reporter,
                 complainant_phone=phone[:-1] + "9", facts=matter.facts, actor=self.handler)
             ca.do_decide_complaint(complaint, outcome="accepted", title=matter.title, handler=self.handler,
                                    handler_opinion="线索具体,建议立案调查。", actor=self.handler)
