@@ -35,11 +35,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _print_logins() -> None:
-    from lawtrail.demo import demo_logins
+    from lawtrail.demo import demo_logins_by_agency
 
-    print("演示账号(密码相同):")
-    for username, password, who in demo_logins():
-        print(f"  {username:<10} {password}   {who}")
+    print("演示账号(密码相同,每个执法机关各一套):")
+    for agency, logins in demo_logins_by_agency():
+        print(f"【{agency}】")
+        for username, password, who in logins:
+            print(f"  {username:<10} {password}   {who}")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

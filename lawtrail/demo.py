@@ -1,12 +1,15 @@
-"""Demo data: one agency, two units, officers with 执法证号 and cases in different stages.
+"""Demo data: one agency per regulation profile in one installation. This module holds the labour
+agency (two units, officers with 执法证号, cases in different stages, a complaint, a patrol, footage
+and its disposal); lawtrail.demo_agencies holds the other four.
 
 Loaded through the real actions, so the demo's timeline is what real use produces.
-Idempotent: a second run finds the agency and changes nothing.
+Idempotent: a second run finds each agency and changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -44,13 +47,66 @@ def _id(body: str) -> str:
     return body + id_check_char(body)
 
 
-def demo_logins() -> list[tuple[str, str, str]]:
+LABOUR_UNITS = ("监察一中队", "监察二中队")
+
+
+def demo_logins_by_agency() -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """Each demo agency's name and its logins: (username, password, who — name, roles and unit)."""
+    from lawtrail.demo_agencies import AGENCIES, people_of
+
     labels = {r.value: r.label for r in Role}
-    return [(u, PASSWORD, f"{n} · " + "、".join(labels[r] for r, _ in roles)) for u, n, _, roles, _ in PEOPLE]
+
+    def logins(people: list[Any], units: tuple[str, str]) -> list[tuple[str, str, str]]:
+        return [(u, PASSWORD, f"{n} · " + "、".join(labels[r] for r, _ in roles) + (
+            f" · {units[unit]}" if unit is not None else "")) for u, n, unit, roles, _ in people]
+
+    return [(AGENCY_NAME, logins(PEOPLE, LABOUR_UNITS)),
+            *((spec.name, logins(people_of(spec), spec.units)) for spec in AGENCIES)]
 
 
-def ensure_demo() -> bool:
-    """Load the demo if it is not there yet; True if it was loaded now."""
+# Who does what in a demo agency's cases, by the part they play (as lawtrail.testing.personas names them).
+CAST = ("handler", "partner", "other_handler", "unit_head", "head", "legal_reviewer", "archivist", "supervisor")
+
+
+def demo_cast(profile_id: str) -> dict[str, str]:
+    """The usernames of the demo agency of `profile_id`, by the part they play (CAST)."""
+    from lawtrail.demo_agencies import spec_of
+
+    names: tuple[str, ...]
+    if profile_id == "labor-inspection":
+        names = ("zhangwei", "liqiang", "wangfang", "zhaolei", "chenjing", "liuyang", "sunli", "zhoujie")
+    else:
+        names = tuple(username for username, _ in spec_of(profile_id).people)
+    return dict(zip(CAST, names, strict=True))
+
+
+def demo_agency_name(profile_id: str) -> str:
+    from lawtrail.demo_agencies import spec_of
+
+    return AGENCY_NAME if profile_id == "labor-inspection" else spec_of(profile_id).name
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    return [login for _agency, logins in demo_logins_by_agency() for login in logins]
+
+
+def ensure_demo(profiles: Iterable[str] | None = None) -> bool:
+    """Load each demo agency that is not there yet (only those of `profiles`, if given: a test may
+    want one); True if any was loaded now."""
+    from lawtrail.demo_agencies import AGENCIES, load_agency
+
+    wanted = set(profiles) if profiles is not None else {"labor-inspection", *(s.profile_id for s in AGENCIES)}
+    loaded = _ensure_labour() if "labor-inspection" in wanted else False
+    for spec in AGENCIES:
+        if spec.profile_id not in wanted or Agency.objects.filter(name=spec.name).exists():
+            continue
+        with origin(Origin(channel="cli")):
+            load_agency(spec, password=PASSWORD, handwriting=_handwriting, serve=_serve_decision)
+        loaded = True
+    return loaded
+
+
+def _ensure_labour() -> bool:
     agency = Agency.objects.filter(name=AGENCY_NAME).first()
     if agency is not None:
         # A demo loaded before it had documents or an archived case gets them now (and only once).
@@ -124,7 +180,7 @@ def _load() -> None:
         case_number_format="名劳监立〔{year}〕第{seq}号", simple_case_number_format="名劳监简〔{year}〕第{seq}号",
         actor=None,
     )
-    units = [do_create_unit(agency, name="监察一中队", actor=None), do_create_unit(agency, name="监察二中队", actor=None)]
+    units = [do_create_unit(agency, name=name, actor=None) for name in LABOUR_UNITS]
     people: dict[str, User] = {}
     for username, name, unit_ix, roles, cert in PEOPLE:
         unit = units[unit_ix] if unit_ix is not None else None
@@ -229,6 +285,38 @@ def _load() -> None:
     _ = sun
     _retention_demo(people, case2)
 
+    # 7. Decided and served, the order's time limit running (added with the other agencies' demo).
+    case7 = ca.do_register_case(unit=a, title="未按规定建立职工名册", source="inspection", party=p3,
+                                facts="日常巡查发现该公司未建立职工名册,无法提供 15 名员工的用工信息。", handler=zw,
+                                officers=[lq], handler_opinion="建议立案调查。", actor=zw)
+    ca.do_give_approval(case7, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="同意立案。", actor=chen)
+    for step in (
+        lambda c: ca.do_transition_case(c, to=Stage.INVESTIGATING, actor=zw),
+        lambda c: ca.do_transition_case(c, to=Stage.REVIEWING, fields={
+            "investigation_summary": "经现场检查并询问人事负责人,未建立职工名册属实。"}, actor=zw),
+        lambda c: ca.do_record_decision(c, kind="order", text="责令于 10 日内建立职工名册并报送备查。",
+                                        basis="《劳动合同法实施条例》第八条、第三十三条", document_fields={
+                                            "evidence": ["现场检查记录", "人事负责人询问笔录"],
+                                            "deadline_on": _days_ahead(10)}, actor=zw),
+        lambda c: ca.do_give_approval(c, kind=ApprovalKind.LEGAL_REVIEW, approved=True, opinion="事实清楚,依据正确。",
+                                      actor=liu),
+        lambda c: ca.do_give_approval(c, kind=ApprovalKind.DECISION_HEAD, approved=True, opinion="同意。", actor=chen),
+        lambda c: ca.do_transition_case(c, to=Stage.SERVING, actor=zw),
+        lambda c: _serve_decision(c, recipient="邓鑫", actor=zw),
+    ):
+        case7.refresh_from_db()
+        step(case7)
+
+
+def _footage_of_inquiry(case: Any, started: dt.datetime, *, minutes: int, officer: User) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from lawtrail.demo_agencies import record_footage
+
+    with tempfile.TemporaryDirectory() as folder:
+        record_footage(case, officer=officer, device="DSJ-MS-02", started=started, minutes=minutes, folder=Path(folder))
+
 
 
 def _days_ahead(days: int) -> str:
@@ -309,6 +397,7 @@ def _load_documents(agency: Agency) -> None:
         da.do_sign_document(inquiry, slot="officers", actor=lq)
         da.do_record_hand_signature(inquiry, slot="interviewee", name="何宏达", image=_handwriting(1),
                                     actor=zw)
+        _footage_of_inquiry(investigating, started, minutes=42, officer=zw)
 
     respondent = investigating.party if investigating is not None else Party.objects.filter(agency=agency).first()
     if zw.unit is None or respondent is None:

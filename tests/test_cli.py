@@ -16,7 +16,7 @@ LAWTRAIL = [sys.executable, "-m", "lawtrail"]
 def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "LAWTRAIL_DATA_DIR": str(data_dir), **env}
     environment.pop("DATABASE_URL", None)  # these tests own their embedded database
-    return subprocess.run([*LAWTRAIL, *args], capture_output=True, text=True, env=environment, timeout=300)
+    return subprocess.run([*LAWTRAIL, *args], capture_output=True, text=True, env=environment, timeout=900)
 
 
 def test_it_lists_its_subcommands(tmp_path: Path) -> None:
@@ -31,6 +31,8 @@ def test_it_loads_the_demo_once_and_lists_its_cases(tmp_path: Path) -> None:
     first = run(tmp_path, "demo")
     assert first.returncode == 0, first.stderr
     assert "已载入演示数据" in first.stdout and "zhangwei" in first.stdout
+    # The logins are printed per agency.
+    assert "【名山区劳动保障监察大队】" in first.stdout and "【名山区农业农村局】" in first.stdout
     assert (tmp_path / "lawtrail.sqlite3").exists()
 
     second = run(tmp_path, "demo")
@@ -39,9 +41,14 @@ def test_it_loads_the_demo_once_and_lists_its_cases(tmp_path: Path) -> None:
     listed = run(tmp_path, "cases", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
-    assert len(rows) == 7  # loading twice made no duplicates (6 + the archived case of the archive demo)
-    stages = {r["stage"] for r in rows}
-    assert {"registered", "investigating", "reviewing", "closed", "filed", "archived"} <= stages
+    # Loading twice made no duplicates: the labour agency's 8, and 7 for each of the other four.
+    per_agency: dict[str, list[dict[str, str]]] = {}
+    for r in rows:
+        per_agency.setdefault(r["agency"], []).append(r)
+    assert sorted(len(v) for v in per_agency.values()) == [7, 7, 7, 7, 8]
+    for agency_rows in per_agency.values():
+        stages = {r["stage"] for r in agency_rows}
+        assert {"registered", "filed", "investigating", "reviewing", "serving", "closed", "archived"} <= stages
     numbers = [r["number"] for r in rows if r["number"]]
     assert len(numbers) == len(set(numbers))
     assert all({"number", "stage", "unit", "handler", "party"} <= r.keys() for r in rows)

@@ -1,15 +1,17 @@
 """The demo carries issued documents: each step's own (立案审批表 with its opinion, the decision
 documents with their 文号, 送达回证 signed by the recipient, 结案审批表), an inquiry record with its
 times and two officers, and a complaint not accepted with its 不予受理决定书 — loaded once. Its
-closed and archived cases hold their full document sets and pass the compliance checks."""
+closed and archived cases hold their full document sets and pass the compliance checks. (The labour
+agency's; the other agencies' demo cases are tested in test_demo_agencies.py.)"""
 
 from __future__ import annotations
 
+from lawtrail.accounts.models import Agency
 from lawtrail.cases import hooks
 from lawtrail.cases.models import Case
 from lawtrail.compliance.engine import BLOCKING
 from lawtrail.compliance.queries import case_findings
-from lawtrail.demo import ensure_demo
+from lawtrail.demo import AGENCY_NAME, ensure_demo
 from lawtrail.documents.acts import required_missing
 from lawtrail.documents.models import Document, Signature
 
@@ -19,8 +21,9 @@ STEP_DOCUMENTS = {"filing_approval_form", "rectification_order", "penalty_decisi
 
 def test_the_demo_has_issued_documents_and_loads_them_once(db: None) -> None:
     assert ensure_demo() is True
+    labour = Agency.objects.get(name=AGENCY_NAME)
     docs: dict[str, list[Document]] = {}
-    for d in Document.objects.order_by("pk"):
+    for d in Document.objects.filter(agency=labour).order_by("pk"):
         docs.setdefault(d.type_code, []).append(d)
     # rights_notice: the archived case the demo adds (lawtrail.archive) carries one.
     assert set(docs) == STEP_DOCUMENTS | {"inquiry_record", "non_acceptance_decision", "rights_notice"}
@@ -46,7 +49,7 @@ def test_the_demo_has_issued_documents_and_loads_them_once(db: None) -> None:
 
 
 def test_the_demos_closed_and_archived_cases_hold_their_documents_and_comply(db: None) -> None:
-    ensure_demo()
+    ensure_demo(profiles=["labor-inspection"])
     finished = Case.objects.filter(stage__in=["closed", "archived"], procedure="general")
     assert finished.count() == 2
     for case in finished:

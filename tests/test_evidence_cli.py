@@ -27,7 +27,7 @@ def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
     for name in ("DATABASE_URL", "LAWTRAIL_S3_BUCKET", "LAWTRAIL_REPLICA_S3_BUCKET", "LAWTRAIL_STORE_DIR",
                  "DJANGO_SETTINGS_MODULE"):
         environment.pop(name, None)
-    return subprocess.run([*LAWTRAIL, *args], capture_output=True, text=True, env=environment, timeout=300)
+    return subprocess.run([*LAWTRAIL, *args], capture_output=True, text=True, env=environment, timeout=900)
 
 
 def test_it_lists_the_evidence_commands(tmp_path: Path) -> None:

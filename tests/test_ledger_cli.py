@@ -18,7 +18,7 @@ LAWTRAIL = [sys.executable, "-m", "lawtrail"]
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "LAWTRAIL_DATA_DIR": str(data_dir)}
     environment.pop("DATABASE_URL", None)  # these tests own their embedded database
-    return subprocess.run([*LAWTRAIL, *args], capture_output=True, text=True, env=environment, timeout=300,
+    return subprocess.run([*LAWTRAIL, *args], capture_output=True, text=True, env=environment, timeout=900,
                           cwd=data_dir)
 
 

@@ -37,7 +37,8 @@ def _unguard() -> None:
 
 
 def _document_fields() -> Expected:
-    doc = Document.objects.get(type_code="inquiry_record")
+    doc = Document.objects.filter(type_code="inquiry_record").order_by("pk").first()  # one of each agency's
+    assert doc is not None
     key = sorted(k for k, v in doc.fields.items() if isinstance(v, str) and v)[0]
     Document.objects.filter(pk=doc.pk).update(fields={**doc.fields, key: "伪造的内容"})
     return "record_changed", f"documents.document#{doc.pk}", f"fields.{key}"

@@ -21,7 +21,7 @@ SCREENS = {"tablet": (1024, 768), "phone": (390, 844)}
 
 @pytest.fixture
 def demo(transactional_db: None, live_server) -> str:  # type: ignore[no-untyped-def]
-    ensure_demo()
+    ensure_demo(profiles=["labor-inspection"])  # the officer walked here is the labour agency's
     return str(live_server.url)
 
 

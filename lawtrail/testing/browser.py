@@ -30,13 +30,14 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def sign_in(browser: Browser, base: str, username: str, *, width: int = 1024, height: int = 1366) -> Page:
+def sign_in(browser: Browser, base: str, username: str, *, width: int = 1024, height: int = 1366,
+            password: str = PASSWORD) -> Page:
     """A new page (a tablet, upright, unless told) signed in as `username` (every persona shares
-    PASSWORD), on its home page."""
+    PASSWORD; the demo's logins share the demo's), on its home page."""
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
+    page.fill("#id_password", password)
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("我的工作")
     return page
