@@ -31,7 +31,7 @@ test: install-dev check pytest
 
 # Type-checked so far; an app joins the list once it passes.
 MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles lawtrail/lib lawtrail/web \
-	lawtrail/cli.py lawtrail/demo.py lawtrail/demo_agencies.py lawtrail/doctor.py lawtrail/worker.py lawtrail/api.py lawtrail/testing/personas.py lawtrail/testing/scenarios.py \
+	lawtrail/cli.py lawtrail/demo.py lawtrail/demo_agencies.py lawtrail/doctor.py lawtrail/worker.py lawtrail/topology.py lawtrail/api.py lawtrail/testing/personas.py lawtrail/testing/scenarios.py \
 	lawtrail/testing/browser.py lawtrail/testing/api.py lawtrail/testing/workers.py \
 	lawtrail/ledger lawtrail/verifier lawtrail/backup \
 	lawtrail/documents lawtrail/testing/documents.py \
