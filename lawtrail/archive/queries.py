@@ -47,7 +47,8 @@ def contents(case: Case) -> list[dict[str, Any]]:
     duration, size, hashes), so that the bound file keeps saying what was bound.
     """
     rows: list[tuple[Any, int, int, dict[str, Any]]] = []
-    docs = Document.objects.filter(case=case, status=DocumentStatus.ISSUED).exclude(pdf=None).order_by("id")
+    # The case's documents and those made on its complaint before it was a case (登记表 …).
+    docs = Document.objects.of_case(case).filter(status=DocumentStatus.ISSUED).exclude(pdf=None).order_by("id")
     for d in docs:
         assert d.issued_at is not None
         pdf = bytes(d.pdf or b"")
