@@ -147,6 +147,8 @@ class SimpleCaseForm(AgencyForm):
     decision_text = forms.CharField(label="当场处罚决定", widget=TEXT)
     penalty_amount = forms.DecimalField(label="罚款金额(元)", required=False, min_value=0, decimal_places=2)
     paid_on_spot = forms.BooleanField(label="当场收缴罚款", required=False)
+    # The 当场行政处罚决定书 states the place (《行政处罚法》第五十二条): the step issues it with it.
+    place = forms.CharField(label="处罚地点", max_length=200)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

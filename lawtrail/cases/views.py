@@ -258,7 +258,7 @@ def simple_new(request: HttpRequest) -> HttpResponse:
         case = attempt(form, lambda: actions.do_decide_simple_case(
             unit=d["unit"], party=d["party"], title=d["title"], items=form.items(),
             decision_text=d["decision_text"], penalty_amount=d["penalty_amount"], paid_on_spot=d["paid_on_spot"],
-            officers=list(d["officers"]), actor=user))
+            officers=list(d["officers"]), document_fields={"place": d["place"]}, actor=user))
         if case is not None:
             messages.success(request, f"简易程序案件已办结,案号 {case.number}")
             return redirect("case_detail", pk=case.pk)
