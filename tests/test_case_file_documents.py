@@ -28,7 +28,6 @@ from lawtrail.documents.steps import (
     DECISION_APPROVAL,
     FILING,
     INVESTIGATION,
-    SIMPLE,
     act_document,
     service_act,
 )
