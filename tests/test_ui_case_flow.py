@@ -144,8 +144,9 @@ def test_it_carries_a_complaint_to_an_archived_case_whose_file_holds_each_steps_
     for document in Document.objects.filter(case=case, status="issued"):
         expect(index).to_contain_text(document.type_name)
         expect(index).to_contain_text(document.number)
-    for title in ("立案审批表", "责令改正决定书", "送达回证", "结案审批表"):
+    for title in ("立案审批表", "调查终结报告", "行政处罚(处理)报批表", "责令改正决定书", "送达回证", "结案审批表"):
         expect(index).to_contain_text(title)
+    expect(index).to_contain_text(order.number)  # the decision with its 文号
 
     case.refresh_from_db()
     assert case.stage == "archived"

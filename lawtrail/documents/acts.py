@@ -394,9 +394,12 @@ def _decision_reviewed(case: Case, *, actor: User, **_: Any) -> None:
     review = approvals.get(ApprovalKind.LEGAL_REVIEW)
     decision = act_document(case, DECISION)
     evidence = (decision.fields or {}).get("evidence") if decision is not None else None
+    report = act_document(case, INVESTIGATION)
+    # Without a record of its own, the evidence is what the 调查终结报告 lists.
+    evidence = evidence or _evidence_lines(case) or ([f"见{_label(report)}"] if report is not None else [])
     values: dict[str, Any] = {
         "reviewer": review.by_name if review else "", "facts": case.investigation_summary or case.facts,
-        "evidence": evidence or _evidence_lines(case), "statement_review": _statement_review(case),
+        "evidence": evidence, "statement_review": _statement_review(case),
         "legal_basis": case.decision_basis,
         "proposal": case.decision_text + (f"(罚款人民币{case.penalty_amount}元)" if case.penalty_amount else ""),
     }
@@ -412,7 +415,8 @@ def _decision_reviewed(case: Case, *, actor: User, **_: Any) -> None:
         if approval is not None:
             signatures.append(_signature(document, slot, user=approval.by, at=approval.at, opinion=approval.opinion,
                                          approved=True))
-    _issue_or_sign(document, actor, signatures)
+    # The approval stands even where the form lacks what only the officer can add: 结案 then names it.
+    _issue_if_complete(document, actor, signatures)
 
 
 def _simple_decided(case: Case, *, actor: User, fields: dict[str, Any] | None = None, **_: Any) -> None:
