@@ -429,6 +429,8 @@ def _simple_decided(case: Case, *, actor: User, fields: dict[str, Any] | None = 
         "statement": f"{record.get('statement', '')}\n复核及处理:{record.get('statement_review', '')}".strip(),
         "payment": "当场收缴罚款" if paid else (PERFORMANCE if case.penalty_amount else "不涉及罚款"),
         "remedy": REMEDY,
+        # 出示执法证件 is among the steps the officers recorded on the spot (第五十二条: 应当向当事人出示执法证件).
+        "credentials_shown": record.get("steps", ""),
     }
     values = {**defaults, **{k: v for k, v in (fields or {}).items() if not _empty(v)}}
     # What the step holds wins: the document never says other than the case's decision.
