@@ -121,9 +121,8 @@ def notify_rights(case: Case, *, actor: User | None = None) -> None:
     penalty decision may be made, 第六十二条)."""
     from lawtrail.documents.actions import do_create_document, do_issue_document, do_update_document
     from lawtrail.documents.catalogue import get_type
-    from lawtrail.testing.documents import sample_fields, sign_all
-
     from lawtrail.documents.models import Document
+    from lawtrail.testing.documents import sample_fields, sign_all
 
     told = Document.objects.filter(case=case, status="issued", type_code__in=("rights_notice", "inquiry_record"))
     if any(d.type_code == "rights_notice" or (d.fields or {}).get("rights_told") for d in told):
