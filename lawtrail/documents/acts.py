@@ -317,7 +317,7 @@ def _case_closed(case: Case, *, actor: User, **_: Any) -> None:
 
 def _officer_signatures(document: Document, users: list[User], *, at: Any) -> list[Signature]:
     """The officers' signatures the step gives: each of `users` with a 执法证号, on each open officer slot."""
-    out = []
+    out: list[Signature] = []
     for slot in _open_slots(document):
         if slot.role == "officer":
             out.extend(_signature(document, slot, user=user, at=at) for user in dict.fromkeys(users) if user.cert_no)
