@@ -159,3 +159,15 @@ def test_the_api_makes_and_lists_a_complaints_documents(world: World) -> None:
     wrong = api.post(f"/api/complaints/{c.pk}/documents", {"type": "inquiry_record"})
     assert (wrong.status, wrong.code) == (422, "not_intake_document")
     assert ApiClient(world.bob).get(f"/api/complaints/{c.pk}/documents").status == 404
+
+
+def test_the_complaint_page_decides_it_and_the_step_issues_the_non_acceptance_with_its_basis(world: World) -> None:
+    c = complaint(world)
+    web = Client()
+    web.force_login(world.alice)
+    r = web.post(f"/complaints/{c.pk}/", {"outcome": "not_accepted", "reason": "不属于本机关管辖",
+                                          "legal_basis": "《劳动保障监察条例》第十三条"})
+    assert r.status_code == 302
+    decision = Document.objects.get(complaint=c, type_code="non_acceptance_decision")
+    assert decision.status == "issued" and decision.fields["legal_basis"] == "《劳动保障监察条例》第十三条"
+    assert decision.fields["reasons"] == "不属于本机关管辖"

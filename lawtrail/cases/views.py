@@ -211,7 +211,8 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 d = decide.cleaned_data
                 done = attempt(decide, lambda: actions.do_decide_complaint(
                     complaint, outcome=d["outcome"], reason=d["reason"], missing_items=decide.items(),
-                    title=d["title"], handler=d["handler"], handler_opinion=d["handler_opinion"], actor=user))
+                    title=d["title"], handler=d["handler"], handler_opinion=d["handler_opinion"],
+                    document_fields=decide.document_fields(), actor=user))
                 if done is not None:
                     messages.success(request, "处理结果已记录")
                     case = complaint.cases.first()
