@@ -99,6 +99,12 @@ def test_it_carries_a_complaint_to_an_archived_case(world: World, login: Login) 
     assert case["stage"] == "reviewing"
     assert case["investigation_summary"] == "查明拖欠工资 2 万元"
     assert case["may_record_decision"] is True
+    # Before a penalty decision the party is told its rights (《行政处罚法》第四十四条, 第六十二条).
+    notice = _ok(alice.post(f"{url}/documents", {"type": "rights_notice", "fields": {
+        "rights": ["陈述权", "申辩权"], "how_told": "书面告知", "deadline_days": 3}}), 201)
+    _ok(alice.post(f"/api/documents/{notice['id']}/issue", {}))
+    _ok(alice.post(f"/api/documents/{notice['id']}/hand-signatures", {
+        "slot": "recipient", "name": "张三", "image": base64.b64encode(handwriting_png()).decode()}), 201)
 
     case = _ok(alice.post(f"{url}/decision", {
         "kind": "penalty", "text": "罚款", "basis": "《劳动保障监察条例》第二十六条", "penalty_amount": "2000.50",
@@ -115,7 +121,7 @@ def test_it_carries_a_complaint_to_an_archived_case(world: World, login: Login) 
     case = _ok(alice.post(f"{url}/transitions", {"to": "serving"}))
     assert case["stage"] == "serving"
 
-    [served] = case["servable_documents"]
+    [served] = [d for d in case["servable_documents"] if d["label"].startswith("行政处罚(处理)决定书")]
     case = _ok(alice.post(f"{url}/services", {
         "document_id": served["id"], "method": "direct", "served_at": timez.now().isoformat(), "recipient": "张三"}),
         201)
@@ -147,11 +153,19 @@ def test_it_carries_a_complaint_to_an_archived_case(world: World, login: Login) 
         "case.transition",
     ]
     issued = {e["payload"]["name"] for e in timeline.body if e["action"] == "document.issue"}
-    assert issued == {"立案审批表", "行政处罚(处理)决定书", "送达回证", "结案审批表"}
-    assert timeline.body[2]["actor_name"] == world.hank.display_name
-    assert timeline.body[2]["actor_role"] == "head"
-    assert timeline.body[2]["payload"]["kind"] == "filing.head"
-    assert DomainEvent.objects.filter(case_id_frozen=case_id, channel="api", outcome="done").count() == len(timeline.body)
+    assert issued == {"投诉(举报)登记表", "立案审批表", "调查终结报告", "权利告知书", "行政处罚(处理)报批表",
+                      "行政处罚(处理)决定书", "送达回证", "结案审批表"}
+    filing = next(e for e in timeline.body if e["action"] == "case.approve")
+    assert filing["actor_name"] == world.hank.display_name
+    assert filing["actor_role"] == "head"
+    assert filing["payload"]["kind"] == "filing.head"
+    # The case's own events, and those of the 登记表 its complaint's registration made before it was a case.
+    complaint_id = Case.objects.get(pk=case_id).complaint_id
+    on_complaint = [e for e in timeline.body
+                    if e["action"].startswith("document.") and e["payload"].get("complaint_id") == complaint_id]
+    assert {e["action"] for e in on_complaint} == {"document.create", "document.sign", "document.issue"}
+    assert DomainEvent.objects.filter(case_id_frozen=case_id, channel="api", outcome="done").count() + len(
+        on_complaint) == len(timeline.body)
     # The refused bare move is on the record too (the timeline shows what was done).
     assert DomainEvent.objects.filter(case_id_frozen=case_id, outcome="refused", action="case.transition",
                                       reason_code="guard_failed").count() == 1

@@ -56,8 +56,9 @@ def test_a_closed_case_is_assembled_bound_and_exported_through_the_api(
     assembled = alice.post(url, {"retention": "D30", "notes": "齐全"})
     assert assembled.status == 200, assembled.body
     cf = assembled.body["case_file"]
-    # The clip and the six documents: the inquiry record and those its steps issued.
-    assert cf["status"] == "assembled" and [i["seq"] for i in cf["items"]] == [1, 2, 3, 4, 5, 6]
+    # The clip and the documents: the inquiry record and those its steps issued (立案审批表, 调查终结报告,
+    # 报批表, 决定书, 送达回证, 结案审批表).
+    assert cf["status"] == "assembled" and [i["seq"] for i in cf["items"]] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert alice.post(f"{url}/bind", {}).code == "not_archivist"
     assert alice.post(url, {"retention": "X"}).status == 422
 

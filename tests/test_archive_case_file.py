@@ -56,18 +56,21 @@ def test_the_handler_assembles_and_the_archivist_binds_which_archives_the_case(
     assert new_events(mark) == [("case_file.assemble", "done")]
     assert ARCHIVE_NO.match(case_file.archive_no) and case_file.archive_no.split("-")[1:3] == ["2026", "D30"]
     assert case_file.seq == 1 and case_file.status == "assembled"
-    # 卷内目录: the documents and the recording in the order they were made, with pages and duration
-    # (the clip was recorded during the inquiry, before its record was issued): the inquiry record,
-    # and the documents the steps issued — 立案审批表, 决定书, 送达回证, 结案审批表.
-    docs = list(Document.objects.filter(case=case, status="issued").order_by("pk"))
-    assert [d.type_code for d in docs] == ["filing_approval_form", "inquiry_record", "penalty_decision",
-                                           "service_receipt", "closing_approval_form"]
-    assert [(i["seq"], i["kind"], i["id"]) for i in case_file.items] == [(1, "media", clip.pk)] + [
-        (n, "document", d.pk) for n, d in enumerate(docs, start=2)]
+    # 卷内目录: the documents and the recording in the order the profile gives (case_file_order), with
+    # pages and duration: the inquiry record, its recording after it, and the documents the steps
+    # issued — 立案审批表, 调查终结报告, 报批表, 决定书, 送达回证, 结案审批表.
+    order = ["filing_approval_form", "inquiry_record", "investigation_report", "penalty_approval_form",
+             "penalty_decision", "service_receipt", "closing_approval_form"]
+    docs = sorted(Document.objects.filter(case=case, status="issued"), key=lambda d: order.index(d.type_code))
+    assert [d.type_code for d in docs] == order
+    assert [(i["seq"], i["kind"], i["id"]) for i in case_file.items] == [
+        (1, "document", docs[0].pk), (2, "document", docs[1].pk), (3, "media", clip.pk)] + [
+        (n, "document", d.pk) for n, d in enumerate(docs[2:], start=4)]
     inquiry = next(i for i in case_file.items if i["kind"] == "document" and i["id"] == doc.pk)
     assert inquiry["number"] == doc.number and inquiry["pages"] >= 1
-    assert case_file.items[0]["duration_seconds"] == pytest.approx(1, abs=0.2)
-    assert case_file.page_count == sum(i["pages"] for i in case_file.items[1:]) and case_file.media_count == 1
+    assert case_file.items[2]["duration_seconds"] == pytest.approx(1, abs=0.2)
+    assert case_file.page_count == sum(i["pages"] for i in case_file.items if i["kind"] == "document")
+    assert case_file.media_count == 1
     text = squeeze(pdf_text(bytes(case_file.pdf or b"")))
     for shown in ("案卷封面", "卷内目录", "备考表", case_file.archive_no, case.number, "某某建筑劳务有限公司", "艾丽",
                   doc.number, "询问笔录一份"):
@@ -80,8 +83,9 @@ def test_the_handler_assembles_and_the_archivist_binds_which_archives_the_case(
     assert case.stage == Stage.ARCHIVED and case.archived_at == timez.now()
     assert bound.status == "bound" and bound.checked_by_name == "阿奇" and bound.bound_at == timez.now()
     bind = DomainEvent.objects.get(action="case_file.bind")
-    assert bind.payload["items"] == [[1, "media", clip.pk, clip.sha256]] + [
-        [n, "document", d.pk, d.pdf_sha256] for n, d in enumerate(docs, start=2)]
+    assert bind.payload["items"] == [[i["seq"], i["kind"], i["id"], i["sha256"]] for i in case_file.items]
+    assert bind.payload["items"][2] == [3, "media", clip.pk, clip.sha256]
+    assert [row[2] for row in bind.payload["items"] if row[1] == "document"] == [d.pk for d in docs]
     assert bind.payload["pdf_sha256"] == bound.pdf_sha256
     assert "阿奇" in pdf_text(bytes(bound.pdf or b""))
 

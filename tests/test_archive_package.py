@@ -108,9 +108,10 @@ def test_an_archived_case_exports_a_package_that_verifies_offline(
     no = bound.archive_no
     assert {f"{no}/bagit.txt", f"{no}/manifest-sha256.txt", f"{no}/tagmanifest-sm3.txt", f"{no}/tagmanifest-sha256.txt",
             f"{no}/data/index.html", f"{no}/data/case-file/{no}.pdf", f"{no}/data/ledger/checkpoint.json"} <= names
-    # The recording, then the documents: the inquiry record and those its steps issued (立案审批表,
-    # 决定书, 送达回证, 结案审批表).
-    assert [i["kind"] for i in meta["items"]] == ["media"] + ["document"] * 5 and meta["archive_no"] == no
+    # In the profile's order (case_file_order): 立案审批表, the inquiry record, its recording, then the
+    # documents the later steps issued (调查终结报告, 报批表, 决定书, 送达回证, 结案审批表).
+    assert [i["kind"] for i in meta["items"]] == ["document"] * 2 + ["media"] + ["document"] * 5
+    assert meta["archive_no"] == no
     assert f"Archive-Number: {no}" in info and f"Payload-Oxum: {row.payload_oxum}" in info
 
     result = offline(str(out), "--json", "--public-key", public_key(), cwd=tmp_path)

@@ -22,7 +22,15 @@ from lawtrail.cases.models import Case, Service
 from lawtrail.documents.actions import do_create_document, do_issue_document
 from lawtrail.documents.catalogue import get_type
 from lawtrail.documents.models import ActDocument, Document
-from lawtrail.documents.steps import CLOSING, DECISION, FILING, act_document, service_act
+from lawtrail.documents.steps import (
+    CLOSING,
+    DECISION,
+    DECISION_APPROVAL,
+    FILING,
+    INVESTIGATION,
+    act_document,
+    service_act,
+)
 from lawtrail.ledger.verify import verify_ledger
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict
@@ -34,7 +42,8 @@ from lawtrail.testing.scenarios import advance, filing_approver, register_case
 
 PROFILES = sorted(all_profiles())
 # The 文书 the bound file of a general-procedure penalty case holds, each made by its step.
-STEP_DOCUMENTS = {FILING: "立案审批表", DECISION: "行政处罚(处理)决定书", CLOSING: "结案审批表"}
+STEP_DOCUMENTS = {FILING: "立案审批表", INVESTIGATION: "调查终结报告", DECISION_APPROVAL: "行政处罚(处理)报批表",
+                  DECISION: "行政处罚(处理)决定书", CLOSING: "结案审批表"}
 
 
 def _ok(reply: Reply, status: int = 200) -> dict:
@@ -74,6 +83,14 @@ def test_a_general_case_walks_from_complaint_to_archive_and_its_bound_file_holds
     _ok(alice.post(f"{url}/officers", {"officer_ids": [w.andy.pk]}))
     _ok(alice.post(f"{url}/transitions", {"to": "investigating"}))
     _ok(alice.post(f"{url}/transitions", {"to": "reviewing", "fields": {"investigation_summary": "查明拖欠工资 2 万元"}}))
+    # Before a penalty decision the party is told its rights (《行政处罚法》第四十四条, 第六十二条).
+    notice = _ok(alice.post(f"{url}/documents", {"type": "rights_notice", "fields": {
+        "rights": ["陈述权", "申辩权", "听证权"], "how_told": "书面告知", "deadline_days": 3,
+        "av_exempt_reason": "书面送达告知书,当事人到机关签收"}}), 201)
+    _ok(alice.post(f"/api/documents/{notice['id']}/issue", {}))
+    png = base64.b64encode(handwriting_png()).decode()
+    _ok(alice.post(f"/api/documents/{notice['id']}/hand-signatures", {"slot": "recipient", "name": "张三", "image": png}),
+        201)
     _ok(alice.post(f"{url}/decision", {
         "kind": "penalty", "text": "罚款人民币贰仟元", "basis": "《劳动保障监察条例》第二十六条", "penalty_amount": "2000.00",
         "document_fields": {"evidence": ["工资台账", "劳动者陈述"], "circumstances": "无从重从轻情形"}}))
@@ -84,7 +101,7 @@ def test_a_general_case_walks_from_complaint_to_archive_and_its_bound_file_holds
     # The approved decision is issued with its 文号 and is what the service step offers.
     decision = Document.objects.get(case_id=case_id, type_code="penalty_decision")
     assert decision.status == "issued" and decision.number
-    assert case_out["servable_documents"] == [{"id": decision.pk, "label": f"行政处罚(处理)决定书 {decision.number}"}]
+    assert {"id": decision.pk, "label": f"行政处罚(处理)决定书 {decision.number}"} in case_out["servable_documents"]
     typed = alice.post(f"{url}/services", {"document": "行政处罚决定书", "method": "direct",
                                            "served_at": timez.now().isoformat(), "recipient": "张三"})
     assert typed.status == 422  # a typed name is no document
@@ -95,7 +112,6 @@ def test_a_general_case_walks_from_complaint_to_archive_and_its_bound_file_holds
     receipt = act_document(case, service_act(service["id"]))
     assert receipt is not None and receipt.status == "issued"
     assert receipt.fields["documents"] == [f"行政处罚(处理)决定书 {decision.number}"]
-    png = base64.b64encode(handwriting_png()).decode()
     _ok(alice.post(f"/api/documents/{receipt.pk}/hand-signatures", {
         "slot": "recipient", "name": "张三", "image": png}), 201)
 
@@ -119,6 +135,24 @@ def test_a_general_case_walks_from_complaint_to_archive_and_its_bound_file_holds
         assert opinion in text and name in text
     assert w.alice.display_name in text
     assert {(s.name, s.opinion) for s in filing.signatures.filter(kind="approval")} == set(opinions.values())
+    # The decision's 报批表 carries the legal review's and the head's opinions, signed by them.
+    form = act_document(case, DECISION_APPROVAL)
+    assert form is not None
+    assert {(s.name, s.opinion) for s in form.signatures.filter(kind="approval")} == {
+        (w.lena.display_name, "合法"), (w.hank.display_name, "同意")}
+    text = _pdf_text(form)
+    assert "合法" in text and w.lena.display_name in text and "罚款人民币贰仟元" in text
+    report = act_document(case, INVESTIGATION)
+    assert report is not None and "查明拖欠工资2万元" in _pdf_text(report)
+    # The complaint's 登记表 was made by its registration and is in the file too.
+    register = Document.objects.get(complaint_id=complaint["id"], type_code="complaint_register")
+    assert register.status == "issued" and held[register.pk]["title"] == "投诉(举报)登记表"
+    # The 卷内目录 follows the profile's order: 登记表, 立案审批表 … 结案审批表.
+    order = workflow.profile_of(case).case_file_order
+    titles = [i["title"] for i in bound.items if i["kind"] == "document"]
+    ranks = [order.index(Document.objects.get(pk=i["id"]).type_code) for i in bound.items if i["kind"] == "document"]
+    assert ranks == sorted(ranks), titles
+    assert titles[0] == "投诉(举报)登记表" and titles[-1] == "结案审批表"
     # What the steps made is what the ledger froze: every live record matches its latest entry.
     report = verify_ledger()
     assert report.ok, [(p.code, p.message) for p in report.problems]

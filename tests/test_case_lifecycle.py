@@ -31,6 +31,7 @@ from lawtrail.testing.scenarios import (
     decision_document_id,
     draft_decision,
     file_case,
+    notify_rights,
     record_service,
     register_case,
     sign_receipt,
@@ -79,6 +80,7 @@ def test_a_general_procedure_case_runs_from_registration_to_archive(world: World
     clock.shift(dt.timedelta(days=1))
     do_transition_case(case, to=Stage.INVESTIGATING, actor=world.alice)
     clock.shift(dt.timedelta(days=10))
+    notify_rights(case)  # before a penalty decision (《行政处罚法》第四十四条)
     do_transition_case(case, to=Stage.REVIEWING, fields={"investigation_summary": "查明拖欠工资8万元属实"},
                        actor=world.alice)
     assert case.investigation_summary == "查明拖欠工资8万元属实"

@@ -1,6 +1,8 @@
 """Intake documents (登记表, 一次性补证告知书, 不予受理决定书) made on a complaint before — or
-without — a case: pre-filled from the complaint, numbered like any other, seen by whoever sees
-the complaint, and on the case's timeline once the complaint becomes a case."""
+without — a case: made by the complaint's steps (registering it issues its 登记表; deciding it
+drafts or issues the 不予受理决定书 or 一次性补证告知书), pre-filled from the complaint, numbered
+like any other, seen by whoever sees the complaint, and on the case's timeline once the
+complaint becomes a case."""
 
 from __future__ import annotations
 
@@ -36,7 +38,9 @@ def complaint(world: World, *, rejected: bool = False) -> Complaint:
 
 
 def non_acceptance(world: World, c: Complaint) -> Document:
-    doc = do_create_document(c, type_code="non_acceptance_decision", actor=world.alice)
+    # Deciding the complaint drafted it: the 法律依据 is the officer's to give before it is issued.
+    doc = Document.objects.get(complaint=c, type_code="non_acceptance_decision")
+    assert doc.is_draft
     return do_update_document(doc, fields={"legal_basis": "《劳动保障监察条例》第十三条",
                                            "remedy": "如不服本决定,可在六十日内申请行政复议"}, actor=world.alice)
 
@@ -49,7 +53,7 @@ def test_it_prefills_an_intake_document_from_the_complaint_and_issues_it_without
     assert doc.fields["matter"] == "拖欠三名工人2026年3月工资" and doc.fields["reasons"] == "不属于本机关管辖"
     issued = do_issue_document(doc, actor=world.alice)
     assert issued.status == "issued" and issued.number == "测劳监不受〔2026〕1号" and issued.pdf_sha256
-    events = list(DomainEvent.objects.filter(object_type="documents.document").order_by("id"))
+    events = list(DomainEvent.objects.filter(object_type="documents.document", object_id=str(doc.pk)).order_by("id"))
     assert [e.action for e in events] == ["document.create", "document.update", "document.issue"]
     assert {e.case_id_frozen for e in events} == {None}
     assert {e.payload["complaint_id"] for e in events} == {c.pk}
@@ -79,14 +83,17 @@ def test_only_who_may_decide_the_complaint_makes_its_documents_and_who_sees_it_s
     with pytest.raises(Forbidden):
         do_create_document(c, type_code="correction_notice", actor=world.lena)  # no field role
     doc = do_create_document(c, type_code="correction_notice", actor=world.uma)  # the unit's head
-    assert set(Document.objects.restrict(world.alice)) == {doc}
+    register = Document.objects.get(complaint=c, type_code="complaint_register")  # made by the registration
+    assert set(Document.objects.restrict(world.alice)) == {doc, register}
     assert not Document.objects.restrict(world.bob).exists()
 
 
 def test_an_accepted_complaints_documents_show_on_the_case_timeline(world: World) -> None:
     c = complaint(world)
-    doc = do_create_document(c, type_code="complaint_register", actor=world.alice)
-    do_issue_document(doc, actor=world.alice)
+    # Registering the complaint issued its 登记表, signed by the officer who registered it.
+    doc = Document.objects.get(complaint=c, type_code="complaint_register")
+    assert doc.status == "issued" and doc.number == "测劳监登〔2026〕1号"
+    assert [s.name for s in doc.signatures.filter(slot="registrar")] == [world.alice.display_name]
     do_decide_complaint(c, outcome="accepted", title="拖欠工资", handler=world.alice,
                         handler_opinion="建议立案", actor=world.alice)
     case = c.cases.get()
@@ -113,7 +120,7 @@ def test_the_complaint_page_offers_the_intake_documents_and_the_form_saves_one(w
               "legal_basis": "《劳动保障监察条例》第十三条", "remedy": "可申请行政复议", "issued_on": "2026-04-20"}
     r = web.post(f"/complaints/{c.pk}/documents/new/non_acceptance_decision/",
                  {**{f"f-{k}": v for k, v in fields.items()}, "issue": "1"})
-    doc = Document.objects.get(complaint=c)
+    doc = Document.objects.get(complaint=c, type_code="non_acceptance_decision", status="issued")
     assert r.status_code == 302 and r["Location"] == f"/documents/{doc.pk}/" and doc.status == "issued"
     detail = web.get(f"/documents/{doc.pk}/").content.decode()
     assert f'href="/complaints/{c.pk}/"' in detail
@@ -123,6 +130,22 @@ def test_the_complaint_page_offers_the_intake_documents_and_the_form_saves_one(w
     assert other.get(f"/documents/{doc.pk}/").status_code == 404
 
 
+def test_a_complaints_decision_issues_its_document_once_it_has_what_only_the_officer_knows(world: World) -> None:
+    c = complaint(world)
+    do_decide_complaint(c, outcome="correction", missing_items=["劳动合同复印件", "工资条"],
+                        document_fields={"deadline_days": "15"}, actor=world.alice)
+    notice = Document.objects.get(complaint=c, type_code="correction_notice")
+    assert notice.status == "issued" and notice.fields["missing_items"] == ["劳动合同复印件", "工资条"]
+    assert notice.fields["deadline_days"] == 15
+    # A non-acceptance given its 法律依据 is issued with the law's remedy wording.
+    other = complaint(world)
+    do_decide_complaint(other, outcome="not_accepted", reason="不属于本机关管辖",
+                        document_fields={"legal_basis": "《劳动保障监察条例》第十三条"}, actor=world.alice)
+    decision = Document.objects.get(complaint=other, type_code="non_acceptance_decision")
+    assert decision.status == "issued" and "六十日内" in decision.fields["remedy"]
+    assert Document.objects.filter(complaint=other).count() == 2  # its 登记表 and this, each once
+
+
 def test_the_api_makes_and_lists_a_complaints_documents(world: World) -> None:
     c = complaint(world, rejected=True)
     api = ApiClient(world.alice)
@@ -130,7 +153,21 @@ def test_the_api_makes_and_lists_a_complaints_documents(world: World) -> None:
     assert r.status == 201, r.body
     assert r.body["case_id"] is None and r.body["complaint_id"] == c.pk and r.body["fields"]["addressee"] == "王五"
     listed = api.get(f"/api/complaints/{c.pk}/documents").body
-    assert [d["id"] for d in listed] == [r.body["id"]]
+    made_by_steps = Document.objects.filter(complaint=c).exclude(pk=r.body["id"])
+    assert {d["type"] for d in listed if d["id"] != r.body["id"]} == {"complaint_register", "non_acceptance_decision"}
+    assert sorted(d["id"] for d in listed) == sorted([r.body["id"], *made_by_steps.values_list("pk", flat=True)])
     wrong = api.post(f"/api/complaints/{c.pk}/documents", {"type": "inquiry_record"})
     assert (wrong.status, wrong.code) == (422, "not_intake_document")
     assert ApiClient(world.bob).get(f"/api/complaints/{c.pk}/documents").status == 404
+
+
+def test_the_complaint_page_decides_it_and_the_step_issues_the_non_acceptance_with_its_basis(world: World) -> None:
+    c = complaint(world)
+    web = Client()
+    web.force_login(world.alice)
+    r = web.post(f"/complaints/{c.pk}/", {"outcome": "not_accepted", "reason": "不属于本机关管辖",
+                                          "legal_basis": "《劳动保障监察条例》第十三条"})
+    assert r.status_code == 302
+    decision = Document.objects.get(complaint=c, type_code="non_acceptance_decision")
+    assert decision.status == "issued" and decision.fields["legal_basis"] == "《劳动保障监察条例》第十三条"
+    assert decision.fields["reasons"] == "不属于本机关管辖"

@@ -121,7 +121,7 @@ def decide_simple(world: World, *, by: User | None = None, items: dict[str, str]
         unit=by.unit or world.unit_a, party=world.person, title="未按规定公示劳动规章制度",
         items=simple_items() if items is None else items, decision_text="当场罚款200元",
         penalty_amount=penalty, paid_on_spot=paid_on_spot, officers=[world.andy] if by == world.alice else [],
-        actor=by,
+        document_fields={"place": "某某公司门店"}, actor=by,
     )
 
 
@@ -175,6 +175,18 @@ def test_a_simple_case_goes_to_the_archive_but_never_into_investigation(world: W
     with pytest.raises(Conflict) as err:
         do_transition_case(case, to=Stage.INVESTIGATING, actor=world.alice)
     assert err.value.code == "illegal_transition"
+    # The step issued its 当场行政处罚决定书, signed by both officers; the party signs it on the tablet.
+    from lawtrail.documents.steps import SIMPLE, act_document
+    from lawtrail.testing.documents import sign_all
+
+    on_spot = act_document(case, SIMPLE)
+    assert on_spot is not None and on_spot.status == "issued" and on_spot.fields["place"] == "某某公司门店"
+    assert {s.name for s in on_spot.signatures.filter(slot="officers")} == {
+        world.alice.display_name, world.andy.display_name}
+    with pytest.raises(Conflict) as err:
+        archive(world, case)
+    assert "当场行政处罚决定书缺少当事人的签名" in err.value.message
+    sign_all(on_spot, [world.alice])
     archive(world, case)
     assert case.stage == Stage.ARCHIVED
     assert case.archived_at == timez.now()

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from lawtrail.cases.models import Case, Party
-from lawtrail.documents.actions import do_record_hand_signature
+from lawtrail.documents.actions import (
+    do_create_document,
+    do_issue_document,
+    do_record_hand_signature,
+    do_update_document,
+)
+from lawtrail.documents.catalogue import get_type
 from lawtrail.documents.models import Document
+from lawtrail.evidence.actions import do_link_evidence
+from lawtrail.lib import timez
+from lawtrail.testing import media
 from lawtrail.testing.browser import sign_in
-from lawtrail.testing.documents import handwriting_png
+from lawtrail.testing.documents import handwriting_png, sample_fields, sign_all
+from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World, build_world
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
@@ -21,7 +33,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
-def site(transactional_db: None, live_server) -> tuple[World, str]:  # type: ignore[no-untyped-def]
+def site(transactional_db: None, live_server, settings, tmp_path) -> tuple[World, str]:  # type: ignore[no-untyped-def]
+    use_fresh_vault(settings, tmp_path / "vault")
     return build_world(), live_server.url
 
 
@@ -34,7 +47,7 @@ def step(page: Page, key: str):  # type: ignore[no-untyped-def]
 
 
 def test_it_carries_a_complaint_to_an_archived_case_whose_file_holds_each_steps_document(
-        browser: Browser, site: tuple[World, str]) -> None:
+        browser: Browser, site: tuple[World, str], tmp_path: Path) -> None:
     w, base = site
     alice = sign_in(browser, base, w.alice.username)
 
@@ -71,6 +84,17 @@ def test_it_carries_a_complaint_to_an_archived_case_whose_file_holds_each_steps_
     box.locator("button[type=submit]").click()
     step(alice, "move:investigating").locator("button[type=submit]").click()
     expect(alice.locator("#case-stage")).to_have_text("调查取证")
+    # One 询问笔录, with the officer's body-cam clip of it (the document and evidence pages have tests of their own).
+    case = Case.objects.get(title="拖欠劳动者工资")
+    began = timez.beijing(timez.now()).replace(second=0, microsecond=0) - dt.timedelta(minutes=30)
+    clip = ingest(media.make_clip(tmp_path / "inquiry.mp4", seconds=1, created=began), officer=w.alice)
+    do_link_evidence(clip, case=case, actor=w.alice)
+    inquiry = do_create_document(case, type_code="inquiry_record", actor=w.alice)
+    fields = {**sample_fields(get_type("inquiry_record"), prefilled=inquiry.fields),
+              "started_at": began.isoformat(), "ended_at": (began + dt.timedelta(minutes=1)).isoformat()}
+    inquiry = do_update_document(inquiry, fields=fields, actor=w.alice)
+    sign_all(do_issue_document(inquiry, actor=w.alice), [w.alice, w.andy])
+    alice.goto(case_url)
     box = step(alice, "move:reviewing")
     box.locator("textarea[name=investigation_summary]").fill("询问 3 名劳动者,调取工资表,事实清楚。")
     box.locator("button[type=submit]").click()
@@ -144,8 +168,10 @@ def test_it_carries_a_complaint_to_an_archived_case_whose_file_holds_each_steps_
     for document in Document.objects.filter(case=case, status="issued"):
         expect(index).to_contain_text(document.type_name)
         expect(index).to_contain_text(document.number)
-    for title in ("立案审批表", "责令改正决定书", "送达回证", "结案审批表"):
+    for title in ("立案审批表", "询问(调查)笔录", "调查终结报告", "行政处罚(处理)报批表", "责令改正决定书", "送达回证",
+                  "结案审批表", clip.display_name):
         expect(index).to_contain_text(title)
+    expect(index).to_contain_text(order.number)  # the decision with its 文号
 
     case.refresh_from_db()
     assert case.stage == "archived"

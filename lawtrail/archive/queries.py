@@ -43,32 +43,37 @@ def mime_of(evidence: Evidence) -> str:
 
 
 def contents(case: Case) -> list[dict[str, Any]]:
-    """卷内目录: every issued document and every AV record of the case, in the order they were made.
+    """卷内目录: every issued document (the standing version of each, once) and every AV record of the
+    case, in the order the profile gives (`case_file_order`: by type, then by date).
 
     Each item freezes the facts the index and the package need (number, title, date, pages or
     duration, size, hashes), so that the bound file keeps saying what was bound.
     """
-    rows: list[tuple[Any, int, int, dict[str, Any]]] = []
-    docs = Document.objects.filter(case=case, status=DocumentStatus.ISSUED).exclude(pdf=None).order_by("id")
+    order = workflow.profile_of(case).case_file_order
+    rank = {code: i for i, code in enumerate(order)}
+    last = len(order)
+    rows: list[tuple[int, Any, int, int, dict[str, Any]]] = []
+    # The case's documents and those made on its complaint before it was a case (登记表 …).
+    docs = Document.objects.of_case(case).filter(status=DocumentStatus.ISSUED).exclude(pdf=None).order_by("id")
     for d in docs:
         assert d.issued_at is not None
         pdf = bytes(d.pdf or b"")
-        rows.append((d.issued_at, 0, d.pk, {
+        rows.append((rank.get(d.type_code, last), d.issued_at, 0, d.pk, {
             "kind": ItemKind.DOCUMENT.value, "id": d.pk, "number": d.number, "title": d.type_name,
             "date": utc_text(d.issued_at), "pages": pdf_pages(pdf), "duration_seconds": None, "size": len(pdf),
             "sha256": d.pdf_sha256, "format": "application/pdf", "name": f"{d.type_name}.pdf",
         }))
     for e in Evidence.objects.filter(case=case).select_related("stored").order_by("id"):
         moment = e.recorded_start or e.ingested_at
-        rows.append((moment, 1, e.pk, {
+        rows.append((rank.get("media", last), moment, 1, e.pk, {
             "kind": ItemKind.MEDIA.value, "id": e.pk, "number": "", "title": f"{e.get_media_kind_display()} {e.display_name}",
             "date": utc_text(moment), "pages": None,
             "duration_seconds": round(e.duration_seconds, 3) if e.duration_seconds is not None else None,
             "size": e.stored.size, "sha256": e.stored.sha256, "sm3": e.stored.sm3, "format": mime_of(e),
             "name": e.display_name,
         }))
-    rows.sort(key=lambda r: (r[0], r[1], r[2]))
-    return [{"seq": i, **row[3]} for i, row in enumerate(rows, start=1)]
+    rows.sort(key=lambda r: r[:4])
+    return [{"seq": i, **row[4]} for i, row in enumerate(rows, start=1)]
 
 
 def deadline_rule(case: Case) -> Rule | None:

@@ -283,15 +283,23 @@ def do_register_complaint(
             "kind": kind, "anonymous": anonymous, "complainant_name": complaint.complainant_name,
             "respondent": respondent.name, "facts": facts,
         })
+        # The 投诉(举报)登记表 records it: the documents app issues it (hooks.COMPLAINT_REGISTERED).
+        hooks.produce(hooks.COMPLAINT_REGISTERED, complaint, actor=actor)
     return complaint
 
 
 @domain_action("complaint.decide")
 def do_decide_complaint(
     complaint: Complaint, *, outcome: str, reason: str = "", missing_items: list[str] | None = None,
-    title: str = "", handler: User | None = None, handler_opinion: str = "", actor: User,
+    title: str = "", handler: User | None = None, handler_opinion: str = "",
+    document_fields: dict[str, Any] | None = None, actor: User,
 ) -> Complaint:
-    """Record the outcome of a complaint: accepted (a case is registered), not accepted, or 一次性补正告知."""
+    """Record the outcome of a complaint: accepted (a case is registered), not accepted, or 一次性补正告知.
+
+    The 不予受理决定书 or 一次性补证告知书 is made with it by the documents app
+    (hooks.COMPLAINT_DECIDED): `document_fields` are what that document asks beyond the decision
+    (法律依据, 补正期限 …); without them it stays a draft for the officer to complete and issue.
+    """
     _same_agency(actor, complaint)
     _require_field_role(actor, complaint.unit)
     if complaint.status not in (ComplaintStatus.PENDING, ComplaintStatus.CORRECTION):
@@ -337,6 +345,8 @@ def do_decide_complaint(
         complaint.decided_at = now
         complaint.decided_by = actor
         record_event("complaint.decide", complaint, actor=actor, case_id=payload.get("case_id"), payload=payload)
+        hooks.produce(hooks.COMPLAINT_DECIDED, complaint, actor=actor, outcome=outcome,
+                      fields=dict(document_fields or {}))
     return complaint
 
 
@@ -450,6 +460,9 @@ def do_give_approval(case: Case, *, kind: str, approved: bool, opinion: str, act
                 record_event("case.file", case, actor=actor, case_id=case.pk, payload={"number": case.number})
             # The 立案审批表 records these opinions: the documents app issues it, signed by those who gave them.
             hooks.produce(hooks.FILING_APPROVED, case, actor=actor)
+        elif approved and not filing and not workflow.missing_decision_approvals(case):
+            # The decision's 报批表 records the 法制审核 and 负责人 opinions on it (documents app).
+            hooks.produce(hooks.DECISION_REVIEWED, case, actor=actor)
     return approval
 
 
@@ -654,7 +667,10 @@ def do_transition_case(case: Case, *, to: str, note: str = "", fields: dict[str,
         _record_transition(case, from_stage, to, actor, note.strip(), now)
         record_event("case.transition", case, actor=actor, case_id=case.pk,
                      payload={"from": from_stage, "to": to, "note": note.strip(), **values})
-        if to == Stage.SERVING:
+        if to == Stage.REVIEWING:
+            # 调查终结: its report is issued with the move (documents app).
+            hooks.produce(hooks.INVESTIGATION_CONCLUDED, case, actor=actor)
+        elif to == Stage.SERVING:
             # The approved decision is issued now, with its 文号: service serves an issued document.
             hooks.produce(hooks.DECISION_APPROVED, case, actor=actor)
         elif to == Stage.CLOSED:
@@ -702,9 +718,15 @@ SIMPLE_ITEMS = (
 @domain_action("case.simple_decide")
 def do_decide_simple_case(
     *, unit: Unit, party: Party, title: str, items: dict[str, str], decision_text: str,
-    penalty_amount: Decimal | None, paid_on_spot: bool, officers: list[User], actor: User,
+    penalty_amount: Decimal | None, paid_on_spot: bool, officers: list[User],
+    document_fields: dict[str, Any] | None = None, actor: User,
 ) -> Case:
-    """简易程序当场作出决定: the case is numbered, decided and closed in one act."""
+    """简易程序当场作出决定: the case is numbered, decided and closed in one act.
+
+    Its 当场行政处罚决定书 is made with it by the documents app (hooks.SIMPLE_DECIDED), signed by
+    the officers: `document_fields` are what it asks beyond the record (处罚地点 …); until they are
+    given it stays a draft, and the case file is not bound without it issued.
+    """
     agency = _same_agency(actor, unit, party, *officers)
     _require_field_role(actor, unit)
     title = _text(title, "title", "案由", max_len=200)
@@ -735,4 +757,5 @@ def do_decide_simple_case(
             "penalty_amount": str(penalty_amount) if penalty_amount is not None else None,
             "officers": [_freeze_user(o) for o in officers],
         })
+        hooks.produce(hooks.SIMPLE_DECIDED, case, actor=actor, fields=dict(document_fields or {}))
     return case

@@ -234,6 +234,9 @@ class ComplaintDecisionIn(Schema):
     title: Str200 = Field("", description="受理时:案由")
     handler_id: Id | None = Field(None, description="受理时:承办人编号")
     handler_opinion: LongText = Field("", description="受理时:承办人意见")
+    document_fields: dict[Str50, LongText | list[Str200]] = Field(
+        {}, max_length=20, description="不予受理决定书或一次性补证告知书除处理结果外的内容:legal_basis(法律依据)、"
+        "remedy(救济途径和期限)、deadline_days(补正期限,日)等;齐全时随处理结果签发,否则留作草稿")
 
 
 class SupplementIn(Schema):
@@ -293,7 +296,8 @@ def decide_complaint(request: HttpRequest, complaint_id: Id, data: ComplaintDeci
     handler = (reference(agency_users(user), data.handler_id, "handler_id", "承办人")
                if data.handler_id is not None else None)
     do_decide_complaint(complaint, outcome=data.outcome, reason=data.reason, missing_items=data.missing_items,
-                        title=data.title, handler=handler, handler_opinion=data.handler_opinion, actor=user)
+                        title=data.title, handler=handler, handler_opinion=data.handler_opinion,
+                        document_fields=dict(data.document_fields), actor=user)
     return complaint_out(visible(_complaints(user), complaint_id, "投诉举报登记"))
 
 
@@ -727,6 +731,8 @@ class SimpleCaseIn(Schema):
     penalty_amount: Amount | None = None
     paid_on_spot: bool = False
     officer_ids: IdList = []
+    document_fields: dict[Str50, LongText | list[Str200]] = Field(
+        {}, max_length=20, description="当场行政处罚决定书除简易程序记录外的内容:place(地点)等;齐全时随决定签发")
 
 
 @router.post("/cases", response=responses(201, CaseDetailOut), summary="登记案件(填写立案审批表)")
@@ -807,6 +813,6 @@ def decide_simple_case(request: HttpRequest, data: SimpleCaseIn) -> Status[CaseD
         items=data.items, decision_text=data.decision_text, penalty_amount=data.penalty_amount,
         paid_on_spot=data.paid_on_spot, officers=references(agency_users(user), data.officer_ids, "officer_ids",
                                                             "执法人员"),
-        actor=user,
+        document_fields=dict(data.document_fields), actor=user,
     )
     return Status(201, case_detail(case.pk, user))

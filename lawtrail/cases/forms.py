@@ -95,14 +95,26 @@ class ComplaintDecisionForm(AgencyForm):
     handler = UserChoiceField(label="承办人(受理时)", queryset=User.objects.none(), required=False)
     handler_opinion = forms.CharField(label="承办人意见(受理时)", widget=TEXT, required=False)
     missing_items = forms.CharField(label="需补正的全部内容(每行一项)", widget=TEXT, required=False)
+    # What the 一次性补证告知书 and the 不予受理决定书 say beyond the decision: given here, the step issues
+    # them with it; left empty, they stay drafts for the officer to complete.
+    deadline_days = forms.IntegerField(label="补正期限(日)", min_value=1, max_value=365, required=False)
     reason = forms.CharField(label="不予受理理由", widget=TEXT, required=False)
+    legal_basis = forms.CharField(label="不予受理的法律依据", max_length=500, required=False)
     shown_when = {"title": ("outcome", ComplaintStatus.ACCEPTED), "handler": ("outcome", ComplaintStatus.ACCEPTED),
                   "handler_opinion": ("outcome", ComplaintStatus.ACCEPTED),
                   "missing_items": ("outcome", ComplaintStatus.CORRECTION),
-                  "reason": ("outcome", ComplaintStatus.NOT_ACCEPTED)}
+                  "deadline_days": ("outcome", ComplaintStatus.CORRECTION),
+                  "reason": ("outcome", ComplaintStatus.NOT_ACCEPTED),
+                  "legal_basis": ("outcome", ComplaintStatus.NOT_ACCEPTED)}
 
     def items(self) -> list[str]:
         return [line for line in self.cleaned_data.get("missing_items", "").splitlines() if line.strip()]
+
+    def document_fields(self) -> dict[str, str]:
+        d = self.cleaned_data
+        fields = {"deadline_days": str(d["deadline_days"]) if d.get("deadline_days") else "",
+                  "legal_basis": (d.get("legal_basis") or "").strip()}
+        return {k: v for k, v in fields.items() if v}
 
 
 class SupplementForm(forms.Form):
@@ -148,6 +160,8 @@ class SimpleCaseForm(AgencyForm):
     decision_text = forms.CharField(label="当场处罚决定", widget=TEXT)
     penalty_amount = forms.DecimalField(label="罚款金额(元)", required=False, min_value=0, decimal_places=2)
     paid_on_spot = forms.BooleanField(label="当场收缴罚款", required=False)
+    # The 当场行政处罚决定书 states the place (《行政处罚法》第五十二条): the step issues it with it.
+    place = forms.CharField(label="处罚地点", max_length=200)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,7 +8,8 @@ where they take part, and they register in their AppConfig.ready():
   refuses the step (`refuse_if_missing`). The compliance app registers the profile's blocking
   rules, the documents app the 文书 the step needs.
 - producers: inside the transaction of a step that the regulations tie to a 文书 (the filing
-  approvals, the approved decision, each service, the closing), every registered producer is
+  approvals, the end of the investigation, the approved decision, each service, the closing,
+  the simple procedure's decision, a complaint's intake), every registered producer is
   called with the step's facts; the documents app issues the document of that act.
 - providers: reads a case page shows that a higher app knows (the live findings, the issued
   documents a service may serve).
@@ -27,7 +28,7 @@ from lawtrail.lib.errors import Conflict
 
 if TYPE_CHECKING:
     from lawtrail.accounts.models import User
-    from lawtrail.cases.models import Case
+    from lawtrail.cases.models import Case, Complaint
 
 # The gates. A move's gate is "move:<stage>"; the three below run every blocking rule.
 CLOSE = "close"
@@ -42,6 +43,13 @@ DECISION_APPROVED = "decision.approved"  # moved to 送达执行: the 决定书 
 SERVICE_RECORDED = "service.recorded"    # one service: its 送达回证 (and its proofs)
 SERVICE_PROOF = "service.proof"          # proofs added to a recorded service
 CASE_CLOSED = "case.closed"              # 结案: 结案审批表
+INVESTIGATION_CONCLUDED = "investigation.concluded"  # 调查终结,提交审查: 调查终结报告
+DECISION_REVIEWED = "decision.reviewed"  # the legal review and the head approved the decision: 行政处罚(处理)报批表
+SIMPLE_DECIDED = "simple.decided"        # 简易程序 decided on the spot: 当场行政处罚决定书
+# A complaint's intake steps (the producer gets the Complaint, not a Case): its 登记表 when it
+# is registered, 不予受理决定书 or 一次性补证告知书 when it is decided.
+COMPLAINT_REGISTERED = "complaint.registered"
+COMPLAINT_DECIDED = "complaint.decided"
 
 
 def move_gate(to: str) -> str:
@@ -123,7 +131,7 @@ def refuse_if_missing(case: Case, gate: str, *, what: str = "") -> None:
         raise refusal(gate, missing, what=what)
 
 
-def produce(act: str, case: Case, *, actor: User, **facts: Any) -> None:
+def produce(act: str, case: Case | Complaint, *, actor: User, **facts: Any) -> None:
     for fn in list(_producers.get(act, {}).values()):
         fn(case, actor=actor, **facts)
 

@@ -212,7 +212,8 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 d = decide.cleaned_data
                 done = attempt(decide, lambda: actions.do_decide_complaint(
                     complaint, outcome=d["outcome"], reason=d["reason"], missing_items=decide.items(),
-                    title=d["title"], handler=d["handler"], handler_opinion=d["handler_opinion"], actor=user))
+                    title=d["title"], handler=d["handler"], handler_opinion=d["handler_opinion"],
+                    document_fields=decide.document_fields(), actor=user))
                 if done is not None:
                     messages.success(request, "处理结果已记录")
                     case = complaint.cases.first()
@@ -259,7 +260,7 @@ def simple_new(request: HttpRequest) -> HttpResponse:
         case = attempt(form, lambda: actions.do_decide_simple_case(
             unit=d["unit"], party=d["party"], title=d["title"], items=form.items(),
             decision_text=d["decision_text"], penalty_amount=d["penalty_amount"], paid_on_spot=d["paid_on_spot"],
-            officers=list(d["officers"]), actor=user))
+            officers=list(d["officers"]), document_fields={"place": d["place"]}, actor=user))
         if case is not None:
             messages.success(request, f"简易程序案件已办结,案号 {case.number}")
             return redirect("case_detail", pk=case.pk)

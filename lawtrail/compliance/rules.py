@@ -236,6 +236,11 @@ def record_officers(ctx: Context, rule: Rule) -> Iterator[Report]:
 # (tests/test_compliance_severity.py lists it among the reasoned exceptions).
 @check("rights_notice", label="权利告知记录", severity=WARNING, blocks=("reviewing",))
 def rights_notice(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """《行政处罚法》第四十四条: the party is told its rights before a penalty decision, and 第六十二条: without
+    it no penalty decision may be made. The national base makes the rule blocking (before 送达执行, where
+    the decision is issued); it blocks only once the decision drafted is a penalty. Before that, and
+    for a decision that is no penalty (责令改正, 不予处罚), the agency's record-keeping article asks the
+    same record and it stays a reminder."""
     case = ctx.case
     if case["procedure"] != "general" or case["stage"] not in LATER_STAGES:
         return
@@ -244,7 +249,11 @@ def rights_notice(ctx: Context, rule: Rule) -> Iterator[Report]:
     for doc in ctx.live_documents(["inquiry_record"]):
         if _filled(doc["fields"].get("rights_told")):
             return
-    yield CASE_SUBJECT, "尚未记录告知当事人陈述、申辩、申请回避、听证等权利:请制作权利告知书或在询问笔录中记录告知情况"
+    message = "尚未记录告知当事人陈述、申辩、申请回避、听证等权利:请制作权利告知书或在询问笔录中记录告知情况"
+    if case.get("decision_kind") == "penalty":
+        yield CASE_SUBJECT, message + "(未告知的,不得作出行政处罚决定:《中华人民共和国行政处罚法》第四十四条、第六十二条)"
+    else:
+        yield CASE_SUBJECT, message, WARNING
 
 
 def _signatures(doc: dict[str, Any], slot: str) -> list[dict[str, Any]]:

@@ -2,13 +2,19 @@
 
 One source of truth per act: the step that holds an act's content makes its document.
 
+- a complaint's registration issues its 投诉(举报)登记表, its decision the 不予受理决定书 or the
+  一次性补证告知书 (issued once the officer has given what only they know: 法律依据, 补正期限);
 - the last filing opinion issues the 立案审批表, signed by the handler and carrying each
   opinion with its signer and time;
+- the end of the investigation (调查终结,提交审查) issues the 调查终结报告;
+- the last approval of the decision (法制审核, 负责人) issues the 行政处罚(处理)报批表 with each
+  opinion, its signer and time; a re-drafted decision approved again makes its next version;
 - drafting the decision drafts the decision document that fits it (行政处罚决定书, 责令改正决定书,
   不予行政处罚决定书); the move to 送达执行, once approved, issues it with its 文号;
 - each service issues its 送达回证, naming the served document (picked from the case's issued
   ones) and signed by the officer who served it;
-- closing (结案) issues the 结案审批表.
+- closing (结案) issues the 结案审批表;
+- a simple-procedure decision issues its 当场行政处罚决定书, signed by the officers.
 
 A document an officer already made by hand for the same act is linked (ActDocument, produced
 False), not made twice. The registrations are in DocumentsConfig.ready(): the case app knows
@@ -27,8 +33,16 @@ from django.urls import reverse
 
 from lawtrail.accounts.models import User
 from lawtrail.cases import hooks
-from lawtrail.cases.choices import FILING_APPROVER_KINDS, DecisionKind, Procedure, ServiceMethod, Stage
-from lawtrail.cases.models import Case, Service
+from lawtrail.cases.choices import (
+    FILING_APPROVER_KINDS,
+    ApprovalKind,
+    ComplaintStatus,
+    DecisionKind,
+    Procedure,
+    ServiceMethod,
+    Stage,
+)
+from lawtrail.cases.models import Case, Complaint, Service
 from lawtrail.cases.workflow import profile_of
 from lawtrail.documents import signing
 from lawtrail.documents.actions import _payload, issue_locked, prefilled
@@ -36,18 +50,25 @@ from lawtrail.documents.catalogue import get_type
 from lawtrail.documents.choices import DocumentStatus, SignatureKind
 from lawtrail.documents.models import ActDocument, Document, Signature
 from lawtrail.documents.steps import (
+    APPROVAL_FORM,
     CLOSING,
     CLOSING_FORM,
     DECISION,
+    DECISION_APPROVAL,
     FILING,
     FILING_FORM,
+    INVESTIGATION,
+    INVESTIGATION_REPORT,
+    ON_THE_SPOT,
     RECEIPT,
+    SIMPLE,
+    STEP_FIELDS,
     act_document,
     current_version,
     first_version,
     service_act,
 )
-from lawtrail.documents.values import clean_fields
+from lawtrail.documents.values import clean_fields, missing_mandatory
 from lawtrail.events.recorder import record_event
 from lawtrail.lib import timez
 
@@ -71,6 +92,7 @@ PENALTY_LAW = "《中华人民共和国行政处罚法》"
 DECISION_ARTICLE = PENALTY_LAW + "第五十九条"
 SERVICE_ARTICLE = PENALTY_LAW + "第六十一条"
 RECORD_ARTICLE = PENALTY_LAW + "第四十七条"
+REVIEW_ARTICLE = PENALTY_LAW + "第五十七条"
 INVESTIGATION_TYPES = ("inquiry_record", "site_inspection_record", "evidence_preservation_list", "sampling_list",
                        "hearing_record", "statement_record")
 
@@ -293,6 +315,185 @@ def _case_closed(case: Case, *, actor: User, **_: Any) -> None:
     _issue_or_sign(document, actor, signatures)
 
 
+def _officer_signatures(document: Document, users: list[User], *, at: Any) -> list[Signature]:
+    """The officers' signatures the step gives: each of `users` with a 执法证号, on each open officer slot."""
+    out: list[Signature] = []
+    for slot in _open_slots(document):
+        if slot.role == "officer":
+            out.extend(_signature(document, slot, user=user, at=at) for user in dict.fromkeys(users) if user.cert_no)
+    return out
+
+
+def _issue_if_complete(document: Document, actor: User, signatures: list[Signature]) -> Document:
+    """Issue what the step could fill entirely; a draft still lacking what only the officer knows (the
+    place of an on-the-spot decision, a 法律依据 of a non-acceptance) waits for the officer, and the
+    gates name it until it is issued."""
+    if document.is_draft and missing_mandatory(document.doc_type, document.fields):
+        return document
+    return _issue_or_sign(document, actor, signatures)
+
+
+def _step_values_differ(document: Document, values: dict[str, Any]) -> bool:
+    cleaned = clean_fields(document.doc_type, {k: v for k, v in values.items()
+                                               if document.doc_type.field(k) is not None and not _empty(v)},
+                           base=document.fields)
+    return any(cleaned.get(k) != (document.fields or {}).get(k) for k in STEP_FIELDS.get(document.type_code, ()))
+
+
+def _new_version(document: Document, values: dict[str, Any], reason: str, actor: User) -> Document:
+    """The step's own correction of its issued document, when what the step holds changed (a
+    re-drafted decision approved again): the next version of the chain, issued by the step, so the
+    step and its document agree and the earlier version stays, superseded."""
+    known = {k: v for k, v in values.items() if document.doc_type.field(k) is not None and not _empty(v)}
+    begun = Document.objects.filter(previous=document).first()
+    if begun is not None:  # a correction an officer began by hand: the step completes it
+        return _fill(begun, known, actor)
+    now = timez.now()
+    corrected = Document.objects.create(
+        agency_id=document.agency_id, case_id=document.case_id, complaint_id=document.complaint_id,
+        type_code=document.type_code, type_name=document.type_name, spec=document.spec,
+        fields=clean_fields(document.doc_type, known, base=document.fields), status=DocumentStatus.DRAFT,
+        version=document.version + 1, previous=document, correction_reason=reason, created_by=actor,
+        created_at=now, updated_at=now,
+    )
+    record_event("document.correct", corrected, actor=actor, case_id=document.case_id, payload=_payload(
+        corrected, previous_id=document.pk, previous_sha256=document.pdf_sha256, reason=reason, by_step=True))
+    return corrected
+
+
+def _minute(moment: Any) -> str:
+    return timez.beijing(moment).replace(second=0, microsecond=0).isoformat()
+
+
+def _investigation_concluded(case: Case, *, actor: User, **_: Any) -> None:
+    """调查终结报告: what the investigation found and the records it made, signed by the handler
+    (调查终结,行政机关负责人应当对调查结果进行审查: 《行政处罚法》第五十七条)."""
+    now = timez.now()
+    values = {"summary": case.investigation_summary, "evidence": _evidence_lines(case), "concluded_at": _minute(now)}
+    document = _link_or_create(case, INVESTIGATION, INVESTIGATION_REPORT, actor, fields=values)
+    if document.is_draft:
+        document = _fill(document, {**prefilled(case, document.doc_type, actor), **values}, actor)
+    _issue_or_sign(document, actor, _officer_signatures(document, [case.handler], at=now))
+
+
+STATEMENT_TYPES = ("statement_record", "statement_review_opinion", "hearing_report")
+
+
+def _statement_review(case: Case) -> str:
+    docs = Document.objects.filter(case=case, status=DocumentStatus.ISSUED, type_code__in=STATEMENT_TYPES)
+    labels = [_label(d) for d in docs.order_by("issued_at", "pk")]
+    return "见" + "、".join(labels) if labels else "本案未记录当事人的陈述、申辩"
+
+
+def _decision_reviewed(case: Case, *, actor: User, **_: Any) -> None:
+    """行政处罚(处理)报批表 (决定审批): the handler's proposal with the facts, evidence and basis, and the
+    法制审核 and 负责人 opinions on the decision as it stands, each signed by whoever gave it, when.
+    A decision re-drafted and approved again is a new version of the same form."""
+    approvals = {a.kind: a for a in case.approvals.filter(approved=True, at__gte=case.decided_at)
+                 .select_related("by").order_by("at", "pk")}
+    review = approvals.get(ApprovalKind.LEGAL_REVIEW)
+    decision = act_document(case, DECISION)
+    evidence = (decision.fields or {}).get("evidence") if decision is not None else None
+    report = act_document(case, INVESTIGATION)
+    # Without a record of its own, the evidence is what the 调查终结报告 lists.
+    evidence = evidence or _evidence_lines(case) or ([f"见{_label(report)}"] if report is not None else [])
+    values: dict[str, Any] = {
+        "reviewer": review.by_name if review else "", "facts": case.investigation_summary or case.facts,
+        "evidence": evidence, "statement_review": _statement_review(case),
+        "legal_basis": case.decision_basis,
+        "proposal": case.decision_text + (f"(罚款人民币{case.penalty_amount}元)" if case.penalty_amount else ""),
+    }
+    document = _link_or_create(case, DECISION_APPROVAL, APPROVAL_FORM, actor, fields=values)
+    if document.status == DocumentStatus.ISSUED and _step_values_differ(document, values):
+        document = _new_version(document, values, "处理决定重新拟定,重新审批", actor)
+    if document.is_draft:
+        document = _fill(document, {**prefilled(case, document.doc_type, actor), **values}, actor)
+    signatures = _officer_signatures(document, [case.handler], at=case.decided_at)
+    kinds = {"legal_review": ApprovalKind.LEGAL_REVIEW, "head": ApprovalKind.DECISION_HEAD}
+    for slot in _open_slots(document):
+        approval = approvals.get(kinds.get(slot.approval, "")) if slot.role == "approver" else None
+        if approval is not None:
+            signatures.append(_signature(document, slot, user=approval.by, at=approval.at, opinion=approval.opinion,
+                                         approved=True))
+    # The approval stands even where the form lacks what only the officer can add: 结案 then names it.
+    _issue_if_complete(document, actor, signatures)
+
+
+def _simple_decided(case: Case, *, actor: User, fields: dict[str, Any] | None = None, **_: Any) -> None:
+    """当场行政处罚决定书 of a simple-procedure case, from what the officers recorded on the spot,
+    signed by them; the party signs it (or refuses) on the tablet."""
+    record = case.simple_record or {}
+    paid = record.get("paid_on_spot") == "是"
+    defaults: dict[str, Any] = {
+        "decided_at": _minute(case.decided_at or timez.now()), "facts": record.get("facts_and_basis") or case.facts,
+        "statement": f"{record.get('statement', '')}\n复核及处理:{record.get('statement_review', '')}".strip(),
+        "payment": "当场收缴罚款" if paid else (PERFORMANCE if case.penalty_amount else "不涉及罚款"),
+        "remedy": REMEDY,
+        # 出示执法证件 is among the steps the officers recorded on the spot (第五十二条: 应当向当事人出示执法证件).
+        "credentials_shown": record.get("steps", ""),
+    }
+    values = {**defaults, **{k: v for k, v in (fields or {}).items() if not _empty(v)}}
+    # What the step holds wins: the document never says other than the case's decision.
+    values.update({"legal_basis": case.decision_basis, "penalty": case.decision_text,
+                   "penalty_amount": str(case.penalty_amount) if case.penalty_amount is not None else None})
+    document = _link_or_create(case, SIMPLE, ON_THE_SPOT, actor, fields=values)
+    if document.is_draft:
+        document = _fill(document, {**prefilled(case, document.doc_type, actor), **values}, actor)
+    _issue_if_complete(document, actor, _officer_signatures(document, list(case.officers.order_by("pk")),
+                                                            at=case.decided_at or timez.now()))
+
+
+# ---------------------------------------------------------------- a complaint's intake documents
+
+
+INTAKE_TYPES = {ComplaintStatus.NOT_ACCEPTED: "non_acceptance_decision",
+                ComplaintStatus.CORRECTION: "correction_notice"}
+
+
+def _complaint_document(complaint: Complaint, type_code: str, actor: User, values: dict[str, Any]) -> Document:
+    """The complaint's document of this type: the one already made by hand (its standing version),
+    else a new draft, pre-filled from the complaint. A complaint has no case to link acts on: its
+    intake documents are one per type, made on the complaint itself."""
+    standing = [d for d in Document.objects.filter(complaint=complaint, type_code=type_code).exclude(
+        status=DocumentStatus.SUPERSEDED).order_by("-pk") if not (d.is_draft and d.previous_id)]
+    if standing:
+        return standing[0]
+    doc_type = get_type(type_code)
+    now = timez.now()
+    known = {k: v for k, v in values.items() if doc_type.field(k) is not None and not _empty(v)}
+    document = Document.objects.create(
+        agency_id=complaint.agency_id, complaint=complaint, type_code=doc_type.code, type_name=doc_type.name,
+        spec=doc_type.snapshot(), status=DocumentStatus.DRAFT,
+        fields=clean_fields(doc_type, known, base=prefilled(complaint, doc_type, actor)),
+        created_by=actor, created_at=now, updated_at=now,
+    )
+    record_event("document.create", document, actor=actor, payload=_payload(
+        document, fields=sorted(document.fields), by_step=True))
+    return document
+
+
+def _complaint_registered(complaint: Complaint, *, actor: User, **_: Any) -> None:
+    """投诉(举报)登记表, signed by the officer who registered it."""
+    document = _complaint_document(complaint, "complaint_register", actor, {})
+    _issue_if_complete(document, actor, _officer_signatures(document, [actor], at=complaint.received_at))
+
+
+def _complaint_decided(complaint: Complaint, *, actor: User, outcome: str = "",
+                       fields: dict[str, Any] | None = None, **_: Any) -> None:
+    """不予受理决定书 or 一次性补证告知书 of the complaint's decision: the reasons or the missing items
+    as decided, what the officer gave besides (法律依据, 补正期限), the law's remedy wording."""
+    code = INTAKE_TYPES.get(ComplaintStatus(outcome)) if outcome in ComplaintStatus.values else None
+    if code is None:
+        return
+    given = {k: v for k, v in (fields or {}).items() if not _empty(v)}
+    values = {**({"remedy": REMEDY} if code == "non_acceptance_decision" else {}), **given}
+    document = _complaint_document(complaint, code, actor, values)
+    if document.is_draft:
+        decided = {"reasons": complaint.decision_reason, "missing_items": complaint.missing_items}
+        document = _fill(document, {**values, **decided}, actor)
+    _issue_if_complete(document, actor, [])
+
+
 # ---------------------------------------------------------------- gates
 
 
@@ -313,6 +514,16 @@ def required_missing(case: Case, *, closing: bool) -> list[hooks.Missing]:
     if filing is None or filing.status != DocumentStatus.ISSUED:
         out.append(hooks.Missing("缺少立案审批表(立案审批意见及签名):请办理立案审批", source=_filing_source(case),
                                  step="approval", url=_url(filing)))
+    report = act_document(case, INVESTIGATION)
+    if report is None or report.status != DocumentStatus.ISSUED:
+        out.append(hooks.Missing("缺少调查终结报告:请在「调查终结,提交审查」中填写调查终结报告", source=REVIEW_ARTICLE,
+                                 step="move", url=_url(report)))
+    if case.decision_kind:
+        form = act_document(case, DECISION_APPROVAL)
+        if form is None or form.status != DocumentStatus.ISSUED:
+            out.append(hooks.Missing(f"缺少{get_type(APPROVAL_FORM).name}(法制审核、负责人审批意见及签名):"
+                                     "请完成处理决定的法制审核和负责人审批", source=REVIEW_ARTICLE, step="approval",
+                                     url=_url(form)))
     code = DECISION_TYPES.get(DecisionKind(case.decision_kind)) if case.decision_kind else None
     if code is not None:
         decision = act_document(case, DECISION)
@@ -333,7 +544,18 @@ def required_missing(case: Case, *, closing: bool) -> list[hooks.Missing]:
     return out
 
 
+def simple_missing(case: Case) -> list[hooks.Missing]:
+    """A simple-procedure case's file: its 当场行政处罚决定书, issued."""
+    document = act_document(case, SIMPLE)
+    if document is not None and document.status == DocumentStatus.ISSUED:
+        return []
+    return [hooks.Missing(f"缺少已签发的{get_type(ON_THE_SPOT).name}:请补全(如处罚地点)并签发",
+                          source=PENALTY_LAW + "第五十二条", step="documents", url=_url(document))]
+
+
 def _gate(case: Case, gate: str) -> list[hooks.Missing]:
+    if case.procedure == Procedure.SIMPLE:
+        return simple_missing(case) if gate in (hooks.BIND, hooks.ARCHIVE) else []
     if case.procedure != Procedure.GENERAL:
         return []
     if gate == hooks.move_gate(Stage.SERVING):
@@ -377,6 +599,11 @@ def register() -> None:
     hooks.register_producer(hooks.DECISION_APPROVED, _decision_approved)
     hooks.register_producer(hooks.SERVICE_RECORDED, _service_recorded)
     hooks.register_producer(hooks.CASE_CLOSED, _case_closed)
+    hooks.register_producer(hooks.INVESTIGATION_CONCLUDED, _investigation_concluded)
+    hooks.register_producer(hooks.DECISION_REVIEWED, _decision_reviewed)
+    hooks.register_producer(hooks.SIMPLE_DECIDED, _simple_decided)
+    hooks.register_producer(hooks.COMPLAINT_REGISTERED, _complaint_registered)
+    hooks.register_producer(hooks.COMPLAINT_DECIDED, _complaint_decided)
     hooks.register_provider(hooks.SERVABLE_DOCUMENTS, servable_documents)
     hooks.register_provider(hooks.SERVED_DOCUMENT, served_document)
     hooks.register_provider(hooks.DECISION_DOCUMENT_FIELDS, decision_document_fields)

@@ -188,7 +188,8 @@ class Signature(models.Model):
 
 
 # The acts a case step records in a document (ActDocument.act; a service's is "service:<id>").
-ACT_LABELS = {"filing": "立案审批", "decision": "拟定处理决定", "service": "送达", "closing": "结案"}
+ACT_LABELS = {"filing": "立案审批", "decision": "拟定处理决定", "service": "送达", "closing": "结案",
+              "investigation": "调查终结", "decision_approval": "处理决定审批", "simple": "简易程序当场处罚"}
 
 
 class ActDocument(models.Model):
@@ -201,7 +202,8 @@ class ActDocument(models.Model):
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="act_documents")
-    # "filing", "decision", "closing", or "service:<id of the case's service>".
+    # "filing", "investigation", "decision", "decision_approval", "closing", "simple", or
+    # "service:<id of the case's service>" (lawtrail/documents/steps.py).
     act = models.CharField("办案环节", max_length=32)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="acts")
     produced = models.BooleanField("由办案环节生成", default=True)

@@ -10,9 +10,14 @@ from lawtrail.cases.models import Case
 from lawtrail.documents.models import ActDocument, Document
 
 FILING, DECISION, CLOSING = "filing", "decision", "closing"
+# 调查终结 (its report), the decision's approvals (报批表), the simple procedure's on-the-spot decision.
+INVESTIGATION, DECISION_APPROVAL, SIMPLE = "investigation", "decision_approval", "simple"
 FILING_FORM = "filing_approval_form"
 RECEIPT = "service_receipt"
 CLOSING_FORM = "closing_approval_form"
+INVESTIGATION_REPORT = "investigation_report"
+APPROVAL_FORM = "penalty_approval_form"
+ON_THE_SPOT = "on_the_spot_penalty_decision"
 # The fields of a step's document that say what the step itself holds: a correction of the
 # document may not change them (the step and its document would disagree); they change by
 # doing the step again (re-drafting the decision asks for its approvals again).
@@ -23,6 +28,9 @@ STEP_FIELDS = {
     "no_penalty_decision": ("legal_basis", "decision"),
     RECEIPT: ("documents", "recipient", "served_at", "method"),
     CLOSING_FORM: ("decision", "services", "execution_result"),
+    INVESTIGATION_REPORT: ("summary",),
+    APPROVAL_FORM: ("legal_basis", "proposal"),
+    ON_THE_SPOT: ("legal_basis", "penalty", "penalty_amount"),
 }
 
 

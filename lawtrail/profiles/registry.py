@@ -71,6 +71,10 @@ class Profile:
     source: str
     rules: dict[str, Rule]
     path: Path
+    # 卷内目录: the order the case file lists its documents in, by document type code ("media" for
+    # the AV records); a type not named follows the named ones, by date. The national base gives
+    # one; an agency's profile may give its own, which replaces it whole.
+    case_file_order: tuple[str, ...] = ()
 
     def rule(self, rule_id: str) -> Rule | None:
         return self.rules.get(rule_id)
@@ -169,8 +173,13 @@ def load_profile(path: Path) -> Profile:
                               law=str(body.get("law", "")),
                               # A rule naming a national law quotes the excerpt of the national laws.
                               text=NATIONAL_SOURCE if body.get("law") else str(data["source"]))
+    order = data.get("case_file_order", [])
+    if not isinstance(order, list) or not all(isinstance(x, str) and x for x in order):
+        raise _fail(path, _line_of(node, "case_file_order"), "case_file_order", "须为文书类型代码的列表,如 [filing_approval_form, media]")
+    if len(set(order)) != len(order):
+        raise _fail(path, _line_of(node, "case_file_order"), "case_file_order", "同一文书类型只能列出一次")
     return Profile(id=str(data["id"]), name=str(data["name"]), agency_kind=str(data["agency_kind"]),
-                   source=str(data["source"]), rules=rules, path=path)
+                   source=str(data["source"]), rules=rules, path=path, case_file_order=tuple(order))
 
 
 # Numbers a local rule may raise, never lower, against the national base.
@@ -209,7 +218,7 @@ def extend(base: Profile, profile: Profile) -> Profile:
     for rule_id, rule in profile.rules.items():
         rules.setdefault(rule_id, rule)
     return Profile(id=profile.id, name=profile.name, agency_kind=profile.agency_kind, source=profile.source,
-                   rules=rules, path=profile.path)
+                   rules=rules, path=profile.path, case_file_order=profile.case_file_order or base.case_file_order)
 
 
 @functools.cache

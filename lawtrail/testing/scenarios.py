@@ -115,6 +115,26 @@ def sign_receipt(case: Case, service: Service, *, actor: User) -> None:
                                      fingerprint=state.slot.fingerprint, actor=actor)
 
 
+def notify_rights(case: Case, *, actor: User | None = None) -> None:
+    """权利告知书, issued and signed for by the party, unless the case has told its rights already:
+    before a penalty decision the party is told its rights (《行政处罚法》第四十四条; without it no
+    penalty decision may be made, 第六十二条)."""
+    from lawtrail.documents.actions import do_create_document, do_issue_document, do_update_document
+    from lawtrail.documents.catalogue import get_type
+    from lawtrail.documents.models import Document
+    from lawtrail.testing.documents import sample_fields, sign_all
+
+    told = Document.objects.filter(case=case, status="issued", type_code__in=("rights_notice", "inquiry_record"))
+    if any(d.type_code == "rights_notice" or (d.fields or {}).get("rights_told") for d in told):
+        return  # told already: by a 权利告知书, or recorded in a 询问笔录
+    actor = actor or case.handler
+    doc = do_create_document(case, type_code="rights_notice", actor=actor)
+    fields = {**sample_fields(get_type("rights_notice"), prefilled=doc.fields),
+              "av_exempt_reason": "书面告知,当事人到机关签收"}
+    doc = do_update_document(doc, fields=fields, actor=actor)
+    sign_all(do_issue_document(doc, actor=actor), list(case.officers.all()))
+
+
 def advance(world: World, case: Case, to: Stage) -> Case:
     """Walk `case` forward through the lifecycle until it reaches `to`."""
     target = LIFECYCLE.index(to)
@@ -126,6 +146,7 @@ def advance(world: World, case: Case, to: Stage) -> Case:
         if stage == Stage.FILED:
             do_transition_case(case, to=Stage.INVESTIGATING, actor=case.handler)
         elif stage == Stage.INVESTIGATING:
+            notify_rights(case)
             do_transition_case(case, to=Stage.REVIEWING, fields={"investigation_summary": "查明拖欠工资属实"},
                                actor=case.handler)
         elif stage == Stage.REVIEWING:
