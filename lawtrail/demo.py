@@ -135,7 +135,6 @@ def _ensure_archived_case() -> bool:
 def _load_archived_case(agency: Agency) -> None:
     from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file
     from lawtrail.cases.models import Party
-    from lawtrail.documents.actions import do_create_document, do_issue_document, do_record_hand_signature
 
     zw, lq, chen, liu, sun = (User.objects.get(username=u) for u in ("zhangwei", "liqiang", "chenjing", "liuyang", "sunli"))
     party = Party.objects.filter(agency=agency, name="名山区宏达建筑劳务有限公司").first() or ca.do_create_party(
@@ -148,11 +147,7 @@ def _load_archived_case(agency: Agency) -> None:
     ca.do_give_approval(case, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="同意立案。", actor=chen)
     case.refresh_from_db()
     ca.do_transition_case(case, to=Stage.INVESTIGATING, actor=zw)
-    notice = do_create_document(case, type_code="rights_notice", fields={
-        "rights": ["陈述、申辩的权利", "申请执法人员回避的权利"], "how_told": "当面送达并口头告知",
-        "deadline_days": 3}, actor=zw)
-    notice = do_issue_document(notice, actor=zw)
-    do_record_hand_signature(notice, slot="recipient", name="何宏达", image=_handwriting(2), actor=zw)
+    _notify_rights(case, recipient="何宏达", actor=zw)
     for step in (
         lambda c: ca.do_transition_case(c, to=Stage.REVIEWING, fields={"investigation_summary": "经调取工资表、询问劳动者,拖欠事实属实。"},
                                         actor=zw),
@@ -250,6 +245,8 @@ def _load() -> None:
         lambda c: ca.do_transition_case(c, to=Stage.INVESTIGATING, actor=zw),
         lambda c: ca.do_transition_case(c, to=Stage.REVIEWING, fields={"investigation_summary": "违法事实清楚,证据确凿。"},
                                         actor=zw),
+        # 《行政处罚法》第四十四条: the party is told of the intended penalty and its rights first.
+        lambda c: _notify_rights(c, recipient="杨建国", actor=zw),
         lambda c: ca.do_record_decision(c, kind="penalty", text="责令支付加班费并处罚款。", basis="《劳动保障监察条例》第二十六条",
                                         penalty_amount=Decimal("5000"), document_fields={
                                             "evidence": ["考勤记录", "工资支付记录", "工人询问笔录 3 份"],
@@ -321,6 +318,17 @@ def _footage_of_inquiry(case: Any, started: dt.datetime, *, minutes: int, office
 
 def _days_ahead(days: int) -> str:
     return (timez.beijing(timez.now()) + dt.timedelta(days=days)).date().isoformat()
+
+
+def _notify_rights(case: Any, *, recipient: str, actor: User) -> None:
+    """行政处罚告知: the rights notice, issued and signed for by the party (before a penalty is decided)."""
+    from lawtrail.documents.actions import do_create_document, do_issue_document, do_record_hand_signature
+
+    notice = do_create_document(case, type_code="rights_notice", fields={
+        "rights": ["陈述、申辩的权利", "申请执法人员回避的权利"], "how_told": "当面送达并口头告知",
+        "deadline_days": 3}, actor=actor)
+    notice = do_issue_document(notice, actor=actor)
+    do_record_hand_signature(notice, slot="recipient", name=recipient, image=_handwriting(2), actor=actor)
 
 
 def _serve_decision(case: Any, *, recipient: str, actor: User) -> None:
@@ -406,11 +414,13 @@ def _load_documents(agency: Agency) -> None:
         unit=zw.unit, kind="complaint", respondent=respondent,
         complainant_name="周小川", complainant_phone="13800000003",
         facts="反映其在外省务工期间被拖欠工资,用人单位注册地在外省。", actor=zw)
+    # The decision issues its 不予受理决定书 itself (the step's document), from these fields.
     ca.do_decide_complaint(complaint, outcome="not_accepted", reason="用人单位及用工行为均不在本机关管辖区域内。",
+                           document_fields={
+                               "legal_basis": "《劳动保障监察条例》第十三条",
+                               "remedy": "请向用人单位所在地劳动保障行政部门投诉;"
+                                         "如不服本决定,可在六十日内申请行政复议,或在六个月内提起行政诉讼。"},
                            actor=zw)
-    issue(complaint, "non_acceptance_decision", {
-        "legal_basis": "《劳动保障监察条例》第十三条", "remedy": "请向用人单位所在地劳动保障行政部门投诉;"
-                                                      "如不服本决定,可在六十日内申请行政复议,或在六个月内提起行政诉讼。"})
 
 
 
