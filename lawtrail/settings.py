@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lawtrail.web.context.lawtrail_context",
+                "lawtrail.web.context.inbox_badge",
                 "lawtrail.compliance.views.nav",
             ],
         },

@@ -1,10 +1,13 @@
 from django.urls import include, path
 
 from lawtrail.accounts import views as account_views
+from lawtrail.web import views
 
 urlpatterns = [
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
+    path("", views.home, name="home"),
+    path("inbox/", views.inbox_page, name="inbox"),
     # Before the cases' URLs: their cases/<pk>/<kind>/ would otherwise take cases/<pk>/documents/.
     path("", include("lawtrail.documents.urls")),
     path("", include("lawtrail.cases.urls")),
