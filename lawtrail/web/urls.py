@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("lawtrail.archive.urls")),
     path("", include("lawtrail.access.urls")),
     path("", include("lawtrail.compliance.urls")),
+    path("", include("lawtrail.search.urls")),
 ]
