@@ -25,6 +25,7 @@ from lawtrail.accounts.models import ApiToken, User
 from lawtrail.archive.api import router as archive_router
 from lawtrail.cases.api import router as cases_router
 from lawtrail.compliance.api import router as compliance_router
+from lawtrail.devices.api import router as devices_router
 from lawtrail.documents.api import router as documents_router
 from lawtrail.evidence.api import router as evidence_router
 from lawtrail.ledger.api import router as ledger_router
@@ -234,6 +235,7 @@ api.add_router("", archive_router)
 api.add_router("", access_router)
 api.add_router("", ledger_router)
 api.add_router("", compliance_router)
+api.add_router("", devices_router)
 api.add_router("", search_router)
 api.add_router("", inbox_router)
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "lawtrail.retention",
     "lawtrail.archive",
     "lawtrail.access",
+    "lawtrail.devices",
     "lawtrail.compliance",
     "lawtrail.search",
 ]

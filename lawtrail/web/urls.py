@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("lawtrail.access.urls")),
     path("", include("lawtrail.compliance.urls")),
     path("", include("lawtrail.search.urls")),
+    path("", include("lawtrail.devices.urls")),
 ]
