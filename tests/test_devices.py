@@ -31,6 +31,7 @@ from lawtrail.devices.actions import (
 from lawtrail.devices.demo import seed_devices
 from lawtrail.devices.models import Device
 from lawtrail.events.models import DomainEvent, Outcome
+from lawtrail.ledger.verify import verify_ledger
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 from lawtrail.profiles.registry import get_profile
 from lawtrail.testing import media
@@ -86,6 +87,9 @@ def test_each_step_of_a_devices_life_records_its_event(safety: World) -> None:
     loan.refresh_from_db()
     assert d.status == "repair" and d.explosion_proof and d.custodian_name == w.andy.display_name
     assert loan.returned_at is not None and loan.returned_to_name == w.uma.display_name and check.passed
+    # Every row the actions wrote (the compare-and-set updates too) is frozen in their events.
+    report = verify_ledger()
+    assert report.ok, report.problems
 
 
 def test_the_registry_refuses_what_it_must(safety: World) -> None:

@@ -21,13 +21,15 @@ from time_machine import TimeMachineFixture
 from lawtrail.access.actions import do_request_access
 from lawtrail.accounts.models import User
 from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file
+from lawtrail.cases.choices import Stage
+from lawtrail.documents.actions import do_approve_document
 from lawtrail.lib import inbox
 from lawtrail.retention.actions import do_decide_disposal, do_request_disposal
 from lawtrail.testing import media
-from lawtrail.testing.archive import closed_case
+from lawtrail.testing.archive import closed_case, issue
 from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World, build_world
-from lawtrail.testing.scenarios import beijing, register_case
+from lawtrail.testing.scenarios import advance, beijing, register_case
 
 pytestmark = pytest.mark.usefixtures("ledger")
 
@@ -119,3 +121,18 @@ def test_an_archived_case_file_is_no_longer_waiting(world: World, vault: Path, t
     case, _doc, _ev = closed_case(world, tmp_path, clip=False)
     do_bind_case_file(do_assemble_case_file(case, actor=world.alice), actor=world.archie)
     assert inbox.badge_count(User.objects.get(pk=world.archie.pk)) == 0
+
+
+def test_a_documents_opinions_wait_for_each_approver_in_the_order_of_the_form(world: World, vault: Path) -> None:
+    case = advance(world, register_case(world), to=Stage.REVIEWING)
+    # The 立案审批表 the filing issued carries the opinions given on the case: nothing waits on it.
+    assert all("document_approvals" not in keys(u) for u in (world.uma, world.hank, world.lena))
+    doc = issue(world, case, "penalty_approval_form", sign=False)
+    assert keys(world.uma).get("document_approvals") == 1
+    assert "document_approvals" not in keys(world.hank) and "document_approvals" not in keys(world.lena)
+    do_approve_document(doc, slot="unit_head", approved=True, opinion="同意上报", actor=world.uma)
+    assert "document_approvals" not in keys(world.uma) and keys(world.lena).get("document_approvals") == 1
+    do_approve_document(doc, slot="legal_review", approved=True, opinion="事实清楚", actor=world.lena)
+    assert keys(world.hank).get("document_approvals") == 1
+    page = client_for(world.hank).get("/inbox/").content.decode()
+    assert 'id="inbox-document_approvals"' in page and f"/documents/{doc.pk}/" in page
