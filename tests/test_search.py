@@ -123,3 +123,12 @@ def _client(user: User) -> Client:
     c = Client()
     c.force_login(user)
     return c
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the pg_trgm indexes are PostgreSQL's")
+def test_postgresql_answers_a_contains_query_from_the_trigram_index(world: World) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be scanned: ask for the index
+    for qs, index in ((Case.objects.filter(title__icontains="劳动合同"), "search_cases_case_title_trgm"),
+                      (Case.objects.filter(number__icontains="2026"), "search_cases_case_number_trgm")):
+        assert index in qs.explain(), qs.explain()
