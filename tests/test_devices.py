@@ -131,7 +131,12 @@ def test_the_ratio_per_unit_comes_from_the_registry(safety: World, tmp_path: Pat
     assert [(f.rule, f.article, f.subject) for f in found] == [("body_cams", "第十五条", "unit:机关本级")]
     # A camera seen in footage is no camera of the unit: only the registry counts, and retiring one shows.
     clip = media.make_clip(tmp_path / "a.mp4", seconds=1, created=beijing(2026, 3, 1, 10), audio=False)
-    ingest(clip, officer=w.alice, device_serial="DSJ-X9")
+    footage = ingest(clip, officer=w.alice, device_serial="DSJ-X9")
+    known = ingest(media.make_clip(tmp_path / "b.mp4", seconds=1, created=beijing(2026, 3, 1, 11), audio=False),
+                   officer=w.alice, device_serial="DSJ-A1")
+    alice = client_for(w.alice)
+    assert 'id="device-unregistered"' in alice.get(f"/evidence/{footage.pk}/").content.decode()
+    assert 'id="device-unregistered"' not in alice.get(f"/evidence/{known.pk}/").content.decode()
     do_set_device_status(spare, status="retired", reason="损坏无法维修", actor=w.hank)
     found = check_agency(agency_snapshot(w.agency, dt.date(2026, 3, 1), day), get_profile("safety-production"))
     assert [(f.rule, f.subject) for f in found] == [("body_cams", "unit:一中队"), ("body_cams", "unit:机关本级"),
