@@ -39,7 +39,8 @@ MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles 
 	lawtrail/retention \
 	lawtrail/archive lawtrail/packagecheck lawtrail/testing/archive.py \
 	lawtrail/access lawtrail/testing/access.py \
-	lawtrail/compliance
+	lawtrail/compliance \
+	lawtrail/search lawtrail/devices
 
 check:
 	.venv/bin/ruff check lawtrail tests

@@ -25,12 +25,15 @@ from lawtrail.accounts.models import ApiToken, User
 from lawtrail.archive.api import router as archive_router
 from lawtrail.cases.api import router as cases_router
 from lawtrail.compliance.api import router as compliance_router
+from lawtrail.devices.api import router as devices_router
 from lawtrail.documents.api import router as documents_router
 from lawtrail.evidence.api import router as evidence_router
 from lawtrail.ledger.api import router as ledger_router
 from lawtrail.lib.errors import DomainError, Forbidden
 from lawtrail.lib.faults import storage_fault
 from lawtrail.retention.api import router as retention_router
+from lawtrail.search.api import router as search_router
+from lawtrail.web.api import router as inbox_router
 
 # A real token is "lt_" + 43 characters; anything far longer is not worth hashing.
 _MAX_TOKEN_LENGTH = 200
@@ -235,6 +238,9 @@ api.add_router("", archive_router)
 api.add_router("", access_router)
 api.add_router("", ledger_router)
 api.add_router("", compliance_router)
+api.add_router("", devices_router)
+api.add_router("", search_router)
+api.add_router("", inbox_router)
 
 # Mounted last, so it only sees paths no other route matched: those get the JSON error
 # shape too instead of Django's HTML 404 page.

@@ -85,7 +85,9 @@ INSTALLED_APPS = [
     "lawtrail.retention",
     "lawtrail.archive",
     "lawtrail.access",
+    "lawtrail.devices",
     "lawtrail.compliance",
+    "lawtrail.search",
 ]
 
 MIDDLEWARE = [
@@ -116,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lawtrail.web.context.lawtrail_context",
+                "lawtrail.web.context.inbox_badge",
                 "lawtrail.compliance.views.nav",
             ],
         },

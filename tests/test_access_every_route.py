@@ -35,6 +35,7 @@ from lawtrail.access.actions import (
 )
 from lawtrail.accounts.models import User
 from lawtrail.cases.actions import do_decide_complaint, do_register_complaint
+from lawtrail.devices.actions import do_check_device, do_register_device
 from lawtrail.documents.actions import do_create_document, do_issue_document, do_update_document
 from lawtrail.retention.actions import do_set_hold
 from lawtrail.testing.access import build_records, in_days
@@ -82,19 +83,22 @@ def target(world: World, settings: Settings, tmp_path: Path, time_machine: TimeM
     hold = do_set_hold(r.case, reason="行政诉讼未结", actor=world.uma)
     doc_mark = do_mark_confidential(r.doc, level="privacy", reason="含劳动者身份证号", actor=world.alice)
     clip_mark = do_mark_confidential(r.clip, level="state", reason="涉及国家秘密", actor=world.hank)
+    cam = do_register_device(unit=world.unit_a, kind="body_cam", serial="DSJ-YIZHONGDUI-77", model_name="DSJ-V8",
+                             actor=world.uma)
+    do_check_device(cam, battery_ok=False, storage_ok=True, clock_ok=True, note="电量不足已充电", actor=world.alice)
     r.doc.refresh_from_db()
     ids = sorted({r.case.pk, r.doc.pk, r.photo.pk, r.clip.pk, complaint.pk, intake.pk, world.person.pk, req.pk,
-                  share.pk, hold.pk, doc_mark.pk, clip_mark.pk})
+                  share.pk, hold.pk, doc_mark.pk, clip_mark.pk, cam.pk})
     assert r.case.number and r.doc.number and intake.number and r.doc.pdf_sha256
     outsider = {
         "case title": r.case.title, "案号": r.case.number, "身份证号": world.person.id_number,
         "文书编号": r.doc.number, "intake 文书编号": intake.number, "photo sha256": r.photo.stored.sha256,
         "clip sha256": r.clip.stored.sha256, "clip name": r.clip.display_name, "complaint facts": complaint.facts,
-        "doc sha256": r.doc.pdf_sha256,
+        "doc sha256": r.doc.pdf_sha256, "设备编号": cam.serial, "device check note": "电量不足已充电",
     }
     typed = {"case": [r.case.pk], "document": [r.doc.pk, intake.pk], "evidence": [r.photo.pk, r.clip.pk],
              "complaint": [complaint.pk], "party": [world.person.pk], "request": [req.pk], "share": [share.pk],
-             "hold": [hold.pk]}
+             "hold": [hold.pk], "device": [cam.pk]}
     marked = {"clip sha256": r.clip.stored.sha256, "clip name": r.clip.display_name, "doc sha256": r.doc.pdf_sha256}
     from lawtrail.ledger.models import LedgerEntry
 

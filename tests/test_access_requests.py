@@ -149,8 +149,8 @@ def test_the_request_form_picks_records_and_the_head_approves_from_the_inbox(wor
     uma = client_for(world.uma)
     inbox = uma.get("/access/").content.decode()
     assert "测劳监调〔2026〕1号" in inbox
-    assert 'id="home-access-inbox"' in uma.get("/").content.decode()
-    assert 'id="home-access-inbox"' not in alice.get("/").content.decode()
+    assert 'id="inbox-access_approvals"' in uma.get("/").content.decode()
+    assert 'id="inbox-access_approvals"' not in alice.get("/").content.decode()
     pk = int(posted["Location"].rstrip("/").rsplit("/", 1)[-1])
     assert uma.post(f"/access/requests/{pk}/decide/", {"approved": "1", "opinion": "同意"}).status_code == 302
     assert "已批准" in alice.get(f"/access/requests/{pk}/").content.decode()

@@ -1,4 +1,5 @@
-"""Agency-level checks: reception surveillance saved for every day, a body cam for every two officers."""
+"""Agency-level checks: reception surveillance saved for every day, a body cam for every two officers of
+each unit (from the device registry), footage from registered devices only."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def snapshot(**over: object) -> dict[str, object]:
     base: dict[str, object] = {"profile": "x", "from": "2026-03-01", "to": "2026-03-05",
                                "reception": {"一楼受理大厅": ["2026-03-01", "2026-03-02", "2026-03-04", "2026-03-05"]},
                                "officers": [{"name": f"执法员{i}", "cert_no": f"C{i}"} for i in range(5)],
-                               "devices": ["DSJ-1", "DSJ-2", "DSJ-3"]}
+                               "units": [{"unit": "一中队", "officers": 5, "body_cams": 3}],
+                               "unregistered_devices": []}
     base.update(over)
     return base
 
@@ -32,19 +34,35 @@ def test_a_day_without_saved_reception_footage_is_named_under_the_labour_rules()
 def test_the_safety_rules_want_one_body_cam_per_two_officers() -> None:
     profile = get_profile("safety-production")
     assert check_agency(snapshot(), profile) == []  # 5 officers, 3 cams
-    found = check_agency(snapshot(devices=["DSJ-1", "DSJ-2"]), profile)
-    assert [(f.rule, f.article) for f in found] == [("body_cams", "第十五条")]
-    assert "至少3台" in found[0].message
+    found = check_agency(snapshot(units=[{"unit": "一中队", "officers": 5, "body_cams": 2},
+                                         {"unit": "二中队", "officers": 2, "body_cams": 1}]), profile)
+    assert [(f.rule, f.article, f.subject) for f in found] == [("body_cams", "第十五条", "unit:一中队")]
+    assert "至少3台" in found[0].message and "一中队" in found[0].message
+
+
+def test_footage_from_an_unregistered_device_is_flagged_with_the_article_of_each_profile() -> None:
+    snap = snapshot(unregistered_devices=[{"serial": "DSJ-9", "clips": 2}])
+    for profile_id, article in (("labor-inspection", "第四条"), ("agriculture", "第五条"),
+                                ("safety-production", "第十九条")):
+        found = [f for f in check_agency(snap, get_profile(profile_id)) if f.rule == "device_registry"]
+        assert [(f.article, f.subject) for f in found] == [(article, "device:DSJ-9")], profile_id
+        assert "未登记的设备「DSJ-9」" in found[0].message
 
 
 def test_profiles_without_those_rules_find_nothing() -> None:
-    assert check_agency(snapshot(devices=[]), get_profile("housing-construction")) == []
+    assert check_agency(snapshot(units=[{"unit": "一中队", "officers": 5, "body_cams": 0}],
+                                 unregistered_devices=[{"serial": "DSJ-9", "clips": 1}]),
+                        get_profile("housing-construction")) == []
 
 
 def test_the_cli_reads_the_agency_from_the_database(db: None, capsys: pytest.CaptureFixture[str]) -> None:
     w = build_world("safety-production", name="测试市安全生产监督管理局")
     snap = agency_snapshot(w.agency, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
-    assert len(snap["officers"]) == 5 and snap["devices"] == [] and snap["reception"] == {}
+    assert len(snap["officers"]) == 5 and snap["reception"] == {} and snap["unregistered_devices"] == []
+    # 一中队: alice, andy, uma; 二中队: bob; the agency's own 负责人 hank; no camera registered yet.
+    assert snap["units"] == [{"unit": "一中队", "officers": 3, "body_cams": 0},
+                             {"unit": "二中队", "officers": 1, "body_cams": 0},
+                             {"unit": "机关本级", "officers": 1, "body_cams": 0}]
     assert main(["check-agency", str(w.agency.pk), "--since", "2026-03-01", "--to", "2026-03-31", "--json"]) == 0
-    assert [f["rule"] for f in json.loads(capsys.readouterr().out)] == ["body_cams"]
+    assert [f["subject"] for f in json.loads(capsys.readouterr().out)] == ["unit:一中队", "unit:二中队", "unit:机关本级"]
     assert main(["check-agency", str(w.agency.pk), "--since", "March"]) == 2

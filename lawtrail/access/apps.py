@@ -12,3 +12,9 @@ class AccessConfig(AppConfig):
 
         # Domain records: each change is frozen into the event of the action that made it.
         track(AccessRequest, AccessRequestCounter, ConfidentialityMark, Share)
+
+        # 我的待办: the 调用单 waiting for this leader's decision.
+        from lawtrail.access import queries
+        from lawtrail.lib import inbox
+
+        inbox.register("access_approvals", "调用单审批", inbox.APPROVAL, queries.inbox_approvals, order=30)

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
 from lawtrail.events.models import DomainEvent
-from lawtrail.lib import timez
+from lawtrail.lib import inbox, timez
 
 from . import policy
 from .choices import RequestStatus
@@ -37,8 +38,9 @@ def approvals_inbox(user: User) -> list[AccessRequest]:
     if user.agency_id is None:
         return []
     pending = AccessRequest.objects.filter(agency_id=user.agency_id, status=RequestStatus.PENDING) \
-        .exclude(created_by=user).select_related("case", "agency")
-    return [r for r in pending if may_approve(user, r)]
+        .exclude(created_by=user).select_related("case", "agency").order_by("pk")
+    # Bounded: the oldest 200 pending requests of the agency, one query.
+    return [r for r in pending[:200] if may_approve(user, r)]
 
 
 def may_read_register(user: User) -> bool:
@@ -152,3 +154,9 @@ def register_csv(events: QuerySet[DomainEvent], hidden: set[int] | None = None) 
     for r in rows(events, hidden):
         writer.writerow(r)
     return buf.getvalue()
+
+
+def inbox_approvals(user: User) -> list[inbox.Item]:
+    """我的待办: the 调用单 this leader may decide."""
+    return [inbox.Item(r.label, r.case.label, "审批调用单", reverse("access_request_detail", args=[r.pk]))
+            for r in approvals_inbox(user)]

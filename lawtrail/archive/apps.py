@@ -20,3 +20,9 @@ class ArchiveConfig(AppConfig):
         from lawtrail.cases import hooks
 
         hooks.register_provider(hooks.NEXT_PAGES, next_pages)
+
+        # 我的待办: the case files waiting for the archivist's check and binding.
+        from lawtrail.archive import queries
+        from lawtrail.lib import inbox
+
+        inbox.register("case_files_to_bind", "待装订归档的案卷", inbox.FILING, queries.inbox_binding, order=10)

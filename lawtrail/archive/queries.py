@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
-from lawtrail.archive.choices import ItemKind
+from lawtrail.archive.choices import CaseFileStatus, ItemKind
 from lawtrail.archive.models import CaseFile
 from lawtrail.cases import workflow
 from lawtrail.cases.models import Case
@@ -17,6 +17,7 @@ from lawtrail.documents.choices import DocumentStatus
 from lawtrail.documents.models import Document
 from lawtrail.evidence.models import Evidence
 from lawtrail.ledger.canonical import utc_text
+from lawtrail.lib import inbox
 from lawtrail.lib.errors import NotFound
 from lawtrail.profiles.registry import Rule
 
@@ -129,3 +130,17 @@ def next_pages(case: Case, user: User) -> list[tuple[str, str]]:
     if not case_file.is_bound and may_bind(user, case):
         return [("检查装订案卷,归档", url)]
     return []
+
+
+def waiting_binding(user: User) -> list[CaseFile]:
+    """案卷 assembled by the officers and waiting for this archivist's check and binding (装订归档)."""
+    if not (user.is_superuser or any(g.role == Role.ARCHIVIST for g in user.grants)):
+        return []
+    files = CaseFile.objects.restrict(user).filter(status=CaseFileStatus.ASSEMBLED).select_related("case", "case__unit")
+    # An archivist of one unit binds that unit's files only (may_bind); an agency-wide grant, all.
+    return [f for f in files.order_by("assembled_at", "pk")[:200] if may_bind(user, f.case)][:inbox.LIMIT + 1]
+
+
+def inbox_binding(user: User) -> list[inbox.Item]:
+    return [inbox.Item(f.case.label, f.title, "检查装订归档", reverse("case_file", args=[f.case_id]))
+            for f in waiting_binding(user)]

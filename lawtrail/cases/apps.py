@@ -25,3 +25,10 @@ class CasesConfig(AppConfig):
         track(Approval, Case, CaseNumberCounter, CaseTransition, Complaint, Inspection, Party, Service)
         for action, reader in SUMMARIES.items():
             register_summary(action, reader)
+
+        # 我的待办: the opinions waiting for a leader, the reminders of a case's deadlines.
+        from lawtrail.cases import queries
+        from lawtrail.lib import inbox
+
+        inbox.register("case_approvals", "立案、处理决定审批", inbox.APPROVAL, queries.inbox_approvals, order=10)
+        inbox.register("case_deadlines", "案件期限", inbox.DEADLINE, queries.inbox_deadlines, order=10)

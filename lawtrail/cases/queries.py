@@ -6,14 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
+from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
 from lawtrail.cases import workflow
 from lawtrail.cases.choices import OPEN_STAGES, ApprovalKind, ComplaintStatus, Stage
 from lawtrail.cases.models import Case, Complaint
 from lawtrail.events.models import DomainEvent, Outcome
-from lawtrail.lib import timez
+from lawtrail.lib import inbox, timez
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
@@ -91,34 +93,72 @@ class Deadline:
         return self.due < timez.now()
 
 
-def my_work(user: User) -> dict[str, Any]:
-    """The home page: approvals waiting for me, deadlines coming, cases I handle, complaints to examine."""
-    cases = visible_cases(user)
-    waiting = []
-    candidates = cases.filter(Q(stage__in=[Stage.REGISTERED, Stage.REVIEWING]) |
-                              Q(emergency=True, stage__in=[Stage.FILED, Stage.INVESTIGATING]))
-    for case in candidates[:200]:
+# The stages where a case waits for an opinion (立案审批, 紧急启动补办, 决定审批).
+def _approval_candidates(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.filter(Q(stage=Stage.REGISTERED) | Q(stage=Stage.REVIEWING, decided_at__isnull=False) |
+                        Q(emergency=True, stage__in=[Stage.FILED, Stage.INVESTIGATING]))
+
+
+def may_approve_any(user: User) -> bool:
+    """Whether any opinion of the case workflow could be this user's (the roles in workflow.may_approve)."""
+    return user.is_superuser or any(g.role in (Role.HEAD, Role.LEGAL_REVIEWER) for g in user.grants)
+
+
+def waiting_approvals(user: User, *, limit: int = 200) -> list[tuple[Case, str]]:
+    """The opinions waiting for this user: (case, what is asked), oldest first. Three queries however
+    many cases: the candidates, their approvals, their agencies (the profile says who approves)."""
+    if not may_approve_any(user):
+        return []
+    candidates = _approval_candidates(visible_cases(user)).prefetch_related("approvals").order_by("registered_at",
+                                                                                                   "pk")
+    out: list[tuple[Case, str]] = []
+    for case in candidates[:limit]:
         for kind in workflow.pending_approval_kinds(case):
             if workflow.may_approve(user, case, kind):
-                waiting.append((case, ApprovalKind(kind).label))
+                out.append((case, ApprovalKind(kind).label))
+    return out
+
+
+def deadlines_of(user: User) -> list[Deadline]:
+    """The reminders the case knows: an emergency start's approvals to complete, a closed case to archive."""
+    cases = visible_cases(user)
     mine = cases.filter(Q(handler=user) | Q(officers=user)).distinct()
     deadlines: list[Deadline] = []
     soon = timez.now() + dt.timedelta(days=7)
     for case in mine.filter(emergency=True, approval_due_at__lte=soon,
-                            stage__in=[Stage.FILED, Stage.INVESTIGATING]):
+                            stage__in=[Stage.FILED, Stage.INVESTIGATING]).prefetch_related("approvals")[:100]:
         if case.approval_due_at and workflow.missing_filing_approvals(case, workflow.profile_of(case)):
             deadlines.append(Deadline(case, "紧急启动补办审批", case.approval_due_at))
-    scope = cases if user.has_role("archivist") else mine
-    for case in scope.filter(stage=Stage.CLOSED, archive_due_at__isnull=False):
+    scope = cases if user.has_role(Role.ARCHIVIST) else mine
+    for case in scope.filter(stage=Stage.CLOSED, archive_due_at__isnull=False).order_by("archive_due_at")[:100]:
         if case.archive_due_at:
             deadlines.append(Deadline(case, "立卷归档", case.archive_due_at))
     deadlines.sort(key=lambda d: d.due)
+    return deadlines
+
+
+def my_work(user: User) -> dict[str, Any]:
+    """The officer's home page: cases I handle, complaints to examine, the counts by stage."""
+    cases = visible_cases(user)
+    mine = cases.filter(Q(handler=user) | Q(officers=user)).distinct()
     complaints = Complaint.objects.restrict(user).filter(
         status__in=[ComplaintStatus.PENDING, ComplaintStatus.CORRECTION]).select_related("respondent", "unit")
+    counts = dict(cases.order_by().values("stage").annotate(n=Count("pk")).values_list("stage", "n"))
     return {
-        "waiting": waiting,
-        "deadlines": deadlines[:20],
         "my_cases": mine.filter(stage__in=OPEN_STAGES)[:20],
         "complaints": complaints[:20],
-        "stage_counts": {s.label: cases.filter(stage=s).count() for s in Stage},
+        "stage_counts": {s.label: counts.get(s.value, 0) for s in Stage},
     }
+
+
+# ---------------------------------------------------------------- 我的待办 (registered in apps.py)
+
+
+def inbox_approvals(user: User) -> list[inbox.Item]:
+    return [inbox.Item(case.label, case.title, asked, reverse("case_detail", args=[case.pk]))
+            for case, asked in waiting_approvals(user, limit=inbox.LIMIT + 1)]
+
+
+def inbox_deadlines(user: User) -> list[inbox.Item]:
+    return [inbox.Item(d.case.label, d.case.title, d.label, reverse("case_detail", args=[d.case.pk]),
+                       due=d.due, overdue=d.overdue) for d in deadlines_of(user)]

@@ -3,7 +3,6 @@ from django.urls import path, re_path
 from lawtrail.cases import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),

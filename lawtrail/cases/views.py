@@ -37,11 +37,6 @@ from lawtrail.web.kit import attempt, signed_in_user
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/home.html", queries.my_work(signed_in_user(request)))
-
-
-@login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None, user=request.user)
     qs = queries.visible_cases(signed_in_user(request))

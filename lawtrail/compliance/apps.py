@@ -25,3 +25,9 @@ class ComplianceConfig(AppConfig):
         register_labels(_rule_labels)
         # The profile's blocking rules gate the case's moves, its closing and its archiving (lawtrail/cases/hooks.py).
         gates.register()
+
+        # 我的待办: the blocking findings of the cases a person handles (checked live: not in the menu's count).
+        from lawtrail.compliance import queries
+        from lawtrail.lib import inbox
+
+        inbox.register("findings", "检查发现的问题", inbox.FINDING, queries.inbox_findings, order=10, badge=False)

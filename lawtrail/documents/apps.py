@@ -27,3 +27,9 @@ class DocumentsConfig(AppConfig):
         register_labels(_document_labels)
         # The 文书 of each step and what closing, binding and archiving need of them (lawtrail/cases/hooks.py).
         acts.register()
+
+        # 我的待办: the opinions an issued 文书 waits for (审批栏, in the form's order).
+        from lawtrail.documents import queries
+        from lawtrail.lib import inbox
+
+        inbox.register("document_approvals", "文书审批", inbox.APPROVAL, queries.inbox_approvals, order=20)

@@ -77,4 +77,11 @@ EVENT_TYPES: dict[str, str] = {
     "access.share_open": "通过共享链接查阅",
     "ledger.rotate_key": "更替账本签名密钥",
     "ledger.restore_guard": "恢复缺失或停用的防篡改保护",
+    # Body cams and storage devices (lawtrail/devices)
+    "device.register": "登记执法记录设备",
+    "device.issue": "领用执法记录设备",
+    "device.return": "归还执法记录设备",
+    "device.check": "执法记录设备使用前检查",
+    "device.maintain": "执法记录设备维护保养",
+    "device.status": "变更执法记录设备状态",
 }

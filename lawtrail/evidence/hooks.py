@@ -43,3 +43,17 @@ class _Retention:
 
 
 retention = _Retention()
+
+
+def _registry_unknown(agency_id: int, serial: str) -> bool | None:
+    return None
+
+
+class _Devices:
+    """What the device registry says of the serial footage names (lawtrail.devices registers):
+    True registered, False not registered (flagged on the footage's page), None no registry."""
+
+    registered: Callable[[int, str], bool | None] = staticmethod(_registry_unknown)
+
+
+devices = _Devices()

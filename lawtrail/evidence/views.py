@@ -24,7 +24,7 @@ from lawtrail.access.web import served
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
 from lawtrail.events.models import DomainEvent
-from lawtrail.evidence import actions, queries
+from lawtrail.evidence import actions, hooks, queries
 from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKind, StartBasis
 from lawtrail.evidence.models import Evidence
 from lawtrail.evidence.retention import storage_deadline
@@ -208,6 +208,7 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
         "events": DomainEvent.objects.filter(object_type="evidence.evidence", object_id=str(ev.pk),
                                              outcome="done").order_by("id"),
         "same_content": queries.visible_evidence(user).filter(stored=ev.stored).exclude(pk=ev.pk),
+        "device_registered": hooks.devices.registered(ev.agency_id, ev.device_serial) if ev.device_serial else None,
     }, status=400 if given else 200)
 
 

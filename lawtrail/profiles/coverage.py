@@ -44,6 +44,11 @@ MEANS_LABELS = {"rules": "检查", "agency": "机关层面检查", "settings": "
 # The workflow actions a map may name (lawtrail/<app>/actions.py do_<verb>_<noun>), as a person
 # reads them. The tests check each one exists.
 STEP_LABELS: dict[str, str] = {
+    "devices.do_register_device": "登记执法记录设备(台账)",
+    "devices.do_issue_device": "执法记录设备领用",
+    "devices.do_return_device": "执法记录设备归还",
+    "devices.do_check_device": "执法记录设备使用前检查(电量、存储、时钟)",
+    "devices.do_record_maintenance": "执法记录设备维护保养记录",
     "cases.do_register_complaint": "投诉举报登记",
     "cases.do_decide_complaint": "投诉举报受理、不予受理或一次性告知补正",
     "cases.do_supplement_complaint": "投诉举报补正材料",

@@ -39,6 +39,11 @@ class RetentionConfig(AppConfig):
         hooks.retention.disposed = _disposed_reason
         hooks.retention.disposal = _disposal
 
+        # 我的待办: the 销毁申请 waiting for the agency's 负责人.
+        from lawtrail.lib import inbox
+
+        inbox.register("disposal_approvals", "销毁审批", inbox.APPROVAL, _inbox_disposals, order=40)
+
 
 # Imported when first asked (the queries import the media reader, which a plain command need not load).
 def _expected_present(qs: Any) -> Any:
@@ -57,3 +62,9 @@ def _disposed_reason(ev: Any) -> str:
     from lawtrail.retention.queries import disposed_reason
 
     return disposed_reason(ev)
+
+
+def _inbox_disposals(user: Any) -> Any:
+    from lawtrail.retention.queries import inbox_disposals
+
+    return inbox_disposals(user)

@@ -6,18 +6,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
+from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
 from lawtrail.documents.choices import DocumentStatus
 from lawtrail.documents.models import Document
 from lawtrail.evidence.models import Evidence, StoredObject
+from lawtrail.lib import inbox
 from lawtrail.retention import policy
 from lawtrail.retention.actions import effective, holds_on, refusal
-from lawtrail.retention.choices import KeptKind, TriggerKind
+from lawtrail.retention.choices import DisposalStatus, KeptKind, TriggerKind
 from lawtrail.retention.models import (
     DisposalItem,
     DisposalRecord,
+    DisposalRequest,
     DisposedEvidence,
     DisposedObject,
     LegalHold,
@@ -208,3 +212,16 @@ def explain_case(case: Case, *, user: User | None = None) -> dict[str, Any]:
 
 def disposal_records(user: User) -> QuerySet[DisposalRecord]:
     return DisposalRecord.objects.restrict(user)
+
+
+def waiting_disposals(user: User) -> list[DisposalRequest]:
+    """销毁申请 waiting for this user's approval: the agency's 负责人, not on a request of their own."""
+    if user.agency_id is None or not (user.is_superuser or user.has_agency_role(Role.HEAD)):
+        return []
+    return list(DisposalRequest.objects.filter(agency_id=user.agency_id, status=DisposalStatus.REQUESTED)
+                .exclude(requested_by=user).order_by("requested_at", "pk")[:inbox.LIMIT + 1])
+
+
+def inbox_disposals(user: User) -> list[inbox.Item]:
+    return [inbox.Item(str(r), r.reason[:60], "审批销毁申请", reverse("disposal_detail", args=[r.pk]))
+            for r in waiting_disposals(user)]

@@ -13,3 +13,14 @@ def lawtrail_context(request: HttpRequest) -> dict[str, Any]:
     return {"lawtrail_version": lawtrail.__version__, "current_agency": agency}
 
 
+def inbox_badge(request: HttpRequest) -> dict[str, Any]:
+    """The number beside 我的待办 in the menu: what waits for the signed-in person (bounded reads)."""
+    from lawtrail.accounts.models import User
+    from lawtrail.lib import inbox
+
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        return {}
+    return {"inbox_count": inbox.badge_count(user)}
+
+

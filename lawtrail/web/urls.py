@@ -2,11 +2,14 @@ from django.urls import include, path
 
 from lawtrail.accounts import views as account_views
 from lawtrail.web import health
+from lawtrail.web import views
 
 urlpatterns = [
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("healthz", health.healthz, name="healthz"),
+    path("", views.home, name="home"),
+    path("inbox/", views.inbox_page, name="inbox"),
     # Before the cases' URLs: their cases/<pk>/<kind>/ would otherwise take cases/<pk>/documents/.
     path("", include("lawtrail.documents.urls")),
     path("", include("lawtrail.cases.urls")),
@@ -16,4 +19,6 @@ urlpatterns = [
     path("", include("lawtrail.archive.urls")),
     path("", include("lawtrail.access.urls")),
     path("", include("lawtrail.compliance.urls")),
+    path("", include("lawtrail.search.urls")),
+    path("", include("lawtrail.devices.urls")),
 ]

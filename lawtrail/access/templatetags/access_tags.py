@@ -1,5 +1,4 @@
-"""`{% access_inbox %}`: the 调用单 waiting for the signed-in leader, for the home page's 待办;
-`record|download_via:user`: whether to offer a download at all (a button that can only answer 403 is not offered)."""
+"""`record|download_via:user`: whether to offer a download at all (a button that can only answer 403 is not offered)."""
 
 from __future__ import annotations
 
@@ -12,16 +11,6 @@ from lawtrail.access.policy import authorize
 from lawtrail.accounts.models import User
 
 register = template.Library()
-
-
-@register.inclusion_tag("access/_inbox.html", takes_context=True)
-def access_inbox(context: Any) -> dict[str, Any]:
-    from lawtrail.access.queries import approvals_inbox
-
-    user = context["request"].user
-    return {"inbox": approvals_inbox(user) if isinstance(user, User) else []}
-
-
 
 
 @register.filter

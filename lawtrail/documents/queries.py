@@ -1,0 +1,49 @@
+"""Reads for pages that gather documents across cases (the inbox): every one starts from `.restrict(user)`."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.urls import reverse
+
+from lawtrail.accounts.models import User
+from lawtrail.cases.choices import Stage
+from lawtrail.documents import signing
+from lawtrail.documents.catalogue import catalogue
+from lawtrail.documents.choices import DocumentStatus
+from lawtrail.documents.models import Document
+from lawtrail.lib import inbox
+
+
+@cache
+def _types_with_approvals() -> frozenset[str]:
+    return frozenset(code for code, t in catalogue().items() if any(s.role == "approver" for s in t.signers))
+
+
+def waiting_approvals(user: User, *, limit: int = inbox.LIMIT + 1) -> list[tuple[Document, str]]:
+    """Issued 文书 whose next opinion (审批栏, in the form's order) is this user's to sign. Two queries
+    (the documents with their signatures), however many cases; the newest 200 issued forms at most."""
+    if not (user.is_superuser or any(g.role in ("head", "legal_reviewer") for g in user.grants)):
+        return []
+    docs = (Document.objects.restrict(user)
+            .filter(status=DocumentStatus.ISSUED, type_code__in=_types_with_approvals())
+            .exclude(case__stage=Stage.ARCHIVED)
+            .select_related("agency", "case", "case__agency", "complaint")
+            .prefetch_related("signatures").order_by("-pk"))[:200]
+    out: list[tuple[Document, str]] = []
+    for doc in docs:
+        for state in signing.slot_states(doc):
+            if state.slot.role != "approver" or state.complete:
+                continue
+            # Only the first open opinion is asked now (do_approve_document refuses out of order).
+            if signing.may_sign(user, doc, state.slot):
+                out.append((doc, f"签署{state.slot.label}"))
+            break
+        if len(out) >= limit:
+            break
+    return out
+
+
+def inbox_approvals(user: User) -> list[inbox.Item]:
+    return [inbox.Item(doc.label, doc.case.label if doc.case else doc.type_name, asked,
+                       reverse("document_detail", args=[doc.pk])) for doc, asked in waiting_approvals(user)]

@@ -1,0 +1,138 @@
+"""我的待办: one inbox per role, gathered from every app through the inbox registry.
+
+hank (机关负责人) sees the 销毁申请 archie made; archie (档案管理员) sees the case files waiting to be
+bound; uma (一中队负责人) sees her 调用单 counted with her other approvals, and the menu's badge
+says the same number; sam (监督人员) lands on a page without the officer's buttons; the reads are
+bounded: twice the cases, the same number of queries.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from pytest_django.fixtures import Settings
+from time_machine import TimeMachineFixture
+
+from lawtrail.access.actions import do_request_access
+from lawtrail.accounts.models import User
+from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file
+from lawtrail.cases.choices import Stage
+from lawtrail.documents.actions import do_approve_document
+from lawtrail.lib import inbox
+from lawtrail.retention.actions import do_decide_disposal, do_request_disposal
+from lawtrail.testing import media
+from lawtrail.testing.archive import closed_case, issue
+from lawtrail.testing.evidence import ingest, use_fresh_vault
+from lawtrail.testing.personas import World, build_world
+from lawtrail.testing.scenarios import advance, beijing, register_case
+
+pytestmark = pytest.mark.usefixtures("ledger")
+
+
+def client_for(user: User) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def keys(user: User) -> dict[str, int]:
+    return {s.source.key: s.count for s in inbox.gather(user) if s.items}
+
+
+def badge(page: str) -> int:
+    found = re.search(r'id="nav-inbox"[^>]*>我的待办(?: <span class="count"[^>]*>(\d+)</span>)?', page)
+    assert found, "the menu has no 我的待办"
+    return int(found.group(1) or 0)
+
+
+@pytest.fixture
+def vault(settings: Settings, tmp_path: Path, time_machine: TimeMachineFixture) -> Path:
+    time_machine.move_to(beijing(2026, 3, 2, 9, 0), tick=False)
+    return use_fresh_vault(settings, tmp_path / "vault")
+
+
+def test_it_shows_the_head_a_disposal_request_waiting_for_his_approval(vault: Path, tmp_path: Path) -> None:
+    w = build_world("commission-rules", name="某委员会")
+    clip = ingest(media.make_clip(tmp_path / "old.mp4", seconds=1, created=beijing(2025, 6, 1), audio=False),
+                  officer=w.alice)
+    request = do_request_disposal([clip], reason="日常巡查视音频资料保存期限已满6个月", actor=w.archie)
+    assert keys(w.hank).get("disposal_approvals") == 1
+    assert "disposal_approvals" not in keys(w.archie)  # who asked does not approve
+    page = client_for(w.hank).get("/").content.decode()
+    assert 'id="inbox-disposal_approvals"' in page and f"/retention/disposals/{request.pk}/" in page
+    do_decide_disposal(request, approve=True, opinion="同意销毁", actor=w.hank)
+    assert "disposal_approvals" not in keys(w.hank)
+
+
+def test_it_gives_the_archivist_a_queue_of_case_files_to_bind(world: World, vault: Path, tmp_path: Path) -> None:
+    case, _doc, _ev = closed_case(world, tmp_path, clip=False)
+    assert "case_files_to_bind" not in keys(world.archie)
+    case_file = do_assemble_case_file(case, actor=world.alice)
+    assert keys(world.archie)["case_files_to_bind"] == 1
+    assert "case_files_to_bind" not in keys(world.alice) and "case_files_to_bind" not in keys(world.bob)
+    page = client_for(world.archie).get("/inbox/").content.decode()
+    assert 'id="inbox-case_files_to_bind"' in page and f"/cases/{case.pk}/case-file/" in page
+    do_bind_case_file(case_file, actor=world.archie)
+    assert "case_files_to_bind" not in keys(world.archie)
+
+
+def test_the_unit_heads_access_requests_count_with_her_other_approvals(world: World, vault: Path) -> None:
+    case = register_case(world)
+    do_request_access(case, kind="internal", whole_case=True, purpose="复核",
+                      expires_at=beijing(2026, 3, 5, 18, 0), actor=world.alice)
+    # The page used to say "待我审批的调用单 1" beside "待我审批 0": one count of every approval now.
+    assert keys(world.uma) == {"access_approvals": 1}
+    page = client_for(world.uma).get("/").content.decode()
+    assert badge(page) == 1
+    assert re.search(r"<b>1</b><span>待我审批</span>", page), "the head's home counts every approval"
+    assert keys(world.bob) == {} and badge(client_for(world.bob).get("/").content.decode()) == 0
+
+
+def test_the_supervisors_home_is_not_the_officers_page(world: World) -> None:
+    sam = client_for(world.sam).get("/").content.decode()
+    assert "登记案件" not in sam and "合规检查" in sam and "我的待办" in sam
+    alice = client_for(world.alice).get("/").content.decode()
+    assert "登记案件" in alice and "我承办的案件" in alice
+
+
+def test_the_inbox_reads_are_bounded(world: World, vault: Path) -> None:
+    def queries_for(user: User) -> int:
+        fresh = User.objects.get(pk=user.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            inbox.badge_count(fresh)
+        return len(ctx.captured_queries)
+
+    for _ in range(3):
+        register_case(world)
+    few = {u.username: queries_for(u) for u in (world.hank, world.uma, world.archie, world.alice)}
+    for _ in range(6):
+        register_case(world)
+    many = {u.username: queries_for(u) for u in (world.hank, world.uma, world.archie, world.alice)}
+    assert few == many
+    assert keys(world.hank)["case_approvals"] == 9
+
+
+def test_an_archived_case_file_is_no_longer_waiting(world: World, vault: Path, tmp_path: Path) -> None:
+    case, _doc, _ev = closed_case(world, tmp_path, clip=False)
+    do_bind_case_file(do_assemble_case_file(case, actor=world.alice), actor=world.archie)
+    assert inbox.badge_count(User.objects.get(pk=world.archie.pk)) == 0
+
+
+def test_a_documents_opinions_wait_for_each_approver_in_the_order_of_the_form(world: World, vault: Path) -> None:
+    case = advance(world, register_case(world), to=Stage.REVIEWING)
+    # The 立案审批表 the filing issued carries the opinions given on the case: nothing waits on it.
+    assert all("document_approvals" not in keys(u) for u in (world.uma, world.hank, world.lena))
+    doc = issue(world, case, "penalty_approval_form", sign=False)
+    assert keys(world.uma).get("document_approvals") == 1
+    assert "document_approvals" not in keys(world.hank) and "document_approvals" not in keys(world.lena)
+    do_approve_document(doc, slot="unit_head", approved=True, opinion="同意上报", actor=world.uma)
+    assert "document_approvals" not in keys(world.uma) and keys(world.lena).get("document_approvals") == 1
+    do_approve_document(doc, slot="legal_review", approved=True, opinion="事实清楚", actor=world.lena)
+    assert keys(world.hank).get("document_approvals") == 1
+    page = client_for(world.hank).get("/inbox/").content.decode()
+    assert 'id="inbox-document_approvals"' in page and f"/documents/{doc.pk}/" in page
