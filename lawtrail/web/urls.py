@@ -1,8 +1,7 @@
 from django.urls import include, path
 
 from lawtrail.accounts import views as account_views
-from lawtrail.web import health
-from lawtrail.web import views
+from lawtrail.web import health, views
 
 urlpatterns = [
     path("login/", account_views.login_view, name="login"),
