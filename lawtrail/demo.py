@@ -103,7 +103,17 @@ def ensure_demo(profiles: Iterable[str] | None = None) -> bool:
         with origin(Origin(channel="cli")):
             load_agency(spec, password=PASSWORD, handwriting=_handwriting, serve=_serve_decision)
         loaded = True
+    _ensure_devices()
     return loaded
+
+
+def _ensure_devices() -> None:
+    """Each demo agency's body cams and storage devices in the registry (once)."""
+    from lawtrail.devices.demo import seed_devices
+
+    with origin(Origin(channel="cli")):
+        for agency in Agency.objects.order_by("pk"):
+            seed_devices(agency)
 
 
 def _ensure_labour() -> bool:
