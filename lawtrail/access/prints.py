@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
@@ -60,21 +59,15 @@ def is_large(docs: list[Document]) -> bool:
     return len(docs) > settings.BATCH_PRINT_INLINE_DOCUMENTS
 
 
-def queue_case_print(user: User, case: Case, docs: list[Document]) -> str:
-    """Check the request now, queue the binding, and return the link's token."""
+def prepare(user: User, case: Case, docs: list[Document]) -> str:
+    """Check the request now and write the print's state as queued; the token of its link.
+    (lawtrail.access.jobs.queue_case_print queues the binding itself.)"""
     actions.enforce(user, "download", case)
     token = secrets.token_urlsafe(24)
     state_path, _ = _paths(token)
     _write_state(state_path, {"user": user.pk, "case": case.pk, "documents": [d.pk for d in docs],
                               "status": QUEUED, "requested_at": timez.now().isoformat(), "message": ""})
-    transaction.on_commit(lambda: _enqueue(token))
     return token
-
-
-def _enqueue(token: str) -> None:
-    from lawtrail.access import jobs
-
-    jobs.bind_case_print(token)
 
 
 def build(token: str) -> str:

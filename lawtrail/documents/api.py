@@ -463,7 +463,9 @@ def print_case_documents(request: HttpRequest, case_id: Id) -> HttpResponse | St
     from lawtrail.access.serving import case_print
 
     if prints.is_large(docs):
-        token = prints.queue_case_print(user, case, docs)
+        from lawtrail.access.jobs import queue_case_print
+
+        token = queue_case_print(user, case, docs)
         return Status(202, PrintQueuedOut(status=prints.QUEUED, token=token, documents=len(docs),
                                    download=f"/api/prints/{token}"))
     return _file(case_print(user, case, docs), PDF, f"{case.number or case.pk}-文书.pdf")

@@ -329,8 +329,10 @@ def case_documents_pdf(request: HttpRequest, case_pk: int) -> HttpResponse:
         return redirect("case_documents", case_pk=case.pk)
     if access_prints.is_large(docs):
         # Bound by the worker, fetched through a link (lawtrail/access/prints.py).
+        from lawtrail.access.jobs import queue_case_print
+
         return served(request, lambda: redirect(
-            "access_print", token=access_prints.queue_case_print(signed_in_user(request), case, docs)))
+            "access_print", token=queue_case_print(signed_in_user(request), case, docs)))
     return served(request, lambda: _file(access_serving.case_print(signed_in_user(request), case, docs),
                                          f"{case.number or case.pk}-文书.pdf", "application/pdf", download=False))
 
