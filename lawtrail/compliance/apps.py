@@ -14,7 +14,8 @@ class ComplianceConfig(AppConfig):
     verbose_name = "合规检查"
 
     def ready(self) -> None:
-        from lawtrail.compliance import gates
+        # The checks register themselves with the engine (its REGISTRY) as their module is imported.
+        from lawtrail.compliance import gates, rules  # noqa: F401
         from lawtrail.compliance.models import LapseNote, ServiceProof
         from lawtrail.events.state import track
         from lawtrail.profiles.coverage import register_labels

@@ -141,9 +141,7 @@ class Context:
 
 def evaluate(bundle: dict[str, Any], profile: Profile, *, now: dt.datetime) -> list[Finding]:
     """Every finding of `bundle` under `profile`, blocking first, in the profile's rule order."""
-    # Imported here so that registering the checks never depends on import order.
-    from lawtrail.compliance import rules as _rules  # noqa: F401
-
+    # The checks are registered by lawtrail.compliance.rules, which the app imports when Django starts.
     ctx = Context(bundle, profile, now)
     findings: list[Finding] = []
     for rule_id, rule in profile.rules.items():
@@ -166,6 +164,4 @@ def evaluate(bundle: dict[str, Any], profile: Profile, *, now: dt.datetime) -> l
 
 
 def known_rules() -> dict[str, RuleSpec]:
-    from lawtrail.compliance import rules as _rules  # noqa: F401
-
     return dict(REGISTRY)
