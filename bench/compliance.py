@@ -47,10 +47,8 @@ def _setup(data_dir: str) -> None:
 
 def _templates() -> list[tuple[str, str]]:
     """(profile id, bundle JSON) for every exemplary bundle and every single-rule defect of it."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_compliance_rules import DEFECTS  # the same defects the test suite derives
-
     from lawtrail.compliance import bundle as bundles
+    from lawtrail.compliance.defects import DEFECTS  # the same defects the test suite derives
     from lawtrail.compliance.engine import known_rules
     from lawtrail.compliance.samples import PROFILE_IDS
     from lawtrail.profiles.registry import get_profile

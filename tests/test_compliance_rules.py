@@ -5,120 +5,17 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from lawtrail.compliance import bundle as bundles
+from lawtrail.compliance.defects import DEFECTS, Bundle, doc, late_filing_approval, service, shift
 from lawtrail.compliance.engine import BLOCKING, WARNING, evaluate, known_rules
 from lawtrail.compliance.samples import PROFILE_IDS, _document, exemplary
-from lawtrail.profiles.registry import Profile, get_profile
+from lawtrail.profiles.registry import get_profile
 
 NOW = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
-Bundle = dict[str, Any]
-
-
-def doc(b: Bundle, type_code: str) -> dict[str, Any]:
-    return next(d for d in b["documents"] if d["type"] == type_code)
-
-
-def service(b: Bundle, method: str) -> dict[str, Any]:
-    return next(s for s in b["services"] if s["method"] == method)
-
-
-def shift(value: str, **delta: float) -> str:
-    moment = bundles.parse_time(value) + dt.timedelta(**delta)
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def late_filing_approval(hours: float) -> Callable[[Bundle, Profile], None]:
-    def defect(b: Bundle, p: Profile) -> None:
-        for a in b["approvals"]:
-            if a["kind"].startswith("filing."):
-                a["at"] = shift(b["case"]["registered_at"], hours=hours)
-    return defect
-
-
-def drop_av(b: Bundle, p: Profile, rule_id: str) -> None:
-    rule = p.rule(rule_id)
-    assert rule is not None
-    for n, type_code in enumerate(rule.values["items"]):
-        found = [d for d in b["documents"] if d["type"] == type_code]
-        if not found:
-            new = _document(p, 90 + n, type_code, {}, "2025-05-12T02:00:00Z")
-            b["documents"].append(new)
-            found = [new]
-        for d in found:
-            d["media"] = []
-
-
-def remove(b: Bundle, type_code: str) -> None:
-    b["documents"] = [d for d in b["documents"] if d["type"] != type_code]
-
-
-DEFECTS: dict[str, Callable[[Bundle, Profile], None]] = {
-    "emergency_start": late_filing_approval(50),
-    "filing_approval": lambda b, p: (b["case"].update(emergency=False),
-                                     b.__setitem__("approvals", [a for a in b["approvals"]
-                                                                 if a["kind"] != "filing.head"])),
-    "legal_review": lambda b, p: b.__setitem__("approvals", [a for a in b["approvals"]
-                                                              if a["kind"] != "decision.legal_review"]),
-    "head_decision": lambda b, p: b.__setitem__("approvals", [a for a in b["approvals"]
-                                                               if a["kind"] != "decision.head"]),
-    "complaint_register": lambda b, p: b["complaint"].update(status="pending", decided_at=None),
-    "complaint_rejection_notice": lambda b, p: b["complaint"].update(status="not_accepted", decision_reason=""),
-    "investigation_officers": lambda b, p: (
-        doc(b, "inquiry_record").update(officers=["officer-1"]),
-        doc(b, "inquiry_record").__setitem__("signatures", [
-            s for s in doc(b, "inquiry_record")["signatures"] if s["role"] != "officer" or s["name"] == "艾丽"])),
-    "record_officers": lambda b, p: doc(b, "inquiry_record")["fields"].update(credentials_shown=""),
-    "inquiry_fingerprint": lambda b, p: [s.update(fingerprint=False) for s in doc(b, "inquiry_record")["signatures"]],
-    "rights_notice": lambda b, p: (remove(b, "rights_notice"),
-                                   doc(b, "inquiry_record")["fields"].update(rights_told="")),
-    "document_signatures": lambda b, p: doc(b, "inquiry_record").__setitem__("signatures", [
-        s for s in doc(b, "inquiry_record")["signatures"] if s["role"] != "party"]),
-    "signature_refusal": lambda b, p: [s.update(witnesses=[]) for s in doc(b, "performance_reminder")["signatures"]
-                                       if s["kind"] == "refused"],
-    "av_required": lambda b, p: drop_av(b, p, "av_required"),
-    "av_required_seizure": lambda b, p: drop_av(b, p, "av_required_seizure"),
-    "av_required_enforcement": lambda b, p: drop_av(b, p, "av_required_enforcement"),
-    "av_forbidden": lambda b, p: doc(b, "inquiry_record").update(situations=["secret_without_consent"]),
-    "av_time_match": lambda b, p: doc(b, "inquiry_record")["fields"].update(
-        started_at=shift(doc(b, "inquiry_record")["fields"]["started_at"], minutes=30)),
-    # The record says the inquiry began half an hour before the footage did.
-    "av_whole_activity": lambda b, p: doc(b, "inquiry_record")["fields"].update(
-        started_at=shift(doc(b, "inquiry_record")["fields"]["started_at"], minutes=-30)),
-    # A refusal recorded, but nobody signed it.
-    "investigation_refusal": lambda b, p: b["documents"].append(
-        dict(_document(p, 95, "refusal_record", {}, "2025-05-12T02:00:00Z"), signatures=[])),
-    # The decision served by e-mail.
-    "electronic_service_excluded": lambda b, p: service(b, "electronic").update(
-        document_id=doc(b, "penalty_decision")["id"], document=doc(b, "penalty_decision")["name"]),
-    # The direct service names no 送达回证.
-    "service_receipt_signed": lambda b, p: service(b, "direct").update(receipt_document=None),
-    # Served through someone entrusted, with no word of why.
-    "entrusted_service": lambda b, p: service(b, "direct").update(method="entrusted", note=""),
-    "evidence_no_alteration": lambda b, p: b["media"][0].update(fixity_ok=False),
-    "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
-    "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
-    "evidence_naming": lambda b, p: b["media"][2].update(labelled_at=None),
-    "decision_contents": lambda b, p: doc(b, "penalty_decision")["fields"].update(remedy=""),
-    "lodged_service": lambda b, p: service(b, "lodged").update(witnesses=[]),
-    "lodged_service_av": lambda b, p: service(b, "lodged").update(media=[], note=""),
-    "mail_service": lambda b, p: service(b, "mail").pop("receipt"),
-    "electronic_service": lambda b, p: service(b, "electronic").pop("record"),
-    "public_service": lambda b, p: service(b, "public").update(approval_document=None, attempts="", media=[],
-                                                               record=""),
-    "reminder_before_enforcement": lambda b, p: remove(b, "performance_reminder"),
-    # The decision served an hour before it was issued.
-    "decision_before_service": lambda b, p: service(b, "direct").update(
-        served_at=shift(doc(b, "penalty_decision")["issued_at"], hours=-1)),
-    "service_before_enforcement": lambda b, p: b.__setitem__("services", []),
-    "case_file": lambda b, p: b.update(case_file=None),
-    "simple_procedure": lambda b, p: b["case"].update(procedure="simple", simple_record={
-        "facts_and_basis": "事实清楚", "steps": "当场处罚", "statement": "", "statement_review": "无", "filing": "已备案"}),
-}
 
 CASES = [(pid, rid) for pid in PROFILE_IDS for rid in get_profile(pid).rules if rid in known_rules()]
 
