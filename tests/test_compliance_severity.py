@@ -34,11 +34,8 @@ Bundle = dict[str, Any]
 MUST = re.compile(r"(?<![相对反适])应(?!用)|须|不得")
 MAY = re.compile(r"可以|可|宜|一般")
 
-RIGHTS = ("a duty (应当告知), but the check reads only the 告知书 and the 询问笔录's 告知 line, not the other records "
-          "the texts accept (行政强制措施现场笔录, 听证告知书): its finding may be wrong, so it warns")
 # Rules whose severity is not what the quote's own modal verb says, and why.
 EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
-    **{(pid, "rights_notice"): (WARNING, RIGHTS) for pid in PROFILE_IDS},
     ("labor-inspection", "emergency_start"): (
         BLOCKING, "可 grants the emergency start; the 补办 within 48 hours that follows is its condition"),
     ("agriculture", "emergency_start"): (

@@ -39,6 +39,8 @@ NAMED = {
     "不予行政处罚决定书": "no_penalty_decision", "结案审批表": "closing_approval_form",
     # Issue 16: the record of a refusal to be investigated or to hand over evidence.
     "拒绝接受调查(提供证据)记录": "refusal_record",
+    # Issue 14: the investigation's end, made by its step.
+    "调查终结报告": "investigation_report",
 }
 
 

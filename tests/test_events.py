@@ -52,6 +52,7 @@ from lawtrail.testing.scenarios import (
     beijing,
     draft_decision,
     file_case,
+    notify_rights,
     record_service,
     register_case,
     sign_receipt,
@@ -121,15 +122,19 @@ def test_a_general_case_writes_one_event_per_step_and_two_when_it_is_filed(world
 
     assert actions_of(lambda: do_transition_case(case, to=Stage.INVESTIGATING, actor=world.alice)) == [
         "case.transition"]
+    # 调查终结: the move issues the 调查终结报告, signed by the handler.
     assert actions_of(lambda: do_transition_case(case, to=Stage.REVIEWING,
                                                  fields={"investigation_summary": "属实"}, actor=world.alice)) == [
-        "case.transition"]
+        "case.transition", *FORM_ISSUED, "document.sign"]
+    notify_rights(case)  # 《行政处罚法》第四十四条: the party told before the penalty (its own document's events)
     assert actions_of(lambda: draft_decision(case)) == ["case.record_decision", "document.create",
                                                         "document.link_act", "document.update"]
     assert actions_of(lambda: do_give_approval(case, kind=ApprovalKind.LEGAL_REVIEW, approved=True, opinion="合法",
                                                actor=world.lena)) == ["case.approve"]
+    # The last decision opinion issues the 行政处罚(处理)报批表 with both opinions.
     assert actions_of(lambda: do_give_approval(case, kind=ApprovalKind.DECISION_HEAD, approved=True,
-                                               opinion="同意", actor=world.hank)) == ["case.approve"]
+                                               opinion="同意", actor=world.hank)) == [
+        "case.approve", *FORM_ISSUED, "document.sign", "document.approve", "document.approve"]
     assert actions_of(lambda: do_transition_case(case, to=Stage.SERVING, actor=world.alice)) == [
         "case.transition", "document.issue"]
     assert actions_of(lambda: record_service(case, sign=False)) == [
@@ -186,10 +191,12 @@ def test_complaints_inspections_and_simple_cases_write_their_events(world: World
     with written() as w:
         complaint = do_register_complaint(unit=world.unit_a, kind=ComplaintKind.REPORT, respondent=world.company,
                                           facts="拖欠工资", anonymous=True, actor=world.alice)
-    assert w.actions == ["complaint.register"]
+    # Registering issues the 投诉(举报)登记表, signed by the officer who took the complaint.
+    assert w.actions == ["complaint.register", "document.create", "document.issue", "document.sign"]
+    # Asking for correction drafts the 一次性补证告知书 (issued once its deadline is given).
     assert actions_of(lambda: do_decide_complaint(complaint, outcome=ComplaintStatus.CORRECTION,
                                                   missing_items=["工资条"], actor=world.alice)) == [
-        "complaint.decide"]
+        "complaint.decide", "document.create"]
     assert actions_of(lambda: do_supplement_complaint(complaint, note="已补交", actor=world.alice)) == [
         "complaint.supplement"]
     with written() as w:
@@ -206,7 +213,7 @@ def test_complaints_inspections_and_simple_cases_write_their_events(world: World
     assert actions_of(lambda: do_decide_simple_case(
         unit=world.unit_a, party=world.person, title="未公示规章制度", items={k: "已记录" for k, _ in SIMPLE_ITEMS},
         decision_text="罚款100元", penalty_amount=Decimal("100"), paid_on_spot=True, officers=[],
-        actor=world.alice)) == ["case.simple_decide"]
+        actor=world.alice)) == ["case.simple_decide", "document.create", "document.link_act"]  # its decision, a draft
     assert actions_of(lambda: do_create_party(kind=PartyKind.PERSON, name="王五",
                                               id_number=valid_id_number("11010519900307123"),
                                               actor=world.alice)) == ["party.create"]
