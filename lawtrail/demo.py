@@ -215,7 +215,8 @@ def _load() -> None:
     c2 = ca.do_register_complaint(unit=a, kind="complaint", respondent=p2, complainant_name="吴敏",
                                   complainant_phone="13800000002", facts="反映清源茶业未签订书面劳动合同。", actor=zw)
     ca.do_decide_complaint(c2, outcome="correction",
-                           missing_items=["劳动关系证明材料(工牌、工资条或考勤记录)", "投诉人身份证复印件"], actor=zw)
+                           missing_items=["劳动关系证明材料(工牌、工资条或考勤记录)", "投诉人身份证复印件"],
+                           document_fields={"deadline_days": 5}, actor=zw)
 
     # 1. Registered, waiting for the head's filing approval.
     c3 = ca.do_register_complaint(unit=a, kind="report", respondent=p3, complainant_name="匿名",
@@ -283,7 +284,11 @@ def _load() -> None:
         items={"facts_and_basis": "现场检查发现未按规定公示;《劳动保障监察条例》第三十条",
                "steps": "出示执法证件,告知权利,制作当场处罚决定书", "statement": "当事人无异议",
                "statement_review": "无需复核", "filing": "已报大队备案"},
-        decision_text="警告,责令当日改正。", penalty_amount=None, paid_on_spot=False, actor=wf)
+        decision_text="警告,责令当日改正。", penalty_amount=None, paid_on_spot=False,
+        document_fields={"place": "名山区城东路 18 号该公司经营场所", "legal_basis": "《劳动保障监察条例》第三十条",
+                         "penalty": "警告,责令当日改正。", "payment": "不涉及罚款",
+                         "statement": "当事人无异议,未提出陈述、申辩。",
+                         "remedy": "如不服本决定,可在六十日内申请行政复议,或在六个月内提起行政诉讼。"}, actor=wf)
     ended = timez.now() - dt.timedelta(hours=2)
     ca.do_record_inspection(unit=a, party=p2, place="名山区中峰镇茶园路 6 号", started_at=ended - dt.timedelta(hours=1),
                             ended_at=ended, officers=[lq], findings="工资台账不完整,考勤记录缺失 2 个月。",
@@ -465,4 +470,10 @@ def _retention_demo(people: dict[str, User], case: Any) -> None:
     ra.do_execute_disposal(request, actor=sun)
     ra.do_record_incident(case, kind="objection", description="当事人对现场检查提出异议,并向区人社局投诉。",
                           occurred_on=timez.beijing(timez.now()).date(), actor=zw)
-    _ = on_site
+    # The on-site clip was stored three days after it was made, past the 2-day limit: a lapse that
+    # cannot be undone, so its reason is recorded and the head acknowledges it (逾期说明).
+    from lawtrail.compliance.actions import do_acknowledge_lapse, do_explain_lapse
+
+    note = do_explain_lapse(case, rule="evidence_storage", subject=f"media-{on_site.pk}",
+                            reason="执法记录仪在现场检查后即送修,修复返回当日存储。", actor=zw)
+    do_acknowledge_lapse(note, opinion="情况属实。已要求配备备用执法记录仪,避免再次逾期。", actor=chen)

@@ -15,8 +15,9 @@ from lawtrail.demo import AGENCY_NAME, ensure_demo
 from lawtrail.documents.acts import required_missing
 from lawtrail.documents.models import Document, Signature
 
-STEP_DOCUMENTS = {"filing_approval_form", "rectification_order", "penalty_decision", "service_receipt",
-                  "closing_approval_form"}
+STEP_DOCUMENTS = {"filing_approval_form", "investigation_report", "penalty_approval_form", "rectification_order",
+                  "penalty_decision", "service_receipt", "closing_approval_form", "complaint_register",
+                  "correction_notice", "non_acceptance_decision", "on_the_spot_penalty_decision"}
 
 
 def test_the_demo_has_issued_documents_and_loads_them_once(db: None) -> None:
@@ -26,7 +27,7 @@ def test_the_demo_has_issued_documents_and_loads_them_once(db: None) -> None:
     for d in Document.objects.filter(agency=labour).order_by("pk"):
         docs.setdefault(d.type_code, []).append(d)
     # rights_notice: the archived case the demo adds (lawtrail.archive) carries one.
-    assert set(docs) == STEP_DOCUMENTS | {"inquiry_record", "non_acceptance_decision", "rights_notice"}
+    assert set(docs) == STEP_DOCUMENTS | {"inquiry_record", "rights_notice"}
     # The order drafted on the case waiting for review is the one draft: it is issued once approved.
     drafts = [d for ds in docs.values() for d in ds if d.status == "draft"]
     assert [d.type_code for d in drafts] == ["rectification_order"]
