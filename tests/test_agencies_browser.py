@@ -51,7 +51,7 @@ def approve(page: Page, case_url: str, key: str, opinion: str) -> None:
     page.goto(case_url)
     box = step(page, key)
     box.locator("textarea[name=opinion]").fill(opinion)
-    box.locator("button[type=submit]").click()
+    box.get_by_role("button", name="同意", exact=True).click()
     expect(page.locator(f'details[data-step="{key}"]')).to_have_count(0)
 
 
