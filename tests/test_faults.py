@@ -97,7 +97,7 @@ def _ingest(folder: Path, officer: str, capsys: pytest.CaptureFixture[str]) -> t
 
 
 def test_a_full_disk_fails_one_file_with_its_real_cause_and_the_batch_goes_on(
-        world: World, settings: Settings, small_disk: Path, tmp_path: Path,
+        ledger: None, world: World, settings: Settings, small_disk: Path, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     use_fresh_vault(settings, tmp_path / "vault")
     settings.EVIDENCE_STORE = {"dir": str(small_disk / "store")}
@@ -132,6 +132,11 @@ def test_a_full_disk_fails_one_file_with_its_real_cause_and_the_batch_goes_on(
     # Random bytes are flagged unreadable; the reason names no staging path.
     big = Evidence.objects.get(original_name="b-big.mp4")
     assert big.media_problem == "unreadable" and no_server_path(big.media_problem_detail, small_disk)
+    # And the whole record — ledger, live rows, the originals' hashes — checks out after the fault.
+    from lawtrail.ledger.verify import verify_ledger
+
+    report = verify_ledger()
+    assert report.ok, [p.message for p in report.problems]
 
 
 # ---------------------------------------------------------------- the API and the pages
