@@ -81,7 +81,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _migrate()
     if not _self_check(expect_worker=False):
         return 1
-    loaded = ensure_demo()
+    if args.profile:
+        from lawtrail.profiles.registry import get_profile
+
+        for profile_id in args.profile:
+            get_profile(profile_id)  # an unknown one is refused with its name
+    loaded = ensure_demo(profiles=args.profile or None)
     print(("已载入演示数据" if loaded else "演示数据已存在,未重复载入") + f"(数据目录 {settings.DATA_DIR})")
     _print_logins()
     return 0
@@ -211,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("demo", help="创建/迁移数据库,载入演示数据(幂等)并打印演示账号")
+    p.add_argument("--profile", action="append", metavar="ID",
+                   help="只载入该规范配置的演示机关(可重复;默认五个机关全部载入)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("serve", help="启动 Web 界面和 API(先迁移数据库)")
     p.add_argument("--host", default="127.0.0.1")

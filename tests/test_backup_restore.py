@@ -74,7 +74,7 @@ def machines(tmp_path: Path) -> Iterator[tuple[Machine, Machine]]:
             _pg_database(url, f"{urlsplit(url).path.lstrip('/')}_restore")) if url else ("", "")
     office, spare = Machine(tmp_path / "office", urls[0]), Machine(tmp_path / "spare", urls[1])
     try:
-        done = office.run("demo")
+        done = office.run("demo", "--profile", "labor-inspection")
         assert done.returncode == 0, done.stderr
         yield office, spare
     finally:

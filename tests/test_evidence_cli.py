@@ -39,7 +39,7 @@ def test_it_lists_the_evidence_commands(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("lawtrail-data")
-    done = run(path, "demo")
+    done = run(path, "demo", "--profile", "labor-inspection")  # the agency these tests use
     assert done.returncode == 0, done.stderr
     return path
 

@@ -24,7 +24,7 @@ def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_an_operator_signs_exports_proves_and_verify_names_a_tampered_entry(tmp_path: Path) -> None:
-    assert run(tmp_path, "demo").returncode == 0
+    assert run(tmp_path, "demo", "--profile", "labor-inspection").returncode == 0
     signed = run(tmp_path, "ledger", "checkpoint")
     assert signed.returncode == 0 and "已签署签名树头 #1" in signed.stdout
     assert (tmp_path / "ledger-signing.key").exists()  # the key: a file in the data dir, not in the database
