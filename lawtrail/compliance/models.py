@@ -59,4 +59,6 @@ class LapseNote(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "rule", "subject"], name="one_lapse_note_per_finding")]
 
     def __str__(self) -> str:
-        return f"逾期说明 {self.case_id} {self.rule}"
+        from lawtrail.compliance.labels import rule_label
+
+        return f"逾期说明:{rule_label(self.rule)}"
