@@ -315,9 +315,10 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
     ]
 
 
-def run_pages(base: str, who: dict[str, str], requests: int) -> dict[str, dict[int, dict[str, Any]]]:
+def run_pages(base: str, who: dict[str, str], main_pages: list[tuple[str, str, str]],
+              requests: int) -> dict[str, dict[int, dict[str, Any]]]:
     results: dict[str, dict[int, dict[str, Any]]] = {}
-    for label, role, path in pages_cache:
+    for label, role, path in main_pages:
         user = who.get(role) or who.get("supervisor") or "admin"
         results[label] = {c: measure(base, user, path, c, requests) for c in (1, 8)}
         r1, r8 = results[label][1], results[label][8]
@@ -325,9 +326,6 @@ def run_pages(base: str, who: dict[str, str], requests: int) -> dict[str, dict[i
               f"8 客户端 p95 {r8['p95']:7.1f} ms {r8['rps']:6.1f}/s  状态 {sorted(set(r1['statuses']) | set(r8['statuses']))}",
               flush=True)
     return results
-
-
-pages_cache: list[tuple[str, str, str]] = []
 
 
 def main() -> int:
@@ -380,11 +378,10 @@ def main() -> int:
             print(f"  同一批数据由驱动直接写入(下限):{floor:,.1f} 件/秒;导入 / 下限 = {rate / floor:.2f}(目标 ≥ 0.5)",
                   flush=True)
             summary["import"][-1]["floor"] = floor
-        global pages_cache
-        pages_cache = pages(env)
+        main_pages = pages(env)
         server = Server(env, args.topology)
         try:
-            summary[str(size)] = run_pages(server.base, who, args.requests)
+            summary[str(size)] = run_pages(server.base, who, main_pages, args.requests)
             memory = rss_mb(server.proc.pid)
             print(f"  服务进程内存(RSS,含子进程):{memory:,.0f} MB", flush=True)
             summary[f"rss-{size}"] = memory

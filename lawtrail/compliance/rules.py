@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from lawtrail.compliance.engine import CASE_SUBJECT, LAPSE, WARNING, Context, Report, check
@@ -359,13 +359,7 @@ def _spans(ctx: Context, doc: dict[str, Any]) -> list[tuple[dt.datetime | None, 
 @check("av_time_match", label="文书时间与音像起止时间一致")
 def av_time_match(ctx: Context, rule: Rule) -> Iterator[Report]:
     tol = _tolerance(rule)
-    for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
-        span = _clip_span(ctx, doc)
-        if span is None:
-            continue
-        if isinstance(span, str):
-            yield _uncomparable(doc, span)
-            continue
+    for doc, span in (yield from _clip_spans(ctx, rule)):
         start, end, av_start, av_end = span
         if abs(av_start - start) > tol or abs(av_end - end) > tol:
             b = timez.beijing
@@ -400,18 +394,25 @@ def _uncomparable(doc: dict[str, Any], missing: str) -> Report:
     return doc["id"], f"{doc['name']}{missing},无法核对文书时间与音像记录是否一致:请补充后再核对"
 
 
+def _clip_spans(ctx: Context, rule: Rule) -> Generator[Report, None, list[tuple[dict[str, Any], Span]]]:
+    """The rule's records with footage whose times can be compared, and their spans; a record that
+    cannot be compared is reported (yielded) instead. Use as `for doc, span in (yield from …)`."""
+    comparable = []
+    for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
+        span = _clip_span(ctx, doc)
+        if isinstance(span, str):
+            yield _uncomparable(doc, span)
+        elif span is not None:
+            comparable.append((doc, span))
+    return comparable
+
+
 @check("av_whole_activity", label="音像记录自到达现场至执法活动结束")
 def av_whole_activity(ctx: Context, rule: Rule) -> Iterator[Report]:
     """The recording spans the activity (from arrival to its end): the record's times must lie
     within the footage. Unlike av_time_match, footage that runs longer than the record is right."""
     tol = _tolerance(rule)
-    for doc in ctx.live_documents(rule.values.get("items", INVESTIGATION_RECORDS)):
-        span = _clip_span(ctx, doc)
-        if span is None:
-            continue
-        if isinstance(span, str):
-            yield _uncomparable(doc, span)
-            continue
+    for doc, span in (yield from _clip_spans(ctx, rule)):
         start, end, av_start, av_end = span
         if av_start - start > tol or end - av_end > tol:
             b = timez.beijing
