@@ -62,3 +62,101 @@ class LapseNote(models.Model):
         from lawtrail.compliance.labels import rule_label
 
         return f"逾期说明:{rule_label(self.rule)}"
+
+
+class CaseCheck(models.Model):
+    """When a case's findings and deadlines were last computed and stored (one row a case).
+
+    Pages, inboxes and dashboards read the stored rows below instead of exporting and checking
+    cases on every view; a worker job refreshes a case after its events, and `lawtrail check --all`
+    refreshes every case. `stale` marks a case whose events came after the last refresh.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="check_state")
+    profile_id = models.CharField("规范", max_length=64)
+    checked_at = models.DateTimeField("检查时间")
+    # The last event of the case the stored rows account for.
+    event_id = models.BigIntegerField("已计入的最后事件", default=0)
+    blocking = models.PositiveIntegerField("须整改", default=0)
+    warnings = models.PositiveIntegerField("提示", default=0)
+    stale = models.BooleanField("待重新检查", default=False, db_index=True)
+
+    class Meta:
+        verbose_name = "合规检查状态"
+
+    def __str__(self) -> str:
+        return f"合规检查状态 {self.case_id}"
+
+
+class StoredFinding(models.Model):
+    """A finding of the compliance engine as last computed for its case; scope columns (agency,
+    unit, handler) are copied from the case so supervision counts without joining cases.
+    A finding that stops being reported is kept with `resolved_at` set: its trend stays visible.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stored_findings")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("accounts.Unit", null=True, on_delete=models.SET_NULL, related_name="+")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    profile_id = models.CharField("规范", max_length=64)
+    rule = models.CharField("规则", max_length=64)
+    article = models.CharField("条款", max_length=64, blank=True)
+    source = models.CharField("依据", max_length=200, blank=True)
+    severity = models.CharField("程度", max_length=16)
+    subject = models.CharField("所涉记录", max_length=64)
+    message = models.TextField("问题")
+    lapse = models.BooleanField("逾期", default=False)
+    blocks = models.JSONField("阻止的环节", default=list, blank=True)
+    first_seen_at = models.DateTimeField("发现时间")
+    last_seen_at = models.DateTimeField("最近确认时间")
+    resolved_at = models.DateTimeField("整改时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "合规问题"
+        indexes = [
+            models.Index(fields=["agency", "resolved_at", "severity"], name="finding_scope"),
+            models.Index(fields=["handler", "resolved_at"], name="finding_handler"),
+            models.Index(fields=["rule", "first_seen_at"], name="finding_rule_trend"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["case", "rule", "subject", "first_seen_at"],
+                                               name="one_stored_finding_per_sighting")]
+
+    def __str__(self) -> str:
+        from lawtrail.compliance.labels import rule_label
+
+        return f"合规问题:{rule_label(self.rule)}"
+
+
+class Deadline(models.Model):
+    """A deadline a profile defines, as it stands for one case (期限预警): due at `due_at`;
+    `near` (yellow) from `warn_at`, `overdue` (red) after `due_at`, `met` once done.
+    """
+
+    PENDING, NEAR, OVERDUE, MET = "pending", "near", "overdue", "met"
+    STATES = [(PENDING, "未到期"), (NEAR, "临近期限"), (OVERDUE, "已逾期"), (MET, "已完成")]
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("accounts.Unit", null=True, on_delete=models.SET_NULL, related_name="+")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.CharField("规则", max_length=64)
+    article = models.CharField("条款", max_length=64, blank=True)
+    source = models.CharField("依据", max_length=200, blank=True)
+    subject = models.CharField("所涉记录", max_length=64)
+    label = models.CharField("期限事项", max_length=200)
+    due_at = models.DateTimeField("期限", db_index=True)
+    warn_at = models.DateTimeField("预警起始")
+    state = models.CharField("状态", max_length=16, choices=STATES, default=PENDING)
+    met_at = models.DateTimeField("完成时间", null=True, blank=True)
+    refreshed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "期限预警"
+        indexes = [
+            models.Index(fields=["agency", "state", "due_at"], name="deadline_scope"),
+            models.Index(fields=["handler", "state", "due_at"], name="deadline_handler"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["case", "rule", "subject"], name="one_deadline_per_subject")]
+
+    def __str__(self) -> str:
+        return f"期限预警:{self.label}"
