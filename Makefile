@@ -32,7 +32,7 @@ test: install-dev check pytest
 # Type-checked so far; an app joins the list once it passes.
 MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles lawtrail/lib lawtrail/web \
 	lawtrail/cli.py lawtrail/demo.py lawtrail/demo_agencies.py lawtrail/doctor.py lawtrail/worker.py lawtrail/topology.py lawtrail/api.py lawtrail/testing/personas.py lawtrail/testing/scenarios.py \
-	lawtrail/testing/browser.py lawtrail/testing/api.py lawtrail/testing/workers.py \
+	lawtrail/testing/browser.py lawtrail/testing/api.py lawtrail/testing/workers.py lawtrail/testing/dashboards.py \
 	lawtrail/ledger lawtrail/verifier lawtrail/backup \
 	lawtrail/documents lawtrail/testing/documents.py \
 	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py \
@@ -40,7 +40,7 @@ MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles 
 	lawtrail/archive lawtrail/packagecheck lawtrail/testing/archive.py \
 	lawtrail/access lawtrail/testing/access.py \
 	lawtrail/compliance \
-	lawtrail/search lawtrail/devices
+	lawtrail/search lawtrail/devices lawtrail/dashboards
 
 check:
 	.venv/bin/ruff check lawtrail tests

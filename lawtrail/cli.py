@@ -35,13 +35,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _print_logins() -> None:
-    from lawtrail.demo import demo_logins_by_agency
+    from lawtrail.demo import demo_logins_by_agency, demo_oversight_login
 
     print("演示账号(密码相同,每个执法机关各一套):")
     for agency, logins in demo_logins_by_agency():
         print(f"【{agency}】")
         for username, password, who in logins:
             print(f"  {username:<10} {password}   {who}")
+    username, password, who = demo_oversight_login()
+    print("【跨机关监督】")
+    print(f"  {username:<10} {password}   {who}")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

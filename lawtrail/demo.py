@@ -90,6 +90,32 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return [login for _agency, logins in demo_logins_by_agency() for login in logins]
 
 
+# A supervising office across the demo agencies (an installation serving a district's agencies):
+# it reads every agency's dashboards and changes nothing.
+OVERSIGHT = ("jiandu", "区司法局执法监督科", "韩立")
+
+
+def demo_oversight_login() -> tuple[str, str, str]:
+    username, office, name = OVERSIGHT
+    return username, PASSWORD, f"{name} · 监督人员 · {office}(只读查看全部演示机关的数据看板)"
+
+
+def _ensure_oversight() -> None:
+    """The supervising office's login, overseeing every demo agency loaded (added once per agency)."""
+    from lawtrail.accounts.actions import do_grant_oversight
+    from lawtrail.accounts.models import OversightGrant
+
+    username, _office, name = OVERSIGHT
+    with origin(Origin(channel="cli")):
+        user = User.objects.filter(username=username).first() or do_create_user(
+            username=username, password=PASSWORD, full_name=name, agency=None, unit=None,
+            roles=[(Role.SUPERVISOR, None)], actor=None)
+        have = OversightGrant.objects.filter(user=user).values("agency_id")
+        missing = list(Agency.objects.exclude(pk__in=have).order_by("pk"))
+        if missing:
+            do_grant_oversight(user, agencies=missing, actor=None)
+
+
 def ensure_demo(profiles: Iterable[str] | None = None) -> bool:
     """Load each demo agency that is not there yet (only those of `profiles`, if given: a test may
     want one); True if any was loaded now."""
@@ -104,6 +130,7 @@ def ensure_demo(profiles: Iterable[str] | None = None) -> bool:
             load_agency(spec, password=PASSWORD, handwriting=_handwriting, serve=_serve_decision)
         loaded = True
     _ensure_devices()
+    _ensure_oversight()
     return loaded
 
 

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "lawtrail.devices",
     "lawtrail.compliance",
     "lawtrail.search",
+    "lawtrail.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +121,7 @@ TEMPLATES = [
                 "lawtrail.web.context.lawtrail_context",
                 "lawtrail.web.context.inbox_badge",
                 "lawtrail.compliance.views.nav",
+                "lawtrail.dashboards.views.nav",
             ],
         },
     }

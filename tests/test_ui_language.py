@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 from lawtrail.accounts.models import User
-from lawtrail.demo import demo_logins_by_agency, ensure_demo
+from lawtrail.demo import demo_logins_by_agency, demo_oversight_login, ensure_demo
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +79,7 @@ def test_every_page_speaks_chinese_to_every_persona(db: None, ledger: None) -> N
     ensure_demo()
     # Every persona of every demo agency (the five regulations), as the demo prints them.
     personas = [username for _agency, logins in demo_logins_by_agency() for username, _, _ in logins]
+    personas.append(demo_oversight_login()[0])  # the supervising office across the agencies
     assert len(personas) > 40 and set(personas) == set(User.objects.values_list("username", flat=True))
     problems: dict[str, set[str]] = defaultdict(set)
     for user in User.objects.filter(username__in=personas).order_by("agency_id", "username"):

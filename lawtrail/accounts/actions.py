@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from lawtrail.accounts.choices import Role
-from lawtrail.accounts.models import Agency, ApiToken, LoginFailure, RoleGrant, Unit, User
+from lawtrail.accounts.models import Agency, ApiToken, LoginFailure, OversightGrant, RoleGrant, Unit, User
 from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
@@ -110,6 +110,25 @@ def do_create_user(
             "roles": [[r, s.name if s else ""] for r, s in roles],
         })
     return user
+
+
+@domain_action("oversight.grant")
+def do_grant_oversight(user: User, *, agencies: list[Agency], actor: User | None) -> list[OversightGrant]:
+    """Let a supervising office's user read the dashboards of `agencies` (read only, see OversightGrant)."""
+    _require_admin(actor)
+    if user.agency_id is not None:
+        # An agency's own user acting across agencies would mix its write scope with a read-only one.
+        raise InvalidInput("oversight_user_has_agency", "跨机关监督授权只能授予不属于任何执法机关的监督机构用户")
+    if not agencies:
+        raise InvalidInput("oversight_no_agency", "请至少选择一个被监督的执法机关", {"field": "agencies"})
+    now = timez.now()
+    with transaction.atomic(durable=True):
+        have = set(OversightGrant.objects.filter(user=user).values_list("agency_id", flat=True))
+        grants = [OversightGrant.objects.create(user=user, agency=a, granted_at=now)
+                  for a in agencies if a.pk not in have]
+        record_event("oversight.grant", user, actor=actor, payload={
+            "user": user.username, "agencies": [a.name for a in agencies]})
+    return grants
 
 
 @domain_action("token.create")

@@ -145,3 +145,24 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     client_ip = models.CharField(max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(db_index=True)
+
+
+class OversightGrant(models.Model):
+    """跨机关监督授权 — an installation serving several agencies (a district's platform) lets a
+    supervising office (监督机构) read the dashboards of the agencies named here, one row each.
+
+    Read only: it widens what the dashboards count, never what a user may change. The office's
+    users have no agency of their own, so every case, document and record query scoped by
+    `.restrict(user)` still gives them nothing to act on.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="oversight_grants")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name="被监督机关")
+    granted_at = models.DateTimeField("授权时间")
+
+    class Meta:
+        verbose_name = "跨机关监督授权"
+        constraints = [models.UniqueConstraint(fields=["user", "agency"], name="oversight_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} 监督 {self.agency}"

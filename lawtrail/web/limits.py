@@ -24,6 +24,8 @@ EXPENSIVE: dict[str, tuple[str, str]] = {
     "api:export_package": ("package", "导出归档包"),
     "api:get_bundle": ("bundle", "导出案件数据包"),
     "access_grant_copy": ("copy", "制作加水印复制件"),
+    "dashboard_xlsx": ("dashboard", "导出数据看板"),
+    "dashboard_pdf": ("dashboard", "生成数据看板报告"),
     "api:grant_document": ("copy", "制作加水印复制件"),
     "api:grant_evidence": ("copy", "制作加水印复制件"),
 }

@@ -14,6 +14,7 @@ from django.shortcuts import render
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
+from lawtrail.dashboards.scope import may_see_dashboards
 from lawtrail.lib import inbox
 from lawtrail.web.kit import signed_in_user
 
@@ -42,6 +43,8 @@ def _links(user: User) -> list[tuple[str, str, str]]:
     """The places each role looks at first: (label, url name, why)."""
     links: list[tuple[str, str, str]] = []
     roles = user.roles
+    if may_see_dashboards(user):
+        links.append(("数据看板", "dashboard", "案件、期限、合规问题、音像记录与设备配备的图表,可导出"))
     if user.is_superuser or roles & {Role.SUPERVISOR, Role.HEAD, Role.LEGAL_REVIEWER, Role.ADMIN}:
         links.append(("合规检查", "compliance_findings", "全机关案件的检查发现"))
         links.append(("条款覆盖", "compliance_coverage", "本机关规定逐条落实情况"))

@@ -1,0 +1,136 @@
+"""数据看板 pages: the dashboards over a picked scope, the drill-down list of cases behind a bar,
+the xlsx and PDF exports, and plotly.js served from the installed Python package (no CDN)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from lawtrail.accounts.models import User
+from lawtrail.cases.models import Case
+from lawtrail.dashboards import export, queries
+from lawtrail.dashboards.scope import Scope, may_see_dashboards, scope_from
+from lawtrail.lib.errors import DomainError
+from lawtrail.web.kit import signed_in_user
+
+# A year: the file's URL names plotly's version, so a new version is a new URL.
+PLOTLY_MAX_AGE = 365 * 24 * 3600
+
+
+@functools.cache
+def plotly_file() -> tuple[Path, str]:
+    import plotly  # type: ignore[import-untyped]
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js", plotly.__version__
+
+
+def plotly_js(request: HttpRequest, version: str) -> FileResponse:
+    path, current = plotly_file()
+    if version != current or not path.is_file():
+        raise Http404("plotly.js")
+    response = FileResponse(path.open("rb"), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={PLOTLY_MAX_AGE}, immutable"
+    return response
+
+
+def nav(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: whether the menu offers 数据看板."""
+    user = request.user
+    return {"nav_dashboard": isinstance(user, User) and user.is_authenticated and may_see_dashboards(user)}
+
+
+def _scope(request: HttpRequest) -> Scope | HttpResponse:
+    user = signed_in_user(request)
+    try:
+        return scope_from(user, request.GET)
+    except DomainError as err:
+        return render(request, "403.html", {"exception": err.message}, status=403)
+
+
+def _drill_urls(scope: Scope, chart: queries.Chart) -> list[list[str]]:
+    """Per series, per row: the drill-down URL of that bar ("" when the bar is not a set of cases)."""
+    base = reverse("dashboard_cases")
+    out = []
+    for s in range(len(chart.series)):
+        out.append([f"{base}?{urlencode({**scope.params(), **d})}" if (d := row[s]) else ""
+                    for row in chart.drills])
+    return out
+
+
+def chart_payload(scope: Scope, charts: list[queries.Chart]) -> dict[str, Any]:
+    return {c.key: {"kind": c.kind, "x": [r[0] for r in c.rows], "category": c.category,
+                    "series": [{"name": name, "y": [r[i + 1] for r in c.rows], "urls": urls}
+                               for i, (name, urls) in enumerate(zip(c.series, _drill_urls(scope, c), strict=True))]}
+            for c in charts}
+
+
+def _picker_context(scope: Scope) -> dict[str, Any]:
+    return {"scope": scope, "agencies": scope.agencies(), "units": scope.units(), "officers": scope.officers(),
+            "query": urlencode(scope.params())}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if isinstance(scope, HttpResponse):
+        return scope
+    charts = queries.all_charts(scope)
+    path, version = plotly_file()
+    return render(request, "dashboards/dashboard.html", {
+        **_picker_context(scope), "charts": charts, "payload": chart_payload(scope, charts),
+        "headline": queries.headline(scope), "deadline_items": queries.deadline_items(scope),
+        "plotly_version": version,
+    })
+
+
+@login_required
+def drill(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if isinstance(scope, HttpResponse):
+        return scope
+    cases, words = queries.drill_cases(scope, request.GET)
+    cases = cases.select_related("agency", "unit", "handler", "party").order_by("-registered_at", "-pk")
+    page = Paginator(cases, 20).get_page(request.GET.get("page"))
+    # A case links to its page only for whom the case pages let in (a supervising office reads the
+    # counts and the list, not the cases of other agencies).
+    openable = set(Case.objects.restrict(scope.user).filter(pk__in=[c.pk for c in page]).values_list("pk", flat=True))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "dashboards/cases.html", {
+        **_picker_context(scope), "page": page, "words": words, "openable": openable,
+        "page_query": query.urlencode(),
+    })
+
+
+@login_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if isinstance(scope, HttpResponse):
+        return scope
+    body = export.workbook(scope, queries.all_charts(scope), queries.headline(scope), queries.deadline_items(scope))
+    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = export.disposition(scope, "xlsx")
+    return response
+
+
+@login_required
+def export_pdf(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if isinstance(scope, HttpResponse):
+        return scope
+    try:
+        body = export.report_pdf(scope, queries.all_charts(scope), queries.headline(scope),
+                                 queries.deadline_items(scope))
+    except DomainError as err:
+        return render(request, "403.html", {"exception": err.message}, status=err.status)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = export.disposition(scope, "pdf")
+    return response
