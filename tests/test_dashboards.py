@@ -127,8 +127,8 @@ def test_跨机关监督看到所监督的每个机关而不及其他且只读(p
     assert "跨机关监督(只读)" in b["html"]
     only_w2 = board(office, agency=str(pic.w2.agency.pk))
     assert rows(only_w2["charts"]["stage"]) == {"待立案审批": [1]}
-    assert client_of(office).get("/dashboards/?agency=%d" % pic.w3.agency.pk).status_code == 403
-    assert client_of(office).get("/dashboards/?unit=%d" % pic.w3.unit_a.pk).status_code == 403
+    assert client_of(office).get(f"/dashboards/?agency={pic.w3.agency.pk}").status_code == 403
+    assert client_of(office).get(f"/dashboards/?unit={pic.w3.unit_a.pk}").status_code == 403
     listed = drill(office, drill_of(b, "stage", "案件数", "待立案审批"))
     assert listed == {pic.c1.pk, pic.c3.pk, pic.s1.pk}
     page = client_of(office).get(drill_of(b, "stage", "案件数", "待立案审批")).content.decode()
@@ -205,3 +205,53 @@ def test_plotly由已安装的Python包提供并长期缓存(db: None) -> None:
     assert Client().get("/dashboards/plotly-0.0.1.min.js").status_code == 404
     tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, check=True).stdout
     assert "plotly.min.js" not in tracked
+
+
+def test_音像覆盖_按期存储_受理场所日存_调用单与执法记录仪配备(pic: Picture, settings: Settings, tmp_path: Any) -> None:
+    import datetime as dt
+
+    from lawtrail.access.actions import do_request_access
+    from lawtrail.cases.choices import Stage
+    from lawtrail.devices.actions import do_register_device
+    from lawtrail.evidence.actions import do_register_reception_segment
+    from lawtrail.testing import media
+    from lawtrail.testing.archive import issue
+    from lawtrail.testing.dashboards import finding
+    from lawtrail.testing.evidence import ingest, use_fresh_vault
+    from lawtrail.testing.scenarios import advance, beijing, register_case
+
+    w = pic.w
+    use_fresh_vault(settings, tmp_path)
+    case = advance(w, register_case(w, title="询问案件"), to=Stage.INVESTIGATING)
+    issue(w, case)
+    unrecorded = issue(w, case)  # two 询问笔录: two acts to be recorded
+    # What the store's refresh writes for the one without footage (its subject names the document).
+    finding(case, "av_required", "第十七条", NOW, subject=f"doc-{unrecorded.pk}")
+    # Stored within the labour rules' two days of the recording's end, and ten days after it.
+    for name, created in (("on_time.mp4", beijing(2026, 11, 30, 8)), ("late.mp4", beijing(2026, 11, 20, 8))):
+        ingest(media.make_clip(tmp_path / name, seconds=1, created=created, audio=False), officer=w.alice,
+               case=case, actor=w.alice)
+    window = ingest(media.make_clip(tmp_path / "window.mp4", seconds=1, created=beijing(2026, 11, 30, 8), audio=False),
+                    evidence_class="reception", actor=w.alice)
+    do_register_reception_segment(window, site="一楼接待窗口", day=dt.date(2026, 11, 30), actor=w.alice)
+    do_request_access(case, kind="internal", purpose="复核案件", expires_at=NOW + dt.timedelta(days=7),
+                      whole_case=True, actor=w.alice)
+
+    b = board(w.sam)
+    c = b["charts"]
+    assert rows(c["av"]) == {"一中队": [1, 1]}
+    assert drill(w.sam, drill_of(b, "av", "未覆盖", "一中队")) == {case.pk}
+    assert drill(w.sam, drill_of(b, "av", "已覆盖", "一中队")) == {case.pk}
+    assert rows(c["footage"]) == {"一中队": [1, 1]} and "第三十三条" in c["footage"].note
+    assert drill(w.sam, drill_of(b, "footage", "逾期存储", "一中队")) == {case.pk}
+    days = (dt.date(2026, 12, 1) - dt.date(2026, 1, 1)).days + 1  # the period up to today
+    assert rows(c["reception"]) == {"一楼接待窗口": [1, days - 1]}
+    assert rows(c["access"])["本机构人员因工作需要调用"] == [1, 0, 0, 0]
+    assert drill(w.sam, drill_of(b, "access", "待审批", "本机构人员因工作需要调用")) == {case.pk}
+
+    # The ratio is the safety rules' (第十五条, one camera per two officers), from the registry.
+    w2 = pic.w2
+    do_register_device(unit=w2.unit_a, kind="body_cam", serial="CAM-001", model_name="DSJ-1", actor=w2.hank)
+    cams = board(pic.office, agency=str(w2.agency.pk))["charts"]["cams"]
+    assert rows(cams)["一中队"] == [3, 1, 2] and "第十五条" in cams.note
+    assert cams.table()[[r[0] for r in cams.rows].index("一中队")][-1] == "不足"

@@ -73,20 +73,31 @@ def workbook(scope: Scope, charts: list[Chart], headline: list[tuple[str, int]],
     return out.getvalue()
 
 
+# The page's colours (dashboard.js): yellow before a deadline, red after it or for what is still wrong.
+PALETTE = ["#2d5b8c", "#d9822b", "#5a9e6f", "#9b59b6"]
+NAMED = {"临近期限": "#e0a800", "已逾期": "#c0392b", "未整改": "#c0392b", "已整改": "#5a9e6f", "未覆盖": "#c0392b",
+         "已覆盖": "#5a9e6f", "逾期存储": "#c0392b", "按期存储": "#5a9e6f", "缺少天数": "#c0392b", "已保存天数": "#5a9e6f"}
+
+
+def colours(chart: Chart) -> list[str]:
+    return [NAMED.get(s, PALETTE[i % len(PALETTE)]) for i, s in enumerate(chart.series)]
+
+
 def bars(chart: Chart) -> list[dict[str, Any]]:
     """Each row's bar segments as widths in percent of the longest row (for the printed report)."""
     stacked = chart.kind != "bar"
     totals = [sum(int(v) for v in r[1:]) if stacked else max([int(v) for v in r[1:]] or [0]) for r in chart.rows]
     top = max(totals or [0]) or 1
     return [{"label": r[0], "total": t,
-             "parts": [{"n": int(v), "width": round(100 * int(v) / top, 2), "series": i} for i, v in enumerate(r[1:])]}
+             "parts": [{"n": int(v), "width": round(100 * int(v) / top, 2), "colour": colours(chart)[i]}
+                       for i, v in enumerate(r[1:])]}
             for r, t in zip(chart.rows, totals, strict=True)]
 
 
 def report_pdf(scope: Scope, charts: list[Chart], headline: list[tuple[str, int]], items: list[Deadline]) -> bytes:
     fonts = font_map()
     html = render_to_string("dashboards/report.html", {
-        "scope": scope, "charts": [(c, bars(c)) for c in charts], "headline": headline,
+        "scope": scope, "charts": [(c, bars(c), list(zip(c.series, colours(c), strict=True))) for c in charts], "headline": headline,
         "deadline_columns": DEADLINE_COLUMNS, "deadline_rows": deadline_rows(items),
         "now": timez.now(), "font_faces": fonts.font_faces(), "font_body": fonts.css_family("body"),
         "font_title": fonts.css_family("title"),

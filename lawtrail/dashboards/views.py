@@ -57,7 +57,7 @@ def _scope(request: HttpRequest) -> Scope | HttpResponse:
 
 def _drill_urls(scope: Scope, chart: queries.Chart) -> list[list[str]]:
     """Per series, per row: the drill-down URL of that bar ("" when the bar is not a set of cases)."""
-    base = reverse("dashboard_cases")
+    base = reverse("dashboard_drill")
     out = []
     for s in range(len(chart.series)):
         out.append([f"{base}?{urlencode({**scope.params(), **d})}" if (d := row[s]) else ""
