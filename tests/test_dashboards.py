@@ -149,6 +149,20 @@ def test_跨机关监督看到所监督的每个机关而不及其他且只读(p
     assert 'href="/dashboards/"' in c.get("/").content.decode()
 
 
+def test_看板和案件清单只说中文(pic: Picture) -> None:
+    from tests.test_ui_language import RAW_IDS, Page, english_words
+
+    for user in (pic.w.sam, pic.office, pic.w.uma):
+        b = board(user)
+        urls = ["/dashboards/?" + urlencode(PERIOD)] + [u for chart in b["payload"].values()
+                                                        for s in chart["series"] for u in s["urls"] if u][:40]
+        for url in urls:
+            page = Page()
+            page.feed(client_of(user).get(url).content.decode())
+            text = " ".join(page.text)
+            assert english_words(text) == set() and not RAW_IDS.search(text), (url, english_words(text))
+
+
 def test_执法人员没有数据看板(pic: Picture) -> None:
     alice = client_of(pic.w.alice)
     assert alice.get("/dashboards/").status_code == 403

@@ -328,7 +328,7 @@ def storage_period(profile_id: str) -> tuple[dt.timedelta, str, str] | None:
     return (span, rule.article, rule.period_label()) if span is not None else None
 
 
-def footage(scope: Scope, profile_id: str, span: dt.timedelta) -> QuerySet[Evidence]:
+def footage(scope: Scope, profile_id: str) -> QuerySet[Evidence]:
     return Evidence.objects.filter(scope.where(person="officer"), _period(scope, "recorded_end"),
                                    agency__profile_id=profile_id, evidence_class__in=FOOTAGE_CLASSES)
 
@@ -349,7 +349,7 @@ def footage_on_time(scope: Scope) -> Chart:
             continue
         span, article, label = found
         rules.append(f"{get_profile(pid).name}{article}:{label}内")
-        qs = footage(scope, pid, span).order_by().values("unit_id", "unit__name")
+        qs = footage(scope, pid).order_by().values("unit_id", "unit__name")
         for unit_id, name, n, late in qs.annotate(n=Count("pk"), late=Count("pk", filter=late_filter(span))) \
                 .values_list("unit_id", "unit__name", "n", "late"):
             t = totals.setdefault((unit_id, name), [0, 0])
@@ -529,7 +529,7 @@ def drill_cases(scope: Scope, params: Any) -> tuple[QuerySet[Case], str]:
             found = storage_period(pid)
             if found is None:
                 continue
-            clips = footage(scope, pid, found[0]).filter(_unit_q("unit_id", g_unit))
+            clips = footage(scope, pid).filter(_unit_q("unit_id", g_unit))
             clips = clips.filter(late_filter(found[0])) if late else clips.exclude(late_filter(found[0]))
             ids.append(clips.values("case_id"))
         return cases.filter(_any_of(ids) if ids else Q(pk__in=[])), \

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from lawtrail.accounts.models import User
@@ -19,6 +20,7 @@ from lawtrail.cases.models import Case
 from lawtrail.dashboards import export, queries
 from lawtrail.dashboards.scope import Scope, may_see_dashboards, scope_from
 from lawtrail.lib.errors import DomainError
+from lawtrail.lib.limits import Busy
 from lawtrail.web.kit import signed_in_user
 
 # A year: the file's URL names plotly's version, so a new version is a new URL.
@@ -129,8 +131,12 @@ def export_pdf(request: HttpRequest) -> HttpResponse:
     try:
         body = export.report_pdf(scope, queries.all_charts(scope), queries.headline(scope),
                                  queries.deadline_items(scope))
+    except Busy:
+        raise  # every render slot taken: the rate-limit middleware answers "try again shortly"
     except DomainError as err:
-        return render(request, "403.html", {"exception": err.message}, status=err.status)
+        # The server cannot draw it (fonts, libraries): say so on the dashboard, with the fix.
+        messages.error(request, err.message)
+        return redirect(f"{reverse('dashboard')}?{urlencode(scope.params())}")
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = export.disposition(scope, "pdf")
     return response

@@ -45,7 +45,9 @@ def _links(user: User) -> list[tuple[str, str, str]]:
     roles = user.roles
     if may_see_dashboards(user):
         links.append(("数据看板", "dashboard", "案件、期限、合规问题、音像记录与设备配备的图表,可导出"))
-    if user.is_superuser or roles & {Role.SUPERVISOR, Role.HEAD, Role.LEGAL_REVIEWER, Role.ADMIN}:
+    # A supervising office across agencies (no agency of its own) reads the dashboards only.
+    if user.is_superuser or (user.agency_id is not None and
+                             roles & {Role.SUPERVISOR, Role.HEAD, Role.LEGAL_REVIEWER, Role.ADMIN}):
         links.append(("合规检查", "compliance_findings", "全机关案件的检查发现"))
         links.append(("条款覆盖", "compliance_coverage", "本机关规定逐条落实情况"))
     if user.is_superuser or roles & {Role.HEAD, Role.SUPERVISOR, Role.ADMIN}:
