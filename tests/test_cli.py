@@ -33,6 +33,7 @@ def test_it_loads_the_demo_once_and_lists_its_cases(tmp_path: Path) -> None:
     assert "已载入演示数据" in first.stdout and "zhangwei" in first.stdout
     # The logins are printed per agency.
     assert "【名山区劳动保障监察大队】" in first.stdout and "【名山区农业农村局】" in first.stdout
+    assert "【跨机关监督】" in first.stdout and "jiandu" in first.stdout  # the supervising office
     assert (tmp_path / "lawtrail.sqlite3").exists()
 
     second = run(tmp_path, "demo")
