@@ -9,13 +9,19 @@
                "未覆盖": "#c0392b", "已覆盖": "#5a9e6f", "逾期存储": "#c0392b", "按期存储": "#5a9e6f",
                "缺少天数": "#c0392b", "已保存天数": "#5a9e6f"};
   var font = {family: "Noto Sans CJK SC, Microsoft YaHei, sans-serif", size: 12};
+  // Long Chinese labels (a regulation's name and article) break every eight characters.
+  function wrap(label) {
+    var parts = [];
+    for (var i = 0; i < label.length; i += 8) parts.push(label.slice(i, i + 8));
+    return parts.join("<br>");
+  }
   Object.keys(data).forEach(function (key) {
     var el = document.getElementById("chart-" + key);
     var chart = data[key];
     if (!el || !chart.x.length) return;
     var traces = chart.series.map(function (s, i) {
       var colour = named[s.name] || colours[i % colours.length];
-      var t = {name: s.name, x: chart.x, y: s.y, marker: {color: colour},
+      var t = {name: s.name, x: chart.x.map(wrap), y: s.y, marker: {color: colour},
                hovertemplate: "%{x}<br>" + s.name + ":%{y}<extra></extra>"};
       if (chart.kind === "line") { t.type = "scatter"; t.mode = "lines+markers"; t.line = {color: colour}; } else { t.type = "bar"; }
       return t;
@@ -28,7 +34,7 @@
     }
     var layout = {barmode: chart.kind === "stack" ? "stack" : "group", font: font, height: 320,
                   margin: {l: 40, r: 10, t: 10, b: 90}, legend: {orientation: "h", y: 1.12, traceorder: "normal"},
-                  xaxis: {automargin: true, tickangle: chart.x.length > 4 ? -30 : 0}, 
+                  xaxis: {automargin: true, tickangle: chart.x.length > 6 ? -30 : 0}, 
                   yaxis: {rangemode: "tozero", tickformat: "d", dtick: top <= 10 ? 1 : null}};
     Plotly.newPlot(el, traces, layout, {displayModeBar: false, responsive: true});
     el.on("plotly_click", function (ev) {
