@@ -269,3 +269,39 @@ def test_音像覆盖_按期存储_受理场所日存_调用单与执法记录�
     cams = board(pic.office, agency=str(w2.agency.pk))["charts"]["cams"]
     assert rows(cams)["一中队"] == [3, 1, 2] and "第十五条" in cams.note
     assert cams.table()[[r[0] for r in cams.rows].index("一中队")][-1] == "不足"
+
+
+def test_看板的查询数不随案件数增长(pic: Picture) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lawtrail.testing.dashboards import finding
+    from lawtrail.testing.scenarios import beijing, register_case
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            board(pic.w.sam)
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for i in range(4):
+        more = register_case(pic.w, by=pic.w.bob if i % 2 else pic.w.alice, title=f"新增案件{i}")
+        finding(more, "legal_review", "第二十一条", beijing(2026, 8 + i, 3))
+    assert queries() == before
+
+
+def test_跨机关监督授权只给不属于任何机关的用户_由管理员授予并留痕(pic: Picture) -> None:
+    from lawtrail.accounts.actions import do_grant_oversight
+    from lawtrail.accounts.models import OversightGrant
+    from lawtrail.events.models import DomainEvent
+    from lawtrail.lib.errors import Forbidden, InvalidInput
+
+    with pytest.raises(InvalidInput):
+        do_grant_oversight(pic.w.sam, agencies=[pic.w2.agency], actor=None)
+    with pytest.raises(Forbidden):
+        do_grant_oversight(pic.office, agencies=[pic.w3.agency], actor=pic.w.sam)
+    assert not OversightGrant.objects.filter(user=pic.office, agency=pic.w3.agency).exists()
+    do_grant_oversight(pic.office, agencies=[pic.w3.agency], actor=pic.w.root)
+    assert pic.w3.agency.name in board(pic.office)["agencies"]
+    done = DomainEvent.objects.filter(action="oversight.grant", outcome="done").order_by("id")
+    assert [e.payload["agencies"] for e in done] == [[pic.w.agency.name, pic.w2.agency.name], [pic.w3.agency.name]]
