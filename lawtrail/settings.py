@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "lawtrail.devices",
     "lawtrail.compliance",
     "lawtrail.search",
+    "lawtrail.review",
 ]
 
 MIDDLEWARE = [
