@@ -351,6 +351,7 @@ def test_the_api_answers_each_refusal_with_its_stable_code(world: World, tmp_pat
     item = started.body["items"][0]
     over = lena.post(f"{url}/scores", {"item": item["id"], "score": item["points"] + 1})
     assert over.status == 422 and over.code == "score_out_of_range" and "分之间" in over.body["message"]
+    assert lena.post(f"{url}/scores", {"item": item["id"], "score": -1}).code == "score_out_of_range"
     assert lena.post(f"{url}/submit", {"summary": "x"}).code == "items_not_scored"
     for i in started.body["items"]:
         assert lena.post(f"{url}/scores", {"item": i["id"], "score": i["points"]}).status == 200
@@ -367,3 +368,26 @@ def test_the_api_answers_each_refusal_with_its_stable_code(world: World, tmp_pat
     assert report.status == 200 and report.body["units"][0]["reviews"] == 1 and "考核得分" in report.body["formula"]
     assert ApiClient(world.sam).get("/api/assessment", period="quarter", number=5).code == "invalid_period"
     assert alice.get("/api/assessment").code == "not_allowed"
+
+
+# ---------------------------------------------------------------- the demo
+
+
+def test_the_demos_review_is_closed_and_counted_in_its_units_assessment_export(db: None) -> None:
+    from openpyxl import load_workbook
+
+    from lawtrail.accounts.models import User
+    from lawtrail.demo import ensure_demo
+    from lawtrail.review.models import CaseReview
+
+    ensure_demo(["labor-inspection"])  # the labour agency only: its bound case file is reviewed
+    review = CaseReview.objects.get()
+    assert review.status == "closed" and review.score == 97 and review.reply_kind == "accepted"
+    client = Client()
+    client.force_login(User.objects.get(username="zhoujie"))  # the demo's supervisor
+    period = timez.beijing(review.submitted_at)
+    response = client.get(f"/reviews/assessment/assessment.xlsx?year={period.year}&p=m{period.month}")
+    rows = {r[0]: r for r in load_workbook(io.BytesIO(response.content))["按单位"].iter_rows(values_only=True) if r}
+    assert rows[review.unit.name][1:3] == (1, 97.0)
+    ensure_demo(["labor-inspection"])  # a second run reviews nothing again
+    assert CaseReview.objects.count() == 1

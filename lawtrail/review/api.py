@@ -73,7 +73,8 @@ class StartIn(Schema):
 
 class ScoreIn(Schema):
     item: Str100
-    score: int = Field(ge=0, le=1000)
+    # Bounded only against overflow: the item's own points bound it, with the action's Chinese message.
+    score: int = Field(ge=-(2**31), le=2**31, description="0 至该项分值")
     comment: LongText = ""
 
 
