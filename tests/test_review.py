@@ -373,7 +373,7 @@ def test_the_api_answers_each_refusal_with_its_stable_code(world: World, tmp_pat
 # ---------------------------------------------------------------- the demo
 
 
-def test_the_demos_review_is_closed_and_counted_in_its_units_assessment_export(db: None) -> None:
+def test_the_demos_review_is_closed_and_counted_in_its_units_assessment_export(db: None, ledger: None) -> None:
     from openpyxl import load_workbook
 
     from lawtrail.accounts.models import User
@@ -391,3 +391,16 @@ def test_the_demos_review_is_closed_and_counted_in_its_units_assessment_export(d
     assert rows[review.unit.name][1:3] == (1, 97.0)
     ensure_demo(["labor-inspection"])  # a second run reviews nothing again
     assert CaseReview.objects.count() == 1
+    # The ledger holds the review as it stands: verify finds it consistent.
+    import json
+    from contextlib import redirect_stdout
+
+    from lawtrail.cli import main
+    from lawtrail.ledger.actions import do_make_checkpoint
+
+    do_make_checkpoint()
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["verify", "--json"])
+    report = json.loads(out.getvalue())
+    assert code == 0 and report["ok"], report["problems"]
