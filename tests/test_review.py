@@ -69,14 +69,14 @@ def closed_review(world: World, tmp_path: Path, *, short: int = 4) -> CaseReview
 # ---------------------------------------------------------------- the checklist
 
 
-def test_the_national_checklist_adds_up_to_one_hundred_points_each_item_citing_its_article() -> None:
+def test_全国基础评查项目共100分_每项注明所依据的法律条款() -> None:
     checklist = checklist_for("labor-inspection")
     assert checklist.total == 100
     assert all(i.basis.startswith("《中华人民共和国行政处罚法》第") for i in checklist.items)
     assert checklist.basis == "《中华人民共和国行政处罚法》第四十七条"
 
 
-def test_an_agencys_regulation_replaces_and_adds_the_items_it_names() -> None:
+def test_本机关规定列明的评查内容替换或增加评查项目() -> None:
     commission = checklist_for("commission-rules")
     items = {i.id: i for i in commission.items}
     assert commission.basis.endswith("第二十三条")
@@ -91,7 +91,7 @@ def test_an_agencys_regulation_replaces_and_adds_the_items_it_names() -> None:
 # ---------------------------------------------------------------- the review
 
 
-def test_a_bound_case_file_is_scored_item_by_item_submitted_answered_and_closed(world: World, tmp_path: Path) -> None:
+def test_已装订案卷逐项评分_提交_被评查人答复_评查人办结_每步留有事件(world: World, tmp_path: Path) -> None:
     case_file = bound(world, tmp_path)
     review = do_start_review(case_file, actor=world.lena)
     assert review.handler == world.alice and review.unit == world.unit_a and review.total_points == 100
@@ -117,7 +117,7 @@ def test_a_bound_case_file_is_scored_item_by_item_submitted_answered_and_closed(
     assert close.payload["score"] == 96 and close.payload["handler"] == world.alice.display_name
 
 
-def test_a_score_beyond_the_items_points_or_below_zero_is_refused_in_chinese(world: World, tmp_path: Path) -> None:
+def test_得分超出该项分值或低于零分被拒绝并以中文说明(world: World, tmp_path: Path) -> None:
     review = do_start_review(bound(world, tmp_path), actor=world.lena)
     item = review.checklist[0]
     with pytest.raises(InvalidInput, match=f"应在 0 至 {item['points']} 分之间") as err:
@@ -139,7 +139,7 @@ def test_a_score_beyond_the_items_points_or_below_zero_is_refused_in_chinese(wor
     assert missing.value.code == "items_not_scored"
 
 
-def test_only_a_bound_case_file_is_reviewed_and_only_by_a_legal_or_supervision_role(
+def test_只有已装订归档的案卷可以评查_且只能由法制审核或监督人员评查(
         world: World, tmp_path: Path) -> None:
     case_file = assembled(world, tmp_path)
     with pytest.raises(Conflict, match="尚未装订归档") as err:
@@ -158,7 +158,7 @@ def test_only_a_bound_case_file_is_reviewed_and_only_by_a_legal_or_supervision_r
         do_score_review(review, item=review.checklist[0]["id"], score=1, comment="x", actor=world.sam)
 
 
-def test_the_reviewed_officer_replies_and_an_objection_must_say_why(world: World, tmp_path: Path) -> None:
+def test_被评查的承办人答复评查意见_有异议须说明理由(world: World, tmp_path: Path) -> None:
     review = do_start_review(bound(world, tmp_path), actor=world.lena)
     score_all(review, world, short=2)
     with pytest.raises(Conflict, match="不能办理"):
@@ -179,7 +179,7 @@ def test_the_reviewed_officer_replies_and_an_objection_must_say_why(world: World
     assert review.reply_kind == "explained" and review.replied_by_name == world.alice.display_name
 
 
-def test_a_closed_review_is_immutable_to_the_actions_and_to_the_database(world: World, tmp_path: Path) -> None:
+def test_办结的评查不可更改_操作和数据库均拒绝(world: World, tmp_path: Path) -> None:
     review = closed_review(world, tmp_path)
     item = review.checklist[0]
     with pytest.raises(Conflict, match="评查已提交"):
@@ -219,7 +219,7 @@ def this_month() -> assessment.Period:
     return assessment.Period("month", today.year, today.month)
 
 
-def test_the_assessment_counts_the_units_reviews_findings_and_missed_deadlines_into_the_stated_score(
+def test_考核按单位和执法人员统计评查得分_合规问题和逾期期限_按公示的公式计分(
         world: World, tmp_path: Path) -> None:
     review = closed_review(world, tmp_path)
     findings_and_deadlines(world, review)
@@ -241,7 +241,7 @@ def test_the_assessment_counts_the_units_reviews_findings_and_missed_deadlines_i
     assert all(r.reviews == 0 and r.overdue == 0 for r in empty.units)
 
 
-def test_the_assessment_exports_hold_the_units_score_findings_and_overdue_counts(world: World, tmp_path: Path) -> None:
+def test_考核导出的电子表格和PDF载明单位的评查得分_合规问题数和逾期数(world: World, tmp_path: Path) -> None:
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
@@ -275,7 +275,7 @@ def test_the_assessment_exports_hold_the_units_score_findings_and_overdue_counts
     assert client.get(f"/reviews/assessment/assessment.xlsx{query}").status_code == 403
 
 
-def test_the_exports_are_rate_limited_like_other_exports(world: World, settings: object) -> None:
+def test_考核导出与其他导出一样限制频率(world: World, settings: object) -> None:
     from django.core.cache import cache
 
     setattr(settings, "RATE_LIMIT_EXPENSIVE", 1)  # noqa: B010
@@ -296,7 +296,7 @@ def test_the_exports_are_rate_limited_like_other_exports(world: World, settings:
 # ---------------------------------------------------------------- pages and inbox
 
 
-def test_the_reviewer_scores_on_the_page_beside_the_index_and_the_officer_replies_from_the_inbox(
+def test_评查人在卷内目录旁逐项评分_承办人从待办答复(
         world: World, tmp_path: Path) -> None:
     case_file = bound(world, tmp_path)
     lena = Client()
@@ -337,7 +337,7 @@ def test_the_reviewer_scores_on_the_page_beside_the_index_and_the_officer_replie
 # ---------------------------------------------------------------- API
 
 
-def test_the_api_answers_each_refusal_with_its_stable_code(world: World, tmp_path: Path) -> None:
+def test_接口对每种拒绝返回固定的错误代码(world: World, tmp_path: Path) -> None:
     case_file = assembled(world, tmp_path)
     lena, alice = ApiClient(world.lena), ApiClient(world.alice)
     assert lena.post("/api/reviews", {"case_file_id": case_file.pk}).code == "case_file_not_bound"
@@ -373,7 +373,7 @@ def test_the_api_answers_each_refusal_with_its_stable_code(world: World, tmp_pat
 # ---------------------------------------------------------------- the demo
 
 
-def test_the_demos_review_is_closed_and_counted_in_its_units_assessment_export(db: None, ledger: None) -> None:
+def test_演示数据中的评查已办结并计入该单位的考核导出(db: None, ledger: None) -> None:
     from openpyxl import load_workbook
 
     from lawtrail.accounts.models import User
