@@ -149,11 +149,13 @@ def _ensure_labour() -> bool:
         # A demo loaded before it had documents or an archived case gets them now (and only once).
         with origin(Origin(channel="cli")):
             _load_documents(agency)
-        return _ensure_archived_case()
+        loaded = _ensure_archived_case()
+        return _ensure_review() or loaded
     with origin(Origin(channel="cli")):
         _load()
         _load_documents(Agency.objects.get(name=AGENCY_NAME))
     _ensure_archived_case()
+    _ensure_review()
     return True
 
 
@@ -204,6 +206,37 @@ def _load_archived_case(agency: Agency) -> None:
     case.refresh_from_db()
     case_file = do_assemble_case_file(case, notes="本卷文书齐全。", actor=zw)
     do_bind_case_file(case_file, note="齐全完整,同意装订归档。", actor=sun)
+
+
+def _ensure_review() -> bool:
+    """案卷评查 of the bound case file: scored by the legal reviewer, answered by the officer who handled
+    the case, closed — so the unit's 考核 has a review to count (once)."""
+    from lawtrail.archive.models import CaseFile
+    from lawtrail.review.actions import (
+        do_close_review,
+        do_reply_review,
+        do_score_review,
+        do_start_review,
+        do_submit_review,
+    )
+    from lawtrail.review.models import CaseReview
+
+    agency = Agency.objects.filter(name=AGENCY_NAME).first()
+    case_file = CaseFile.objects.filter(agency=agency, status="bound").select_related("case").first() \
+        if agency is not None else None
+    if case_file is None or CaseReview.objects.filter(case_file=case_file).exists():
+        return False
+    liu, zw = User.objects.get(username="liuyang"), User.objects.get(username="zhangwei")
+    with origin(Origin(channel="cli")):
+        review = do_start_review(case_file, actor=liu)
+        for item in review.checklist:
+            short = 3 if item["id"] == "whole_process" else 0
+            do_score_review(review, item=item["id"], score=int(item["points"]) - short,
+                            comment="询问劳动者未同步录音录像,调查取证环节音像记录不全。" if short else "", actor=liu)
+        do_submit_review(review, summary="案卷材料齐全,程序合法;调查询问环节缺少音像记录,扣 3 分。", actor=liu)
+        do_reply_review(review, kind="accepted", reply="今后调查询问同步录音录像。", actor=zw)
+        do_close_review(review, note="评查办结。", actor=liu)
+    return True
 
 
 def _load() -> None:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "lawtrail.compliance",
     "lawtrail.search",
     "lawtrail.dashboards",
+    "lawtrail.review",
 ]
 
 MIDDLEWARE = [

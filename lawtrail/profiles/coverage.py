@@ -84,6 +84,11 @@ STEP_LABELS: dict[str, str] = {
     "retention.do_set_hold": "保存冻结",
     "retention.do_request_disposal": "到期销毁审批",
     "ledger.do_make_checkpoint": "防篡改账本检查点",
+    "review.do_start_review": "案卷评查(评查已装订归档的案卷)",
+    "review.do_score_review": "案卷评查逐项评分及评查意见",
+    "review.do_submit_review": "提交评查结果",
+    "review.do_reply_review": "被评查人答复评查意见",
+    "review.do_close_review": "评查办结",
 }
 
 # Profile entries read by apps other than the compliance engine, as a person reads them.
@@ -99,6 +104,7 @@ SETTING_LABELS: dict[str, str] = {
     "access_internal": "内部调用审批",
     "access_external": "外部调用审批",
     "access_party_copy": "当事人申请复制审批",
+    "case_review": "案卷评查项目及分值(评查与考核)",
 }
 
 

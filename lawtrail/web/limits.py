@@ -28,6 +28,10 @@ EXPENSIVE: dict[str, tuple[str, str]] = {
     "dashboard_pdf": ("dashboard", "生成数据看板报告"),
     "api:grant_document": ("copy", "制作加水印复制件"),
     "api:grant_evidence": ("copy", "制作加水印复制件"),
+    "assessment_xlsx": ("assessment", "导出考核表"),
+    "assessment_pdf": ("assessment", "打印考核表"),
+    "api:assessment_xlsx": ("assessment", "导出考核表"),
+    "api:assessment_pdf": ("assessment", "打印考核表"),
 }
 
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("lawtrail.search.urls")),
     path("", include("lawtrail.devices.urls")),
     path("", include("lawtrail.dashboards.urls")),
+    path("", include("lawtrail.review.urls")),
 ]
