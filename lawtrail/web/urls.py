@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("lawtrail.access.urls")),
     path("", include("lawtrail.compliance.urls")),
     path("", include("lawtrail.search.urls")),
+    path("", include("lawtrail.notices.urls")),
     path("", include("lawtrail.devices.urls")),
 ]

@@ -1,0 +1,80 @@
+"""Incremental refresh of the stored findings: each committed event of a case marks the case's
+stored rows stale (pages show 待更新 at once) and queues one worker job that refreshes the case.
+
+The event recorder calls `on_event` for every event it writes, inside the action's transaction
+(compliance.apps registers it). The cases are collected per thread and handled once the
+transaction commits: an action that writes ten events of one case queues one job, and while that
+job waits (the case is already marked stale) further events of the case queue nothing more.
+A job that cannot be queued (the queue is down) leaves the case stale: the periodic job refreshes
+stale cases (compliance.jobs).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import transaction
+
+from lawtrail.events.models import DomainEvent, Outcome
+
+log = logging.getLogger(__name__)
+
+_local = threading.local()
+
+
+def _pending() -> set[int]:
+    pending: set[int] | None = getattr(_local, "cases", None)
+    if pending is None:
+        pending = _local.cases = set()
+    return pending
+
+
+def on_event(event: DomainEvent) -> None:
+    """The recorder's listener: remember the event's case, handled after commit."""
+    case_id = event.case_id_frozen
+    if case_id is None or event.outcome != Outcome.DONE:
+        return  # a refused action changed nothing
+    _pending().add(case_id)
+    # One callback per event, cheap; the first to run takes every pending case. (Registering only
+    # for a newly seen case would lose a case whose earlier transaction rolled back.)
+    transaction.on_commit(flush)
+
+
+def flush() -> None:
+    pending = _pending()
+    if not pending:
+        return
+    ids = sorted(pending)
+    pending.clear()
+    if not getattr(settings, "COMPLIANCE_INCREMENTAL", True):
+        return
+    from lawtrail.compliance import store
+
+    try:
+        queue = store.mark_stale(ids)
+    except Exception:  # noqa: BLE001 — the action has committed; stored findings are derived and may lag
+        log.exception("stored findings of cases %s not marked stale", ids)
+        return
+    if queue:
+        enqueue(queue)
+
+
+def enqueue(case_ids: list[int]) -> None:
+    """Queue the refresh of these cases (the job skips a case already up to date)."""
+    from huey.contrib.djhuey import HUEY
+
+    from lawtrail.compliance import jobs
+
+    delay = int(getattr(settings, "COMPLIANCE_REFRESH_DELAY_SECONDS", 5))
+    for case_id in case_ids:
+        try:
+            if HUEY.immediate or delay <= 0:
+                jobs.refresh_case_job(case_id)
+            else:
+                # A short wait lets a burst of actions on one case (an upload of many clips) end
+                # before the case is exported once.
+                jobs.refresh_case_job.schedule(args=(case_id,), delay=delay)
+        except Exception:  # noqa: BLE001 — the case stays stale; the periodic job refreshes it
+            log.exception("refresh of case %s not queued", case_id)
