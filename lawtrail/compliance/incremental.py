@@ -2,8 +2,8 @@
 stored rows stale (pages show 待更新 at once) and queues one worker job that refreshes the case.
 
 The event recorder calls `on_event` for every event it writes, inside the action's transaction
-(compliance.apps registers it). The cases are collected per thread and handled once the
-transaction commits: an action that writes ten events of one case queues one job, and while that
+(compliance.apps registers it). The cases are collected per transaction and handled once it
+commits: an action that writes ten events of one case queues one job, and while that
 job waits (the case is already marked stale) further events of the case queue nothing more.
 A job that cannot be queued (the queue is down) leaves the case stale: the periodic job refreshes
 stale cases (compliance.jobs).
@@ -11,6 +11,7 @@ stale cases (compliance.jobs).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 
@@ -24,32 +25,33 @@ log = logging.getLogger(__name__)
 _local = threading.local()
 
 
-def _pending() -> set[int]:
-    pending: set[int] | None = getattr(_local, "cases", None)
-    if pending is None:
-        pending = _local.cases = set()
-    return pending
-
-
 def on_event(event: DomainEvent) -> None:
-    """The recorder's listener: remember the event's case, handled after commit."""
+    """The recorder's listener: remember the event's case, handled once the transaction commits."""
     case_id = event.case_id_frozen
     if case_id is None or event.outcome != Outcome.DONE:
         return  # a refused action changed nothing
-    _pending().add(case_id)
-    # One callback per event, cheap; the first to run takes every pending case. (Registering only
-    # for a newly seen case would lose a case whose earlier transaction rolled back.)
-    transaction.on_commit(flush)
+    conn = transaction.get_connection()
+    state: tuple[list[object], set[int]] | None = getattr(_local, "state", None)
+    # One set of cases per transaction: Django gives each transaction a fresh list of commit
+    # callbacks (after a commit or a rollback), so a case of a rolled-back transaction never
+    # leaks into the next one.
+    if state is None or state[0] is not conn.run_on_commit or not conn.in_atomic_block:
+        cases: set[int] = set()
+        _local.state = (conn.run_on_commit, cases)
+        transaction.on_commit(functools.partial(flush, cases))
+    else:
+        cases = state[1]
+    cases.add(case_id)
 
 
-def flush() -> None:
-    pending = _pending()
-    if not pending:
+def flush(cases: set[int]) -> None:
+    state = getattr(_local, "state", None)
+    if state is not None and state[1] is cases:
+        _local.state = None
+    if not cases or not getattr(settings, "COMPLIANCE_INCREMENTAL", True):
         return
-    ids = sorted(pending)
-    pending.clear()
-    if not getattr(settings, "COMPLIANCE_INCREMENTAL", True):
-        return
+    ids = sorted(cases)
+    cases.clear()
     from lawtrail.compliance import store
 
     try:

@@ -196,7 +196,7 @@ def move_deadlines(*, now: dt.datetime | None = None, batch: int = 500) -> int:
                               (Deadline.NEAR, {"state": Deadline.PENDING, "warn_at__lte": now, "due_at__gte": now})):
         while True:
             with transaction.atomic():
-                rows = list(Deadline.objects.select_for_update().select_related("case", "handler")
+                rows = list(Deadline.objects.select_for_update(of=("self",)).select_related("case", "handler")
                             .filter(**condition).order_by("pk")[:batch])
                 if not rows:
                     break
@@ -238,7 +238,8 @@ def mark_stale(case_ids: Iterable[int], *, now: dt.datetime | None = None) -> li
     """Mark these cases' stored rows as behind their events (pages show 待更新); the ids that need
     a job queued: those newly marked. A case already marked has a job queued, so a burst of events
     on one case queues one job (and the job refreshes from the case's latest events)."""
-    ids = sorted(set(case_ids))
+    # Only cases that exist: an id may come from a savepoint that rolled back after its event.
+    ids = sorted(Case.objects.filter(pk__in=set(case_ids)).values_list("pk", flat=True))
     if not ids:
         return []
     flipped = set(CaseCheck.objects.filter(case_id__in=ids, stale=False).values_list("case_id", flat=True))
