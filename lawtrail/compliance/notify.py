@@ -16,9 +16,11 @@ from lawtrail.notices.actions import send_notice
 
 
 def leaders_of(agency_id: int, unit_id: int | None) -> list[User]:
-    heads = list(User.objects.filter(is_active=True, agency_id=agency_id, role_grants__role=Role.HEAD)
-                 .filter(Q(role_grants__unit_id=unit_id) | Q(role_grants__unit__isnull=True))
-                 .distinct().prefetch_related("role_grants"))
+    # One filter() call: the role and its unit are conditions on the same grant.
+    heads = list(User.objects.filter(Q(role_grants__unit_id=unit_id) | Q(role_grants__unit__isnull=True),
+                                     is_active=True, agency_id=agency_id, role_grants__role=Role.HEAD)
+                 .distinct().order_by("pk").prefetch_related("role_grants"))
+    heads = [u for u in heads if any(g.role == Role.HEAD and g.unit_id in (None, unit_id) for g in u.grants)]
     of_unit = [u for u in heads if any(g.role == Role.HEAD and g.unit_id == unit_id for g in u.grants)]
     return of_unit or heads
 
