@@ -86,10 +86,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         for profile_id in args.profile:
             get_profile(profile_id)  # an unknown one is refused with its name
-    from django.test.utils import override_settings
+    from lawtrail.compliance import incremental
 
     # The store is filled once at the end, not case by case after each of the demo's events.
-    with override_settings(COMPLIANCE_INCREMENTAL=False):
+    with incremental.paused():
         loaded = ensure_demo(profiles=args.profile or None)
     print(("已载入演示数据" if loaded else "演示数据已存在,未重复载入") + f"(数据目录 {settings.DATA_DIR})")
     from lawtrail.cases.models import Case

@@ -11,9 +11,11 @@ stale cases (compliance.jobs).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +25,18 @@ from lawtrail.events.models import DomainEvent, Outcome
 log = logging.getLogger(__name__)
 
 _local = threading.local()
+_paused: list[bool] = [False]
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """No refresh queued for the events inside (a loader that fills the store itself at the end)."""
+    was = _paused[0]
+    _paused[0] = True
+    try:
+        yield
+    finally:
+        _paused[0] = was
 
 
 def on_event(event: DomainEvent) -> None:
@@ -48,7 +62,7 @@ def flush(cases: set[int]) -> None:
     state = getattr(_local, "state", None)
     if state is not None and state[1] is cases:
         _local.state = None
-    if not cases or not getattr(settings, "COMPLIANCE_INCREMENTAL", True):
+    if not cases or _paused[0] or not getattr(settings, "COMPLIANCE_INCREMENTAL", True):
         return
     ids = sorted(cases)
     cases.clear()
