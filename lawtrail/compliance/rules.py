@@ -626,6 +626,15 @@ def decision_before_service(ctx: Context, rule: Rule) -> Iterator[Report]:
         # A service time is given to the minute (as the 送达回证 records it): within the minute of issue is after it.
         elif served is not None and served < issued.replace(second=0, microsecond=0):
             yield s["id"], f"{s['document']}的送达时间早于其签发时间:请核对送达时间或文书"
+    if "within" in rule.values:
+        # 第六十一条: a decision not handed over when announced is served within 7 days (期限预警).
+        for doc in ctx.live_documents(DECISION_DOCUMENTS):
+            issued = ctx.time(doc.get("issued_at"))
+            if issued is None:
+                continue
+            times = [ctx.time(s.get("served_at")) for s in ctx.bundle["services"] if s.get("document_id") == doc["id"]]
+            served = min((t for t in times if t is not None), default=None)
+            ctx.deadline(doc["id"], f"{doc['name']}送达当事人", _due(issued, rule), met_at=served)
     kind = ctx.case.get("decision_kind") or ""
     if (ctx.case["procedure"] == "general" and kind in DECIDING_KINDS and ctx.bundle["services"]
             and not any("决定书" in _served_name(ctx, s) for s in ctx.bundle["services"])):
