@@ -211,3 +211,42 @@ def test_lawtrail_check_all_jobs_2_存入每件案件并报告速度与峰值内
     wrong = subprocess.run([*lawtrail, "check", "--all", "--agency", "没有这个机关"], capture_output=True, text=True,
                            env=environment, timeout=300)
     assert wrong.returncode != 0 and "未找到执法机关" in wrong.stderr
+
+
+def test_每条规范所定期限都由检查报告_引擎不碰数据库() -> None:
+    """The engine stays pure: the same bundle and `now` give the same deadlines, with `evaluate`
+    still answering its findings alone; a rule's own `warn_before` replaces the profile's default."""
+    import copy
+    import dataclasses
+
+    from lawtrail.compliance import bundle as bundles
+    from lawtrail.compliance.engine import evaluate, evaluate_all
+    from lawtrail.profiles.registry import get_profile
+
+    now = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
+    expected = {"labor-inspection": {"case_file", "decision_before_service", "emergency_start", "evidence_storage"},
+                "safety-production": {"case_file", "decision_before_service", "evidence_naming", "evidence_storage"}}
+    for profile_id, rules in expected.items():
+        data, profile = bundles.example(profile_id), get_profile(profile_id)
+        result = evaluate_all(copy.deepcopy(data), profile, now=now)
+        assert {d.rule for d in result.deadlines} == rules
+        assert result.findings == evaluate(copy.deepcopy(data), profile, now=now)
+        assert all(d.label and d.due_at > d.warn_at for d in result.deadlines)
+    # Counted in days: yellow 2 days before; in hours (work safety's 24-hour upload): 6 hours before.
+    labour = evaluate_all(bundles.example("labor-inspection"), get_profile("labor-inspection"), now=now)
+    case_file = next(d for d in labour.deadlines if d.rule == "case_file")
+    assert case_file.due_at - case_file.warn_at == dt.timedelta(days=2)
+    safety = get_profile("safety-production")
+    upload = next(d for d in evaluate_all(bundles.example("safety-production"), safety, now=now).deadlines
+                  if d.rule == "evidence_storage")
+    assert upload.due_at - upload.warn_at == dt.timedelta(hours=6)
+    rule = safety.rules["evidence_storage"]
+    stricter = dataclasses.replace(safety, rules={**safety.rules, "evidence_storage": dataclasses.replace(
+        rule, values={**rule.values, "warn_before": {"amount": 12, "unit": "hours"}})})
+    upload = next(d for d in evaluate_all(bundles.example("safety-production"), stricter, now=now).deadlines
+                  if d.rule == "evidence_storage")
+    assert upload.due_at - upload.warn_at == dt.timedelta(hours=12)
+    open_one = dataclasses.replace(upload, met_at=None)
+    assert [open_one.state(upload.warn_at - dt.timedelta(seconds=1)), open_one.state(upload.warn_at),
+            open_one.state(upload.due_at + dt.timedelta(seconds=1))] == ["pending", "near", "overdue"]
+    assert upload.state(upload.due_at + dt.timedelta(days=1)) == "met"
