@@ -66,7 +66,9 @@ def test_期限前两日在承办人和负责人的待办中显示黄色_逾期�
     assert closed.closed_at is not None
     store.refresh_case(closed)
     store.refresh_case(emergency)
-    assert set(Deadline.objects.filter(case=closed).values_list("rule", "state")) == {("case_file", "pending")}
+    # The decision was served when issued (met); the case file is due 30 days after closing.
+    assert set(Deadline.objects.filter(case=closed).values_list("rule", "state")) == {
+        ("case_file", "pending"), ("decision_before_service", "met")}
 
     # Two days before the case file is due (第三十四条: 30 days after closing): yellow.
     time_machine.move_to(closed.closed_at + dt.timedelta(days=28, minutes=1), tick=False)
@@ -250,3 +252,39 @@ def test_每条规范所定期限都由检查报告_引擎不碰数据库() -> N
     assert [open_one.state(upload.warn_at - dt.timedelta(seconds=1)), open_one.state(upload.warn_at),
             open_one.state(upload.due_at + dt.timedelta(seconds=1))] == ["pending", "near", "overdue"]
     assert upload.state(upload.due_at + dt.timedelta(days=1)) == "met"
+
+
+def test_通知按设置同时发往网络钩子_同一事由只通知一次(world: World, settings: object,
+                                     django_capture_on_commit_callbacks: object) -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from lawtrail.notices.actions import send_notice
+
+    received: list[dict[str, object]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 — the name http.server asks for
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.NOTIFY_WEBHOOK = f"http://127.0.0.1:{server.server_port}/sms"  # type: ignore[attr-defined]
+        with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+            assert len(send_notice([world.alice, world.uma], key="deadline:test:near", title="临近期限:测试",
+                                   body="请按期办理", level="near")) == 2
+        with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+            assert send_notice([world.alice], key="deadline:test:near", title="临近期限:测试") == []
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(received) == 1 and received[0]["level"] == "near"
+    assert sorted(r["username"] for r in received[0]["recipients"]) == sorted(  # type: ignore[attr-defined]
+        [world.alice.username, world.uma.username])
