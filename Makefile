@@ -36,7 +36,7 @@ MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles 
 	lawtrail/ledger lawtrail/verifier lawtrail/backup \
 	lawtrail/documents lawtrail/testing/documents.py \
 	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py \
-	lawtrail/retention \
+	lawtrail/retention lawtrail/notices \
 	lawtrail/archive lawtrail/packagecheck lawtrail/testing/archive.py \
 	lawtrail/access lawtrail/testing/access.py \
 	lawtrail/compliance \

@@ -89,8 +89,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         for profile_id in args.profile:
             get_profile(profile_id)  # an unknown one is refused with its name
-    loaded = ensure_demo(profiles=args.profile or None)
+    from lawtrail.compliance import incremental
+
+    # The store is filled once at the end, not case by case after each of the demo's events.
+    with incremental.paused():
+        loaded = ensure_demo(profiles=args.profile or None)
     print(("已载入演示数据" if loaded else "演示数据已存在,未重复载入") + f"(数据目录 {settings.DATA_DIR})")
+    from lawtrail.cases.models import Case
+    from lawtrail.compliance.cli import fill_store
+    from lawtrail.compliance.models import CaseCheck
+
+    if loaded or CaseCheck.objects.filter(stale=False).count() < Case.objects.count():
+        # The pages read stored findings and deadlines: fill the store now, so they show at once.
+        summary = fill_store(quiet=True)
+        print(f"已检查 {summary.cases} 件案件并存储检查结果与期限预警")
     _print_logins()
     return 0
 

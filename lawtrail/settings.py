@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "ninja",
     "lawtrail.accounts",
     "lawtrail.events",
+    "lawtrail.notices",
     "lawtrail.profiles",
     "lawtrail.cases",
     "lawtrail.web",
@@ -121,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "lawtrail.web.context.lawtrail_context",
                 "lawtrail.web.context.inbox_badge",
+                "lawtrail.notices.views.unread_notices",
                 "lawtrail.compliance.views.nav",
                 "lawtrail.dashboards.views.nav",
             ],
@@ -268,6 +270,22 @@ if _redis_url:
     HUEY["connection"] = {"url": _redis_url}
 else:
     HUEY["filename"] = str(DATA_DIR / "huey.sqlite3")
+
+# 合规检查的存储 (lawtrail.compliance.store): each committed event of a case queues a refresh of its
+# stored findings and deadlines, after this many seconds (a burst of actions is checked once).
+COMPLIANCE_INCREMENTAL = env_bool("LAWTRAIL_COMPLIANCE_INCREMENTAL", True)
+COMPLIANCE_REFRESH_DELAY_SECONDS = env_int("LAWTRAIL_COMPLIANCE_REFRESH_DELAY_SECONDS", 5)
+# 通知 (lawtrail.notices): besides the in-app notice, send each by e-mail (Django's EMAIL_* settings:
+# LAWTRAIL_EMAIL_HOST, _PORT, _USER, _PASSWORD, _FROM) to the person's address, and/or POST it as
+# JSON to a webhook (an SMS gateway, a chat bot). Both off unless set.
+NOTIFY_EMAIL = env_bool("LAWTRAIL_NOTIFY_EMAIL", False)
+NOTIFY_WEBHOOK = env_str("LAWTRAIL_NOTIFY_WEBHOOK")
+EMAIL_HOST = env_str("LAWTRAIL_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("LAWTRAIL_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("LAWTRAIL_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("LAWTRAIL_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("LAWTRAIL_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("LAWTRAIL_EMAIL_FROM", "lawtrail@localhost")
 
 # 防篡改账本: the agency's Ed25519 signing key lives outside the database, so whoever edits the
 # database cannot sign a rewritten history. Embedded: a file in the data dir, made on first use;

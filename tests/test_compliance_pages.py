@@ -12,6 +12,7 @@ from lawtrail.cases.models import Case
 from lawtrail.compliance import bundle as bundles
 from lawtrail.compliance.actions import do_import_bundle
 from lawtrail.compliance.labels import rule_label
+from lawtrail.compliance.store import check_all, refresh_case
 from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World
 
@@ -31,7 +32,10 @@ def defective(world: World) -> Case:
     b["interruptions"] = []
     for d in b["documents"]:
         d["media"] = [m for m in d.get("media", []) if m not in ("media-1", "media-2")]
-    return do_import_bundle(b, actor=world.root)
+    case = do_import_bundle(b, actor=world.root)
+    # Pages read the stored findings (compliance.store), refreshed by a worker after the import.
+    refresh_case(case)
+    return case
 
 
 def as_user(world: World, name: str) -> Client:
@@ -73,21 +77,27 @@ def test_the_api_lists_a_cases_findings_to_those_who_see_it(world: World, defect
     assert ApiClient(world.bob).get(f"/api/cases/{defective.pk}/findings").status == 404
 
 
-def test_the_supervisor_pages_through_every_case_and_filters_by_stage(
+def test_the_supervisor_pages_through_every_finding_and_filters_by_stage(
         world: World, defective: Case, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lawtrail.testing.scenarios import register_case
+    from lawtrail.cases.choices import Stage
+    from lawtrail.compliance.models import StoredFinding
+    from lawtrail.testing.scenarios import advance, register_case
 
-    monkeypatch.setattr("lawtrail.compliance.views.LIMIT", 1)  # one case checked a page
-    newer = [register_case(world, title=f"较新的案件{i}") for i in range(2)]
-    c = as_user(world, "sam")
+    monkeypatch.setattr("lawtrail.compliance.views.LIMIT", 1)  # one finding a page
+    newer = [advance(world, register_case(world, title=f"较新的案件{i}"), Stage.INVESTIGATING) for i in range(2)]
+    check_all()
+    total = StoredFinding.objects.filter(resolved_at__isnull=True).count()
+    c = Client()
+    c.force_login(world.sam)
     first = c.get("/compliance/").content.decode()
-    assert "第 1 / 3 页" in first and defective.label not in first and 'id="next-page"' in first
-    last = c.get("/compliance/", {"page": 3}).content.decode()
-    assert defective.label in last and AV_RULE in last and 'id="next-page"' not in last
-    # The filters travel with the pages; a stage narrows the cases checked.
-    assert "?rule=av_required&amp;page=2" in c.get("/compliance/", {"rule": "av_required"}).content.decode()
-    only = c.get("/compliance/", {"stage": defective.stage}).content.decode()
+    assert f"第 1 / {total} 页" in first and 'id="next-page"' in first
+    last = c.get("/compliance/", {"page": total}).content.decode()
+    assert 'id="next-page"' not in last
+    # The filters travel with the pages; a stage narrows the findings to its cases.
+    assert "?rule=rights_notice&amp;stage=investigating&amp;page=2" in c.get(
+        "/compliance/", {"rule": "rights_notice", "stage": "investigating"}).content.decode()
+    only = c.get("/compliance/", {"stage": defective.stage, "rule": "av_required"}).content.decode()
     assert "第 1 / 1 页" in only and defective.label in only
-    registered = c.get("/compliance/", {"stage": newer[0].stage}).content.decode()
-    assert "第 1 / 2 页" in registered and defective.label not in registered
-    assert "第 1 / 3 页" in c.get("/compliance/", {"stage": "nonsense"}).content.decode()  # read as all
+    investigating = c.get("/compliance/", {"stage": newer[0].stage, "rule": "rights_notice"}).content.decode()
+    assert "第 1 / 2 页" in investigating and defective.label not in investigating
+    assert f"第 1 / {total} 页" in c.get("/compliance/", {"stage": "nonsense"}).content.decode()  # read as all

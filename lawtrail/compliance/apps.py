@@ -27,8 +27,20 @@ class ComplianceConfig(AppConfig):
         # The profile's blocking rules gate the case's moves, its closing and its archiving (lawtrail/cases/hooks.py).
         gates.register()
 
-        # 我的待办: the blocking findings of the cases a person handles (checked live: not in the menu's count).
+        # 我的待办: the open blocking findings of the cases a person handles, and the deadlines near or
+        # past of the cases they handle or answer for, read from the store (compliance.store).
         from lawtrail.compliance import queries
         from lawtrail.lib import inbox
 
-        inbox.register("findings", "检查发现的问题", inbox.FINDING, queries.inbox_findings, order=10, badge=False)
+        inbox.register("findings", "检查发现的问题", inbox.FINDING, queries.inbox_findings, order=10)
+        inbox.register("deadline_warnings", "期限预警", inbox.DEADLINE, queries.inbox_deadlines, order=5)
+
+        # The store follows the events: each committed event of a case queues its refresh.
+        from lawtrail.compliance import incremental, store
+        from lawtrail.events import recorder
+
+        recorder.add_listener(incremental.on_event)
+        # A deadline turning yellow or red is announced to its handler and leader (lawtrail.notices).
+        from lawtrail.compliance.notify import announce_deadline
+
+        store.on_deadline_transition(announce_deadline)

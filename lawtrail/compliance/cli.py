@@ -73,14 +73,60 @@ def cmd_profiles_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_all(args: argparse.Namespace) -> int:
+    from lawtrail.accounts.models import Agency
+    from lawtrail.lib.errors import InvalidInput, NotFound
+
+    if args.jobs < 1 or args.jobs > 64:
+        raise InvalidInput("bad_jobs", "--jobs 须为 1 至 64 之间的整数")
+    agency_id = None
+    if args.agency:
+        agency = Agency.objects.filter(pk=int(args.agency)).first() if args.agency.isdigit() else \
+            Agency.objects.filter(name=args.agency).first()
+        if agency is None:
+            raise NotFound("agency_not_found", f"未找到执法机关 {args.agency}")
+        agency_id = agency.pk
+    summary = fill_store(jobs=args.jobs, agency_id=agency_id, quiet=args.quiet)
+    assert summary.failed is not None
+    for _case_id, message in summary.failed:
+        print(f"检查失败 {message}", file=sys.stderr)
+    print(f"已检查 {summary.cases} 件案件并存储检查结果;用时 {summary.seconds:.1f} 秒,每秒 {summary.rate:.1f} 件;"
+          f"峰值内存 {summary.peak_kb / 1024:.0f} MB"
+          + (f"(工作进程最高 {summary.worker_peak_kb / 1024:.0f} MB,共 {args.jobs} 个)" if args.jobs > 1 else ""))
+    if summary.failed:
+        print(f"错误:{len(summary.failed)} 件案件检查失败(见上)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def fill_store(*, jobs: int = 1, agency_id: int | None = None, quiet: bool = False) -> Any:
+    """`lawtrail check --all` (and the end of `lawtrail demo`): every case re-checked into the store."""
+    from lawtrail.compliance.store import check_all
+
+    def progress(done: int, total: int) -> None:
+        sys.stderr.write(f"\r合规检查 {done}/{total} 件")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return check_all(jobs=jobs, agency_id=agency_id, progress=None if quiet else progress)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from lawtrail.compliance import bundle as bundles
     from lawtrail.compliance.engine import BLOCKING, evaluate
     from lawtrail.compliance.export import export_case, find_case
     from lawtrail.lib import timez
+    from lawtrail.lib.errors import InvalidInput
     from lawtrail.profiles.registry import get_profile
 
+    if args.all:
+        if args.target:
+            raise InvalidInput("check_target_and_all", "--all 检查全部案件,不能同时指定案号或数据包")
+        return cmd_check_all(args)
     target = args.target
+    if not target:
+        raise InvalidInput("check_target_missing", "请指定案号或案件数据包文件,或用 --all 检查全部案件")
     if target.endswith(".json") or Path(target).is_file():
         data = bundles.load_file(Path(target))
     else:
@@ -167,8 +213,13 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("check", help="依据规范配置检查案件(案号或案件数据包 JSON);有阻断问题时退出码为 1")
-    p.add_argument("target", metavar="CASE_NO|BUNDLE.json", help="案号,或案件数据包文件")
+    p = subparsers.add_parser("check", help="依据规范配置检查案件(案号或案件数据包 JSON);有阻断问题时退出码为 1。"
+                                            "--all:重新检查全部案件并存储检查结果与期限预警")
+    p.add_argument("target", nargs="?", metavar="CASE_NO|BUNDLE.json", help="案号,或案件数据包文件")
+    p.add_argument("--all", action="store_true", help="重新检查全部案件,把检查发现和期限状态存入数据库(页面、待办读取)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="与 --all 同用:N 个工作进程分段检查(默认 1)")
+    p.add_argument("--agency", metavar="ID|名称", help="与 --all 同用:只检查该执法机关的案件")
+    p.add_argument("-q", "--quiet", action="store_true", help="与 --all 同用:不显示进度")
     p.add_argument("--profile", metavar="ID", help="改用该规范配置检查(默认为案件所属机关的配置)")
     p.add_argument("--json", action="store_true", help="以 JSON 数组输出检查结果")
     p.set_defaults(func=cmd_check)

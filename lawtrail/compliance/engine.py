@@ -89,10 +89,78 @@ def check(*rule_ids: str, label: str, severity: str = BLOCKING,
     return register
 
 
+@dataclass(frozen=True)
+class DeadlineReport:
+    """A deadline of the regulation as it stands for one case (期限预警): what is due (`label`, in
+    Chinese), by when, from when it is near (`warn_at`), and when it was done (`met_at`), if it was.
+    The store turns it into a state (pending / near / overdue / met) against the clock."""
+
+    profile: str
+    rule: str
+    article: str
+    source: str
+    subject: str
+    label: str
+    due_at: dt.datetime
+    warn_at: dt.datetime
+    met_at: dt.datetime | None = None
+
+    def state(self, now: dt.datetime) -> str:
+        if self.met_at is not None:
+            return "met"
+        if now > self.due_at:
+            return "overdue"
+        if now >= self.warn_at:
+            return "near"
+        return "pending"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    findings: list[Finding]
+    deadlines: list[DeadlineReport]
+
+
+# When a deadline turns yellow, unless the profile says otherwise (its `deadline_warning`, or a
+# rule's own `warn_before`): two days before for a deadline counted in days, six hours before
+# for one counted in hours (two days' warning of a 24-hour deadline would be yellow from its start).
+DEFAULT_WARNING = {"default": (2, "days"), "hours": (6, "hours")}
+
+
+def warn_before(profile: Profile, rule: Rule, key: str = "within") -> tuple[int, str]:
+    """How long before its due time a deadline of `rule` is near: the rule's `warn_before`, else the
+    profile's default for deadlines counted in hours or in days."""
+    own = rule.values.get("warn_before")
+    if isinstance(own, dict):
+        return int(own["amount"]), str(own["unit"])
+    unit = rule.period(key)[1] if key in rule.values else "days"
+    kind = "hours" if unit == "hours" else "default"
+    given = (profile.deadline_warning or {}).get(kind)
+    if isinstance(given, dict):
+        return int(given["amount"]), str(given["unit"])
+    return DEFAULT_WARNING[kind]
+
+
+def _before(due: dt.datetime, amount: int, unit: str) -> dt.datetime:
+    if unit == "hours":
+        return due - dt.timedelta(hours=amount)
+    if unit == "working_days":
+        # A warning counts calendar days: a reminder two working days ahead adds nothing a
+        # person needs, and the official calendar would cost a lookup per deadline.
+        return due - dt.timedelta(days=amount)
+    if unit == "months":
+        return due - dt.timedelta(days=30 * amount)
+    if unit == "years":
+        return due - dt.timedelta(days=365 * amount)
+    return due - dt.timedelta(days=amount)
+
+
 class Context:
     """The bundle with its lookups prepared once, shared by every check of one evaluation."""
 
     def __init__(self, bundle: dict[str, Any], profile: Profile, now: dt.datetime) -> None:
+        self.deadlines: list[DeadlineReport] = []
+        self._rule: Rule | None = None
         self.bundle = bundle
         self.profile = profile
         self.now = now
@@ -102,6 +170,17 @@ class Context:
         self.documents = {d["id"]: d for d in bundle["documents"]}
         self.lapses = {(n["rule"], n["subject"]): n for n in bundle.get("lapses") or []}
         self._times: dict[str, dt.datetime] = {}
+
+    def deadline(self, subject: str, label: str, due_at: dt.datetime, *, met_at: dt.datetime | None = None,
+                 key: str = "within") -> None:
+        """Report a deadline of the rule being checked (期限预警), next to its findings: `label` says in
+        Chinese what is due, `met_at` when it was done (None while it is not)."""
+        rule = self._rule
+        assert rule is not None, "ctx.deadline() is called from a check"
+        amount, unit = warn_before(self.profile, rule, key)
+        self.deadlines.append(DeadlineReport(
+            profile=self.profile.id, rule=rule.id, article=rule.article, source=rule.law or f"《{self.profile.name}》",
+            subject=subject, label=label, due_at=due_at, warn_at=_before(due_at, amount, unit), met_at=met_at))
 
     def settle_lapse(self, rule_id: str, subject: str, message: str) -> tuple[str, str]:
         """A lapse blocks until its reason is recorded and acknowledged, then stays as a warning."""
@@ -141,6 +220,11 @@ class Context:
 
 def evaluate(bundle: dict[str, Any], profile: Profile, *, now: dt.datetime) -> list[Finding]:
     """Every finding of `bundle` under `profile`, blocking first, in the profile's rule order."""
+    return evaluate_all(bundle, profile, now=now).findings
+
+
+def evaluate_all(bundle: dict[str, Any], profile: Profile, *, now: dt.datetime) -> Evaluation:
+    """The findings of `bundle` under `profile` (as `evaluate`) and the deadlines its checks reported."""
     # The checks are registered by lawtrail.compliance.rules, which the app imports when Django starts.
     ctx = Context(bundle, profile, now)
     findings: list[Finding] = []
@@ -148,6 +232,7 @@ def evaluate(bundle: dict[str, Any], profile: Profile, *, now: dt.datetime) -> l
         spec = REGISTRY.get(rule_id)
         if spec is None:
             continue
+        ctx._rule = rule
         severity = str(rule.values.get("severity", spec.severity))
         blocks = tuple(rule.values.get("blocks", spec.blocks))
         for report in spec.check(ctx, rule):
@@ -159,8 +244,9 @@ def evaluate(bundle: dict[str, Any], profile: Profile, *, now: dt.datetime) -> l
             findings.append(Finding(profile=profile.id, article=rule.article, rule=rule_id, severity=sev,
                                     subject=subject, message=message, lapse=lapse,
                                     blocks=blocks if sev == BLOCKING else (), source=rule.law or f"《{profile.name}》"))
+    ctx._rule = None
     findings.sort(key=lambda f: 0 if f.severity == BLOCKING else 1)
-    return findings
+    return Evaluation(findings, ctx.deadlines)
 
 
 def known_rules() -> dict[str, RuleSpec]:

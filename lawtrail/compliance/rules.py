@@ -90,6 +90,7 @@ def emergency_start(ctx: Context, rule: Rule) -> Iterator[Report]:
     # The start is approved when its last filing opinion is given (unit head, then head).
     done = max((t for t in approvals if t is not None), default=None)
     label = rule.period_label()
+    ctx.deadline(CASE_SUBJECT, "先行启动后补办立案审批", due, met_at=done)
     if done is None:
         if ctx.now > due:
             yield CASE_SUBJECT, f"先行启动后{label}内应补办立案审批,已逾期{_hours(ctx.now - due)}:请补办立案审批并说明逾期原因"
@@ -436,6 +437,10 @@ def evidence_storage(ctx: Context, rule: Rule) -> Iterator[Report]:
         if m["class"] not in ("case", "patrol"):
             continue
         end, stored = ctx.time(m.get("recorded_end")), ctx.time(m["ingested_at"])
+        if end is not None and stored is not None:
+            # Footage is known only once stored, so this deadline is always met (on time or late).
+            ctx.deadline(m["id"], f"音像资料「{m.get('original_name') or m['id']}」存储上传", _due(end, rule),
+                         met_at=stored)
         if end is not None and stored is not None and stored > _due(end, rule):
             # A lapse in the past: nothing can be added to repair it but its reason, acknowledged.
             yield m["id"], f"音像资料在录制结束{_hours(stored - end)}后才存储,超过{label}的期限", LAPSE
@@ -457,6 +462,7 @@ def evidence_naming(ctx: Context, rule: Rule) -> Iterator[Report]:
         assert stored is not None
         due = _due(stored, rule)
         named = ctx.time(m.get("labelled_at"))
+        ctx.deadline(m["id"], f"音像资料「{m.get('original_name') or m['id']}」分类命名", due, met_at=named)
         if named is None and ctx.now > due:
             yield m["id"], f"音像资料存储后{label}内应分类整理并命名,已逾期:请补充名称、分类和内容描述"
         elif named is not None and named > due:
@@ -620,6 +626,15 @@ def decision_before_service(ctx: Context, rule: Rule) -> Iterator[Report]:
         # A service time is given to the minute (as the 送达回证 records it): within the minute of issue is after it.
         elif served is not None and served < issued.replace(second=0, microsecond=0):
             yield s["id"], f"{s['document']}的送达时间早于其签发时间:请核对送达时间或文书"
+    if "within" in rule.values:
+        # 第六十一条: a decision not handed over when announced is served within 7 days (期限预警).
+        for doc in ctx.live_documents(DECISION_DOCUMENTS):
+            issued = ctx.time(doc.get("issued_at"))
+            if issued is None:
+                continue
+            times = [ctx.time(s.get("served_at")) for s in ctx.bundle["services"] if s.get("document_id") == doc["id"]]
+            served = min((t for t in times if t is not None), default=None)
+            ctx.deadline(doc["id"], f"{doc['name']}送达当事人", _due(issued, rule), met_at=served)
     kind = ctx.case.get("decision_kind") or ""
     if (ctx.case["procedure"] == "general" and kind in DECIDING_KINDS and ctx.bundle["services"]
             and not any("决定书" in _served_name(ctx, s) for s in ctx.bundle["services"])):
@@ -666,6 +681,7 @@ def case_file(ctx: Context, rule: Rule) -> Iterator[Report]:
     record = ctx.bundle.get("case_file") or {}
     assembled = ctx.time(record.get("assembled_at"))
     label = rule.period_label()
+    ctx.deadline(CASE_SUBJECT, "结案后形成案卷、立卷归档", due, met_at=assembled)
     if assembled is None and ctx.now > due:
         yield CASE_SUBJECT, f"结案后{label}内应形成案卷,已逾期(期限{timez.beijing(due):%Y-%m-%d}):请立即组卷归档"
     elif assembled is not None and assembled > due:

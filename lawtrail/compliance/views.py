@@ -20,17 +20,15 @@ from lawtrail.accounts.models import User
 from lawtrail.cases.choices import Stage
 from lawtrail.cases.models import Case
 from lawtrail.compliance.actions import do_acknowledge_lapse, do_explain_lapse
-from lawtrail.compliance.engine import Finding
 from lawtrail.compliance.labels import subject_labels
 from lawtrail.compliance.models import LapseNote
-from lawtrail.compliance.queries import case_findings
 from lawtrail.lib.errors import InvalidInput
 from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import attempt, signed_in_user
 
-# A page checks this many cases live (newest first) and pages through the rest (`lawtrail check`
-# checks one case, or a bundle, from the command line).
+# Findings a page lists (read from the store; `lawtrail check` checks one case live).
 LIMIT = 100
+STATUS_CHOICES = [("open", "未整改"), ("resolved", "已整改"), ("all", "全部")]
 SUPERVISING_ROLES = (Role.SUPERVISOR, Role.HEAD, Role.LEGAL_REVIEWER, Role.ADMIN)
 # "": all cases; "open": those not yet archived (what can still be put right); or one stage.
 STAGE_CHOICES = [("", "全部"), ("open", "未归档")] + [(s.value, s.label) for s in Stage if s != Stage.NOT_FILED]
@@ -49,37 +47,69 @@ def nav(request: HttpRequest) -> dict[str, bool]:
 
 @login_required
 def findings_page(request: HttpRequest) -> HttpResponse:
+    """The findings as stored (compliance.store), filtered and paged: a fixed number of queries
+    whatever the number of cases (tests/test_compliance_store.py)."""
+    from lawtrail.accounts.models import Agency, Unit
+    from lawtrail.compliance.engine import BLOCKING, REGISTRY, WARNING
+    from lawtrail.compliance.models import StoredFinding
+
     user = signed_in_user(request)
     if not may_see_findings(user) or user.agency is None:
         raise PermissionDenied("只有监督人员、负责人、法制审核人员可以查看全机关的检查结果")
-    severity = request.GET.get("severity", "")
-    rule = request.GET.get("rule", "")
-    stage = request.GET.get("stage", "")
-    if stage not in dict(STAGE_CHOICES):
-        stage = ""
-    cases = Case.objects.restrict(user).exclude(stage=Stage.NOT_FILED)
+    get = request.GET
+    severity = get.get("severity", "") if get.get("severity", "") in ("", BLOCKING, WARNING) else ""
+    stage = get.get("stage", "") if get.get("stage", "") in dict(STAGE_CHOICES) else ""
+    status = get.get("status", "open") if get.get("status", "open") in dict(STATUS_CHOICES) else "open"
+    rule = get.get("rule", "") if get.get("rule", "") in REGISTRY else ""
+
+    def number(key: str) -> int | None:
+        value = get.get(key, "")
+        return int(value) if value.isdigit() else None
+
+    # Reads start from permission: the agency's findings, the units' for a unit's 负责人.
+    rows = StoredFinding.objects.all()
+    agencies = Agency.objects.order_by("pk") if user.is_superuser else Agency.objects.filter(pk=user.agency.pk)
+    agency_id: int = (number("agency") if user.is_superuser else None) or user.agency.pk
+    rows = rows.filter(agency_id=agency_id)
+    units = Unit.objects.filter(agency_id=agency_id).order_by("pk")
+    if not user.is_superuser and not user.sees_whole_agency:
+        mine = {g.unit_id for g in user.grants if g.unit_id} | ({user.unit_id} if user.unit_id else set())
+        rows = rows.filter(unit_id__in=mine)
+        units = units.filter(pk__in=mine)
+    unit_id, officer_id = number("unit"), number("officer")
+    if unit_id is not None:
+        rows = rows.filter(unit_id=unit_id)
+    if officer_id is not None:
+        rows = rows.filter(handler_id=officer_id)
+    if severity:
+        rows = rows.filter(severity=severity)
+    if rule:
+        rows = rows.filter(rule=rule)
+    if status == "open":
+        rows = rows.filter(resolved_at__isnull=True)
+    elif status == "resolved":
+        rows = rows.filter(resolved_at__isnull=False)
     if stage == "open":
-        cases = cases.exclude(stage=Stage.ARCHIVED)
+        rows = rows.exclude(case__stage=Stage.ARCHIVED)
     elif stage:
-        cases = cases.filter(stage=stage)
-    paginator = Paginator(cases.select_related("agency", "unit", "party", "handler", "complaint").order_by("-pk"),
-                          LIMIT)
-    page = paginator.get_page(request.GET.get("page"))
-    rows: list[tuple[Case, Finding]] = []
-    seen_rules: set[str] = set()
-    for case in page:
-        for f in case_findings(case):
-            seen_rules.add(f.rule)
-            if (not severity or f.severity == severity) and (not rule or f.rule == rule):
-                rows.append((case, f))
-    rows.sort(key=lambda r: (r[1].severity != "blocking", -r[0].pk))
-    subjects = subject_labels(f.subject for _, f in rows)
-    query = {k: v for k, v in (("severity", severity), ("rule", rule), ("stage", stage)) if v}
+        rows = rows.filter(case__stage=stage)
+    rows = rows.select_related("case", "case__check_state", "handler").order_by("severity", "-first_seen_at", "-pk")
+    page = Paginator(rows, LIMIT).get_page(get.get("page"))
+    found = list(page.object_list)
+    subjects = subject_labels(f.subject for f in found)
+    officers = User.objects.filter(agency_id=agency_id, role_grants__role=Role.HANDLER).distinct().order_by("pk")
+    profile = get_profile(Agency.objects.get(pk=agency_id).profile_id if agency_id != user.agency.pk
+                          else user.agency.profile_id)
+    query = {k: v for k, v in (("severity", severity), ("rule", rule), ("stage", stage),
+                               ("status", status if status != "open" else ""),
+                               ("unit", unit_id or ""), ("officer", officer_id or ""),
+                               ("agency", agency_id if user.is_superuser else "")) if v}
     return render(request, "compliance/findings.html", {
-        "rows": [(case, f, subjects[f.subject]) for case, f in rows], "severity": severity, "rule": rule,
-        "rules": sorted(seen_rules | ({rule} - {""})),
+        "rows": [(f.case, f, subjects[f.subject]) for f in found], "severity": severity, "rule": rule,
+        "rules": [r for r in profile.rules if r in REGISTRY], "status": status, "statuses": STATUS_CHOICES,
         "stage": stage, "stages": STAGE_CHOICES, "page": page, "query": urlencode(query),
-        "limit": LIMIT, "profile": get_profile(user.agency.profile_id),
+        "limit": LIMIT, "profile": profile, "agencies": agencies if user.is_superuser else [],
+        "agency_id": agency_id, "units": units, "unit_id": unit_id, "officers": officers, "officer_id": officer_id,
     })
 
 

@@ -40,6 +40,27 @@ def set_writer(writer: Writer) -> None:
     _writer[0] = writer
 
 
+Listener = Callable[[DomainEvent], None]
+
+# Who wants to know an event was written: called with each event right after it is inserted, inside
+# the action's transaction (compliance registers the refresh of the case's stored findings, which it
+# queues for after commit). A listener must be cheap and must not write domain events.
+_listeners: list[Listener] = []
+
+
+def add_listener(listener: Listener) -> None:
+    """Register `listener(event)`, called after each event is written (registering again is a no-op)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def announce(events: Sequence[DomainEvent]) -> None:
+    """Tell the listeners about events written another way than record_event (a bulk writer)."""
+    for listener in _listeners:
+        for event in events:
+            listener(event)
+
+
 def _new_event(**values: Any) -> DomainEvent:
     """An unsaved DomainEvent with exactly these attribute values.
 
@@ -110,7 +131,10 @@ def record_event(
         event.records, event.record_fields = [], []
     if actor is not None:
         event._state.fields_cache["actor"] = actor
-    return _writer[0](event)
+    event = _writer[0](event)
+    for listener in _listeners:
+        listener(event)
+    return event
 
 
 def domain_action(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]:

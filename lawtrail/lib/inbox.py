@@ -38,6 +38,8 @@ class Item:
     url: str
     due: dt.datetime | None = None
     overdue: bool = False
+    # A deadline's state where the source knows it: "near" (yellow) or "overdue" (red).
+    state: str = ""
 
 
 @dataclass(frozen=True)

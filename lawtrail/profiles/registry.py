@@ -75,6 +75,10 @@ class Profile:
     # the AV records); a type not named follows the named ones, by date. The national base gives
     # one; an agency's profile may give its own, which replaces it whole.
     case_file_order: tuple[str, ...] = ()
+    # 期限预警: how long before a deadline it turns yellow, {default: period, hours: period} (the
+    # second for deadlines counted in hours); a rule may say its own with `warn_before`. The
+    # national base gives one; an agency's profile may give its own.
+    deadline_warning: dict[str, Any] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> Rule | None:
         return self.rules.get(rule_id)
@@ -178,8 +182,17 @@ def load_profile(path: Path) -> Profile:
         raise _fail(path, _line_of(node, "case_file_order"), "case_file_order", "须为文书类型代码的列表,如 [filing_approval_form, media]")
     if len(set(order)) != len(order):
         raise _fail(path, _line_of(node, "case_file_order"), "case_file_order", "同一文书类型只能列出一次")
+    warning = data.get("deadline_warning") or {}
+    if not isinstance(warning, dict) or set(warning) - {"default", "hours"}:
+        raise _fail(path, _line_of(node, "deadline_warning"), "deadline_warning", "须为 {default: 期限, hours: 期限}")
+    for k, v in warning.items():
+        if not isinstance(v, dict) or "unit" not in v:
+            raise _fail(path, _line_of(node, "deadline_warning"), f"deadline_warning.{k}",
+                        "期限须为 {amount: 正整数, unit: hours|days|working_days|months|years}")
+        _check_field(path, _line_of(node, "deadline_warning"), f"deadline_warning.{k}", k, v)
     return Profile(id=str(data["id"]), name=str(data["name"]), agency_kind=str(data["agency_kind"]),
-                   source=str(data["source"]), rules=rules, path=path, case_file_order=tuple(order))
+                   source=str(data["source"]), rules=rules, path=path, case_file_order=tuple(order),
+                   deadline_warning=dict(warning))
 
 
 # Numbers a local rule may raise, never lower, against the national base.
@@ -218,7 +231,8 @@ def extend(base: Profile, profile: Profile) -> Profile:
     for rule_id, rule in profile.rules.items():
         rules.setdefault(rule_id, rule)
     return Profile(id=profile.id, name=profile.name, agency_kind=profile.agency_kind, source=profile.source,
-                   rules=rules, path=profile.path, case_file_order=profile.case_file_order or base.case_file_order)
+                   rules=rules, path=profile.path, case_file_order=profile.case_file_order or base.case_file_order,
+                   deadline_warning=profile.deadline_warning or base.deadline_warning)
 
 
 @functools.cache

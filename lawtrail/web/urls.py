@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("lawtrail.access.urls")),
     path("", include("lawtrail.compliance.urls")),
     path("", include("lawtrail.search.urls")),
+    path("", include("lawtrail.notices.urls")),
     path("", include("lawtrail.devices.urls")),
     path("", include("lawtrail.dashboards.urls")),
     path("", include("lawtrail.review.urls")),

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class NoticesConfig(AppConfig):
+    name = "lawtrail.notices"
+    label = "notices"
+    verbose_name = "通知"
