@@ -26,9 +26,8 @@ class CasesConfig(AppConfig):
         for action, reader in SUMMARIES.items():
             register_summary(action, reader)
 
-        # 我的待办: the opinions waiting for a leader, the reminders of a case's deadlines.
+        # 我的待办: the opinions waiting for a leader (a case's deadlines are the compliance store's 期限预警).
         from lawtrail.cases import queries
         from lawtrail.lib import inbox
 
         inbox.register("case_approvals", "立案、处理决定审批", inbox.APPROVAL, queries.inbox_approvals, order=10)
-        inbox.register("case_deadlines", "案件期限", inbox.DEADLINE, queries.inbox_deadlines, order=10)

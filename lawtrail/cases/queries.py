@@ -82,17 +82,6 @@ def next_steps(case: Case, user: User) -> list[NextStep]:
     return steps
 
 
-@dataclass
-class Deadline:
-    case: Case
-    label: str
-    due: dt.datetime
-
-    @property
-    def overdue(self) -> bool:
-        return self.due < timez.now()
-
-
 # The stages where a case waits for an opinion (立案审批, 紧急启动补办, 决定审批).
 def _approval_candidates(cases: QuerySet[Case]) -> QuerySet[Case]:
     return cases.filter(Q(stage=Stage.REGISTERED) | Q(stage=Stage.REVIEWING, decided_at__isnull=False) |
@@ -119,24 +108,6 @@ def waiting_approvals(user: User, *, limit: int = 200) -> list[tuple[Case, str]]
     return out
 
 
-def deadlines_of(user: User) -> list[Deadline]:
-    """The reminders the case knows: an emergency start's approvals to complete, a closed case to archive."""
-    cases = visible_cases(user)
-    mine = cases.filter(Q(handler=user) | Q(officers=user)).distinct()
-    deadlines: list[Deadline] = []
-    soon = timez.now() + dt.timedelta(days=7)
-    for case in mine.filter(emergency=True, approval_due_at__lte=soon,
-                            stage__in=[Stage.FILED, Stage.INVESTIGATING]).prefetch_related("approvals")[:100]:
-        if case.approval_due_at and workflow.missing_filing_approvals(case, workflow.profile_of(case)):
-            deadlines.append(Deadline(case, "紧急启动补办审批", case.approval_due_at))
-    scope = cases if user.has_role(Role.ARCHIVIST) else mine
-    for case in scope.filter(stage=Stage.CLOSED, archive_due_at__isnull=False).order_by("archive_due_at")[:100]:
-        if case.archive_due_at:
-            deadlines.append(Deadline(case, "立卷归档", case.archive_due_at))
-    deadlines.sort(key=lambda d: d.due)
-    return deadlines
-
-
 def my_work(user: User) -> dict[str, Any]:
     """The officer's home page: cases I handle, complaints to examine, the counts by stage."""
     cases = visible_cases(user)
@@ -158,7 +129,3 @@ def inbox_approvals(user: User) -> list[inbox.Item]:
     return [inbox.Item(case.label, case.title, asked, reverse("case_detail", args=[case.pk]))
             for case, asked in waiting_approvals(user, limit=inbox.LIMIT + 1)]
 
-
-def inbox_deadlines(user: User) -> list[inbox.Item]:
-    return [inbox.Item(d.case.label, d.case.title, d.label, reverse("case_detail", args=[d.case.pk]),
-                       due=d.due, overdue=d.overdue) for d in deadlines_of(user)]
