@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("lawtrail.compliance.urls")),
     path("", include("lawtrail.search.urls")),
     path("", include("lawtrail.devices.urls")),
+    path("", include("lawtrail.accountability.urls")),
 ]
