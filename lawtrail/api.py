@@ -20,6 +20,7 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
 from lawtrail.access.api import router as access_router
+from lawtrail.accountability.api import router as accountability_router
 from lawtrail.accounts.api import router as accounts_router
 from lawtrail.accounts.models import ApiToken, User
 from lawtrail.archive.api import router as archive_router
@@ -241,6 +242,7 @@ api.add_router("", ledger_router)
 api.add_router("", compliance_router)
 api.add_router("", devices_router)
 api.add_router("", review_router)
+api.add_router("", accountability_router)
 api.add_router("", search_router)
 api.add_router("", inbox_router)
 

@@ -353,7 +353,7 @@ def _load() -> None:
     ca.do_record_inspection(unit=a, party=p2, place="名山区中峰镇茶园路 6 号", started_at=ended - dt.timedelta(hours=1),
                             ended_at=ended, officers=[lq], findings="工资台账不完整,考勤记录缺失 2 个月。",
                             outcome="rectification", rectification_deadline=(ended + dt.timedelta(days=15)).date(),
-                            actor=zw)
+                            arrival_filmed=True, departure_filmed=True, credentials_shown=True, actor=zw)
     _ = sun
     _retention_demo(people, case2)
 

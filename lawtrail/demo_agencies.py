@@ -84,6 +84,8 @@ class AgencySpec:
     complainant: tuple[str, str, str]  # (name, phone, what the pending complaint says)
     reporter: str  # whose complaint was accepted: the registered case's source
     matters: tuple[Matter, ...]
+    # Whether this demo agency shows a 责任追究记录 (one example in the demo is enough).
+    accountability_example: bool = False
 
 
 AGENCIES: tuple[AgencySpec, ...] = (
@@ -119,6 +121,7 @@ AGENCIES: tuple[AgencySpec, ...] = (
                    evidence=("现场检查笔录", "询问笔录", "现场照片"), deadline_days=10,
                    result="当事人已按期改正,复查合格。"),
         ),
+        accountability_example=True,
     ),
     AgencySpec(
         profile_id="safety-production", name="名山区应急管理局", short_name="名应急", abbr="名应急",
@@ -282,7 +285,8 @@ class _Demo:
     def __init__(self, spec: AgencySpec, agency: Agency, units: list[Unit], staff: list[User], handwriting: Any,
                  serve: Any) -> None:
         self.spec, self.agency, self.units = spec, agency, units
-        self.handler, self.partner, self.other, self.unit_head, self.head, self.legal, self.archivist, _ = staff
+        self.handler, self.partner, self.other, self.unit_head, self.head, self.legal, self.archivist, \
+            self.supervisor = staff
         self.handwriting, self.serve = handwriting, serve
         self.now = timez.now().replace(second=0, microsecond=0)
 
@@ -302,6 +306,21 @@ class _Demo:
             self.folder = Path(folder)
             for n, stage in enumerate(STAGES):
                 self._case_at(n, stage)
+        self._accountability()
+
+    def _accountability(self) -> None:
+        """One 责任追究记录 where the regulation has the article (its profile carries it): the
+        supervisor's finding against the other unit's officer, and the outcome the text names first."""
+        from lawtrail.accountability.actions import accountability_rule, do_record_accountability
+
+        rule = accountability_rule(self.spec.profile_id)
+        if rule is None or not self.spec.accountability_example:
+            return
+        do_record_accountability(
+            officer=self.other, situation=str(rule.values["situations"][0]),
+            finding="日常监督检查发现,该执法人员在一次现场检查中未开启执法记录仪,也未说明理由。",
+            outcome=str(rule.values["outcomes"][0]), outcome_note="限期 10 日内补正相关记录并作出书面说明。",
+            decided_by_name=self.head.display_name, decided_on=timez.beijing(self.now).date(), actor=self.supervisor)
 
     def _case_at(self, n: int, stage: str) -> Case:
         matter = self.spec.matters[n % len(self.spec.matters)]
@@ -348,6 +367,7 @@ class _Demo:
             steps += [
                 lambda c: ca.do_transition_case(c, to=Stage.SERVING, actor=self.handler),
                 lambda c: self.serve(c, recipient=self._recipient(party), actor=self.handler),
+                lambda c: self._follow_up(c, matter),
             ]
         if target >= STAGES.index("closed"):
             steps.append(lambda c: ca.do_transition_case(c, to=Stage.CLOSED, fields={"execution_result": matter.result},
@@ -361,6 +381,22 @@ class _Demo:
             case_file = do_assemble_case_file(case, notes="本卷文书、音像资料齐全。", actor=self.handler)
             do_bind_case_file(case_file, note="齐全完整,同意装订归档。", actor=self.archivist)
             case = self._fresh(case)
+        return case
+
+    def _follow_up(self, case: Case, matter: Matter) -> Case:
+        """决定后的跟进, where the regulation asks for it (its profile carries the check): a 责令改正's
+        期限 and its 复查, and the check of the party's 履行情况, before the case is closed."""
+        if "follow_up_checks" not in workflow.profile_of(case).rules:
+            return case
+        now = timez.now()
+        today = timez.beijing(now).date()
+        if matter.kind == "order":
+            ca.do_schedule_follow_up(case, kind="rectification", due_on=today + dt.timedelta(days=matter.deadline_days),
+                                     actor=self.handler)
+            ca.do_record_follow_up(case, kind="rectification", checked_at=now, fulfilled=True,
+                                   result="复查:" + matter.result, actor=self.handler)
+        ca.do_record_follow_up(case, kind="performance", checked_at=now, fulfilled=True, result=matter.result,
+                               actor=self.handler)
         return case
 
     @staticmethod

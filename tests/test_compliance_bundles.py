@@ -19,7 +19,8 @@ from lawtrail.events.models import DomainEvent
 from lawtrail.lib.errors import InvalidInput
 from lawtrail.testing.personas import World, build_world
 
-LISTS = ("parties", "officers", "approvals", "transitions", "services", "documents", "media", "interruptions")
+LISTS = ("parties", "officers", "approvals", "transitions", "services", "documents", "media", "interruptions",
+         "follow_ups", "accountability")
 
 
 def normalized(b: dict[str, Any]) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def normalized(b: dict[str, Any]) -> dict[str, Any]:
     text = json.dumps(b, ensure_ascii=False)
     renames: dict[str, str] = {}
     for name in LISTS:
-        for i, item in enumerate(b[name]):
+        for i, item in enumerate(b.get(name) or []):
             renames[item["id"]] = f"{name}#{i}"
     renames[b["case"]["id"]] = "case#"
     if b.get("complaint"):

@@ -21,6 +21,7 @@ from lawtrail.cases.choices import (
     ComplaintKind,
     ComplaintStatus,
     DecisionKind,
+    FollowUpKind,
     InspectionOutcome,
     PartyKind,
     Procedure,
@@ -33,6 +34,7 @@ from lawtrail.cases.models import (
     CaseNumberCounter,
     CaseTransition,
     Complaint,
+    FollowUp,
     Inspection,
     Party,
     Service,
@@ -376,7 +378,8 @@ def do_supplement_complaint(complaint: Complaint, *, note: str, actor: User) -> 
 def do_record_inspection(
     *, unit: Unit, party: Party, place: str, started_at: dt.datetime, ended_at: dt.datetime,
     officers: list[User], findings: str, outcome: str, rectification_deadline: dt.date | None = None,
-    case_title: str = "", handler_opinion: str = "", actor: User,
+    case_title: str = "", handler_opinion: str = "", arrival_filmed: bool = False, departure_filmed: bool = False,
+    credentials_shown: bool = False, actor: User,
 ) -> Inspection:
     """记录日常巡视检查; it ends in a 检查记录, 责令改正, 建议书, or registers a case."""
     agency = _same_agency(actor, unit, party, *officers)
@@ -397,6 +400,7 @@ def do_record_inspection(
         inspection = Inspection.objects.create(
             agency=agency, unit=unit, party=party, place=place, started_at=started_at, ended_at=ended_at,
             findings=findings, outcome=outcome, rectification_deadline=rectification_deadline, recorded_by=actor,
+            arrival_filmed=arrival_filmed, departure_filmed=departure_filmed, credentials_shown=credentials_shown,
         )
         inspection.officers.set(officers)
         case = None
@@ -410,7 +414,8 @@ def do_record_inspection(
         record_event("inspection.record", inspection, actor=actor, case_id=case.pk if case else None, payload={
             "party": party.name, "place": place, "started_at": started_at.isoformat(),
             "ended_at": ended_at.isoformat(), "officers": [_freeze_user(o) for o in officers],
-            "outcome": outcome, "case_id": case.pk if case else None,
+            "outcome": outcome, "case_id": case.pk if case else None, "arrival_filmed": arrival_filmed,
+            "departure_filmed": departure_filmed, "credentials_shown": credentials_shown,
         })
     return inspection
 
@@ -626,6 +631,77 @@ def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str =
             "service_id": service.pk, "document": service.document, "method": service.method, **proofs,
         })
     return service
+
+
+# ---------------------------------------------------------------- after the decision
+
+
+# A follow-up is recorded once the case is in 送达执行 or closed: the decision is made and served.
+FOLLOW_UP_STAGES = (Stage.SERVING, Stage.CLOSED)
+
+
+def _follow_up_case(case: Case, actor: User, what: str) -> None:
+    _same_agency(actor, case)
+    if not workflow.is_case_officer(actor, case) and not actor.has_role(Role.HEAD, case.unit_id):
+        raise Forbidden("not_case_officer", f"只有本案执法人员或负责人可以{what}")
+    if case.stage not in FOLLOW_UP_STAGES or not case.decision_kind:
+        raise Conflict("wrong_stage", f"案件处于「{case.get_stage_display()}」阶段,作出决定后才能{what}")
+
+
+@domain_action("case.schedule_follow_up")
+def do_schedule_follow_up(case: Case, *, kind: str, due_on: dt.date, actor: User) -> FollowUp:
+    """登记履行或整改期限: the check that must be made by `due_on` (按期核查), to be filled in by
+    do_record_follow_up. A second deadline for the same matter is a new row (a 复查 after a
+    failed one); the compliance check reads each."""
+    _follow_up_case(case, actor, "登记履行或整改期限")
+    if kind not in (FollowUpKind.PERFORMANCE, FollowUpKind.RECTIFICATION):
+        raise InvalidInput("invalid_follow_up_kind", "只有履行情况检查和整改核查有期限", {"field": "kind"})
+    if due_on is None:
+        raise InvalidInput("missing_field", "请填写期限", {"field": "due_on"})
+    with transaction.atomic(durable=True):
+        if not Case.objects.filter(pk=case.pk, stage__in=FOLLOW_UP_STAGES).exists():
+            raise Conflict("stale_case", "案件已被他人更新,请刷新页面后重试")
+        follow_up = FollowUp.objects.create(case=case, kind=kind, due_on=due_on, recorded_by=actor,
+                                            recorded_by_name=actor.display_name, recorded_at=timez.now())
+        record_event("case.schedule_follow_up", follow_up, actor=actor, case_id=case.pk, payload={
+            "follow_up_id": follow_up.pk, "kind": kind, "due_on": due_on.isoformat()})
+    return follow_up
+
+
+@domain_action("case.record_follow_up")
+def do_record_follow_up(
+    case: Case, *, kind: str, checked_at: dt.datetime, result: str, fulfilled: bool | None = None,
+    actor: User,
+) -> FollowUp:
+    """记录核查(复查)、法院受理或执行结果: fills the earliest pending check of that matter (its
+    deadline stays, so a late check is seen as late), or adds a new record."""
+    _follow_up_case(case, actor, "记录决定后的跟进情况")
+    if kind not in FollowUpKind.values:
+        raise InvalidInput("invalid_follow_up_kind", "请选择跟进事项", {"field": "kind"})
+    result = _text(result, "result", "情况记录")
+    if checked_at > timez.now() + dt.timedelta(minutes=5):
+        raise InvalidInput("time_in_future", "核查时间不能晚于当前时间", {"field": "checked_at"})
+    # Compared by the minute: a time entered on a form has no seconds.
+    if case.decided_at and checked_at < case.decided_at.replace(second=0, microsecond=0):
+        raise InvalidInput("before_decision", "核查时间不能早于作出决定的时间", {"field": "checked_at"})
+    if kind in (FollowUpKind.PERFORMANCE, FollowUpKind.RECTIFICATION) and fulfilled is None:
+        raise InvalidInput("missing_field", "请选择是否已履行或整改到位", {"field": "fulfilled"})
+    with transaction.atomic(durable=True):
+        if not Case.objects.filter(pk=case.pk, stage__in=FOLLOW_UP_STAGES).exists():
+            raise Conflict("stale_case", "案件已被他人更新,请刷新页面后重试")
+        follow_up = (FollowUp.objects.select_for_update()
+                     .filter(case=case, kind=kind, checked_at__isnull=True).order_by("due_on", "pk").first())
+        if follow_up is None:
+            follow_up = FollowUp(case=case, kind=kind, recorded_by=actor, recorded_by_name=actor.display_name,
+                                 recorded_at=timez.now())
+        follow_up.checked_at = checked_at
+        follow_up.result = result
+        follow_up.fulfilled = fulfilled
+        follow_up.save()
+        record_event("case.record_follow_up", follow_up, actor=actor, case_id=case.pk, payload={
+            "follow_up_id": follow_up.pk, "kind": kind, "checked_at": checked_at.isoformat(), "result": result,
+            "fulfilled": fulfilled, "due_on": follow_up.due_on.isoformat() if follow_up.due_on else None})
+    return follow_up
 
 
 @domain_action("case.transition")

@@ -26,10 +26,12 @@ from lawtrail.cases.actions import (
     do_decide_simple_case,
     do_give_approval,
     do_record_decision,
+    do_record_follow_up,
     do_record_inspection,
     do_record_service,
     do_register_case,
     do_register_complaint,
+    do_schedule_follow_up,
     do_supplement_complaint,
     do_transition_case,
 )
@@ -39,13 +41,14 @@ from lawtrail.cases.choices import (
     ComplaintKind,
     ComplaintStatus,
     DecisionKind,
+    FollowUpKind,
     InspectionOutcome,
     PartyKind,
     Procedure,
     ServiceMethod,
     Stage,
 )
-from lawtrail.cases.models import Approval, Case, Complaint, Inspection, Party, Service
+from lawtrail.cases.models import Approval, Case, Complaint, FollowUp, Inspection, Party, Service
 from lawtrail.lib.apikit import (
     Amount,
     Id,
@@ -325,6 +328,10 @@ class InspectionOut(Schema):
     outcome: InspectionOutcome
     outcome_label: str
     rectification_deadline: dt.date | None
+    arrival_filmed: bool = Field(description="到达即开机并拍摄门头及周边环境")
+    departure_filmed: bool = Field(description="检查完毕再次拍摄门头后关机")
+    credentials_shown: bool = Field(description="表明身份、出示执法证件已拍摄或记录")
+    evidence_ids: list[int] = Field(description="归属本次巡查的音像资料")
     case_ids: list[int]
 
 
@@ -353,6 +360,9 @@ class InspectionIn(Schema):
     rectification_deadline: dt.date | None = Field(None, description="责令改正时:整改期限")
     case_title: Str200 = Field("", description="转立案时:案由")
     handler_opinion: LongText = Field("", description="转立案时:承办人意见")
+    arrival_filmed: bool = Field(False, description="到达检查地点即开启执法记录仪,拍摄门头及周边环境")
+    departure_filmed: bool = Field(False, description="检查完毕再次拍摄门头后关闭执法记录仪")
+    credentials_shown: bool = Field(False, description="表明身份、出示执法证件的过程已拍摄或记录")
 
 
 def _inspections(user: User) -> QuerySet[Inspection]:
@@ -365,7 +375,10 @@ def inspection_out(i: Inspection) -> InspectionOut:
         id=i.pk, unit=_unit(i.unit), party=_party_brief(i.party), place=i.place, started_at=i.started_at,
         ended_at=i.ended_at, officers=[_user(o) for o in i.officers.all()], findings=i.findings,
         outcome=InspectionOutcome(i.outcome), outcome_label=i.get_outcome_display(),
-        rectification_deadline=i.rectification_deadline, case_ids=sorted(c.pk for c in i.cases.all()),
+        rectification_deadline=i.rectification_deadline, arrival_filmed=i.arrival_filmed,
+        departure_filmed=i.departure_filmed, credentials_shown=i.credentials_shown,
+        evidence_ids=sorted(hooks.provided(hooks.INSPECTION_EVIDENCE, i, default=[])),
+        case_ids=sorted(c.pk for c in i.cases.all()),
     )
 
 
@@ -392,7 +405,8 @@ def create_inspection(request: HttpRequest, data: InspectionIn) -> Status[Inspec
         place=data.place, started_at=data.started_at, ended_at=data.ended_at,
         officers=references(agency_users(user), data.officer_ids, "officer_ids", "执法人员"),
         findings=data.findings, outcome=data.outcome, rectification_deadline=data.rectification_deadline,
-        case_title=data.case_title, handler_opinion=data.handler_opinion, actor=user,
+        case_title=data.case_title, handler_opinion=data.handler_opinion, arrival_filmed=data.arrival_filmed,
+        departure_filmed=data.departure_filmed, credentials_shown=data.credentials_shown, actor=user,
     )
     return Status(201, inspection_out(visible(_inspections(user), inspection.pk, "巡视检查记录")))
 
@@ -444,6 +458,19 @@ class ServiceOut(Schema):
     record: str = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
     returned: str = Field("", description="邮件被邮政企业退回的具体情况(邮寄送达)")
     fax: str = Field("", description="传真时间和受送达人的传真号码(传真送达)")
+
+
+class FollowUpOut(Schema):
+    id: int
+    kind: FollowUpKind
+    kind_label: str
+    due_on: dt.date | None = Field(description="履行或整改期限")
+    checked_at: dt.datetime | None = Field(description="核查、受理或执行的时间;为空表示尚待核查")
+    result: str = Field(description="核查情况、法院受理通知书或执行结果的记录")
+    fulfilled: bool | None = Field(description="已履行或整改到位")
+    overdue: bool = Field(description="期限已过仍未核查")
+    recorded_by_name: str
+    recorded_at: dt.datetime
 
 
 class TransitionOut(Schema):
@@ -500,11 +527,13 @@ class CaseDetailOut(CaseSummaryOut):
     version: int
     approvals: list[ApprovalOut]
     services: list[ServiceOut]
+    follow_ups: list[FollowUpOut] = Field(description="决定后的跟进:履行情况检查、整改核查(复查)、法院受理和执行结果")
     transitions: list[TransitionOut]
     moves: list[MoveOut] = Field(description="当前用户可执行的阶段变更")
     pending_approvals: list[PendingApprovalOut] = Field(description="案件正在等待的审批意见")
     may_record_decision: bool
     may_record_service: bool
+    may_record_follow_up: bool = Field(description="当前用户能否登记履行、整改期限和跟进情况")
     may_assign_officers: bool
     servable_documents: list[ServableDocumentOut] = Field(
         description="本案已签发、可以送达的文书:登记送达时从中选择(document_id)")
@@ -564,8 +593,16 @@ def _proof_texts(service: Service) -> dict[str, str]:
     return {k: getattr(proof, k) for k in SERVICE_PROOFS} if proof is not None else {}
 
 
+def _follow_up_out(f: FollowUp) -> FollowUpOut:
+    return FollowUpOut(id=f.pk, kind=FollowUpKind(f.kind), kind_label=f.get_kind_display(), due_on=f.due_on,
+                       checked_at=f.checked_at, result=f.result, fulfilled=f.fulfilled,
+                       overdue=queries.follow_up_overdue(f), recorded_by_name=f.recorded_by_name,
+                       recorded_at=f.recorded_at)
+
+
 def case_detail(case_id: int, user: User) -> CaseDetailOut:
-    c = visible(_cases(user).prefetch_related("officers", "approvals", "services", "transitions__actor"),
+    c = visible(_cases(user).prefetch_related("officers", "approvals", "services", "follow_ups",
+                                         "transitions__actor"),
                 case_id, "案件")
     officer = workflow.is_case_officer(user, c)
     approvals: list[Approval] = list(c.approvals.all())
@@ -587,6 +624,7 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
         services=[ServiceOut(id=s.pk, document=s.document, document_id=s.document_ref, method=ServiceMethod(s.method),
                              method_label=s.get_method_display(), served_at=s.served_at, recipient=s.recipient,
                              note=s.note, **_proof_texts(s)) for s in services],
+        follow_ups=[_follow_up_out(f) for f in c.follow_ups.all()],
         transitions=[TransitionOut(from_stage=Stage(t.from_stage), to_stage=Stage(t.to_stage),
                                    actor_name=t.actor.display_name, at=t.at, note=t.note)
                      for t in c.transitions.all()],
@@ -596,6 +634,8 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
                            for k in workflow.pending_approval_kinds(c)],
         may_record_decision=officer and c.stage == Stage.REVIEWING,
         may_record_service=officer and c.stage == Stage.SERVING,
+        may_record_follow_up=(officer or user.has_role(Role.HEAD, c.unit_id))
+        and c.stage in (Stage.SERVING, Stage.CLOSED) and bool(c.decision_kind),
         may_assign_officers=(officer or user.has_role(Role.HEAD, c.unit_id))
         and c.stage not in (Stage.CLOSED, Stage.ARCHIVED, Stage.NOT_FILED),
         servable_documents=[ServableDocumentOut(id=pk, label=label)
@@ -707,6 +747,25 @@ class ServiceIn(ServiceProofIn):
     note: LongText = ""
 
 
+class FollowUpDueIn(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "kind": "rectification", "due_on": "2025-04-30"}]})
+
+    kind: Literal["performance", "rectification"] = Field(description="performance 履行期限,rectification 整改期限")
+    due_on: dt.date = Field(description="期限(北京时间的日期)")
+
+
+class FollowUpIn(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "kind": "rectification", "checked_at": "2025-04-30T10:00:00+08:00",
+        "result": "复查:已按要求补发工资并公示", "fulfilled": True}]})
+
+    kind: FollowUpKind
+    checked_at: Moment = Field(description="核查(复查)、法院受理或执行的时间")
+    result: LongText = Field(description="核查情况、法院受理通知书(文号)或强制执行结果")
+    fulfilled: bool | None = Field(None, description="已履行或整改到位(履行情况检查、整改核查须填)")
+
+
 class OfficersIn(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"officer_ids": [2]}]})
 
@@ -793,6 +852,22 @@ def add_service_proof(request: HttpRequest, case_id: Id, service_id: Id, data: S
     do_add_service_proof(service, receipt=data.receipt, attempts=data.attempts, record=data.record,
                          returned=data.returned, fax=data.fax, actor=user)
     return case_detail(case_id, user)
+
+
+@router.post("/cases/{case_id}/follow-up-dues", response=responses(201, CaseDetailOut), summary="登记履行或整改期限")
+def schedule_follow_up(request: HttpRequest, case_id: Id, data: FollowUpDueIn) -> Status[CaseDetailOut]:
+    user = auth_user(request)
+    do_schedule_follow_up(_case(user, case_id), kind=data.kind, due_on=data.due_on, actor=user)
+    return Status(201, case_detail(case_id, user))
+
+
+@router.post("/cases/{case_id}/follow-ups", response=responses(201, CaseDetailOut),
+             summary="记录履行情况检查、整改核查(复查)、法院受理或强制执行结果")
+def record_follow_up(request: HttpRequest, case_id: Id, data: FollowUpIn) -> Status[CaseDetailOut]:
+    user = auth_user(request)
+    do_record_follow_up(_case(user, case_id), kind=data.kind, checked_at=data.checked_at, result=data.result,
+                        fulfilled=data.fulfilled, actor=user)
+    return Status(201, case_detail(case_id, user))
 
 
 @router.post("/cases/{case_id}/officers", response=responses(200, CaseDetailOut), summary="调整办案人员")

@@ -13,6 +13,7 @@ class CasesConfig(AppConfig):
             CaseNumberCounter,
             CaseTransition,
             Complaint,
+            FollowUp,
             Inspection,
             Party,
             Service,
@@ -22,7 +23,7 @@ class CasesConfig(AppConfig):
         from lawtrail.events.state import track
 
         # Domain records: each change is frozen into the event of the action that made it.
-        track(Approval, Case, CaseNumberCounter, CaseTransition, Complaint, Inspection, Party, Service)
+        track(Approval, Case, CaseNumberCounter, CaseTransition, Complaint, FollowUp, Inspection, Party, Service)
         for action, reader in SUMMARIES.items():
             register_summary(action, reader)
 

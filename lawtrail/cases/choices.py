@@ -104,3 +104,17 @@ PLAIN_OPINIONS: tuple[tuple[str, ...], tuple[str, ...]] = (("同意。", "同意
 def common_opinions(key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(agreeing, disagreeing) opinions to offer for an approval kind or a 文书 type."""
     return COMMON_OPINIONS.get(key, PLAIN_OPINIONS)
+
+
+class FollowUpKind(models.TextChoices):
+    """What is followed up after a decision (决定作出后的跟进)."""
+
+    PERFORMANCE = "performance", "履行情况检查"
+    RECTIFICATION = "rectification", "整改情况核查(复查)"
+    COURT_ACCEPTANCE = "court_acceptance", "法院受理强制执行申请"
+    COURT_RESULT = "court_result", "法院强制执行结果"
+
+
+# Follow-ups that come after a decision; the court's two need the 强制执行申请书 first (the
+# documents app knows it; the compliance check asks for them once it is issued).
+DECIDED_KINDS = (DecisionKind.PENALTY, DecisionKind.ORDER)

@@ -16,6 +16,7 @@ from lawtrail.cases.choices import (
     ComplaintKind,
     ComplaintStatus,
     DecisionKind,
+    FollowUpKind,
     InspectionOutcome,
     PartyKind,
     ServiceMethod,
@@ -149,6 +150,9 @@ class InspectionForm(AgencyForm):
     rectification_deadline = forms.DateField(label="整改期限", required=False, widget=DATE_WIDGET)
     case_title = forms.CharField(label="案由(转立案时)", max_length=200, required=False)
     handler_opinion = forms.CharField(label="承办人意见(转立案时)", widget=TEXT, required=False)
+    arrival_filmed = forms.BooleanField(label="到达检查地点即开启执法记录仪,拍摄门头及周边环境", required=False)
+    departure_filmed = forms.BooleanField(label="检查完毕再次拍摄门头后关闭执法记录仪", required=False)
+    credentials_shown = forms.BooleanField(label="表明身份、出示执法证件的过程已拍摄或记录", required=False)
 
 
 class SimpleCaseForm(AgencyForm):
@@ -251,6 +255,27 @@ class ServiceProofForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = case.services.order_by("served_at", "pk")
         self.fields.update(_proof_fields())
+
+
+class FollowUpDueForm(forms.Form):
+    """登记履行或整改期限: the date the check is due by (按期核查)."""
+
+    kind = forms.ChoiceField(label="事项", choices=[(FollowUpKind.RECTIFICATION, "整改期限(责令改正)"),
+                                                  (FollowUpKind.PERFORMANCE, "履行期限")])
+    due_on = forms.DateField(label="期限", widget=DATE_WIDGET)
+
+
+FULFILLED_CHOICES = [("", "不适用(法院受理、执行结果)"), ("yes", "已履行/整改到位"), ("no", "未履行/未整改到位")]
+
+
+class FollowUpForm(forms.Form):
+    """记录履行情况检查、整改核查(复查)、法院受理通知书或强制执行结果."""
+
+    kind = forms.ChoiceField(label="事项", choices=FollowUpKind.choices)
+    checked_at = forms.DateTimeField(label="核查(复查)、受理或执行时间", widget=DT_WIDGET)
+    result = forms.CharField(label="情况记录(核查情况、受理通知书文号、执行结果)", widget=TEXT, max_length=20000)
+    fulfilled = forms.TypedChoiceField(label="履行或整改情况", choices=FULFILLED_CHOICES, required=False,
+                                       coerce=lambda v: v == "yes", empty_value=None)
 
 
 class OfficersForm(AgencyForm):

@@ -13,6 +13,7 @@ from lawtrail.cases.choices import (
     ComplaintKind,
     ComplaintStatus,
     DecisionKind,
+    FollowUpKind,
     InspectionOutcome,
     PartyKind,
     Procedure,
@@ -143,6 +144,12 @@ class Inspection(models.Model):
     findings = models.TextField("检查情况")
     outcome = models.CharField("处理结果", max_length=16, choices=InspectionOutcome.choices)
     rectification_deadline = models.DateField("整改期限", null=True, blank=True)
+    # How the patrol was filmed, as the officers state it (劳动保障监察 第七条、第八条): the recorder
+    # on from arrival with the site's front (门头) and surroundings filmed, the front filmed again
+    # before leaving, and the showing of identity and 执法证件 filmed or written down.
+    arrival_filmed = models.BooleanField("到达即开机并拍摄门头及周边环境", default=False)
+    departure_filmed = models.BooleanField("检查完毕再次拍摄门头后关机", default=False)
+    credentials_shown = models.BooleanField("表明身份、出示执法证件已拍摄或记录", default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     objects = RestrictedQuerySet.as_manager()
@@ -287,3 +294,33 @@ class CaseTransition(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class FollowUp(models.Model):
+    """决定后的跟进记录 — after a decision: the check of the party's 履行情况, the 整改核查 (复查)
+    of a 责令改正 by its due date, the court's 受理 of an application for 强制执行 and its result.
+
+    A row with `due_on` and no `checked_at` is a check still to be made (整改期限 set); it is
+    filled in when the check is made. Who recorded it is frozen by name (facts stay true)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="follow_ups")
+    kind = models.CharField("跟进事项", max_length=20, choices=FollowUpKind.choices)
+    due_on = models.DateField("期限(履行、整改期限)", null=True, blank=True)
+    checked_at = models.DateTimeField("核查/受理/执行时间", null=True, blank=True)
+    result = models.TextField("情况记录(核查情况、受理通知书、执行结果)", blank=True)
+    # 已履行/整改到位 (True), 未履行/未整改 (False); unknown until checked.
+    fulfilled = models.BooleanField("已履行或整改到位", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by_name = models.CharField(max_length=50)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "决定后跟进记录"
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}{'(待核查)' if self.checked_at is None else ''}"
+
+    @property
+    def pending(self) -> bool:
+        return self.checked_at is None

@@ -13,7 +13,7 @@ from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
 from lawtrail.cases import workflow
 from lawtrail.cases.choices import OPEN_STAGES, ApprovalKind, ComplaintStatus, Stage
-from lawtrail.cases.models import Case, Complaint
+from lawtrail.cases.models import Case, Complaint, FollowUp
 from lawtrail.events.models import DomainEvent, Outcome
 from lawtrail.lib import inbox, timez
 
@@ -76,10 +76,28 @@ def next_steps(case: Case, user: User) -> list[NextStep]:
             steps.append(NextStep("service_proof", "service_proof", "补充送达留痕"))
     if case.stage in (Stage.FILED, Stage.INVESTIGATING) and is_officer:
         steps.append(NextStep("officers", "officers", "调整办案人员"))
+    if case.stage in (Stage.SERVING, Stage.CLOSED) and case.decision_kind and \
+            (is_officer or user.has_role(Role.HEAD, case.unit_id)):
+        # After the decision: its 履行情况, the 整改核查 by its 期限, the court's 受理 and result.
+        steps.append(NextStep("follow_up", "follow_up", "记录履行、整改核查(复查)或法院受理、执行结果"))
+        steps.append(NextStep("follow_up_due", "follow_up_due", "登记履行或整改期限"))
     for move in workflow.MOVES.get(Stage(case.stage), ()):
         if move.offered and case.procedure in move.procedures and workflow.may_move(user, case, move):
             steps.append(NextStep("move", move.to, move.label))
     return steps
+
+
+def follow_up_due_at(follow_up: FollowUp) -> dt.datetime | None:
+    """The end of a follow-up's due day, Beijing time: a 整改期限 is a date, the check may be made all that day."""
+    if follow_up.due_on is None:
+        return None
+    day = follow_up.due_on + dt.timedelta(days=1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=timez.BEIJING)
+
+
+def follow_up_overdue(follow_up: FollowUp) -> bool:
+    due = follow_up_due_at(follow_up)
+    return follow_up.checked_at is None and due is not None and due <= timez.now()
 
 
 # The stages where a case waits for an opinion (立案审批, 紧急启动补办, 决定审批).

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from lawtrail.cases.choices import ApprovalKind, ServiceMethod, Stage
+from lawtrail.cases.choices import ApprovalKind, FollowUpKind, ServiceMethod, Stage
 
 
 def _label(choices: type[models.TextChoices], value: object) -> str:
@@ -35,4 +35,6 @@ SUMMARIES = {
     "case.record_decision": lambda p: str(p.get("text", ""))[:120],
     "case.register": lambda p: f"{p.get('title', '')} · 当事人 {(p.get('party') or {}).get('name', '')}",
     "case.not_filed": lambda p: str(p.get("opinion", "")),
+    "case.schedule_follow_up": lambda p: f"{_label(FollowUpKind, p.get('kind'))} · 期限 {p.get('due_on', '')}",
+    "case.record_follow_up": lambda p: f"{_label(FollowUpKind, p.get('kind'))}:{str(p.get('result', ''))[:100]}",
 }

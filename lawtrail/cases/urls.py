@@ -7,7 +7,7 @@ urlpatterns = [
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     # Only the step kinds the case page posts, so other apps' cases/<pk>/… pages are not swallowed.
-    re_path(r"^cases/(?P<pk>[0-9]+)/(?P<kind>approval|move|decision|service|service_proof|officers)/$", views.case_step,
+    re_path(r"^cases/(?P<pk>[0-9]+)/(?P<kind>approval|move|decision|service|service_proof|follow_up|follow_up_due|officers)/$", views.case_step,
             name="case_step"),
     path("complaints/", views.complaint_list, name="complaint_list"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),

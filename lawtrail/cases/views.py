@@ -23,6 +23,8 @@ from lawtrail.cases.forms import (
     ComplaintDecisionForm,
     ComplaintForm,
     DecisionForm,
+    FollowUpDueForm,
+    FollowUpForm,
     InspectionForm,
     OfficersForm,
     PartyForm,
@@ -72,6 +74,10 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
                                                    "recipient": case.party.name})
         elif step.kind == "service_proof":
             form = ServiceProofForm(case=case)
+        elif step.kind == "follow_up":
+            form = FollowUpForm(initial={"checked_at": timezone.localtime().replace(second=0, microsecond=0)})
+        elif step.kind == "follow_up_due":
+            form = FollowUpDueForm()
         else:
             form = OfficersForm(user=user, initial={"officers": case.officers.all()})
         step_forms.append((step, form))
@@ -82,6 +88,7 @@ def case_detail(request: HttpRequest, pk: int, forms_override: dict[str, forms.F
         "timeline": queries.timeline(case),
         "approvals": case.approvals.all(),
         "services": case.services.select_related("proof"),
+        "follow_ups": [(f, queries.follow_up_overdue(f)) for f in case.follow_ups.all()],
         "officers": case.officers.all(),
         "profile": queries.workflow.profile_of(case),
         # The live checklist: the case exported to a bundle and checked against its profile.
@@ -127,6 +134,15 @@ def case_step(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
         form = ServiceProofForm(request.POST, case=case)
         call = lambda: actions.do_add_service_proof(  # noqa: E731
             form.cleaned_data["service"], actor=user, **{k: form.cleaned_data[k] for k in actions.SERVICE_PROOFS})
+    elif kind == "follow_up":
+        follow = form = FollowUpForm(request.POST)
+        call = lambda: actions.do_record_follow_up(  # noqa: E731
+            case, kind=follow.cleaned_data["kind"], checked_at=follow.cleaned_data["checked_at"],
+            result=follow.cleaned_data["result"], fulfilled=follow.cleaned_data["fulfilled"], actor=user)
+    elif kind == "follow_up_due":
+        due = form = FollowUpDueForm(request.POST)
+        call = lambda: actions.do_schedule_follow_up(  # noqa: E731
+            case, kind=due.cleaned_data["kind"], due_on=due.cleaned_data["due_on"], actor=user)
     elif kind == "officers":
         form = OfficersForm(request.POST, user=user)
         call = lambda: actions.do_assign_officers(  # noqa: E731
@@ -223,8 +239,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def inspection_list(request: HttpRequest) -> HttpResponse:
     qs = Inspection.objects.restrict(signed_in_user(request)).select_related("party", "unit")
-    page = Paginator(qs.prefetch_related("officers", "cases"), 20).get_page(request.GET.get("page"))
-    return render(request, "cases/inspection_list.html", {"page": page})
+    page = Paginator(qs.prefetch_related("officers", "cases").select_related("agency"), 20).get_page(
+        request.GET.get("page"))
+    # The patrol rules (footage from arrival to departure, the front filmed, identity shown), per patrol.
+    findings = hooks.provided(hooks.PATROL_FINDINGS, list(page.object_list), default={})
+    return render(request, "cases/inspection_list.html", {
+        "page": page, "rows": [(i, findings.get(i.pk, [])) for i in page.object_list]})
 
 
 @login_required
@@ -237,7 +257,8 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
             unit=d["unit"], party=d["party"], place=d["place"], started_at=d["started_at"], ended_at=d["ended_at"],
             officers=list(d["officers"]), findings=d["findings"], outcome=d["outcome"],
             rectification_deadline=d["rectification_deadline"], case_title=d["case_title"],
-            handler_opinion=d["handler_opinion"], actor=user))
+            handler_opinion=d["handler_opinion"], arrival_filmed=d["arrival_filmed"],
+            departure_filmed=d["departure_filmed"], credentials_shown=d["credentials_shown"], actor=user))
         if inspection is not None:
             messages.success(request, "检查记录已保存")
             case = inspection.cases.first()

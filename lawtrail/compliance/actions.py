@@ -13,9 +13,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model
 
+from lawtrail.accountability.models import AccountabilityRecord
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Unit, User
-from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, Party, Service
+from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, FollowUp, Party, Service
 from lawtrail.compliance.bundle import BundleError, bundle_hash, parse_time, validate
 from lawtrail.compliance.models import LapseNote, ServiceProof
 from lawtrail.documents.catalogue import catalogue
@@ -230,7 +231,17 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                         "basis_note": _basis_note(x), "segment_in": x.get("segment_in"),
                         "segment_out": x.get("segment_out"), "linked_by_name": x.get("linked_by", "")[:50],
                         "linked_at": _t(x.get("linked_at")) or media[x["media"]].ingested_at})
-        refs = {**{k: f"media-{v.pk}" for k, v in media.items()}, **{k: f"doc-{v.pk}" for k, v in documents.items()}}
+        follow_ups: dict[str, FollowUp] = {}
+        for f in bundle.get("follow_ups") or []:
+            follow_ups[f["id"]] = FollowUp(
+                case=case, kind=f["kind"], due_on=_d(f.get("due_on")), checked_at=_t(f.get("checked_at")),
+                result=f.get("result", ""), fulfilled=f.get("fulfilled"), recorded_by=handler,
+                recorded_by_name=f.get("recorded_by_name") or handler.display_name, recorded_at=_T(f["recorded_at"]))
+        for f in follow_ups.values():
+            f.save()  # one by one: a lapse note below names each by its new id
+        written += list(follow_ups.values())
+        refs = {**{k: f"media-{v.pk}" for k, v in media.items()}, **{k: f"doc-{v.pk}" for k, v in documents.items()},
+                **{k: f"followup-{v.pk}" for k, v in follow_ups.items()}}
         for n in bundle.get("lapses") or []:
             # The note follows its record into this database (ids are the bundle's own).
             LapseNote.objects.create(
@@ -241,6 +252,17 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                 acknowledged_by=officers[n["acknowledged_by"]] if n.get("acknowledged_by") else None,
                 acknowledged_by_name=n.get("acknowledged_by_name", ""), acknowledged_at=_t(n.get("acknowledged_at")),
                 opinion=n.get("opinion", ""))
+        written += AccountabilityRecord.objects.bulk_create([
+            AccountabilityRecord(
+                agency=agency, unit_id=officers[r["officer"]].unit_id, case=case, officer=officers[r["officer"]],
+                officer_name=r["officer_name"], officer_cert_no=r.get("officer_cert_no", ""),
+                source_text=r.get("source_text", ""), article=r["article"], situation=r["situation"],
+                finding=r["finding"], rule=r.get("rule", ""), rule_label=r.get("rule_label", ""),
+                source=r.get("source") or ("finding" if r.get("rule") else "supervision"), outcome=r["outcome"],
+                outcome_note=r.get("outcome_note", ""), decided_by_name=r["decided_by_name"],
+                decided_on=dt.date.fromisoformat(r["decided_on"]), recorded_by=handler,
+                recorded_by_name=r.get("recorded_by_name") or handler.display_name, recorded_at=_T(r["recorded_at"]))
+            for r in bundle.get("accountability") or []])
         record_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written, payload={
             "sha256": digest, "number": case.number, "source_case": src["id"], "documents": len(bundle["documents"]),
             "media": len(bundle["media"]),

@@ -8,7 +8,10 @@ The snapshot (JSON-able):
      "officers": [{"name", "cert_no"}],               # certified officers on the last day
      "units": [{"unit", "officers", "body_cams"}],    # per unit: certified officers, body cams in the
                                                       # device registry (lawtrail/devices), in service
-     "unregistered_devices": [{"serial", "clips"}]}   # the period's footage from serials not registered
+     "unregistered_devices": [{"serial", "clips"}],   # the period's footage from serials not registered
+     "patrols": [{"id", "label", "started_at", "ended_at", "arrival_filmed", "departure_filmed",
+                  "credentials_shown", "footage": [[start, end], ...]}]}  # the period's 日常巡视检查
+                                                      # and the recordings that belong to each
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import datetime as dt
 import math
 from typing import Any
 
-from lawtrail.compliance.engine import WARNING, Finding
+from lawtrail.compliance.engine import BLOCKING, WARNING, Finding
 from lawtrail.profiles.registry import Profile
 
 # The rules checked here rather than per case, with what they check.
 AGENCY_RULES = {"reception_surveillance": "受理场所监控每日保存(机关层面)", "body_cams": "执法记录仪配备(每个单位,按设备台账)",
-                "device_registry": "音像资料来自已登记的执法记录设备(机关层面)"}
+                "device_registry": "音像资料来自已登记的执法记录设备(机关层面)",
+                "patrol_footage": "日常巡查自到达至检查完毕全程录像并拍摄门头(机关层面)",
+                "patrol_identity": "日常巡查表明身份、出示执法证件的拍摄或记录(机关层面)"}
 
 
 def check_agency(snapshot: dict[str, Any], profile: Profile) -> list[Finding]:
@@ -63,7 +68,57 @@ def check_agency(snapshot: dict[str, Any], profile: Profile) -> list[Finding]:
             findings.append(Finding(profile.id, rule.article, rule.id, severity, f"device:{d['serial']}",
                                     f"期间有{d['clips']}段音像资料来自未登记的设备「{d['serial']}」:"
                                     f"请在执法记录设备台账中登记该设备,或核实资料来源"))
+    findings += _patrols(snapshot, profile)
     return findings
+
+
+def _patrols(snapshot: dict[str, Any], profile: Profile) -> list[Finding]:
+    """劳动保障监察 第七条、第八条, checked on the patrols themselves (a patrol often opens no case):
+    the recorder on from arrival to the end of the inspection without a break, the site's front
+    filmed on arrival and again before leaving, the showing of identity filmed or written down."""
+    findings: list[Finding] = []
+    footage_rule, identity_rule = profile.rule("patrol_footage"), profile.rule("patrol_identity")
+    for p in snapshot.get("patrols", []):
+        subject, label = f"inspection:{p['id']}", p["label"]
+        if footage_rule is not None:
+            severity = str(footage_rule.values.get("severity", BLOCKING))
+            slack = dt.timedelta(minutes=int((footage_rule.values.get("tolerance") or {}).get("amount", 5)))
+            for message in _patrol_footage(p, slack):
+                findings.append(Finding(profile.id, footage_rule.article, footage_rule.id, severity, subject,
+                                        f"{label}:{message}", source=f"《{profile.name}》"))
+        if identity_rule is not None and not p.get("credentials_shown"):
+            findings.append(Finding(profile.id, identity_rule.article, identity_rule.id,
+                                    str(identity_rule.values.get("severity", BLOCKING)), subject,
+                                    f"{label}:未拍摄或记录表明身份、出示执法证件的过程:请补充记录",
+                                    source=f"《{profile.name}》"))
+    return findings
+
+
+def _patrol_footage(p: dict[str, Any], slack: dt.timedelta) -> list[str]:
+    out: list[str] = []
+    if not p.get("arrival_filmed"):
+        out.append("未记录到达检查地点即开启执法记录仪并拍摄门头及周边环境")
+    if not p.get("departure_filmed"):
+        out.append("未记录检查完毕再次拍摄门头后关闭执法记录仪")
+    spans = sorted((dt.datetime.fromisoformat(s), dt.datetime.fromisoformat(e)) for s, e in p.get("footage", []))
+    if not spans:
+        out.append("没有归属本次巡查的执法记录仪录像:请将巡查录像归属本次巡查")
+        return out
+    start, end = dt.datetime.fromisoformat(p["started_at"]), dt.datetime.fromisoformat(p["ended_at"])
+    if spans[0][0] > start + slack:
+        out.append(f"录像在检查开始{_minutes(spans[0][0] - start)}后才开始,未自到达检查地点开启执法记录仪")
+    reach = spans[0][1]
+    for s, e in spans[1:]:
+        if s > reach + slack:
+            out.append(f"检查过程中中断拍摄{_minutes(s - reach)}")
+        reach = max(reach, e)
+    if reach < end - slack:
+        out.append(f"录像在检查结束前{_minutes(end - reach)}已停止,未拍摄至检查完毕")
+    return out
+
+
+def _minutes(delta: dt.timedelta) -> str:
+    return f"{math.ceil(delta.total_seconds() / 60)}分钟"
 
 
 def agency_snapshot(agency: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
@@ -87,4 +142,39 @@ def agency_snapshot(agency: Any, start: dt.date, end: dt.date) -> dict[str, Any]
     unregistered = [{"serial": d["serial"], "clips": d["clips"]} for d in unregistered_serials(agency, lo, hi)]
     return {"profile": agency.profile_id, "from": start.isoformat(), "to": end.isoformat(),
             "reception": reception, "officers": officers, "units": unit_counts(agency, end),
-            "unregistered_devices": unregistered}
+            "unregistered_devices": unregistered, "patrols": _patrol_snapshot(agency, lo, hi)}
+
+
+def _patrol_snapshot(agency: Any, lo: dt.datetime, hi: dt.datetime) -> list[dict[str, Any]]:
+    from lawtrail.cases.models import Inspection
+
+    return patrol_items(list(Inspection.objects.filter(agency=agency, started_at__gte=lo, started_at__lt=hi)
+                             .select_related("party").order_by("started_at", "pk")))
+
+
+def patrol_findings(patrols: list[Any]) -> dict[int, list[Finding]]:
+    """The patrol rules' findings of these 日常巡视检查 (one agency's), by inspection id: the
+    patrol list shows them next to each patrol."""
+    from lawtrail.profiles.registry import get_profile
+
+    if not patrols:
+        return {}
+    profile = get_profile(patrols[0].agency.profile_id)
+    out: dict[int, list[Finding]] = {p.pk: [] for p in patrols}
+    for f in _patrols({"patrols": patrol_items(patrols)}, profile):
+        out[int(f.subject.partition(":")[2])].append(f)
+    return out
+
+
+def patrol_items(patrols: list[Any]) -> list[dict[str, Any]]:
+    from lawtrail.evidence.models import Evidence
+    from lawtrail.lib import timez
+    footage: dict[int, list[list[str]]] = {}
+    for inspection_id, s, e in Evidence.objects.filter(
+            inspection__in=patrols, media_kind__in=("video", "audio"), recorded_start__isnull=False,
+            recorded_end__isnull=False).values_list("inspection_id", "recorded_start", "recorded_end"):
+        footage.setdefault(inspection_id, []).append([s.isoformat(), e.isoformat()])
+    return [{"id": p.pk, "label": f"{timez.beijing(p.started_at):%Y-%m-%d %H:%M} {p.party.name}的日常巡查",
+             "started_at": p.started_at.isoformat(), "ended_at": p.ended_at.isoformat(),
+             "arrival_filmed": p.arrival_filmed, "departure_filmed": p.departure_filmed,
+             "credentials_shown": p.credentials_shown, "footage": footage.get(p.pk, [])} for p in patrols]

@@ -41,8 +41,11 @@ REFERENCES: tuple[tuple[str, str, str, bool], ...] = (
     ("interruptions", "voice_note", "media", False),
     ("lapses", "recorded_by", "officers", False),
     ("lapses", "acknowledged_by", "officers", False),
+    ("accountability", "officer", "officers", False),
 )
 ID_LISTS = ("parties", "officers", "approvals", "transitions", "services", "documents", "media", "interruptions")
+# Lists a bundle may leave out (later additions to the format).
+OPTIONAL_ID_LISTS = ("follow_ups", "accountability")
 
 
 class BundleError(InvalidInput):
@@ -98,6 +101,13 @@ def validate(data: Any) -> dict[str, Any]:
                 raise _fail(json_path([name, i, "id"]), f"编号 {item['id']} 重复")
             seen.add(item["id"])
         ids[name] = seen
+    for name in OPTIONAL_ID_LISTS:
+        seen = set()
+        for i, item in enumerate(data.get(name) or []):
+            if item["id"] in seen:
+                raise _fail(json_path([name, i, "id"]), f"编号 {item['id']} 重复")
+            seen.add(item["id"])
+        ids[name] = seen
     case = data["case"]
     if case["party"] not in ids["parties"]:
         raise _fail("$.case.party", f"当事人 {case['party']} 不在 parties 中")
@@ -117,7 +127,7 @@ def validate(data: Any) -> dict[str, Any]:
                     raise _fail(json_path(where), f"引用的 {ref} 不在 {target} 中")
     for i, note in enumerate(data.get("lapses") or []):
         # A lapse note is about the case or one of the bundle's own records.
-        if note["subject"] != "case" and note["subject"] not in ids["media"] | ids["documents"]:
+        if note["subject"] != "case" and note["subject"] not in ids["media"] | ids["documents"] | ids["follow_ups"]:
             raise _fail(json_path(["lapses", i, "subject"]), f"所涉记录 {note['subject']} 不在本数据包中")
     _check_times(data, [])
     for i, doc in enumerate(data["documents"]):
@@ -134,7 +144,7 @@ def _check_times(node: Any, where: list[str | int]) -> None:
                     parse_time(v)
                 except ValueError:
                     raise _fail(json_path([*where, k]), f"时间 {v} 无效(须为带时区的 ISO 8601 时间)")
-            elif isinstance(v, str) and k in ("cert_valid_from", "cert_valid_until") and v:
+            elif isinstance(v, str) and k in ("cert_valid_from", "cert_valid_until", "due_on", "decided_on") and v:
                 try:
                     dt.date.fromisoformat(v)
                 except ValueError:

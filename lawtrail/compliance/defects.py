@@ -113,6 +113,12 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
         served_at=shift(doc(b, "penalty_decision")["issued_at"], hours=-1)),
     "service_before_enforcement": lambda b, p: b.__setitem__("services", []),
     "case_file": lambda b, p: b.update(case_file=None),
+    # No check of the party's 履行情况 was recorded after the decision.
+    "follow_up_checks": lambda b, p: b.__setitem__("follow_ups", [f for f in b["follow_ups"]
+                                                                  if f["kind"] != "performance"]),
+    # The court's enforcement result was never recorded.
+    "court_enforcement_record": lambda b, p: b.__setitem__("follow_ups", [f for f in b["follow_ups"]
+                                                                          if f["kind"] != "court_result"]),
     "simple_procedure": lambda b, p: b["case"].update(procedure="simple", simple_record={
         "facts_and_basis": "事实清楚", "steps": "当场处罚", "statement": "", "statement_review": "无", "filing": "已备案"}),
 }

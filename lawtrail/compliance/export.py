@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from lawtrail.accountability.models import AccountabilityRecord
 from lawtrail.cases.models import Case
 from lawtrail.compliance.bundle import FORMAT, VERSION
 from lawtrail.compliance.models import ServiceProof
@@ -248,6 +249,21 @@ def export_case(case: Case) -> dict[str, Any]:
              "acknowledged_by_name": n.acknowledged_by_name, "acknowledged_at": iso(n.acknowledged_at),
              "opinion": n.opinion}
             for n in case.lapse_notes.select_related("recorded_by", "acknowledged_by").order_by("pk")
+        ],
+        "follow_ups": [
+            {"id": f"followup-{f.pk}", "kind": f.kind, "due_on": f.due_on.isoformat() if f.due_on else None,
+             "checked_at": iso(f.checked_at), "result": f.result, "fulfilled": f.fulfilled,
+             "recorded_by_name": f.recorded_by_name, "recorded_at": iso(f.recorded_at)}
+            for f in case.follow_ups.order_by("recorded_at", "pk")
+        ],
+        "accountability": [
+            {"id": f"accountability-{r.pk}", "officer": officer(r.officer), "officer_name": r.officer_name,
+             "officer_cert_no": r.officer_cert_no, "source_text": r.source_text, "article": r.article,
+             "situation": r.situation, "finding": r.finding, "rule": r.rule, "rule_label": r.rule_label,
+             "source": r.source, "outcome": r.outcome, "outcome_note": r.outcome_note,
+             "decided_by_name": r.decided_by_name, "decided_on": r.decided_on.isoformat(),
+             "recorded_by_name": r.recorded_by_name, "recorded_at": iso(r.recorded_at)}
+            for r in AccountabilityRecord.objects.filter(case=case).select_related("officer").order_by("pk")
         ],
     }
     bundle["officers"] = list(officers.values())

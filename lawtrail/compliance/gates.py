@@ -15,6 +15,7 @@ from typing import Any
 from lawtrail.accounts.models import User
 from lawtrail.cases import hooks
 from lawtrail.cases.models import Case, Service
+from lawtrail.compliance.agency import patrol_findings
 from lawtrail.compliance.engine import BLOCKING, Finding
 from lawtrail.compliance.queries import case_findings
 
@@ -59,3 +60,4 @@ def register() -> None:
     hooks.register_producer(hooks.SERVICE_RECORDED, _save_proofs)
     hooks.register_producer(hooks.SERVICE_PROOF, _save_proofs)
     hooks.register_provider(hooks.FINDINGS, case_findings)
+    hooks.register_provider(hooks.PATROL_FINDINGS, patrol_findings)

@@ -11,7 +11,7 @@ from lawtrail.compliance.engine import ANY_MOVE, CASE_SUBJECT, REGISTRY
 
 # Kinds of bundle references other than documents and media (lawtrail/compliance/export.py).
 KIND_LABELS = {"officer": "执法人员", "interruption": "录像中断", "service": "送达记录", "approval": "审批意见",
-               "complaint": "投诉举报"}
+               "complaint": "投诉举报", "followup": "决定后跟进记录"}
 
 
 def rule_label(rule_id: str) -> str:

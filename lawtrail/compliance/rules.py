@@ -687,3 +687,60 @@ def case_file(ctx: Context, rule: Rule) -> Iterator[Report]:
     elif assembled is not None and assembled > due:
         yield CASE_SUBJECT, f"案卷在结案{label}后才形成(期限{timez.beijing(due):%Y-%m-%d})", LAPSE
 
+
+
+# ---------------------------------------------------------------- 决定后的跟进
+
+FOLLOW_UP_LABELS = {"performance": "履行情况检查", "rectification": "整改核查", "court_acceptance": "法院受理",
+                    "court_result": "法院强制执行结果"}
+DECIDED = ("penalty", "order")
+AFTER_DECISION = ("serving", "closed", "archived")
+
+
+def _day(ctx: Context, value: str | None) -> dt.date | None:
+    moment = ctx.time(value)
+    return timez.beijing(moment).date() if moment is not None else None
+
+
+@check("follow_up_checks", label="履行情况检查和按期整改核查", blocks=("closed", "archived"))
+def follow_up_checks(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """After a decision the party's 履行情况 is checked and written down, and a 责令改正 is checked
+    by its due date (按期核查). A check still to be made once its date has passed blocks until it is
+    made; one made after its date is a lapse (it cannot be made on time any more). Cases of the
+    简易程序 record the payment on the spot in their own record (第二十条 of the texts that have one)."""
+    case = ctx.case
+    if case["procedure"] != "general" or case["decision_kind"] not in DECIDED or case["stage"] not in AFTER_DECISION:
+        return
+    follow_ups = ctx.bundle.get("follow_ups") or []
+    today = timez.beijing(ctx.now).date()
+    if not any(f["kind"] == "performance" and f.get("checked_at") for f in follow_ups):
+        yield CASE_SUBJECT, "作出决定后未记录对当事人履行决定情况的检查:请检查履行情况并记录"
+    if case["decision_kind"] == "order" and not any(f["kind"] == "rectification" for f in follow_ups):
+        yield CASE_SUBJECT, "责令改正的决定未登记整改期限:请登记整改期限,并按期核查改正情况"
+    for f in follow_ups:
+        due = dt.date.fromisoformat(f["due_on"]) if f.get("due_on") else None
+        if f["kind"] not in ("performance", "rectification") or due is None:
+            continue
+        what = FOLLOW_UP_LABELS[f["kind"]]
+        # 期限预警: the check may be made all of its due day (Beijing time).
+        ctx.deadline(f["id"], f"{what}核查", dt.datetime.combine(due + dt.timedelta(days=1), dt.time(), tzinfo=timez.BEIJING),
+                     met_at=ctx.time(f.get("checked_at")))
+        checked = _day(ctx, f.get("checked_at"))
+        if checked is None:
+            if today > due:
+                yield f["id"], f"{what}期限{due:%Y年%m月%d日}已过{(today - due).days}天仍未核查:请核查并记录"
+        elif checked > due:
+            yield f["id"], f"{what}未按期进行:期限{due:%Y年%m月%d日},{checked:%Y年%m月%d日}才核查", LAPSE
+
+
+@check("court_enforcement_record", label="法院受理通知书和强制执行结果的记录", blocks=("closed", "archived"))
+def court_enforcement_record(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """申请法院强制执行的: the court's 受理通知书 is kept and the result of its enforcement recorded."""
+    applications = list(ctx.live_documents(["enforcement_application"]))
+    if not applications:
+        return
+    done = {f["kind"] for f in ctx.bundle.get("follow_ups") or [] if f.get("checked_at")}
+    missing = [FOLLOW_UP_LABELS[k] + ("通知书" if k == "court_acceptance" else "")
+               for k in ("court_acceptance", "court_result") if k not in done]
+    if missing:
+        yield applications[0]["id"], f"已申请法院强制执行,未记录{'、'.join(missing)}:请保存并记录"

@@ -7,8 +7,8 @@ defective variant from it, and the benchmark generates its 100,000 cases from it
 One case walked through every step the engine checks: an emergency start approved within a
 day, an accepted complaint, an inquiry and a site inspection by two certified officers filmed
 in two clips with an explained pause, a rights notice, a penalty decision with every item,
-service by every method with its proof, a reminder before enforcement, a case file assembled
-within a week of closing.
+service by every method with its proof, a performance check by its date, a reminder before
+enforcement, the court's acceptance and result, a case file assembled within a week of closing.
 """
 
 from __future__ import annotations
@@ -208,6 +208,19 @@ def exemplary(profile: Profile) -> dict[str, Any]:
         "interruptions": [{"id": "interruption-1", "device": "DSJ-0001", "before": "media-1", "after": "media-2",
                            "gap_seconds": 120.0, "status": "explained", "explanation": "电池耗尽,更换电池后继续录制",
                            "voice_note": None, "explained_at": at(3, 4, 12)}],
+        # After the decision: the party's 履行情况 checked by its date (not paid), then, after the
+        # reminder and the application, the court's 受理 and the result of its enforcement.
+        "follow_ups": [
+            {"id": "followup-1", "kind": "performance", "due_on": "2025-04-19", "checked_at": at(4, 19, 10),
+             "result": "当事人逾期未缴纳罚款、未支付拖欠工资", "fulfilled": False, "recorded_by_name": "艾丽",
+             "recorded_at": at(3, 20, 11)},
+            {"id": "followup-2", "kind": "court_acceptance", "due_on": None, "checked_at": at(5, 14, 10),
+             "result": "名山区人民法院受理通知书(2025)川1803执12号", "fulfilled": None, "recorded_by_name": "艾丽",
+             "recorded_at": at(5, 14, 11)},
+            {"id": "followup-3", "kind": "court_result", "due_on": None, "checked_at": at(5, 19, 10),
+             "result": "法院强制执行完毕,罚款和拖欠工资已执行到位", "fulfilled": None, "recorded_by_name": "艾丽",
+             "recorded_at": at(5, 19, 11)},
+        ],
         "case_file": {"assembled_at": at(5, 27, 16)},
     }
 

@@ -365,6 +365,41 @@ def do_link_evidence(evidence: Evidence, *, case: Case, inspection: Inspection |
     return evidence
 
 
+@domain_action("evidence.link_inspection")
+def do_link_patrol_evidence(evidence: Evidence, *, inspection: Inspection, actor: User | None) -> Evidence:
+    """巡查录像归属日常巡视检查: a recording of a patrol that opened no case belongs to that patrol
+    (its unit, the 日常巡查 class and retention), so the patrol's footage rules can be checked on it.
+    Footage already in a case stays there (it is linked with its case, do_link_evidence)."""
+    if inspection.agency_id != evidence.agency_id:
+        raise InvalidInput("other_agency", "巡查记录不属于本机关", {"field": "inspection_id"})
+    _require_handle(actor, evidence.unit)
+    _require_handle(actor, inspection.unit)
+    if evidence.case_id is not None:
+        raise Conflict("in_case", "该音像资料已关联案件,不能再归属于无案件的巡查")
+    if evidence.inspection_id == inspection.pk:
+        raise Conflict("already_linked", "该音像资料已归属于这次巡查")
+    if evidence.media_kind not in (MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.PHOTO):
+        raise InvalidInput("not_footage", "只有录像、录音或照片可以归属巡查", {"field": "evidence_id"})
+    with transaction.atomic(durable=True):
+        previous = evidence.inspection_id
+        fields = {"inspection": inspection, "unit": inspection.unit, "evidence_class": EvidenceClass.PATROL,
+                  **_retention_fields(evidence.agency, EvidenceClass.PATROL,
+                                      evidence.recorded_start or evidence.ingested_at, evidence.retention_long_term)}
+        # Compare-and-set on the version: two people linking at once cannot both win.
+        if Evidence.objects.filter(pk=evidence.pk, version=evidence.version, case__isnull=True).update(
+                **fields, version=F("version") + 1) != 1:
+            raise Conflict("stale_evidence", "该音像资料已被他人更新,请刷新页面后重试")
+        note_changed(Evidence.objects.filter(pk=evidence.pk))
+        for k, v in fields.items():
+            setattr(evidence, k, v)
+        evidence.version += 1
+        record_event("evidence.link_inspection", evidence, actor=actor, agency_id=evidence.agency_id, payload={
+            **_brief(evidence), "inspection_id": inspection.pk, "previous_inspection_id": previous,
+            "party": inspection.party.name, "place": inspection.place,
+            "started_at": inspection.started_at.isoformat(), "ended_at": inspection.ended_at.isoformat()})
+    return evidence
+
+
 # A stated start further from the act than this is a typing mistake (a wrong day), not a clock.
 STATED_START_REACH = dt.timedelta(days=2)
 

@@ -26,6 +26,7 @@ from lawtrail.evidence.actions import (
     do_explain_interruption,
     do_link_evidence,
     do_link_footage,
+    do_link_patrol_evidence,
     do_mark_long_term,
     do_register_reception_segment,
     do_reject_link,
@@ -337,6 +338,22 @@ def link_evidence(request: HttpRequest, evidence_id: Id, data: LinkIn) -> Eviden
     inspection = (reference(Inspection.objects.restrict(user), data.inspection_id, "inspection_id",
                             "巡查记录") if data.inspection_id else None)
     do_link_evidence(ev, case=case, inspection=inspection, actor=user)
+    return evidence_out(_evidence(user, evidence_id))
+
+
+class PatrolIn(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"inspection_id": 1}]})
+
+    inspection_id: Id = Field(description="未立案的日常巡视检查")
+
+
+@router.post("/evidence/{evidence_id}/inspection", response=responses(200, EvidenceOut),
+             summary="巡查录像归属日常巡视检查(无案件)")
+def link_patrol_evidence(request: HttpRequest, evidence_id: Id, data: PatrolIn) -> EvidenceOut:
+    user = auth_user(request)
+    ev = _evidence(user, evidence_id)
+    inspection = reference(Inspection.objects.restrict(user), data.inspection_id, "inspection_id", "巡查记录")
+    do_link_patrol_evidence(ev, inspection=inspection, actor=user)
     return evidence_out(_evidence(user, evidence_id))
 
 

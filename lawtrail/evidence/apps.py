@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -24,6 +26,16 @@ class EvidenceConfig(AppConfig):
         # (imported when first needed: a command that ingests nothing loads no task queue).
         if _queue_previews not in hooks.after_ingest:
             hooks.after_ingest.append(_queue_previews)
+        # A patrol's page and API list its recordings (the cases app imports no vault).
+        from lawtrail.cases import hooks as case_hooks
+
+        case_hooks.register_provider(case_hooks.INSPECTION_EVIDENCE, _inspection_evidence)
+
+
+def _inspection_evidence(inspection: Any) -> list[int]:
+    from lawtrail.evidence.models import Evidence
+
+    return list(Evidence.objects.filter(inspection_id=inspection.pk).values_list("pk", flat=True))
 
 
 def _queue_previews(evidence_id: int) -> None:

@@ -16,13 +16,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lawtrail.access import actions as access_actions
 from lawtrail.access import serving as access_serving
 from lawtrail.access.web import served
 from lawtrail.accounts.models import User
-from lawtrail.cases.models import Case
+from lawtrail.cases.models import Case, Inspection
 from lawtrail.events.models import DomainEvent
 from lawtrail.evidence import actions, hooks, queries
 from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKind, StartBasis
@@ -58,6 +59,28 @@ class LinkForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "case").queryset = Case.objects.restrict(user).exclude(number=None)
+
+
+class InspectionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{timezone.localtime(obj.started_at):%Y-%m-%d %H:%M} {obj.party.name} {obj.place}"
+
+
+class PatrolForm(forms.Form):
+    """巡查录像归属日常巡视检查: a patrol of the recording's days that opened no case, picked by its
+    time, party and place."""
+
+    inspection = InspectionChoiceField(label="归属的日常巡视检查", queryset=Inspection.objects.none(),
+                                       empty_label="请选择")
+
+    def __init__(self, *args: Any, user: User, evidence: Evidence, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        qs = Inspection.objects.restrict(user).filter(cases__isnull=True).select_related("party")
+        moment = evidence.recorded_start or evidence.ingested_at
+        if moment is not None:
+            # The patrols of the recording's days, not the agency's whole history.
+            qs = qs.filter(started_at__gte=moment - dt.timedelta(days=2), started_at__lte=moment + dt.timedelta(days=2))
+        _choices(self, "inspection").queryset = qs.order_by("-started_at")
 
 
 class FootageForm(forms.Form):
@@ -198,6 +221,7 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
         "may_handle": may_handle,
         "proposals": queries.link_proposals(ev, user) if may_handle else [],
         "link_form": given.get("link") or LinkForm(user=user),
+        "patrol_form": (given.get("patrol") or PatrolForm(user=user, evidence=ev)) if ev.case_id is None else None,
         "footage_form": (given.get("footage") or FootageForm(case=ev.case, evidence=ev, user=user))
         if ev.case is not None and ev.media_kind != MediaKind.OTHER else None,
         "act_links": ev.act_links.select_related("case").order_by("linked_at", "pk"),
@@ -222,6 +246,10 @@ def evidence_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind == "link":
         form = LinkForm(request.POST, user=user)
         call = lambda: actions.do_link_evidence(ev, case=form.cleaned_data["case"], actor=user)  # noqa: E731
+    elif kind == "patrol":
+        patrol = form = PatrolForm(request.POST, user=user, evidence=ev)
+        call = lambda: actions.do_link_patrol_evidence(  # noqa: E731
+            ev, inspection=patrol.cleaned_data["inspection"], actor=user)
     elif kind == "footage":
         if ev.case is None:
             raise Http404

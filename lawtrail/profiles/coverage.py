@@ -60,6 +60,8 @@ STEP_LABELS: dict[str, str] = {
     "cases.do_decide_simple_case": "简易程序处理",
     "cases.do_record_service": "送达记录",
     "cases.do_add_service_proof": "送达留痕(回执、音像、见证人)",
+    "cases.do_schedule_follow_up": "登记履行、整改期限",
+    "cases.do_record_follow_up": "履行情况检查、整改核查(复查)、法院受理和执行结果记录",
     "cases.do_transition_case": "案件阶段流转(调查、审查、送达执行、结案、归档)",
     "documents.do_create_document": "制作执法文书",
     "documents.do_issue_document": "签发执法文书",
@@ -69,6 +71,7 @@ STEP_LABELS: dict[str, str] = {
     "documents.do_approve_document": "文书审批",
     "evidence.do_ingest_evidence": "音像资料入库(标明案号、当事人、承办人)",
     "evidence.do_link_evidence": "音像资料关联案件和文书",
+    "evidence.do_link_patrol_evidence": "巡查录像归属日常巡视检查(无案件)",
     "evidence.do_explain_interruption": "录像中断说明",
     "evidence.do_register_reception_segment": "受理场所监控按日保存",
     "evidence.do_record_replication": "异地备份",
@@ -89,6 +92,7 @@ STEP_LABELS: dict[str, str] = {
     "review.do_submit_review": "提交评查结果",
     "review.do_reply_review": "被评查人答复评查意见",
     "review.do_close_review": "评查办结",
+    "accountability.do_record_accountability": "责任追究记录(责任人、条款、认定、处理结果)",
 }
 
 # Profile entries read by apps other than the compliance engine, as a person reads them.
@@ -105,6 +109,7 @@ SETTING_LABELS: dict[str, str] = {
     "access_external": "外部调用审批",
     "access_party_copy": "当事人申请复制审批",
     "case_review": "案卷评查项目及分值(评查与考核)",
+    "accountability": "责任追究的情形和处理方式",
 }
 
 

@@ -14,6 +14,7 @@ from lawtrail.cases import hooks, workflow
 from lawtrail.cases.actions import (
     do_give_approval,
     do_record_decision,
+    do_record_follow_up,
     do_record_service,
     do_register_case,
     do_transition_case,
@@ -155,6 +156,10 @@ def advance(world: World, case: Case, to: Stage) -> Case:
             do_transition_case(case, to=Stage.SERVING, actor=case.handler)
         elif stage == Stage.SERVING:
             record_service(case)
+            if "follow_up_checks" in workflow.profile_of(case).rules:
+                # The regulation asks for the 履行情况 check before the case is closed.
+                do_record_follow_up(case, kind="performance", checked_at=timez.now(), result="已全额支付",
+                                    fulfilled=True, actor=case.handler)
             do_transition_case(case, to=Stage.CLOSED, fields={"execution_result": "已全额支付"},
                                actor=case.handler)
         elif stage == Stage.CLOSED:

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("lawtrail.devices.urls")),
     path("", include("lawtrail.dashboards.urls")),
     path("", include("lawtrail.review.urls")),
+    path("", include("lawtrail.accountability.urls")),
 ]

@@ -52,6 +52,7 @@ def _links(user: User) -> list[tuple[str, str, str]]:
         links.append(("条款覆盖", "compliance_coverage", "本机关规定逐条落实情况"))
     if user.is_superuser or roles & {Role.HEAD, Role.SUPERVISOR, Role.ADMIN}:
         links.append(("执法记录设备", "device_list", "执法记录仪、存储设备台账与每单位配备比例"))
+        links.append(("责任追究", "accountability_list", "违反全过程记录规定的责任追究记录与统计"))
     if user.is_superuser or roles & {Role.ARCHIVIST, Role.HEAD}:
         links.append(("保存与销毁", "retention_due", "到期资料、销毁申请"))
     links.append(("调用与保密", "access_home", "调用单、共享、调用登记"))
