@@ -19,7 +19,7 @@ from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, Par
 from lawtrail.compliance.bundle import BundleError, bundle_hash, parse_time, validate
 from lawtrail.compliance.models import LapseNote, ServiceProof
 from lawtrail.documents.catalogue import catalogue
-from lawtrail.documents.models import ActDocument, Document, Signature
+from lawtrail.documents.models import ActDocument, Document, Signature, store_definitions
 from lawtrail.documents.steps import service_act
 from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.events.state import note_changed
@@ -135,20 +135,23 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
                 case=case, document=s["document"], method=s["method"], served_at=_T(s["served_at"]),
                 recipient=s["recipient"], note=s.get("note", ""), recorded_by=handler), s))
         types = catalogue()
-        documents: dict[str, Document] = {}
         for i, d in enumerate(bundle["documents"]):
-            spec = types.get(d["type"])
-            if spec is None:
+            if d["type"] not in types:
                 raise BundleError("bad_bundle", f"案件数据包 $.documents[{i}].type 处有误:未知文书类型 {d['type']}",
                                   {"path": f"$.documents[{i}].type"})
+        # Each document names the stored version of its type's definition (stored once, shared).
+        definitions = store_definitions({d["type"]: types[d["type"]] for d in bundle["documents"]}.values())
+        documents: dict[str, Document] = {}
+        for d in bundle["documents"]:
             fields = dict(d["fields"])
             # The bundle's act annotations live in the document's fields, where the export reads them.
             for key in ("situations", "av_exempt_reason"):
                 if d.get(key):
                     fields[key] = d[key]
             documents[d["id"]] = Document(
-                agency=agency, case=case, type_code=d["type"], type_name=d["name"], spec=spec.snapshot(),
-                fields=fields, status=d["status"], version=d.get("version", 1), number=d.get("number", ""),
+                agency=agency, case=case, type_code=d["type"], type_name=d["name"],
+                definition_id=definitions[d["type"]], fields=fields, status=d["status"],
+                version=d.get("version", 1), number=d.get("number", ""),
                 created_by=handler, created_at=_T(d["created_at"]), updated_at=_T(d["created_at"]),
                 issued_by=handler if d.get("issued_at") else None, issued_at=_t(d.get("issued_at")),
                 pdf_sha256=d.get("pdf_sha256", ""))
