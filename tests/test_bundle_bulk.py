@@ -14,6 +14,7 @@ import pytest
 from lawtrail.cases.models import Case
 from lawtrail.cli import main
 from lawtrail.compliance import bundle as bundles
+from lawtrail.events.models import DomainEvent
 from lawtrail.testing.personas import World, build_world
 
 
@@ -75,6 +76,10 @@ def test_a_refused_bundle_is_reported_with_its_line_and_path_and_the_others_stil
         (str(tmp_path / "missing.jsonl"), "bundle_unreadable", "$"),
     ]
     assert all(r["message"] for r in refused)
+    # Each bundle read has its event, in order: the imported ones and the refusals (with their reason).
+    events = DomainEvent.objects.filter(action="bundle.import").order_by("id")
+    assert [(e.outcome, e.reason_code) for e in events] == [
+        ("done", ""), ("refused", "bad_bundle"), ("refused", "case_exists"), ("refused", "bad_bundle"), ("done", "")]
     out = capsys.readouterr()
     assert "已导入 2 个案件数据包,拒绝 4 个" in out.out
     assert f"拒绝 {src}:3($.case.number)" in out.err
