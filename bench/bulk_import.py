@@ -115,10 +115,15 @@ def floor_sqlite(db: Path, sample: int) -> float:
 
 def floor_postgresql(url: str, sample: int) -> float:
     import psycopg
+    from psycopg.types.json import Jsonb
+
+    def as_sent(value: Any) -> Any:
+        return Jsonb(value) if isinstance(value, dict | list) else value
 
     with psycopg.connect(url) as con:
         def fetch(sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
-            return con.execute(sql, args).fetchall()
+            # jsonb values read back as Python values: sent again as jsonb (adapted before the clock runs).
+            return [tuple(map(as_sent, row)) for row in con.execute(sql, args).fetchall()]
 
         tables = [r[0] for r in fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", [])]
         columns = {t: [r[0] for r in fetch("SELECT column_name FROM information_schema.columns "

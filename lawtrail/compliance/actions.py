@@ -144,13 +144,14 @@ def _write_bundle(bundle: dict[str, Any], actor: User) -> tuple[Case, list[Model
     complaint = None
     c = bundle.get("complaint")
     if c:
-        complaint = Complaint.objects.create(
+        complaint = Complaint(
             agency=agency, unit=unit, kind=c["kind"], complainant_name=c.get("complainant_name", ""),
             anonymous=c.get("anonymous", False), respondent=parties[src["party"]], facts=c.get("facts", "") or "-",
             received_at=_T(c["received_at"]), received_by=handler, status=c["status"],
             missing_items=c.get("missing_items", []), decision_reason=c.get("decision_reason", ""),
             decided_at=_t(c.get("decided_at")), decided_by=handler if c.get("decided_at") else None)
-    case = Case.objects.create(
+        insert([complaint])
+    case = Case(
         agency=agency, unit=unit, procedure=src["procedure"], number=src["number"], title=src["title"],
         source=src["source"], source_note=src.get("source_note", ""), complaint=complaint,
         party=parties[src["party"]], facts=src["facts"], handler=handler,
@@ -164,11 +165,12 @@ def _write_bundle(bundle: dict[str, Any], actor: User) -> tuple[Case, list[Model
         penalty_amount=Decimal(src["penalty_amount"]) if src.get("penalty_amount") else None,
         decided_at=_t(src.get("decided_at")), execution_result=src.get("execution_result", ""),
         simple_record=src.get("simple_record", {}))
+    insert([case])
     case.officers.set([officers[r] for r in src["officers"]])
     # Rows of a list are inserted together, one statement a list (lawtrail.lib.fastinsert sends no
     # post_save, so they are handed to the event below as `changed`, which freezes them like
     # every other record of the import).
-    written: list[Model] = []
+    written: list[Model] = [case, *([complaint] if complaint is not None else [])]
     written += insert([
         Approval(case=case, kind=a["kind"], approved=a["approved"], opinion=a.get("opinion", ""),
                  by=officers[a["by"]] if a.get("by") else handler, by_name=a["by_name"], at=_T(a["at"]))

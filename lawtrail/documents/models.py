@@ -182,7 +182,7 @@ class Document(models.Model):
     def doc_type(self) -> DocumentType:
         """The definition the document was made on (read once per process per version)."""
         loaded = self._state.fields_cache.get("definition")
-        return parsed_definition(self.definition_id, loaded)  # type: ignore[arg-type]
+        return parsed_definition(self.definition_id, loaded)
 
     @property
     def is_draft(self) -> bool:

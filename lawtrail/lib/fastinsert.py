@@ -22,6 +22,8 @@ M = TypeVar("M", bound=models.Model)
 # Fields whose Python value is what the driver stores: no conversion.
 _PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.FloatField,
           models.ForeignKey, models.AutoField, models.BigAutoField)
+# Hashable values whose conversion is worth remembering.
+_SCALAR = (models.DateTimeField, models.DateField, models.DecimalField)
 _MAX_PARAMS = 30000  # under SQLite's 32,766 bound variables a statement
 
 
@@ -36,12 +38,22 @@ def _plan(model: type[models.Model], alias: str) -> tuple[str, list[str], list[C
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
     converters: list[Callable[[Any], Any] | None] = [
-        None if isinstance(f, _PLAIN) else functools.partial(_prep, f, connection) for f in fields]
+        None if isinstance(f, _PLAIN) else _remembering(f, connection) if isinstance(f, _SCALAR)
+        else functools.partial(_prep, f, connection) for f in fields]
     return head, [f.attname for f in fields], converters, max(1, _MAX_PARAMS // len(fields))
 
 
 def _prep(field: models.Field, connection: Any, value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
+
+
+def _remembering(field: models.Field, connection: Any) -> Callable[[Any], Any]:
+    """The field's conversion of a time, date or amount, remembered: an import's rows share a
+    few moments (a document's creation and update, its signatures), converted once each."""
+    @functools.lru_cache(maxsize=4096)
+    def convert(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+    return convert
 
 
 def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
