@@ -118,6 +118,7 @@ class Progress:
         self.total, self.stream, self.every = total, stream, every
         self.tty = stream.isatty()
         self._last = 0.0
+        self._shown = 0
 
     def update(self, summary: Summary, *, final: bool = False) -> None:
         now = time.monotonic()
@@ -135,7 +136,9 @@ class Progress:
                               f"{summary.rate():,.1f} 个/秒 ")
             if final:
                 self.stream.write("\n")
-        elif final or (summary.seen and summary.seen % self.every == 0):
+        elif final or summary.seen // self.every > self._shown // self.every:
+            # (Counts move a batch at a time: a line each time they pass a multiple of `every`.)
+            self._shown = summary.seen
             of = f"/{self.total:,}" if self.total else ""
             self.stream.write(f"[{summary.seen:,}{of}] 已导入 {summary.imported:,} 拒绝 {len(summary.refused):,} "
                               f"{summary.rate():,.1f} 个/秒\n")
@@ -157,8 +160,8 @@ def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None =
         if len(pending) >= batch:
             _flush(pending, actor, summary)
             pending = []
-        if progress is not None:
-            progress.update(summary)
+            if progress is not None:
+                progress.update(summary)
     _flush(pending, actor, summary)
     if progress is not None:
         progress.update(summary, final=True)
