@@ -166,7 +166,11 @@ def _write_bundle(bundle: dict[str, Any], actor: User) -> tuple[Case, list[Model
         decided_at=_t(src.get("decided_at")), execution_result=src.get("execution_result", ""),
         simple_record=src.get("simple_record", {}))
     insert([case])
-    case.officers.set([officers[r] for r in src["officers"]])
+    # The case's officers: rows of the many-to-many table, inserted like the lists below (a new
+    # case has none to compare with, which is what .set() would read first).
+    through = Case.officers.through
+    insert([through(case_id=case.pk, user_id=user_id)
+            for user_id in dict.fromkeys(officers[r].pk for r in src["officers"])])
     # Rows of a list are inserted together, one statement a list (lawtrail.lib.fastinsert sends no
     # post_save, so they are handed to the event below as `changed`, which freezes them like
     # every other record of the import).
