@@ -61,7 +61,7 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
     bundle = validate(data)
     _require_importer(actor)
     with transaction.atomic(durable=True):
-        case, written, payload = _write_bundle(bundle, actor)
+        case, written, payload, _ = _write_bundle(bundle, actor)
         record_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written, payload=payload)
     return case
 
@@ -79,13 +79,17 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
     _require_importer(actor)
     results: list[Case | DomainError] = []
     events: list[DomainEvent] = []
+    # Units, officers and parties found or made by the bundles kept so far: not looked up again
+    # (those of a refused bundle went with its savepoint, and are not kept).
+    known: Known = {}
     with transaction.atomic(durable=True):
         for data in items:
             try:
                 with transaction.atomic():
-                    case, written, payload = _write_bundle(validate(data), actor)
+                    case, written, payload, seen = _write_bundle(validate(data), actor, known)
                     events.append(new_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written,
                                             payload=payload))
+                known.update(seen)
                 results.append(case)
             except DomainError as err:
                 events.append(new_event("bundle.import", None, actor=actor, outcome=Outcome.REFUSED,
@@ -96,26 +100,43 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
     return results
 
 
-def _write_bundle(bundle: dict[str, Any], actor: User) -> tuple[Case, list[Model], dict[str, Any]]:
+Known = dict[tuple[str, ...], Model]
+
+
+def _write_bundle(bundle: dict[str, Any], actor: User,
+                  known: Known | None = None) -> tuple[Case, list[Model], dict[str, Any], Known]:
     """Write a validated bundle's records (inside the caller's transaction): the case, the records
-    to freeze beside it, and the payload of its event."""
+    to freeze beside it, the payload of its event, and the unit, officers and parties it found or
+    made (by what they were looked up by). `known`: those of earlier bundles of the same
+    transaction that were kept, not looked up again."""
     agency = actor.agency
     assert agency is not None
     digest = bundle_hash(bundle)
     src = bundle["case"]
     if src["number"] and Case.objects.filter(agency=agency, number=src["number"]).exists():
         raise Conflict("case_exists", f"案号 {src['number']} 已存在,不能重复导入", {"path": "$.case.number"})
-    unit = Unit.objects.filter(agency=agency, name=src["unit"]).first() or \
-        Unit.objects.create(agency=agency, name=src["unit"])
+    seen: Known = {}
+
+    def lookup(key: tuple[str, ...], query: Any) -> Any:
+        hit = (known or {}).get(key) or seen.get(key)
+        if hit is None:
+            hit = query.first()
+            if hit is not None:
+                seen[key] = hit
+        return hit
+
+    unit = lookup(("unit", src["unit"]), Unit.objects.filter(agency=agency, name=src["unit"]))
+    if unit is None:
+        unit = seen[("unit", src["unit"])] = Unit.objects.create(agency=agency, name=src["unit"])
     officers: dict[str, User] = {}
     for i, o in enumerate(bundle["officers"]):
         user = None
         if o.get("cert_no"):
             # A 执法证号 names one person: a case transferred from another agency keeps pointing
             # at the officer who did the work, wherever that officer is registered.
-            user = User.objects.filter(cert_no=o["cert_no"]).first()
+            user = lookup(("cert_no", o["cert_no"]), User.objects.filter(cert_no=o["cert_no"]))
         if user is None:
-            user = User.objects.filter(agency=agency, full_name=o["name"], cert_no=None).first() \
+            user = lookup(("officer", o["name"]), User.objects.filter(agency=agency, full_name=o["name"], cert_no=None)) \
                 if not o.get("cert_no") else None
         if user is None:
             username = o.get("username") or f"imported-{digest[:8]}-{i}"
@@ -127,18 +148,22 @@ def _write_bundle(bundle: dict[str, Any], actor: User) -> tuple[Case, list[Model
                         cert_valid_until=_d(o.get("cert_valid_until")), is_active=False)
             user.set_unusable_password()
             user.save()
+            seen[("cert_no", o["cert_no"]) if o.get("cert_no") else ("officer", o["name"])] = user
         officers[o["id"]] = user
     parties: dict[str, Party] = {}
     for p in bundle["parties"]:
         party = None
         for key in ("uscc", "id_number"):
             if p.get(key):
-                party = Party.objects.filter(agency=agency, **{key: p[key]}).first() or party
+                party = lookup(("party", key, p[key]), Party.objects.filter(agency=agency, **{key: p[key]})) or party
         if party is None:
             party = Party.objects.create(
                 agency=agency, kind=p["kind"], name=p["name"], id_number=p.get("id_number", ""),
                 uscc=p.get("uscc", ""), legal_representative=p.get("legal_representative", ""),
                 address=p.get("address", ""), phone=p.get("phone", ""), created_at=_T(src["registered_at"]))
+            for key in ("uscc", "id_number"):
+                if p.get(key):
+                    seen[("party", key, p[key])] = party
         parties[p["id"]] = party
     handler = officers[src["handler"]]
     complaint = None
@@ -308,7 +333,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User) -> tuple[Case, list[Model
     return case, written, {
         "sha256": digest, "number": case.number, "source_case": src["id"], "documents": len(bundle["documents"]),
         "media": len(bundle["media"]),
-    }
+    }, seen
 
 
 def _act_label(item: dict[str, Any]) -> str:
