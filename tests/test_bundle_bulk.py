@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
 from lawtrail.cli import main
 from lawtrail.compliance import bundle as bundles
+from lawtrail.events.models import DomainEvent
 from lawtrail.testing.personas import World, build_world
 
 
@@ -75,6 +77,10 @@ def test_a_refused_bundle_is_reported_with_its_line_and_path_and_the_others_stil
         (str(tmp_path / "missing.jsonl"), "bundle_unreadable", "$"),
     ]
     assert all(r["message"] for r in refused)
+    # Each bundle read has its event, in order: the imported ones and the refusals (with their reason).
+    events = DomainEvent.objects.filter(action="bundle.import").order_by("id")
+    assert [(e.outcome, e.reason_code) for e in events] == [
+        ("done", ""), ("refused", "bad_bundle"), ("refused", "case_exists"), ("refused", "bad_bundle"), ("done", "")]
     out = capsys.readouterr()
     assert "已导入 2 个案件数据包,拒绝 4 个" in out.out
     assert f"拒绝 {src}:3($.case.number)" in out.err
@@ -95,3 +101,21 @@ def test_an_unknown_user_is_refused_before_anything_is_read(world: World, tmp_pa
     src.write_text(bundles.dumps(numbered(30)), encoding="utf-8")
     assert main(["bundle", "import", str(src), "--user", "nobody-here"]) == 2
     assert "用户 nobody-here 不存在" in capsys.readouterr().err
+
+
+def test_what_a_refused_bundle_made_is_not_taken_by_the_next_bundle_of_its_batch(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Bundles share a transaction: the officer a refused bundle registered went with its savepoint,
+    and the next bundle naming the same 执法证号 registers (and freezes) it again."""
+    refused, kept = numbered(30), numbered(31)
+    for b in (refused, kept):
+        b["officers"][0].update(cert_no="LD-NEW-9", username="newcomer")
+    refused["documents"][-1]["type"] = "no_such_document"  # refused after its officers were written
+    src = tmp_path / "two.jsonl"
+    src.write_text("".join(json.dumps(b, ensure_ascii=False) + "\n" for b in (refused, kept)), encoding="utf-8")
+    assert main(["bundle", "import", str(src), "--user", world.root.username, "-q"]) == 1
+    [officer] = User.objects.filter(cert_no="LD-NEW-9")
+    case = Case.objects.get(number=kept["case"]["number"])
+    assert case.handler_id == officer.pk
+    imported = DomainEvent.objects.get(action="bundle.import", outcome="done", case_id_frozen=case.pk)
+    assert ["accounts.user", str(officer.pk)] in [r[:2] for r in imported.records]

@@ -1,12 +1,14 @@
-"""The only function that writes what a case bundle holds: importing it.
+"""The only functions that write what a case bundle holds: importing it, one or many at a time.
 
-One durable transaction: everything in the bundle is written with its historical times, and
-one domain event (`bundle.import`) records the bundle's SHA-256; any problem rolls all of it back.
+Everything in a bundle is written with its historical times, and one domain event
+(`bundle.import`) records the bundle's SHA-256 and freezes every record written; any problem
+rolls all of the bundle back (one durable transaction, or one savepoint of a batch's).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,13 +22,15 @@ from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, Fol
 from lawtrail.compliance.bundle import BundleError, bundle_hash, parse_time, validate
 from lawtrail.compliance.models import LapseNote, ServiceProof
 from lawtrail.documents.catalogue import catalogue
-from lawtrail.documents.models import ActDocument, Document, Signature
+from lawtrail.documents.models import ActDocument, Document, Signature, store_definitions
 from lawtrail.documents.steps import service_act
-from lawtrail.events.recorder import domain_action, record_event
+from lawtrail.events.models import DomainEvent, Outcome
+from lawtrail.events.recorder import announce, domain_action, new_event, record_event
 from lawtrail.events.state import note_changed
 from lawtrail.evidence.models import Evidence, FootageLink, Interruption, StoredObject
 from lawtrail.lib import timez
-from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
+from lawtrail.lib.errors import Conflict, DomainError, Forbidden, InvalidInput
+from lawtrail.lib.fastinsert import insert
 
 # Bytes of imported media travel separately (ingest them later under the same SHA-256); until
 # then the stored object's key says where they are expected.
@@ -45,229 +49,315 @@ def _d(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-@domain_action("bundle.import")
-def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
-    """Write the case of `data` into the actor's agency; all of it or nothing."""
-    bundle = validate(data)
+def _require_importer(actor: User) -> None:
     if actor.agency_id is None or actor.agency is None:
         raise Forbidden("no_agency", "当前用户不属于任何执法机关")
     if not actor.is_superuser and not actor.has_agency_role(Role.ADMIN):
         raise Forbidden("not_admin", "只有管理员可以导入案件数据包")
+
+
+@domain_action("bundle.import")
+def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
+    """Write the case of `data` into the actor's agency; all of it or nothing."""
+    bundle = validate(data)
+    _require_importer(actor)
+    with transaction.atomic(durable=True):
+        case, written, payload, _ = _write_bundle(bundle, actor)
+        record_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written, payload=payload)
+    return case
+
+
+def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[Case | DomainError]:
+    """导入案件数据包(批量): many bundles in one transaction, each all of it or nothing.
+
+    Each bundle is written inside a savepoint of its own: a refused one (a DomainError) leaves
+    nothing, is recorded as a refused `bundle.import` as do_import_bundle's refusal would be, and
+    is returned in its place. The events, one per bundle as do_import_bundle records them (the
+    same records frozen), are written together through the ledger's bulk path (append_many)
+    before the one commit. Any other failure undoes the whole batch and is raised."""
+    from lawtrail.ledger.writer import append_many
+
+    _require_importer(actor)
+    results: list[Case | DomainError] = []
+    events: list[DomainEvent] = []
+    # Units, officers and parties found or made by the bundles kept so far: not looked up again
+    # (those of a refused bundle went with its savepoint, and are not kept).
+    known: Known = {}
+    with transaction.atomic(durable=True):
+        for data in items:
+            try:
+                with transaction.atomic():
+                    case, written, payload, seen = _write_bundle(validate(data), actor, known)
+                    events.append(new_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written,
+                                            payload=payload))
+                known.update(seen)
+                results.append(case)
+            except DomainError as err:
+                events.append(new_event("bundle.import", None, actor=actor, outcome=Outcome.REFUSED,
+                                        reason_code=err.code, reason=err.message, object_type="bundle",
+                                        object_id="-"))
+                results.append(err)
+        append_many(events)
+        # The event recorder's listeners learn of these events too (each imported case's stored
+        # findings are refreshed after the commit, as after any other action).
+        announce(events)
+    return results
+
+
+Known = dict[tuple[str, ...], Model]
+
+
+def _write_bundle(bundle: dict[str, Any], actor: User,
+                  known: Known | None = None) -> tuple[Case, list[Model], dict[str, Any], Known]:
+    """Write a validated bundle's records (inside the caller's transaction): the case, the records
+    to freeze beside it, the payload of its event, and the unit, officers and parties it found or
+    made (by what they were looked up by). `known`: those of earlier bundles of the same
+    transaction that were kept, not looked up again."""
     agency = actor.agency
+    assert agency is not None
     digest = bundle_hash(bundle)
     src = bundle["case"]
-    with transaction.atomic(durable=True):
-        if src["number"] and Case.objects.filter(agency=agency, number=src["number"]).exists():
-            raise Conflict("case_exists", f"案号 {src['number']} 已存在,不能重复导入", {"path": "$.case.number"})
-        unit = Unit.objects.filter(agency=agency, name=src["unit"]).first() or \
-            Unit.objects.create(agency=agency, name=src["unit"])
-        officers: dict[str, User] = {}
-        for i, o in enumerate(bundle["officers"]):
-            user = None
-            if o.get("cert_no"):
-                # A 执法证号 names one person: a case transferred from another agency keeps pointing
-                # at the officer who did the work, wherever that officer is registered.
-                user = User.objects.filter(cert_no=o["cert_no"]).first()
-            if user is None:
-                user = User.objects.filter(agency=agency, full_name=o["name"], cert_no=None).first() \
-                    if not o.get("cert_no") else None
-            if user is None:
-                username = o.get("username") or f"imported-{digest[:8]}-{i}"
-                if User.objects.filter(username=username).exists():
-                    username = f"{username}-{digest[:8]}"
-                # An officer known only from the bundle: recorded, not able to log in.
-                user = User(username=username, full_name=o["name"], agency=agency, unit=unit,
-                            cert_no=o.get("cert_no") or None, cert_valid_from=_d(o.get("cert_valid_from")),
-                            cert_valid_until=_d(o.get("cert_valid_until")), is_active=False)
-                user.set_unusable_password()
-                user.save()
-            officers[o["id"]] = user
-        parties: dict[str, Party] = {}
-        for p in bundle["parties"]:
-            party = None
+    if src["number"] and Case.objects.filter(agency=agency, number=src["number"]).exists():
+        raise Conflict("case_exists", f"案号 {src['number']} 已存在,不能重复导入", {"path": "$.case.number"})
+    seen: Known = {}
+
+    def lookup(key: tuple[str, ...], query: Any) -> Any:
+        hit = (known or {}).get(key) or seen.get(key)
+        if hit is None:
+            hit = query.first()
+            if hit is not None:
+                seen[key] = hit
+        return hit
+
+    unit = lookup(("unit", src["unit"]), Unit.objects.filter(agency=agency, name=src["unit"]))
+    if unit is None:
+        unit = seen[("unit", src["unit"])] = Unit.objects.create(agency=agency, name=src["unit"])
+    officers: dict[str, User] = {}
+    for i, o in enumerate(bundle["officers"]):
+        user = None
+        if o.get("cert_no"):
+            # A 执法证号 names one person: a case transferred from another agency keeps pointing
+            # at the officer who did the work, wherever that officer is registered.
+            user = lookup(("cert_no", o["cert_no"]), User.objects.filter(cert_no=o["cert_no"]))
+        if user is None:
+            user = lookup(("officer", o["name"]), User.objects.filter(agency=agency, full_name=o["name"], cert_no=None)) \
+                if not o.get("cert_no") else None
+        if user is None:
+            username = o.get("username") or f"imported-{digest[:8]}-{i}"
+            if User.objects.filter(username=username).exists():
+                username = f"{username}-{digest[:8]}"
+            # An officer known only from the bundle: recorded, not able to log in.
+            user = User(username=username, full_name=o["name"], agency=agency, unit=unit,
+                        cert_no=o.get("cert_no") or None, cert_valid_from=_d(o.get("cert_valid_from")),
+                        cert_valid_until=_d(o.get("cert_valid_until")), is_active=False)
+            user.set_unusable_password()
+            user.save()
+            seen[("cert_no", o["cert_no"]) if o.get("cert_no") else ("officer", o["name"])] = user
+        officers[o["id"]] = user
+    parties: dict[str, Party] = {}
+    for p in bundle["parties"]:
+        party = None
+        for key in ("uscc", "id_number"):
+            if p.get(key):
+                party = lookup(("party", key, p[key]), Party.objects.filter(agency=agency, **{key: p[key]})) or party
+        if party is None:
+            party = Party.objects.create(
+                agency=agency, kind=p["kind"], name=p["name"], id_number=p.get("id_number", ""),
+                uscc=p.get("uscc", ""), legal_representative=p.get("legal_representative", ""),
+                address=p.get("address", ""), phone=p.get("phone", ""), created_at=_T(src["registered_at"]))
             for key in ("uscc", "id_number"):
                 if p.get(key):
-                    party = Party.objects.filter(agency=agency, **{key: p[key]}).first() or party
-            if party is None:
-                party = Party.objects.create(
-                    agency=agency, kind=p["kind"], name=p["name"], id_number=p.get("id_number", ""),
-                    uscc=p.get("uscc", ""), legal_representative=p.get("legal_representative", ""),
-                    address=p.get("address", ""), phone=p.get("phone", ""), created_at=_T(src["registered_at"]))
-            parties[p["id"]] = party
-        handler = officers[src["handler"]]
-        complaint = None
-        c = bundle.get("complaint")
-        if c:
-            complaint = Complaint.objects.create(
-                agency=agency, unit=unit, kind=c["kind"], complainant_name=c.get("complainant_name", ""),
-                anonymous=c.get("anonymous", False), respondent=parties[src["party"]], facts=c.get("facts", "") or "-",
-                received_at=_T(c["received_at"]), received_by=handler, status=c["status"],
-                missing_items=c.get("missing_items", []), decision_reason=c.get("decision_reason", ""),
-                decided_at=_t(c.get("decided_at")), decided_by=handler if c.get("decided_at") else None)
-        case = Case.objects.create(
-            agency=agency, unit=unit, procedure=src["procedure"], number=src["number"], title=src["title"],
-            source=src["source"], source_note=src.get("source_note", ""), complaint=complaint,
-            party=parties[src["party"]], facts=src["facts"], handler=handler,
-            handler_opinion=src.get("handler_opinion", ""), stage=src["stage"], emergency=src["emergency"],
-            emergency_reason=src.get("emergency_reason", ""), approval_due_at=_t(src.get("approval_due_at")),
-            registered_at=_T(src["registered_at"]), filed_at=_t(src.get("filed_at")),
-            closed_at=_t(src.get("closed_at")), archive_due_at=_t(src.get("archive_due_at")),
-            archived_at=_t(src.get("archived_at")), investigation_summary=src.get("investigation_summary", ""),
-            decision_kind=src.get("decision_kind", ""), decision_text=src.get("decision_text", ""),
-            decision_basis=src.get("decision_basis", ""),
-            penalty_amount=Decimal(src["penalty_amount"]) if src.get("penalty_amount") else None,
-            decided_at=_t(src.get("decided_at")), execution_result=src.get("execution_result", ""),
-            simple_record=src.get("simple_record", {}))
-        case.officers.set([officers[r] for r in src["officers"]])
-        # Rows of a list are inserted together (bulk_create sends no post_save, so they are handed to
-        # the event below as `changed`, which freezes them like every other record of the import).
-        written: list[Model] = []
-        written += Approval.objects.bulk_create([
-            Approval(case=case, kind=a["kind"], approved=a["approved"], opinion=a.get("opinion", ""),
-                     by=officers[a["by"]] if a.get("by") else handler, by_name=a["by_name"], at=_T(a["at"]))
-            for a in bundle["approvals"]])
-        written += CaseTransition.objects.bulk_create([
-            CaseTransition(case=case, from_stage=t["from"], to_stage=t["to"],
-                           actor=officers[t["by"]] if t.get("by") else handler, at=_T(t["at"]), note=t.get("note", ""))
-            for t in bundle["transitions"]])
-        services: list[tuple[Service, dict[str, Any]]] = []
-        for s in bundle["services"]:
-            services.append((Service.objects.create(
-                case=case, document=s["document"], method=s["method"], served_at=_T(s["served_at"]),
-                recipient=s["recipient"], note=s.get("note", ""), recorded_by=handler), s))
-        types = catalogue()
-        documents: dict[str, Document] = {}
-        for i, d in enumerate(bundle["documents"]):
-            spec = types.get(d["type"])
-            if spec is None:
-                raise BundleError("bad_bundle", f"案件数据包 $.documents[{i}].type 处有误:未知文书类型 {d['type']}",
-                                  {"path": f"$.documents[{i}].type"})
-            fields = dict(d["fields"])
-            # The bundle's act annotations live in the document's fields, where the export reads them.
-            for key in ("situations", "av_exempt_reason"):
-                if d.get(key):
-                    fields[key] = d[key]
-            documents[d["id"]] = Document(
-                agency=agency, case=case, type_code=d["type"], type_name=d["name"], spec=spec.snapshot(),
-                fields=fields, status=d["status"], version=d.get("version", 1), number=d.get("number", ""),
-                created_by=handler, created_at=_T(d["created_at"]), updated_at=_T(d["created_at"]),
-                issued_by=handler if d.get("issued_at") else None, issued_at=_t(d.get("issued_at")),
-                pdf_sha256=d.get("pdf_sha256", ""))
-        written += Document.objects.bulk_create(documents.values())
-        by_name = {u.display_name: u for u in officers.values()}
-        written += Signature.objects.bulk_create([
-            Signature(
-                document=documents[d["id"]], slot=sig["slot"], slot_label=sig["slot"], role=sig["role"],
-                kind=sig["kind"],
-                user=by_name.get(sig["name"]) if sig["role"] in ("officer", "participant", "approver") else None,
-                name=sig["name"], cert_no=sig.get("cert_no", "") or "", at=_T(sig["at"]),
-                image_sha256=sig.get("image_sha256", ""), fingerprint=sig.get("fingerprint", False),
-                approved=sig.get("approved"), opinion=sig.get("opinion", ""),
-                refusal_reason=sig.get("refusal_reason", ""),
-                witnesses=[{"name": w} for w in sig.get("witnesses", [])],
-                document_sha256=d.get("pdf_sha256", ""))
-            for d in bundle["documents"] for sig in d["signatures"]])
-        media: dict[str, Evidence] = {}
-        for m in bundle["media"]:
-            stored = StoredObject.objects.filter(sha256=m["sha256"]).first() or StoredObject.objects.create(
-                sha256=m["sha256"], sm3=m.get("sm3", ""), size=m.get("size", 0),
-                key=f"{PENDING_PREFIX}{m['sha256']}", stored_at=_T(m["ingested_at"]),
-                # A failed integrity check travels with the bundle: the finding it raises stays.
-                verified_ok=False if m.get("fixity_ok") is False else None)
-            labels = m.get("labels") or {}
-            media[m["id"]] = Evidence(
-                agency=agency, unit=unit, stored=stored, original_name=m.get("original_name", ""),
-                evidence_class=m["class"], media_kind=m["kind"], case=case,
-                label_case_number=labels.get("case_number", ""), label_party=labels.get("party", ""),
-                label_handler=labels.get("handler", ""),
-                officer=officers[m["officer"]] if m.get("officer") else None,
-                officer_name=m.get("officer_name", ""), officer_cert_no=m.get("officer_cert_no", ""),
-                device_serial=m.get("device", ""), recorded_start=_t(m.get("recorded_start")),
-                recorded_end=_t(m.get("recorded_end")), duration_seconds=m.get("duration_seconds"),
-                ingested_at=_T(m["ingested_at"]), ingested_by=actor, ingest_channel="bundle",
-                # When the labels were given is known from the bundle, not from a link event here.
-                facts={"labelled_at": m["labelled_at"]} if m.get("labelled_at") else {})
-        written += Evidence.objects.bulk_create(media.values())
-        written += Interruption.objects.bulk_create([
-            Interruption(
-                agency=agency, unit=unit, device_serial=g.get("device", ""), before=media[g["before"]],
-                after=media[g["after"]], gap_seconds=g["gap_seconds"], detected_at=_t(g.get("explained_at"))
-                or media[g["after"]].ingested_at, status=g["status"], explanation=g.get("explanation", ""),
-                voice_note=media[g["voice_note"]] if g.get("voice_note") else None,
-                explained_by=handler if g.get("explained_at") else None, explained_at=_t(g.get("explained_at")))
-            for g in bundle["interruptions"]])
-        for service, s in services:
-            if s.get("receipt_document"):
-                # The service's 送达回证, as the service step links it (documents.steps.service_act).
-                ActDocument.objects.create(case=case, act=service_act(service.pk),
-                                           document=documents[s["receipt_document"]], produced=False,
-                                           linked_at=_t(s.get("served_at")) or timez.now())
-            if s.get("document_id"):
-                # The served document, picked from the case's issued documents (as the service step does).
-                service.document_ref = documents[s["document_id"]].pk
-                service.save(update_fields=["document_ref"])
-            if any(s.get(k) for k in ("witnesses", "media", "receipt", "attempts", "record", "returned", "fax",
-                                      "approval_document")):
-                ServiceProof.objects.create(
-                    service=service, witnesses=list(s.get("witnesses", [])),
-                    media=[media[r].pk for r in s.get("media", [])], receipt=s.get("receipt", ""),
-                    attempts=s.get("attempts", ""), record=s.get("record", ""), returned=s.get("returned", ""),
-                    fax=s.get("fax", ""),
-                    approval_document=documents[s["approval_document"]] if s.get("approval_document") else None)
-        # Recordings linked by hand to an act (a stated start and its basis, a segment): kept, so that
-        # the case exported again names the same footage whatever the time inside the files says.
-        acts = [(f"$.documents[{i}]", f"document:{documents[d['id']].pk}", d) for i, d in enumerate(bundle["documents"])]
-        acts += [(f"$.services[{i}]", f"service:{service.pk}", s) for i, (service, s) in enumerate(services)]
-        for where, act, item in acts:
-            for j, x in enumerate(item.get("media_links") or []):
-                if x["media"] not in media:
-                    raise BundleError("bad_bundle", f"案件数据包 {where}.media_links[{j}].media 处有误:"
-                                                    f"引用的 {x['media']} 不在 media 中",
-                                      {"path": f"{where}.media_links[{j}].media"})
-                FootageLink.objects.get_or_create(
-                    evidence=media[x["media"]], act=act, defaults={
-                        "case": case, "act_label": _act_label(item), "stated_start": _t(x.get("stated_start")),
-                        "start_basis": x.get("basis", "") if x.get("stated_start") else "",
-                        "basis_note": _basis_note(x), "segment_in": x.get("segment_in"),
-                        "segment_out": x.get("segment_out"), "linked_by_name": x.get("linked_by", "")[:50],
-                        "linked_at": _t(x.get("linked_at")) or media[x["media"]].ingested_at})
-        follow_ups: dict[str, FollowUp] = {}
-        for f in bundle.get("follow_ups") or []:
-            follow_ups[f["id"]] = FollowUp(
-                case=case, kind=f["kind"], due_on=_d(f.get("due_on")), checked_at=_t(f.get("checked_at")),
-                result=f.get("result", ""), fulfilled=f.get("fulfilled"), recorded_by=handler,
-                recorded_by_name=f.get("recorded_by_name") or handler.display_name, recorded_at=_T(f["recorded_at"]))
-        for f in follow_ups.values():
-            f.save()  # one by one: a lapse note below names each by its new id
-        written += list(follow_ups.values())
-        refs = {**{k: f"media-{v.pk}" for k, v in media.items()}, **{k: f"doc-{v.pk}" for k, v in documents.items()},
-                **{k: f"followup-{v.pk}" for k, v in follow_ups.items()}}
-        for n in bundle.get("lapses") or []:
-            # The note follows its record into this database (ids are the bundle's own).
-            LapseNote.objects.create(
-                case=case, rule=n["rule"], subject=refs.get(n["subject"], n["subject"]), reason=n["reason"],
-                recorded_by=officers[n["recorded_by"]],
-                recorded_by_name=n.get("recorded_by_name") or officers[n["recorded_by"]].display_name,
-                recorded_at=_T(n["recorded_at"]),
-                acknowledged_by=officers[n["acknowledged_by"]] if n.get("acknowledged_by") else None,
-                acknowledged_by_name=n.get("acknowledged_by_name", ""), acknowledged_at=_t(n.get("acknowledged_at")),
-                opinion=n.get("opinion", ""))
-        written += AccountabilityRecord.objects.bulk_create([
-            AccountabilityRecord(
-                agency=agency, unit_id=officers[r["officer"]].unit_id, case=case, officer=officers[r["officer"]],
-                officer_name=r["officer_name"], officer_cert_no=r.get("officer_cert_no", ""),
-                source_text=r.get("source_text", ""), article=r["article"], situation=r["situation"],
-                finding=r["finding"], rule=r.get("rule", ""), rule_label=r.get("rule_label", ""),
-                source=r.get("source") or ("finding" if r.get("rule") else "supervision"), outcome=r["outcome"],
-                outcome_note=r.get("outcome_note", ""), decided_by_name=r["decided_by_name"],
-                decided_on=dt.date.fromisoformat(r["decided_on"]), recorded_by=handler,
-                recorded_by_name=r.get("recorded_by_name") or handler.display_name, recorded_at=_T(r["recorded_at"]))
-            for r in bundle.get("accountability") or []])
-        record_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written, payload={
-            "sha256": digest, "number": case.number, "source_case": src["id"], "documents": len(bundle["documents"]),
-            "media": len(bundle["media"]),
-        })
-    return case
+                    seen[("party", key, p[key])] = party
+        parties[p["id"]] = party
+    handler = officers[src["handler"]]
+    complaint = None
+    c = bundle.get("complaint")
+    if c:
+        complaint = Complaint(
+            agency=agency, unit=unit, kind=c["kind"], complainant_name=c.get("complainant_name", ""),
+            anonymous=c.get("anonymous", False), respondent=parties[src["party"]], facts=c.get("facts", "") or "-",
+            received_at=_T(c["received_at"]), received_by=handler, status=c["status"],
+            missing_items=c.get("missing_items", []), decision_reason=c.get("decision_reason", ""),
+            decided_at=_t(c.get("decided_at")), decided_by=handler if c.get("decided_at") else None)
+        insert([complaint])
+    case = Case(
+        agency=agency, unit=unit, procedure=src["procedure"], number=src["number"], title=src["title"],
+        source=src["source"], source_note=src.get("source_note", ""), complaint=complaint,
+        party=parties[src["party"]], facts=src["facts"], handler=handler,
+        handler_opinion=src.get("handler_opinion", ""), stage=src["stage"], emergency=src["emergency"],
+        emergency_reason=src.get("emergency_reason", ""), approval_due_at=_t(src.get("approval_due_at")),
+        registered_at=_T(src["registered_at"]), filed_at=_t(src.get("filed_at")),
+        closed_at=_t(src.get("closed_at")), archive_due_at=_t(src.get("archive_due_at")),
+        archived_at=_t(src.get("archived_at")), investigation_summary=src.get("investigation_summary", ""),
+        decision_kind=src.get("decision_kind", ""), decision_text=src.get("decision_text", ""),
+        decision_basis=src.get("decision_basis", ""),
+        penalty_amount=Decimal(src["penalty_amount"]) if src.get("penalty_amount") else None,
+        decided_at=_t(src.get("decided_at")), execution_result=src.get("execution_result", ""),
+        simple_record=src.get("simple_record", {}))
+    insert([case])
+    # The case's officers: rows of the many-to-many table, inserted like the lists below (a new
+    # case has none to compare with, which is what .set() would read first).
+    through = Case.officers.through
+    insert([through(case_id=case.pk, user_id=user_id)
+            for user_id in dict.fromkeys(officers[r].pk for r in src["officers"])])
+    # Rows of a list are inserted together, one statement a list (lawtrail.lib.fastinsert sends no
+    # post_save, so they are handed to the event below as `changed`, which freezes them like
+    # every other record of the import).
+    written: list[Model] = [case, *([complaint] if complaint is not None else [])]
+    written += insert([
+        Approval(case=case, kind=a["kind"], approved=a["approved"], opinion=a.get("opinion", ""),
+                 by=officers[a["by"]] if a.get("by") else handler, by_name=a["by_name"], at=_T(a["at"]))
+        for a in bundle["approvals"]])
+    written += insert([
+        CaseTransition(case=case, from_stage=t["from"], to_stage=t["to"],
+                       actor=officers[t["by"]] if t.get("by") else handler, at=_T(t["at"]), note=t.get("note", ""))
+        for t in bundle["transitions"]])
+    types = catalogue()
+    for i, d in enumerate(bundle["documents"]):
+        if d["type"] not in types:
+            raise BundleError("bad_bundle", f"案件数据包 $.documents[{i}].type 处有误:未知文书类型 {d['type']}",
+                              {"path": f"$.documents[{i}].type"})
+    # Each document names the stored version of its type's definition (stored once, shared).
+    definitions = store_definitions({d["type"]: types[d["type"]] for d in bundle["documents"]}.values())
+    documents: dict[str, Document] = {}
+    for d in bundle["documents"]:
+        fields = dict(d["fields"])
+        # The bundle's act annotations live in the document's fields, where the export reads them.
+        for key in ("situations", "av_exempt_reason"):
+            if d.get(key):
+                fields[key] = d[key]
+        documents[d["id"]] = Document(
+            agency=agency, case=case, type_code=d["type"], type_name=d["name"],
+            definition_id=definitions[d["type"]], fields=fields, status=d["status"],
+            version=d.get("version", 1), number=d.get("number", ""),
+            created_by=handler, created_at=_T(d["created_at"]), updated_at=_T(d["created_at"]),
+            issued_by=handler if d.get("issued_at") else None, issued_at=_t(d.get("issued_at")),
+            pdf_sha256=d.get("pdf_sha256", ""))
+    written += insert(list(documents.values()))
+    by_name = {u.display_name: u for u in officers.values()}
+    written += insert([
+        Signature(
+            document=documents[d["id"]], slot=sig["slot"], slot_label=sig["slot"], role=sig["role"],
+            kind=sig["kind"],
+            user=by_name.get(sig["name"]) if sig["role"] in ("officer", "participant", "approver") else None,
+            name=sig["name"], cert_no=sig.get("cert_no", "") or "", at=_T(sig["at"]),
+            image_sha256=sig.get("image_sha256", ""), fingerprint=sig.get("fingerprint", False),
+            approved=sig.get("approved"), opinion=sig.get("opinion", ""),
+            refusal_reason=sig.get("refusal_reason", ""),
+            witnesses=[{"name": w} for w in sig.get("witnesses", [])],
+            document_sha256=d.get("pdf_sha256", ""))
+        for d in bundle["documents"] for sig in d["signatures"]])
+    # The served document, picked from the case's issued documents (as the service step does).
+    services = [(Service(case=case, document=s["document"], method=s["method"], served_at=_T(s["served_at"]),
+                         recipient=s["recipient"], note=s.get("note", ""), recorded_by=handler,
+                         document_ref=documents[s["document_id"]].pk if s.get("document_id") else None), s)
+                for s in bundle["services"]]
+    written += insert([service for service, _ in services])
+    # The originals: those already stored (by their SHA-256) are shared, the others are inserted together.
+    originals = {o.sha256: o for o in StoredObject.objects.filter(sha256__in={m["sha256"] for m in bundle["media"]})}
+    missing = {m["sha256"]: StoredObject(
+        sha256=m["sha256"], sm3=m.get("sm3", ""), size=m.get("size", 0),
+        key=f"{PENDING_PREFIX}{m['sha256']}", stored_at=_T(m["ingested_at"]),
+        # A failed integrity check travels with the bundle: the finding it raises stays.
+        verified_ok=False if m.get("fixity_ok") is False else None)
+        for m in bundle["media"] if m["sha256"] not in originals}
+    written += insert(list(missing.values()))
+    originals.update(missing)
+    media: dict[str, Evidence] = {}
+    for m in bundle["media"]:
+        stored = originals[m["sha256"]]
+        labels = m.get("labels") or {}
+        media[m["id"]] = Evidence(
+            agency=agency, unit=unit, stored=stored, original_name=m.get("original_name", ""),
+            evidence_class=m["class"], media_kind=m["kind"], case=case,
+            label_case_number=labels.get("case_number", ""), label_party=labels.get("party", ""),
+            label_handler=labels.get("handler", ""),
+            officer=officers[m["officer"]] if m.get("officer") else None,
+            officer_name=m.get("officer_name", ""), officer_cert_no=m.get("officer_cert_no", ""),
+            device_serial=m.get("device", ""), recorded_start=_t(m.get("recorded_start")),
+            recorded_end=_t(m.get("recorded_end")), duration_seconds=m.get("duration_seconds"),
+            ingested_at=_T(m["ingested_at"]), ingested_by=actor, ingest_channel="bundle",
+            # When the labels were given is known from the bundle, not from a link event here.
+            facts={"labelled_at": m["labelled_at"]} if m.get("labelled_at") else {})
+    written += insert(list(media.values()))
+    written += insert([
+        Interruption(
+            agency=agency, unit=unit, device_serial=g.get("device", ""), before=media[g["before"]],
+            after=media[g["after"]], gap_seconds=g["gap_seconds"], detected_at=_t(g.get("explained_at"))
+            or media[g["after"]].ingested_at, status=g["status"], explanation=g.get("explanation", ""),
+            voice_note=media[g["voice_note"]] if g.get("voice_note") else None,
+            explained_by=handler if g.get("explained_at") else None, explained_at=_t(g.get("explained_at")))
+        for g in bundle["interruptions"]])
+    # The service's 送达回证, as the service step links it (documents.steps.service_act).
+    written += insert([ActDocument(case=case, act=service_act(service.pk), document=documents[s["receipt_document"]],
+                                   produced=False, linked_at=_t(s.get("served_at")) or timez.now())
+                       for service, s in services if s.get("receipt_document")])
+    written += insert([
+        ServiceProof(
+            service=service, witnesses=list(s.get("witnesses", [])),
+            media=[media[r].pk for r in s.get("media", [])], receipt=s.get("receipt", ""),
+            attempts=s.get("attempts", ""), record=s.get("record", ""), returned=s.get("returned", ""),
+            fax=s.get("fax", ""),
+            approval_document=documents[s["approval_document"]] if s.get("approval_document") else None)
+        for service, s in services
+        if any(s.get(k) for k in ("witnesses", "media", "receipt", "attempts", "record", "returned", "fax",
+                                  "approval_document"))])
+    # Recordings linked by hand to an act (a stated start and its basis, a segment): kept, so that
+    # the case exported again names the same footage whatever the time inside the files says.
+    acts = [(f"$.documents[{i}]", f"document:{documents[d['id']].pk}", d) for i, d in enumerate(bundle["documents"])]
+    acts += [(f"$.services[{i}]", f"service:{service.pk}", s) for i, (service, s) in enumerate(services)]
+    links: dict[tuple[str, str], FootageLink] = {}
+    for where, act, item in acts:
+        for j, x in enumerate(item.get("media_links") or []):
+            if x["media"] not in media:
+                raise BundleError("bad_bundle", f"案件数据包 {where}.media_links[{j}].media 处有误:"
+                                                f"引用的 {x['media']} 不在 media 中",
+                                  {"path": f"{where}.media_links[{j}].media"})
+            # One link per recording and act (the first given): the recordings are this bundle's own.
+            links.setdefault((x["media"], act), FootageLink(
+                evidence=media[x["media"]], act=act, case=case, act_label=_act_label(item),
+                stated_start=_t(x.get("stated_start")),
+                start_basis=x.get("basis", "") if x.get("stated_start") else "",
+                basis_note=_basis_note(x), segment_in=x.get("segment_in"),
+                segment_out=x.get("segment_out"), linked_by_name=x.get("linked_by", "")[:50],
+                linked_at=_t(x.get("linked_at")) or media[x["media"]].ingested_at))
+    written += insert(list(links.values()))
+    # After a decision: the 履行、整改 checks with their due dates, the court's acceptance and result.
+    follow_ups = {f["id"]: FollowUp(
+        case=case, kind=f["kind"], due_on=_d(f.get("due_on")), checked_at=_t(f.get("checked_at")),
+        result=f.get("result", ""), fulfilled=f.get("fulfilled"), recorded_by=handler,
+        recorded_by_name=f.get("recorded_by_name") or handler.display_name, recorded_at=_T(f["recorded_at"]))
+        for f in bundle.get("follow_ups") or []}
+    written += insert(list(follow_ups.values()))
+    refs = {**{k: f"media-{v.pk}" for k, v in media.items()}, **{k: f"doc-{v.pk}" for k, v in documents.items()},
+            **{k: f"followup-{v.pk}" for k, v in follow_ups.items()}}
+    # A lapse note follows its record into this database (ids are the bundle's own).
+    written += insert([
+        LapseNote(
+            case=case, rule=n["rule"], subject=refs.get(n["subject"], n["subject"]), reason=n["reason"],
+            recorded_by=officers[n["recorded_by"]],
+            recorded_by_name=n.get("recorded_by_name") or officers[n["recorded_by"]].display_name,
+            recorded_at=_T(n["recorded_at"]),
+            acknowledged_by=officers[n["acknowledged_by"]] if n.get("acknowledged_by") else None,
+            acknowledged_by_name=n.get("acknowledged_by_name", ""), acknowledged_at=_t(n.get("acknowledged_at")),
+            opinion=n.get("opinion", ""))
+        for n in bundle.get("lapses") or []])
+    # 责任追究 records of the case (the officer is one of the bundle's officers).
+    written += insert([
+        AccountabilityRecord(
+            agency=agency, unit_id=officers[r["officer"]].unit_id, case=case, officer=officers[r["officer"]],
+            officer_name=r["officer_name"], officer_cert_no=r.get("officer_cert_no", ""),
+            source_text=r.get("source_text", ""), article=r["article"], situation=r["situation"],
+            finding=r["finding"], rule=r.get("rule", ""), rule_label=r.get("rule_label", ""),
+            source=r.get("source") or ("finding" if r.get("rule") else "supervision"), outcome=r["outcome"],
+            outcome_note=r.get("outcome_note", ""), decided_by_name=r["decided_by_name"],
+            decided_on=dt.date.fromisoformat(r["decided_on"]), recorded_by=handler,
+            recorded_by_name=r.get("recorded_by_name") or handler.display_name, recorded_at=_T(r["recorded_at"]))
+        for r in bundle.get("accountability") or []])
+    return case, written, {
+        "sha256": digest, "number": case.number, "source_case": src["id"], "documents": len(bundle["documents"]),
+        "media": len(bundle["media"]),
+    }, seen
 
 
 def _act_label(item: dict[str, Any]) -> str:

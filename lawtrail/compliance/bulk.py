@@ -1,8 +1,10 @@
 """Many case bundles in one run: files, JSON lines, directories or standard input, streamed.
 
-Each bundle is imported by `do_import_bundle` on its own (all of it or nothing); a refused
-bundle is reported with where it came from and the JSON path of its fault, and the run goes on
-with the next. The bundles are read one at a time, so memory stays flat however many there are.
+Bundles are imported in batches (`do_import_bundles`: one transaction a batch, each bundle all of
+it or nothing in a savepoint of its own, the batch's events through the ledger's bulk path); a
+refused bundle is reported with where it came from and the JSON path of its fault, and the run
+goes on with the next. The bundles are read as they are imported, a batch at a time, so memory
+stays flat however many there are.
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ class Progress:
         self.total, self.stream, self.every = total, stream, every
         self.tty = stream.isatty()
         self._last = 0.0
+        self._shown = 0
 
     def update(self, summary: Summary, *, final: bool = False) -> None:
         now = time.monotonic()
@@ -133,32 +136,79 @@ class Progress:
                               f"{summary.rate():,.1f} 个/秒 ")
             if final:
                 self.stream.write("\n")
-        elif final or (summary.seen and summary.seen % self.every == 0):
+        elif final or summary.seen // self.every > self._shown // self.every:
+            # (Counts move a batch at a time: a line each time they pass a multiple of `every`.)
+            self._shown = summary.seen
             of = f"/{self.total:,}" if self.total else ""
             self.stream.write(f"[{summary.seen:,}{of}] 已导入 {summary.imported:,} 拒绝 {len(summary.refused):,} "
                               f"{summary.rate():,.1f} 个/秒\n")
         self.stream.flush()
 
 
-def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None = None) -> Summary:
-    """Import every bundle; refusals are collected, each with its source, code, message and path."""
-    from lawtrail.compliance.actions import do_import_bundle
-    from lawtrail.compliance.bundle import decode
+def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None = None,
+               batch: int = 100) -> Summary:
+    """Import every bundle; refusals are collected, each with its source, code, message and path.
 
+    Bundles go `batch` at a time through do_import_bundles (one transaction, a savepoint and an
+    event each, the events through the ledger's bulk path). A batch that fails as a whole (not a
+    bundle's refusal) is imported again one bundle at a time, so each bundle's fate is its own."""
     summary = Summary()
+    # Each item with its bundle, or with its refusal when it could not even be read: reported in order.
+    pending: list[tuple[Item, dict[str, Any] | None, dict[str, Any] | None]] = []
     for item in items:
-        if item.unreadable:
-            summary.refused.append({"source": item.source, "code": "bundle_unreadable",
-                                    "message": item.unreadable, "path": "$"})
-        else:
-            try:
-                do_import_bundle(decode(item.text), actor=actor)  # which validates it
-                summary.imported += 1
-            except DomainError as err:
-                summary.refused.append({"source": item.source, "code": err.code, "message": err.message,
-                                        "path": err.detail.get("path", "$")})
-        if progress is not None:
-            progress.update(summary)
+        pending.append((item, *_parse(item)))
+        if len(pending) >= batch:
+            _flush(pending, actor, summary)
+            pending = []
+            if progress is not None:
+                progress.update(summary)
+    _flush(pending, actor, summary)
     if progress is not None:
         progress.update(summary, final=True)
     return summary
+
+
+def _refusal(source: str, err: DomainError) -> dict[str, Any]:
+    return {"source": source, "code": err.code, "message": err.message, "path": err.detail.get("path", "$")}
+
+
+def _parse(item: Item) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(the bundle's JSON value, None) or (None, its refusal)."""
+    from lawtrail.compliance.bundle import decode
+
+    if item.unreadable:
+        return None, {"source": item.source, "code": "bundle_unreadable", "message": item.unreadable, "path": "$"}
+    try:
+        return decode(item.text), None
+    except DomainError as err:
+        return None, _refusal(item.source, err)
+
+
+def _flush(pending: list[tuple[Item, dict[str, Any] | None, dict[str, Any] | None]], actor: Any,
+           summary: Summary) -> None:
+    from lawtrail.compliance.actions import do_import_bundle, do_import_bundles
+
+    readable = [data for _, data, _ in pending if data is not None]
+    results: list[Any] | None = None
+    if readable:
+        try:
+            results = do_import_bundles(readable, actor=actor)
+        except Exception:  # noqa: BLE001 — the batch as a whole failed (or the actor may not import): one by one
+            results = None
+    done = iter(results or [])
+    for item, data, refusal in pending:
+        if data is None:
+            summary.refused.append(refusal or {})
+            continue
+        if results is None:
+            try:
+                do_import_bundle(data, actor=actor)  # which validates it
+                summary.imported += 1
+            except DomainError as err:
+                summary.refused.append(_refusal(item.source, err))
+            continue
+        result = next(done)
+        if isinstance(result, DomainError):
+            summary.refused.append(_refusal(item.source, result))
+        else:
+            summary.imported += 1

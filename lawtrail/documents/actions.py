@@ -25,7 +25,7 @@ from lawtrail.cases.models import Case, Complaint
 from lawtrail.documents import render, signing
 from lawtrail.documents.catalogue import DocumentType, get_type
 from lawtrail.documents.choices import DocumentStatus, SignatureKind
-from lawtrail.documents.models import Document, DocumentCounter, NumberScheme, Signature
+from lawtrail.documents.models import Document, DocumentCounter, NumberScheme, Signature, store_definition
 from lawtrail.documents.prefill import ComplaintSubject, prefill_value
 from lawtrail.documents.steps import step_owned_change
 from lawtrail.documents.values import clean_fields, clean_value, missing_mandatory
@@ -128,7 +128,7 @@ def do_create_document(owner: Case | Complaint, *, type_code: str, fields: dict[
         document = Document.objects.create(
             agency_id=owner.agency_id, case=case, complaint=owner if isinstance(owner, Complaint) else None,
             type_code=doc_type.code, type_name=doc_type.name,
-            spec=doc_type.snapshot(), fields=values, status=DocumentStatus.DRAFT, created_by=actor,
+            definition_id=store_definition(doc_type), fields=values, status=DocumentStatus.DRAFT, created_by=actor,
             created_at=now, updated_at=now,
         )
         record_event("document.create", document, actor=actor, case_id=case.pk if case else None,
@@ -322,7 +322,7 @@ def do_correct_document(document: Document, *, reason: str, fields: dict[str, An
             with transaction.atomic():
                 corrected = Document.objects.create(
                     agency_id=document.agency_id, case_id=document.case_id, complaint_id=document.complaint_id,
-                    type_code=document.type_code, type_name=document.type_name, spec=document.spec,
+                    type_code=document.type_code, type_name=document.type_name, definition_id=document.definition_id,
                     fields=values, status=DocumentStatus.DRAFT, version=document.version + 1, previous=document,
                     correction_reason=reason, created_by=actor, created_at=now, updated_at=now,
                 )

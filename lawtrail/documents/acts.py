@@ -48,7 +48,7 @@ from lawtrail.documents import signing
 from lawtrail.documents.actions import _payload, issue_locked, prefilled
 from lawtrail.documents.catalogue import get_type
 from lawtrail.documents.choices import DocumentStatus, SignatureKind
-from lawtrail.documents.models import ActDocument, Document, Signature
+from lawtrail.documents.models import ActDocument, Document, Signature, store_definition
 from lawtrail.documents.steps import (
     APPROVAL_FORM,
     CLOSING,
@@ -141,7 +141,7 @@ def _link_or_create(case: Case, act: str, type_code: str, actor: User, *, fields
         doc_type = get_type(type_code)
         document = found = Document.objects.create(
             agency_id=case.agency_id, case=case, type_code=doc_type.code, type_name=doc_type.name,
-            spec=doc_type.snapshot(), status=DocumentStatus.DRAFT,
+            definition_id=store_definition(doc_type), status=DocumentStatus.DRAFT,
             fields=clean_fields(doc_type, {k: v for k, v in (fields or {}).items()
                                            if doc_type.field(k) is not None and not _empty(v)},
                                 base=prefilled(case, doc_type, actor)),
@@ -351,7 +351,7 @@ def _new_version(document: Document, values: dict[str, Any], reason: str, actor:
     now = timez.now()
     corrected = Document.objects.create(
         agency_id=document.agency_id, case_id=document.case_id, complaint_id=document.complaint_id,
-        type_code=document.type_code, type_name=document.type_name, spec=document.spec,
+        type_code=document.type_code, type_name=document.type_name, definition_id=document.definition_id,
         fields=clean_fields(document.doc_type, known, base=document.fields), status=DocumentStatus.DRAFT,
         version=document.version + 1, previous=document, correction_reason=reason, created_by=actor,
         created_at=now, updated_at=now,
@@ -463,7 +463,7 @@ def _complaint_document(complaint: Complaint, type_code: str, actor: User, value
     known = {k: v for k, v in values.items() if doc_type.field(k) is not None and not _empty(v)}
     document = Document.objects.create(
         agency_id=complaint.agency_id, complaint=complaint, type_code=doc_type.code, type_name=doc_type.name,
-        spec=doc_type.snapshot(), status=DocumentStatus.DRAFT,
+        definition_id=store_definition(doc_type), status=DocumentStatus.DRAFT,
         fields=clean_fields(doc_type, known, base=prefilled(complaint, doc_type, actor)),
         created_by=actor, created_at=now, updated_at=now,
     )

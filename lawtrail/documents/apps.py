@@ -14,14 +14,21 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from lawtrail.documents import acts
-        from lawtrail.documents.models import ActDocument, Document, DocumentCounter, NumberScheme, Signature
+        from lawtrail.documents.models import (
+            ActDocument,
+            Document,
+            DocumentCounter,
+            DocumentTypeVersion,
+            NumberScheme,
+            Signature,
+        )
         from lawtrail.documents.sql import GUARDS
         from lawtrail.events.state import track
         from lawtrail.lib.appendonly import register_guards
         from lawtrail.profiles.coverage import register_labels
 
         # Domain records: each change is frozen into the event of the action that made it.
-        track(ActDocument, Document, DocumentCounter, NumberScheme, Signature)
+        track(ActDocument, Document, DocumentCounter, DocumentTypeVersion, NumberScheme, Signature)
         register_guards(*GUARDS)
         # The article map (profiles) names document types by code; a person reads their names.
         register_labels(_document_labels)

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
 from lawtrail.accounts.models import Agency
 from lawtrail.cases.models import Case, Complaint
 from lawtrail.documents.catalogue import DocumentType
 from lawtrail.documents.choices import DocumentStatus, SignatureKind, SignerRole
+from lawtrail.lib import timez
+from lawtrail.lib.frozen import encode, normalize
 
 if TYPE_CHECKING:
     from lawtrail.accounts.models import User
@@ -30,6 +34,89 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         return self.filter(Q(case=case) | Q(case__isnull=True, complaint_id=case.complaint_id))
 
 
+class DocumentTypeVersion(models.Model):
+    """文书格式版本 — one version of a document type's definition (its fields, signers, layout), as
+    documents were made on it.
+
+    Stored once and shared: named by the SHA-256 of the definition's canonical JSON
+    (lawtrail.lib.frozen), so the same definition is one row however many documents use it, and
+    a changed catalogue entry is a new row. Rows are never changed (a database trigger refuses
+    it) and, as tracked records, each is frozen into the event that stored it: `lawtrail verify`
+    proves the definition a document names is the one it was made on.
+    """
+
+    sha256 = models.CharField("SHA-256", max_length=64, primary_key=True)
+    type_code = models.CharField("文书类型", max_length=64)
+    spec = models.JSONField("文书格式")
+    stored_at = models.DateTimeField("保存时间")
+
+    class Meta:
+        verbose_name = "文书格式版本"
+
+    def __str__(self) -> str:
+        return f"{self.spec.get('name') or self.type_code}({self.sha256[:12]})"
+
+
+def definition_sha256(spec: dict[str, Any]) -> str:
+    """The SHA-256 of a definition's canonical JSON: the same for the same definition on either
+    database (normalize() gives the value as it reads back)."""
+    return hashlib.sha256(encode(normalize(spec)).encode()).hexdigest()
+
+
+# DocumentType → (its stored form, that form's SHA-256). Keyed by identity (catalogue() is cached:
+# one object per type per process); the type is kept so its id is not reused.
+_stored_forms: dict[int, tuple[DocumentType, dict[str, Any], str]] = {}
+# SHA-256 → the definition parsed. A version never changes, so the parse is kept for the process.
+_parsed: dict[str, DocumentType] = {}
+
+
+def stored_form(doc_type: DocumentType) -> tuple[dict[str, Any], str]:
+    """(the definition as stored, its SHA-256)."""
+    found = _stored_forms.get(id(doc_type))
+    if found is None or found[0] is not doc_type:
+        spec = normalize(doc_type.snapshot())
+        found = _stored_forms[id(doc_type)] = (doc_type, spec, definition_sha256(spec))
+    return found[1], found[2]
+
+
+def store_definitions(doc_types: Iterable[DocumentType]) -> dict[str, str]:
+    """The stored version of each type's definition (type code → SHA-256), storing those not yet
+    stored. Call inside the action's transaction: a version stored here is a tracked record,
+    frozen into the action's event like the documents that name it."""
+    wanted = {}
+    for doc_type in doc_types:
+        spec, sha = stored_form(doc_type)
+        wanted[doc_type.code] = (sha, spec)
+    shas = {sha for sha, _ in wanted.values()}
+    present = set(DocumentTypeVersion.objects.filter(pk__in=shas).values_list("pk", flat=True))
+    for code, (sha, spec) in sorted(wanted.items()):
+        if sha in present:
+            continue
+        try:
+            # Another writer may store the same version at the same moment: then it is stored.
+            with transaction.atomic():
+                DocumentTypeVersion.objects.create(sha256=sha, type_code=code, spec=spec, stored_at=timez.now())
+        except IntegrityError:
+            pass
+        present.add(sha)
+    return {code: sha for code, (sha, _) in wanted.items()}
+
+
+def store_definition(doc_type: DocumentType) -> str:
+    return store_definitions([doc_type])[doc_type.code]
+
+
+def parsed_definition(sha: str, loaded: DocumentTypeVersion | None = None) -> DocumentType:
+    found = _parsed.get(sha)
+    if found is None:
+        version = loaded if loaded is not None else DocumentTypeVersion.objects.get(pk=sha)
+        found = DocumentType.from_snapshot(version.spec)
+        if len(_parsed) > 4096:  # bounded however many versions an instance holds
+            _parsed.clear()
+        _parsed[sha] = found
+    return found
+
+
 class Document(models.Model):
     """执法文书 — one version of an enforcement document of a case, from draft to issued.
 
@@ -37,8 +124,9 @@ class Document(models.Model):
     (投诉举报登记) before there is a case, or when there never will be: such a document has
     `complaint` and no `case`, and shows on the case's timeline once the complaint becomes one.
 
-    The type (its fields, signers, layout) is frozen into `spec` when the document is created,
-    so a later change of the catalogue does not change what was written. Once issued the
+    The type (its fields, signers, layout) is fixed when the document is created: the document
+    names the stored version of the type's definition it was made on (`definition`, by its
+    SHA-256), so a later change of the catalogue does not change what was written. Once issued the
     document is immutable: its PDF and that PDF's SHA-256 are kept, and a correction is a new
     version (`previous` points at the one it corrects, which is marked superseded).
     """
@@ -49,7 +137,9 @@ class Document(models.Model):
                                   related_name="documents", verbose_name="投诉举报登记")
     type_code = models.CharField("文书类型", max_length=64)
     type_name = models.CharField("文书名称", max_length=100)
-    spec = models.JSONField("文书格式")
+    # Not indexed: nothing lists documents by definition, and versions are never deleted.
+    definition = models.ForeignKey(DocumentTypeVersion, on_delete=models.PROTECT, related_name="+",
+                                   db_index=False, verbose_name="文书格式版本")
     fields = models.JSONField("内容", default=dict)
     status = models.CharField("状态", max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT)
     version = models.PositiveIntegerField("版本", default=1)
@@ -90,7 +180,9 @@ class Document(models.Model):
 
     @property
     def doc_type(self) -> DocumentType:
-        return DocumentType.from_snapshot(self.spec)
+        """The definition the document was made on (read once per process per version)."""
+        loaded = self._state.fields_cache.get("definition")
+        return parsed_definition(self.definition_id, loaded)
 
     @property
     def is_draft(self) -> bool:

@@ -96,6 +96,32 @@ def record_event(
     A done event freezes the state of `obj`, of `changed` and of every tracked record saved or
     deleted in the transaction since the previous event (lawtrail.events.state).
     """
+    event = _writer[0](new_event(action, obj, actor=actor, role=role, case_id=case_id, agency_id=agency_id,
+                                payload=payload, outcome=outcome, reason_code=reason_code, reason=reason,
+                                object_type=object_type, object_id=object_id, changed=changed))
+    for listener in _listeners:
+        listener(event)
+    return event
+
+
+def new_event(
+    action: str,
+    obj: models.Model | None,
+    *,
+    actor: User | None,
+    role: str = "",
+    case_id: int | None = None,
+    agency_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    outcome: str = Outcome.DONE,
+    reason_code: str = "",
+    reason: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    changed: Sequence[models.Model] = (),
+) -> DomainEvent:
+    """The event record_event() writes, frozen now but not written: for a bulk path that writes many
+    events together (the ledger's append_many) in the same transaction as their records."""
     where = current_origin()
     officer_cert = ""
     if actor is not None:
@@ -131,9 +157,6 @@ def record_event(
         event.records, event.record_fields = [], []
     if actor is not None:
         event._state.fields_cache["actor"] = actor
-    event = _writer[0](event)
-    for listener in _listeners:
-        listener(event)
     return event
 
 

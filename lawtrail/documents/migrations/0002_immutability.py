@@ -6,7 +6,10 @@ fires no row trigger)."""
 
 from django.db import migrations
 
-from lawtrail.documents.sql import POSTGRES, POSTGRES_REVERSE, SQLITE, SQLITE_REVERSE
+from lawtrail.documents.sql import INITIAL_POSTGRES as POSTGRES
+from lawtrail.documents.sql import INITIAL_POSTGRES_REVERSE as POSTGRES_REVERSE
+from lawtrail.documents.sql import INITIAL_SQLITE as SQLITE
+from lawtrail.documents.sql import INITIAL_SQLITE_REVERSE as SQLITE_REVERSE
 
 
 def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]

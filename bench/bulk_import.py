@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Bulk import against the schema's floor, in one run:
+
+    .venv/bin/python bench/bulk_import.py [--cases 1000] [--sample 200] [--database sqlite|postgresql] [--verify]
+
+Generates `--cases` case bundles (the five profiles' exemplary cases, each with its own 案号, grown
+to 20 documents and 5 recordings a case: bench/load.py's generator) as JSON lines, and imports
+them with `lawtrail bundle import` into a fresh instance (one agency, its admin): cases/s, from
+the command's start to its end (start-up included), and the command's peak memory (max RSS).
+
+Baseline in the same run, the schema's floor: the very rows the import wrote for `--sample`
+cases (every table: the case, its documents, signatures, recordings, events, ledger entries …),
+read back and inserted again by the database driver alone (`executemany`) into empty copies of
+the tables, one transaction a case. Target: the import at ≥ 0.5 of the floor's rate.
+
+`--database postgresql` uses a fresh database on the local server (dropped afterwards).
+`--verify` runs `lawtrail verify` afterwards and prints its verdict and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from load import write_bundles  # noqa: E402  (bench/load.py: the same generated cases)
+
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+
+_SETUP = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+from lawtrail.testing.personas import build_world
+build_world()
+"""
+
+
+def run(env: dict[str, str], *args: str) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MB, stdout) of one child process."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile(mode="w+") as err:  # a file, not a pipe: the child may write much
+        proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+                                cwd=ROOT)
+        out = proc.stdout.read() if proc.stdout else ""
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - started
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{err.read()[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024, out
+
+
+def _sample_rows(fetch: Any, tables: list[str], columns: dict[str, list[str]],
+                 cases: list[int]) -> dict[int, list[tuple[str, list[tuple[Any, ...]]]]]:
+    """Every row the import wrote for each case, table by table."""
+    per_case: dict[int, list[tuple[str, list[tuple[Any, ...]]]]] = {}
+    for c in cases:
+        found = [("cases_case", fetch("SELECT * FROM cases_case WHERE id = %s", [c]))]
+        for t in tables:
+            if "case_id" in columns[t] and t != "cases_case":
+                found.append((t, fetch(f'SELECT * FROM "{t}" WHERE case_id = %s', [c])))
+        found.append(("documents_signature", fetch(
+            "SELECT s.* FROM documents_signature s JOIN documents_document d ON d.id = s.document_id "
+            "WHERE d.case_id = %s", [c])))
+        found.append(("evidence_storedobject", fetch(
+            "SELECT o.* FROM evidence_storedobject o JOIN evidence_evidence e ON e.stored_id = o.id "
+            "WHERE e.case_id = %s", [c])))
+        found.append(("events_domainevent", fetch("SELECT * FROM events_domainevent WHERE case_id_frozen = %s", [c])))
+        found.append(("ledger_ledgerentry", fetch(
+            "SELECT l.* FROM ledger_ledgerentry l JOIN events_domainevent e ON e.id = l.event_id "
+            "WHERE e.case_id_frozen = %s", [c])))
+        per_case[c] = found
+    return per_case
+
+
+def floor_sqlite(db: Path, sample: int) -> float:
+    """Cases/s of the driver alone writing the rows the import wrote for `sample` cases."""
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA synchronous=FULL")  # as the application's connections
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    columns = {t: [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')] for t in tables}
+    cases = [r[0] for r in con.execute("SELECT id FROM cases_case ORDER BY id DESC LIMIT ?", [sample])]
+    per_case = _sample_rows(lambda sql, args: list(con.execute(sql.replace("%s", "?"), args)), tables, columns, cases)
+    copies = {t for found in per_case.values() for t, _ in found}
+    for t in copies:
+        con.execute(f'DROP TABLE IF EXISTS "bench_{t}"')
+        con.execute(f'CREATE TABLE "bench_{t}" AS SELECT * FROM "{t}" WHERE 0')
+    con.commit()
+    started = time.perf_counter()
+    for found_rows in per_case.values():
+        for t, found in found_rows:
+            if found:
+                con.executemany(f'INSERT INTO "bench_{t}" VALUES ({",".join("?" * len(found[0]))})', found)
+        con.commit()
+    elapsed = time.perf_counter() - started
+    for t in copies:
+        con.execute(f'DROP TABLE "bench_{t}"')
+    con.commit()
+    con.close()
+    return len(cases) / elapsed
+
+
+def floor_postgresql(url: str, sample: int) -> float:
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    def as_sent(value: Any) -> Any:
+        return Jsonb(value) if isinstance(value, dict | list) else value
+
+    with psycopg.connect(url) as con:
+        def fetch(sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+            # jsonb values read back as Python values: sent again as jsonb (adapted before the clock runs).
+            return [tuple(map(as_sent, row)) for row in con.execute(sql, args).fetchall()]
+
+        tables = [r[0] for r in fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", [])]
+        columns = {t: [r[0] for r in fetch("SELECT column_name FROM information_schema.columns "
+                                           "WHERE table_name = %s ORDER BY ordinal_position", [t])] for t in tables}
+        cases = [r[0] for r in fetch("SELECT id FROM cases_case ORDER BY id DESC LIMIT %s", [sample])]
+        per_case = _sample_rows(fetch, tables, columns, cases)
+        copies = {t for found in per_case.values() for t, _ in found}
+        for t in copies:
+            con.execute(f'DROP TABLE IF EXISTS "bench_{t}"')
+            con.execute(f'CREATE TABLE "bench_{t}" AS SELECT * FROM "{t}" WHERE false')
+        con.commit()
+        started = time.perf_counter()
+        for found_rows in per_case.values():
+            with con.cursor() as cur:
+                for t, found in found_rows:
+                    if found:
+                        cur.executemany(f'INSERT INTO "bench_{t}" VALUES ({",".join(["%s"] * len(found[0]))})',
+                                        found)
+            con.commit()
+        elapsed = time.perf_counter() - started
+        for t in copies:
+            con.execute(f'DROP TABLE "bench_{t}"')
+        con.commit()
+    return len(cases) / elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--sample", type=int, default=200, help="cases the floor writes again")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--verify", action="store_true", help="run lawtrail verify afterwards")
+    parser.add_argument("--dir", help="work directory (default: a new temp directory)")
+    args = parser.parse_args()
+
+    work = Path(args.dir or tempfile.mkdtemp(prefix="lawtrail-bulk-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "LAWTRAIL_DATA_DIR": str(work / "data"), "DJANGO_SETTINGS_MODULE": "lawtrail.settings",
+           "PYTHONPATH": str(ROOT)}
+    for k in ("DATABASE_URL", "LAWTRAIL_REDIS_URL", "LAWTRAIL_S3_BUCKET"):
+        env.pop(k, None)
+    pg_name = None
+    if args.database == "postgresql":
+        import psycopg
+
+        pg_name = f"lawtrail_bulk_{os.getpid()}"
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as con:
+            con.execute(f'CREATE DATABASE "{pg_name}"')
+        env["DATABASE_URL"] = f"{PG_SERVER}/{pg_name}"
+    try:
+        print(f"工作目录 {work};数据库 {args.database};CPU {os.cpu_count()} 核", flush=True)
+        run(env, "-c", _SETUP)
+        bundles = work / "bundles.jsonl"
+        write_bundles(bundles, 0, args.cases)
+        seconds, peak, out = run(env, "-m", "lawtrail", "bundle", "import", str(bundles), "--user", "root", "-q")
+        rate = args.cases / seconds
+        print(out.strip())
+        print(f"导入 {args.cases:,} 件(每件 20 份文书、5 段音像):{seconds:,.1f} 秒,{rate:,.1f} 件/秒(含命令启动),"
+              f"峰值内存 {peak:,.0f} MB", flush=True)
+        sample = min(args.sample, args.cases)
+        floor = (floor_sqlite(work / "data" / "lawtrail.sqlite3", sample) if args.database == "sqlite"
+                 else floor_postgresql(env["DATABASE_URL"], sample))
+        print(f"同一批数据由驱动直接写入(下限,{sample} 件,每件一个事务):{floor:,.1f} 件/秒;"
+              f"导入 / 下限 = {rate / floor:.2f}(目标 ≥ 0.5)", flush=True)
+        if args.verify:
+            seconds, peak, out = run(env, "-m", "lawtrail", "verify")
+            print(out.strip().splitlines()[-1] if out.strip() else "", f"(lawtrail verify {seconds:,.1f} 秒)")
+    finally:
+        if pg_name is not None:
+            import psycopg
+
+            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as con:
+                con.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
