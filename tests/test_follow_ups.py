@@ -79,10 +79,12 @@ def test_依法责令改正的应当按期核查_期限已过仍未核查的标�
     with time_machine.travel(later):
         body = ApiClient(commission.alice).get(f"/api/cases/{case.pk}").body
         assert [f["overdue"] for f in body["follow_ups"] if f["kind"] == "rectification"] == [True]
-        from lawtrail.cases.queries import deadlines_of
+        from lawtrail.compliance import store
+        from lawtrail.compliance.queries import deadline_warnings
 
-        assert [(d.label, d.overdue) for d in deadlines_of(commission.alice)
-                if d.case.pk == case.pk] == [("整改情况核查(复查)", True)]
+        store.refresh_case(case)
+        assert [(d.label, d.state) for d in deadline_warnings(commission.alice)
+                if d.case_id == case.pk] == [("整改核查", "overdue")]
 
 
 def test_整改核查晚于期限的是不可挽回的逾期_须说明原因并经负责人确认(commission: World) -> None:

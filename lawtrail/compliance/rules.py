@@ -723,7 +723,7 @@ def follow_up_checks(ctx: Context, rule: Rule) -> Iterator[Report]:
             continue
         what = FOLLOW_UP_LABELS[f["kind"]]
         # 期限预警: the check may be made all of its due day (Beijing time).
-        ctx.deadline(f["id"], f"{what}核查", dt.datetime.combine(due + dt.timedelta(days=1), dt.time(), tzinfo=timez.BEIJING),
+        ctx.deadline(f["id"], what, dt.datetime.combine(due + dt.timedelta(days=1), dt.time(), tzinfo=timez.BEIJING),
                      met_at=ctx.time(f.get("checked_at")))
         checked = _day(ctx, f.get("checked_at"))
         if checked is None:
