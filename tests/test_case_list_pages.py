@@ -84,7 +84,7 @@ def test_a_deep_page_reads_one_page_of_cases_without_offset_or_count(world: Worl
 def test_a_cursor_that_is_not_ours_shows_the_first_page(world: World, listed: list[int]) -> None:
     client = Client()
     client.force_login(world.sam)
-    for bad in ("x", "1_", "99999999999999999999999_1", "-1_-1"):
+    for bad in ("x", "1_", "99999999999999999999999_1", "-1_-1", "²_1", "1_1 ", "999999999999999999_1"):
         reply = client.get("/cases/", {"after": bad})
         assert reply.status_code == 200 and _ids(reply.content.decode()) == listed[:20]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,7 @@ def filter_cases(qs: QuerySet[Case], params: dict[str, Any]) -> QuerySet[Case]:
 
 PAGE_SIZE = 20
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_CURSOR = re.compile(r"(-?[0-9]{1,18})_([0-9]{1,18})")
 
 
 def case_cursor(case: Case) -> str:
@@ -58,11 +60,11 @@ def case_cursor(case: Case) -> str:
 
 def parse_cursor(raw: str) -> tuple[dt.datetime, int] | None:
     """The boundary a cursor names, or None when it is not one of ours."""
-    stamp, _, pk = raw.partition("_")
-    if not (stamp.lstrip("-").isdigit() and pk.isdigit()) or len(stamp) > 20 or len(pk) > 19:
+    found = _CURSOR.fullmatch(raw)
+    if found is None:
         return None
     try:
-        return _EPOCH + dt.timedelta(microseconds=int(stamp)), int(pk)
+        return _EPOCH + dt.timedelta(microseconds=int(found[1])), int(found[2])
     except OverflowError:
         return None
 
