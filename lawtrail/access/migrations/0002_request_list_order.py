@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('access', '0001_initial'),
         ('accounts', '0002_login_failure_client_ip_index'),
-        ('cases', '0004_case_list_order'),
+        ('cases', '0003_party_unit'),
         ('documents', '0004_act_documents'),
         ('evidence', '0004_evidence_list_order'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_login_failure_client_ip_index'),
-        ('cases', '0004_case_list_order'),
+        ('cases', '0003_party_unit'),
         ('evidence', '0003_footage_link'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
