@@ -297,17 +297,19 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
             "c = Case.objects.filter(number__startswith='压测').order_by('-id').first();"
             "n = Case.objects.count();"
             "e = LedgerEntry.objects.order_by('-seq').values_list('seq', flat=True).first();"
-            "print(json.dumps({'case': c.pk, 'count': n, 'seq': e}))")
+            "from lawtrail.cases.queries import case_cursor;"
+            "a = Case.objects.filter(agency=c.agency); m = a.order_by('-registered_at', '-id')[a.count() // 2];"
+            "print(json.dumps({'case': c.pk, 'count': n, 'seq': e, 'middle': case_cursor(m)}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={
         **env, "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}, cwd=ROOT, check=True)
     ids = json.loads(out.stdout.strip().splitlines()[-1])
-    deep = max(1, ids["count"] // 20 // 2)  # the middle of the list
     return [
         ("办案人员首页", "handler", "/"),
         ("负责人首页", "head", "/"),
         ("档案管理员首页", "archivist", "/"),
         ("案件列表第一页", "supervisor", "/cases/"),
-        ("案件列表中间一页", "supervisor", f"/cases/?page={deep}"),
+        # The middle of the list, as its 下一页 links reach it (keyset pages: ?after=<cursor>).
+        ("案件列表中间一页", "supervisor", f"/cases/?after={ids['middle']}"),
         ("案件页", "supervisor", f"/cases/{ids['case']}/"),
         ("合规检查", "supervisor", "/compliance/"),
         ("案件 API", "supervisor", "/api/cases?limit=20"),

@@ -94,6 +94,8 @@ class AccessRequest(models.Model):
     class Meta:
         verbose_name = "调用单"
         ordering = ["-created_at", "-id"]
+        # The list's order within an agency.
+        indexes = [models.Index(fields=["agency", "-created_at", "-id"], name="access_request_agency_created")]
         constraints = [
             models.UniqueConstraint(fields=["agency", "number_year", "number_seq"],
                                     condition=Q(number_seq__isnull=False), name="access_request_unique_number"),

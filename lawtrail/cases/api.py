@@ -69,7 +69,7 @@ from lawtrail.lib.apikit import (
     responses,
     visible,
 )
-from lawtrail.lib.errors import NotFound
+from lawtrail.lib.errors import InvalidInput, NotFound
 
 router = Router(tags=["cases"])
 
@@ -432,6 +432,7 @@ class CaseSummaryOut(Schema):
 
 class CasePage(Page):
     items: list[CaseSummaryOut]
+    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
 class ApprovalOut(Schema):
@@ -556,6 +557,8 @@ class CaseFilter(Paging):
     q: Str200 = Field("", description="案号或案由包含")
     date_from: dt.date | None = Field(None, description="登记日期不早于(北京时间)")
     date_to: dt.date | None = Field(None, description="登记日期不晚于(北京时间)")
+    # Keyset paging: however deep, a page reads limit + 1 rows (an offset reads every row before it).
+    after: str = Field("", max_length=64, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
 def _cases(user: User) -> QuerySet[Case]:
@@ -646,8 +649,16 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
 @router.get("/cases", response=responses(200, CasePage), summary="案件列表")
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     qs = queries.filter_cases(_cases(auth_user(request)), filters.dict())
-    page = qs.order_by("-registered_at", "-id")[filters.offset:filters.offset + filters.limit]
-    return CasePage(count=qs.count(), items=[CaseSummaryOut(**_summary_fields(c)) for c in page])
+    if filters.after:
+        if queries.parse_cursor(filters.after) is None:
+            raise InvalidInput("invalid_cursor", "分页游标无效:请使用上一页返回的 next", {"field": "after"})
+        page = queries.case_page(qs, after=filters.after, size=filters.limit)
+        items, following = page.items, page.next
+    else:
+        rows = list(qs.order_by("-registered_at", "-id")[filters.offset:filters.offset + filters.limit + 1])
+        items = rows[:filters.limit]
+        following = queries.case_cursor(items[-1]) if len(rows) > filters.limit else None
+    return CasePage(count=qs.count(), items=[CaseSummaryOut(**_summary_fields(c)) for c in items], next=following)
 
 
 @router.get("/cases/{case_id}", response=responses(200, CaseDetailOut), summary="案件详情(含当前用户可执行的操作)")

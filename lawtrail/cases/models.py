@@ -215,6 +215,12 @@ class Case(models.Model):
     class Meta:
         verbose_name = "案件"
         ordering = ["-registered_at", "-id"]
+        # The case list's order within what a user sees (the agency, or their units): a page is read
+        # from the index, however deep (keyset pages, lawtrail/cases/queries.py case_page).
+        indexes = [
+            models.Index(fields=["agency", "-registered_at", "-id"], name="case_agency_registered"),
+            models.Index(fields=["unit", "-registered_at", "-id"], name="case_unit_registered"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["agency", "number"], name="case_unique_number"),
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,87 @@ def filter_cases(qs: QuerySet[Case], params: dict[str, Any]) -> QuerySet[Case]:
     if params.get("date_to"):
         qs = qs.filter(registered_at__lt=_day_start(params["date_to"]) + dt.timedelta(days=1))
     return qs
+
+
+# ---------------------------------------------------------------- the case list, page by page
+#
+# Keyset pagination: a page is "the next 20 after this case" in the list's order (-registered_at,
+# -id), which the composite indexes (agency|unit, registered_at, id) answer by reading 21 rows,
+# however deep the page; an OFFSET would read every row before it. The cursor is the boundary
+# case's registration time (microseconds since the epoch) and id: opaque to people, stable while
+# cases are added (a new case lands on the first page and shifts nothing after it).
+
+PAGE_SIZE = 20
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_CURSOR = re.compile(r"(-?[0-9]{1,18})_([0-9]{1,18})")
+
+
+def case_cursor(case: Case) -> str:
+    return f"{(case.registered_at - _EPOCH) // dt.timedelta(microseconds=1)}_{case.pk}"
+
+
+def parse_cursor(raw: str) -> tuple[dt.datetime, int] | None:
+    """The boundary a cursor names, or None when it is not one of ours."""
+    found = _CURSOR.fullmatch(raw)
+    if found is None:
+        return None
+    try:
+        return _EPOCH + dt.timedelta(microseconds=int(found[1])), int(found[2])
+    except OverflowError:
+        return None
+
+
+@dataclass
+class CasePage:
+    items: list[Case]
+    next: str | None  # the cursor of the following page (older cases), if any
+    previous: str | None  # the cursor of the preceding page (newer cases), if this is not the first
+
+    @property
+    def first(self) -> bool:
+        return self.previous is None
+
+
+def case_page(qs: QuerySet[Case], *, after: str = "", before: str = "", size: int = PAGE_SIZE) -> CasePage:
+    """The `size` cases after the cursor `after` (older), or before `before` (newer), or the first
+    page; one query of at most size + 1 rows. A cursor that is not one of ours gives the first page."""
+    older = parse_cursor(after) if after else None
+    newer = parse_cursor(before) if before and not older else None
+    if newer is not None:
+        at, pk = newer
+        rows = list(qs.filter(Q(registered_at__gt=at) | Q(registered_at=at, pk__gt=pk))
+                    .order_by("registered_at", "id")[:size + 1])
+        if len(rows) > size:
+            items = rows[:size][::-1]
+            return CasePage(items, case_cursor(items[-1]), case_cursor(items[0]))
+        # Fewer than a page newer than the cursor: that is the first page.
+        older = None
+    if older is not None:
+        at, pk = older
+        qs = qs.filter(Q(registered_at__lt=at) | Q(registered_at=at, pk__lt=pk))
+    rows = list(qs.order_by("-registered_at", "-id")[:size + 1])
+    items = rows[:size]
+    return CasePage(items, case_cursor(items[-1]) if len(rows) > size else None,
+                    case_cursor(items[0]) if older is not None and items else None)
+
+
+# How long the case list's total may lag behind: the list itself is always current, the number
+# above it is a COUNT over the user's whole scope, run at most once a minute per user and filter.
+COUNT_SECONDS = 60
+
+
+def cached_count(qs: QuerySet[Case], key: str) -> tuple[int, dt.datetime]:
+    """How many rows `qs` holds and when that was counted (at most COUNT_SECONDS ago)."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    name = "lawtrail:case-count:" + hashlib.sha256(key.encode()).hexdigest()
+    found = cache.get(name)
+    if found is None:
+        found = (qs.count(), timez.now())
+        cache.set(name, found, COUNT_SECONDS)
+    return found
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -101,9 +183,8 @@ def follow_up_overdue(follow_up: FollowUp) -> bool:
 
 
 # The stages where a case waits for an opinion (立案审批, 紧急启动补办, 决定审批).
-def _approval_candidates(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.filter(Q(stage=Stage.REGISTERED) | Q(stage=Stage.REVIEWING, decided_at__isnull=False) |
-                        Q(emergency=True, stage__in=[Stage.FILED, Stage.INVESTIGATING]))
+_FILING_WAIT = Q(stage=Stage.REGISTERED) | Q(emergency=True, stage__in=[Stage.FILED, Stage.INVESTIGATING])
+_DECISION_WAIT = Q(stage=Stage.REVIEWING, decided_at__isnull=False)
 
 
 def may_approve_any(user: User) -> bool:
@@ -111,13 +192,32 @@ def may_approve_any(user: User) -> bool:
     return user.is_superuser or any(g.role in (Role.HEAD, Role.LEGAL_REVIEWER) for g in user.grants)
 
 
+def _approvals_for(user: User) -> Q:
+    """The waiting cases whose opinions this user's roles could give (workflow.may_approve, in SQL):
+    a unit's head gives its 承办机构意见, an agency head the filing and decision opinions, a legal
+    reviewer the 法制审核 of a drafted decision."""
+    if user.is_superuser or user.has_agency_role(Role.HEAD):
+        return _FILING_WAIT | _DECISION_WAIT
+    where = Q(pk__in=[])
+    head_units = {g.unit_id for g in user.grants if g.role == Role.HEAD and g.unit_id}
+    if head_units:
+        where |= _FILING_WAIT & Q(unit_id__in=head_units)
+    if user.has_role(Role.LEGAL_REVIEWER):
+        where |= _DECISION_WAIT
+    return where
+
+
 def waiting_approvals(user: User, *, limit: int = 200) -> list[tuple[Case, str]]:
-    """The opinions waiting for this user: (case, what is asked), oldest first. Three queries however
-    many cases: the candidates, their approvals, their agencies (the profile says who approves)."""
+    """The opinions waiting for this user: (case, what is asked), oldest first. Two queries however
+    many cases: the first `limit` candidates the user's roles could answer, and their approvals.
+
+    The roles narrow the candidates in SQL; the order of opinions (a head's opinion waits for the
+    unit head's) is judged here, so a candidate whose next opinion is another's is left out and the
+    list may hold fewer than `limit` while more wait behind (the inbox says "50+" past its limit)."""
     if not may_approve_any(user):
         return []
-    candidates = _approval_candidates(visible_cases(user)).prefetch_related("approvals").order_by("registered_at",
-                                                                                                   "pk")
+    candidates = visible_cases(user).filter(_approvals_for(user)).prefetch_related("approvals") \
+        .order_by("registered_at", "pk")
     out: list[tuple[Case, str]] = []
     for case in candidates[:limit]:
         for kind in workflow.pending_approval_kinds(case):

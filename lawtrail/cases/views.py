@@ -40,14 +40,20 @@ from lawtrail.web.kit import attempt, signed_in_user
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or None, user=request.user)
-    qs = queries.visible_cases(signed_in_user(request))
+    user = signed_in_user(request)
+    query = request.GET.copy()
+    for key in ("after", "before", "page"):
+        query.pop(key, None)
+    form = CaseFilterForm(query or None, user=request.user)
+    qs = queries.visible_cases(user)
     if form.is_bound and form.is_valid():
         qs = queries.filter_cases(qs, form.cleaned_data)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "cases/case_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    # Keyset pages (queries.case_page): ?after= the next, ?before= the previous; no page numbers,
+    # which would need an OFFSET; the total is counted at most once a minute (queries.cached_count).
+    page = queries.case_page(qs, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+    total, counted_at = queries.cached_count(qs, f"{user.pk}?{query.urlencode()}")
+    return render(request, "cases/case_list.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                    "total": total, "counted_at": counted_at})
 
 
 @login_required

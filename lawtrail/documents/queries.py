@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from lawtrail.accounts.models import User
@@ -11,7 +12,7 @@ from lawtrail.cases.choices import Stage
 from lawtrail.documents import signing
 from lawtrail.documents.catalogue import catalogue
 from lawtrail.documents.choices import DocumentStatus
-from lawtrail.documents.models import Document
+from lawtrail.documents.models import Document, Signature
 from lawtrail.lib import inbox
 
 
@@ -29,7 +30,9 @@ def waiting_approvals(user: User, *, limit: int = inbox.LIMIT + 1) -> list[tuple
             .filter(status=DocumentStatus.ISSUED, type_code__in=_types_with_approvals())
             .exclude(case__stage=Stage.ARCHIVED)
             .select_related("agency", "case", "case__agency", "complaint")
-            .prefetch_related("signatures").order_by("-pk"))[:200]
+            # Every page's badge asks this: the issued PDFs and handwritten signatures stay unread.
+            .defer("pdf").prefetch_related(Prefetch("signatures", Signature.objects.defer("image")))
+            .order_by("-pk"))[:200]
     out: list[tuple[Document, str]] = []
     for doc in docs:
         for state in signing.slot_states(doc):

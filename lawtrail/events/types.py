@@ -37,6 +37,7 @@ EVENT_TYPES: dict[str, str] = {
     "document.approve": "文书审批意见",
     "document.number_scheme": "设置文书编号规则",
     "document.store_definitions": "文书改为引用共享的文书格式版本(数据迁移)",
+    "records.schema_change": "记录结构变更后的状态(数据迁移)",
     "document.link_act": "文书对应办案环节(由环节生成或关联已制作的文书)",
     "evidence.ingest": "音像资料入库",
     "evidence.link": "音像资料关联案件",

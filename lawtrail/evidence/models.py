@@ -125,7 +125,9 @@ class Evidence(models.Model):
     class Meta:
         verbose_name = "音像资料"
         ordering = ["-ingested_at", "-id"]
-        indexes = [models.Index(fields=["agency", "device_serial", "recorded_start"])]
+        indexes = [models.Index(fields=["agency", "device_serial", "recorded_start"]),
+                   # The evidence list's order within an agency.
+                   models.Index(fields=["agency", "-ingested_at", "-id"], name="evidence_agency_ingested")]
 
     def __str__(self) -> str:
         return f"{self.get_media_kind_display()} {self.original_name}"

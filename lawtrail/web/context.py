@@ -21,6 +21,9 @@ def inbox_badge(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
         return {}
+    gathered = getattr(request, "inbox_sections", None)
+    if gathered is not None:  # the page gathered them already (home, 我的待办)
+        return {"inbox_count": sum(s.count for s in gathered if s.source.badge)}
     return {"inbox_count": inbox.badge_count(user)}
 
 

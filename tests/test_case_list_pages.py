@@ -1,0 +1,108 @@
+"""案件列表按游标分页:下一页、上一页逐页走完全部案件,不重不漏;深页不用 OFFSET、不数全部案件。"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from lawtrail.cases.models import Case
+from lawtrail.cases.queries import case_cursor, visible_cases
+from lawtrail.testing.api import ApiClient
+from lawtrail.testing.many import grow
+from lawtrail.testing.personas import World
+from lawtrail.testing.reads import reads
+from lawtrail.testing.scenarios import register_case
+
+LINK = re.compile(r'href="\?((?:after|before)=[0-9_-]+)">(上一页|下一页)</a>')
+
+
+@pytest.fixture
+def listed(world: World) -> list[int]:
+    """47 cases of alice's: two walked through the actions, the rest copied (lawtrail/testing/many.py)."""
+    templates = [register_case(world), register_case(world, title="未依法签订劳动合同")]
+    grow(templates, 45)
+    return list(visible_cases(world.sam).order_by("-registered_at", "-id").values_list("pk", flat=True))
+
+
+def _ids(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'href="/cases/(\d+)/"', html)]
+
+
+def _links(html: str) -> dict[str, str]:
+    return {label: query for query, label in LINK.findall(html)}
+
+
+def test_next_and_previous_links_walk_every_case_once_in_order(world: World, listed: list[int]) -> None:
+    client = Client()
+    client.force_login(world.sam)
+    seen: list[list[int]] = []
+    html = client.get("/cases/").content.decode()
+    assert "上一页" not in html and f"共 {len(listed)} 件" in html
+    while True:
+        seen.append(_ids(html))
+        links = _links(html)
+        if "下一页" not in links:
+            break
+        html = client.get(f"/cases/?{links['下一页']}").content.decode()
+    assert [pk for page in seen for pk in page] == listed
+    assert [len(page) for page in seen] == [20, 20, 7]
+    back = _links(html)
+    html = client.get(f"/cases/?{back['上一页']}").content.decode()
+    assert _ids(html) == seen[1]
+    html = client.get(f"/cases/?{_links(html)['上一页']}").content.decode()
+    assert _ids(html) == seen[0] and "上一页" not in html
+
+
+def test_a_filter_is_kept_across_pages(world: World, listed: list[int]) -> None:
+    client = Client()
+    client.force_login(world.sam)
+    wanted = list(Case.objects.filter(pk__in=listed, title__contains="劳动合同")
+                  .order_by("-registered_at", "-id").values_list("pk", flat=True))
+    html = client.get("/cases/", {"q": "劳动合同"}).content.decode()
+    nxt = re.search(r'href="\?(q=[^"]*after=[0-9_-]+)">下一页', html)
+    assert nxt is not None
+    second = client.get(f"/cases/?{nxt.group(1).replace('&amp;', '&')}").content.decode()
+    assert _ids(html) + _ids(second) == wanted
+
+
+def test_a_deep_page_reads_one_page_of_cases_without_offset_or_count(world: World, listed: list[int]) -> None:
+    """深页:一条带游标的查询读 21 行;总数每分钟至多统计一次(第一页时已统计)。"""
+    client = Client()
+    client.force_login(world.sam)
+    client.get("/cases/")
+    middle = Case.objects.get(pk=listed[22])
+    with reads() as read:
+        html = client.get(f"/cases/?after={case_cursor(middle)}").content.decode()
+    assert _ids(html) == listed[23:43]
+    sqls = [q.sql for q in read.queries if "cases_case" in q.sql]
+    assert not [s for s in sqls if "OFFSET" in s.upper() or "COUNT(" in s.upper()]
+    assert max(q.rows for q in read.queries if "FROM \"cases_case\"" in q.sql) == 21
+
+
+def test_a_cursor_that_is_not_ours_shows_the_first_page(world: World, listed: list[int]) -> None:
+    client = Client()
+    client.force_login(world.sam)
+    for bad in ("x", "1_", "99999999999999999999999_1", "-1_-1", "²_1", "1_1 ", "999999999999999999_1"):
+        reply = client.get("/cases/", {"after": bad})
+        assert reply.status_code == 200 and _ids(reply.content.decode()) == listed[:20]
+
+
+def test_the_api_pages_by_cursor(world: World, listed: list[int]) -> None:
+    api = ApiClient(world.sam)
+    got: list[int] = []
+    reply = api.get("/api/cases", limit=20)
+    while True:
+        assert reply.status == 200 and reply.body["count"] == len(listed)
+        got += [c["id"] for c in reply.body["items"]]
+        if reply.body["next"] is None:
+            break
+        reply = api.get("/api/cases", limit=20, after=reply.body["next"])
+    assert got == listed
+    # An offset still works, and gives the cursor that continues from there.
+    reply = api.get("/api/cases", limit=5, offset=40)
+    assert [c["id"] for c in reply.body["items"]] == listed[40:45]
+    assert [c["id"] for c in api.get("/api/cases", after=reply.body["next"]).body["items"]] == listed[45:]
+    refused = api.get("/api/cases", after="nonsense")
+    assert refused.status == 422 and refused.code == "invalid_cursor"
