@@ -85,6 +85,8 @@ def parse_period(kind: str | None, year: Any, number: Any) -> Period:
 
 def may_read(user: User) -> bool:
     """The 考核 is read by the supervisors, legal reviewers and heads (a unit's head: that unit)."""
+    if user.agency_id is None:
+        return False  # a supervising office across agencies reads the dashboards, not one agency's 考核
     return user.is_superuser or any(g.role in (Role.SUPERVISOR, Role.LEGAL_REVIEWER, Role.HEAD, Role.ADMIN)
                                     for g in user.grants)
 

@@ -95,4 +95,6 @@ class ReviewScore(models.Model):
         constraints = [models.UniqueConstraint(fields=["review", "item"], name="review_one_score_per_item")]
 
     def __str__(self) -> str:
-        return f"{self.review} {self.item}"
+        # The item's id is the profile's key (English): a person reads the score, the item's text is
+        # in the event's payload and on the review page.
+        return f"{self.review} 评分 {self.score}"
