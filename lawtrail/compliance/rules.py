@@ -318,23 +318,80 @@ def _av_of(ctx: Context, refs: list[str] | None) -> list[dict[str, Any]]:
     return [ctx.media[r] for r in refs or [] if ctx.media[r]["kind"] in AV_KINDS]
 
 
+# Bundles written before the situations were entered in the UI named the forbidden ones by code;
+# the catalogue's 执法情形 field stores what a person reads.
+LEGACY_SITUATIONS = {"explosion_zone_without_ex_device": "爆炸危险区域未配备防爆音像记录设备",
+                     "secret_without_consent": "涉及秘密或个人隐私未经当事人同意",
+                     "unsuitable": "其他不适宜音像记录"}
+
+
+def _situations(doc: dict[str, Any]) -> set[str]:
+    return {LEGACY_SITUATIONS.get(str(x), str(x)) for x in doc.get("situations") or []}
+
+
+def _forbidden(ctx: Context) -> set[str]:
+    rule = ctx.profile.rules.get("av_forbidden")
+    return {LEGACY_SITUATIONS.get(str(x), str(x)) for x in rule.values.get("items", ())} if rule else set()
+
+
+def _av_acts(ctx: Context, rule: Rule) -> Iterator[tuple[dict[str, Any], set[str]]]:
+    """The rule's acts: records of its document types (`items`), and any record whose act is in one of
+    its situations (`situations`), with the situations that bring it in."""
+    items = set(rule.values.get("items", ()))
+    situations = set(rule.values.get("situations", ()))
+    # `situation_items` narrows the situations to some acts (易引起争议的简易程序: its 当场处罚决定书).
+    narrowed = set(rule.values.get("situation_items", ()))
+    for doc in ctx.live_documents():
+        hit = situations & _situations(doc) if not narrowed or doc["type"] in narrowed else set()
+        if doc["type"] in items or hit:
+            yield doc, hit
+
+
 @check("av_required", "av_required_seizure", "av_required_enforcement", "av_required_coercion",
-       label="应当音像记录的环节")
+       "av_required_situations", label="应当音像记录的环节")
 def av_required(ctx: Context, rule: Rule) -> Iterator[Report]:
-    for doc in ctx.live_documents(rule.values.get("items", ())):
-        if _av_of(ctx, doc.get("media")) or _filled(doc.get("av_exempt_reason")):
+    """The act is filmed when its record's type is one the text names, or when the officer ticked a
+    situation the text names (易引起争议, 阻碍执法, 责令停工 …). A situation in which filming is
+    forbidden, or a written reason (不适宜音像记录的除外), excuses it."""
+    forbidden = _forbidden(ctx)
+    for doc, hit in _av_acts(ctx, rule):
+        if _av_of(ctx, doc.get("media")) or _filled(doc.get("av_exempt_reason")) or forbidden & _situations(doc):
             continue
-        yield doc["id"], f"{doc['name']}所记录的执法环节应当同步音像记录,但未关联任何录音录像:请关联音像资料或说明不适宜音像记录的理由"
+        why = f"(情形:{'、'.join(sorted(hit))})" if hit else ""
+        yield doc["id"], (f"{doc['name']}所记录的执法环节{why}应当同步音像记录,但未关联任何录音录像:"
+                          f"请关联音像资料或说明不适宜音像记录的理由")
 
 
 @check("av_forbidden", label="不得音像记录的情形")
 def av_forbidden(ctx: Context, rule: Rule) -> Iterator[Report]:
-    forbidden = set(rule.values.get("items", ()))
+    forbidden = _forbidden(ctx)
     for doc in ctx.live_documents():
-        hit = forbidden & set(doc.get("situations") or [])
+        hit = forbidden & _situations(doc)
         if hit and _av_of(ctx, doc.get("media")):
             yield doc["id"], (f"{doc['name']}记录的情形({'、'.join(sorted(hit))})不得音像记录,却关联了录音录像:"
                               f"请说明情况并按规定处置该音像资料")
+
+
+# rule id -> (the record's field, the rule's list of what it must show, the field's label)
+AV_SHOOTING = {"av_manner": ("av_manner", "manner", "音像记录方式"),
+               "av_focus": ("av_focus", "focus", "重点摄录内容")}
+
+
+@check("av_manner", "av_focus", label="音像记录的录制方式和重点摄录内容")
+def av_manner(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """Where the text prescribes how footage is made (from arrival, the site's front, without
+    interruption, a spoken notice at the start) or what it dwells on (现场环境, 当事人言行 …), a
+    filmed act's record states it: each item the rule lists is ticked in the record's field."""
+    key, wanted_key, label = AV_SHOOTING[rule.id]
+    wanted = [str(x) for x in rule.values.get(wanted_key, ())]
+    for doc, _ in _av_acts(ctx, rule):
+        if not _av_of(ctx, doc.get("media")):
+            continue  # unfilmed: whether it had to be is av_required's question
+        done = {str(x) for x in doc["fields"].get(key) or []}
+        missing = [m for m in wanted if m not in done]
+        if missing:
+            yield doc["id"], (f"{doc['name']}的“{label}”未载明:{'、'.join(missing)}:"
+                              f"请核实后更正文书并勾选;未做到的,说明原因并按规定补救")
 
 
 def _tolerance(rule: Rule) -> dt.timedelta:

@@ -47,6 +47,13 @@ OFFICERS: list[dict[str, Any]] = [
     {"id": "officer-4", "name": "莉娜", "username": "lena", "cert_no": None,
      "cert_valid_from": None, "cert_valid_until": None},
 ]
+# The filmed records of the clean sample say how the footage was made and what it dwells on: every
+# item any profile's av_manner / av_focus rule asks.
+SHOT_AS_PRESCRIBED = {
+    "av_manner": ["自到达现场开始录制", "拍摄场所门头或明显标志(无标志的拍摄周围标志性建筑并口述场所名称)", "全程不间断录制",
+                  "开机时告知当事人全程录音录像"],
+    "av_focus": ["执法现场环境", "当事人及现场人员的言行举止"],
+}
 WITNESSES = ["王五(居委会工作人员)", "赵六(物业管理人员)"]
 
 
@@ -137,11 +144,12 @@ def exemplary(profile: Profile) -> dict[str, Any]:
             "started_at": at(3, 4, 9, 2), "ended_at": at(3, 4, 10, 28), "place": "当事人办公室",
             "officers": "艾丽(LD001)、安迪(LD002)", "officer_count": 2, "credentials_shown": "已向当事人出示执法证件",
             "rights_told": "已告知陈述、申辩、申请回避的权利", "transcript": "问:你单位是否拖欠工资?\n答:是。",
+            **SHOT_AS_PRESCRIBED,
         }, at(3, 4, 10, 28), media=["media-1", "media-2"]),
         _document(profile, 2, "site_inspection_record", {
             "started_at": at(3, 4, 14, 1), "ended_at": at(3, 4, 14, 58), "place": "施工现场",
             "officers": "艾丽(LD001)、安迪(LD002)", "officer_count": 2, "credentials_shown": "已出示执法证件",
-            "av_recorded": "全程使用执法记录仪录像",
+            "av_recorded": "全程使用执法记录仪录像", **SHOT_AS_PRESCRIBED,
         }, at(3, 4, 14, 58), media=["media-3"]),
         _document(profile, 3, "rights_notice", {"rights": ["陈述权", "申辩权", "申请回避权", "听证权"],
                                                 "how_told": "书面告知并当场宣读"},

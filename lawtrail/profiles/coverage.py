@@ -66,6 +66,7 @@ STEP_LABELS: dict[str, str] = {
     "documents.do_create_document": "制作执法文书",
     "documents.do_issue_document": "签发执法文书",
     "documents.do_sign_document": "文书签名",
+    "documents.do_update_document": "填写文书(含执法情形、音像记录方式、重点摄录内容)",
     "documents.do_record_hand_signature": "手写签名(含摁手印)",
     "documents.do_record_refusal": "拒签记录及见证人",
     "documents.do_approve_document": "文书审批",
