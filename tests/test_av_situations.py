@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from time_machine import TimeMachineFixture
 
+from lawtrail.cases.choices import Stage
 from lawtrail.compliance import bundle as bundles
 from lawtrail.compliance.defects import doc
 from lawtrail.compliance.engine import evaluate
@@ -38,7 +39,7 @@ def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:
 
 def test_执法情形和录制方式可在接口勾选_不得音像记录的情形也能录入_选项外的被拒绝(
         world: World, clock: TimeMachineFixture) -> None:
-    case = advance(world, register_case(world), to="investigating")
+    case = advance(world, register_case(world), to=Stage.INVESTIGATING)
     alice = ApiClient(world.alice)
     r = alice.post(f"/api/cases/{case.pk}/documents", {"type": "site_inspection_record", "fields": {
         "situations": ["涉及秘密或个人隐私未经当事人同意", "阻碍执法、妨害公务"],
@@ -47,10 +48,10 @@ def test_执法情形和录制方式可在接口勾选_不得音像记录的情�
     # Stored once each, in the catalogue's order, as a person reads them.
     assert r.body["fields"]["situations"] == ["阻碍执法、妨害公务", "涉及秘密或个人隐私未经当事人同意"]
     assert r.body["fields"]["av_manner"] == ["自到达现场开始录制"]
-    r = alice.client.put(f"/api/documents/{r.body['id']}/fields", {"fields": {"situations": ["想录就录"]}},
-                         content_type="application/json", headers=alice.headers)
-    body = r.json()
-    assert r.status_code == 422 and body["code"] == "invalid_field" and body["detail"]["field"] == "situations"
+    put = alice.client.put(f"/api/documents/{r.body['id']}/fields", {"fields": {"situations": ["想录就录"]}},
+                           content_type="application/json", headers=alice.headers)
+    body = put.json()
+    assert put.status_code == 422 and body["code"] == "invalid_field" and body["detail"]["field"] == "situations"
     assert "想录就录" in body["message"]
     types = alice.get("/api/document-types/enforcement_decision").body
     [field] = [f for f in types["fields"] if f["key"] == "situations"]
@@ -58,7 +59,7 @@ def test_执法情形和录制方式可在接口勾选_不得音像记录的情�
 
 
 def test_执法情形在界面以勾选框录入并保存(world: World, clock: TimeMachineFixture) -> None:
-    case = advance(world, register_case(world), to="investigating")
+    case = advance(world, register_case(world), to=Stage.INVESTIGATING)
     client = Client()
     client.force_login(world.alice)
     page = client.get(f"/cases/{case.pk}/documents/new/site_inspection_record/").content.decode()

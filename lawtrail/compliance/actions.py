@@ -27,7 +27,7 @@ from lawtrail.documents.steps import service_act
 from lawtrail.events.models import DomainEvent, Outcome
 from lawtrail.events.recorder import announce, domain_action, new_event, record_event
 from lawtrail.events.state import note_changed
-from lawtrail.evidence.models import Evidence, FootageLink, Interruption, StoredObject
+from lawtrail.evidence.models import Evidence, EvidenceHandling, FootageLink, Interruption, StoredObject
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, DomainError, Forbidden, InvalidInput
 from lawtrail.lib.fastinsert import insert
@@ -280,6 +280,13 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             # When the labels were given is known from the bundle, not from a link event here.
             facts={"labelled_at": m["labelled_at"]} if m.get("labelled_at") else {})
     written += insert(list(media.values()))
+    handling_keys = ("returned_at", "storage_delay_reason", "title", "category", "place", "description", "catalogued_at")
+    written += insert([
+        EvidenceHandling(
+            evidence=media[m["id"]], returned_at=_t(m.get("returned_at")), delay_reason=m.get("storage_delay_reason", ""),
+            title=m.get("title", ""), category=m.get("category", ""), place=m.get("place", ""),
+            description=m.get("description", ""), catalogued_at=_t(m.get("catalogued_at")))
+        for m in bundle["media"] if any(m.get(k) for k in handling_keys)])
     written += insert([
         Interruption(
             agency=agency, unit=unit, device_serial=g.get("device", ""), before=media[g["before"]],

@@ -487,26 +487,53 @@ def evidence_uninterrupted(ctx: Context, rule: Rule) -> Iterator[Report]:
                               f"请补充中断原因的语音或书面说明")
 
 
+def _storage_due(ctx: Context, rule: Rule, m: dict[str, Any],
+                 end: dt.datetime) -> tuple[dt.datetime, dt.datetime, str, str]:
+    """(due, start, what the period runs from, the period) of a recording's storage. `from: returned` counts from the
+    officer's return to the office (返回单位后24小时内) where it is recorded; `delayed` is the longer
+    period a recorded delay reason allows (特殊情况不得超过3个工作日; 连续工作…返回单位后24小时内),
+    counted from the return too."""
+    returned = ctx.time(m.get("returned_at"))
+    start, basis = end, "录制结束"
+    if rule.values.get("from") == "returned" and returned is not None:
+        start, basis = returned, "返回单位"
+    due = _due(start, rule)
+    if "delayed" in rule.values and _filled(m.get("storage_delay_reason")):
+        later = _due(returned or end, rule, "delayed")
+        if later > due:
+            due, start = later, returned or end
+            basis = f"{'返回单位' if returned else '录制结束'}(已说明迟延原因)"
+            return due, start, basis, rule.period_label("delayed")
+    return due, start, basis, rule.period_label()
+
+
 @check("evidence_storage", label="音像资料按期存储并标明信息")
 def evidence_storage(ctx: Context, rule: Rule) -> Iterator[Report]:
-    label = rule.period_label()
     for m in ctx.bundle["media"]:
         if m["class"] not in ("case", "patrol"):
             continue
         end, stored = ctx.time(m.get("recorded_end")), ctx.time(m["ingested_at"])
         if end is not None and stored is not None:
+            due, start, basis, period = _storage_due(ctx, rule, m, end)
             # Footage is known only once stored, so this deadline is always met (on time or late).
-            ctx.deadline(m["id"], f"音像资料「{m.get('original_name') or m['id']}」存储上传", _due(end, rule),
-                         met_at=stored)
-        if end is not None and stored is not None and stored > _due(end, rule):
-            # A lapse in the past: nothing can be added to repair it but its reason, acknowledged.
-            yield m["id"], f"音像资料在录制结束{_hours(stored - end)}后才存储,超过{label}的期限", LAPSE
+            ctx.deadline(m["id"], f"音像资料「{m.get('original_name') or m['id']}」存储上传", due, met_at=stored)
+            if stored > due:
+                # A lapse in the past: nothing can be added to repair it but its reason, acknowledged.
+                yield m["id"], (f"音像资料在{basis}{_hours(stored - start)}后才存储,超过{period}的期限"
+                                + ("(未记录迟延原因)" if "delayed" in rule.values
+                                   and not _filled(m.get("storage_delay_reason")) else "")), LAPSE
+            if ("delayed" in rule.values and _filled(m.get("storage_delay_reason"))
+                    and rule.values.get("from") != "returned" and not m.get("returned_at")):
+                yield m["id"], "音像资料记录了迟延存储的原因,但未登记返回单位时间:请补充返回单位时间"
         if m["class"] == "case":
             labels = m.get("labels") or {}
             missing = [n for k, n in (("case_number", "案号"), ("party", "当事人"), ("handler", "承办人"))
                        if not _filled(labels.get(k))]
             if missing:
                 yield m["id"], f"音像资料未标明{'、'.join(missing)}:请关联案件并补充标注"
+
+
+NAMING_LABELS = {"title": "名称", "category": "分类", "place": "场所", "description": "内容描述"}
 
 
 @check("evidence_naming", label="音像资料按期分类命名")
@@ -519,9 +546,15 @@ def evidence_naming(ctx: Context, rule: Rule) -> Iterator[Report]:
         assert stored is not None
         due = _due(stored, rule)
         named = ctx.time(m.get("labelled_at"))
+        missing = ["名称", "分类", "内容描述"]
+        wanted = [str(k) for k in rule.values.get("fields", ())]
+        if wanted:
+            # The text names what sorting gives (名称、分类、场所、内容描述): done when all of it is there.
+            missing = [NAMING_LABELS.get(k, k) for k in wanted if not _filled(m.get(k))]
+            named = None if missing else ctx.time(m.get("catalogued_at"))
         ctx.deadline(m["id"], f"音像资料「{m.get('original_name') or m['id']}」分类命名", due, met_at=named)
         if named is None and ctx.now > due:
-            yield m["id"], f"音像资料存储后{label}内应分类整理并命名,已逾期:请补充名称、分类和内容描述"
+            yield m["id"], f"音像资料存储后{label}内应分类整理并命名,已逾期:请补充{'、'.join(missing)}"
         elif named is not None and named > due:
             yield m["id"], f"音像资料在存储{label}后才命名分类", LAPSE
 

@@ -111,6 +111,10 @@ def _media(n: int, start: str, end: str, kind: str = "video") -> dict[str, Any]:
         "recorded_start": start, "recorded_end": end, "duration_seconds": 60.0, "ingested_at": z(stored),
         "labelled_at": z(labelled),
         "labels": {"case_number": "示劳监立〔2025〕第7号", "party": "某某建筑劳务有限公司", "handler": "艾丽"},
+        # 返回单位 an hour after the recording ends; sorted and named with the labels.
+        "returned_at": z(stored - dt.timedelta(hours=1)), "storage_delay_reason": "",
+        "title": f"20250304 现场执法录像 {n}", "category": "inspection", "place": "某某建筑劳务有限公司施工现场",
+        "description": "现场检查及询问过程", "catalogued_at": z(labelled),
     }
 
 

@@ -28,10 +28,12 @@ from lawtrail.evidence.choices import (
     EvidenceClass,
     InterruptionStatus,
     MediaKind,
+    RecordingCategory,
     StartBasis,
 )
 from lawtrail.evidence.models import (
     Evidence,
+    EvidenceHandling,
     FootageLink,
     Interruption,
     LinkRejection,
@@ -549,6 +551,66 @@ def do_explain_interruption(interruption: Interruption, *, text: str = "", voice
                               "before": interruption.before_id, "after": interruption.after_id, "text": text,
                               "voice_note_sha256": voice_note.stored.sha256 if voice_note else None})
     return interruption
+
+
+def _handling_payload(h: EvidenceHandling) -> dict[str, Any]:
+    return {"returned_at": h.returned_at.isoformat() if h.returned_at else None, "delay_reason": h.delay_reason,
+            "title": h.title, "category": h.category, "place": h.place, "description": h.description}
+
+
+@domain_action("evidence.record_return")
+def do_record_evidence_return(evidence: Evidence, *, returned_at: dt.datetime, delay_reason: str = "",
+                              actor: User) -> EvidenceHandling:
+    """返回单位: when the officer got back to the office, from which the storage deadline runs where the
+    text says so (3-safety-production 第十六条, 2-commission 第十九条), and why storage was late, if
+    it was (特殊情况, 连续工作确实无法及时移交)."""
+    _require_handle(actor, evidence.unit)
+    if returned_at.tzinfo is None:
+        raise InvalidInput("invalid_time", "返回单位时间须含时区", {"field": "returned_at"})
+    if returned_at > timez.now():
+        raise InvalidInput("invalid_time", "返回单位时间不能晚于现在", {"field": "returned_at"})
+    if evidence.recorded_end is not None and returned_at < evidence.recorded_end:
+        raise InvalidInput("invalid_time", "返回单位时间不能早于录制结束时间", {"field": "returned_at"})
+    delay_reason = neutralise(delay_reason.strip())
+    if len(delay_reason) > 2000:
+        raise InvalidInput("too_long", "迟延原因不能超过 2000 字", {"field": "delay_reason"})
+    with transaction.atomic(durable=True):
+        # Locked: the return and the cataloguing are two steps on one row, maybe at once.
+        Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+        h, _ = EvidenceHandling.objects.get_or_create(evidence=evidence)
+        h.returned_at, h.delay_reason, h.return_noted_by_name = returned_at, delay_reason, actor.display_name
+        h.save(update_fields=["returned_at", "delay_reason", "return_noted_by_name"])
+        record_event("evidence.record_return", evidence, actor=actor, case_id=evidence.case_id,
+                     agency_id=evidence.agency_id, payload=_handling_payload(h))
+    return h
+
+
+@domain_action("evidence.catalogue")
+def do_catalogue_evidence(evidence: Evidence, *, title: str, category: str, place: str, description: str,
+                          actor: User) -> EvidenceHandling:
+    """分类整理并命名: the recording's 名称、分类, and a description of the 具体场所 and 主要内容
+    (3-safety-production 第十七条). All four are asked: the text names each."""
+    _require_handle(actor, evidence.unit)
+    values = {"title": (title, "名称", 200), "place": (place, "场所", 200), "description": (description, "内容描述", 2000)}
+    cleaned: dict[str, str] = {}
+    for key, (value, label, limit) in values.items():
+        text = neutralise((value or "").strip())
+        if not text:
+            raise InvalidInput("missing_field", f"请填写{label}", {"field": key})
+        if len(text) > limit:
+            raise InvalidInput("too_long", f"{label}不能超过 {limit} 字", {"field": key})
+        cleaned[key] = text
+    if category not in RecordingCategory.values:
+        raise InvalidInput("invalid_category", "请选择分类", {"field": "category"})
+    with transaction.atomic(durable=True):
+        Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+        h, _ = EvidenceHandling.objects.get_or_create(evidence=evidence)
+        h.title, h.place, h.description, h.category = cleaned["title"], cleaned["place"], cleaned["description"], category
+        h.catalogued_at, h.catalogued_by_name = timez.now(), actor.display_name
+        h.save(update_fields=["title", "place", "description", "category", "catalogued_at", "catalogued_by_name"])
+        record_event("evidence.catalogue", evidence, actor=actor, case_id=evidence.case_id,
+                     agency_id=evidence.agency_id, payload=_handling_payload(h))
+    return h
 
 
 @domain_action("evidence.register_reception")

@@ -23,17 +23,38 @@ from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case, Inspection
 from lawtrail.evidence import queries, uploads
 from lawtrail.evidence.actions import (
+    do_catalogue_evidence,
     do_explain_interruption,
     do_link_evidence,
     do_link_footage,
     do_link_patrol_evidence,
     do_mark_long_term,
+    do_record_evidence_return,
     do_register_reception_segment,
     do_reject_link,
 )
-from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, StartBasis
-from lawtrail.evidence.models import Evidence, FootageLink, Interruption, ReceptionSegment, UploadSession
-from lawtrail.lib.apikit import Id, LongText, Page, Str100, Str500, auth_user, reference, responses, visible
+from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, RecordingCategory, StartBasis
+from lawtrail.evidence.models import (
+    Evidence,
+    EvidenceHandling,
+    FootageLink,
+    Interruption,
+    ReceptionSegment,
+    UploadSession,
+)
+from lawtrail.lib.apikit import (
+    Id,
+    LongText,
+    Moment,
+    Page,
+    Str100,
+    Str200,
+    Str500,
+    auth_user,
+    reference,
+    responses,
+    visible,
+)
 from lawtrail.lib.errors import InvalidInput, NotFound
 
 router = Router(tags=["evidence"])
@@ -70,6 +91,18 @@ class MediaOut(Schema):
     problem_detail: str
 
 
+class HandlingOut(Schema):
+    returned_at: dt.datetime | None
+    delay_reason: str
+    title: str
+    category: RecordingCategory | None
+    category_label: str
+    place: str
+    description: str
+    catalogued_at: dt.datetime | None
+    catalogued_by_name: str
+
+
 class EvidenceOut(Schema):
     id: int
     name: str
@@ -98,6 +131,26 @@ class EvidenceOut(Schema):
     original_url: str = Field(description="原始文件下载(逐字节一致,支持 Range)")
     preview_url: str = Field(description="浏览器预览(支持 Range)")
     thumbnail_url: str | None
+    handling: HandlingOut | None = Field(None, description="移交与整理:返回单位时间、迟延原因、名称、分类、场所、内容描述")
+
+
+class ReturnIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "returned_at": "2026-03-02T18:30:00+08:00", "delay_reason": "连续外出检查,当日未能返回单位"}]})
+
+    returned_at: Moment = Field(description="阶段执法结束返回单位的时间(须带时区)")
+    delay_reason: LongText = Field("", description="未能按期存储的原因(特殊情况、连续工作无法及时移交)")
+
+
+class CatalogueIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "title": "20260302 某公司车间现场检查", "category": "inspection", "place": "某公司一号车间",
+        "description": "检查车间消防通道及配电箱,当事人陈述整改计划"}]})
+
+    title: Str200 = Field(description="名称")
+    category: RecordingCategory = Field(description="分类")
+    place: Str200 = Field(description="影像反映的具体场所")
+    description: LongText = Field(description="主要内容描述")
 
 
 class EvidencePage(Page):
@@ -280,7 +333,19 @@ def evidence_out(ev: Evidence) -> EvidenceOut:
         retention_basis=ev.retention_basis, preview_status=ev.proxy_status, ingested_at=ev.ingested_at,
         ingest_channel=ev.ingest_channel, original_url=f"{base}/original", preview_url=f"{base}/preview",
         thumbnail_url=f"{base}/thumbnail" if ev.thumb_key else None,
+        handling=_handling_out(ev),
     )
+
+
+def _handling_out(ev: Evidence) -> HandlingOut | None:
+    h = EvidenceHandling.objects.filter(evidence=ev).first()
+    if h is None:
+        return None
+    return HandlingOut(returned_at=h.returned_at, delay_reason=h.delay_reason, title=h.title,
+                       category=RecordingCategory(h.category) if h.category else None,
+                       category_label=h.get_category_display() if h.category else "", place=h.place,
+                       description=h.description, catalogued_at=h.catalogued_at,
+                       catalogued_by_name=h.catalogued_by_name)
 
 
 def _evidence(user: User, evidence_id: int) -> Evidence:
@@ -397,6 +462,24 @@ def reject_link(request: HttpRequest, evidence_id: Id, data: RejectIn) -> Eviden
 def mark_long_term(request: HttpRequest, evidence_id: Id, data: LongTermIn) -> EvidenceOut:
     user = auth_user(request)
     do_mark_long_term(_evidence(user, evidence_id), reason=data.reason, actor=user)
+    return evidence_out(_evidence(user, evidence_id))
+
+
+@router.post("/evidence/{evidence_id}/return", response=responses(200, EvidenceOut),
+             summary="登记返回单位时间及迟延存储原因")
+def record_return(request: HttpRequest, evidence_id: Id, data: ReturnIn) -> EvidenceOut:
+    user = auth_user(request)
+    do_record_evidence_return(_evidence(user, evidence_id), returned_at=data.returned_at,
+                              delay_reason=data.delay_reason, actor=user)
+    return evidence_out(_evidence(user, evidence_id))
+
+
+@router.post("/evidence/{evidence_id}/catalogue", response=responses(200, EvidenceOut),
+             summary="分类整理并命名(名称、分类、场所、内容描述)")
+def catalogue_evidence(request: HttpRequest, evidence_id: Id, data: CatalogueIn) -> EvidenceOut:
+    user = auth_user(request)
+    do_catalogue_evidence(_evidence(user, evidence_id), title=data.title, category=data.category,
+                          place=data.place, description=data.description, actor=user)
     return evidence_out(_evidence(user, evidence_id))
 
 

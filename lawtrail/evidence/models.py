@@ -23,6 +23,7 @@ from lawtrail.evidence.choices import (
     InterruptionStatus,
     MediaKind,
     MediaProblem,
+    RecordingCategory,
     StartBasis,
 )
 
@@ -301,3 +302,27 @@ class UploadSession(models.Model):
 
     def owned_by(self, user: User) -> bool:
         return self.user_id == user.pk
+
+
+class EvidenceHandling(models.Model):
+    """音像资料的移交与整理 — what happens to a recording after it is made: when its officer got
+    back to the office (返回单位) and why it was stored late, if it was (迟延原因); and its 名称、分类、
+    场所 and 内容描述 given when it is sorted (3-safety-production 第十六条、第十七条; 2-commission
+    第十九条). One row per recording; each of the two steps fills its part and freezes who did it."""
+
+    evidence = models.OneToOneField(Evidence, on_delete=models.PROTECT, related_name="handling")
+    returned_at = models.DateTimeField("返回单位时间", null=True, blank=True)
+    delay_reason = models.TextField("迟延存储原因", blank=True)
+    return_noted_by_name = models.CharField("登记人", max_length=50, blank=True)
+    title = models.CharField("名称", max_length=200, blank=True)
+    category = models.CharField("分类", max_length=16, choices=RecordingCategory.choices, blank=True)
+    place = models.CharField("场所", max_length=200, blank=True)
+    description = models.TextField("内容描述", blank=True)
+    catalogued_at = models.DateTimeField("整理命名时间", null=True, blank=True)
+    catalogued_by_name = models.CharField("整理人", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "音像资料移交与整理"
+
+    def __str__(self) -> str:
+        return self.title or f"音像资料 {self.evidence_id} 的整理"

@@ -26,8 +26,14 @@ from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case, Inspection
 from lawtrail.events.models import DomainEvent
 from lawtrail.evidence import actions, hooks, queries
-from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKind, StartBasis
-from lawtrail.evidence.models import Evidence
+from lawtrail.evidence.choices import (
+    EvidenceClass,
+    InterruptionStatus,
+    MediaKind,
+    RecordingCategory,
+    StartBasis,
+)
+from lawtrail.evidence.models import Evidence, EvidenceHandling
 from lawtrail.evidence.retention import storage_deadline
 from lawtrail.lib import timez
 from lawtrail.profiles.registry import get_profile
@@ -147,6 +153,21 @@ class LongTermForm(forms.Form):
     reason = forms.CharField(label="长期保存的情形", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
+class ReturnForm(forms.Form):
+    returned_at = forms.DateTimeField(label="返回单位时间", widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    delay_reason = forms.CharField(label="未能按期存储的原因(按期存储的不填)", required=False,
+                                   widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class CatalogueForm(forms.Form):
+    title = forms.CharField(label="名称", max_length=200)
+    category = forms.ChoiceField(label="分类", choices=[("", "—")] + list(RecordingCategory.choices))
+    place = forms.CharField(label="场所", max_length=200, help_text="影像反映的具体场所")
+    description = forms.CharField(label="内容描述", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                                  help_text="影像反映的主要内容")
+
+
 class ExplainForm(forms.Form):
     text = forms.CharField(label="中断原因", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
     voice_note = PickOne(label="语音说明(已入库的录音)", required=False,
@@ -216,6 +237,7 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
     profile = get_profile(ev.agency.profile_id)
     within = storage_deadline(profile)
     storage_rule = profile.rule("evidence_storage")
+    handling = EvidenceHandling.objects.filter(evidence=ev).first()
     return render(request, "evidence/evidence_detail.html", {
         "ev": ev,
         "may_handle": may_handle,
@@ -226,6 +248,12 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
         if ev.case is not None and ev.media_kind != MediaKind.OTHER else None,
         "act_links": ev.act_links.select_related("case").order_by("linked_at", "pk"),
         "long_term_form": given.get("long_term") or LongTermForm(),
+        "handling": handling,
+        "return_form": given.get("return") or ReturnForm(initial={
+            "returned_at": timez.beijing(handling.returned_at).replace(tzinfo=None) if handling and handling.returned_at
+            else None, "delay_reason": handling.delay_reason if handling else ""}),
+        "catalogue_form": given.get("catalogue") or CatalogueForm(initial={
+            k: getattr(handling, k) for k in ("title", "category", "place", "description")} if handling else None),
         "gaps": gaps.distinct(),
         "stored_late": ev.stored_late(within),
         "storage_rule": f"{storage_rule.article}规定的{storage_rule.period_label()}" if storage_rule else "",
@@ -261,6 +289,13 @@ def evidence_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         def call() -> Any:
             case = get_object_or_404(Case.objects.restrict(user), pk=form.cleaned_data["case"])
             return actions.do_reject_link(ev, case=case, reason=form.cleaned_data["reason"], actor=user)
+    elif kind == "return":
+        form = ReturnForm(request.POST)
+        call = lambda: actions.do_record_evidence_return(  # noqa: E731
+            ev, returned_at=form.cleaned_data["returned_at"], delay_reason=form.cleaned_data["delay_reason"], actor=user)
+    elif kind == "catalogue":
+        form = CatalogueForm(request.POST)
+        call = lambda: actions.do_catalogue_evidence(ev, actor=user, **form.cleaned_data)  # noqa: E731
     elif kind == "long_term":
         form = LongTermForm(request.POST)
         call = lambda: actions.do_mark_long_term(ev, reason=form.cleaned_data["reason"], actor=user)  # noqa: E731
