@@ -182,3 +182,56 @@ def test_移交与整理随案件数据包往返(safety: World) -> None:
     by_name = {m["original_name"]: m for m in exported["media"]}
     for m in example["media"]:
         assert {k: by_name[m["original_name"]].get(k) for k in keys} == {k: m.get(k) for k in keys}
+
+
+@pytest.fixture
+def commission(db: None) -> World:
+    """An agency under the commission's rules (第十三条: 确实无法继续记录的,立即报告负责人并书面说明)."""
+    return build_world("commission-rules", "测试区卫生健康委员会")
+
+
+def test_无法继续记录须报告所属部门负责人并事后书面说明_接口和界面均可登记(
+        commission: World, time_machine: TimeMachineFixture) -> None:
+    from lawtrail.compliance.queries import case_findings
+    from lawtrail.evidence.actions import do_explain_recording_stop, do_report_recording_stop
+
+    time_machine.move_to(T0 + dt.timedelta(hours=3), tick=False)
+    case = advance(commission, register_case(commission), to=Stage.INVESTIGATING)
+    with pytest.raises(InvalidInput) as not_head:
+        do_report_recording_stop(case, stopped_at=T0, cause="设备进水", reported_to=commission.andy,
+                                 reported_at=T0 + dt.timedelta(minutes=5), actor=commission.alice)
+    assert not_head.value.code == "not_a_head"
+    with pytest.raises(InvalidInput) as before:
+        do_report_recording_stop(case, stopped_at=T0, cause="设备进水", reported_to=commission.uma,
+                                 reported_at=T0 - dt.timedelta(minutes=5), actor=commission.alice)
+    assert before.value.detail == {"field": "reported_at"}
+
+    api = ApiClient(commission.alice)
+    r = api.post("/api/recording-stops", {"case_id": case.pk, "stopped_at": z(T0), "cause": "执法记录仪进水损坏",
+                                          "reported_to_id": commission.uma.pk,
+                                          "reported_at": z(T0 + dt.timedelta(minutes=3)), "device_serial": "DSJ-9"})
+    assert r.status == 201, r.body
+    assert r.body["reported_to"] == commission.uma.display_name and r.body["explanation"] == ""
+    stop_id = r.body["id"]
+    findings = [f for f in case_findings(case) if f.rule == "recording_stop_report"]
+    assert [(f.article, f.subject) for f in findings] == [("第十三条", f"stop-{stop_id}")]
+    assert "书面说明" in findings[0].message
+    assert ApiClient(commission.bob).post(f"/api/recording-stops/{stop_id}/explanation",
+                                          {"text": "x"}).status == 404
+
+    client = Client()
+    client.force_login(commission.alice)
+    page = client.get("/evidence/stops/").content.decode()
+    assert "待书面说明" in page and commission.uma.display_name in page and "报告的部门负责人" in page
+    response = client.post("/evidence/stops/", {"stop": stop_id, "text": "设备进水后无法开机,已报告乌玛,改以文字记录"})
+    assert response.status_code == 302
+    assert [f for f in case_findings(case) if f.rule == "recording_stop_report"] == []
+    from lawtrail.evidence.models import RecordingStop
+
+    stop = RecordingStop.objects.get(pk=stop_id)
+    with pytest.raises(Exception) as twice:
+        do_explain_recording_stop(stop, text="再说一次", actor=commission.alice)
+    assert getattr(twice.value, "code", "") == "already_explained"
+    actions = list(DomainEvent.objects.filter(object_type="evidence.recordingstop", outcome="done")
+                   .order_by("id").values_list("action", flat=True))
+    assert actions == ["evidence.report_stop", "evidence.explain_stop"]

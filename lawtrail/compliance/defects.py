@@ -112,6 +112,7 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
     "evidence_no_alteration": lambda b, p: b["media"][0].update(fixity_ok=False),
     "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
     "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
+    "recording_stop_report": lambda b, p: b["recording_stops"][0].update(explanation=""),
     "evidence_naming": lambda b, p: b["media"][2].update(labelled_at=None, catalogued_at=None, title=""),
     "decision_contents": lambda b, p: doc(b, "penalty_decision")["fields"].update(remedy=""),
     "lodged_service": lambda b, p: service(b, "lodged").update(witnesses=[]),

@@ -17,7 +17,7 @@ from lawtrail.documents.models import Document
 from lawtrail.documents.signing import slots_for
 from lawtrail.documents.steps import act_document, service_act
 from lawtrail.events.models import DomainEvent
-from lawtrail.evidence.models import Evidence, EvidenceHandling, FootageLink, Interruption
+from lawtrail.evidence.models import Evidence, EvidenceHandling, FootageLink, Interruption, RecordingStop
 from lawtrail.lib import timez
 from lawtrail.lib.errors import NotFound
 from lawtrail.profiles.registry import get_profile
@@ -255,6 +255,12 @@ def export_case(case: Case) -> dict[str, Any]:
              "acknowledged_by_name": n.acknowledged_by_name, "acknowledged_at": iso(n.acknowledged_at),
              "opinion": n.opinion}
             for n in case.lapse_notes.select_related("recorded_by", "acknowledged_by").order_by("pk")
+        ],
+        "recording_stops": [
+            {"id": f"stop-{s.pk}", "device": s.device_serial, "stopped_at": iso(s.stopped_at), "cause": s.cause,
+             "reported_to": officer(s.reported_to), "reported_to_name": s.reported_to_name,
+             "reported_at": iso(s.reported_at), "explanation": s.explanation, "explained_at": iso(s.explained_at)}
+            for s in RecordingStop.objects.filter(case=case).select_related("reported_to").order_by("stopped_at", "pk")
         ],
         "follow_ups": [
             {"id": f"followup-{f.pk}", "kind": f.kind, "due_on": f.due_on.isoformat() if f.due_on else None,

@@ -507,6 +507,18 @@ def _storage_due(ctx: Context, rule: Rule, m: dict[str, Any],
     return due, start, basis, rule.period_label()
 
 
+@check("recording_stop_report", label="无法继续音像记录的报告和书面说明")
+def recording_stop_report(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """确实无法继续记录的: reported at once to the head of the unit (the report names the head and when)
+    and explained in writing afterwards."""
+    for s in ctx.bundle.get("recording_stops") or []:
+        if not _filled(s.get("reported_to_name")) or not s.get("reported_at"):
+            yield s["id"], "无法继续音像记录,未记录向所属部门负责人报告的情况:请补充报告对象和时间"
+        if not _filled(s.get("explanation")):
+            yield s["id"], (f"{timez.beijing(ctx.time(s['stopped_at']) or ctx.now):%m月%d日%H:%M}无法继续音像记录"
+                            f"({s['cause']}),尚无事后书面说明:请补充书面说明")
+
+
 @check("evidence_storage", label="音像资料按期存储并标明信息")
 def evidence_storage(ctx: Context, rule: Rule) -> Iterator[Report]:
     for m in ctx.bundle["media"]:

@@ -234,6 +234,11 @@ def exemplary(profile: Profile) -> dict[str, Any]:
              "recorded_at": at(5, 19, 11)},
         ],
         "case_file": {"assembled_at": at(5, 27, 16)},
+        "recording_stops": [
+            {"id": "stop-1", "device": "DSJ-0001", "stopped_at": at(3, 4, 14, 50), "cause": "执法记录仪电量耗尽,无备用电池",
+             "reported_to": "officer-2", "reported_to_name": "安迪", "reported_at": at(3, 4, 14, 52),
+             "explanation": "现场检查后段执法记录仪电量耗尽,已电话报告负责人,改以文字记录", "explained_at": at(3, 4, 17)},
+        ],
     }
 
 

@@ -48,6 +48,8 @@ EVENT_TYPES: dict[str, str] = {
     "evidence.explain_interruption": "录像中断说明",
     "evidence.record_return": "登记返回单位时间(音像资料移交)",
     "evidence.catalogue": "音像资料分类整理并命名",
+    "evidence.report_stop": "无法继续音像记录,报告负责人",
+    "evidence.explain_stop": "无法继续音像记录的书面说明",
     "evidence.register_reception": "受理场所监控日存登记",
     "bundle.import": "导入案件数据包",
     "compliance.explain_lapse": "记录逾期原因(逾期说明)",

@@ -38,6 +38,7 @@ from lawtrail.evidence.models import (
     Interruption,
     LinkRejection,
     ReceptionSegment,
+    RecordingStop,
     StoredObject,
 )
 from lawtrail.evidence.staging import Staged
@@ -611,6 +612,68 @@ def do_catalogue_evidence(evidence: Evidence, *, title: str, category: str, plac
         record_event("evidence.catalogue", evidence, actor=actor, case_id=evidence.case_id,
                      agency_id=evidence.agency_id, payload=_handling_payload(h))
     return h
+
+
+def _stop_payload(stop: RecordingStop) -> dict[str, Any]:
+    return {"stopped_at": stop.stopped_at.isoformat(), "cause": stop.cause, "device_serial": stop.device_serial,
+            "reported_to": stop.reported_to_name, "reported_at": stop.reported_at.isoformat(),
+            "explanation": stop.explanation}
+
+
+def _moment(value: dt.datetime, field: str, label: str) -> dt.datetime:
+    if value.tzinfo is None:
+        raise InvalidInput("invalid_time", f"{label}须含时区", {"field": field})
+    if value > timez.now():
+        raise InvalidInput("invalid_time", f"{label}不能晚于现在", {"field": field})
+    return value
+
+
+@domain_action("evidence.report_stop")
+def do_report_recording_stop(case: Case, *, stopped_at: dt.datetime, cause: str, reported_to: User,
+                             reported_at: dt.datetime, device_serial: str = "", actor: User) -> RecordingStop:
+    """确实无法继续记录: reported to the head of the case's unit (所属部门负责人), with when and why
+    (2-commission 第十三条). The written explanation follows with do_explain_recording_stop."""
+    _require_handle(actor, case.unit)
+    stopped_at = _moment(stopped_at, "stopped_at", "中止记录时间")
+    reported_at = _moment(reported_at, "reported_at", "报告时间")
+    if reported_at < stopped_at:
+        raise InvalidInput("invalid_time", "报告时间不能早于中止记录时间", {"field": "reported_at"})
+    cause = neutralise(cause.strip())
+    if not cause:
+        raise InvalidInput("missing_field", "请填写无法继续记录的原因", {"field": "cause"})
+    if len(cause) > 2000:
+        raise InvalidInput("too_long", "原因不能超过 2000 字", {"field": "cause"})
+    if reported_to.agency_id != case.agency_id or not reported_to.has_role(Role.HEAD, case.unit_id):
+        raise InvalidInput("not_a_head", "请选择本案所属部门的负责人", {"field": "reported_to"})
+    with transaction.atomic(durable=True):
+        stop = RecordingStop.objects.create(
+            agency_id=case.agency_id, unit_id=case.unit_id, case=case, device_serial=device_serial.strip()[:64],
+            stopped_at=stopped_at, cause=cause, reported_to=reported_to, reported_to_name=reported_to.display_name,
+            reported_at=reported_at, recorded_by_name=actor.display_name, recorded_at=timez.now())
+        record_event("evidence.report_stop", stop, actor=actor, case_id=case.pk, agency_id=case.agency_id,
+                     payload=_stop_payload(stop))
+    return stop
+
+
+@domain_action("evidence.explain_stop")
+def do_explain_recording_stop(stop: RecordingStop, *, text: str, actor: User) -> RecordingStop:
+    """事后书面说明 of a recording that could not go on."""
+    _require_handle(actor, stop.unit)
+    text = neutralise(text.strip())
+    if not text:
+        raise InvalidInput("missing_field", "请填写书面说明", {"field": "text"})
+    if len(text) > 5000:
+        raise InvalidInput("too_long", "书面说明不能超过 5000 字", {"field": "text"})
+    with transaction.atomic(durable=True):
+        updated = RecordingStop.objects.filter(pk=stop.pk, explanation="").update(
+            explanation=text, explained_at=timez.now())
+        if updated != 1:
+            raise Conflict("already_explained", "该报告已有书面说明")
+        note_changed(RecordingStop.objects.filter(pk=stop.pk))
+        stop.refresh_from_db()
+        record_event("evidence.explain_stop", stop, actor=actor, case_id=stop.case_id, agency_id=stop.agency_id,
+                     payload=_stop_payload(stop))
+    return stop
 
 
 @domain_action("evidence.register_reception")

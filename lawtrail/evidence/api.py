@@ -25,6 +25,7 @@ from lawtrail.evidence import queries, uploads
 from lawtrail.evidence.actions import (
     do_catalogue_evidence,
     do_explain_interruption,
+    do_explain_recording_stop,
     do_link_evidence,
     do_link_footage,
     do_link_patrol_evidence,
@@ -32,6 +33,7 @@ from lawtrail.evidence.actions import (
     do_record_evidence_return,
     do_register_reception_segment,
     do_reject_link,
+    do_report_recording_stop,
 )
 from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, RecordingCategory, StartBasis
 from lawtrail.evidence.models import (
@@ -40,6 +42,7 @@ from lawtrail.evidence.models import (
     FootageLink,
     Interruption,
     ReceptionSegment,
+    RecordingStop,
     UploadSession,
 )
 from lawtrail.lib.apikit import (
@@ -50,6 +53,7 @@ from lawtrail.lib.apikit import (
     Str100,
     Str200,
     Str500,
+    agency_users,
     auth_user,
     reference,
     responses,
@@ -253,6 +257,44 @@ class InterruptionOut(Schema):
     voice_note_id: int | None
     explained_by: str | None
     explained_at: dt.datetime | None
+
+
+class StopOut(Schema):
+    id: int
+    case_id: int
+    device_serial: str
+    stopped_at: dt.datetime
+    cause: str
+    reported_to: str = Field(description="报告的负责人(报告时的姓名)")
+    reported_at: dt.datetime
+    explanation: str
+    explained_at: dt.datetime | None
+    recorded_by: str
+
+
+class StopIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "case_id": 1, "stopped_at": "2026-03-02T10:20:00+08:00", "cause": "执法记录仪进水损坏,备用设备电量耗尽",
+        "reported_to_id": 3, "reported_at": "2026-03-02T10:25:00+08:00", "device_serial": "DSJ-0001"}]})
+
+    case_id: Id
+    stopped_at: Moment = Field(description="中止记录的时间(须带时区)")
+    cause: LongText = Field(description="无法继续记录的原因")
+    reported_to_id: Id = Field(description="报告的所属部门负责人(用户编号)")
+    reported_at: Moment = Field(description="报告时间(须带时区)")
+    device_serial: Str100 = ""
+
+
+class StopExplainIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "设备故障经过及未能继续记录的情况说明"}]})
+
+    text: LongText
+
+
+def stop_out(s: RecordingStop) -> StopOut:
+    return StopOut(id=s.pk, case_id=s.case_id, device_serial=s.device_serial, stopped_at=s.stopped_at, cause=s.cause,
+                   reported_to=s.reported_to_name, reported_at=s.reported_at, explanation=s.explanation,
+                   explained_at=s.explained_at, recorded_by=s.recorded_by_name)
 
 
 class InterruptionFilter(Paging):
@@ -526,6 +568,32 @@ def explain_interruption(request: HttpRequest, interruption_id: Id, data: Explai
         if data.voice_note_id else None
     do_explain_interruption(gap, text=data.text, voice_note=note, actor=user)
     return interruption_out(visible(queries.visible_interruptions(user), interruption_id, "录像中断"))
+
+
+@router.get("/cases/{case_id}/recording-stops", response=responses(200, list[StopOut]),
+            summary="无法继续音像记录的报告(本案)")
+def list_stops(request: HttpRequest, case_id: Id) -> list[StopOut]:
+    user = auth_user(request)
+    case = visible(Case.objects.restrict(user), case_id, "案件")
+    return [stop_out(s) for s in queries.visible_stops(user).filter(case=case)]
+
+
+@router.post("/recording-stops", response=responses(201, StopOut), summary="登记无法继续音像记录并报告负责人")
+def report_stop(request: HttpRequest, data: StopIn) -> Status[StopOut]:
+    user = auth_user(request)
+    case = reference(Case.objects.restrict(user), data.case_id, "case_id", "案件")
+    head = reference(agency_users(user), data.reported_to_id, "reported_to_id", "负责人")
+    stop = do_report_recording_stop(case, stopped_at=data.stopped_at, cause=data.cause, reported_to=head,
+                                    reported_at=data.reported_at, device_serial=data.device_serial, actor=user)
+    return Status(201, stop_out(stop))
+
+
+@router.post("/recording-stops/{stop_id}/explanation", response=responses(200, StopOut),
+             summary="无法继续音像记录的事后书面说明")
+def explain_stop(request: HttpRequest, stop_id: Id, data: StopExplainIn) -> StopOut:
+    user = auth_user(request)
+    stop = visible(queries.visible_stops(user), stop_id, "报告")
+    return stop_out(do_explain_recording_stop(stop, text=data.text, actor=user))
 
 
 @router.get("/reception-segments", response=responses(200, SegmentPage), summary="受理场所监控日存列表")

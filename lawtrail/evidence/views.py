@@ -168,6 +168,40 @@ class CatalogueForm(forms.Form):
                                   help_text="影像反映的主要内容")
 
 
+class CasePick(PickOne):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.label} {obj.title}"
+
+
+class HeadPick(PickOne):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class StopForm(forms.Form):
+    """无法继续音像记录: when, why, which head was told and when (2-commission 第十三条)."""
+
+    case = CasePick(label="案件", queryset=Case.objects.none())
+    stopped_at = forms.DateTimeField(label="中止记录时间", widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    cause = forms.CharField(label="无法继续记录的原因", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    device_serial = forms.CharField(label="设备编号", max_length=64, required=False)
+    reported_to = HeadPick(label="报告的部门负责人", queryset=User.objects.none())
+    reported_at = forms.DateTimeField(label="报告时间", widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = Case.objects.restrict(user).order_by("-pk")  # type: ignore[attr-defined]
+        heads = User.objects.filter(agency=user.agency, is_active=True, role_grants__role="head") \
+            if user.agency_id else User.objects.none()
+        self.fields["reported_to"].queryset = heads.distinct().order_by("pk")  # type: ignore[attr-defined]
+
+
+class StopExplainForm(forms.Form):
+    text = forms.CharField(label="事后书面说明", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
 class ExplainForm(forms.Form):
     text = forms.CharField(label="中断原因", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
     voice_note = PickOne(label="语音说明(已入库的录音)", required=False,
@@ -372,6 +406,32 @@ def interruption_list(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/interruption_list.html", {
         "page": page, "status": status, "statuses": InterruptionStatus.choices, "form": form,
     }, status=400 if form.errors else 200)
+
+
+@login_required
+def stop_list(request: HttpRequest) -> HttpResponse:
+    """无法继续音像记录的报告: reported to the head, then explained in writing."""
+    user = signed_in_user(request)
+    report = StopForm(user=user)
+    explain = StopExplainForm()
+    if request.method == "POST" and request.POST.get("stop"):
+        stop = get_object_or_404(queries.visible_stops(user), pk=request.POST.get("stop"))
+        explain = StopExplainForm(request.POST)
+        if explain.is_valid() and attempt(explain, lambda: actions.do_explain_recording_stop(
+                stop, text=explain.cleaned_data["text"], actor=user)):
+            messages.success(request, "书面说明已记录")
+            return redirect("evidence_stops")
+    elif request.method == "POST":
+        report = StopForm(request.POST, user=user)
+        d = report.cleaned_data if report.is_valid() else {}
+        if d and attempt(report, lambda: actions.do_report_recording_stop(
+                d["case"], stopped_at=d["stopped_at"], cause=d["cause"], reported_to=d["reported_to"],
+                reported_at=d["reported_at"], device_serial=d["device_serial"], actor=user)):
+            messages.success(request, "已登记并记录向负责人报告的情况")
+            return redirect("evidence_stops")
+    page = Paginator(queries.visible_stops(user), 20).get_page(request.GET.get("page"))
+    return render(request, "evidence/stop_list.html", {"page": page, "report": report, "explain": explain},
+                  status=400 if report.errors or explain.errors else 200)
 
 
 @login_required

@@ -74,6 +74,8 @@ STEP_LABELS: dict[str, str] = {
     "evidence.do_link_evidence": "音像资料关联案件和文书",
     "evidence.do_link_patrol_evidence": "巡查录像归属日常巡视检查(无案件)",
     "evidence.do_explain_interruption": "录像中断说明",
+    "evidence.do_report_recording_stop": "无法继续音像记录,报告部门负责人",
+    "evidence.do_explain_recording_stop": "无法继续音像记录的事后书面说明",
     "evidence.do_record_evidence_return": "登记返回单位时间及迟延存储原因",
     "evidence.do_catalogue_evidence": "音像资料分类整理并命名(名称、分类、场所、内容描述)",
     "evidence.do_register_reception_segment": "受理场所监控按日保存",
