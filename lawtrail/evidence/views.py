@@ -289,13 +289,24 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
         "catalogue_form": given.get("catalogue") or CatalogueForm(initial={
             k: getattr(handling, k) for k in ("title", "category", "place", "description")} if handling else None),
         "gaps": gaps.distinct(),
-        "stored_late": ev.stored_late(within),
+        "stored_late": _stored_late(ev, handling, within, storage_rule.values if storage_rule else {}),
         "storage_rule": f"{storage_rule.article}规定的{storage_rule.period_label()}" if storage_rule else "",
         "events": DomainEvent.objects.filter(object_type="evidence.evidence", object_id=str(ev.pk),
                                              outcome="done").order_by("id"),
         "same_content": queries.visible_evidence(user).filter(stored=ev.stored).exclude(pk=ev.pk),
         "device_registered": hooks.devices.registered(ev.agency_id, ev.device_serial) if ev.device_serial else None,
     }, status=400 if given else 200)
+
+
+def _stored_late(ev: Evidence, handling: EvidenceHandling | None, within: dt.timedelta | None,
+                 rule: dict[str, Any]) -> bool:
+    """The page's reminder (the compliance engine judges): counted from the return to the office where
+    the profile says so and it is recorded; a recorded delay reason leaves the judgement to the engine."""
+    if handling is not None and handling.delay_reason and "delayed" in rule:
+        return False
+    if handling is not None and handling.returned_at and rule.get("from") == "returned" and within:
+        return ev.ingested_at - handling.returned_at > within
+    return ev.stored_late(within)
 
 
 @login_required
