@@ -20,7 +20,7 @@ from lawtrail.lib.errors import InvalidInput
 from lawtrail.testing.personas import World, build_world
 
 LISTS = ("parties", "officers", "approvals", "transitions", "services", "documents", "media", "interruptions",
-         "follow_ups", "accountability")
+         "follow_ups", "accountability", "recording_stops")
 
 
 def normalized(b: dict[str, Any]) -> dict[str, Any]:

@@ -115,6 +115,7 @@ def test_the_pages_show_play_and_label_a_recording(world: World, vault: Path, tm
     # The only things a page lets anyone post are labels; nothing alters or removes an original.
     actions = set(re.findall(r'<form method="post" action="([^"]+)"', text))
     assert actions == {f"/evidence/{ev.pk}/link/", f"/evidence/{ev.pk}/reject/", f"/evidence/{ev.pk}/long_term/",
+                       f"/evidence/{ev.pk}/patrol/", f"/evidence/{ev.pk}/return/", f"/evidence/{ev.pk}/catalogue/",
                        "/logout/"}
 
     confirmed = client.post(f"/evidence/{ev.pk}/link/", {"case": case.pk})

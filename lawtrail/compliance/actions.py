@@ -27,7 +27,14 @@ from lawtrail.documents.steps import service_act
 from lawtrail.events.models import DomainEvent, Outcome
 from lawtrail.events.recorder import announce, domain_action, new_event, record_event
 from lawtrail.events.state import note_changed
-from lawtrail.evidence.models import Evidence, FootageLink, Interruption, StoredObject
+from lawtrail.evidence.models import (
+    Evidence,
+    EvidenceHandling,
+    FootageLink,
+    Interruption,
+    RecordingStop,
+    StoredObject,
+)
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, DomainError, Forbidden, InvalidInput
 from lawtrail.lib.fastinsert import insert
@@ -280,6 +287,13 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             # When the labels were given is known from the bundle, not from a link event here.
             facts={"labelled_at": m["labelled_at"]} if m.get("labelled_at") else {})
     written += insert(list(media.values()))
+    handling_keys = ("returned_at", "storage_delay_reason", "title", "category", "place", "description", "catalogued_at")
+    written += insert([
+        EvidenceHandling(
+            evidence=media[m["id"]], returned_at=_t(m.get("returned_at")), delay_reason=m.get("storage_delay_reason", ""),
+            title=m.get("title", ""), category=m.get("category", ""), place=m.get("place", ""),
+            description=m.get("description", ""), catalogued_at=_t(m.get("catalogued_at")))
+        for m in bundle["media"] if any(m.get(k) for k in handling_keys)])
     written += insert([
         Interruption(
             agency=agency, unit=unit, device_serial=g.get("device", ""), before=media[g["before"]],
@@ -288,6 +302,14 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             voice_note=media[g["voice_note"]] if g.get("voice_note") else None,
             explained_by=handler if g.get("explained_at") else None, explained_at=_t(g.get("explained_at")))
         for g in bundle["interruptions"]])
+    written += insert([
+        RecordingStop(
+            agency=agency, unit=unit, case=case, device_serial=s.get("device", ""), stopped_at=_T(s["stopped_at"]),
+            cause=s["cause"], reported_to=officers[s["reported_to"]] if s.get("reported_to") else handler,
+            reported_to_name=s["reported_to_name"], reported_at=_T(s["reported_at"]),
+            explanation=s.get("explanation", ""), explained_at=_t(s.get("explained_at")),
+            recorded_by_name=actor.display_name, recorded_at=_T(s["reported_at"]))
+        for s in bundle.get("recording_stops") or []])
     # The service's 送达回证, as the service step links it (documents.steps.service_act).
     written += insert([ActDocument(case=case, act=service_act(service.pk), document=documents[s["receipt_document"]],
                                    produced=False, linked_at=_t(s.get("served_at")) or timez.now())

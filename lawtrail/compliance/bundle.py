@@ -42,10 +42,11 @@ REFERENCES: tuple[tuple[str, str, str, bool], ...] = (
     ("lapses", "recorded_by", "officers", False),
     ("lapses", "acknowledged_by", "officers", False),
     ("accountability", "officer", "officers", False),
+    ("recording_stops", "reported_to", "officers", False),
 )
 ID_LISTS = ("parties", "officers", "approvals", "transitions", "services", "documents", "media", "interruptions")
 # Lists a bundle may leave out (later additions to the format).
-OPTIONAL_ID_LISTS = ("follow_ups", "accountability")
+OPTIONAL_ID_LISTS = ("follow_ups", "accountability", "recording_stops")
 
 
 class BundleError(InvalidInput):

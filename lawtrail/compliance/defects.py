@@ -50,6 +50,16 @@ def drop_av(b: Bundle, p: Profile, rule_id: str) -> None:
             d["media"] = []
 
 
+def _situation_unfilmed(b: Bundle, p: Profile, rule_id: str) -> None:
+    """An unfilmed record of an act in a situation the rule names (易引起争议 …)."""
+    rule = p.rule(rule_id)
+    assert rule is not None
+    type_code = (rule.values.get("situation_items") or ["site_inspection_record"])[0]
+    new = _document(p, 95, type_code, {}, "2025-05-12T02:00:00Z")
+    new["situations"] = [rule.values["situations"][0]]
+    b["documents"].append(new)
+
+
 def remove(b: Bundle, type_code: str) -> None:
     b["documents"] = [d for d in b["documents"] if d["type"] != type_code]
 
@@ -80,7 +90,10 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
     "av_required": lambda b, p: drop_av(b, p, "av_required"),
     "av_required_seizure": lambda b, p: drop_av(b, p, "av_required_seizure"),
     "av_required_enforcement": lambda b, p: drop_av(b, p, "av_required_enforcement"),
-    "av_forbidden": lambda b, p: doc(b, "inquiry_record").update(situations=["secret_without_consent"]),
+    "av_forbidden": lambda b, p: doc(b, "inquiry_record").update(situations=["涉及秘密或个人隐私未经当事人同意"]),
+    "av_manner": lambda b, p: doc(b, "site_inspection_record")["fields"].update(av_manner=["全程不间断录制"]),
+    "av_focus": lambda b, p: doc(b, "site_inspection_record")["fields"].update(av_focus=["执法现场环境"]),
+    "av_required_situations": lambda b, p: _situation_unfilmed(b, p, "av_required_situations"),
     "av_time_match": lambda b, p: doc(b, "inquiry_record")["fields"].update(
         started_at=shift(doc(b, "inquiry_record")["fields"]["started_at"], minutes=30)),
     # The record says the inquiry began half an hour before the footage did.
@@ -99,7 +112,8 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
     "evidence_no_alteration": lambda b, p: b["media"][0].update(fixity_ok=False),
     "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
     "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
-    "evidence_naming": lambda b, p: b["media"][2].update(labelled_at=None),
+    "recording_stop_report": lambda b, p: b["recording_stops"][0].update(explanation=""),
+    "evidence_naming": lambda b, p: b["media"][2].update(labelled_at=None, catalogued_at=None, title=""),
     "decision_contents": lambda b, p: doc(b, "penalty_decision")["fields"].update(remedy=""),
     "lodged_service": lambda b, p: service(b, "lodged").update(witnesses=[]),
     "lodged_service_av": lambda b, p: service(b, "lodged").update(media=[], note=""),

@@ -17,7 +17,7 @@ from lawtrail.documents.models import Document
 from lawtrail.documents.signing import slots_for
 from lawtrail.documents.steps import act_document, service_act
 from lawtrail.events.models import DomainEvent
-from lawtrail.evidence.models import Evidence, FootageLink, Interruption
+from lawtrail.evidence.models import Evidence, EvidenceHandling, FootageLink, Interruption, RecordingStop
 from lawtrail.lib import timez
 from lawtrail.lib.errors import NotFound
 from lawtrail.profiles.registry import get_profile
@@ -79,8 +79,10 @@ def export_case(case: Case) -> dict[str, Any]:
         action__in=("evidence.link", "evidence.ingest"), object_type="evidence.evidence",
         object_id__in=[str(e.pk) for e in evidence], case_id_frozen=case.pk,
     ).order_by("occurred_at").values_list("object_id", "occurred_at"))
+    handled = {h.evidence_id: h for h in EvidenceHandling.objects.filter(evidence__in=evidence)}
     media = []
     for e in evidence:
+        h = handled.get(e.pk)
         media.append({
             "id": f"media-{e.pk}", "sha256": e.stored.sha256, "sm3": e.stored.sm3, "size": e.stored.size,
             "original_name": e.original_name, "class": e.evidence_class, "kind": e.media_kind,
@@ -91,6 +93,10 @@ def export_case(case: Case) -> dict[str, Any]:
             "labelled_at": (iso(labelled.get(str(e.pk))) or (e.facts or {}).get("labelled_at"))
             if e.label_case_number else None,
             "labels": {"case_number": e.label_case_number, "party": e.label_party, "handler": e.label_handler},
+            # 移交与整理 (evidence.EvidenceHandling), only where recorded: an older bundle stays as it was.
+            **({"returned_at": iso(h.returned_at), "storage_delay_reason": h.delay_reason, "title": h.title,
+                "category": h.category, "place": h.place, "description": h.description,
+                "catalogued_at": iso(h.catalogued_at)} if h is not None else {}),
             # Only a failed integrity check is carried: a bundle of sound originals stays as it was.
             **({"fixity_ok": False} if e.stored.verified_ok is False else {}),
         })
@@ -249,6 +255,12 @@ def export_case(case: Case) -> dict[str, Any]:
              "acknowledged_by_name": n.acknowledged_by_name, "acknowledged_at": iso(n.acknowledged_at),
              "opinion": n.opinion}
             for n in case.lapse_notes.select_related("recorded_by", "acknowledged_by").order_by("pk")
+        ],
+        "recording_stops": [
+            {"id": f"stop-{s.pk}", "device": s.device_serial, "stopped_at": iso(s.stopped_at), "cause": s.cause,
+             "reported_to": officer(s.reported_to), "reported_to_name": s.reported_to_name,
+             "reported_at": iso(s.reported_at), "explanation": s.explanation, "explained_at": iso(s.explained_at)}
+            for s in RecordingStop.objects.filter(case=case).select_related("reported_to").order_by("stopped_at", "pk")
         ],
         "follow_ups": [
             {"id": f"followup-{f.pk}", "kind": f.kind, "due_on": f.due_on.isoformat() if f.due_on else None,

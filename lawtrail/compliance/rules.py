@@ -318,23 +318,80 @@ def _av_of(ctx: Context, refs: list[str] | None) -> list[dict[str, Any]]:
     return [ctx.media[r] for r in refs or [] if ctx.media[r]["kind"] in AV_KINDS]
 
 
+# Bundles written before the situations were entered in the UI named the forbidden ones by code;
+# the catalogue's 执法情形 field stores what a person reads.
+LEGACY_SITUATIONS = {"explosion_zone_without_ex_device": "爆炸危险区域未配备防爆音像记录设备",
+                     "secret_without_consent": "涉及秘密或个人隐私未经当事人同意",
+                     "unsuitable": "其他不适宜音像记录"}
+
+
+def _situations(doc: dict[str, Any]) -> set[str]:
+    return {LEGACY_SITUATIONS.get(str(x), str(x)) for x in doc.get("situations") or []}
+
+
+def _forbidden(ctx: Context) -> set[str]:
+    rule = ctx.profile.rules.get("av_forbidden")
+    return {LEGACY_SITUATIONS.get(str(x), str(x)) for x in rule.values.get("items", ())} if rule else set()
+
+
+def _av_acts(ctx: Context, rule: Rule) -> Iterator[tuple[dict[str, Any], set[str]]]:
+    """The rule's acts: records of its document types (`items`), and any record whose act is in one of
+    its situations (`situations`), with the situations that bring it in."""
+    items = set(rule.values.get("items", ()))
+    situations = set(rule.values.get("situations", ()))
+    # `situation_items` narrows the situations to some acts (易引起争议的简易程序: its 当场处罚决定书).
+    narrowed = set(rule.values.get("situation_items", ()))
+    for doc in ctx.live_documents():
+        hit = situations & _situations(doc) if not narrowed or doc["type"] in narrowed else set()
+        if doc["type"] in items or hit:
+            yield doc, hit
+
+
 @check("av_required", "av_required_seizure", "av_required_enforcement", "av_required_coercion",
-       label="应当音像记录的环节")
+       "av_required_situations", label="应当音像记录的环节")
 def av_required(ctx: Context, rule: Rule) -> Iterator[Report]:
-    for doc in ctx.live_documents(rule.values.get("items", ())):
-        if _av_of(ctx, doc.get("media")) or _filled(doc.get("av_exempt_reason")):
+    """The act is filmed when its record's type is one the text names, or when the officer ticked a
+    situation the text names (易引起争议, 阻碍执法, 责令停工 …). A situation in which filming is
+    forbidden, or a written reason (不适宜音像记录的除外), excuses it."""
+    forbidden = _forbidden(ctx)
+    for doc, hit in _av_acts(ctx, rule):
+        if _av_of(ctx, doc.get("media")) or _filled(doc.get("av_exempt_reason")) or forbidden & _situations(doc):
             continue
-        yield doc["id"], f"{doc['name']}所记录的执法环节应当同步音像记录,但未关联任何录音录像:请关联音像资料或说明不适宜音像记录的理由"
+        why = f"(情形:{'、'.join(sorted(hit))})" if hit else ""
+        yield doc["id"], (f"{doc['name']}所记录的执法环节{why}应当同步音像记录,但未关联任何录音录像:"
+                          f"请关联音像资料或说明不适宜音像记录的理由")
 
 
 @check("av_forbidden", label="不得音像记录的情形")
 def av_forbidden(ctx: Context, rule: Rule) -> Iterator[Report]:
-    forbidden = set(rule.values.get("items", ()))
+    forbidden = _forbidden(ctx)
     for doc in ctx.live_documents():
-        hit = forbidden & set(doc.get("situations") or [])
+        hit = forbidden & _situations(doc)
         if hit and _av_of(ctx, doc.get("media")):
             yield doc["id"], (f"{doc['name']}记录的情形({'、'.join(sorted(hit))})不得音像记录,却关联了录音录像:"
                               f"请说明情况并按规定处置该音像资料")
+
+
+# rule id -> (the record's field, the rule's list of what it must show, the field's label)
+AV_SHOOTING = {"av_manner": ("av_manner", "manner", "音像记录方式"),
+               "av_focus": ("av_focus", "focus", "重点摄录内容")}
+
+
+@check("av_manner", "av_focus", label="音像记录的录制方式和重点摄录内容")
+def av_manner(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """Where the text prescribes how footage is made (from arrival, the site's front, without
+    interruption, a spoken notice at the start) or what it dwells on (现场环境, 当事人言行 …), a
+    filmed act's record states it: each item the rule lists is ticked in the record's field."""
+    key, wanted_key, label = AV_SHOOTING[rule.id]
+    wanted = [str(x) for x in rule.values.get(wanted_key, ())]
+    for doc, _ in _av_acts(ctx, rule):
+        if not _av_of(ctx, doc.get("media")):
+            continue  # unfilmed: whether it had to be is av_required's question
+        done = {str(x) for x in doc["fields"].get(key) or []}
+        missing = [m for m in wanted if m not in done]
+        if missing:
+            yield doc["id"], (f"{doc['name']}的“{label}”未载明:{'、'.join(missing)}:"
+                              f"请核实后更正文书并勾选;未做到的,说明原因并按规定补救")
 
 
 def _tolerance(rule: Rule) -> dt.timedelta:
@@ -430,26 +487,65 @@ def evidence_uninterrupted(ctx: Context, rule: Rule) -> Iterator[Report]:
                               f"请补充中断原因的语音或书面说明")
 
 
+def _storage_due(ctx: Context, rule: Rule, m: dict[str, Any],
+                 end: dt.datetime) -> tuple[dt.datetime, dt.datetime, str, str]:
+    """(due, start, what the period runs from, the period) of a recording's storage. `from: returned` counts from the
+    officer's return to the office (返回单位后24小时内) where it is recorded; `delayed` is the longer
+    period a recorded delay reason allows (特殊情况不得超过3个工作日; 连续工作…返回单位后24小时内),
+    counted from the return too."""
+    returned = ctx.time(m.get("returned_at"))
+    start, basis = end, "录制结束"
+    if rule.values.get("from") == "returned" and returned is not None:
+        start, basis = returned, "返回单位"
+    due = _due(start, rule)
+    if "delayed" in rule.values and _filled(m.get("storage_delay_reason")):
+        later = _due(returned or end, rule, "delayed")
+        if later > due:
+            due, start = later, returned or end
+            basis = f"{'返回单位' if returned else '录制结束'}(已说明迟延原因)"
+            return due, start, basis, rule.period_label("delayed")
+    return due, start, basis, rule.period_label()
+
+
+@check("recording_stop_report", label="无法继续音像记录的报告和书面说明")
+def recording_stop_report(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """确实无法继续记录的: reported at once to the head of the unit (the report names the head and when)
+    and explained in writing afterwards."""
+    for s in ctx.bundle.get("recording_stops") or []:
+        if not _filled(s.get("reported_to_name")) or not s.get("reported_at"):
+            yield s["id"], "无法继续音像记录,未记录向所属部门负责人报告的情况:请补充报告对象和时间"
+        if not _filled(s.get("explanation")):
+            yield s["id"], (f"{timez.beijing(ctx.time(s['stopped_at']) or ctx.now):%m月%d日%H:%M}无法继续音像记录"
+                            f"({s['cause']}),尚无事后书面说明:请补充书面说明")
+
+
 @check("evidence_storage", label="音像资料按期存储并标明信息")
 def evidence_storage(ctx: Context, rule: Rule) -> Iterator[Report]:
-    label = rule.period_label()
     for m in ctx.bundle["media"]:
         if m["class"] not in ("case", "patrol"):
             continue
         end, stored = ctx.time(m.get("recorded_end")), ctx.time(m["ingested_at"])
         if end is not None and stored is not None:
+            due, start, basis, period = _storage_due(ctx, rule, m, end)
             # Footage is known only once stored, so this deadline is always met (on time or late).
-            ctx.deadline(m["id"], f"音像资料「{m.get('original_name') or m['id']}」存储上传", _due(end, rule),
-                         met_at=stored)
-        if end is not None and stored is not None and stored > _due(end, rule):
-            # A lapse in the past: nothing can be added to repair it but its reason, acknowledged.
-            yield m["id"], f"音像资料在录制结束{_hours(stored - end)}后才存储,超过{label}的期限", LAPSE
+            ctx.deadline(m["id"], f"音像资料「{m.get('original_name') or m['id']}」存储上传", due, met_at=stored)
+            if stored > due:
+                # A lapse in the past: nothing can be added to repair it but its reason, acknowledged.
+                yield m["id"], (f"音像资料在{basis}{_hours(stored - start)}后才存储,超过{period}的期限"
+                                + ("(未记录迟延原因)" if "delayed" in rule.values
+                                   and not _filled(m.get("storage_delay_reason")) else "")), LAPSE
+            if ("delayed" in rule.values and _filled(m.get("storage_delay_reason"))
+                    and rule.values.get("from") != "returned" and not m.get("returned_at")):
+                yield m["id"], "音像资料记录了迟延存储的原因,但未登记返回单位时间:请补充返回单位时间"
         if m["class"] == "case":
             labels = m.get("labels") or {}
             missing = [n for k, n in (("case_number", "案号"), ("party", "当事人"), ("handler", "承办人"))
                        if not _filled(labels.get(k))]
             if missing:
                 yield m["id"], f"音像资料未标明{'、'.join(missing)}:请关联案件并补充标注"
+
+
+NAMING_LABELS = {"title": "名称", "category": "分类", "place": "场所", "description": "内容描述"}
 
 
 @check("evidence_naming", label="音像资料按期分类命名")
@@ -462,9 +558,15 @@ def evidence_naming(ctx: Context, rule: Rule) -> Iterator[Report]:
         assert stored is not None
         due = _due(stored, rule)
         named = ctx.time(m.get("labelled_at"))
+        missing = ["名称", "分类", "内容描述"]
+        wanted = [str(k) for k in rule.values.get("fields", ())]
+        if wanted:
+            # The text names what sorting gives (名称、分类、场所、内容描述): done when all of it is there.
+            missing = [NAMING_LABELS.get(k, k) for k in wanted if not _filled(m.get(k))]
+            named = None if missing else ctx.time(m.get("catalogued_at"))
         ctx.deadline(m["id"], f"音像资料「{m.get('original_name') or m['id']}」分类命名", due, met_at=named)
         if named is None and ctx.now > due:
-            yield m["id"], f"音像资料存储后{label}内应分类整理并命名,已逾期:请补充名称、分类和内容描述"
+            yield m["id"], f"音像资料存储后{label}内应分类整理并命名,已逾期:请补充{'、'.join(missing)}"
         elif named is not None and named > due:
             yield m["id"], f"音像资料在存储{label}后才命名分类", LAPSE
 

@@ -47,6 +47,13 @@ OFFICERS: list[dict[str, Any]] = [
     {"id": "officer-4", "name": "莉娜", "username": "lena", "cert_no": None,
      "cert_valid_from": None, "cert_valid_until": None},
 ]
+# The filmed records of the clean sample say how the footage was made and what it dwells on: every
+# item any profile's av_manner / av_focus rule asks.
+SHOT_AS_PRESCRIBED = {
+    "av_manner": ["自到达现场开始录制", "拍摄场所门头或明显标志(无标志的拍摄周围标志性建筑并口述场所名称)", "全程不间断录制",
+                  "开机时告知当事人全程录音录像"],
+    "av_focus": ["执法现场环境", "当事人及现场人员的言行举止"],
+}
 WITNESSES = ["王五(居委会工作人员)", "赵六(物业管理人员)"]
 
 
@@ -104,6 +111,10 @@ def _media(n: int, start: str, end: str, kind: str = "video") -> dict[str, Any]:
         "recorded_start": start, "recorded_end": end, "duration_seconds": 60.0, "ingested_at": z(stored),
         "labelled_at": z(labelled),
         "labels": {"case_number": "示劳监立〔2025〕第7号", "party": "某某建筑劳务有限公司", "handler": "艾丽"},
+        # 返回单位 an hour after the recording ends; sorted and named with the labels.
+        "returned_at": z(stored - dt.timedelta(hours=1)), "storage_delay_reason": "",
+        "title": f"20250304 现场执法录像 {n}", "category": "inspection", "place": "某某建筑劳务有限公司施工现场",
+        "description": "现场检查及询问过程", "catalogued_at": z(labelled),
     }
 
 
@@ -137,11 +148,12 @@ def exemplary(profile: Profile) -> dict[str, Any]:
             "started_at": at(3, 4, 9, 2), "ended_at": at(3, 4, 10, 28), "place": "当事人办公室",
             "officers": "艾丽(LD001)、安迪(LD002)", "officer_count": 2, "credentials_shown": "已向当事人出示执法证件",
             "rights_told": "已告知陈述、申辩、申请回避的权利", "transcript": "问:你单位是否拖欠工资?\n答:是。",
+            **SHOT_AS_PRESCRIBED,
         }, at(3, 4, 10, 28), media=["media-1", "media-2"]),
         _document(profile, 2, "site_inspection_record", {
             "started_at": at(3, 4, 14, 1), "ended_at": at(3, 4, 14, 58), "place": "施工现场",
             "officers": "艾丽(LD001)、安迪(LD002)", "officer_count": 2, "credentials_shown": "已出示执法证件",
-            "av_recorded": "全程使用执法记录仪录像",
+            "av_recorded": "全程使用执法记录仪录像", **SHOT_AS_PRESCRIBED,
         }, at(3, 4, 14, 58), media=["media-3"]),
         _document(profile, 3, "rights_notice", {"rights": ["陈述权", "申辩权", "申请回避权", "听证权"],
                                                 "how_told": "书面告知并当场宣读"},
@@ -222,6 +234,11 @@ def exemplary(profile: Profile) -> dict[str, Any]:
              "recorded_at": at(5, 19, 11)},
         ],
         "case_file": {"assembled_at": at(5, 27, 16)},
+        "recording_stops": [
+            {"id": "stop-1", "device": "DSJ-0001", "stopped_at": at(3, 4, 14, 50), "cause": "执法记录仪电量耗尽,无备用电池",
+             "reported_to": "officer-2", "reported_to_name": "安迪", "reported_at": at(3, 4, 14, 52),
+             "explanation": "现场检查后段执法记录仪电量耗尽,已电话报告负责人,改以文字记录", "explained_at": at(3, 4, 17)},
+        ],
     }
 
 

@@ -44,6 +44,7 @@ FIELD_TYPES: dict[str, str] = {
     "integer": "整数",
     "choice": "选项",
     "lines": "多项(每行一项)",
+    "multichoice": "多选",
     "table": "表格(每行一条,各栏以 | 分隔)",
 }
 
@@ -298,7 +299,7 @@ def _field(w: _Where, m: Any, where: str) -> FieldSpec:
     if prefill and prefill not in SOURCES:
         raise w.fail(_line(m, "prefill"), f"{where}.prefill", f"未知的预填来源 {prefill}")
     options = _strings(w, m, "options", where)
-    if ftype == "choice" and not options:
+    if ftype in ("choice", "multichoice") and not options:
         raise w.fail(_line(m), f"{where}.options", "选项字段须列出 options")
     columns = _strings(w, m, "columns", where)
     if ftype == "table" and not columns:

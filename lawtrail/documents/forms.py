@@ -36,6 +36,10 @@ def _form_field(spec: FieldSpec) -> forms.Field:
         field = forms.IntegerField(min_value=0, max_value=1_000_000, **common)
     elif spec.type == "choice":
         field = forms.ChoiceField(choices=[("", "—")] + [(o, o) for o in spec.options], **common)
+    elif spec.type == "multichoice":
+        # Large tick boxes, one a line: picked on a tablet, never typed.
+        field = forms.MultipleChoiceField(choices=[(o, o) for o in spec.options],
+                                          widget=forms.CheckboxSelectMultiple(attrs={"class": "tick"}), **common)
     elif spec.type == "lines":
         common["help_text"] = (spec.help + " " if spec.help else "") + "每行一项"
         field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20000, **common)
@@ -50,6 +54,8 @@ def _form_field(spec: FieldSpec) -> forms.Field:
 def initial_value(spec: FieldSpec, value: Any) -> Any:
     if value in (None, "", []):
         return None
+    if spec.type == "multichoice":
+        return list(value)
     if spec.type == "datetime":
         return timez.beijing(dt.datetime.fromisoformat(str(value))).replace(tzinfo=None)
     if spec.type == "date":

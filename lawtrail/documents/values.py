@@ -149,6 +149,13 @@ def clean_value(spec: FieldSpec, value: Any) -> Any:
         cleaned = _string(spec, value, TEXT_MAX)
         if cleaned not in spec.options:
             raise _bad(spec, f"应为以下之一:{'、'.join(spec.options)}")
+    elif spec.type == "multichoice":
+        picked = _lines(spec, value)
+        unknown = [x for x in picked if x not in spec.options]
+        if unknown:
+            raise _bad(spec, f"「{'、'.join(unknown)}」不是可选项,应从以下选择:{'、'.join(spec.options)}")
+        # Kept in the catalogue's order, once each: two forms ticking the same boxes store the same value.
+        cleaned = [o for o in spec.options if o in picked]
     elif spec.type == "lines":
         cleaned = _lines(spec, value)
     elif spec.type == "table":
@@ -215,6 +222,8 @@ def display(spec: FieldSpec, value: Any) -> str:
         return f"{value}"
     if spec.type == "lines":
         return ";".join(str(v) for v in value)
+    if spec.type == "multichoice":
+        return "、".join(str(v) for v in value)
     if spec.type == "table":
         return ";".join(" ".join(c for c in row if c) for row in value)
     return str(value)
@@ -224,7 +233,7 @@ def display_parts(spec: FieldSpec, value: Any) -> list[str]:
     """Each piece of text the printed document must show for the value (for lists: each item)."""
     if _empty(value):
         return []
-    if spec.type == "lines":
+    if spec.type in ("lines", "multichoice"):
         return [str(v) for v in value]
     if spec.type == "table":
         return [c for row in value for c in row if c]
@@ -235,7 +244,7 @@ def form_text(spec: FieldSpec, value: Any) -> str:
     """The value as a form's text input shows it, so that submitting it back gives the same value."""
     if _empty(value):
         return ""
-    if spec.type == "lines":
+    if spec.type in ("lines", "multichoice"):
         return "\n".join(value)
     if spec.type == "table":
         return "\n".join(" | ".join(row) for row in value)

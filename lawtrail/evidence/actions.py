@@ -28,14 +28,17 @@ from lawtrail.evidence.choices import (
     EvidenceClass,
     InterruptionStatus,
     MediaKind,
+    RecordingCategory,
     StartBasis,
 )
 from lawtrail.evidence.models import (
     Evidence,
+    EvidenceHandling,
     FootageLink,
     Interruption,
     LinkRejection,
     ReceptionSegment,
+    RecordingStop,
     StoredObject,
 )
 from lawtrail.evidence.staging import Staged
@@ -549,6 +552,128 @@ def do_explain_interruption(interruption: Interruption, *, text: str = "", voice
                               "before": interruption.before_id, "after": interruption.after_id, "text": text,
                               "voice_note_sha256": voice_note.stored.sha256 if voice_note else None})
     return interruption
+
+
+def _handling_payload(h: EvidenceHandling) -> dict[str, Any]:
+    return {"returned_at": h.returned_at.isoformat() if h.returned_at else None, "delay_reason": h.delay_reason,
+            "title": h.title, "category": h.category, "place": h.place, "description": h.description}
+
+
+@domain_action("evidence.record_return")
+def do_record_evidence_return(evidence: Evidence, *, returned_at: dt.datetime, delay_reason: str = "",
+                              actor: User) -> EvidenceHandling:
+    """返回单位: when the officer got back to the office, from which the storage deadline runs where the
+    text says so (3-safety-production 第十六条, 2-commission 第十九条), and why storage was late, if
+    it was (特殊情况, 连续工作确实无法及时移交)."""
+    _require_handle(actor, evidence.unit)
+    if returned_at.tzinfo is None:
+        raise InvalidInput("invalid_time", "返回单位时间须含时区", {"field": "returned_at"})
+    if returned_at > timez.now():
+        raise InvalidInput("invalid_time", "返回单位时间不能晚于现在", {"field": "returned_at"})
+    if evidence.recorded_end is not None and returned_at < evidence.recorded_end:
+        raise InvalidInput("invalid_time", "返回单位时间不能早于录制结束时间", {"field": "returned_at"})
+    delay_reason = neutralise(delay_reason.strip())
+    if len(delay_reason) > 2000:
+        raise InvalidInput("too_long", "迟延原因不能超过 2000 字", {"field": "delay_reason"})
+    with transaction.atomic(durable=True):
+        # Locked: the return and the cataloguing are two steps on one row, maybe at once.
+        Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+        h, _ = EvidenceHandling.objects.get_or_create(evidence=evidence)
+        h.returned_at, h.delay_reason, h.return_noted_by_name = returned_at, delay_reason, actor.display_name
+        h.save(update_fields=["returned_at", "delay_reason", "return_noted_by_name"])
+        record_event("evidence.record_return", evidence, actor=actor, case_id=evidence.case_id,
+                     agency_id=evidence.agency_id, payload=_handling_payload(h))
+    return h
+
+
+@domain_action("evidence.catalogue")
+def do_catalogue_evidence(evidence: Evidence, *, title: str, category: str, place: str, description: str,
+                          actor: User) -> EvidenceHandling:
+    """分类整理并命名: the recording's 名称、分类, and a description of the 具体场所 and 主要内容
+    (3-safety-production 第十七条). All four are asked: the text names each."""
+    _require_handle(actor, evidence.unit)
+    values = {"title": (title, "名称", 200), "place": (place, "场所", 200), "description": (description, "内容描述", 2000)}
+    cleaned: dict[str, str] = {}
+    for key, (value, label, limit) in values.items():
+        text = neutralise((value or "").strip())
+        if not text:
+            raise InvalidInput("missing_field", f"请填写{label}", {"field": key})
+        if len(text) > limit:
+            raise InvalidInput("too_long", f"{label}不能超过 {limit} 字", {"field": key})
+        cleaned[key] = text
+    if category not in RecordingCategory.values:
+        raise InvalidInput("invalid_category", "请选择分类", {"field": "category"})
+    with transaction.atomic(durable=True):
+        Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+        h, _ = EvidenceHandling.objects.get_or_create(evidence=evidence)
+        h.title, h.place, h.description, h.category = cleaned["title"], cleaned["place"], cleaned["description"], category
+        h.catalogued_at, h.catalogued_by_name = timez.now(), actor.display_name
+        h.save(update_fields=["title", "place", "description", "category", "catalogued_at", "catalogued_by_name"])
+        record_event("evidence.catalogue", evidence, actor=actor, case_id=evidence.case_id,
+                     agency_id=evidence.agency_id, payload=_handling_payload(h))
+    return h
+
+
+def _stop_payload(stop: RecordingStop) -> dict[str, Any]:
+    return {"stopped_at": stop.stopped_at.isoformat(), "cause": stop.cause, "device_serial": stop.device_serial,
+            "reported_to": stop.reported_to_name, "reported_at": stop.reported_at.isoformat(),
+            "explanation": stop.explanation}
+
+
+def _moment(value: dt.datetime, field: str, label: str) -> dt.datetime:
+    if value.tzinfo is None:
+        raise InvalidInput("invalid_time", f"{label}须含时区", {"field": field})
+    if value > timez.now():
+        raise InvalidInput("invalid_time", f"{label}不能晚于现在", {"field": field})
+    return value
+
+
+@domain_action("evidence.report_stop")
+def do_report_recording_stop(case: Case, *, stopped_at: dt.datetime, cause: str, reported_to: User,
+                             reported_at: dt.datetime, device_serial: str = "", actor: User) -> RecordingStop:
+    """确实无法继续记录: reported to the head of the case's unit (所属部门负责人), with when and why
+    (2-commission 第十三条). The written explanation follows with do_explain_recording_stop."""
+    _require_handle(actor, case.unit)
+    stopped_at = _moment(stopped_at, "stopped_at", "中止记录时间")
+    reported_at = _moment(reported_at, "reported_at", "报告时间")
+    if reported_at < stopped_at:
+        raise InvalidInput("invalid_time", "报告时间不能早于中止记录时间", {"field": "reported_at"})
+    cause = neutralise(cause.strip())
+    if not cause:
+        raise InvalidInput("missing_field", "请填写无法继续记录的原因", {"field": "cause"})
+    if len(cause) > 2000:
+        raise InvalidInput("too_long", "原因不能超过 2000 字", {"field": "cause"})
+    if reported_to.agency_id != case.agency_id or not reported_to.has_role(Role.HEAD, case.unit_id):
+        raise InvalidInput("not_a_head", "请选择本案所属部门的负责人", {"field": "reported_to"})
+    with transaction.atomic(durable=True):
+        stop = RecordingStop.objects.create(
+            agency_id=case.agency_id, unit_id=case.unit_id, case=case, device_serial=device_serial.strip()[:64],
+            stopped_at=stopped_at, cause=cause, reported_to=reported_to, reported_to_name=reported_to.display_name,
+            reported_at=reported_at, recorded_by_name=actor.display_name, recorded_at=timez.now())
+        record_event("evidence.report_stop", stop, actor=actor, case_id=case.pk, agency_id=case.agency_id,
+                     payload=_stop_payload(stop))
+    return stop
+
+
+@domain_action("evidence.explain_stop")
+def do_explain_recording_stop(stop: RecordingStop, *, text: str, actor: User) -> RecordingStop:
+    """事后书面说明 of a recording that could not go on."""
+    _require_handle(actor, stop.unit)
+    text = neutralise(text.strip())
+    if not text:
+        raise InvalidInput("missing_field", "请填写书面说明", {"field": "text"})
+    if len(text) > 5000:
+        raise InvalidInput("too_long", "书面说明不能超过 5000 字", {"field": "text"})
+    with transaction.atomic(durable=True):
+        updated = RecordingStop.objects.filter(pk=stop.pk, explanation="").update(
+            explanation=text, explained_at=timez.now())
+        if updated != 1:
+            raise Conflict("already_explained", "该报告已有书面说明")
+        note_changed(RecordingStop.objects.filter(pk=stop.pk))
+        stop.refresh_from_db()
+        record_event("evidence.explain_stop", stop, actor=actor, case_id=stop.case_id, agency_id=stop.agency_id,
+                     payload=_stop_payload(stop))
+    return stop
 
 
 @domain_action("evidence.register_reception")

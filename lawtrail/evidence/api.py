@@ -23,17 +23,42 @@ from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case, Inspection
 from lawtrail.evidence import queries, uploads
 from lawtrail.evidence.actions import (
+    do_catalogue_evidence,
     do_explain_interruption,
+    do_explain_recording_stop,
     do_link_evidence,
     do_link_footage,
     do_link_patrol_evidence,
     do_mark_long_term,
+    do_record_evidence_return,
     do_register_reception_segment,
     do_reject_link,
+    do_report_recording_stop,
 )
-from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, StartBasis
-from lawtrail.evidence.models import Evidence, FootageLink, Interruption, ReceptionSegment, UploadSession
-from lawtrail.lib.apikit import Id, LongText, Page, Str100, Str500, auth_user, reference, responses, visible
+from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, RecordingCategory, StartBasis
+from lawtrail.evidence.models import (
+    Evidence,
+    EvidenceHandling,
+    FootageLink,
+    Interruption,
+    ReceptionSegment,
+    RecordingStop,
+    UploadSession,
+)
+from lawtrail.lib.apikit import (
+    Id,
+    LongText,
+    Moment,
+    Page,
+    Str100,
+    Str200,
+    Str500,
+    agency_users,
+    auth_user,
+    reference,
+    responses,
+    visible,
+)
 from lawtrail.lib.errors import InvalidInput, NotFound
 
 router = Router(tags=["evidence"])
@@ -70,6 +95,18 @@ class MediaOut(Schema):
     problem_detail: str
 
 
+class HandlingOut(Schema):
+    returned_at: dt.datetime | None
+    delay_reason: str
+    title: str
+    category: RecordingCategory | None
+    category_label: str
+    place: str
+    description: str
+    catalogued_at: dt.datetime | None
+    catalogued_by_name: str
+
+
 class EvidenceOut(Schema):
     id: int
     name: str
@@ -98,6 +135,26 @@ class EvidenceOut(Schema):
     original_url: str = Field(description="原始文件下载(逐字节一致,支持 Range)")
     preview_url: str = Field(description="浏览器预览(支持 Range)")
     thumbnail_url: str | None
+    handling: HandlingOut | None = Field(None, description="移交与整理:返回单位时间、迟延原因、名称、分类、场所、内容描述")
+
+
+class ReturnIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "returned_at": "2026-03-02T18:30:00+08:00", "delay_reason": "连续外出检查,当日未能返回单位"}]})
+
+    returned_at: Moment = Field(description="阶段执法结束返回单位的时间(须带时区)")
+    delay_reason: LongText = Field("", description="未能按期存储的原因(特殊情况、连续工作无法及时移交)")
+
+
+class CatalogueIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "title": "20260302 某公司车间现场检查", "category": "inspection", "place": "某公司一号车间",
+        "description": "检查车间消防通道及配电箱,当事人陈述整改计划"}]})
+
+    title: Str200 = Field(description="名称")
+    category: RecordingCategory = Field(description="分类")
+    place: Str200 = Field(description="影像反映的具体场所")
+    description: LongText = Field(description="主要内容描述")
 
 
 class EvidencePage(Page):
@@ -202,6 +259,44 @@ class InterruptionOut(Schema):
     explained_at: dt.datetime | None
 
 
+class StopOut(Schema):
+    id: int
+    case_id: int
+    device_serial: str
+    stopped_at: dt.datetime
+    cause: str
+    reported_to: str = Field(description="报告的负责人(报告时的姓名)")
+    reported_at: dt.datetime
+    explanation: str
+    explained_at: dt.datetime | None
+    recorded_by: str
+
+
+class StopIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "case_id": 1, "stopped_at": "2026-03-02T10:20:00+08:00", "cause": "执法记录仪进水损坏,备用设备电量耗尽",
+        "reported_to_id": 3, "reported_at": "2026-03-02T10:25:00+08:00", "device_serial": "DSJ-0001"}]})
+
+    case_id: Id
+    stopped_at: Moment = Field(description="中止记录的时间(须带时区)")
+    cause: LongText = Field(description="无法继续记录的原因")
+    reported_to_id: Id = Field(description="报告的所属部门负责人(用户编号)")
+    reported_at: Moment = Field(description="报告时间(须带时区)")
+    device_serial: Str100 = ""
+
+
+class StopExplainIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "设备故障经过及未能继续记录的情况说明"}]})
+
+    text: LongText
+
+
+def stop_out(s: RecordingStop) -> StopOut:
+    return StopOut(id=s.pk, case_id=s.case_id, device_serial=s.device_serial, stopped_at=s.stopped_at, cause=s.cause,
+                   reported_to=s.reported_to_name, reported_at=s.reported_at, explanation=s.explanation,
+                   explained_at=s.explained_at, recorded_by=s.recorded_by_name)
+
+
 class InterruptionFilter(Paging):
     status: InterruptionStatus | None = None
 
@@ -280,7 +375,19 @@ def evidence_out(ev: Evidence) -> EvidenceOut:
         retention_basis=ev.retention_basis, preview_status=ev.proxy_status, ingested_at=ev.ingested_at,
         ingest_channel=ev.ingest_channel, original_url=f"{base}/original", preview_url=f"{base}/preview",
         thumbnail_url=f"{base}/thumbnail" if ev.thumb_key else None,
+        handling=_handling_out(ev),
     )
+
+
+def _handling_out(ev: Evidence) -> HandlingOut | None:
+    h = EvidenceHandling.objects.filter(evidence=ev).first()
+    if h is None:
+        return None
+    return HandlingOut(returned_at=h.returned_at, delay_reason=h.delay_reason, title=h.title,
+                       category=RecordingCategory(h.category) if h.category else None,
+                       category_label=h.get_category_display() if h.category else "", place=h.place,
+                       description=h.description, catalogued_at=h.catalogued_at,
+                       catalogued_by_name=h.catalogued_by_name)
 
 
 def _evidence(user: User, evidence_id: int) -> Evidence:
@@ -400,6 +507,24 @@ def mark_long_term(request: HttpRequest, evidence_id: Id, data: LongTermIn) -> E
     return evidence_out(_evidence(user, evidence_id))
 
 
+@router.post("/evidence/{evidence_id}/return", response=responses(200, EvidenceOut),
+             summary="登记返回单位时间及迟延存储原因")
+def record_return(request: HttpRequest, evidence_id: Id, data: ReturnIn) -> EvidenceOut:
+    user = auth_user(request)
+    do_record_evidence_return(_evidence(user, evidence_id), returned_at=data.returned_at,
+                              delay_reason=data.delay_reason, actor=user)
+    return evidence_out(_evidence(user, evidence_id))
+
+
+@router.post("/evidence/{evidence_id}/catalogue", response=responses(200, EvidenceOut),
+             summary="分类整理并命名(名称、分类、场所、内容描述)")
+def catalogue_evidence(request: HttpRequest, evidence_id: Id, data: CatalogueIn) -> EvidenceOut:
+    user = auth_user(request)
+    do_catalogue_evidence(_evidence(user, evidence_id), title=data.title, category=data.category,
+                          place=data.place, description=data.description, actor=user)
+    return evidence_out(_evidence(user, evidence_id))
+
+
 # ---------------------------------------------------------------- viewing (binary, Range)
 
 
@@ -443,6 +568,32 @@ def explain_interruption(request: HttpRequest, interruption_id: Id, data: Explai
         if data.voice_note_id else None
     do_explain_interruption(gap, text=data.text, voice_note=note, actor=user)
     return interruption_out(visible(queries.visible_interruptions(user), interruption_id, "录像中断"))
+
+
+@router.get("/cases/{case_id}/recording-stops", response=responses(200, list[StopOut]),
+            summary="无法继续音像记录的报告(本案)")
+def list_stops(request: HttpRequest, case_id: Id) -> list[StopOut]:
+    user = auth_user(request)
+    case = visible(Case.objects.restrict(user), case_id, "案件")
+    return [stop_out(s) for s in queries.visible_stops(user).filter(case=case)]
+
+
+@router.post("/recording-stops", response=responses(201, StopOut), summary="登记无法继续音像记录并报告负责人")
+def report_stop(request: HttpRequest, data: StopIn) -> Status[StopOut]:
+    user = auth_user(request)
+    case = reference(Case.objects.restrict(user), data.case_id, "case_id", "案件")
+    head = reference(agency_users(user), data.reported_to_id, "reported_to_id", "负责人")
+    stop = do_report_recording_stop(case, stopped_at=data.stopped_at, cause=data.cause, reported_to=head,
+                                    reported_at=data.reported_at, device_serial=data.device_serial, actor=user)
+    return Status(201, stop_out(stop))
+
+
+@router.post("/recording-stops/{stop_id}/explanation", response=responses(200, StopOut),
+             summary="无法继续音像记录的事后书面说明")
+def explain_stop(request: HttpRequest, stop_id: Id, data: StopExplainIn) -> StopOut:
+    user = auth_user(request)
+    stop = visible(queries.visible_stops(user), stop_id, "报告")
+    return stop_out(do_explain_recording_stop(stop, text=data.text, actor=user))
 
 
 @router.get("/reception-segments", response=responses(200, SegmentPage), summary="受理场所监控日存列表")

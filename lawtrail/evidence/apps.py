@@ -13,15 +13,18 @@ class EvidenceConfig(AppConfig):
         from lawtrail.evidence import hooks
         from lawtrail.evidence.models import (
             Evidence,
+            EvidenceHandling,
             FootageLink,
             Interruption,
             LinkRejection,
             ReceptionSegment,
+            RecordingStop,
             StoredObject,
         )
 
         # Domain records: each change is frozen into the event of the action that made it (upload sessions are not: a half-sent file is no record yet).
-        track(Evidence, FootageLink, Interruption, LinkRejection, ReceptionSegment, StoredObject)
+        track(Evidence, EvidenceHandling, FootageLink, Interruption, LinkRejection, ReceptionSegment, RecordingStop,
+              StoredObject)
         # An ingest queues its previews through a hook, so the actions never import the jobs
         # (imported when first needed: a command that ingests nothing loads no task queue).
         if _queue_previews not in hooks.after_ingest:

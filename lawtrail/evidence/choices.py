@@ -28,6 +28,20 @@ class DerivativeStatus(models.TextChoices):
     FAILED = "failed", "生成失败"
 
 
+class RecordingCategory(models.TextChoices):
+    """分类 of a recording, as the officer sorts it after storing (3-safety-production 第十七条)."""
+
+    INSPECTION = "inspection", "现场检查(勘验)"
+    INQUIRY = "inquiry", "调查询问"
+    SAMPLING = "sampling", "抽样取证"
+    COERCION = "coercion", "查封扣押等强制措施"
+    SERVICE = "service", "文书送达"
+    HEARING = "hearing", "听证"
+    ENFORCEMENT = "enforcement", "强制执行"
+    PATROL = "patrol", "日常巡查"
+    OTHER = "other", "其他"
+
+
 class InterruptionStatus(models.TextChoices):
     OPEN = "open", "待说明"
     EXPLAINED = "explained", "已说明"

@@ -23,6 +23,7 @@ from lawtrail.evidence.choices import (
     InterruptionStatus,
     MediaKind,
     MediaProblem,
+    RecordingCategory,
     StartBasis,
 )
 
@@ -301,3 +302,58 @@ class UploadSession(models.Model):
 
     def owned_by(self, user: User) -> bool:
         return self.user_id == user.pk
+
+
+class EvidenceHandling(models.Model):
+    """音像资料的移交与整理 — what happens to a recording after it is made: when its officer got
+    back to the office (返回单位) and why it was stored late, if it was (迟延原因); and its 名称、分类、
+    场所 and 内容描述 given when it is sorted (3-safety-production 第十六条、第十七条; 2-commission
+    第十九条). One row per recording; each of the two steps fills its part and freezes who did it."""
+
+    evidence = models.OneToOneField(Evidence, on_delete=models.PROTECT, related_name="handling")
+    returned_at = models.DateTimeField("返回单位时间", null=True, blank=True)
+    delay_reason = models.TextField("迟延存储原因", blank=True)
+    return_noted_by_name = models.CharField("登记人", max_length=50, blank=True)
+    title = models.CharField("名称", max_length=200, blank=True)
+    category = models.CharField("分类", max_length=16, choices=RecordingCategory.choices, blank=True)
+    place = models.CharField("场所", max_length=200, blank=True)
+    description = models.TextField("内容描述", blank=True)
+    catalogued_at = models.DateTimeField("整理命名时间", null=True, blank=True)
+    catalogued_by_name = models.CharField("整理人", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "音像资料移交与整理"
+
+    def __str__(self) -> str:
+        return self.title or f"音像资料 {self.evidence_id} 的整理"
+
+
+class RecordingStop(models.Model):
+    """无法继续音像记录的报告 — on-site recording that could not go on (设备故障、损坏, 天气恶劣, 电量或
+    存储空间不足 …): the officer reports it at once to the head of the unit and explains it in
+    writing afterwards (2-commission 第十三条: 确实无法继续记录的,应当立即向所属部门负责人报告,并在事后
+    书面说明情况). The head's name is frozen with the report."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="recording_stops")
+    device_serial = models.CharField("设备编号", max_length=64, blank=True)
+    stopped_at = models.DateTimeField("中止记录时间")
+    cause = models.TextField("无法继续记录的原因")
+    reported_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="报告的负责人")
+    reported_to_name = models.CharField("报告的负责人", max_length=50)
+    reported_at = models.DateTimeField("报告时间")
+    explanation = models.TextField("事后书面说明", blank=True)
+    explained_at = models.DateTimeField(null=True, blank=True)
+    recorded_by_name = models.CharField("登记人", max_length=50)
+    recorded_at = models.DateTimeField("登记时间")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "无法继续音像记录的报告"
+        ordering = ["-stopped_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.stopped_at:%Y-%m-%d %H:%M} 无法继续音像记录"

@@ -10,7 +10,14 @@ from django.db.models import Q, QuerySet
 
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case, Inspection, Service
-from lawtrail.evidence.models import Evidence, FootageLink, Interruption, LinkRejection, ReceptionSegment
+from lawtrail.evidence.models import (
+    Evidence,
+    FootageLink,
+    Interruption,
+    LinkRejection,
+    ReceptionSegment,
+    RecordingStop,
+)
 from lawtrail.lib.errors import InvalidInput
 
 # A report over more days than this is a typing mistake, not a question.
@@ -28,6 +35,10 @@ def visible_evidence(user: User) -> QuerySet[Evidence]:
 def visible_interruptions(user: User) -> QuerySet[Interruption]:
     return Interruption.objects.restrict(user).select_related(
         "before", "after", "voice_note", "explained_by")
+
+
+def visible_stops(user: User) -> QuerySet[RecordingStop]:
+    return RecordingStop.objects.restrict(user).select_related("case")
 
 
 def visible_segments(user: User) -> QuerySet[ReceptionSegment]:

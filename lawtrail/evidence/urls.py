@@ -6,6 +6,7 @@ urlpatterns = [
     path("evidence/", views.evidence_list, name="evidence_list"),
     path("evidence/upload/", views.evidence_upload, name="evidence_upload"),
     path("evidence/interruptions/", views.interruption_list, name="evidence_interruptions"),
+    path("evidence/stops/", views.stop_list, name="evidence_stops"),
     path("evidence/reception/", views.reception_list, name="evidence_reception"),
     path("evidence/reception/report/", views.reception_report, name="evidence_reception_report"),
     path("evidence/footage/<int:case_pk>/", views.link_footage, name="evidence_link_footage"),

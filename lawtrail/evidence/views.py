@@ -26,8 +26,14 @@ from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case, Inspection
 from lawtrail.events.models import DomainEvent
 from lawtrail.evidence import actions, hooks, queries
-from lawtrail.evidence.choices import EvidenceClass, InterruptionStatus, MediaKind, StartBasis
-from lawtrail.evidence.models import Evidence
+from lawtrail.evidence.choices import (
+    EvidenceClass,
+    InterruptionStatus,
+    MediaKind,
+    RecordingCategory,
+    StartBasis,
+)
+from lawtrail.evidence.models import Evidence, EvidenceHandling
 from lawtrail.evidence.retention import storage_deadline
 from lawtrail.lib import timez
 from lawtrail.profiles.registry import get_profile
@@ -147,6 +153,55 @@ class LongTermForm(forms.Form):
     reason = forms.CharField(label="长期保存的情形", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
+class ReturnForm(forms.Form):
+    returned_at = forms.DateTimeField(label="返回单位时间", widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    delay_reason = forms.CharField(label="未能按期存储的原因(按期存储的不填)", required=False,
+                                   widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class CatalogueForm(forms.Form):
+    title = forms.CharField(label="名称", max_length=200)
+    category = forms.ChoiceField(label="分类", choices=[("", "—")] + list(RecordingCategory.choices))
+    place = forms.CharField(label="场所", max_length=200, help_text="影像反映的具体场所")
+    description = forms.CharField(label="内容描述", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                                  help_text="影像反映的主要内容")
+
+
+class CasePick(PickOne):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.label} {obj.title}"
+
+
+class HeadPick(PickOne):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class StopForm(forms.Form):
+    """无法继续音像记录: when, why, which head was told and when (2-commission 第十三条)."""
+
+    case = CasePick(label="案件", queryset=Case.objects.none())
+    stopped_at = forms.DateTimeField(label="中止记录时间", widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    cause = forms.CharField(label="无法继续记录的原因", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    device_serial = forms.CharField(label="设备编号", max_length=64, required=False)
+    reported_to = HeadPick(label="报告的部门负责人", queryset=User.objects.none())
+    reported_at = forms.DateTimeField(label="报告时间", widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = Case.objects.restrict(user).order_by("-pk")  # type: ignore[attr-defined]
+        heads = User.objects.filter(agency=user.agency, is_active=True, role_grants__role="head") \
+            if user.agency_id else User.objects.none()
+        self.fields["reported_to"].queryset = heads.distinct().order_by("pk")  # type: ignore[attr-defined]
+
+
+class StopExplainForm(forms.Form):
+    text = forms.CharField(label="事后书面说明", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
 class ExplainForm(forms.Form):
     text = forms.CharField(label="中断原因", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
     voice_note = PickOne(label="语音说明(已入库的录音)", required=False,
@@ -216,6 +271,7 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
     profile = get_profile(ev.agency.profile_id)
     within = storage_deadline(profile)
     storage_rule = profile.rule("evidence_storage")
+    handling = EvidenceHandling.objects.filter(evidence=ev).first()
     return render(request, "evidence/evidence_detail.html", {
         "ev": ev,
         "may_handle": may_handle,
@@ -226,14 +282,31 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
         if ev.case is not None and ev.media_kind != MediaKind.OTHER else None,
         "act_links": ev.act_links.select_related("case").order_by("linked_at", "pk"),
         "long_term_form": given.get("long_term") or LongTermForm(),
+        "handling": handling,
+        "return_form": given.get("return") or ReturnForm(initial={
+            "returned_at": timez.beijing(handling.returned_at).replace(tzinfo=None) if handling and handling.returned_at
+            else None, "delay_reason": handling.delay_reason if handling else ""}),
+        "catalogue_form": given.get("catalogue") or CatalogueForm(initial={
+            k: getattr(handling, k) for k in ("title", "category", "place", "description")} if handling else None),
         "gaps": gaps.distinct(),
-        "stored_late": ev.stored_late(within),
+        "stored_late": _stored_late(ev, handling, within, storage_rule.values if storage_rule else {}),
         "storage_rule": f"{storage_rule.article}规定的{storage_rule.period_label()}" if storage_rule else "",
         "events": DomainEvent.objects.filter(object_type="evidence.evidence", object_id=str(ev.pk),
                                              outcome="done").order_by("id"),
         "same_content": queries.visible_evidence(user).filter(stored=ev.stored).exclude(pk=ev.pk),
         "device_registered": hooks.devices.registered(ev.agency_id, ev.device_serial) if ev.device_serial else None,
     }, status=400 if given else 200)
+
+
+def _stored_late(ev: Evidence, handling: EvidenceHandling | None, within: dt.timedelta | None,
+                 rule: dict[str, Any]) -> bool:
+    """The page's reminder (the compliance engine judges): counted from the return to the office where
+    the profile says so and it is recorded; a recorded delay reason leaves the judgement to the engine."""
+    if handling is not None and handling.delay_reason and "delayed" in rule:
+        return False
+    if handling is not None and handling.returned_at and rule.get("from") == "returned" and within:
+        return ev.ingested_at - handling.returned_at > within
+    return ev.stored_late(within)
 
 
 @login_required
@@ -261,6 +334,13 @@ def evidence_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         def call() -> Any:
             case = get_object_or_404(Case.objects.restrict(user), pk=form.cleaned_data["case"])
             return actions.do_reject_link(ev, case=case, reason=form.cleaned_data["reason"], actor=user)
+    elif kind == "return":
+        form = ReturnForm(request.POST)
+        call = lambda: actions.do_record_evidence_return(  # noqa: E731
+            ev, returned_at=form.cleaned_data["returned_at"], delay_reason=form.cleaned_data["delay_reason"], actor=user)
+    elif kind == "catalogue":
+        form = CatalogueForm(request.POST)
+        call = lambda: actions.do_catalogue_evidence(ev, actor=user, **form.cleaned_data)  # noqa: E731
     elif kind == "long_term":
         form = LongTermForm(request.POST)
         call = lambda: actions.do_mark_long_term(ev, reason=form.cleaned_data["reason"], actor=user)  # noqa: E731
@@ -337,6 +417,32 @@ def interruption_list(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/interruption_list.html", {
         "page": page, "status": status, "statuses": InterruptionStatus.choices, "form": form,
     }, status=400 if form.errors else 200)
+
+
+@login_required
+def stop_list(request: HttpRequest) -> HttpResponse:
+    """无法继续音像记录的报告: reported to the head, then explained in writing."""
+    user = signed_in_user(request)
+    report = StopForm(user=user)
+    explain = StopExplainForm()
+    if request.method == "POST" and request.POST.get("stop"):
+        stop = get_object_or_404(queries.visible_stops(user), pk=request.POST.get("stop"))
+        explain = StopExplainForm(request.POST)
+        if explain.is_valid() and attempt(explain, lambda: actions.do_explain_recording_stop(
+                stop, text=explain.cleaned_data["text"], actor=user)):
+            messages.success(request, "书面说明已记录")
+            return redirect("evidence_stops")
+    elif request.method == "POST":
+        report = StopForm(request.POST, user=user)
+        d = report.cleaned_data if report.is_valid() else {}
+        if d and attempt(report, lambda: actions.do_report_recording_stop(
+                d["case"], stopped_at=d["stopped_at"], cause=d["cause"], reported_to=d["reported_to"],
+                reported_at=d["reported_at"], device_serial=d["device_serial"], actor=user)):
+            messages.success(request, "已登记并记录向负责人报告的情况")
+            return redirect("evidence_stops")
+    page = Paginator(queries.visible_stops(user), 20).get_page(request.GET.get("page"))
+    return render(request, "evidence/stop_list.html", {"page": page, "report": report, "explain": explain},
+                  status=400 if report.errors or explain.errors else 200)
 
 
 @login_required

@@ -31,6 +31,10 @@ def sample_value(spec: FieldSpec, index: int) -> Any:
         return 10 + index
     if spec.type == "choice":
         return spec.options[-1]
+    if spec.type == "multichoice":
+        # Ticked boxes state facts of the act (a situation that asks for footage or forbids it): a
+        # sample ticks none rather than invent one.
+        return []
     if spec.type == "lines":
         return [f"{spec.label}第一项{index}", f"{spec.label}第二项{index}"]
     if spec.type == "table":
