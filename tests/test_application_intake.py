@@ -9,11 +9,14 @@ import base64
 import copy
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
 from lawtrail.cases.actions import (
@@ -30,6 +33,10 @@ from lawtrail.compliance.actions import do_import_bundle
 from lawtrail.compliance.engine import BLOCKING, WARNING, evaluate
 from lawtrail.compliance.export import export_case
 from lawtrail.events.models import DomainEvent
+from lawtrail.events.recorder import record_event
+from lawtrail.ledger.actions import do_make_checkpoint
+from lawtrail.ledger.verify import verify_ledger
+from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, InvalidInput
 from lawtrail.profiles.registry import get_profile
 from lawtrail.testing.api import ApiClient
@@ -254,3 +261,45 @@ def test_受理记录随数据包往返_口头申请_更正_截图_回执都不�
     assert c["corrections"][0]["item"] == "用人单位名称" and c["receipt_no"] == "回执20250302-000001"
     again = bundles.validate(export_case(do_import_bundle(copy.deepcopy(exported), actor=second.root)))
     assert {k: v for k, v in again["complaint"].items() if k != "id"} == {k: v for k, v in c.items() if k != "id"}
+
+
+# ---------------------------------------------------------------- the schema change
+
+
+def _migrate(target: tuple[str, str]) -> Any:
+    executor = MigrationExecutor(connection)
+    executor.migrate([target])
+    return MigrationExecutor(connection).loader.project_state([target]).apps
+
+
+@pytest.fixture
+def before_intake_fields(transactional_db: None) -> Iterator[Any]:
+    """The database as it was before complaints gained the intake fields (and, after, as it is now)."""
+    apps = _migrate(("cases", "0006_case_list_order"))
+    try:
+        yield apps
+    finally:
+        _migrate(("cases", "0007_application_intake"))
+
+
+def test_登记增加受理记录字段后_既有登记经账本重新固定_核验无差异(before_intake_fields: Any) -> None:
+    world = build_world()
+    model = before_intake_fields.get_model("cases", "Complaint")
+    old = []
+    for name in ("王五", "赵六"):
+        with transaction.atomic():
+            complaint = model.objects.create(
+                agency_id=world.agency.pk, unit_id=world.unit_a.pk, kind="complaint", complainant_name=name,
+                complainant_phone="13800000000", respondent_id=world.company.pk, facts="拖欠工资",
+                received_at=timez.now(), received_by_id=world.alice.pk)
+            record_event("complaint.register", complaint, actor=world.alice)
+        old.append(complaint.pk)
+
+    _migrate(("cases", "0007_application_intake"))
+
+    frozen = DomainEvent.objects.get(action="records.schema_change", object_type="cases.complaint")
+    assert frozen.actor_id is None and frozen.payload["records"] == 2
+    assert {c.channel for c in Complaint.objects.filter(pk__in=old)} == {"written"}
+    do_make_checkpoint()
+    report = verify_ledger()
+    assert report.ok, [f"{p.code}: {p.message}" for p in report.problems]
