@@ -142,6 +142,17 @@ def test_网络提交的申请保留截图_按哈希存放_非图片拒收(world
     assert conflict.value.code == "not_online"
 
 
+def test_受理记录的每一步都进入账本_核验无差异(world: World, ledger: None) -> None:
+    online = application(world, channel=IntakeChannel.ONLINE)
+    do_correct_complaint_on_spot(online, item="申请人名称", after="某建筑工程有限公司", actor=world.alice)
+    do_keep_online_capture(online, name="页面.png", data=PNG, actor=world.alice)
+    do_issue_complaint_receipt(online, actor=world.alice)
+    do_make_checkpoint()
+    report = verify_ledger()
+    assert report.ok, [f"{p.code}: {p.message}" for p in report.problems]
+    assert events_of(online) == ["complaint.register", "complaint.correct", "complaint.capture", "complaint.receipt"]
+
+
 # ---------------------------------------------------------------- UI and API
 
 
