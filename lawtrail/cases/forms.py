@@ -88,10 +88,10 @@ class ComplaintForm(AgencyForm):
     oral_record = forms.CharField(label="口头申请记录(口头提出的内容)", widget=TEXT, required=False)
     unit = PickOne(label="受理机构", queryset=Unit.objects.none())
     anonymous = forms.BooleanField(label="匿名举报", required=False)
-    complainant_name = forms.CharField(label="投诉(举报)人姓名", max_length=50, required=False)
+    complainant_name = forms.CharField(label="投诉(举报)人或申请人姓名", max_length=50, required=False)
     complainant_id_number = forms.CharField(label="投诉(举报)人身份证号", max_length=18, required=False)
     complainant_phone = forms.CharField(label="联系电话", max_length=30, required=False)
-    respondent = PartyChoiceField(label="被投诉(举报)单位/人", queryset=Party.objects.none())
+    respondent = PartyChoiceField(label="被投诉(举报)或申请的单位/人", queryset=Party.objects.none())
     facts = forms.CharField(label="投诉(举报)或申请事项", widget=TEXT)
     shown_when = {"application_matter": ("kind", ComplaintKind.APPLICATION),
                   "oral_record": ("channel", IntakeChannel.ORAL)}
