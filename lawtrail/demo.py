@@ -274,6 +274,7 @@ def _load() -> None:
                              facts="反映宏达劳务拖欠其 2026 年 8 月至 10 月工资共计 18,600 元。", actor=zw)
     c2 = ca.do_register_complaint(unit=a, kind="complaint", respondent=p2, complainant_name="吴敏",
                                   complainant_phone="13800000002", facts="反映清源茶业未签订书面劳动合同。", actor=zw)
+    ca.do_issue_complaint_receipt(c2, actor=zw)
     ca.do_decide_complaint(c2, outcome="correction",
                            missing_items=["劳动关系证明材料(工牌、工资条或考勤记录)", "投诉人身份证复印件"],
                            document_fields={"deadline_days": 5}, actor=zw)
@@ -489,6 +490,7 @@ def _load_documents(agency: Agency) -> None:
         unit=zw.unit, kind="complaint", respondent=respondent,
         complainant_name="周小川", complainant_phone="13800000003",
         facts="反映其在外省务工期间被拖欠工资,用人单位注册地在外省。", actor=zw)
+    ca.do_issue_complaint_receipt(complaint, actor=zw)
     # The decision issues its 不予受理决定书 itself (the step's document), from these fields.
     ca.do_decide_complaint(complaint, outcome="not_accepted", reason="用人单位及用工行为均不在本机关管辖区域内。",
                            document_fields={

@@ -332,6 +332,7 @@ class _Demo:
             complaint = ca.do_register_complaint(
                 unit=self.units[0], kind="complaint", respondent=party, complainant_name=self.spec.reporter,
                 complainant_phone=phone[:-1] + "9", facts=matter.facts, actor=self.handler)
+            ca.do_issue_complaint_receipt(complaint, actor=self.handler)
             ca.do_decide_complaint(complaint, outcome="accepted", title=matter.title, handler=self.handler,
                                    handler_opinion="线索具体,建议立案调查。", actor=self.handler)
             return complaint.cases.get()

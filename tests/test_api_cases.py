@@ -48,6 +48,8 @@ def _register_complaint(world: World, api: ApiClient) -> dict:
 def _case_from_complaint(world: World, login: Login) -> int:
     alice = login(world.alice)
     complaint = _register_complaint(world, alice)
+    # 出具书面凭证或回执 is recorded before the case can move on (劳动保障 第十一条).
+    _ok(alice.post(f"/api/complaints/{complaint['id']}/receipt"))
     decided = _ok(alice.post(f"/api/complaints/{complaint['id']}/decision", {
         "outcome": "accepted", "title": "某某公司拖欠工资案", "handler_id": world.alice.pk,
         "handler_opinion": "建议立案调查",

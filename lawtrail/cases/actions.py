@@ -6,9 +6,12 @@ Each validates, writes and records its domain event in one durable transaction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 
@@ -16,6 +19,7 @@ from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Agency, Unit, User
 from lawtrail.cases import hooks, workflow
 from lawtrail.cases.choices import (
+    ApplicationMatter,
     ApprovalKind,
     CaseSource,
     ComplaintKind,
@@ -23,6 +27,7 @@ from lawtrail.cases.choices import (
     DecisionKind,
     FollowUpKind,
     InspectionOutcome,
+    IntakeChannel,
     PartyKind,
     Procedure,
     ServiceMethod,
@@ -258,14 +263,34 @@ def do_register_case(
 @domain_action("complaint.register")
 def do_register_complaint(
     *, unit: Unit, kind: str, respondent: Party, facts: str, complainant_name: str = "",
-    complainant_id_number: str = "", complainant_phone: str = "", anonymous: bool = False, actor: User,
+    complainant_id_number: str = "", complainant_phone: str = "", anonymous: bool = False,
+    application_matter: str = "", channel: str = IntakeChannel.WRITTEN, oral_record: str = "", actor: User,
 ) -> Complaint:
-    """填写投诉(举报)登记表."""
+    """填写投诉(举报)登记表, or register an application (依申请事项) the same way.
+
+    An oral application is registered with its record, the applicant's words as written down
+    (口头申请 予以记录: 农业 第六条、住建 第五条); an application names its matter (行政许可 …)
+    and its applicant, who cannot be anonymous."""
     agency = _same_agency(actor, unit, respondent)
     _require_field_role(actor, unit)
     if kind not in ComplaintKind.values:
-        raise InvalidInput("invalid_complaint_kind", "请选择投诉或举报", {"field": "kind"})
-    facts = _text(facts, "facts", "投诉(举报)事项")
+        raise InvalidInput("invalid_complaint_kind", "请选择投诉、举报或依申请事项", {"field": "kind"})
+    if channel not in IntakeChannel.values:
+        raise InvalidInput("invalid_channel", "请选择提出方式", {"field": "channel"})
+    if kind == ComplaintKind.APPLICATION:
+        if application_matter not in ApplicationMatter.values:
+            raise InvalidInput("invalid_application_matter", "请选择申请事项类别", {"field": "application_matter"})
+        if anonymous:
+            raise InvalidInput("anonymous_application", "依申请事项须登记申请人,不能匿名", {"field": "anonymous"})
+    elif application_matter:
+        raise InvalidInput("invalid_application_matter", "投诉、举报不填写申请事项类别", {"field": "application_matter"})
+    oral_record = neutralise(oral_record or "").strip()
+    if channel == IntakeChannel.ORAL:
+        if not oral_record:
+            raise InvalidInput("missing_oral_record", "口头提出的,须记录口头申请(投诉、举报)的内容", {"field": "oral_record"})
+    elif oral_record:
+        raise InvalidInput("oral_record_not_oral", "只有口头提出的才填写口头申请记录", {"field": "oral_record"})
+    facts = _text(facts, "facts", "申请事项" if kind == ComplaintKind.APPLICATION else "投诉(举报)事项")
     complainant_id_number = complainant_id_number.strip().upper()
     if not anonymous:
         complainant_name = _text(complainant_name, "complainant_name", "投诉(举报)人姓名", max_len=50)
@@ -280,10 +305,13 @@ def do_register_complaint(
             agency=agency, unit=unit, kind=kind, complainant_name=complainant_name.strip(),
             complainant_id_number=complainant_id_number, complainant_phone=complainant_phone.strip(),
             anonymous=anonymous, respondent=respondent, facts=facts, received_at=timez.now(), received_by=actor,
+            application_matter=application_matter, channel=channel, oral_record=oral_record,
         )
         record_event("complaint.register", complaint, actor=actor, payload={
             "kind": kind, "anonymous": anonymous, "complainant_name": complaint.complainant_name,
-            "respondent": respondent.name, "facts": facts,
+            "respondent": respondent.name, "facts": facts, "channel": channel,
+            **({"application_matter": application_matter} if application_matter else {}),
+            **({"oral_record": oral_record} if oral_record else {}),
         })
         # The 投诉(举报)登记表 records it: the documents app issues it (hooks.COMPLAINT_REGISTERED).
         hooks.produce(hooks.COMPLAINT_REGISTERED, complaint, actor=actor)
@@ -368,6 +396,94 @@ def do_supplement_complaint(complaint: Complaint, *, note: str, actor: User) -> 
         note_changed(Complaint.objects.filter(pk=complaint.pk))
         complaint.status = ComplaintStatus.PENDING
         record_event("complaint.supplement", complaint, actor=actor, payload={"note": note})
+    return complaint
+
+
+_OPEN_INTAKE = (ComplaintStatus.PENDING, ComplaintStatus.CORRECTION)
+# Screenshots and photos of an online submission: the kinds a browser shows (by their magic bytes).
+_CAPTURE_KINDS = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"%PDF-", "pdf"))
+MAX_CAPTURE_BYTES = 20 * 1024 * 1024
+
+
+@domain_action("complaint.correct")
+def do_correct_complaint_on_spot(
+    complaint: Complaint, *, item: str, before: str = "", after: str, actor: User,
+) -> Complaint:
+    """当场更正申请材料中的错误: the officer records what was wrong in the material and how the
+    applicant corrected it at the window, before the registration is decided (农业 第六条、住建
+    第五条、委员会细则 第四条)."""
+    _same_agency(actor, complaint)
+    _require_field_role(actor, complaint.unit)
+    if complaint.status not in _OPEN_INTAKE:
+        raise Conflict("complaint_decided", f"该登记已{complaint.get_status_display()},不能再当场更正")
+    entry = {"item": _text(item, "item", "更正事项", max_len=200), "before": neutralise(before or "").strip()[:500],
+             "after": _text(after, "after", "更正后内容", max_len=500)}
+    with transaction.atomic(durable=True):
+        fresh = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if fresh.status not in _OPEN_INTAKE:
+            raise Conflict("stale_complaint", "登记已被他人处理,请刷新后重试")
+        entry |= {"at": timez.now().isoformat(), "by": actor.display_name}
+        fresh.corrections = [*fresh.corrections, entry]
+        fresh.save(update_fields=["corrections"])
+        complaint.corrections = fresh.corrections
+        record_event("complaint.correct", fresh, actor=actor, payload=entry)
+    return complaint
+
+
+@domain_action("complaint.receipt")
+def do_issue_complaint_receipt(complaint: Complaint, *, actor: User) -> Complaint:
+    """出具书面凭证或回执: the applicant (complainant) is handed a numbered receipt of the
+    registration; its number and time are recorded (劳动保障 第十一条 and the intake articles of
+    the other texts). An anonymous report has nobody to hand it to."""
+    _same_agency(actor, complaint)
+    _require_field_role(actor, complaint.unit)
+    if complaint.anonymous:
+        raise Conflict("receipt_anonymous", "匿名举报无受领人,不出具书面凭证或回执")
+    with transaction.atomic(durable=True):
+        now = timez.now()
+        number = f"回执{timez.beijing(complaint.received_at):%Y%m%d}-{complaint.pk:06d}"
+        updated = Complaint.objects.filter(pk=complaint.pk, receipt_issued_at__isnull=True).update(
+            receipt_no=number, receipt_issued_at=now)
+        if updated != 1:
+            raise Conflict("receipt_issued", "已出具书面凭证或回执,不能重复出具")
+        note_changed(Complaint.objects.filter(pk=complaint.pk))
+        complaint.receipt_no, complaint.receipt_issued_at = number, now
+        record_event("complaint.receipt", complaint, actor=actor, payload={"receipt_no": number})
+    return complaint
+
+
+def capture_kind(data: bytes) -> str | None:
+    return next((ext for magic, ext in _CAPTURE_KINDS if data.startswith(magic)), None)
+
+
+@domain_action("complaint.capture")
+def do_keep_online_capture(complaint: Complaint, *, name: str, data: bytes, actor: User) -> Complaint:
+    """保留网络提交的截图: a screenshot or photo of what was submitted online, kept by its SHA-256
+    (委员会细则 第四条: 申请人通过网络等方式提出申请的,可以通过截图、拍照等方式对电子数据进行保留).
+    The file is stored under its hash, so storing it again (a retry) changes nothing."""
+    _same_agency(actor, complaint)
+    _require_field_role(actor, complaint.unit)
+    if complaint.channel != IntakeChannel.ONLINE:
+        raise Conflict("not_online", "只有网络提交的才保留提交截图")
+    if not data:
+        raise InvalidInput("missing_field", "请选择截图文件", {"field": "file"})
+    if len(data) > MAX_CAPTURE_BYTES:
+        raise InvalidInput("capture_too_large", "截图文件不能超过 20 MB", {"field": "file"})
+    ext = capture_kind(data)
+    if ext is None:
+        raise InvalidInput("invalid_capture", "截图须为 PNG、JPEG 图片或 PDF 文件", {"field": "file"})
+    sha = hashlib.sha256(data).hexdigest()
+    key = f"intake/{sha[:2]}/{sha}.{ext}"
+    if not default_storage.exists(key):
+        default_storage.save(key, ContentFile(data))
+    with transaction.atomic(durable=True):
+        fresh = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        entry = {"name": (name.strip() or f"截图.{ext}")[:200], "sha256": sha, "size": len(data), "key": key,
+                 "captured_at": timez.now().isoformat(), "by": actor.display_name}
+        fresh.online_captures = [*fresh.online_captures, entry]
+        fresh.save(update_fields=["online_captures"])
+        complaint.online_captures = fresh.online_captures
+        record_event("complaint.capture", fresh, actor=actor, payload=entry)
     return complaint
 
 

@@ -6,6 +6,8 @@ it names, and calls exactly one action — the action validates, saves and recor
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any, Literal
 
@@ -21,10 +23,13 @@ from lawtrail.cases.actions import (
     SERVICE_PROOFS,
     do_add_service_proof,
     do_assign_officers,
+    do_correct_complaint_on_spot,
     do_create_party,
     do_decide_complaint,
     do_decide_simple_case,
     do_give_approval,
+    do_issue_complaint_receipt,
+    do_keep_online_capture,
     do_record_decision,
     do_record_follow_up,
     do_record_inspection,
@@ -36,6 +41,7 @@ from lawtrail.cases.actions import (
     do_transition_case,
 )
 from lawtrail.cases.choices import (
+    ApplicationMatter,
     ApprovalKind,
     CaseSource,
     ComplaintKind,
@@ -43,6 +49,7 @@ from lawtrail.cases.choices import (
     DecisionKind,
     FollowUpKind,
     InspectionOutcome,
+    IntakeChannel,
     PartyKind,
     Procedure,
     ServiceMethod,
@@ -201,6 +208,15 @@ class ComplaintOut(Schema):
     missing_items: list[str]
     decision_reason: str
     decided_at: dt.datetime | None
+    application_matter: str = Field(description="依申请事项的类别;投诉、举报为空")
+    application_matter_label: str
+    channel: IntakeChannel
+    channel_label: str
+    oral_record: str = Field(description="口头申请记录")
+    corrections: list[dict[str, Any]] = Field(description="当场更正记录:item 更正事项、before、after、at、by")
+    online_captures: list[dict[str, Any]] = Field(description="网络提交截图:name、sha256、size、captured_at、by")
+    receipt_no: str = Field(description="书面凭证/回执编号")
+    receipt_issued_at: dt.datetime | None
     case_ids: list[int]
 
 
@@ -225,6 +241,25 @@ class ComplaintIn(Schema):
     complainant_id_number: Ident = ""
     complainant_phone: Str30 = ""
     anonymous: bool = False
+    application_matter: ApplicationMatter | Literal[""] = Field("", description="依申请事项的类别(kind=application 时必填)")
+    channel: IntakeChannel = Field(IntakeChannel.WRITTEN, description="提出方式;oral 须填写 oral_record")
+    oral_record: LongText = Field("", description="口头申请记录:口头提出的内容")
+
+
+class CorrectionIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "item": "申请人名称", "before": "某建筑公司", "after": "某建筑工程有限公司"}]})
+
+    item: Str200 = Field(description="更正事项")
+    before: Str500 = Field("", description="更正前内容")
+    after: Str500 = Field(description="更正后内容")
+
+
+class CaptureIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "网上申请页面.png", "content_base64": "iVBORw0KGgo="}]})
+
+    name: Str200 = ""
+    content_base64: str = Field(max_length=28_000_000, description="截图文件(PNG、JPEG 或 PDF)的 base64 编码")
 
 
 class ComplaintDecisionIn(Schema):
@@ -260,6 +295,11 @@ def complaint_out(c: Complaint) -> ComplaintOut:
         facts=c.facts, received_at=c.received_at, received_by=_user(c.received_by),
         status=ComplaintStatus(c.status), status_label=c.get_status_display(), missing_items=list(c.missing_items),
         decision_reason=c.decision_reason, decided_at=c.decided_at,
+        application_matter=c.application_matter, application_matter_label=c.get_application_matter_display(),
+        channel=IntakeChannel(c.channel), channel_label=c.get_channel_display(), oral_record=c.oral_record,
+        corrections=list(c.corrections), online_captures=[{k: v for k, v in e.items() if k != "key"}
+                                                          for e in c.online_captures],
+        receipt_no=c.receipt_no, receipt_issued_at=c.receipt_issued_at,
         case_ids=sorted(c.cases.values_list("id", flat=True)),
     )
 
@@ -286,9 +326,41 @@ def create_complaint(request: HttpRequest, data: ComplaintIn) -> Status[Complain
     complaint = do_register_complaint(
         unit=unit, kind=data.kind, respondent=respondent, facts=data.facts, complainant_name=data.complainant_name,
         complainant_id_number=data.complainant_id_number, complainant_phone=data.complainant_phone,
-        anonymous=data.anonymous, actor=user,
+        anonymous=data.anonymous, application_matter=data.application_matter, channel=data.channel,
+        oral_record=data.oral_record, actor=user,
     )
     return Status(201, complaint_out(visible(_complaints(user), complaint.pk, "投诉举报登记")))
+
+
+@router.post("/complaints/{complaint_id}/corrections", response=responses(200, ComplaintOut),
+             summary="记录当场更正申请材料中的错误")
+def correct_complaint(request: HttpRequest, complaint_id: Id, data: CorrectionIn) -> ComplaintOut:
+    user = auth_user(request)
+    complaint = visible(_complaints(user), complaint_id, "投诉举报登记")
+    do_correct_complaint_on_spot(complaint, item=data.item, before=data.before, after=data.after, actor=user)
+    return complaint_out(visible(_complaints(user), complaint_id, "投诉举报登记"))
+
+
+@router.post("/complaints/{complaint_id}/receipt", response=responses(200, ComplaintOut),
+             summary="出具书面凭证或回执")
+def issue_complaint_receipt(request: HttpRequest, complaint_id: Id) -> ComplaintOut:
+    user = auth_user(request)
+    complaint = visible(_complaints(user), complaint_id, "投诉举报登记")
+    do_issue_complaint_receipt(complaint, actor=user)
+    return complaint_out(visible(_complaints(user), complaint_id, "投诉举报登记"))
+
+
+@router.post("/complaints/{complaint_id}/captures", response=responses(200, ComplaintOut),
+             summary="保留网络提交的截图")
+def keep_online_capture(request: HttpRequest, complaint_id: Id, data: CaptureIn) -> ComplaintOut:
+    user = auth_user(request)
+    complaint = visible(_complaints(user), complaint_id, "投诉举报登记")
+    try:
+        content = base64.b64decode(data.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("invalid_capture", "截图文件的 base64 编码无效", {"field": "content_base64"}) from None
+    do_keep_online_capture(complaint, name=data.name, data=content, actor=user)
+    return complaint_out(visible(_complaints(user), complaint_id, "投诉举报登记"))
 
 
 @router.post("/complaints/{complaint_id}/decision", response=responses(200, ComplaintOut),

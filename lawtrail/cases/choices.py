@@ -9,6 +9,23 @@ class PartyKind(models.TextChoices):
 class ComplaintKind(models.TextChoices):
     COMPLAINT = "complaint", "投诉"
     REPORT = "report", "举报"
+    # 依申请事项 (行政许可、行政确认、收费 …): registered, accepted or not, and corrected like a
+    # complaint (农业 第六条, 住建 第五条, 委员会细则 第四条).
+    APPLICATION = "application", "依申请事项"
+
+
+class ApplicationMatter(models.TextChoices):
+    LICENSE = "license", "行政许可"
+    CONFIRMATION = "confirmation", "行政确认"
+    PAYMENT = "payment", "行政给付"
+    FEE = "fee", "行政收费"
+    OTHER = "other", "其他依申请事项"
+
+
+class IntakeChannel(models.TextChoices):
+    WRITTEN = "written", "书面提交"
+    ORAL = "oral", "口头申请"
+    ONLINE = "online", "网络提交"
 
 
 class ComplaintStatus(models.TextChoices):

@@ -11,6 +11,7 @@ from lawtrail.accounts.models import Unit, User
 from lawtrail.cases import hooks
 from lawtrail.cases.actions import MAX_PROOF, SERVICE_PROOFS, SIMPLE_ITEMS
 from lawtrail.cases.choices import (
+    ApplicationMatter,
     ApprovalKind,
     CaseSource,
     ComplaintKind,
@@ -18,6 +19,7 @@ from lawtrail.cases.choices import (
     DecisionKind,
     FollowUpKind,
     InspectionOutcome,
+    IntakeChannel,
     PartyKind,
     ServiceMethod,
     common_opinions,
@@ -76,14 +78,23 @@ class PartyForm(forms.Form):
 
 
 class ComplaintForm(AgencyForm):
-    kind = forms.ChoiceField(label="类别", choices=ComplaintKind.choices)
+    kind = forms.ChoiceField(label="类别", widget=forms.RadioSelect, choices=ComplaintKind.choices,
+                             initial=ComplaintKind.COMPLAINT)
+    application_matter = forms.ChoiceField(label="申请事项类别", required=False,
+                                           choices=[("", "请选择"), *ApplicationMatter.choices])
+    # 口头申请 is written down at registration; a 网络提交 keeps its screenshots (on the detail page).
+    channel = forms.ChoiceField(label="提出方式", widget=forms.RadioSelect, choices=IntakeChannel.choices,
+                                initial=IntakeChannel.WRITTEN)
+    oral_record = forms.CharField(label="口头申请记录(口头提出的内容)", widget=TEXT, required=False)
     unit = PickOne(label="受理机构", queryset=Unit.objects.none())
     anonymous = forms.BooleanField(label="匿名举报", required=False)
-    complainant_name = forms.CharField(label="投诉(举报)人姓名", max_length=50, required=False)
+    complainant_name = forms.CharField(label="投诉(举报)人或申请人姓名", max_length=50, required=False)
     complainant_id_number = forms.CharField(label="投诉(举报)人身份证号", max_length=18, required=False)
     complainant_phone = forms.CharField(label="联系电话", max_length=30, required=False)
-    respondent = PartyChoiceField(label="被投诉(举报)单位/人", queryset=Party.objects.none())
-    facts = forms.CharField(label="投诉(举报)事项", widget=TEXT)
+    respondent = PartyChoiceField(label="被投诉(举报)或申请的单位/人", queryset=Party.objects.none())
+    facts = forms.CharField(label="投诉(举报)或申请事项", widget=TEXT)
+    shown_when = {"application_matter": ("kind", ComplaintKind.APPLICATION),
+                  "oral_record": ("channel", IntakeChannel.ORAL)}
 
 
 class ComplaintDecisionForm(AgencyForm):
@@ -116,6 +127,23 @@ class ComplaintDecisionForm(AgencyForm):
         fields = {"deadline_days": str(d["deadline_days"]) if d.get("deadline_days") else "",
                   "legal_basis": (d.get("legal_basis") or "").strip()}
         return {k: v for k, v in fields.items() if v}
+
+
+class CorrectionForm(forms.Form):
+    """当场更正申请材料中的错误."""
+
+    item = forms.CharField(label="更正事项", max_length=200)
+    before = forms.CharField(label="更正前内容", max_length=500, required=False)
+    after = forms.CharField(label="更正后内容", max_length=500)
+
+
+class ReceiptForm(forms.Form):
+    """出具书面凭证或回执: nothing to fill in, the number is given by the step."""
+
+
+class CaptureForm(forms.Form):
+    file = forms.FileField(label="网络提交截图(PNG、JPEG 或 PDF)",
+                           widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,application/pdf"}))
 
 
 class SupplementForm(forms.Form):

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from lawtrail.accounts.models import Agency, Unit
 from lawtrail.cases.choices import (
+    ApplicationMatter,
     ApprovalKind,
     CaseSource,
     ComplaintKind,
@@ -15,6 +16,7 @@ from lawtrail.cases.choices import (
     DecisionKind,
     FollowUpKind,
     InspectionOutcome,
+    IntakeChannel,
     PartyKind,
     Procedure,
     ServiceMethod,
@@ -100,7 +102,7 @@ class Party(models.Model):
 
 
 class Complaint(models.Model):
-    """投诉/举报登记表 — a complaint or report as received, and the decision on it."""
+    """投诉/举报登记表 — a complaint, report or application (依申请事项) as received, and the decision on it."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
@@ -120,6 +122,19 @@ class Complaint(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
+    # 依申请事项 and how a registration came in. An oral application is written down as said
+    # (口头申请, 农业 第六条、住建 第五条); an online one keeps screenshots of what was submitted
+    # (委员会细则 第四条: 通过截图、拍照等方式对电子数据进行保留).
+    application_matter = models.CharField("申请事项类别", max_length=16, choices=ApplicationMatter.choices, blank=True)
+    channel = models.CharField("提出方式", max_length=16, choices=IntakeChannel.choices, default=IntakeChannel.WRITTEN)
+    oral_record = models.TextField("口头申请记录", blank=True)
+    # 当场更正申请材料中的错误: each correction as {item, before, after, at, by}.
+    corrections = models.JSONField("当场更正记录", default=list, blank=True)
+    # Screenshots of an online submission: {name, sha256, size, key, captured_at, by}.
+    online_captures = models.JSONField("网络提交截图", default=list, blank=True)
+    # 出具书面凭证或回执: the number and time of the receipt handed to the applicant.
+    receipt_no = models.CharField("书面凭证/回执编号", max_length=40, blank=True)
+    receipt_issued_at = models.DateTimeField("出具书面凭证/回执时间", null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 

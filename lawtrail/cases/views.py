@@ -18,16 +18,19 @@ from lawtrail.cases import actions, hooks, queries, workflow
 from lawtrail.cases.choices import ApprovalKind, ComplaintStatus, Stage
 from lawtrail.cases.forms import (
     ApprovalForm,
+    CaptureForm,
     CaseFilterForm,
     CaseForm,
     ComplaintDecisionForm,
     ComplaintForm,
+    CorrectionForm,
     DecisionForm,
     FollowUpDueForm,
     FollowUpForm,
     InspectionForm,
     OfficersForm,
     PartyForm,
+    ReceiptForm,
     ServiceForm,
     ServiceProofForm,
     SimpleCaseForm,
@@ -202,11 +205,13 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         complaint = attempt(form, lambda: actions.do_register_complaint(
             unit=d["unit"], kind=d["kind"], respondent=d["respondent"], facts=d["facts"],
             complainant_name=d["complainant_name"], complainant_id_number=d["complainant_id_number"],
-            complainant_phone=d["complainant_phone"], anonymous=d["anonymous"], actor=user))
+            complainant_phone=d["complainant_phone"], anonymous=d["anonymous"],
+            application_matter=d["application_matter"], channel=d["channel"], oral_record=d["oral_record"],
+            actor=user))
         if complaint is not None:
-            messages.success(request, "投诉(举报)已登记")
+            messages.success(request, f"{complaint.get_kind_display()}已登记")
             return redirect("complaint_detail", pk=complaint.pk)
-    return render(request, "cases/form_page.html", {"form": form, "title": "投诉(举报)登记表",
+    return render(request, "cases/form_page.html", {"form": form, "title": "投诉(举报)、依申请事项登记表",
                                                     "party_picker": True}, status=400 if form.errors else 200)
 
 
@@ -216,8 +221,34 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = get_object_or_404(Complaint.objects.restrict(user), pk=pk)
     decide = ComplaintDecisionForm(None, user=user)
     supplement = SupplementForm()
+    correct = CorrectionForm()
+    capture = CaptureForm()
+    receipt = ReceiptForm()
     if request.method == "POST":
-        if request.POST.get("step") == "supplement":
+        step = request.POST.get("step")
+        if step == "correct":
+            correct = CorrectionForm(request.POST)
+            if correct.is_valid() and attempt(correct, lambda: actions.do_correct_complaint_on_spot(
+                    complaint, item=correct.cleaned_data["item"], before=correct.cleaned_data["before"],
+                    after=correct.cleaned_data["after"], actor=user)):
+                messages.success(request, "已记录当场更正")
+                return redirect("complaint_detail", pk=pk)
+        elif step == "receipt":
+            receipt = ReceiptForm(request.POST)
+            if receipt.is_valid() and attempt(receipt, lambda: actions.do_issue_complaint_receipt(complaint, actor=user)):
+                messages.success(request, f"已出具书面凭证/回执 {complaint.receipt_no}")
+                return redirect("complaint_detail", pk=pk)
+        elif step == "capture":
+            capture = CaptureForm(request.POST, request.FILES)
+            if capture.is_valid():
+                upload = capture.cleaned_data["file"]
+                if upload.size > actions.MAX_CAPTURE_BYTES:
+                    capture.add_error("file", "截图文件不能超过 20 MB")
+                elif attempt(capture, lambda: actions.do_keep_online_capture(
+                        complaint, name=upload.name, data=upload.read(), actor=user)):
+                    messages.success(request, "已保留网络提交截图")
+                    return redirect("complaint_detail", pk=pk)
+        elif step == "supplement":
             supplement = SupplementForm(request.POST)
             if supplement.is_valid() and attempt(supplement, lambda: actions.do_supplement_complaint(
                     complaint, note=supplement.cleaned_data["note"], actor=user)):
@@ -237,9 +268,11 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("case_detail", pk=case.pk) if case else redirect("complaint_detail", pk=pk)
         messages.error(request, "操作未完成,请查看下方提示")
     return render(request, "cases/complaint_detail.html", {
-        "complaint": complaint, "decide": decide, "supplement": supplement,
+        "complaint": complaint, "decide": decide, "supplement": supplement, "correct": correct, "capture": capture,
+        "receipt": receipt,
         "cases": complaint.cases.all(),
-    }, status=400 if (decide.errors or supplement.errors) else 200)
+    }, status=400 if (decide.errors or supplement.errors or correct.errors or capture.errors
+                                  or receipt.errors) else 200)
 
 
 @login_required

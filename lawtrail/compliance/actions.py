@@ -185,7 +185,11 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             anonymous=c.get("anonymous", False), respondent=parties[src["party"]], facts=c.get("facts", "") or "-",
             received_at=_T(c["received_at"]), received_by=handler, status=c["status"],
             missing_items=c.get("missing_items", []), decision_reason=c.get("decision_reason", ""),
-            decided_at=_t(c.get("decided_at")), decided_by=handler if c.get("decided_at") else None)
+            decided_at=_t(c.get("decided_at")), decided_by=handler if c.get("decided_at") else None,
+            application_matter=c.get("application_matter", ""), channel=c.get("channel", "written"),
+            oral_record=c.get("oral_record", ""), corrections=c.get("corrections", []),
+            online_captures=c.get("online_captures", []), receipt_no=c.get("receipt_no", ""),
+            receipt_issued_at=_t(c.get("receipt_issued_at")))
         insert([complaint])
     case = Case(
         agency=agency, unit=unit, procedure=src["procedure"], number=src["number"], title=src["title"],

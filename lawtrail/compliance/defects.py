@@ -75,6 +75,9 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
                                                                if a["kind"] != "decision.head"]),
     "complaint_register": lambda b, p: b["complaint"].update(status="pending", decided_at=None),
     "complaint_rejection_notice": lambda b, p: b["complaint"].update(status="not_accepted", decision_reason=""),
+    "intake_receipt": lambda b, p: b["complaint"].update(receipt_no="", receipt_issued_at=None),
+    "oral_application_record": lambda b, p: b["complaint"].update(channel="oral", oral_record=""),
+    "online_application_capture": lambda b, p: b["complaint"].update(channel="online", online_captures=[]),
     "investigation_officers": lambda b, p: (
         doc(b, "inquiry_record").update(officers=["officer-1"]),
         doc(b, "inquiry_record").__setitem__("signatures", [

@@ -239,6 +239,13 @@ def export_case(case: Case) -> dict[str, Any]:
             "anonymous": complaint.anonymous, "facts": complaint.facts, "received_at": iso(complaint.received_at),
             "status": complaint.status, "missing_items": list(complaint.missing_items or []),
             "decision_reason": complaint.decision_reason, "decided_at": iso(complaint.decided_at),
+            "application_matter": complaint.application_matter, "channel": complaint.channel,
+            "oral_record": complaint.oral_record,
+            "corrections": [{k: c[k] for k in ("item", "before", "after", "at", "by") if k in c}
+                            for c in complaint.corrections or []],
+            "online_captures": [{k: c[k] for k in ("name", "sha256", "size", "captured_at", "by") if k in c}
+                                for c in complaint.online_captures or []],
+            "receipt_no": complaint.receipt_no, "receipt_issued_at": iso(complaint.receipt_issued_at),
         },
         "approvals": approvals,
         "transitions": transitions,

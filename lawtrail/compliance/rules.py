@@ -110,6 +110,34 @@ def complaint_register(ctx: Context, rule: Rule) -> Iterator[Report]:
         yield complaint["id"], "一次性告知补正未列明需补正的全部内容:请逐项列明"
 
 
+@check("intake_receipt", label="出具书面凭证或回执的记录")
+def intake_receipt(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """出具书面凭证或回执 is one of the intake steps the texts ask to be recorded: once the
+    registration is examined, a named applicant (complainant) has been handed one. An anonymous
+    report has nobody to receive it."""
+    complaint = ctx.bundle.get("complaint")
+    if not complaint or complaint.get("anonymous") or complaint["status"] == "pending":
+        return
+    if not complaint.get("receipt_issued_at"):
+        yield complaint["id"], "登记未记录向申请人出具书面凭证或回执:请出具并登记回执"
+
+
+@check("oral_application_record", label="口头申请的记录")
+def oral_application_record(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """口头申请 予以记录: an application (complaint) made orally is written down as it was said."""
+    complaint = ctx.bundle.get("complaint")
+    if complaint and complaint.get("channel") == "oral" and not _filled(complaint.get("oral_record")):
+        yield complaint["id"], "口头提出的申请未记录口头申请的内容:请补充口头申请记录"
+
+
+@check("online_application_capture", label="网络提交的截图保留", severity=WARNING)
+def online_application_capture(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """通过网络等方式提出申请的,可以通过截图、拍照等方式对电子数据进行保留: a may, so a reminder."""
+    complaint = ctx.bundle.get("complaint")
+    if complaint and complaint.get("channel") == "online" and not complaint.get("online_captures"):
+        yield complaint["id"], "网络提交的申请未保留截图或照片:建议截图保留提交的电子数据"
+
+
 @check("complaint_rejection_notice", label="不予受理的告知与书面记录")
 def complaint_rejection_notice(ctx: Context, rule: Rule) -> Iterator[Report]:
     complaint = ctx.bundle.get("complaint")
