@@ -148,6 +148,8 @@ def test_巡查页面列出巡查文书并可从目录制作_接口制作和列�
     assert ApiClient(world.bob).get(f"/api/documents/{reply.body['id']}").status == 404
     page = client.get(f"/inspections/{inspection.pk}/").content.decode()
     assert "检查记录" in page and "草稿" in page
+    detail = client.get(f"/documents/{reply.body['id']}/")
+    assert detail.status_code == 200 and f"/inspections/{inspection.pk}/" in detail.content.decode()
 
 
 def test_已签发的巡查文书不能改归其他巡查或案件_数据库拒绝(world: World) -> None:
