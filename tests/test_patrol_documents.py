@@ -160,3 +160,22 @@ def test_已签发的巡查文书不能改归其他巡查或案件_数据库拒�
     with pytest.raises(Exception, match="immutable"), transaction.atomic():
         Document.objects.filter(pk=doc.pk).update(inspection_id=other.pk)
     assert Document.objects.get(pk=doc.pk).inspection_id == inspection.pk
+
+
+def test_巡查检查记录记载的时间与巡查录像起止时间不一致的_引用第十条指出() -> None:
+    def item(started: str, ended: str) -> dict[str, object]:
+        return {"id": 1, "label": "巡查", "started_at": "2026-03-02T09:00:00+08:00",
+                "ended_at": "2026-03-02T10:00:00+08:00", "arrival_filmed": True, "departure_filmed": True,
+                "credentials_shown": True, "footage": [["2026-03-02T09:00:00+08:00", "2026-03-02T10:00:00+08:00"]],
+                "outcome": "record", "has_case": False, "documents": [{
+                    "id": 7, "type": "check_record", "name": "检查记录", "status": "issued",
+                    "fields": {"started_at": started, "ended_at": ended}, "signers": [], "signatures": []}]}
+
+    def findings(started: str, ended: str) -> list[tuple[str, str, str]]:
+        snapshot = {"profile": LABOUR.id, "from": "2026-03-01", "to": "2026-03-31", "patrols": [item(started, ended)]}
+        return [(f.rule, f.article, f.message) for f in check_agency(snapshot, LABOUR)]
+
+    assert findings("2026-03-02T09:03:00+08:00", "2026-03-02T09:58:00+08:00") == []
+    [(rule, article, message)] = findings("2026-03-02T09:30:00+08:00", "2026-03-02T10:00:00+08:00")
+    assert (rule, article) == ("patrol_document_times", "第十条")
+    assert "《检查记录》记载的时间 09:30–10:00 与巡查录像的起止时间 09:00–10:00 相差超过5分钟" in message

@@ -12,7 +12,7 @@ The snapshot (JSON-able):
      "patrols": [{"id", "label", "started_at", "ended_at", "arrival_filmed", "departure_filmed",
                   "credentials_shown", "footage": [[start, end], ...],  # the period's 日常巡视检查
                   "outcome", "has_case",                 # and the recordings that belong to each; the
-                  "documents": [{"id", "type", "name", "status", "signers", "signatures"}]}]}
+                  "documents": [{"id", "type", "name", "status", "fields", "signers", "signatures"}]}]}
                                                       # outcome and the patrol's own documents (a
                                                       # patrol that opened a case has them in the case)
 """
@@ -24,6 +24,7 @@ import math
 from typing import Any
 
 from lawtrail.compliance.engine import BLOCKING, WARNING, Finding
+from lawtrail.lib import timez
 from lawtrail.profiles.registry import Profile
 
 # The rules checked here rather than per case, with what they check.
@@ -33,7 +34,8 @@ AGENCY_RULES = {"reception_surveillance": "受理场所监控每日保存(机关
                 "patrol_identity": "日常巡查表明身份、出示执法证件的拍摄或记录(机关层面)",
                 "patrol_outcome_documents": "日常巡查结束后制作检查记录、责令改正决定书或建议书(机关层面)",
                 "patrol_signatures": "日常巡查文书的检查人员等责任人签字(机关层面)",
-                "patrol_party_confirmation": "当事人对日常巡查文书签字确认的记录(机关层面)"}
+                "patrol_party_confirmation": "当事人对日常巡查文书签字确认的记录(机关层面)",
+                "patrol_document_times": "日常巡查文书记载的时间与巡查录像起止时间一致(机关层面)"}
 
 
 def check_agency(snapshot: dict[str, Any], profile: Profile) -> list[Finding]:
@@ -122,6 +124,22 @@ def _patrol_documents(p: dict[str, Any], profile: Profile, subject: str, label: 
                                     + (f"《{name}》尚未签发:请完成并签发" if drafted else
                                        f"未制作《{name}》:请在巡查中制作并签发"),
                                     source=f"《{profile.name}》"))
+    times_rule = profile.rule("patrol_document_times")
+    spans = sorted((dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in p.get("footage", []))
+    if times_rule is not None and spans:
+        tol = dt.timedelta(minutes=int((times_rule.values.get("tolerance") or {}).get("amount", 5)))
+        av_start, av_end = spans[0][0], max(e for _, e in spans)
+        for d in issued:
+            start, end = _moment((d.get("fields") or {}).get("started_at")), _moment((d.get("fields") or {}).get("ended_at"))
+            if start is None or end is None:
+                continue  # a document that records no times (责令改正决定书, 建议书) has none to compare
+            if abs(start - av_start) > tol or abs(end - av_end) > tol:
+                b = timez.beijing
+                findings.append(Finding(profile.id, times_rule.article, times_rule.id,
+                                        str(times_rule.values.get("severity", BLOCKING)), subject,
+                                        f"{label}:《{d['name']}》记载的时间 {b(start):%H:%M}–{b(end):%H:%M} 与巡查录像的起止时间 "
+                                        f"{b(av_start):%H:%M}–{b(av_end):%H:%M} 相差超过{_minutes(tol)}:"
+                                        f"请核对并更正文书时间或说明原因", source=f"《{profile.name}》"))
     sign_rule, party_rule = profile.rule("patrol_signatures"), profile.rule("patrol_party_confirmation")
     for d in issued:
         for signer in d.get("signers", []):
@@ -166,6 +184,17 @@ def _patrol_footage(p: dict[str, Any], slack: dt.timedelta) -> list[str]:
     return out
 
 
+def _moment(value: Any) -> dt.datetime | None:
+    """A time a document field holds (ISO 8601 with its offset), or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 def _minutes(delta: dt.timedelta) -> str:
     return f"{math.ceil(delta.total_seconds() / 60)}分钟"
 
@@ -175,7 +204,6 @@ def agency_snapshot(agency: Any, start: dt.date, end: dt.date) -> dict[str, Any]
     from lawtrail.accounts.models import User
     from lawtrail.devices.queries import unit_counts, unregistered_serials
     from lawtrail.evidence.models import ReceptionSegment
-    from lawtrail.lib import timez
 
     reception: dict[str, list[str]] = {}
     for site, day in ReceptionSegment.objects.filter(agency=agency).values_list("site", "day"):
@@ -218,7 +246,6 @@ def patrol_findings(patrols: list[Any]) -> dict[int, list[Finding]]:
 def patrol_items(patrols: list[Any]) -> list[dict[str, Any]]:
     from lawtrail.cases.models import Case
     from lawtrail.evidence.models import Evidence
-    from lawtrail.lib import timez
 
     footage: dict[int, list[list[str]]] = {}
     for inspection_id, s, e in Evidence.objects.filter(
@@ -250,6 +277,7 @@ def _patrol_documents_of(patrols: list[Any]) -> dict[int, list[dict[str, Any]]]:
             "definition").prefetch_related("signatures").order_by("pk"):
         out.setdefault(int(d.inspection_id or 0), []).append({
             "id": d.pk, "type": d.type_code, "name": d.type_name, "status": d.status,
+            "fields": {k: (d.fields or {}).get(k) for k in ("started_at", "ended_at") if (d.fields or {}).get(k)},
             "signers": [{"slot": s.key, "role": s.role, "label": s.label, "min": s.min}
                         for s in slots_for(d.doc_type, profile)],
             "signatures": [{"slot": s.slot, "kind": s.kind} for s in d.signatures.all()]})
