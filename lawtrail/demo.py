@@ -351,10 +351,12 @@ def _load() -> None:
                          "statement": "当事人无异议,未提出陈述、申辩。",
                          "remedy": "如不服本决定,可在六十日内申请行政复议,或在六个月内提起行政诉讼。"}, actor=wf)
     ended = timez.now() - dt.timedelta(hours=2)
-    ca.do_record_inspection(unit=a, party=p2, place="名山区中峰镇茶园路 6 号", started_at=ended - dt.timedelta(hours=1),
-                            ended_at=ended, officers=[lq], findings="工资台账不完整,考勤记录缺失 2 个月。",
-                            outcome="rectification", rectification_deadline=(ended + dt.timedelta(days=15)).date(),
-                            arrival_filmed=True, departure_filmed=True, credentials_shown=True, actor=zw)
+    patrol = ca.do_record_inspection(
+        unit=a, party=p2, place="名山区中峰镇茶园路 6 号", started_at=ended - dt.timedelta(hours=1), ended_at=ended,
+        officers=[lq], findings="工资台账不完整,考勤记录缺失 2 个月。", outcome="rectification",
+        rectification_deadline=(ended + dt.timedelta(days=15)).date(), arrival_filmed=True, departure_filmed=True,
+        credentials_shown=True, actor=zw)
+    _patrol_order(patrol, lq, p2.legal_representative or p2.name)
     _ = sun
     _retention_demo(people, case2)
 
@@ -428,6 +430,20 @@ def _serve_decision(case: Any, *, recipient: str, actor: User) -> None:
     for state in slot_states(served):
         if state.slot.role == "party" and not state.complete:
             do_record_hand_signature(served, slot=state.slot.key, name=recipient, image=_handwriting(4), actor=actor)
+
+
+def _patrol_order(patrol: Any, officer: User, recipient: str) -> None:
+    """The patrol's 限期责令改正决定书 (劳动保障监察 第九条), made on the patrol (it opened no case),
+    issued and signed for by the inspected unit on the officer's tablet (第七条)."""
+    from lawtrail.documents.actions import do_create_document, do_issue_document, do_record_hand_signature
+
+    order = do_create_document(patrol, type_code="rectification_order", fields={
+        "facts": "工资台账不完整,考勤记录缺失 2 个月。", "legal_basis": "《劳动保障监察条例》第二十五条",
+        "requirements": ["补齐 2026 年考勤记录", "按月编制工资支付台账"],
+        "deadline_on": patrol.rectification_deadline.isoformat(),
+        "remedy": "如不服本决定,可在六十日内申请行政复议,或在六个月内提起行政诉讼。"}, actor=officer)
+    order = do_issue_document(order, actor=officer)
+    do_record_hand_signature(order, slot="recipient", name=recipient, image=_handwriting(5), actor=officer)
 
 
 def _handwriting(text_seed: int) -> bytes:

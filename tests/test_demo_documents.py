@@ -57,3 +57,19 @@ def test_the_demos_closed_and_archived_cases_hold_their_documents_and_comply(db:
         assert required_missing(case, closing=True) == []
         assert [f for f in case_findings(case) if f.severity == BLOCKING] == []
         assert hooks.missing_for(case, hooks.ARCHIVE) == []
+
+
+def test_演示的日常巡查制作并签发限期责令改正决定书_当事人签收(db: None) -> None:
+    """劳动保障监察 第九条、第七条: the demo's patrol, which opened no case, ends in its own
+    责令改正决定书, issued and signed for by the inspected unit; no patrol-document rule reports it."""
+    from lawtrail.cases.models import Inspection
+    from lawtrail.compliance.agency import patrol_findings
+
+    ensure_demo(profiles=["labor-inspection"])
+    patrol = Inspection.objects.get(outcome="rectification")
+    [order] = Document.objects.filter(inspection=patrol)
+    assert (order.type_code, order.status, order.case_id) == ("rectification_order", "issued", None)
+    assert [s.slot for s in order.signatures.all()] == ["recipient"]
+    rules = {f.rule for f in patrol_findings([patrol])[patrol.pk]}
+    assert not rules & {"patrol_outcome_documents", "patrol_signatures", "patrol_party_confirmation",
+                        "patrol_document_times"}

@@ -28,7 +28,9 @@ from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import register_case
 
 BEFORE = ("documents", "0004_act_documents")
-AFTER = ("documents", "0005_document_type_versions")
+# Today's schema: the later migration (documents on patrol inspections, 0006) freezes the rows'
+# new states too, and the test reads the documents with today's model.
+AFTER = ("documents", "0006_document_on_inspection")
 
 
 def _problems(report: Report) -> list[str]:

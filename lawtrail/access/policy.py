@@ -62,9 +62,9 @@ class RecordKind:
 
 KINDS: dict[str, RecordKind] = {
     "case": RecordKind("case", "案件", Case, lambda c: c, lambda c: c.unit_id),
-    # A document is a case's, or (intake documents) a complaint's that may never become a case.
-    "document": RecordKind("document", "执法文书", Document, lambda d: d.case,
-                           lambda d: d.case.unit_id if d.case_id else d.complaint.unit_id),
+    # A document is a case's, or (intake documents) a complaint's that may never become a case, or
+    # (patrol documents) an inspection's that opened none.
+    "document": RecordKind("document", "执法文书", Document, lambda d: d.case, lambda d: d.owner.unit_id),
     "evidence": RecordKind("evidence", "音像资料", Evidence, lambda e: e.case, lambda e: e.unit_id),
     # An archive package (built on another branch) joins with one line, e.g.:
     # "package": RecordKind("package", "归档包", Package, lambda p: p.case, lambda p: p.case.unit_id),
@@ -226,8 +226,8 @@ def authorize(user: User, action: str, obj: models.Model, *, grant: AccessReques
             return Decision(True, action, "handler", marks=marks)
         if action == "download" and kind.key == "document" and case is None and _works_in(user, unit_id):
             # Intake paperwork (不予受理决定书, 一次性补证告知书 …) is printed and handed to the complainant by
-            # the officers of the unit that handles the complaint; there is no case file to keep it in
-            # yet. Reading roles (supervisor, administrator) get the same answer as on case documents.
+            # the officers of the unit that handles the complaint, a patrol's 责令改正决定书 to the
+            # inspected unit by the patrol's; there is no case file to keep it in (yet). Reading roles (supervisor, administrator) get the same answer as on case documents.
             return Decision(True, action, "handler", marks=marks)
     found = grant_for(user, obj, marks, only=grant) if user.is_authenticated else None
     if found is not None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
     path("inspections/", views.inspection_list, name="inspection_list"),
     path("inspections/new/", views.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
     path("simple/new/", views.simple_new, name="simple_new"),
     path("parties/", views.party_list, name="party_list"),
     path("parties/new/", views.party_new, name="party_new"),

@@ -287,6 +287,16 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One patrol: what was found, how it was filmed, the rules' findings and its own documents."""
+    inspection = get_object_or_404(Inspection.objects.restrict(signed_in_user(request)).select_related(
+        "party", "unit", "agency", "recorded_by").prefetch_related("officers", "cases"), pk=pk)
+    findings = hooks.provided(hooks.PATROL_FINDINGS, [inspection], default={})
+    return render(request, "cases/inspection_detail.html", {"inspection": inspection,
+                                                            "findings": findings.get(inspection.pk, [])})
+
+
+@login_required
 def inspection_new(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     form = InspectionForm(request.POST or None, user=user)
@@ -301,7 +311,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
         if inspection is not None:
             messages.success(request, "检查记录已保存")
             case = inspection.cases.first()
-            return redirect("case_detail", pk=case.pk) if case else redirect("inspection_list")
+            return redirect("case_detail", pk=case.pk) if case else redirect("inspection_detail", pk=inspection.pk)
     return render(request, "cases/form_page.html", {"form": form, "title": "日常巡视检查记录",
                                                     "party_picker": True}, status=400 if form.errors else 200)
 

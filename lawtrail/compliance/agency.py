@@ -10,8 +10,11 @@ The snapshot (JSON-able):
                                                       # device registry (lawtrail/devices), in service
      "unregistered_devices": [{"serial", "clips"}],   # the period's footage from serials not registered
      "patrols": [{"id", "label", "started_at", "ended_at", "arrival_filmed", "departure_filmed",
-                  "credentials_shown", "footage": [[start, end], ...]}]}  # the period's 日常巡视检查
-                                                      # and the recordings that belong to each
+                  "credentials_shown", "footage": [[start, end], ...],  # the period's 日常巡视检查
+                  "outcome", "has_case",                 # and the recordings that belong to each; the
+                  "documents": [{"id", "type", "name", "status", "fields", "signers", "signatures"}]}]}
+                                                      # outcome and the patrol's own documents (a
+                                                      # patrol that opened a case has them in the case)
 """
 
 from __future__ import annotations
@@ -21,13 +24,18 @@ import math
 from typing import Any
 
 from lawtrail.compliance.engine import BLOCKING, WARNING, Finding
+from lawtrail.lib import timez
 from lawtrail.profiles.registry import Profile
 
 # The rules checked here rather than per case, with what they check.
 AGENCY_RULES = {"reception_surveillance": "受理场所监控每日保存(机关层面)", "body_cams": "执法记录仪配备(每个单位,按设备台账)",
                 "device_registry": "音像资料来自已登记的执法记录设备(机关层面)",
                 "patrol_footage": "日常巡查自到达至检查完毕全程录像并拍摄门头(机关层面)",
-                "patrol_identity": "日常巡查表明身份、出示执法证件的拍摄或记录(机关层面)"}
+                "patrol_identity": "日常巡查表明身份、出示执法证件的拍摄或记录(机关层面)",
+                "patrol_outcome_documents": "日常巡查结束后制作检查记录、责令改正决定书或建议书(机关层面)",
+                "patrol_signatures": "日常巡查文书的检查人员等责任人签字(机关层面)",
+                "patrol_party_confirmation": "当事人对日常巡查文书签字确认的记录(机关层面)",
+                "patrol_document_times": "日常巡查文书记载的时间与巡查录像起止时间一致(机关层面)"}
 
 
 def check_agency(snapshot: dict[str, Any], profile: Profile) -> list[Finding]:
@@ -91,6 +99,65 @@ def _patrols(snapshot: dict[str, Any], profile: Profile) -> list[Finding]:
                                     str(identity_rule.values.get("severity", BLOCKING)), subject,
                                     f"{label}:未拍摄或记录表明身份、出示执法证件的过程:请补充记录",
                                     source=f"《{profile.name}》"))
+        if "documents" in p and not p.get("has_case"):
+            findings += _patrol_documents(p, profile, subject, label)
+    return findings
+
+
+def _patrol_documents(p: dict[str, Any], profile: Profile, subject: str, label: str) -> list[Finding]:
+    """劳动保障监察 第九条 (the patrol ends in its outcome's document: 检查记录, 限期责令改正决定书 or
+    建议书), 第十条 (every patrol document signed by those responsible for it, nothing left out) and
+    第七条 (the party's signing of the documents recorded), on a patrol that opened no case: a case's
+    documents are checked with the case."""
+    findings: list[Finding] = []
+    live = [d for d in p["documents"] if d["status"] != "superseded"]
+    issued = [d for d in live if d["status"] == "issued"]
+    outcome_rule = profile.rule("patrol_outcome_documents")
+    if outcome_rule is not None:
+        wanted = (outcome_rule.values.get("documents") or {}).get(p.get("outcome") or "")
+        if wanted and not any(d["type"] == wanted for d in issued):
+            name = str((outcome_rule.values.get("names") or {}).get(wanted, wanted))
+            drafted = any(d["type"] == wanted for d in live)
+            findings.append(Finding(profile.id, outcome_rule.article, outcome_rule.id,
+                                    str(outcome_rule.values.get("severity", BLOCKING)), subject,
+                                    f"{label}:处理结果为「{p.get('outcome_label') or p.get('outcome')}」,"
+                                    + (f"《{name}》尚未签发:请完成并签发" if drafted else
+                                       f"未制作《{name}》:请在巡查中制作并签发"),
+                                    source=f"《{profile.name}》"))
+    times_rule = profile.rule("patrol_document_times")
+    spans = sorted((dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in p.get("footage", []))
+    if times_rule is not None and spans:
+        tol = dt.timedelta(minutes=int((times_rule.values.get("tolerance") or {}).get("amount", 5)))
+        av_start, av_end = spans[0][0], max(e for _, e in spans)
+        for d in issued:
+            start, end = _moment((d.get("fields") or {}).get("started_at")), _moment((d.get("fields") or {}).get("ended_at"))
+            if start is None or end is None:
+                continue  # a document that records no times (责令改正决定书, 建议书) has none to compare
+            if abs(start - av_start) > tol or abs(end - av_end) > tol:
+                b = timez.beijing
+                findings.append(Finding(profile.id, times_rule.article, times_rule.id,
+                                        str(times_rule.values.get("severity", BLOCKING)), subject,
+                                        f"{label}:《{d['name']}》记载的时间 {b(start):%H:%M}–{b(end):%H:%M} 与巡查录像的起止时间 "
+                                        f"{b(av_start):%H:%M}–{b(av_end):%H:%M} 相差超过{_minutes(tol)}:"
+                                        f"请核对并更正文书时间或说明原因", source=f"《{profile.name}》"))
+    sign_rule, party_rule = profile.rule("patrol_signatures"), profile.rule("patrol_party_confirmation")
+    for d in issued:
+        for signer in d.get("signers", []):
+            if signer["min"] < 1 or signer["role"] == "approver":
+                continue
+            got = [s for s in d["signatures"] if s["slot"] == signer["slot"] and s["kind"] in ("signed", "refused")]
+            if len(got) >= signer["min"]:
+                continue
+            if signer["role"] == "party" and party_rule is not None:
+                findings.append(Finding(profile.id, party_rule.article, party_rule.id,
+                                        str(party_rule.values.get("severity", BLOCKING)), subject,
+                                        f"{label}:《{d['name']}》没有{signer['label']}签字确认(或拒签记录):"
+                                        f"请补签或记录拒签事由及见证人", source=f"《{profile.name}》"))
+            elif signer["role"] != "party" and sign_rule is not None:
+                findings.append(Finding(profile.id, sign_rule.article, sign_rule.id,
+                                        str(sign_rule.values.get("severity", BLOCKING)), subject,
+                                        f"{label}:《{d['name']}》{signer['label']}签名{len(got)}人,应有{signer['min']}人:"
+                                        f"请补签", source=f"《{profile.name}》"))
     return findings
 
 
@@ -117,6 +184,17 @@ def _patrol_footage(p: dict[str, Any], slack: dt.timedelta) -> list[str]:
     return out
 
 
+def _moment(value: Any) -> dt.datetime | None:
+    """A time a document field holds (ISO 8601 with its offset), or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 def _minutes(delta: dt.timedelta) -> str:
     return f"{math.ceil(delta.total_seconds() / 60)}分钟"
 
@@ -126,7 +204,6 @@ def agency_snapshot(agency: Any, start: dt.date, end: dt.date) -> dict[str, Any]
     from lawtrail.accounts.models import User
     from lawtrail.devices.queries import unit_counts, unregistered_serials
     from lawtrail.evidence.models import ReceptionSegment
-    from lawtrail.lib import timez
 
     reception: dict[str, list[str]] = {}
     for site, day in ReceptionSegment.objects.filter(agency=agency).values_list("site", "day"):
@@ -149,7 +226,7 @@ def _patrol_snapshot(agency: Any, lo: dt.datetime, hi: dt.datetime) -> list[dict
     from lawtrail.cases.models import Inspection
 
     return patrol_items(list(Inspection.objects.filter(agency=agency, started_at__gte=lo, started_at__lt=hi)
-                             .select_related("party").order_by("started_at", "pk")))
+                             .select_related("party", "agency").order_by("started_at", "pk")))
 
 
 def patrol_findings(patrols: list[Any]) -> dict[int, list[Finding]]:
@@ -167,14 +244,41 @@ def patrol_findings(patrols: list[Any]) -> dict[int, list[Finding]]:
 
 
 def patrol_items(patrols: list[Any]) -> list[dict[str, Any]]:
+    from lawtrail.cases.models import Case
     from lawtrail.evidence.models import Evidence
-    from lawtrail.lib import timez
+
     footage: dict[int, list[list[str]]] = {}
     for inspection_id, s, e in Evidence.objects.filter(
             inspection__in=patrols, media_kind__in=("video", "audio"), recorded_start__isnull=False,
             recorded_end__isnull=False).values_list("inspection_id", "recorded_start", "recorded_end"):
         footage.setdefault(inspection_id, []).append([s.isoformat(), e.isoformat()])
+    with_case = set(Case.objects.filter(inspection__in=patrols).values_list("inspection_id", flat=True))
+    documents = _patrol_documents_of(patrols)
     return [{"id": p.pk, "label": f"{timez.beijing(p.started_at):%Y-%m-%d %H:%M} {p.party.name}的日常巡查",
              "started_at": p.started_at.isoformat(), "ended_at": p.ended_at.isoformat(),
              "arrival_filmed": p.arrival_filmed, "departure_filmed": p.departure_filmed,
-             "credentials_shown": p.credentials_shown, "footage": footage.get(p.pk, [])} for p in patrols]
+             "credentials_shown": p.credentials_shown, "footage": footage.get(p.pk, []),
+             "outcome": p.outcome, "outcome_label": p.get_outcome_display(), "has_case": p.pk in with_case,
+             "documents": documents.get(p.pk, [])} for p in patrols]
+
+
+def _patrol_documents_of(patrols: list[Any]) -> dict[int, list[dict[str, Any]]]:
+    """The documents made on these patrols, with their signer slots (as the agency's profile sets
+    them) and signatures, as the patrol rules read them."""
+    from lawtrail.documents.models import Document
+    from lawtrail.documents.signing import slots_for
+    from lawtrail.profiles.registry import get_profile
+
+    out: dict[int, list[dict[str, Any]]] = {}
+    if not patrols:
+        return out
+    profile = get_profile(patrols[0].agency.profile_id)
+    for d in Document.objects.filter(inspection__in=patrols, case__isnull=True).select_related(
+            "definition").prefetch_related("signatures").order_by("pk"):
+        out.setdefault(int(d.inspection_id or 0), []).append({
+            "id": d.pk, "type": d.type_code, "name": d.type_name, "status": d.status,
+            "fields": {k: (d.fields or {}).get(k) for k in ("started_at", "ended_at") if (d.fields or {}).get(k)},
+            "signers": [{"slot": s.key, "role": s.role, "label": s.label, "min": s.min}
+                        for s in slots_for(d.doc_type, profile)],
+            "signatures": [{"slot": s.slot, "kind": s.kind} for s in d.signatures.all()]})
+    return out

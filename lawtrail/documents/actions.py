@@ -21,12 +21,12 @@ from django.db.models import F
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Agency, User
 from lawtrail.cases.choices import Stage
-from lawtrail.cases.models import Case, Complaint
+from lawtrail.cases.models import Case, Complaint, Inspection
 from lawtrail.documents import render, signing
 from lawtrail.documents.catalogue import DocumentType, get_type
 from lawtrail.documents.choices import DocumentStatus, SignatureKind
 from lawtrail.documents.models import Document, DocumentCounter, NumberScheme, Signature, store_definition
-from lawtrail.documents.prefill import ComplaintSubject, prefill_value
+from lawtrail.documents.prefill import ComplaintSubject, InspectionSubject, prefill_value
 from lawtrail.documents.steps import step_owned_change
 from lawtrail.documents.values import clean_fields, clean_value, missing_mandatory
 from lawtrail.events.recorder import domain_action, record_event
@@ -54,13 +54,34 @@ def _text(value: str | None, field: str, label: str, *, max_len: int = 0) -> str
     return v
 
 
-def _same_agency(actor: User, owner: Case | Complaint) -> None:
+Owner = Case | Complaint | Inspection
+
+
+def _subject(owner: Owner) -> Case | ComplaintSubject | InspectionSubject:
+    """What the catalogue's pre-fill sources read for a document made on this owner."""
+    if isinstance(owner, Complaint):
+        return ComplaintSubject(owner)
+    if isinstance(owner, Inspection):
+        return InspectionSubject(owner)
+    return owner
+
+
+def _same_agency(actor: User, owner: Owner) -> None:
     if not actor.is_superuser and actor.agency_id != owner.agency_id:
         raise Forbidden("other_agency", "不能操作其他执法机关的数据")
 
 
-def _require_writer(actor: User, owner: Case | Complaint, doc_type: DocumentType) -> None:
+def _require_writer(actor: User, owner: Owner, doc_type: DocumentType) -> None:
     _same_agency(actor, owner)
+    if isinstance(owner, Inspection):
+        if doc_type.stage != "patrol":
+            raise InvalidInput("not_patrol_document", f"「{doc_type.name}」不是日常巡查文书,"
+                               "日常巡视检查只能制作检查记录、责令改正决定书、监察建议书等巡查文书", {"field": "type"})
+        if not signing.may_write_inspection(actor, owner, doc_type):
+            raise Forbidden("not_patrol_officer", f"只有本次巡查的检查人员或{owner.unit.name}负责人可以制作「{doc_type.name}」")
+        if owner.cases.exists():
+            raise Conflict("inspection_has_case", "本次巡查已立案,巡查文书请在案件中制作")
+        return
     if isinstance(owner, Complaint):
         if doc_type.stage != "intake":
             raise InvalidInput("not_intake_document", f"「{doc_type.name}」须在立案登记后在案件中制作,"
@@ -72,7 +93,7 @@ def _require_writer(actor: User, owner: Case | Complaint, doc_type: DocumentType
         raise Forbidden("not_case_officer", f"只有本案执法人员可以制作「{doc_type.name}」")
 
 
-def _refuse_if_archived(owner: Case | Complaint) -> None:
+def _refuse_if_archived(owner: Owner) -> None:
     if isinstance(owner, Case) and owner.stage == Stage.ARCHIVED:
         raise Conflict("case_archived", "案件已归档,不能再制作或更改文书")
 
@@ -86,7 +107,9 @@ def _immutable(document: Document) -> Conflict:
 def _payload(document: Document, **extra: Any) -> dict[str, Any]:
     payload = {"document_id": document.pk, "type": document.type_code, "name": document.type_name,
                "number": document.number, "version": document.version, **extra}
-    if document.case_id is None:
+    if document.case_id is None and document.inspection_id is not None:
+        payload["inspection_id"] = document.inspection_id
+    elif document.case_id is None:
         # Made on a complaint: the case timeline finds it through the complaint once there is a case.
         payload["complaint_id"] = document.complaint_id
     return payload
@@ -95,9 +118,9 @@ def _payload(document: Document, **extra: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- drafts
 
 
-def prefilled(owner: Case | Complaint, doc_type: DocumentType, actor: User) -> dict[str, Any]:
-    """What the catalogue pre-fills from the case (or complaint), parsed as the fields' types parse input."""
-    case = ComplaintSubject(owner) if isinstance(owner, Complaint) else owner
+def prefilled(owner: Owner, doc_type: DocumentType, actor: User) -> dict[str, Any]:
+    """What the catalogue pre-fills from the case (or complaint, or inspection), parsed as the fields' types parse input."""
+    case = _subject(owner)
     values: dict[str, Any] = {}
     for spec in doc_type.fields:
         if spec.prefill:
@@ -111,12 +134,13 @@ def prefilled(owner: Case | Complaint, doc_type: DocumentType, actor: User) -> d
 
 
 @domain_action("document.create")
-def do_create_document(owner: Case | Complaint, *, type_code: str, fields: dict[str, Any] | None = None,
+def do_create_document(owner: Owner, *, type_code: str, fields: dict[str, Any] | None = None,
                        actor: User) -> Document:
     """制作文书: a draft of `type_code`, pre-filled from the case, with `fields` on top.
 
     The owner is a case, or a complaint (投诉举报登记) for the intake documents made before or
-    without a case (登记表, 一次性补证告知书, 不予受理决定书).
+    without a case (登记表, 一次性补证告知书, 不予受理决定书), or a patrol inspection that opened
+    no case for its patrol documents (检查记录, 责令改正决定书, 监察建议书; 劳动保障监察 第九条).
     """
     doc_type = get_type(type_code)
     _require_writer(actor, owner, doc_type)
@@ -127,6 +151,7 @@ def do_create_document(owner: Case | Complaint, *, type_code: str, fields: dict[
         now = timez.now()
         document = Document.objects.create(
             agency_id=owner.agency_id, case=case, complaint=owner if isinstance(owner, Complaint) else None,
+            inspection=owner if isinstance(owner, Inspection) else None,
             type_code=doc_type.code, type_name=doc_type.name,
             definition_id=store_definition(doc_type), fields=values, status=DocumentStatus.DRAFT, created_by=actor,
             created_at=now, updated_at=now,
@@ -226,7 +251,7 @@ def do_issue_document(document: Document, *, actor: User) -> Document:
     _require_writer(actor, document.owner, doc_type)
     _refuse_if_archived(document.owner)
     with transaction.atomic(durable=True):
-        document = Document.objects.select_for_update(of=("self",)).select_related("agency", "case", "complaint").get(
+        document = Document.objects.select_for_update(of=("self",)).select_related("agency", "case", "complaint", "inspection").get(
             pk=document.pk)
         if not document.is_draft:
             raise _immutable(document)
@@ -322,6 +347,7 @@ def do_correct_document(document: Document, *, reason: str, fields: dict[str, An
             with transaction.atomic():
                 corrected = Document.objects.create(
                     agency_id=document.agency_id, case_id=document.case_id, complaint_id=document.complaint_id,
+                    inspection_id=document.inspection_id,
                     type_code=document.type_code, type_name=document.type_name, definition_id=document.definition_id,
                     fields=values, status=DocumentStatus.DRAFT, version=document.version + 1, previous=document,
                     correction_reason=reason, created_by=actor, created_at=now, updated_at=now,
@@ -462,7 +488,7 @@ def do_record_hand_signature(document: Document, *, slot: str, name: str, image:
 
 def _clean_witnesses(document: Document, refuser: str, witnesses: list[dict[str, Any]]) -> list[dict[str, str]]:
     owner = document.owner
-    subject = ComplaintSubject(owner) if isinstance(owner, Complaint) else owner
+    subject = _subject(owner)
     interested = {refuser, subject.party.name, subject.party.legal_representative} | {
         o.display_name for o in subject.officers.all()}
     out: list[dict[str, str]] = []

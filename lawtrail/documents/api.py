@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from lawtrail.accounts.models import User
-from lawtrail.cases.models import Case, Complaint
+from lawtrail.cases.models import Case, Complaint, Inspection
 from lawtrail.documents import signing
 from lawtrail.documents.actions import (
     do_approve_document,
@@ -160,6 +160,7 @@ class DocumentSummaryOut(Schema):
     id: int
     case_id: int | None = Field(description="所属案件;立案前在投诉(举报)登记上制作的文书为空")
     complaint_id: int | None = Field(description="立案前(或不予受理时)制作该文书的投诉(举报)登记")
+    inspection_id: int | None = Field(description="未立案的日常巡视检查上制作的巡查文书所属的巡查")
     type: str
     name: str
     number: str
@@ -200,7 +201,8 @@ def _next_id(d: Document) -> int | None:
 
 
 def _summary(d: Document) -> dict[str, Any]:
-    return {"id": d.pk, "case_id": d.case_id, "complaint_id": d.complaint_id, "type": d.type_code, "name": d.type_name, "number": d.number,
+    return {"id": d.pk, "case_id": d.case_id, "complaint_id": d.complaint_id,
+            "inspection_id": d.inspection_id, "type": d.type_code, "name": d.type_name, "number": d.number,
             "version": d.version, "status": DocumentStatus(d.status), "status_label": d.get_status_display(),
             "issued_at": d.issued_at, "pdf_sha256": d.pdf_sha256, "previous_id": d.previous_id,
             "next_version_id": _next_id(d)}
@@ -326,6 +328,23 @@ def create_complaint_document(request: HttpRequest, complaint_id: Id, data: Docu
     user = auth_user(request)
     complaint = visible(Complaint.objects.restrict(user), complaint_id, "投诉(举报)登记")
     doc = do_create_document(complaint, type_code=data.type, fields=data.fields, actor=user)
+    return Status(201, document_out(_document(user, doc.pk), user))
+
+
+@router.get("/inspections/{inspection_id}/documents", response=responses(200, list[DocumentSummaryOut]),
+            summary="未立案的日常巡视检查上制作的巡查文书")
+def list_inspection_documents(request: HttpRequest, inspection_id: Id) -> list[DocumentSummaryOut]:
+    user = auth_user(request)
+    inspection = visible(Inspection.objects.restrict(user), inspection_id, "日常巡视检查")
+    return [DocumentSummaryOut(**_summary(d)) for d in _documents(user).filter(inspection=inspection).order_by("id")]
+
+
+@router.post("/inspections/{inspection_id}/documents", response=responses(201, DocumentOut),
+             summary="在未立案的日常巡视检查上制作巡查文书(检查记录、责令改正决定书、监察建议书;草稿,按巡查预填)")
+def create_inspection_document(request: HttpRequest, inspection_id: Id, data: DocumentIn) -> Status[DocumentOut]:
+    user = auth_user(request)
+    inspection = visible(Inspection.objects.restrict(user), inspection_id, "日常巡视检查")
+    doc = do_create_document(inspection, type_code=data.type, fields=data.fields, actor=user)
     return Status(201, document_out(_document(user, doc.pk), user))
 
 

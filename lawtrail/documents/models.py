@@ -9,7 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
 from lawtrail.accounts.models import Agency
-from lawtrail.cases.models import Case, Complaint
+from lawtrail.cases.models import Case, Complaint, Inspection
 from lawtrail.documents.catalogue import DocumentType
 from lawtrail.documents.choices import DocumentStatus, SignatureKind, SignerRole
 from lawtrail.lib import timez
@@ -21,11 +21,13 @@ if TYPE_CHECKING:
 
 class DocumentQuerySet(models.QuerySet["Document"]):
     def restrict(self, user: User, action: str = "view") -> DocumentQuerySet:
-        """A document is visible exactly when its case is, or (before or without a case) its complaint."""
+        """A document is visible exactly when its case is, or (before or without a case) its complaint,
+        or (a patrol that opened no case) its inspection."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(Q(case__in=Case.objects.restrict(user, action).values("pk"))
-                           | Q(case__isnull=True, complaint__in=Complaint.objects.restrict(user, action).values("pk")))
+                           | Q(case__isnull=True, complaint__in=Complaint.objects.restrict(user, action).values("pk"))
+                           | Q(case__isnull=True, inspection__in=Inspection.objects.restrict(user, action).values("pk")))
 
     def of_case(self, case: Case) -> DocumentQuerySet:
         """The case's documents, and those made on the complaint it came from before it was a case."""
@@ -135,6 +137,10 @@ class Document(models.Model):
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="documents")
     complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="documents", verbose_name="投诉举报登记")
+    # A patrol that opened no case still ends in documents (劳动保障监察 第九条: 检查记录,
+    # 责令改正决定书, 监察建议书), signed as 第七条、第十条 ask: they belong to the inspection itself.
+    inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="documents", verbose_name="日常巡视检查")
     type_code = models.CharField("文书类型", max_length=64)
     type_name = models.CharField("文书名称", max_length=100)
     # Not indexed: nothing lists documents by definition, and versions are never deleted.
@@ -171,8 +177,8 @@ class Document(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "type_code", "number_year", "number_seq", "version"],
                                     condition=Q(number_seq__isnull=False), name="document_unique_number"),
-            models.CheckConstraint(condition=Q(case__isnull=False) | Q(complaint__isnull=False),
-                                   name="document_has_case_or_complaint"),
+            models.CheckConstraint(condition=Q(case__isnull=False) | Q(complaint__isnull=False)
+                                   | Q(inspection__isnull=False), name="document_has_owner"),
         ]
 
     def __str__(self) -> str:
@@ -193,10 +199,13 @@ class Document(models.Model):
         return str(self)
 
     @property
-    def owner(self) -> Case | Complaint:
-        """What the document was made on: its case, or the complaint it was made on before any case."""
+    def owner(self) -> Case | Complaint | Inspection:
+        """What the document was made on: its case, or the complaint it was made on before any case,
+        or the patrol inspection that opened none."""
         if self.case_id is not None:
             return self.case  # type: ignore[return-value]
+        if self.inspection_id is not None:
+            return self.inspection  # type: ignore[return-value]
         return self.complaint  # type: ignore[return-value]
 
     @property
@@ -205,6 +214,10 @@ class Document(models.Model):
             case = self.case
             assert case is not None
             return case.label
+        if self.inspection_id is not None:
+            inspection = self.inspection
+            assert inspection is not None
+            return f"{inspection.party.name}的日常巡查({inspection.started_at:%Y-%m-%d})"
         complaint = self.complaint
         assert complaint is not None
         return f"{complaint.get_kind_display()}登记 #{complaint.pk}"

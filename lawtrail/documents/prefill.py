@@ -2,7 +2,8 @@
 
 A document made on a complaint before (or without) a case reads the complaint through
 ComplaintSubject, which answers the same names: the respondent is the party, the officer who
-received it the handler, its facts the case's facts.
+received it the handler, its facts the case's facts. A patrol's document reads its inspection
+through InspectionSubject in the same way.
 
 The catalogue names a source per field (`prefill: party.name`); the loader checks the name
 against SOURCES, so this module is importable without Django set up (the CLI lists the
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lawtrail.accounts.models import User
-    from lawtrail.cases.models import Case, Complaint
+    from lawtrail.cases.models import Case, Complaint, Inspection
 
 Source = Callable[["Case", "User"], Any]
 
@@ -100,7 +101,7 @@ SOURCES: dict[str, tuple[str, Source]] = {
 }
 
 
-def prefill_value(source: str, case: Case | ComplaintSubject, actor: User) -> Any:
+def prefill_value(source: str, case: Case | ComplaintSubject | InspectionSubject, actor: User) -> Any:
     return SOURCES[source][1](case, actor)  # type: ignore[arg-type]
 
 
@@ -135,6 +136,31 @@ class ComplaintSubject:
 
     def get_source_display(self) -> str:
         return str(self.complaint.get_kind_display())
+
+
+class InspectionSubject:
+    """A patrol inspection (日常巡视检查) that opened no case, seen through the names the sources
+    read from a case: the inspected unit is the party, the patrol's officers are the officers."""
+
+    number = ""
+    complaint = None
+    handler_opinion = investigation_summary = decision_text = decision_basis = execution_result = ""
+    penalty_amount = filed_at = None
+
+    def __init__(self, inspection: Inspection) -> None:
+        self.inspection = inspection
+        self.title = "日常巡视检查"
+        self.facts = inspection.findings
+        self.registered_at = inspection.started_at
+        self.party = inspection.party
+        self.handler = inspection.recorded_by
+        self.handler_id = inspection.recorded_by_id
+        self.officers = _People(list(inspection.officers.all()))
+        self.unit = inspection.unit
+        self.agency = inspection.agency
+
+    def get_source_display(self) -> str:
+        return "日常巡视检查"
 
 
 def _matter(facts: str) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from lawtrail.accounts.choices import Role
 from lawtrail.cases import workflow
 from lawtrail.cases.choices import ApprovalKind
-from lawtrail.cases.models import Case, Complaint
+from lawtrail.cases.models import Case, Complaint, Inspection
 from lawtrail.documents.catalogue import APPROVALS, DocumentType
 from lawtrail.documents.choices import SignatureKind
 from lawtrail.profiles.registry import Profile, get_profile
@@ -173,7 +173,22 @@ def may_write_complaint(user: User, complaint: Complaint, doc_type: DocumentType
     return any(user.has_role(r, complaint.unit_id) for r in (Role.OFFICER, Role.HANDLER, Role.HEAD))
 
 
+def may_write_inspection(user: User, inspection: Inspection, doc_type: DocumentType) -> bool:
+    """A patrol's documents (检查记录, 责令改正决定书, 监察建议书) on an inspection without a case:
+    the patrol's own officers, or the head of its unit."""
+    if doc_type.stage != "patrol":
+        return False
+    if user.is_superuser:
+        return True
+    if user.agency_id != inspection.agency_id:
+        return False
+    return inspection.officers.filter(pk=user.pk).exists() or user.has_role(Role.HEAD, inspection.unit_id)
+
+
 def may_write_document(user: User, document: Document) -> bool:
+    if document.case_id is None and document.inspection_id is not None:
+        assert document.inspection is not None
+        return may_write_inspection(user, document.inspection, document.doc_type)
     if document.case_id is None:
         assert document.complaint is not None
         return may_write_complaint(user, document.complaint, document.doc_type)
@@ -182,6 +197,15 @@ def may_write_document(user: User, document: Document) -> bool:
 
 
 def may_sign(user: User, document: Document, slot: Slot) -> bool:
+    if document.case_id is None and document.inspection_id is not None:
+        inspection = document.inspection
+        assert inspection is not None
+        writer = may_write_inspection(user, inspection, document.doc_type)
+        if slot.role == "officer":
+            # 检查人员 sign for themselves, each with an 执法证.
+            return writer and bool(user.cert_no) and inspection.officers.filter(pk=user.pk).exists()
+        # The party's handwriting is captured on the patrol officer's tablet.
+        return writer and slot.role != "approver"
     if document.case_id is None:
         complaint = document.complaint
         assert complaint is not None

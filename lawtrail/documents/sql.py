@@ -55,13 +55,47 @@ INITIAL_SQLITE_REVERSE = [
 ]
 
 
-# What an issued document may not change today: its content, the definition it was made on, its
-# number and place (migration 0005 installs these; the guards below put them back).
-_CHANGED = """(NEW.fields IS DISTINCT FROM OLD.fields OR NEW.definition_id IS DISTINCT FROM OLD.definition_id
+# What an issued document could not change from migration 0005 on: its content, the definition it was
+# made on, its number and place (case or complaint).
+_CHANGED_0005 = """(NEW.fields IS DISTINCT FROM OLD.fields OR NEW.definition_id IS DISTINCT FROM OLD.definition_id
     OR NEW.pdf IS DISTINCT FROM OLD.pdf OR NEW.pdf_sha256 IS DISTINCT FROM OLD.pdf_sha256
     OR NEW.number IS DISTINCT FROM OLD.number OR NEW.version IS DISTINCT FROM OLD.version
     OR NEW.case_id IS DISTINCT FROM OLD.case_id OR NEW.type_code IS DISTINCT FROM OLD.type_code
     OR NEW.complaint_id IS DISTINCT FROM OLD.complaint_id
+    OR NEW.issued_at IS DISTINCT FROM OLD.issued_at OR NEW.previous_id IS DISTINCT FROM OLD.previous_id
+    OR (OLD.status = 'superseded' AND NEW.status <> 'superseded')
+    OR (OLD.status = 'issued' AND NEW.status NOT IN ('issued', 'superseded')))"""
+
+DOCUMENT_POSTGRES_0005 = [
+    f"""CREATE OR REPLACE FUNCTION documents_document_immutable() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    IF OLD.status <> 'draft' THEN RAISE EXCEPTION USING MESSAGE = 'issued document ' || OLD.id || ' is immutable'; END IF;
+    RETURN OLD;
+  END IF;
+  IF OLD.status <> 'draft' AND {_CHANGED_0005} THEN
+    RAISE EXCEPTION USING MESSAGE = 'issued document ' || OLD.id || ' is immutable';
+  END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql""",
+    """CREATE OR REPLACE TRIGGER documents_document_immutable BEFORE UPDATE OR DELETE ON documents_document
+FOR EACH ROW EXECUTE FUNCTION documents_document_immutable()""",
+]
+DOCUMENT_SQLITE_0005 = [
+    f"""CREATE TRIGGER IF NOT EXISTS documents_document_immutable BEFORE UPDATE ON documents_document
+WHEN OLD.status <> 'draft' AND {_CHANGED_0005.replace("IS DISTINCT FROM", "IS NOT")}
+BEGIN SELECT RAISE(ABORT, 'issued document is immutable'); END""",
+]
+
+
+# What an issued document may not change today: its content, the definition it was made on, its
+# number and place (case, complaint or patrol inspection; migration 0006 installs these, the guards
+# below put them back).
+_CHANGED = """(NEW.fields IS DISTINCT FROM OLD.fields OR NEW.definition_id IS DISTINCT FROM OLD.definition_id
+    OR NEW.pdf IS DISTINCT FROM OLD.pdf OR NEW.pdf_sha256 IS DISTINCT FROM OLD.pdf_sha256
+    OR NEW.number IS DISTINCT FROM OLD.number OR NEW.version IS DISTINCT FROM OLD.version
+    OR NEW.case_id IS DISTINCT FROM OLD.case_id OR NEW.type_code IS DISTINCT FROM OLD.type_code
+    OR NEW.complaint_id IS DISTINCT FROM OLD.complaint_id OR NEW.inspection_id IS DISTINCT FROM OLD.inspection_id
     OR NEW.issued_at IS DISTINCT FROM OLD.issued_at OR NEW.previous_id IS DISTINCT FROM OLD.previous_id
     OR (OLD.status = 'superseded' AND NEW.status <> 'superseded')
     OR (OLD.status = 'issued' AND NEW.status NOT IN ('issued', 'superseded')))"""

@@ -8,6 +8,8 @@ urlpatterns = [
     path("cases/<int:case_pk>/documents/new/<str:code>/", views.document_new, name="document_new"),
     path("complaints/<int:complaint_pk>/documents/new/<str:code>/", views.complaint_document_new,
          name="complaint_document_new"),
+    path("inspections/<int:inspection_pk>/documents/new/<str:code>/", views.inspection_document_new,
+         name="inspection_document_new"),
     path("documents/numbering/", views.number_scheme, name="document_number_scheme"),
     path("documents/<int:pk>/", views.document_detail, name="document_detail"),
     path("documents/<int:pk>/save/", views.document_save, name="document_save"),

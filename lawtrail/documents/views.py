@@ -18,7 +18,7 @@ from lawtrail.access import prints as access_prints
 from lawtrail.access import serving as access_serving
 from lawtrail.access.policy import restrict as access_restrict
 from lawtrail.access.web import served
-from lawtrail.cases.models import Case, Complaint
+from lawtrail.cases.models import Case, Complaint, Inspection
 from lawtrail.documents import actions, signing
 from lawtrail.documents.catalogue import STAGES, DocumentType, catalogue, get_type
 from lawtrail.documents.forms import (
@@ -45,21 +45,31 @@ def _complaint(request: HttpRequest, pk: int) -> Complaint:
         "agency", "respondent", "unit", "received_by"), pk=pk)
 
 
+def _inspection(request: HttpRequest, pk: int) -> Inspection:
+    return get_object_or_404(Inspection.objects.restrict(signed_in_user(request)).select_related(
+        "agency", "party", "unit", "recorded_by"), pk=pk)
+
+
 def _document(request: HttpRequest, pk: int) -> Document:
     # access: marked documents the user is not cleared for are left out (lawtrail/access/policy.py).
     return get_object_or_404(
         access_restrict(Document.objects.all(), signed_in_user(request)).select_related(
-            "case", "case__party", "complaint", "complaint__respondent", "agency", "previous"), pk=pk)
+            "case", "case__party", "complaint", "complaint__respondent", "inspection", "inspection__party", "agency",
+            "previous"), pk=pk)
 
 
-def _basis(doc_type: DocumentType, owner: Case | Complaint) -> str:
+def _basis(doc_type: DocumentType, owner: Case | Complaint | Inspection) -> str:
     """The regulation of the owner's agency and the articles of it the type rests on."""
     articles = doc_type.articles_for(owner.agency.profile_id)
     return f"《{get_profile(owner.agency.profile_id).name}》{articles}" if articles else ""
 
 
-def _owner_links(owner: Case | Complaint) -> dict[str, str]:
-    """Where a document's page links back to: its case, or the complaint it was made on."""
+def _owner_links(owner: Case | Complaint | Inspection) -> dict[str, str]:
+    """Where a document's page links back to: its case, the complaint or the patrol it was made on."""
+    if isinstance(owner, Inspection):
+        url = reverse("inspection_detail", args=[owner.pk])
+        return {"owner_url": url, "owner_label": f"{owner.party.name}的日常巡查", "owner_kind": "日常巡视检查",
+                "back_url": url + "#inspection-documents"}
     if isinstance(owner, Complaint):
         url = reverse("complaint_detail", args=[owner.pk])
         return {"owner_url": url, "owner_label": f"{owner.get_kind_display()}登记 #{owner.pk}", "owner_kind": "投诉(举报)登记",
@@ -70,7 +80,7 @@ def _owner_links(owner: Case | Complaint) -> dict[str, str]:
 
 def _party_name(doc: Document) -> str:
     owner = doc.owner
-    party = owner.respondent if isinstance(owner, Complaint) else owner.party
+    party = owner.respondent if isinstance(owner, Complaint) else owner.party  # a case's or a patrol's
     return party.legal_representative or party.name
 
 
@@ -100,7 +110,16 @@ def complaint_document_new(request: HttpRequest, complaint_pk: int, code: str) -
     return _new(request, complaint, code)
 
 
-def _new(request: HttpRequest, case: Case | Complaint, code: str) -> HttpResponse:
+@login_required
+def inspection_document_new(request: HttpRequest, inspection_pk: int, code: str) -> HttpResponse:
+    """A patrol document (检查记录, 责令改正决定书, 监察建议书) made on a patrol inspection that opened no case."""
+    inspection = _inspection(request, inspection_pk)
+    if code not in {t.code for t in catalogue().values() if t.stage == "patrol"}:
+        raise Http404
+    return _new(request, inspection, code)
+
+
+def _new(request: HttpRequest, case: Case | Complaint | Inspection, code: str) -> HttpResponse:
     user = signed_in_user(request)
     try:
         doc_type = get_type(code)

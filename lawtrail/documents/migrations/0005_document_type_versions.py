@@ -28,7 +28,9 @@ import django.db.models.deletion
 from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from lawtrail.documents.sql import DOCUMENT_POSTGRES, DOCUMENT_SQLITE, VERSION_POSTGRES, VERSION_POSTGRES_REVERSE, \
+from lawtrail.documents.sql import DOCUMENT_POSTGRES_0005 as DOCUMENT_POSTGRES
+from lawtrail.documents.sql import DOCUMENT_SQLITE_0005 as DOCUMENT_SQLITE
+from lawtrail.documents.sql import VERSION_POSTGRES, VERSION_POSTGRES_REVERSE, \
     VERSION_SQLITE, VERSION_SQLITE_REVERSE
 from lawtrail.lib.frozen import encode, normalize
 

@@ -1,4 +1,4 @@
-"""Document lists for pages of other apps (the case page, the complaint page)."""
+"""Document lists for pages of other apps (the case page, the complaint page, the patrol page)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django import template
 
 from lawtrail.access.policy import restrict
 from lawtrail.accounts.models import User
-from lawtrail.cases.models import Case, Complaint
+from lawtrail.cases.models import Case, Complaint, Inspection
 from lawtrail.documents.catalogue import DocumentType, catalogue
 from lawtrail.documents.models import Document
 
@@ -28,3 +28,13 @@ def complaint_documents(complaint: Complaint, user: User) -> list[Document]:
 @register.simple_tag
 def intake_types() -> list[DocumentType]:
     return [t for t in catalogue().values() if t.stage == "intake"]
+
+
+@register.simple_tag
+def inspection_documents(inspection: Inspection, user: User) -> list[Document]:
+    return list(restrict(Document.objects.filter(inspection=inspection), user).order_by("id"))
+
+
+@register.simple_tag
+def patrol_types() -> list[DocumentType]:
+    return [t for t in catalogue().values() if t.stage == "patrol"]
