@@ -312,6 +312,9 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
         ("案件列表中间一页", "supervisor", f"/cases/?after={ids['middle']}"),
         ("案件页", "supervisor", f"/cases/{ids['case']}/"),
         ("合规检查", "supervisor", "/compliance/"),
+        ("检索", "supervisor", "/search/?q=" + urllib.parse.quote("压测")),
+        ("数据看板", "supervisor", "/dashboards/"),
+        ("执法考核", "supervisor", "/reviews/assessment/"),
         ("案件 API", "supervisor", "/api/cases?limit=20"),
         ("包含证明 API", "supervisor", f"/api/ledger/entries/{ids['seq']}/proof"),
     ]
