@@ -8,6 +8,7 @@ the same steps on every agency's case page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
@@ -22,6 +23,7 @@ from lawtrail.demo_agencies import PROFILE_IDS
 from lawtrail.documents.actions import do_record_hand_signature
 from lawtrail.documents.models import Document
 from lawtrail.documents.signing import slot_states
+from lawtrail.lib import timez
 from lawtrail.profiles.registry import get_profile
 from lawtrail.testing.browser import sign_in
 from lawtrail.testing.documents import handwriting_png
@@ -133,6 +135,21 @@ def test_a_case_of_each_agency_goes_from_registration_to_the_archive(
                 do_record_hand_signature(document, slot=state.slot.key, name=party.legal_representative or party.name,
                                          image=handwriting_png(), fingerprint=state.slot.fingerprint, actor=handler)
     officer.goto(case_url)
+    if "follow_up_checks" in get_profile(profile_id).rules:
+        # After a decision the party's performance is checked and written down, and a 责令改正 gets
+        # its 整改期限 (checked by that date) before the case may close.
+        box = step(officer, "follow_up_due:follow_up_due")
+        box.locator("select[name=kind]").select_option("rectification")
+        box.locator("input[name=due_on]").fill(f"{timez.beijing(timez.now()).date() + dt.timedelta(days=15):%Y-%m-%d}")
+        box.locator("button[type=submit]").click()
+        expect(officer.locator("#follow-ups")).to_contain_text("整改")
+        box = step(officer, "follow_up:follow_up")
+        box.locator("select[name=kind]").select_option("performance")
+        box.locator("input[name=checked_at]").fill(f"{timez.beijing(timez.now()):%Y-%m-%dT%H:%M}")
+        box.locator("textarea[name=result]").fill("当事人已按期改正违法行为。")
+        box.locator("select[name=fulfilled]").select_option("yes")
+        box.locator("button[type=submit]").click()
+        expect(officer.locator("#follow-ups")).to_contain_text("已履行")
     box = step(officer, "move:closed")
     box.locator("textarea[name=execution_result]").fill("当事人已按期改正。")
     box.locator("button[type=submit]").click()
