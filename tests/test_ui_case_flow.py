@@ -52,13 +52,16 @@ def test_it_carries_a_complaint_to_an_archived_case_whose_file_holds_each_steps_
     alice = sign_in(browser, base, w.alice.username)
 
     alice.click("text=登记投诉举报")
-    alice.select_option("#id_kind", "complaint")
+    alice.check("#id_kind input[value=complaint]")
     alice.fill("#id_complainant_name", "陈小兵")
     alice.fill("#id_complainant_phone", "13800000001")
     alice.select_option("#id_respondent", str(w.company.pk))
     alice.fill("#id_facts", "反映公司拖欠三个月工资。")
     alice.click("button:has-text('提交')")
     expect(alice.locator("#complaint-status")).to_have_text("待审查")
+    # The complainant gets the 书面凭证/回执 of the registration (the labour rules, 第十一条).
+    alice.click("button:has-text('出具书面凭证/回执')")
+    expect(alice.locator("#complaint-receipt")).to_contain_text("回执")
 
     alice.check("input[name=outcome][value=accepted]")
     alice.fill("#id_title", "拖欠劳动者工资")
