@@ -48,6 +48,17 @@ ROLES: list[tuple[int | None, list[tuple[str, str]], bool]] = [
 ]
 
 
+def av_ticks(case: Case, type_code: str) -> dict[str, list[str]]:
+    """What a filmed record of `type_code` states about its footage where the agency's profile asks it
+    (how it was filmed, what it dwells on: av_manner, av_focus): the demo's officers did every item."""
+    profile = workflow.profile_of(case)
+    out: dict[str, list[str]] = {}
+    for rule_id, wanted in (("av_manner", "manner"), ("av_focus", "focus")):
+        rule = profile.rules.get(rule_id)
+        if rule is not None and type_code in rule.values.get("items", ()):
+            out[rule_id] = [str(x) for x in rule.values.get(wanted, ())]
+    return out
+
 @dataclass(frozen=True)
 class Matter:
     """What one kind of violation of the agency's field looks like through a case."""
@@ -433,6 +444,7 @@ class _Demo:
             "credentials_shown": "已出示执法证件", "interviewee": interviewee, "interviewee_id": id_number,
             "interviewee_relation": relation, "rights_told": "已告知陈述、申辩和申请回避的权利",
             "transcript": f"{matter.question}\n{matter.answer}\n问:以上记录是否属实?\n答:属实。",
+            **av_ticks(case, "inquiry_record"),
         }, actor=self.handler)
         doc = da.do_issue_document(doc, actor=self.handler)
         for officer in (self.handler, self.partner):

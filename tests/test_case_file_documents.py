@@ -70,6 +70,8 @@ def test_a_general_case_walks_from_complaint_to_archive_and_its_bound_file_holds
     complaint = _ok(alice.post("/api/complaints", {
         "unit_id": w.unit_a.pk, "kind": "complaint", "respondent_id": w.company.pk, "facts": "拖欠工资三个月",
         "complainant_name": "王五", "complainant_phone": "13800000000"}), 201)
+    # The complainant's 书面凭证/回执 (the profiles' intake rule asks for it before the case moves on).
+    _ok(alice.post(f"/api/complaints/{complaint['id']}/receipt", {}))
     decided = _ok(alice.post(f"/api/complaints/{complaint['id']}/decision", {
         "outcome": "accepted", "title": "某某公司拖欠工资案", "handler_id": w.alice.pk, "handler_opinion": "建议立案调查"}))
     case_id = int(decided["case_ids"][0])
