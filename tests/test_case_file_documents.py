@@ -117,6 +117,10 @@ def test_a_general_case_walks_from_complaint_to_archive_and_its_bound_file_holds
     _ok(alice.post(f"/api/documents/{receipt.pk}/hand-signatures", {
         "slot": "recipient", "name": "张三", "image": png}), 201)
 
+    if "follow_up_checks" in workflow.profile_of(case).rules:
+        # The party's performance of the decision is checked and written down before closing.
+        _ok(alice.post(f"{url}/follow-ups", {"kind": "performance", "checked_at": timez.now().isoformat(),
+                                             "result": "已全额缴纳罚款", "fulfilled": True}), 201)
     _ok(alice.post(f"{url}/transitions", {"to": "closed", "fields": {"execution_result": "已缴纳罚款"}}))
     _ok(alice.post(f"{url}/case-file", {}))
     _ok(archie.post(f"{url}/case-file/bind", {"note": "齐全"}))
