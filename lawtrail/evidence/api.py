@@ -380,8 +380,9 @@ def evidence_out(ev: Evidence) -> EvidenceOut:
 
 
 def _handling_out(ev: Evidence) -> HandlingOut | None:
-    h = EvidenceHandling.objects.filter(evidence=ev).first()
-    if h is None:
+    try:
+        h = ev.handling  # joined in by the list (select_related), read once for a single recording
+    except EvidenceHandling.DoesNotExist:
         return None
     return HandlingOut(returned_at=h.returned_at, delay_reason=h.delay_reason, title=h.title,
                        category=RecordingCategory(h.category) if h.category else None,
@@ -416,7 +417,7 @@ def list_evidence(request: HttpRequest, filters: Query[EvidenceFilter]) -> Evide
     qs = queries.filter_evidence(queries.visible_evidence(auth_user(request)), case_id=filters.case_id,
                                  evidence_class=filters.evidence_class or "", unassigned=filters.unassigned,
                                  flagged=filters.flagged, q=filters.q)
-    page = qs[filters.offset:filters.offset + filters.limit]
+    page = qs.select_related("handling")[filters.offset:filters.offset + filters.limit]
     return EvidencePage(count=qs.count(), items=[evidence_out(e) for e in page])
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from lawtrail.cases.choices import Stage
 from lawtrail.cases.models import Case
+from lawtrail.demo_agencies import av_ticks
 from lawtrail.documents.actions import do_create_document, do_issue_document, do_update_document
 from lawtrail.documents.catalogue import get_type
 from lawtrail.documents.models import Document
@@ -23,8 +24,9 @@ from lawtrail.testing.scenarios import advance, register_case
 def issue(world: World, case: Case, code: str = "inquiry_record", *, sign: bool = True,
           **fields: Any) -> Document:
     doc = do_create_document(case, type_code=code, actor=world.alice)
-    doc = do_update_document(doc, fields={**sample_fields(get_type(code), prefilled=doc.fields), **fields},
-                             actor=world.alice)
+    # A filmed record states how it was filmed where the profile asks it (av_manner, av_focus).
+    doc = do_update_document(doc, fields={**sample_fields(get_type(code), prefilled=doc.fields),
+                                          **av_ticks(case, code), **fields}, actor=world.alice)
     doc = do_issue_document(doc, actor=world.alice)
     if sign:
         sign_all(doc, [world.alice, world.andy])
