@@ -32,7 +32,7 @@ test: install-dev check pytest
 # Type-checked so far; an app joins the list once it passes.
 MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles lawtrail/lib lawtrail/web \
 	lawtrail/cli.py lawtrail/demo.py lawtrail/demo_agencies.py lawtrail/doctor.py lawtrail/worker.py lawtrail/topology.py lawtrail/api.py lawtrail/testing/personas.py lawtrail/testing/scenarios.py \
-	lawtrail/testing/browser.py lawtrail/testing/api.py lawtrail/testing/workers.py lawtrail/testing/dashboards.py lawtrail/testing/many.py lawtrail/testing/reads.py \
+	lawtrail/testing/browser.py lawtrail/testing/api.py lawtrail/testing/workers.py lawtrail/testing/dashboards.py lawtrail/testing/many.py lawtrail/testing/reads.py lawtrail/testing/shared_demo.py \
 	lawtrail/ledger lawtrail/verifier lawtrail/backup lawtrail/accountability \
 	lawtrail/documents lawtrail/testing/documents.py \
 	lawtrail/evidence lawtrail/storage.py lawtrail/testing/media.py lawtrail/testing/evidence.py lawtrail/testing/seaweed.py \
@@ -52,7 +52,9 @@ check:
 
 # One pytest-xdist worker per core ("auto"); each worker has its own data directory
 # (lawtrail/testing/workers.py) and test database. PYTEST_WORKERS=0 runs in one process.
+# --dist loadgroup keeps a module marked xdist_group on one worker: the modules that load the
+# demo once for all their tests (lawtrail/testing/shared_demo.py) load it once, not once a worker.
 PYTEST_WORKERS ?= auto
 
 pytest:
-	LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	LAWTRAIL_DATA_DIR=$(TEST_DATA_DIR) .venv/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

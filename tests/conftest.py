@@ -7,6 +7,7 @@ import pytest
 from pytest_django.fixtures import Settings
 
 from lawtrail.testing.personas import World, build_world
+from lawtrail.testing.shared_demo import drop_append_only_guards
 
 
 @pytest.fixture
@@ -58,18 +59,7 @@ def _ledger_rows_flushable(request: pytest.FixtureRequest) -> Iterator[None]:
     # Set up the database first, so this fixture's teardown runs before the flush.
     request.getfixturevalue("transactional_db")
     yield
-    from django.db import connection
-
-    from lawtrail.ledger.sql import drop_append_only_statements
-
-    with connection.cursor() as cursor:
-        for statement in drop_append_only_statements(connection.vendor):
-            cursor.execute(statement)
-        # Retention and disposal (lawtrail/retention): disposal records are append-only too.
-        from lawtrail.retention.sql import drop_statements
-
-        for statement in drop_statements(connection.vendor):
-            cursor.execute(statement)
+    drop_append_only_guards()
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """Losing the disk: `lawtrail backup` into the replica, `lawtrail restore` onto an empty machine.
 
 Run as an operator would, in subprocesses on throw-away data directories, on the database the suite
-runs on: SQLite, or PostgreSQL (two databases of their own beside the test database, made and
-dropped here)."""
+runs on: SQLite, or PostgreSQL (databases of their own beside the test database, made and dropped
+here). The office's demo is loaded once for the module and copied for each test."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ from lawtrail.testing import media
 LAWTRAIL = [sys.executable, "-m", "lawtrail"]
 OFFICER = "川劳监2026001"  # zhangwei in the demo data
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow,
+              # One worker takes the module, so the office template is built once (Makefile: --dist loadgroup).
+              pytest.mark.xdist_group("backup_restore")]
 
 
 def _pg_url() -> str:
@@ -66,19 +68,48 @@ class Machine:
         return subprocess.run([*LAWTRAIL, *args], capture_output=True, text=True, env=environment, timeout=600)
 
 
+@pytest.fixture(scope="module")
+def office_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machine]:
+    """The office's server with the labour agency's demo, loaded once for the module (through the
+    CLI, as an office would); each test works on its own copy of it (`machines`)."""
+    url = _pg_url()
+    template = Machine(tmp_path_factory.mktemp("office-template"),
+                       _pg_database(url, f"{urlsplit(url).path.lstrip('/')}_office_tpl") if url else "")
+    try:
+        done = template.run("demo", "--profile", "labor-inspection")
+        assert done.returncode == 0, done.stderr
+        yield template
+    finally:
+        if template.database_url:
+            _drop(template.database_url)
+
+
+def _copy_of(template: Machine, data_dir: Path, name: str) -> Machine:
+    """A copy of the template machine: its data directory copied, and on PostgreSQL a new database
+    made from the template's (CREATE DATABASE … TEMPLATE)."""
+    shutil.copytree(template.data_dir, data_dir, symlinks=True)
+    if not template.database_url:
+        return Machine(data_dir)
+    import psycopg
+
+    parts = urlsplit(template.database_url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{parts.path.lstrip("/")}"')
+    return Machine(data_dir, urlunsplit(parts._replace(path=f"/{name}")))
+
+
 @pytest.fixture
-def machines(tmp_path: Path) -> Iterator[tuple[Machine, Machine]]:
+def machines(office_template: Machine, tmp_path: Path) -> Iterator[tuple[Machine, Machine]]:
     """The office's server, with the demo loaded, and a new empty machine to restore onto."""
     url = _pg_url()
-    urls = (_pg_database(url, f"{urlsplit(url).path.lstrip('/')}_drill"),
-            _pg_database(url, f"{urlsplit(url).path.lstrip('/')}_restore")) if url else ("", "")
-    office, spare = Machine(tmp_path / "office", urls[0]), Machine(tmp_path / "spare", urls[1])
+    base = urlsplit(url).path.lstrip("/")
+    office = _copy_of(office_template, tmp_path / "office", f"{base}_drill")
+    spare = Machine(tmp_path / "spare", _pg_database(url, f"{base}_restore") if url else "")
     try:
-        done = office.run("demo", "--profile", "labor-inspection")
-        assert done.returncode == 0, done.stderr
         yield office, spare
     finally:
-        for u in urls:
+        for u in (office.database_url, spare.database_url):
             if u:
                 _drop(u)
 

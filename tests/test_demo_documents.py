@@ -6,6 +6,11 @@ agency's; the other agencies' demo cases are tested in test_demo_agencies.py.)""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
 from lawtrail.accounts.models import Agency
 from lawtrail.cases import hooks
 from lawtrail.cases.models import Case
@@ -14,14 +19,26 @@ from lawtrail.compliance.queries import case_findings
 from lawtrail.demo import AGENCY_NAME, ensure_demo
 from lawtrail.documents.acts import required_missing
 from lawtrail.documents.models import Document, Signature
+from lawtrail.testing.shared_demo import committed_demo
 
 STEP_DOCUMENTS = {"filing_approval_form", "investigation_report", "penalty_approval_form", "rectification_order",
                   "penalty_decision", "service_receipt", "closing_approval_form", "complaint_register",
                   "correction_notice", "non_acceptance_decision", "on_the_spot_penalty_decision"}
 
 
-def test_the_demo_has_issued_documents_and_loads_them_once(db: None) -> None:
-    assert ensure_demo() is True
+# One worker takes the whole module, so the demo is loaded once (Makefile: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("labour_demo")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo_loaded(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[bool]:
+    """The labour agency's demo, loaded once for this module (each test's changes are rolled back)."""
+    with committed_demo(django_db_blocker, tmp_path_factory.mktemp("demo-checkpoints"), ["labor-inspection"]) as loaded:
+        yield loaded
+
+
+def test_the_demo_has_issued_documents_and_loads_them_once(db: None, demo_loaded: bool) -> None:
+    assert demo_loaded is True
     labour = Agency.objects.get(name=AGENCY_NAME)
     docs: dict[str, list[Document]] = {}
     for d in Document.objects.filter(agency=labour).order_by("pk"):
@@ -46,11 +63,10 @@ def test_the_demo_has_issued_documents_and_loads_them_once(db: None) -> None:
     assert rejected.complaint.status == "not_accepted" and rejected.fields["addressee"] == "周小川"
     assert rejected.number.startswith("名劳监不受〔") and rejected.number.endswith("〕1号")
     count = Document.objects.count()
-    assert ensure_demo() is False and Document.objects.count() == count
+    assert ensure_demo(profiles=["labor-inspection"]) is False and Document.objects.count() == count
 
 
 def test_the_demos_closed_and_archived_cases_hold_their_documents_and_comply(db: None) -> None:
-    ensure_demo(profiles=["labor-inspection"])
     finished = Case.objects.filter(stage__in=["closed", "archived"], procedure="general")
     assert finished.count() == 2
     for case in finished:
@@ -65,7 +81,6 @@ def test_演示的日常巡查制作并签发限期责令改正决定书_当事�
     from lawtrail.cases.models import Inspection
     from lawtrail.compliance.agency import patrol_findings
 
-    ensure_demo(profiles=["labor-inspection"])
     patrol = Inspection.objects.get(outcome="rectification")
     [order] = Document.objects.filter(inspection=patrol)
     assert (order.type_code, order.status, order.case_id) == ("rectification_order", "issued", None)
