@@ -9,7 +9,7 @@ migration module is loaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from django.db import models
@@ -22,16 +22,18 @@ Payload = Callable[[Sequence[models.Model], Sequence[models.Model]], dict[str, A
 
 def refreeze(apps: Any, schema_editor: BaseDatabaseSchemaEditor, app_label: str, model_name: str, *,
              reason: str, action: str = "records.schema_change", first: Sequence[models.Model] = (),
-             payload: Payload | None = None) -> int:
+             payload: Payload | None = None, only: Collection[Any] | None = None) -> int:
     """Record, by 系统, the state every row of the model is in now: one event per CHUNK rows, in
     primary-key order, each named by its first and last key. `first`: other records frozen with
     the first event only; `payload(part, first)`: the event's payload (default: the number of rows
-    and `reason`). Returns the number of events written."""
+    and `reason`); `only`: the primary keys of the rows that changed, when not all did. Returns the
+    number of events written."""
     from lawtrail.events.recorder import record_event
 
     db = schema_editor.connection.alias
     model = apps.get_model(app_label, model_name)
-    pks = list(model.objects.using(db).order_by("pk").values_list("pk", flat=True))
+    rows = model.objects.using(db) if only is None else model.objects.using(db).filter(pk__in=only)
+    pks = list(rows.order_by("pk").values_list("pk", flat=True))
     written = 0
     for start in range(0, len(pks), CHUNK):
         part = list(model.objects.using(db).filter(pk__in=pks[start:start + CHUNK]).order_by("pk"))
