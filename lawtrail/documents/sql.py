@@ -6,11 +6,13 @@ fires no row trigger)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lawtrail.lib.appendonly import Guard
 
 # What an issued document may not change, as each migration that (re)installed its guard wrote it:
 # the columns compared, a line of the condition each (the text is kept as those migrations applied it).
-_COLUMNS_0002 = [("fields", "spec"), ("pdf", "pdf_sha256"), ("number", "version"), ("case_id", "type_code"),
+_COLUMNS_0002: list[tuple[str, ...]] = [("fields", "spec"), ("pdf", "pdf_sha256"), ("number", "version"), ("case_id", "type_code"),
                  ("issued_at", "previous_id")]
 # Migration 0003: a document may belong to a complaint instead of a case.
 _COLUMNS_0003 = [*_COLUMNS_0002[:4], ("complaint_id",), _COLUMNS_0002[4]]
@@ -20,7 +22,7 @@ _COLUMNS_0005 = [("fields", "definition_id"), *_COLUMNS_0003[1:]]
 _COLUMNS = [*_COLUMNS_0005[:4], ("complaint_id", "inspection_id"), _COLUMNS_0005[5]]
 
 
-def _changed(lines: list[tuple[str, ...]], *, sqlite: bool) -> str:
+def _changed(lines: Sequence[tuple[str, ...]], *, sqlite: bool) -> str:
     """The condition under which an UPDATE changes an issued document (or un-supersedes it)."""
     differs = "IS NOT" if sqlite else "IS DISTINCT FROM"
     compared = "\n    OR ".join(" OR ".join(f"NEW.{c} {differs} OLD.{c}" for c in line) for line in lines)
@@ -29,7 +31,7 @@ def _changed(lines: list[tuple[str, ...]], *, sqlite: bool) -> str:
     OR (OLD.status = 'issued' AND NEW.status NOT IN ('issued', 'superseded')))"""
 
 
-def document_postgres(lines: list[tuple[str, ...]]) -> str:
+def document_postgres(lines: Sequence[tuple[str, ...]]) -> str:
     """The PostgreSQL function guarding issued documents (updates and deletes) for these columns."""
     return f"""CREATE OR REPLACE FUNCTION documents_document_immutable() RETURNS trigger AS $$
 BEGIN
@@ -44,7 +46,7 @@ BEGIN
 END $$ LANGUAGE plpgsql"""
 
 
-def document_sqlite(lines: list[tuple[str, ...]], *, create: str = "CREATE TRIGGER IF NOT EXISTS") -> str:
+def document_sqlite(lines: Sequence[tuple[str, ...]], *, create: str = "CREATE TRIGGER IF NOT EXISTS") -> str:
     """The SQLite trigger guarding issued documents (updates) for these columns."""
     return f"""{create} documents_document_immutable BEFORE UPDATE ON documents_document
 WHEN OLD.status <> 'draft' AND {_changed(lines, sqlite=True)}
