@@ -281,7 +281,7 @@ def test_受理记录随数据包往返_口头申请_更正_截图_回执都不�
 # ---------------------------------------------------------------- the schema change
 
 
-LATEST = "0008_intake_captures_in_store"
+LATEST = "0009_refreeze_added_columns"
 
 
 def _migrate(target: tuple[str, str]) -> Any:

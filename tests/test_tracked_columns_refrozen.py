@@ -1,8 +1,9 @@
 """Columns added to tracked records after the ledger froze them, by migrations that froze nothing:
 the party's 登记单位 (`unit`), the 送达's system document number (`document_ref`) and the 送达回证's
-邮件被退回的情况 and 传真 (`returned`, `fax`). A database that held such rows before those columns
-came keeps a clean `lawtrail verify` after migrating: verify compares the fields each row's state
-froze, and a new column is not among them until the row's next action freezes it."""
+邮件被退回的情况 and 传真 (`returned`, `fax`). Rows made before those columns still verified (verify
+compares the fields each row's state froze) but their new columns went unwatched; migrations
+cases.0009 and compliance.0005 freeze them anew — only rows whose frozen fields all still hold, so
+a row changed behind the actions' back is not made right by a migration."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from lawtrail.cases.models import Party
+from lawtrail.compliance.models import ServiceProof
 from lawtrail.events.models import DomainEvent
 from lawtrail.events.recorder import record_event
 from lawtrail.ledger.actions import do_make_checkpoint
@@ -52,16 +54,20 @@ def before_the_columns(transactional_db: None) -> Iterator[tuple[World, Any, Any
         _migrate(latest)
 
 
-def test_rows_made_before_the_columns_keep_verify_clean_after_migrating(
+def test_rows_made_before_the_columns_are_frozen_anew_unless_changed_behind_the_actions_back(
         before_the_columns: tuple[World, Any, Any]) -> None:
     world, case, apps = before_the_columns
     party_model = apps.get_model("cases", "Party")
     service_model = apps.get_model("cases", "Service")
     proof_model = apps.get_model("compliance", "ServiceProof")
-    with transaction.atomic():
-        party = party_model.objects.create(agency_id=world.agency.pk, kind="person", name="钱七",
-                                           created_at=timez.now())
-        record_event("party.create", party, actor=world.alice)
+    parties = []
+    for name in ("钱七", "孙八"):
+        with transaction.atomic():
+            party = party_model.objects.create(agency_id=world.agency.pk, kind="person", name=name,
+                                               created_at=timez.now())
+            record_event("party.create", party, actor=world.alice)
+        parties.append(party)
+    party, changed_behind = parties
     with transaction.atomic():
         service = service_model.objects.create(case_id=case.pk, document="限期整改指令书", method="direct",
                                                served_at=timez.now(), recipient="钱七", recorded_by_id=world.alice.pk)
@@ -69,18 +75,25 @@ def test_rows_made_before_the_columns_keep_verify_clean_after_migrating(
     with transaction.atomic():
         proof = proof_model.objects.create(service_id=service.pk, receipt="挂号信 123")
         record_event("case.add_service_proof", case, actor=world.alice, case_id=case.pk, changed=[proof])
+    party_model.objects.filter(pk=changed_behind.pk).update(name="孙九")  # behind the actions' back
 
     _migrate(_latest())
 
-    # No re-freeze was needed: verify compares the fields the ledger froze, which the new columns
-    # are not among. (The world's parties, made today with a 登记单位, lose it by the trip down
-    # and back: they are left out.)
+    frozen = {e.object_type: e for e in DomainEvent.objects.filter(action="records.schema_change")}
+    assert set(frozen) == {"cases.party", "cases.service", "compliance.serviceproof"}
+    # The party changed behind the actions' back is not frozen anew (nor are the world's parties,
+    # made today with their 登记单位, which the trip down and back took away).
+    assert frozen["cases.party"].object_id == f"{party.pk}-{party.pk}"
+    assert frozen["compliance.serviceproof"].records[0][:2] == ["compliance.serviceproof", str(proof.pk)]
     do_make_checkpoint()
     old = {f"cases.party#{party.pk}", f"cases.service#{service.pk}", f"compliance.serviceproof#{proof.pk}"}
-    assert not [p for p in _problems(verify_ledger()) if p.split(" ")[1] in old]
-    assert not DomainEvent.objects.filter(action="records.schema_change").exists()
+    report = verify_ledger()
+    assert not [p for p in _problems(report) if p.split(" ")[1] in old]
+    assert [(p.record, p.field) for p in report.problems if p.record == f"cases.party#{changed_behind.pk}"] == [
+        (f"cases.party#{changed_behind.pk}", "name")]
 
-    # The check can fail: a frozen field of an old row changed behind the actions' back is named.
-    Party.objects.filter(pk=party.pk).update(name="钱八")
-    changed = [(p.record, p.field) for p in verify_ledger().problems if p.code == "record_changed"]
-    assert (f"cases.party#{party.pk}", "name") in changed
+    # The new columns are watched now: set behind the actions' back, each is named.
+    Party.objects.filter(pk=party.pk).update(unit=world.unit_b)
+    ServiceProof.objects.filter(pk=proof.pk).update(fax="2026-01-05 10:00 028-12345678")
+    changed = {(p.record, p.field) for p in verify_ledger().problems if p.code == "record_changed"}
+    assert {(f"cases.party#{party.pk}", "unit_id"), (f"compliance.serviceproof#{proof.pk}", "fax")} <= changed
