@@ -41,12 +41,12 @@ def rows_missing_columns(model: Any, columns: Collection[str]) -> list[Any]:
     for key, live in differing.items():
         frozen = latest[key]
         held = by_event.get(frozen.event)
-        fields = held[frozen.index] if isinstance(held, list) and frozen.index < len(held) else None
-        if not isinstance(fields, dict) or digest(label, key, fields) != frozen.digest:
+        held_fields = held[frozen.index] if isinstance(held, list) and frozen.index < len(held) else None
+        if not isinstance(held_fields, dict) or digest(label, key, held_fields) != frozen.digest:
             continue  # the event's fields no longer match the ledger: verify names it
-        missing = set(live) - set(fields)
-        if missing and missing <= set(columns) and set(fields) <= set(live) \
-                and all(live[name] == value for name, value in fields.items()):
+        missing = set(live) - set(held_fields)
+        if missing and missing <= set(columns) and set(held_fields) <= set(live) \
+                and all(live[name] == value for name, value in held_fields.items()):
             out.append(model._meta.pk.to_python(key))
     return out
 
