@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -39,6 +40,7 @@ from lawtrail.ledger.verify import verify_ledger
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, InvalidInput
 from lawtrail.profiles.registry import get_profile
+from lawtrail.storage import get_store, original_key
 from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World, build_world
 
@@ -132,7 +134,9 @@ def test_网络提交的申请保留截图_按哈希存放_非图片拒收(world
     online.refresh_from_db()
     (capture,) = online.online_captures
     assert capture["sha256"] == hashlib.sha256(PNG).hexdigest() and capture["size"] == len(PNG)
-    with default_storage.open(capture["key"]) as f:
+    # In the store of originals, under its SHA-256, like every original.
+    assert capture["key"] == original_key(capture["sha256"])
+    with get_store().open(capture["key"]) as f:
         assert f.read() == PNG
     with pytest.raises(InvalidInput) as err:
         do_keep_online_capture(online, name="a.exe", data=b"MZ\x90\x00", actor=world.alice)
@@ -277,6 +281,9 @@ def test_受理记录随数据包往返_口头申请_更正_截图_回执都不�
 # ---------------------------------------------------------------- the schema change
 
 
+LATEST = "0009_refreeze_added_columns"
+
+
 def _migrate(target: tuple[str, str]) -> Any:
     executor = MigrationExecutor(connection)
     executor.migrate([target])
@@ -290,7 +297,7 @@ def before_intake_fields(transactional_db: None) -> Iterator[Any]:
     try:
         yield apps
     finally:
-        _migrate(("cases", "0007_application_intake"))
+        _migrate(("cases", LATEST))
 
 
 def test_登记增加受理记录字段后_既有登记经账本重新固定_核验无差异(before_intake_fields: Any) -> None:
@@ -306,11 +313,56 @@ def test_登记增加受理记录字段后_既有登记经账本重新固定_核
             record_event("complaint.register", complaint, actor=world.alice)
         old.append(complaint.pk)
 
-    _migrate(("cases", "0007_application_intake"))
+    _migrate(("cases", LATEST))
 
-    frozen = DomainEvent.objects.get(action="records.schema_change", object_type="cases.complaint")
+    frozen = DomainEvent.objects.get(action="records.schema_change", object_type="cases.complaint",
+                                     payload__reason__startswith="投诉举报登记增加")
     assert frozen.actor_id is None and frozen.payload["records"] == 2
     assert {c.channel for c in Complaint.objects.filter(pk__in=old)} == {"written"}
+    do_make_checkpoint()
+    report = verify_ledger()
+    assert report.ok, [f"{p.code}: {p.message}" for p in report.problems]
+
+
+@pytest.fixture
+def captures_in_default_storage(transactional_db: None) -> Iterator[Any]:
+    """The database as it was when screenshots were saved through Django's default storage."""
+    apps = _migrate(("cases", "0007_application_intake"))
+    try:
+        yield apps
+    finally:
+        _migrate(("cases", LATEST))
+
+
+def test_截图移入原始资料存储_哈希不变_核验无差异(captures_in_default_storage: Any) -> None:
+    world = build_world()
+    model = captures_in_default_storage.get_model("cases", "Complaint")
+    sha = hashlib.sha256(PNG).hexdigest()
+    old_key = f"intake/{sha[:2]}/{sha}.png"
+    if not default_storage.exists(old_key):
+        default_storage.save(old_key, ContentFile(PNG))
+    made = []
+    for name, captures in (("王五", [{"name": "网上申请.png", "sha256": sha, "size": len(PNG), "key": old_key,
+                                      "captured_at": "2026-01-05T02:00:00+00:00", "by": "张三"}]), ("赵六", [])):
+        with transaction.atomic():
+            complaint = model.objects.create(
+                agency_id=world.agency.pk, unit_id=world.unit_a.pk, kind="application", application_matter="license",
+                channel="online", complainant_name=name, complainant_phone="13800000000",
+                respondent_id=world.company.pk, facts="网上申请劳务派遣行政许可", received_at=timez.now(),
+                received_by_id=world.alice.pk, online_captures=captures)
+            record_event("complaint.register", complaint, actor=world.alice)
+        made.append(complaint.pk)
+
+    _migrate(("cases", LATEST))
+
+    (capture,) = Complaint.objects.get(pk=made[0]).online_captures
+    assert capture["key"] == original_key(sha) and capture["sha256"] == sha
+    with get_store().open(capture["key"]) as f:
+        assert hashlib.sha256(f.read()).hexdigest() == sha
+    assert default_storage.exists(old_key)  # the old file is left where it was
+    # Only the complaint whose entry changed is frozen anew.
+    frozen = DomainEvent.objects.get(action="records.schema_change", payload__reason="网络提交截图移入原始资料存储")
+    assert frozen.payload["records"] == 1 and frozen.object_id == f"{made[0]}-{made[0]}"
     do_make_checkpoint()
     report = verify_ledger()
     assert report.ok, [f"{p.code}: {p.message}" for p in report.problems]

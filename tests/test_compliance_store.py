@@ -106,6 +106,41 @@ def test_期限前两日在承办人和负责人的待办中显示黄色_逾期�
     assert not Notice.objects.filter(recipient=world.uma, read_at__isnull=True).exists()
 
 
+def test_首次全量检查时已逾期的期限存入待办_不逐项通知_此后的变化照常通知(
+        world: World, time_machine: TimeMachineFixture, django_capture_on_commit_callbacks: object) -> None:
+    # An existing database's first `lawtrail check --all`: a notice per late deadline would be a flood
+    # about deadlines that did not turn late now; they show red in the inboxes instead.
+    time_machine.move_to(START, tick=False)
+    emergency = register_case(world, title="紧急先行启动", emergency=True, emergency_reason="劳动者聚集讨薪")
+    closed = advance(world, register_case(world, title="结案待立卷"), Stage.CLOSED)
+    assert closed.closed_at is not None
+    time_machine.move_to(START + dt.timedelta(days=3), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        summary = store.check_all()
+    late = Deadline.objects.get(case=emergency, rule="emergency_start")
+    assert late.state == Deadline.OVERDUE and summary.found_alerting == 1
+    assert not Notice.objects.filter(key__startswith="deadline:").exists()
+    rows = deadline_rows(inbox_html(world.uma))
+    assert emergency.label in rows and "已逾期" in rows
+
+    # Checked once, a case's next change of state is announced, by the next fill too.
+    due = Deadline.objects.get(case=closed, rule="case_file")
+    time_machine.move_to(closed.closed_at + dt.timedelta(days=28, minutes=1), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        assert store.check_all().found_alerting == 0
+    told = sorted(Notice.objects.filter(key__startswith="deadline:").values_list("key", "recipient__username"))
+    assert told == sorted([(f"deadline:{due.pk}:near:{due.due_at:%Y%m%d%H%M}", world.alice.username),
+                           (f"deadline:{due.pk}:near:{due.due_at:%Y%m%d%H%M}", world.uma.username)])
+
+    # The check can fail: a case refreshed after its events (the worker's path) is announced as before.
+    time_machine.move_to(START, tick=False)
+    another = register_case(world, title="又一紧急先行启动", emergency=True, emergency_reason="劳动者聚集讨薪")
+    time_machine.move_to(START + dt.timedelta(days=3), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        store.refresh_case(another)
+    assert Notice.objects.filter(key__startswith="deadline:", level="overdue").exists()
+
+
 def test_案件有新事件后自动重新检查并存储(world: World, immediate_jobs: None,
                             django_capture_on_commit_callbacks: object) -> None:
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 
@@ -52,6 +51,7 @@ from lawtrail.lib.ids import id_number_problem, uscc_problem
 from lawtrail.lib.sequences import next_in_sequence
 from lawtrail.lib.text import neutralise, refuse_invisible_controls
 from lawtrail.profiles.registry import get_profile
+from lawtrail.storage import get_store, original_key
 
 
 def _text(value: str | None, field: str, label: str, *, max_len: int = 0) -> str:
@@ -473,9 +473,12 @@ def do_keep_online_capture(complaint: Complaint, *, name: str, data: bytes, acto
     if ext is None:
         raise InvalidInput("invalid_capture", "截图须为 PNG、JPEG 图片或 PDF 文件", {"field": "file"})
     sha = hashlib.sha256(data).hexdigest()
-    key = f"intake/{sha[:2]}/{sha}.{ext}"
-    if not default_storage.exists(key):
-        default_storage.save(key, ContentFile(data))
+    # An original like any other (the store never changes or loses one, and is replicated with the
+    # others): named by its SHA-256, so a retry or the same screenshot twice is stored once.
+    key = original_key(sha)
+    store = get_store()
+    if not store.exists(key):
+        store.put_stream(key, io.BytesIO(data))
     with transaction.atomic(durable=True):
         fresh = Complaint.objects.select_for_update().get(pk=complaint.pk)
         entry = {"name": (name.strip() or f"截图.{ext}")[:200], "sha256": sha, "size": len(data), "key": key,

@@ -93,6 +93,9 @@ def cmd_check_all(args: argparse.Namespace) -> int:
     print(f"已检查 {summary.cases} 件案件并存储检查结果;用时 {summary.seconds:.1f} 秒,每秒 {summary.rate:.1f} 件;"
           f"峰值内存 {summary.peak_kb / 1024:.0f} MB"
           + (f"(工作进程最高 {summary.worker_peak_kb / 1024:.0f} MB,共 {args.jobs} 个)" if args.jobs > 1 else ""))
+    if summary.found_alerting:
+        print(f"首次检查的案件中有 {summary.found_alerting} 项期限已临近或逾期:已存入承办人和负责人的待办(黄色、红色),"
+              "未逐项发送通知;此后状态变化照常通知")
     if summary.failed:
         print(f"错误:{len(summary.failed)} 件案件检查失败(见上)", file=sys.stderr)
         return 1

@@ -65,8 +65,9 @@ def _cases() -> QuerySet[Case]:
     return Case.objects.select_related("agency", "unit", "party", "handler", "complaint")
 
 
-def refresh_case(case: Case, *, now: dt.datetime | None = None) -> Refreshed:
+def refresh_case(case: Case, *, now: dt.datetime | None = None, announce: bool = True) -> Refreshed:
     """Check `case` once (export, engine) and store its findings, deadlines and check state.
+    `announce=False`: the deadlines found near or overdue are stored so, told to no one.
 
     A finding still reported keeps its row (last_seen_at moves); a new one gets a row seen first
     now; one no longer reported is resolved now and kept, so the trend stays visible. One
@@ -77,11 +78,11 @@ def refresh_case(case: Case, *, now: dt.datetime | None = None) -> Refreshed:
     event_id = last_event_id(case.pk)
     profile = get_profile(case.agency.profile_id)
     result = evaluate_all(export_case(case), profile, now=now)
-    return store_evaluation(case, result, event_id=event_id, profile_id=profile.id, now=now)
+    return store_evaluation(case, result, event_id=event_id, profile_id=profile.id, now=now, announce=announce)
 
 
 def store_evaluation(case: Case, result: Evaluation, *, event_id: int, profile_id: str,
-                     now: dt.datetime) -> Refreshed:
+                     now: dt.datetime, announce: bool = True) -> Refreshed:
     from lawtrail.compliance.engine import BLOCKING
 
     transitions: list[tuple[int, str]] = []
@@ -95,7 +96,7 @@ def store_evaluation(case: Case, result: Evaluation, *, event_id: int, profile_i
         CaseCheck.objects.update_or_create(case=case, defaults={
             "profile_id": profile_id, "checked_at": now, "event_id": event_id,
             "blocking": blocking, "warnings": warnings, "stale": stale})
-        if _on_transition and transitions:
+        if announce and _on_transition and transitions:
             rows = Deadline.objects.select_related("case", "handler").in_bulk([pk for pk, _ in transitions])
             for pk, previous in transitions:
                 row = rows[pk]
@@ -262,6 +263,8 @@ class Summary:
     cases: int = 0
     failed: list[tuple[int, str]] | None = None
     seconds: float = 0.0
+    # Deadlines found already near or overdue in cases checked for the first time: stored, not announced.
+    found_alerting: int = 0
     # Peak resident memory in kilobytes: this process's, and the highest of the worker processes'.
     peak_kb: int = 0
     worker_peak_kb: int = 0
@@ -279,26 +282,42 @@ def _chunks(ids: list[int], jobs: int) -> list[tuple[int, int]]:
     return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
 
-def _check_range(lo: int, hi: int, agency_id: int | None, now: dt.datetime) -> tuple[int, list[tuple[int, str]], int]:
-    """Refresh the cases with ids in [lo, hi]: (cases done, failures, this process's peak RSS in KB)."""
+Ranged = tuple[int, list[tuple[int, str]], int, int]
+
+
+def _check_range(lo: int, hi: int, agency_id: int | None, now: dt.datetime) -> Ranged:
+    """Refresh the cases with ids in [lo, hi]: (cases done, failures, this process's peak RSS in KB,
+    deadlines found near or overdue in cases never checked before).
+
+    A case never checked before (an existing database's first fill, a case the worker has not
+    reached yet) has its deadlines stored without a notice: one that is already overdue did not
+    turn overdue now, and a first fill of years of cases would otherwise send a notice for every
+    late deadline at once. They show yellow and red in the inboxes like any other; from then on
+    each change of state is announced."""
     import resource
 
     qs = _cases().filter(pk__gte=lo, pk__lte=hi).order_by("pk")
     if agency_id is not None:
         qs = qs.filter(agency_id=agency_id)
-    done = 0
+    # A placeholder row (profile not yet known, lawtrail.compliance.store.mark_stale) is no check.
+    checked = set(CaseCheck.objects.filter(case_id__gte=lo, case_id__lte=hi).exclude(profile_id="")
+                  .values_list("case_id", flat=True))
+    done = found = 0
     failed: list[tuple[int, str]] = []
     for case in qs.iterator(chunk_size=200):
         try:
-            refresh_case(case, now=now)
+            first = case.pk not in checked
+            refreshed = refresh_case(case, now=now, announce=not first)
+            if first:
+                found += len(refreshed.transitions)
             done += 1
         except Exception as err:  # noqa: BLE001 — one broken case must not stop the re-check of the others
             log.exception("case %s not checked", case.pk)
             failed.append((case.pk, f"{case.label}:{err}"))
-    return done, failed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return done, failed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, found
 
 
-def _check_range_in_worker(args: tuple[int, int, int | None, dt.datetime]) -> tuple[int, list[tuple[int, str]], int]:
+def _check_range_in_worker(args: tuple[int, int, int | None, dt.datetime]) -> Ranged:
     return _check_range(*args)
 
 
@@ -326,8 +345,9 @@ def check_all(*, jobs: int = 1, agency_id: int | None = None, now: dt.datetime |
         progress(0, total)
     if jobs <= 1:
         for lo, hi in ranges:
-            done, failed, peak = _check_range(lo, hi, agency_id, now)
+            done, failed, peak, found = _check_range(lo, hi, agency_id, now)
             summary.cases += done
+            summary.found_alerting += found
             summary.failed.extend(failed)
             if progress:
                 progress(summary.cases + len(summary.failed), total)
@@ -336,9 +356,10 @@ def check_all(*, jobs: int = 1, agency_id: int | None = None, now: dt.datetime |
         connections.close_all()
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs) as pool:
-            for done, failed, peak in pool.imap_unordered(
+            for done, failed, peak, found in pool.imap_unordered(
                     _check_range_in_worker, [(lo, hi, agency_id, now) for lo, hi in ranges]):
                 summary.cases += done
+                summary.found_alerting += found
                 summary.failed.extend(failed)
                 summary.worker_peak_kb = max(summary.worker_peak_kb, peak)
                 if progress:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypedDict, TypeVar, Unpack
 
 from django.db import models, transaction
 from django.db.models.base import ModelState
@@ -74,54 +74,48 @@ def _new_event(**values: Any) -> DomainEvent:
     return event
 
 
-def record_event(
-    action: str,
-    obj: models.Model | None,
-    *,
-    actor: User | None,
-    role: str = "",
-    case_id: int | None = None,
-    agency_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-    outcome: str = Outcome.DONE,
-    reason_code: str = "",
-    reason: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    changed: Sequence[models.Model] = (),
-) -> DomainEvent:
+class EventDetails(TypedDict, total=False):
+    """What an event may say besides its action, object and actor (record_event's and new_event's
+    keywords, one list for both; defaults in new_event)."""
+
+    role: str  # the actor's role in this action (default: their primary role)
+    case_id: int | None
+    agency_id: int | None  # default: the actor's agency
+    payload: dict[str, Any] | None
+    outcome: str  # Outcome.DONE unless refused
+    reason_code: str
+    reason: str
+    object_type: str  # default: obj's label (for an event about no one object, or many)
+    object_id: str
+    changed: Sequence[models.Model]  # records changed by QuerySet.update(), frozen with the event
+
+
+def record_event(action: str, obj: models.Model | None, *, actor: User | None,
+                 **details: Unpack[EventDetails]) -> DomainEvent:
     """Write one event (and, through the registered writer, its ledger entry, 账本条目).
 
     Call inside the action's transaction so the change, its event and the entry commit together.
     A done event freezes the state of `obj`, of `changed` and of every tracked record saved or
     deleted in the transaction since the previous event (lawtrail.events.state).
     """
-    event = _writer[0](new_event(action, obj, actor=actor, role=role, case_id=case_id, agency_id=agency_id,
-                                payload=payload, outcome=outcome, reason_code=reason_code, reason=reason,
-                                object_type=object_type, object_id=object_id, changed=changed))
+    event = _writer[0](new_event(action, obj, actor=actor, **details))
     for listener in _listeners:
         listener(event)
     return event
 
 
-def new_event(
-    action: str,
-    obj: models.Model | None,
-    *,
-    actor: User | None,
-    role: str = "",
-    case_id: int | None = None,
-    agency_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-    outcome: str = Outcome.DONE,
-    reason_code: str = "",
-    reason: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    changed: Sequence[models.Model] = (),
-) -> DomainEvent:
+def new_event(action: str, obj: models.Model | None, *, actor: User | None,
+              **details: Unpack[EventDetails]) -> DomainEvent:
     """The event record_event() writes, frozen now but not written: for a bulk path that writes many
     events together (the ledger's append_many) in the same transaction as their records."""
+    unknown = details.keys() - EventDetails.__optional_keys__
+    if unknown:
+        raise TypeError(f"new_event() got unexpected keyword arguments: {sorted(unknown)}")
+    agency_id = details.get("agency_id")
+    outcome = details.get("outcome", Outcome.DONE)
+    object_type = details.get("object_type", "")
+    object_id = details.get("object_id", "")
+    role = details.get("role", "")
     where = current_origin()
     officer_cert = ""
     if actor is not None:
@@ -133,8 +127,8 @@ def new_event(
         occurred_at=timez.now(),
         action=action,
         outcome=outcome,
-        reason_code=reason_code,
-        reason=reason,
+        reason_code=details.get("reason_code", ""),
+        reason=details.get("reason", ""),
         actor_id=actor.pk if actor is not None else None,
         actor_name=actor.display_name if actor else "系统",
         actor_username=actor.username if actor else "",
@@ -144,15 +138,15 @@ def new_event(
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=object_id or (str(obj.pk) if obj is not None else ""),
         object_repr=str(obj)[:255] if obj is not None else "",
-        case_id_frozen=case_id,
-        payload=payload or {},
+        case_id_frozen=details.get("case_id"),
+        payload=details.get("payload") or {},
         client_ip=where.client_ip,
         user_agent=where.user_agent,
         channel=where.channel,
         request_id=where.request_id,
     )
     if outcome == Outcome.DONE:
-        event.records, event.record_fields = take_changes(obj, changed)
+        event.records, event.record_fields = take_changes(obj, details.get("changed", ()))
     else:
         event.records, event.record_fields = [], []
     if actor is not None:

@@ -5,23 +5,15 @@ from typing import Any
 from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-_CHUNK = 1000  # complaints frozen per event
+from lawtrail.events.migrating import refreeze
 
 
 def freeze_new_states(apps: Any, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """The complaints' rows gained the intake columns: record, through the ledger, the state each is
     in now, so `lawtrail verify` keeps comparing them with what the ledger last froze (docs/ledger.md,
     "A schema change of a tracked model")."""
-    from lawtrail.events.recorder import record_event
-
-    db = schema_editor.connection.alias
-    complaint = apps.get_model("cases", "Complaint")
-    pks = list(complaint.objects.using(db).order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(pks), _CHUNK):
-        part = list(complaint.objects.using(db).filter(pk__in=pks[start:start + _CHUNK]).order_by("pk"))
-        record_event("records.schema_change", None, actor=None, object_type="cases.complaint",
-                     object_id=f"{part[0].pk}-{part[-1].pk}", changed=part,
-                     payload={"records": len(part), "reason": "投诉举报登记增加依申请事项、口头申请、当场更正、截图和回执"})
+    refreeze(apps, schema_editor, "cases", "Complaint",
+             reason="投诉举报登记增加依申请事项、口头申请、当场更正、截图和回执")
 
 
 class Migration(migrations.Migration):

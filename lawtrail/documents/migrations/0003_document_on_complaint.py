@@ -8,40 +8,15 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-_CHANGED = """(NEW.fields IS DISTINCT FROM OLD.fields OR NEW.spec IS DISTINCT FROM OLD.spec
-    OR NEW.pdf IS DISTINCT FROM OLD.pdf OR NEW.pdf_sha256 IS DISTINCT FROM OLD.pdf_sha256
-    OR NEW.number IS DISTINCT FROM OLD.number OR NEW.version IS DISTINCT FROM OLD.version
-    OR NEW.case_id IS DISTINCT FROM OLD.case_id OR NEW.type_code IS DISTINCT FROM OLD.type_code
-    OR NEW.complaint_id IS DISTINCT FROM OLD.complaint_id
-    OR NEW.issued_at IS DISTINCT FROM OLD.issued_at OR NEW.previous_id IS DISTINCT FROM OLD.previous_id
-    OR (OLD.status = 'superseded' AND NEW.status <> 'superseded')
-    OR (OLD.status = 'issued' AND NEW.status NOT IN ('issued', 'superseded')))"""
+from lawtrail.documents.sql import DOCUMENT_POSTGRES_0003, DOCUMENT_SQLITE_0003, SIGNATURE_SQLITE
 
-POSTGRES = [
-    f"""CREATE OR REPLACE FUNCTION documents_document_immutable() RETURNS trigger AS $$
-BEGIN
-  IF TG_OP = 'DELETE' THEN
-    IF OLD.status <> 'draft' THEN RAISE EXCEPTION USING MESSAGE = 'issued document ' || OLD.id || ' is immutable'; END IF;
-    RETURN OLD;
-  END IF;
-  IF OLD.status <> 'draft' AND {_CHANGED} THEN
-    RAISE EXCEPTION USING MESSAGE = 'issued document ' || OLD.id || ' is immutable';
-  END IF;
-  RETURN NEW;
-END $$ LANGUAGE plpgsql""",
-]
+POSTGRES = DOCUMENT_POSTGRES_0003
 
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS documents_document_immutable",
     "DROP TRIGGER IF EXISTS documents_signature_append_only",
 ]
-SQLITE = [
-    f"""CREATE TRIGGER documents_document_immutable BEFORE UPDATE ON documents_document
-WHEN OLD.status <> 'draft' AND {_CHANGED.replace("IS DISTINCT FROM", "IS NOT")}
-BEGIN SELECT RAISE(ABORT, 'issued document is immutable'); END""",
-    """CREATE TRIGGER documents_signature_append_only BEFORE UPDATE ON documents_signature
-BEGIN SELECT RAISE(ABORT, 'document signatures are append-only'); END""",
-]
+SQLITE = [*DOCUMENT_SQLITE_0003, *SIGNATURE_SQLITE]
 
 
 def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]

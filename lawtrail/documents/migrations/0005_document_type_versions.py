@@ -32,11 +32,11 @@ from lawtrail.documents.sql import DOCUMENT_POSTGRES_0005 as DOCUMENT_POSTGRES
 from lawtrail.documents.sql import DOCUMENT_SQLITE_0005 as DOCUMENT_SQLITE
 from lawtrail.documents.sql import VERSION_POSTGRES, VERSION_POSTGRES_REVERSE, \
     VERSION_SQLITE, VERSION_SQLITE_REVERSE
+from lawtrail.events.migrating import refreeze
 from lawtrail.lib.frozen import encode, normalize
 
 # The trigger as migration 0003 installed it (it guards the copy `spec`): put back on the way down.
 _PREVIOUS = importlib.import_module("lawtrail.documents.migrations.0003_document_on_complaint")
-_CHUNK = 1000  # documents frozen per event
 
 
 def _execute(schema_editor: BaseDatabaseSchemaEditor, statements: dict[str, list[str]]) -> None:
@@ -100,21 +100,14 @@ def copy_definitions_back(apps: Any, schema_editor: BaseDatabaseSchemaEditor) ->
 
 
 def freeze_new_states(apps: Any, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    """Record, through the ledger, the state every document is in now and every version stored."""
-    from lawtrail.events.recorder import record_event
-
+    """Record, through the ledger, the state every document is in now and every version stored (with
+    the first thousand documents)."""
     db = schema_editor.connection.alias
-    document = apps.get_model("documents", "Document")
-    version = apps.get_model("documents", "DocumentTypeVersion")
-    pks = list(document.objects.using(db).order_by("pk").values_list("pk", flat=True))
-    versions: list[models.Model] = list(version.objects.using(db).order_by("pk"))
-    for start in range(0, len(pks), _CHUNK):
-        part = list(document.objects.using(db).filter(pk__in=pks[start:start + _CHUNK]).order_by("pk"))
-        first = start == 0
-        record_event("document.store_definitions", None, actor=None, object_type="documents.document",
-                     object_id=f"{part[0].pk}-{part[-1].pk}", changed=[*(versions if first else []), *part],
-                     payload={"documents": len(part), "versions": len(versions) if first else 0,
-                              "reason": "文书改为引用共享的文书格式版本"})
+    versions: list[models.Model] = list(apps.get_model("documents", "DocumentTypeVersion").objects.using(db).order_by("pk"))
+    refreeze(apps, schema_editor, "documents", "Document", action="document.store_definitions", first=versions,
+             reason="文书改为引用共享的文书格式版本",
+             payload=lambda part, first: {"documents": len(part), "versions": len(first),
+                                          "reason": "文书改为引用共享的文书格式版本"})
 
 
 class Migration(migrations.Migration):

@@ -18,8 +18,7 @@ from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from lawtrail.documents.sql import DOCUMENT_POSTGRES, DOCUMENT_POSTGRES_0005, DOCUMENT_SQLITE, DOCUMENT_SQLITE_0005
-
-_CHUNK = 1000  # documents frozen per event
+from lawtrail.events.migrating import refreeze
 
 
 def _execute(schema_editor: BaseDatabaseSchemaEditor, statements: dict[str, list[str]]) -> None:
@@ -41,16 +40,7 @@ def install_previous_guard(apps: Any, schema_editor: BaseDatabaseSchemaEditor) -
 
 def freeze_new_states(apps: Any, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Every document's row gained `inspection`: record, through the ledger, the state each is in now."""
-    from lawtrail.events.recorder import record_event
-
-    db = schema_editor.connection.alias
-    document = apps.get_model("documents", "Document")
-    pks = list(document.objects.using(db).order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(pks), _CHUNK):
-        part = list(document.objects.using(db).filter(pk__in=pks[start:start + _CHUNK]).order_by("pk"))
-        record_event("records.schema_change", None, actor=None, object_type="documents.document",
-                     object_id=f"{part[0].pk}-{part[-1].pk}", changed=part,
-                     payload={"records": len(part), "reason": "执法文书可归属无案件的日常巡视检查"})
+    refreeze(apps, schema_editor, "documents", "Document", reason="执法文书可归属无案件的日常巡视检查")
 
 
 class Migration(migrations.Migration):
