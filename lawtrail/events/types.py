@@ -6,6 +6,7 @@ EVENT_TYPES: dict[str, str] = {
     "user.create": "创建用户",
     "token.create": "签发 API 令牌",
     "oversight.grant": "授予跨机关监督权限",
+    "oversight.revoke": "撤销跨机关监督权限",
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
     "party.create": "登记当事人",

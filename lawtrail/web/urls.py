@@ -6,6 +6,8 @@ from lawtrail.web import health, views
 urlpatterns = [
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
+    path("oversight/", account_views.oversight_page, name="oversight"),
+    path("oversight/<int:pk>/revoke/", account_views.oversight_revoke, name="oversight_revoke"),
     path("healthz", health.healthz, name="healthz"),
     path("", views.home, name="home"),
     path("inbox/", views.inbox_page, name="inbox"),
