@@ -86,7 +86,9 @@ class OversightForm(forms.Form):
         self.fields["office_user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             agency__isnull=True, is_active=True, is_superuser=False).order_by("username")
         self.fields["agencies"].queryset = Agency.objects.order_by("name")  # type: ignore[attr-defined]
-        self.fields["office_user"].label_from_instance = lambda u: f"{u.display_name}({u.username})"  # type: ignore[attr-defined]
+        # The person's name and office phone, as the administrator knows them (a login name is no Chinese).
+        self.fields["office_user"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda u: f"{u.display_name}({u.phone})" if u.phone else u.display_name)
 
 
 @login_required

@@ -104,4 +104,5 @@ EVENT_TYPES: dict[str, str] = {
     "device.check": "执法记录设备使用前检查",
     "device.maintain": "执法记录设备维护保养",
     "device.status": "变更执法记录设备状态",
+    "text_record.register": "登记文字记录(计划、方案、信件、批示、指导、细则、监督、证据转化说明)",
 }

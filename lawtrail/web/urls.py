@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("lawtrail.search.urls")),
     path("", include("lawtrail.notices.urls")),
     path("", include("lawtrail.devices.urls")),
+    path("", include("lawtrail.registers.urls")),
     path("", include("lawtrail.dashboards.urls")),
     path("", include("lawtrail.review.urls")),
     path("", include("lawtrail.accountability.urls")),
