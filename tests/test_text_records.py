@@ -189,3 +189,19 @@ def test_接口登记和读取文字记录(safety: World) -> None:
     bad = api.post("/api/records", {"kind": "guidance", "title": "x", "dated": "2026-02-20", "content": "……"})
     assert bad.status == 422 and bad.code == "invalid_kind"
     assert [r["title"] for r in ApiClient(w.bob).get("/api/records").body] == ["关于开展危化品专项督导执法检查的通知"]
+
+
+def test_监督人员在机关层面检查页面看到缺少的文字记录及其条款_执法人员无权查看(safety: World) -> None:
+    w = safety
+    page = client_for(w.sam).get("/compliance/agency/", {"since": "2026-03-01", "to": "2026-03-02"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "第六条" in html and "2026年没有登记安全生产监督检查计划" in html
+    do_register_text_record(kind="inspection_plan", title="2026年度安全生产监督检查计划", dated=dt.date(2026, 1, 10),
+                            content="……", actor=w.hank)
+    again = client_for(w.hank).get("/compliance/agency/", {"since": "2026-03-01", "to": "2026-03-02"})
+    assert "监督检查计划" not in again.content.decode().split('id="agency-findings"')[1]
+    assert client_for(w.sam).get("/compliance/agency/", {"since": "2026-03-02", "to": "2025-01-01"}).status_code == 400
+    for who in (w.alice, w.uma):
+        assert client_for(who).get("/compliance/agency/").status_code == 403
+    assert 'id="agency-link"' in client_for(w.sam).get("/compliance/").content.decode()
