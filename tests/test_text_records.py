@@ -205,3 +205,4 @@ def test_监督人员在机关层面检查页面看到缺少的文字记录及�
     for who in (w.alice, w.uma):
         assert client_for(who).get("/compliance/agency/").status_code == 403
     assert 'id="agency-link"' in client_for(w.sam).get("/compliance/").content.decode()
+    assert 'id="agency-link"' not in client_for(w.uma).get("/compliance/").content.decode()  # no link to a 403

@@ -39,6 +39,11 @@ def may_see_findings(user: User) -> bool:
     return user.agency is not None and (user.is_superuser or any(user.has_role(r) for r in SUPERVISING_ROLES))
 
 
+def may_see_agency_checks(user: User) -> bool:
+    """The agency-level checks answer for the whole agency: its agency-wide roles and its 负责人."""
+    return may_see_findings(user) and (user.sees_whole_agency or user.has_agency_role(Role.HEAD))
+
+
 def nav(request: HttpRequest) -> dict[str, bool]:
     """Context processor: the menu offers 合规检查 only to those who may open it."""
     user = request.user
@@ -110,6 +115,7 @@ def findings_page(request: HttpRequest) -> HttpResponse:
         "stage": stage, "stages": STAGE_CHOICES, "page": page, "query": urlencode(query),
         "limit": LIMIT, "profile": profile, "agencies": agencies if user.is_superuser else [],
         "agency_id": agency_id, "units": units, "unit_id": unit_id, "officers": officers, "officer_id": officer_id,
+        "may_see_agency": may_see_agency_checks(user),
     })
 
 
@@ -212,8 +218,7 @@ def agency_page(request: HttpRequest) -> HttpResponse:
     from lawtrail.lib import timez
 
     user = signed_in_user(request)
-    if not may_see_findings(user) or user.agency is None or not (user.sees_whole_agency
-                                                                  or user.has_agency_role(Role.HEAD)):
+    if user.agency is None or not may_see_agency_checks(user):
         raise PermissionDenied("只有监督人员、机关负责人、法制审核人员可以查看机关层面的检查结果")
     yesterday = timez.beijing(timez.now()).date() - dt.timedelta(days=1)
     form = AgencyPeriodForm(request.GET or {"since": yesterday - dt.timedelta(days=29), "to": yesterday})
