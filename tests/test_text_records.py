@@ -24,6 +24,7 @@ from lawtrail.cases.actions import do_decide_complaint, do_register_complaint
 from lawtrail.cases.models import Complaint
 from lawtrail.compliance.agency import agency_snapshot, check_agency
 from lawtrail.events.models import DomainEvent, Outcome
+from lawtrail.ledger.verify import verify_ledger
 from lawtrail.lib.errors import Forbidden, InvalidInput
 from lawtrail.profiles.registry import get_profile
 from lawtrail.registers.actions import do_register_text_record
@@ -105,6 +106,10 @@ def test_法制机构对记录存储内容的监督检查有记录_只有法制�
     assert (r.kind, r.article, r.unit_id) == ("storage_supervision", "第十九条", None)
     e = DomainEvent.objects.get(action="text_record.register", outcome=Outcome.DONE)
     assert e.payload["kind"] == "storage_supervision" and e.payload["article"] == "第十九条"
+    assert e.payload["title"] == "2026年第一季度执法记录存储内容监督检查"
+    # The record is frozen into its event: the tamper-evident ledger verifies clean.
+    report = verify_ledger()
+    assert report.ok, report.problems
 
 
 def test_音像资料作为证据使用时制作转化说明并附卷(safety: World, settings: Settings, tmp_path: Path) -> None:
