@@ -40,7 +40,7 @@ MYPY_PATHS = lawtrail/accounts lawtrail/cases lawtrail/events lawtrail/profiles 
 	lawtrail/archive lawtrail/packagecheck lawtrail/testing/archive.py \
 	lawtrail/access lawtrail/testing/access.py \
 	lawtrail/compliance \
-	lawtrail/search lawtrail/devices lawtrail/dashboards lawtrail/review
+	lawtrail/search lawtrail/devices lawtrail/dashboards lawtrail/review lawtrail/registers
 
 check:
 	.venv/bin/ruff check lawtrail tests

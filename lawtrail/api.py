@@ -32,6 +32,7 @@ from lawtrail.evidence.api import router as evidence_router
 from lawtrail.ledger.api import router as ledger_router
 from lawtrail.lib.errors import DomainError, Forbidden
 from lawtrail.lib.faults import storage_fault
+from lawtrail.registers.api import router as registers_router
 from lawtrail.retention.api import router as retention_router
 from lawtrail.review.api import router as review_router
 from lawtrail.search.api import router as search_router
@@ -241,6 +242,7 @@ api.add_router("", access_router)
 api.add_router("", ledger_router)
 api.add_router("", compliance_router)
 api.add_router("", devices_router)
+api.add_router("", registers_router)
 api.add_router("", review_router)
 api.add_router("", accountability_router)
 api.add_router("", search_router)

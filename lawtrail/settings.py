@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "lawtrail.archive",
     "lawtrail.access",
     "lawtrail.devices",
+    "lawtrail.registers",
     "lawtrail.accountability",
     "lawtrail.compliance",
     "lawtrail.search",

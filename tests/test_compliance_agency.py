@@ -64,5 +64,6 @@ def test_the_cli_reads_the_agency_from_the_database(db: None, capsys: pytest.Cap
                              {"unit": "二中队", "officers": 1, "body_cams": 0},
                              {"unit": "机关本级", "officers": 1, "body_cams": 0}]
     assert main(["check-agency", str(w.agency.pk), "--since", "2026-03-01", "--to", "2026-03-31", "--json"]) == 0
-    assert [f["subject"] for f in json.loads(capsys.readouterr().out)] == ["unit:一中队", "unit:二中队", "unit:机关本级"]
+    assert [f["subject"] for f in json.loads(capsys.readouterr().out)] == ["unit:一中队", "unit:二中队", "unit:机关本级",
+                                                                           "plan:2026"]  # no 监督检查计划 on record
     assert main(["check-agency", str(w.agency.pk), "--since", "March"]) == 2

@@ -128,7 +128,8 @@ def test_the_ratio_per_unit_comes_from_the_registry(safety: World, tmp_path: Pat
     cam(w, "DSJ-B1", unit=w.unit_b)
     do_register_device(unit=w.unit_a, kind="storage", serial="CCZ-1", model_name="工作站", actor=w.hank)
     found = check_agency(agency_snapshot(w.agency, day, day), get_profile("safety-production"))
-    assert [(f.rule, f.article, f.subject) for f in found] == [("body_cams", "第十五条", "unit:机关本级")]
+    assert [(f.rule, f.article, f.subject) for f in found] == [("body_cams", "第十五条", "unit:机关本级"),
+                                                               ("inspection_plan", "第六条", "plan:2026")]
     # A camera seen in footage is no camera of the unit: only the registry counts, and retiring one shows.
     clip = media.make_clip(tmp_path / "a.mp4", seconds=1, created=beijing(2026, 3, 1, 10), audio=False)
     footage = ingest(clip, officer=w.alice, device_serial="DSJ-X9")
@@ -140,7 +141,11 @@ def test_the_ratio_per_unit_comes_from_the_registry(safety: World, tmp_path: Pat
     do_set_device_status(spare, status="retired", reason="损坏无法维修", actor=w.hank)
     found = check_agency(agency_snapshot(w.agency, dt.date(2026, 3, 1), day), get_profile("safety-production"))
     assert [(f.rule, f.subject) for f in found] == [("body_cams", "unit:一中队"), ("body_cams", "unit:机关本级"),
-                                                    ("device_registry", "device:DSJ-X9")]
+                                                    ("device_registry", "device:DSJ-X9"),
+                                                    # filmed with no pre-use check that day (第十九条)
+                                                    ("device_precheck", "device:DSJ-A1:2026-03-01"),
+                                                    # the year's 监督检查计划 is not on record (第六条)
+                                                    ("inspection_plan", "plan:2026")]
     assert "设备台账中在用1台" in found[0].message
 
 

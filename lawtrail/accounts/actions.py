@@ -131,6 +131,18 @@ def do_grant_oversight(user: User, *, agencies: list[Agency], actor: User | None
     return grants
 
 
+@domain_action("oversight.revoke")
+def do_revoke_oversight(user: User, *, agency: Agency, actor: User | None) -> None:
+    """Withdraw a supervising office's read-only view of one agency (the grant row goes; the event
+    keeps who held it, over which agency, and who withdrew it)."""
+    _require_admin(actor)
+    with transaction.atomic(durable=True):
+        removed, _ = OversightGrant.objects.filter(user=user, agency=agency).delete()
+        if not removed:
+            raise Conflict("oversight_not_granted", f"「{user.display_name}」没有监督「{agency.name}」的授权")
+        record_event("oversight.revoke", user, actor=actor, payload={"user": user.username, "agency": agency.name})
+
+
 @domain_action("token.create")
 def do_create_api_token(user: User, *, name: str, actor: User | None) -> str:
     """Make a token for `user` and return it; only its digest is kept."""

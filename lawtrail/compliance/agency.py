@@ -9,6 +9,13 @@ The snapshot (JSON-able):
      "units": [{"unit", "officers", "body_cams"}],    # per unit: certified officers, body cams in the
                                                       # device registry (lawtrail/devices), in service
      "unregistered_devices": [{"serial", "clips"}],   # the period's footage from serials not registered
+     "device_use": [{"serial", "kind", "day", "clips", "unchecked", "unheld"}],  # registered devices'
+                                                      # clips per day: recorded with no pre-use check
+                                                      # earlier that day, or with no holder or custodian
+     "text_records": {"plan_years": [YYYY, ...],      # years with a 监督检查计划 on record (registers)
+                      "letters_missing": [{"id", "label"}],  # written complaints accepted in the period
+                                                      # with no letter on record
+                      "units_without_rules": [unit name, ...]},  # units with no 实施细则 on record
      "patrols": [{"id", "label", "started_at", "ended_at", "arrival_filmed", "departure_filmed",
                   "credentials_shown", "footage": [[start, end], ...],  # the period's 日常巡视检查
                   "outcome", "has_case",                 # and the recordings that belong to each; the
@@ -30,6 +37,11 @@ from lawtrail.profiles.registry import Profile
 # The rules checked here rather than per case, with what they check.
 AGENCY_RULES = {"reception_surveillance": "受理场所监控每日保存(机关层面)", "body_cams": "执法记录仪配备(每个单位,按设备台账)",
                 "device_registry": "音像资料来自已登记的执法记录设备(机关层面)",
+                "device_precheck": "执法记录仪使用前检查电量、存储(机关层面,按设备使用日)",
+                "device_custody": "执法记录设备领用或保管到人(机关层面,按设备使用日)",
+                "inspection_plan": "每年的监督检查计划有文字记录(机关层面)",
+                "complaint_letters": "书面投诉举报受理核查的,所依据的信件(函)有文字记录(机关层面)",
+                "implementing_rules": "各执法单位制定本单位全过程记录实施细则(机关层面)",
                 "patrol_footage": "日常巡查自到达至检查完毕全程录像并拍摄门头(机关层面)",
                 "patrol_identity": "日常巡查表明身份、出示执法证件的拍摄或记录(机关层面)",
                 "patrol_outcome_documents": "日常巡查结束后制作检查记录、责令改正决定书或建议书(机关层面)",
@@ -76,7 +88,61 @@ def check_agency(snapshot: dict[str, Any], profile: Profile) -> list[Finding]:
             findings.append(Finding(profile.id, rule.article, rule.id, severity, f"device:{d['serial']}",
                                     f"期间有{d['clips']}段音像资料来自未登记的设备「{d['serial']}」:"
                                     f"请在执法记录设备台账中登记该设备,或核实资料来源"))
+    findings += _device_use(snapshot, profile)
+    findings += _text_records(snapshot, profile)
     findings += _patrols(snapshot, profile)
+    return findings
+
+
+def _text_records(snapshot: dict[str, Any], profile: Profile) -> list[Finding]:
+    """The text records an agency keeps beside its cases (lawtrail/registers): 安全生产 第六条 (the year's
+    监督检查计划; the complaint letter a complaint was verified on) and 委员会细则 第三条 (each unit's
+    implementing rules)."""
+    findings: list[Finding] = []
+    if "text_records" not in snapshot:
+        return findings  # a snapshot made without the register (an older one, a bundle's) says nothing of it
+    records = snapshot["text_records"]
+    start, end = dt.date.fromisoformat(snapshot["from"]), dt.date.fromisoformat(snapshot["to"])
+    rule = profile.rule("inspection_plan")
+    if rule is not None:
+        have = set(records.get("plan_years", []))
+        for year in range(start.year, end.year + 1):
+            if year not in have:
+                findings.append(Finding(profile.id, rule.article, rule.id, str(rule.values.get("severity", WARNING)),
+                                        f"plan:{year}", f"{year}年没有登记安全生产监督检查计划:请在文字记录中登记"))
+    rule = profile.rule("complaint_letters")
+    if rule is not None:
+        for c in records.get("letters_missing", []):
+            findings.append(Finding(profile.id, rule.article, rule.id, str(rule.values.get("severity", WARNING)),
+                                    f"complaint:{c['id']}", f"{c['label']}为书面投诉举报,已受理核查,未登记所依据的"
+                                    f"投诉、举报信件(函):请在文字记录中登记并关联该投诉举报"))
+    rule = profile.rule("implementing_rules")
+    if rule is not None:
+        for unit in records.get("units_without_rules", []):
+            findings.append(Finding(profile.id, rule.article, rule.id, str(rule.values.get("severity", WARNING)),
+                                    f"unit:{unit}", f"{unit}尚未登记本单位全过程记录实施细则:请制定并在文字记录中登记"))
+    return findings
+
+
+def _device_use(snapshot: dict[str, Any], profile: Profile) -> list[Finding]:
+    """安全生产 第十九条 (a body cam checked before use: 确保电量充足,内存充裕) and 劳动保障监察 第三十七条
+    (the officer answers for the equipment: a device in use is issued to, or kept by, a named person),
+    read from the device registry's own records against the footage each device recorded. A day's
+    use without them cannot be put right afterwards: the finding stays for supervision."""
+    findings: list[Finding] = []
+    check_rule, custody_rule = profile.rule("device_precheck"), profile.rule("device_custody")
+    for d in snapshot.get("device_use", []):
+        subject = f"device:{d['serial']}:{d['day']}"
+        if check_rule is not None and d["kind"] == "body_cam" and d["unchecked"]:
+            findings.append(Finding(profile.id, check_rule.article, check_rule.id,
+                                    str(check_rule.values.get("severity", WARNING)), subject,
+                                    f"执法记录仪「{d['serial']}」{d['day']} 拍摄的{d['unchecked']}段音像资料,"
+                                    f"拍摄前当日没有合格的使用前检查记录(电量、存储、时钟):使用前应全面检查并登记"))
+        if custody_rule is not None and d["unheld"]:
+            findings.append(Finding(profile.id, custody_rule.article, custody_rule.id,
+                                    str(custody_rule.values.get("severity", WARNING)), subject,
+                                    f"设备「{d['serial']}」{d['day']} 拍摄的{d['unheld']}段音像资料,拍摄时该设备"
+                                    f"既未领用给执法人员也没有保管人:请登记领用或指定保管人"))
     return findings
 
 
@@ -202,7 +268,7 @@ def _minutes(delta: dt.timedelta) -> str:
 def agency_snapshot(agency: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
     """What check_agency needs, read from the database for one agency and period (Beijing days)."""
     from lawtrail.accounts.models import User
-    from lawtrail.devices.queries import unit_counts, unregistered_serials
+    from lawtrail.devices.queries import device_use, unit_counts, unregistered_serials
     from lawtrail.evidence.models import ReceptionSegment
 
     reception: dict[str, list[str]] = {}
@@ -219,7 +285,32 @@ def agency_snapshot(agency: Any, start: dt.date, end: dt.date) -> dict[str, Any]
     unregistered = [{"serial": d["serial"], "clips": d["clips"]} for d in unregistered_serials(agency, lo, hi)]
     return {"profile": agency.profile_id, "from": start.isoformat(), "to": end.isoformat(),
             "reception": reception, "officers": officers, "units": unit_counts(agency, end),
-            "unregistered_devices": unregistered, "patrols": _patrol_snapshot(agency, lo, hi)}
+            "unregistered_devices": unregistered, "device_use": device_use(agency, lo, hi),
+            "text_records": _text_record_snapshot(agency, lo, hi),
+            "patrols": _patrol_snapshot(agency, lo, hi)}
+
+
+def _text_record_snapshot(agency: Any, lo: dt.datetime, hi: dt.datetime) -> dict[str, Any]:
+    from lawtrail.accounts.models import Unit
+    from lawtrail.cases.choices import ComplaintKind, ComplaintStatus, IntakeChannel
+    from lawtrail.cases.models import Complaint
+    from lawtrail.registers.choices import RecordKind
+    from lawtrail.registers.models import TextRecord
+
+    records = TextRecord.objects.filter(agency=agency)
+    plan_years = sorted({d.year for d in records.filter(kind=RecordKind.INSPECTION_PLAN).values_list("dated", flat=True)})
+    with_letter = records.filter(kind=RecordKind.COMPLAINT_LETTER, complaint__isnull=False).values("complaint_id")
+    # A complaint verified in a case may have its letter filed with the case instead.
+    case_letters = records.filter(kind=RecordKind.COMPLAINT_LETTER, case__complaint__isnull=False) \
+        .values("case__complaint_id")
+    missing = (Complaint.objects.filter(agency=agency, channel=IntakeChannel.WRITTEN, status=ComplaintStatus.ACCEPTED,
+                                        kind__in=(ComplaintKind.COMPLAINT, ComplaintKind.REPORT),
+                                        received_at__gte=lo, received_at__lt=hi)
+               .exclude(pk__in=with_letter).exclude(pk__in=case_letters).select_related("respondent").order_by("pk"))
+    ruled = set(records.filter(kind=RecordKind.IMPLEMENTING_RULES).values_list("unit_id", flat=True))
+    return {"plan_years": plan_years,
+            "letters_missing": [{"id": c.pk, "label": str(c)} for c in missing],
+            "units_without_rules": [u.name for u in Unit.objects.filter(agency=agency).order_by("name") if u.pk not in ruled]}
 
 
 def _patrol_snapshot(agency: Any, lo: dt.datetime, hi: dt.datetime) -> list[dict[str, Any]]:

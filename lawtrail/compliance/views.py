@@ -39,6 +39,11 @@ def may_see_findings(user: User) -> bool:
     return user.agency is not None and (user.is_superuser or any(user.has_role(r) for r in SUPERVISING_ROLES))
 
 
+def may_see_agency_checks(user: User) -> bool:
+    """The agency-level checks answer for the whole agency: its agency-wide roles and its 负责人."""
+    return may_see_findings(user) and (user.sees_whole_agency or user.has_agency_role(Role.HEAD))
+
+
 def nav(request: HttpRequest) -> dict[str, bool]:
     """Context processor: the menu offers 合规检查 only to those who may open it."""
     user = request.user
@@ -110,6 +115,7 @@ def findings_page(request: HttpRequest) -> HttpResponse:
         "stage": stage, "stages": STAGE_CHOICES, "page": page, "query": urlencode(query),
         "limit": LIMIT, "profile": profile, "agencies": agencies if user.is_superuser else [],
         "agency_id": agency_id, "units": units, "unit_id": unit_id, "officers": officers, "officer_id": officer_id,
+        "may_see_agency": may_see_agency_checks(user),
     })
 
 
@@ -186,3 +192,42 @@ def lapse_step(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         errors = [str(e) for errs in form.errors.values() for e in errs]
         messages.error(request, "操作未完成:" + ";".join(errors))
     return redirect("case_detail", pk=case.pk)
+
+
+class AgencyPeriodForm(forms.Form):
+    since = forms.DateField(label="自", widget=forms.DateInput(attrs={"type": "date"}))
+    to = forms.DateField(label="至", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, to = data.get("since"), data.get("to")
+        if since and to and (to < since or (to - since).days > 366):
+            raise forms.ValidationError("期间应在一年以内,且结束日期不早于开始日期")
+        return data
+
+
+@login_required
+def agency_page(request: HttpRequest) -> HttpResponse:
+    """机关层面检查: what no single case shows (reception footage saved daily, cameras per unit and
+    their use, the text records the agency keeps, patrols), for one period, computed live as the
+    `lawtrail check-agency` command does. For those who answer for the whole agency."""
+    import datetime as dt
+
+    from lawtrail.compliance.agency import AGENCY_RULES, agency_snapshot, check_agency
+    from lawtrail.compliance.engine import BLOCKING
+    from lawtrail.lib import timez
+
+    user = signed_in_user(request)
+    if user.agency is None or not may_see_agency_checks(user):
+        raise PermissionDenied("只有监督人员、机关负责人、法制审核人员可以查看机关层面的检查结果")
+    yesterday = timez.beijing(timez.now()).date() - dt.timedelta(days=1)
+    form = AgencyPeriodForm(request.GET or {"since": yesterday - dt.timedelta(days=29), "to": yesterday})
+    rows: list[dict[str, Any]] = []
+    if form.is_valid():
+        profile = get_profile(user.agency.profile_id)
+        found = check_agency(agency_snapshot(user.agency, form.cleaned_data["since"], form.cleaned_data["to"]), profile)
+        rows = [{"blocking": f.severity == BLOCKING, "article": f"{f.source}{f.article}",
+                 "rule": AGENCY_RULES.get(f.rule, f.rule), "message": f.message} for f in found]
+    return render(request, "compliance/agency.html", {"form": form, "rows": rows,
+                                                      "profile": get_profile(user.agency.profile_id)},
+                  status=200 if form.is_valid() else 400)

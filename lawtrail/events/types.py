@@ -6,6 +6,7 @@ EVENT_TYPES: dict[str, str] = {
     "user.create": "创建用户",
     "token.create": "签发 API 令牌",
     "oversight.grant": "授予跨机关监督权限",
+    "oversight.revoke": "撤销跨机关监督权限",
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
     "party.create": "登记当事人",
@@ -103,4 +104,5 @@ EVENT_TYPES: dict[str, str] = {
     "device.check": "执法记录设备使用前检查",
     "device.maintain": "执法记录设备维护保养",
     "device.status": "变更执法记录设备状态",
+    "text_record.register": "登记文字记录(计划、方案、信件、批示、指导、细则、监督、证据转化说明)",
 }

@@ -101,6 +101,9 @@ STEP_LABELS: dict[str, str] = {
     "review.do_reply_review": "被评查人答复评查意见",
     "review.do_close_review": "评查办结",
     "accountability.do_record_accountability": "责任追究记录(责任人、条款、认定、处理结果)",
+    "registers.do_register_text_record": "文字记录登记(计划、通知方案、信件、批示、指导、细则、存储监督、证据转化说明)",
+    "accounts.do_grant_oversight": "授予跨机关监督权限",
+    "accounts.do_revoke_oversight": "撤销跨机关监督权限",
 }
 
 # Profile entries read by apps other than the compliance engine, as a person reads them.
@@ -118,6 +121,11 @@ SETTING_LABELS: dict[str, str] = {
     "access_party_copy": "当事人申请复制审批",
     "case_review": "案卷评查项目及分值(评查与考核)",
     "accountability": "责任追究的情形和处理方式",
+    "text_records": "须留存的文字记录类别(监督检查计划、督导通知方案、投诉举报信件、领导批示)",
+    "storage_supervision": "法制机构对记录存储内容的监督检查记录",
+    "evidence_explanation": "音像资料作为证据使用的转化和说明(附卷)",
+    "guidance_records": "全过程记录工作的指导和监督记录",
+    "implementing_rules": "本单位全过程记录实施细则",
 }
 
 

@@ -6,6 +6,8 @@ from lawtrail.web import health, views
 urlpatterns = [
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
+    path("oversight/", account_views.oversight_page, name="oversight"),
+    path("oversight/<int:pk>/revoke/", account_views.oversight_revoke, name="oversight_revoke"),
     path("healthz", health.healthz, name="healthz"),
     path("", views.home, name="home"),
     path("inbox/", views.inbox_page, name="inbox"),
@@ -21,6 +23,7 @@ urlpatterns = [
     path("", include("lawtrail.search.urls")),
     path("", include("lawtrail.notices.urls")),
     path("", include("lawtrail.devices.urls")),
+    path("", include("lawtrail.registers.urls")),
     path("", include("lawtrail.dashboards.urls")),
     path("", include("lawtrail.review.urls")),
     path("", include("lawtrail.accountability.urls")),

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from lawtrail.registers import views
+
+urlpatterns = [
+    path("records/", views.register_page, name="text_records"),
+]
