@@ -36,6 +36,7 @@ from lawtrail.evidence.models import (
     StoredObject,
 )
 from lawtrail.lib import timez
+from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import Conflict, DomainError, Forbidden, InvalidInput
 from lawtrail.lib.fastinsert import insert, new
 
@@ -90,7 +91,7 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
     # Units, officers and parties found or made by the bundles kept so far: not looked up again
     # (those of a refused bundle went with its savepoint, and are not kept).
     known: Known = {}
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=True), paused():
         for data in items:
             try:
                 with transaction.atomic():
@@ -128,15 +129,16 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         raise Conflict("case_exists", f"案号 {src['number']} 已存在,不能重复导入", {"path": "$.case.number"})
     seen: Known = {}
 
-    def lookup(key: tuple[str, ...], query: Any) -> Any:
+    def lookup(key: tuple[str, ...], model: type[Model], **filters: Any) -> Any:
+        # (The query is built only when the key is not known yet: most bundles of a batch share them.)
         hit = (known or {}).get(key) or seen.get(key)
         if hit is None:
-            hit = query.first()
+            hit = model._default_manager.filter(**filters).first()
             if hit is not None:
                 seen[key] = hit
         return hit
 
-    unit = lookup(("unit", src["unit"]), Unit.objects.filter(agency=agency, name=src["unit"]))
+    unit = lookup(("unit", src["unit"]), Unit, agency=agency, name=src["unit"])
     if unit is None:
         unit = seen[("unit", src["unit"])] = Unit.objects.create(agency=agency, name=src["unit"])
     officers: dict[str, User] = {}
@@ -145,9 +147,9 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         if o.get("cert_no"):
             # A 执法证号 names one person: a case transferred from another agency keeps pointing
             # at the officer who did the work, wherever that officer is registered.
-            user = lookup(("cert_no", o["cert_no"]), User.objects.filter(cert_no=o["cert_no"]))
+            user = lookup(("cert_no", o["cert_no"]), User, cert_no=o["cert_no"])
         if user is None:
-            user = lookup(("officer", o["name"]), User.objects.filter(agency=agency, full_name=o["name"], cert_no=None)) \
+            user = lookup(("officer", o["name"]), User, agency=agency, full_name=o["name"], cert_no=None) \
                 if not o.get("cert_no") else None
         if user is None:
             username = o.get("username") or f"imported-{digest[:8]}-{i}"
@@ -166,7 +168,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         party = None
         for key in ("uscc", "id_number"):
             if p.get(key):
-                party = lookup(("party", key, p[key]), Party.objects.filter(agency=agency, **{key: p[key]})) or party
+                party = lookup(("party", key, p[key]), Party, agency=agency, **{key: p[key]}) or party
         if party is None:
             party = Party.objects.create(
                 agency=agency, kind=p["kind"], name=p["name"], id_number=p.get("id_number", ""),
