@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, models
@@ -123,22 +123,48 @@ def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
     # A row's values in one call, then only the columns that need it converted (most are plain).
     row_of = operator.itemgetter(*names) if len(names) > 1 else (lambda values: (values[names[0]],))
     converting = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
-    cursor = connection.connection.cursor()  # the driver's own: no per-row placeholder rewriting
-    try:
-        for start in range(0, len(objs), per_statement):
-            part = objs[start:start + per_statement]
-            params: list[Any] = []
-            for obj in part:
-                row = list(row_of(obj.__dict__))
-                for i, convert in converting:
-                    if row[i] is not None:
-                        row[i] = convert(row[i])
-                params += row
-            cursor.execute(head + ", ".join([one] * len(part)) + tail, params)
-            for obj, (new_id,) in zip(part, cursor.fetchall(), strict=True):
-                obj.__dict__[pk.attname] = new_id  # (a model with an auto id has no parent to set it on)
-                obj._state.adding = False
-                obj._state.db = using
-    finally:
-        cursor.close()
+
+    def rows(part: Sequence[M]) -> Iterator[list[Any]]:
+        for obj in part:
+            row = list(row_of(obj.__dict__))
+            for i, convert in converting:
+                if row[i] is not None:
+                    row[i] = convert(row[i])
+            yield row
+
+    if connection.vendor == "postgresql":
+        ids = _insert_postgresql(connection.connection, head + one + tail, rows(objs))
+    else:
+        ids = []
+        cursor = connection.connection.cursor()  # the driver's own: no per-row placeholder rewriting
+        try:
+            for start in range(0, len(objs), per_statement):
+                part = objs[start:start + per_statement]
+                cursor.execute(head + ", ".join([one] * len(part)) + tail, [v for row in rows(part) for v in row])
+                ids += [new_id for (new_id,) in cursor.fetchall()]
+        finally:
+            cursor.close()
+    for obj, new_id in zip(objs, ids, strict=True):
+        obj.__dict__[pk.attname] = new_id  # (a model with an auto id has no parent to set it on)
+        obj._state.adding = False
+        obj._state.db = using
     return objs
+
+
+def _insert_postgresql(raw: Any, sql: str, rows: Iterable[list[Any]]) -> list[Any]:
+    """The rows through one statement of one row, prepared once and sent together (psycopg's
+    executemany: a pipeline, one round trip), each row's RETURNING read back in order.
+
+    A cursor with server-side binding, not the connection's client-side one: that one writes
+    every value into the statement's text and parses it again each time (as costly as the rest
+    of the import on PostgreSQL)."""
+    import psycopg
+
+    ids: list[Any] = []
+    with psycopg.Cursor(raw) as cursor:
+        cursor.executemany(sql, rows, returning=True)
+        while True:
+            ids.append(cursor.fetchone()[0])  # type: ignore[index]
+            if not cursor.nextset():
+                break
+    return ids
