@@ -77,9 +77,11 @@ def _slots(model: type[models.Model]) -> tuple[list[_Slot], frozenset[str]]:
         # A callable default (dict, list, now) makes a new value for each object, as Model.__init__
         # calls it; any other default is the one value get_default() gives every object.
         factory = f.default if f.has_default() and callable(f.default) else None
-        target = f.target_field.attname if f.is_relation else None
-        slots.append((f.attname, f.name if f.is_relation else None, target, factory,
-                      None if factory is not None else f.get_default()))
+        default = None if factory is not None else f.get_default()
+        if isinstance(f, models.ForeignKey):  # (and OneToOneField)
+            slots.append((f.attname, f.name, f.target_field.attname, factory, default))
+        else:
+            slots.append((f.attname, None, None, factory, default))
     names = frozenset(n for attname, name, _, _, _ in slots for n in (attname, name) if n is not None)
     return slots, names
 
