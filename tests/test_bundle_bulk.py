@@ -119,3 +119,31 @@ def test_what_a_refused_bundle_made_is_not_taken_by_the_next_bundle_of_its_batch
     assert case.handler_id == officer.pk
     imported = DomainEvent.objects.get(action="bundle.import", outcome="done", case_id_frozen=case.pk)
     assert ["accounts.user", str(officer.pk)] in [r[:2] for r in imported.records]
+
+
+def test_a_batch_queues_one_refresh_job_for_its_cases_which_refreshes_each(
+        world: World, django_capture_on_commit_callbacks: Any) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    from lawtrail.compliance import jobs, store
+    from lawtrail.compliance.actions import do_import_bundles
+    from lawtrail.compliance.models import CaseCheck
+
+    def queued() -> dict[str, tuple[str, Any]]:
+        # The queue's messages as stored (read without the task registry: other jobs may wait there too).
+        messages = [HUEY.serializer.deserialize(item) for item in HUEY.storage.enqueued_items()]
+        # (A message names its job by module and name: lawtrail.compliance.jobs.compliance.refresh_case.)
+        return {m.id: (m.name.rpartition("jobs.")[2], m.args) for m in messages
+                if m.name.rpartition("jobs.")[2].startswith("compliance.refresh_case")}
+
+    before = queued()
+    with django_capture_on_commit_callbacks(execute=True):
+        cases = do_import_bundles([numbered(20), numbered(21), numbered(22)], actor=world.root)
+    ids = sorted(c.pk for c in cases if isinstance(c, Case))
+    assert len(ids) == 3
+    # Marked stale at once (pages show 待更新); one job for the three, not one a case.
+    assert set(CaseCheck.objects.filter(case_id__in=ids, stale=True).values_list("case_id", flat=True)) == set(ids)
+    assert [job for key, job in queued().items() if key not in before] == [("compliance.refresh_cases", (ids,))]
+    assert jobs.refresh_cases_job.call_local(ids) == 3
+    assert all(c.event_id == store.last_event_id(c.case_id) and not c.stale
+               for c in CaseCheck.objects.filter(case_id__in=ids))

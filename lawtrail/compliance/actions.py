@@ -36,8 +36,9 @@ from lawtrail.evidence.models import (
     StoredObject,
 )
 from lawtrail.lib import timez
+from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import Conflict, DomainError, Forbidden, InvalidInput
-from lawtrail.lib.fastinsert import insert
+from lawtrail.lib.fastinsert import insert, new
 
 # Bytes of imported media travel separately (ingest them later under the same SHA-256); until
 # then the stored object's key says where they are expected.
@@ -90,7 +91,7 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
     # Units, officers and parties found or made by the bundles kept so far: not looked up again
     # (those of a refused bundle went with its savepoint, and are not kept).
     known: Known = {}
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=True), paused():
         for data in items:
             try:
                 with transaction.atomic():
@@ -128,15 +129,16 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         raise Conflict("case_exists", f"案号 {src['number']} 已存在,不能重复导入", {"path": "$.case.number"})
     seen: Known = {}
 
-    def lookup(key: tuple[str, ...], query: Any) -> Any:
+    def lookup(key: tuple[str, ...], model: type[Model], **filters: Any) -> Any:
+        # (The query is built only when the key is not known yet: most bundles of a batch share them.)
         hit = (known or {}).get(key) or seen.get(key)
         if hit is None:
-            hit = query.first()
+            hit = model._default_manager.filter(**filters).first()
             if hit is not None:
                 seen[key] = hit
         return hit
 
-    unit = lookup(("unit", src["unit"]), Unit.objects.filter(agency=agency, name=src["unit"]))
+    unit = lookup(("unit", src["unit"]), Unit, agency=agency, name=src["unit"])
     if unit is None:
         unit = seen[("unit", src["unit"])] = Unit.objects.create(agency=agency, name=src["unit"])
     officers: dict[str, User] = {}
@@ -145,9 +147,9 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         if o.get("cert_no"):
             # A 执法证号 names one person: a case transferred from another agency keeps pointing
             # at the officer who did the work, wherever that officer is registered.
-            user = lookup(("cert_no", o["cert_no"]), User.objects.filter(cert_no=o["cert_no"]))
+            user = lookup(("cert_no", o["cert_no"]), User, cert_no=o["cert_no"])
         if user is None:
-            user = lookup(("officer", o["name"]), User.objects.filter(agency=agency, full_name=o["name"], cert_no=None)) \
+            user = lookup(("officer", o["name"]), User, agency=agency, full_name=o["name"], cert_no=None) \
                 if not o.get("cert_no") else None
         if user is None:
             username = o.get("username") or f"imported-{digest[:8]}-{i}"
@@ -166,7 +168,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         party = None
         for key in ("uscc", "id_number"):
             if p.get(key):
-                party = lookup(("party", key, p[key]), Party.objects.filter(agency=agency, **{key: p[key]})) or party
+                party = lookup(("party", key, p[key]), Party, agency=agency, **{key: p[key]}) or party
         if party is None:
             party = Party.objects.create(
                 agency=agency, kind=p["kind"], name=p["name"], id_number=p.get("id_number", ""),
@@ -180,7 +182,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
     complaint = None
     c = bundle.get("complaint")
     if c:
-        complaint = Complaint(
+        complaint = new(Complaint,
             agency=agency, unit=unit, kind=c["kind"], complainant_name=c.get("complainant_name", ""),
             anonymous=c.get("anonymous", False), respondent=parties[src["party"]], facts=c.get("facts", "") or "-",
             received_at=_T(c["received_at"]), received_by=handler, status=c["status"],
@@ -191,7 +193,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             online_captures=c.get("online_captures", []), receipt_no=c.get("receipt_no", ""),
             receipt_issued_at=_t(c.get("receipt_issued_at")))
         insert([complaint])
-    case = Case(
+    case = new(Case,
         agency=agency, unit=unit, procedure=src["procedure"], number=src["number"], title=src["title"],
         source=src["source"], source_note=src.get("source_note", ""), complaint=complaint,
         party=parties[src["party"]], facts=src["facts"], handler=handler,
@@ -209,18 +211,18 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
     # The case's officers: rows of the many-to-many table, inserted like the lists below (a new
     # case has none to compare with, which is what .set() would read first).
     through = Case.officers.through
-    insert([through(case_id=case.pk, user_id=user_id)
+    insert([new(through, case_id=case.pk, user_id=user_id)
             for user_id in dict.fromkeys(officers[r].pk for r in src["officers"])])
     # Rows of a list are inserted together, one statement a list (lawtrail.lib.fastinsert sends no
     # post_save, so they are handed to the event below as `changed`, which freezes them like
     # every other record of the import).
     written: list[Model] = [case, *([complaint] if complaint is not None else [])]
     written += insert([
-        Approval(case=case, kind=a["kind"], approved=a["approved"], opinion=a.get("opinion", ""),
+        new(Approval, case=case, kind=a["kind"], approved=a["approved"], opinion=a.get("opinion", ""),
                  by=officers[a["by"]] if a.get("by") else handler, by_name=a["by_name"], at=_T(a["at"]))
         for a in bundle["approvals"]])
     written += insert([
-        CaseTransition(case=case, from_stage=t["from"], to_stage=t["to"],
+        new(CaseTransition, case=case, from_stage=t["from"], to_stage=t["to"],
                        actor=officers[t["by"]] if t.get("by") else handler, at=_T(t["at"]), note=t.get("note", ""))
         for t in bundle["transitions"]])
     types = catalogue()
@@ -237,7 +239,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         for key in ("situations", "av_exempt_reason"):
             if d.get(key):
                 fields[key] = d[key]
-        documents[d["id"]] = Document(
+        documents[d["id"]] = new(Document,
             agency=agency, case=case, type_code=d["type"], type_name=d["name"],
             definition_id=definitions[d["type"]], fields=fields, status=d["status"],
             version=d.get("version", 1), number=d.get("number", ""),
@@ -247,7 +249,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
     written += insert(list(documents.values()))
     by_name = {u.display_name: u for u in officers.values()}
     written += insert([
-        Signature(
+        new(Signature,
             document=documents[d["id"]], slot=sig["slot"], slot_label=sig["slot"], role=sig["role"],
             kind=sig["kind"],
             user=by_name.get(sig["name"]) if sig["role"] in ("officer", "participant", "approver") else None,
@@ -259,14 +261,14 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             document_sha256=d.get("pdf_sha256", ""))
         for d in bundle["documents"] for sig in d["signatures"]])
     # The served document, picked from the case's issued documents (as the service step does).
-    services = [(Service(case=case, document=s["document"], method=s["method"], served_at=_T(s["served_at"]),
+    services = [(new(Service, case=case, document=s["document"], method=s["method"], served_at=_T(s["served_at"]),
                          recipient=s["recipient"], note=s.get("note", ""), recorded_by=handler,
                          document_ref=documents[s["document_id"]].pk if s.get("document_id") else None), s)
                 for s in bundle["services"]]
     written += insert([service for service, _ in services])
     # The originals: those already stored (by their SHA-256) are shared, the others are inserted together.
     originals = {o.sha256: o for o in StoredObject.objects.filter(sha256__in={m["sha256"] for m in bundle["media"]})}
-    missing = {m["sha256"]: StoredObject(
+    missing = {m["sha256"]: new(StoredObject,
         sha256=m["sha256"], sm3=m.get("sm3", ""), size=m.get("size", 0),
         key=f"{PENDING_PREFIX}{m['sha256']}", stored_at=_T(m["ingested_at"]),
         # A failed integrity check travels with the bundle: the finding it raises stays.
@@ -278,7 +280,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
     for m in bundle["media"]:
         stored = originals[m["sha256"]]
         labels = m.get("labels") or {}
-        media[m["id"]] = Evidence(
+        media[m["id"]] = new(Evidence,
             agency=agency, unit=unit, stored=stored, original_name=m.get("original_name", ""),
             evidence_class=m["class"], media_kind=m["kind"], case=case,
             label_case_number=labels.get("case_number", ""), label_party=labels.get("party", ""),
@@ -293,13 +295,13 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
     written += insert(list(media.values()))
     handling_keys = ("returned_at", "storage_delay_reason", "title", "category", "place", "description", "catalogued_at")
     written += insert([
-        EvidenceHandling(
+        new(EvidenceHandling,
             evidence=media[m["id"]], returned_at=_t(m.get("returned_at")), delay_reason=m.get("storage_delay_reason", ""),
             title=m.get("title", ""), category=m.get("category", ""), place=m.get("place", ""),
             description=m.get("description", ""), catalogued_at=_t(m.get("catalogued_at")))
         for m in bundle["media"] if any(m.get(k) for k in handling_keys)])
     written += insert([
-        Interruption(
+        new(Interruption,
             agency=agency, unit=unit, device_serial=g.get("device", ""), before=media[g["before"]],
             after=media[g["after"]], gap_seconds=g["gap_seconds"], detected_at=_t(g.get("explained_at"))
             or media[g["after"]].ingested_at, status=g["status"], explanation=g.get("explanation", ""),
@@ -307,7 +309,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             explained_by=handler if g.get("explained_at") else None, explained_at=_t(g.get("explained_at")))
         for g in bundle["interruptions"]])
     written += insert([
-        RecordingStop(
+        new(RecordingStop,
             agency=agency, unit=unit, case=case, device_serial=s.get("device", ""), stopped_at=_T(s["stopped_at"]),
             cause=s["cause"], reported_to=officers[s["reported_to"]] if s.get("reported_to") else handler,
             reported_to_name=s["reported_to_name"], reported_at=_T(s["reported_at"]),
@@ -315,11 +317,12 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             recorded_by_name=actor.display_name, recorded_at=_T(s["reported_at"]))
         for s in bundle.get("recording_stops") or []])
     # The service's 送达回证, as the service step links it (documents.steps.service_act).
-    written += insert([ActDocument(case=case, act=service_act(service.pk), document=documents[s["receipt_document"]],
-                                   produced=False, linked_at=_t(s.get("served_at")) or timez.now())
+    written += insert([new(ActDocument, case=case, act=service_act(service.pk),
+                           document=documents[s["receipt_document"]], produced=False,
+                           linked_at=_t(s.get("served_at")) or timez.now())
                        for service, s in services if s.get("receipt_document")])
     written += insert([
-        ServiceProof(
+        new(ServiceProof,
             service=service, witnesses=list(s.get("witnesses", [])),
             media=[media[r].pk for r in s.get("media", [])], receipt=s.get("receipt", ""),
             attempts=s.get("attempts", ""), record=s.get("record", ""), returned=s.get("returned", ""),
@@ -340,7 +343,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
                                                 f"引用的 {x['media']} 不在 media 中",
                                   {"path": f"{where}.media_links[{j}].media"})
             # One link per recording and act (the first given): the recordings are this bundle's own.
-            links.setdefault((x["media"], act), FootageLink(
+            links.setdefault((x["media"], act), new(FootageLink,
                 evidence=media[x["media"]], act=act, case=case, act_label=_act_label(item),
                 stated_start=_t(x.get("stated_start")),
                 start_basis=x.get("basis", "") if x.get("stated_start") else "",
@@ -349,7 +352,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
                 linked_at=_t(x.get("linked_at")) or media[x["media"]].ingested_at))
     written += insert(list(links.values()))
     # After a decision: the 履行、整改 checks with their due dates, the court's acceptance and result.
-    follow_ups = {f["id"]: FollowUp(
+    follow_ups = {f["id"]: new(FollowUp,
         case=case, kind=f["kind"], due_on=_d(f.get("due_on")), checked_at=_t(f.get("checked_at")),
         result=f.get("result", ""), fulfilled=f.get("fulfilled"), recorded_by=handler,
         recorded_by_name=f.get("recorded_by_name") or handler.display_name, recorded_at=_T(f["recorded_at"]))
@@ -359,7 +362,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             **{k: f"followup-{v.pk}" for k, v in follow_ups.items()}}
     # A lapse note follows its record into this database (ids are the bundle's own).
     written += insert([
-        LapseNote(
+        new(LapseNote,
             case=case, rule=n["rule"], subject=refs.get(n["subject"], n["subject"]), reason=n["reason"],
             recorded_by=officers[n["recorded_by"]],
             recorded_by_name=n.get("recorded_by_name") or officers[n["recorded_by"]].display_name,
@@ -370,7 +373,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         for n in bundle.get("lapses") or []])
     # 责任追究 records of the case (the officer is one of the bundle's officers).
     written += insert([
-        AccountabilityRecord(
+        new(AccountabilityRecord,
             agency=agency, unit_id=officers[r["officer"]].unit_id, case=case, officer=officers[r["officer"]],
             officer_name=r["officer_name"], officer_cert_no=r.get("officer_cert_no", ""),
             source_text=r.get("source_text", ""), article=r["article"], situation=r["situation"],

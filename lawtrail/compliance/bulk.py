@@ -9,6 +9,7 @@ stays flat however many there are.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Iterable, Iterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import DomainError
 
 BUNDLE_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -153,16 +155,15 @@ def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None =
     event each, the events through the ledger's bulk path). A batch that fails as a whole (not a
     bundle's refusal) is imported again one bundle at a time, so each bundle's fate is its own."""
     summary = Summary()
-    # Each item with its bundle, or with its refusal when it could not even be read: reported in order.
-    pending: list[tuple[Item, dict[str, Any] | None, dict[str, Any] | None]] = []
-    for item in items:
-        pending.append((item, *_parse(item)))
-        if len(pending) >= batch:
-            _flush(pending, actor, summary)
-            pending = []
-            if progress is not None:
-                progress.update(summary)
-    _flush(pending, actor, summary)
+    stream = iter(items)
+    while chunk := list(itertools.islice(stream, batch)):
+        # The batch's bundles decoded and written with the cyclic collector held off (they are
+        # as many objects as the rows they become, and hold no cycles); it runs between batches.
+        with paused():
+            # Each item with its bundle, or with its refusal when it could not even be read: reported in order.
+            _flush([(item, *_parse(item)) for item in chunk], actor, summary)
+        if progress is not None and len(chunk) == batch:
+            progress.update(summary)
     if progress is not None:
         progress.update(summary, final=True)
     return summary

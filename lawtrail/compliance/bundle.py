@@ -130,10 +130,77 @@ def validate(data: Any) -> dict[str, Any]:
         # A lapse note is about the case or one of the bundle's own records.
         if note["subject"] != "case" and note["subject"] not in ids["media"] | ids["documents"] | ids["follow_ups"]:
             raise _fail(json_path(["lapses", i, "subject"]), f"所涉记录 {note['subject']} 不在本数据包中")
-    _check_times(data, [])
+    # The quick walk first; the walk that names the path of the mistake only when there is one.
+    if not _times_real(data):
+        _check_times(data, [])
     for i, doc in enumerate(data["documents"]):
-        _check_field_times(doc["fields"], ["documents", i, "fields"])
+        if not _field_times_real(doc["fields"]):
+            _check_field_times(doc["fields"], ["documents", i, "fields"])
     return data
+
+
+_MOMENT_KEYS = frozenset({"recorded_start", "recorded_end"})
+_DATE_KEYS = frozenset({"cert_valid_from", "cert_valid_until", "due_on", "decided_on"})
+
+
+def _real_moment(text: str) -> bool:
+    try:
+        parse_time(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _real_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _times_real(data: Any) -> bool:
+    """What _check_times checks, without keeping the path (a bundle holds hundreds of values): True
+    when every time and date is a real one."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(v, str):
+                    if v and (k == "at" or k.endswith("_at") or k in _MOMENT_KEYS):
+                        if not _real_moment(v):
+                            return False
+                    elif v and k in _DATE_KEYS and not _real_date(v):
+                        return False
+                elif isinstance(v, dict | list) and k != "fields":
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return True
+
+
+def _field_times_real(fields: Any) -> bool:
+    """What _check_field_times checks, without keeping the path."""
+    if not isinstance(fields, dict | list):
+        return True
+    stack: list[tuple[Any, str]] = [(fields, "")]
+    while stack:
+        value, key = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((v, str(k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, "") for v in value)
+        elif isinstance(value, str) and value.strip():
+            text = value.strip()
+            if _CLOCK.match(text):
+                return False
+            if _MOMENT.match(text) or key.endswith("_at"):
+                if not _real_moment(text):
+                    return False
+            elif (_DATE.match(text) or key.endswith("_on")) and not _real_date(text):
+                return False
+    return True
 
 
 def _check_times(node: Any, where: list[str | int]) -> None:

@@ -1,5 +1,6 @@
 """Incremental refresh of the stored findings: each committed event of a case marks the case's
-stored rows stale (pages show 待更新 at once) and queues one worker job that refreshes the case.
+stored rows stale (pages show 待更新 at once) and queues one worker job that refreshes the case
+(one job for all the cases of a commit that touched many).
 
 The event recorder calls `on_event` for every event it writes, inside the action's transaction
 (compliance.apps registers it). The cases are collected per transaction and handled once it
@@ -84,6 +85,14 @@ def enqueue(case_ids: list[int]) -> None:
     from lawtrail.compliance import jobs
 
     delay = int(getattr(settings, "COMPLIANCE_REFRESH_DELAY_SECONDS", 5))
+    if len(case_ids) > 1 and not (HUEY.immediate or delay <= 0):
+        # One commit of many cases (a batch of imported bundles): one job for them all, since every
+        # job queued is a write (and a sync) of the queue's own.
+        try:
+            jobs.refresh_cases_job.schedule(args=(case_ids,), delay=delay)
+        except Exception:  # noqa: BLE001 — the cases stay stale; the periodic job refreshes them
+            log.exception("refresh of cases %s not queued", case_ids)
+        return
     for case_id in case_ids:
         try:
             if HUEY.immediate or delay <= 0:

@@ -61,13 +61,24 @@ def record_fields(obj: models.Model) -> dict[str, Any]:
     Reads loaded values only (a deferred field would cost a query inside the action); a value
     still waiting for an F() update is read back, once, so the state holds the real number."""
     loaded = obj.__dict__
-    spec = _spec(type(obj))
-    pending = [name for name, _ in spec if name in loaded and hasattr(loaded[name], "resolve_expression")]
+    fields: dict[str, Any] = {}
+    pending: list[str] = []
+    for name, places in _spec(type(obj)):
+        if name not in loaded:
+            continue
+        value = loaded[name]
+        # Text, numbers and nulls are most values and freeze as they are: no call for them (an
+        # import freezes a hundred records a case).
+        if type(value) in _PLAIN and places is None:
+            fields[name] = value
+        elif hasattr(value, "resolve_expression"):
+            pending.append(name)
+        else:
+            fields[name] = field_value(value if places is None or value is None else _decimal(value, places))
     if pending:
         obj.refresh_from_db(fields=pending)
-    return {name: field_value(loaded[name] if places is None or loaded[name] is None
-                              else _decimal(loaded[name], places))
-            for name, places in spec if name in loaded}
+        return record_fields(obj)
+    return fields
 
 
 def frozen_attnames(model: type[models.Model]) -> list[str]:

@@ -1,0 +1,44 @@
+"""lawtrail.lib.fastinsert.new builds what the model's own constructor builds (the bundle import
+builds its hundred objects a case with it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import models
+
+from lawtrail.cases.models import Case
+from lawtrail.documents.models import Document, Signature
+from lawtrail.lib.fastinsert import new
+
+MOMENT = dt.datetime(2025, 5, 12, 2, 0, tzinfo=dt.UTC)
+
+
+def row(obj: models.Model) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_it_gives_the_values_and_defaults_the_constructor_gives() -> None:
+    case = Case(pk=7, number="示劳监立〔2025〕第1号")
+    document = Document(pk=11, case=case)
+    values = {"document": document, "slot": "officer", "role": "officer", "kind": "handwritten",
+              "name": "李明", "at": MOMENT}
+    built, made = new(Signature, **values), Signature(**values)
+    assert row(built) == row(made)
+    assert built.document is document and built.document_id == 11
+    assert built._state.adding and built._state.db is None
+    # A callable default gives each object a value of its own, as the constructor's does.
+    assert built.witnesses == [] and built.witnesses is not new(Signature, **values).witnesses
+
+
+def test_it_takes_a_relation_by_its_id_or_none() -> None:
+    by_id = new(Document, case_id=7, type_code="x", created_by=None)
+    assert row(by_id) == row(Document(case_id=7, type_code="x", created_by=None))
+    assert by_id.created_by_id is None
+
+
+def test_it_refuses_a_name_the_model_does_not_have() -> None:
+    with pytest.raises(TypeError, match="no_such_field"):
+        new(Signature, no_such_field=1)
