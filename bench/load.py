@@ -10,7 +10,9 @@ and 8 clients, at a small and at the full size, in one run.
    run, the schema's floor: the very rows the import wrote for a sample of cases (every table),
    inserted again by the database driver alone into empty copies of the tables, one transaction a
    case (target: the import at least half the floor's rate).
-2. **Pages.** After `--small` cases and again after `--cases`: each main page and API, `--requests`
+2. **Stored findings.** After each import, `lawtrail check --all` fills the stored findings and
+   deadlines of every case (cases/s and peak memory, as it prints them).
+3. **Pages.** After `--small` cases and again after `--cases`: each main page and API, `--requests`
    requests at 1 client and at 8 (each client its own session, loopback only), p50/p95/p99 and
    requests/s; the ratio of each page's p95 at the full size to its p95 at the small size
    (target ≤ 1.5) and of 8 clients' throughput to one's (target ≥ 1.6 on the scale topology).
@@ -383,6 +385,15 @@ def main() -> int:
             print(f"  同一批数据由驱动直接写入(下限):{floor:,.1f} 件/秒;导入 / 下限 = {rate / floor:.2f}(目标 ≥ 0.5)",
                   flush=True)
             summary["import"][-1]["floor"] = floor
+        # The stored findings and deadlines of the imported cases, as an operator fills them after a
+        # migration (`lawtrail check --all`): the findings page and the dashboards read them.
+        checked = lawtrail(env, "check", "--all", "--jobs", str(os.cpu_count() or 1), "-q")
+        check_line = next((line for line in checked.stdout.splitlines() if line.startswith("已检查")), "")
+        print(f"  {check_line}", flush=True)
+        summary.setdefault("check", []).append({"size": size, "line": check_line})
+        # A signed tree head over the imported entries: the inclusion proof of the newest entry
+        # answers only once a checkpoint covers it (409 before).
+        lawtrail(env, "ledger", "checkpoint")
         main_pages = pages(env)
         server = Server(env, args.topology)
         try:
