@@ -665,6 +665,15 @@ SERVICE_PROOFS = {
     "record": "截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)",
     "returned": "邮件被邮政企业退回的具体情况(邮寄送达)",
     "fax": "传真时间和受送达人的传真号码(传真送达)",
+    "refusal": "拒收事由(留置送达,记入送达回证)",
+    "entrust_reason": "委托、转交原因(委托/转交送达,记入送达回证)",
+}
+# What a method cannot be recorded without: the text the regulations ask on the 送达回证 itself
+# (labour 第二十七条、第二十八条), each in its own field so the checks read it, not a free note.
+SERVICE_NEEDS = {
+    ServiceMethod.LODGED: ("refusal", "拒收事由"),
+    ServiceMethod.ENTRUSTED: ("entrust_reason", "委托、转交原因"),
+    ServiceMethod.PUBLIC: ("note", "其他方式均无法送达的情况"),
 }
 MAX_PROOF = 2000
 
@@ -684,7 +693,8 @@ def _proofs(values: dict[str, str]) -> dict[str, str]:
 @domain_action("case.record_service")
 def do_record_service(
     case: Case, *, document_id: int, method: str, served_at: dt.datetime, recipient: str, note: str = "",
-    receipt: str = "", attempts: str = "", record: str = "", returned: str = "", fax: str = "", actor: User,
+    receipt: str = "", attempts: str = "", record: str = "", returned: str = "", fax: str = "", refusal: str = "",
+    entrust_reason: str = "", actor: User,
 ) -> Service:
     """登记送达: the served 文书 is one the case has issued, picked by its id (never typed), and the
     service's 送达回证 is issued by the documents app (hooks.SERVICE_RECORDED), with what proves
@@ -702,13 +712,15 @@ def do_record_service(
     recipient = _text(recipient, "recipient", "受送达人", max_len=100)
     if method not in ServiceMethod.values:
         raise InvalidInput("invalid_service_method", "请选择送达方式", {"field": "method"})
-    if method in (ServiceMethod.LODGED, ServiceMethod.PUBLIC, ServiceMethod.ENTRUSTED) and not note.strip():
-        needs = {ServiceMethod.LODGED: "拒收事由和见证人", ServiceMethod.PUBLIC: "其他方式均无法送达的情况",
-                 ServiceMethod.ENTRUSTED: "委托、转交原因"}[ServiceMethod(method)]
-        raise InvalidInput("missing_field", f"{ServiceMethod(method).label}须在备注中记明{needs}", {"field": "note"})
+    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax,
+                      "refusal": refusal, "entrust_reason": entrust_reason})
+    if method in SERVICE_NEEDS:
+        key, needs = SERVICE_NEEDS[ServiceMethod(method)]
+        if not (note.strip() if key == "note" else proofs.get(key)):
+            where = "备注" if key == "note" else f"「{needs}」一栏"
+            raise InvalidInput("missing_field", f"{ServiceMethod(method).label}须在{where}中记明{needs}", {"field": key})
     if served_at > timez.now() + dt.timedelta(minutes=5):
         raise InvalidInput("time_in_future", "送达时间不能晚于当前时间", {"field": "served_at"})
-    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax})
     with transaction.atomic(durable=True):
         # Checked in the database too: a page opened before the case was closed must not add to it.
         if not Case.objects.filter(pk=case.pk, stage=Stage.SERVING).exists():
@@ -727,7 +739,8 @@ def do_record_service(
 
 @domain_action("case.add_service_proof")
 def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str = "", record: str = "",
-                         returned: str = "", fax: str = "", actor: User) -> Service:
+                         returned: str = "", fax: str = "", refusal: str = "", entrust_reason: str = "",
+                         actor: User) -> Service:
     """补充送达留痕: what proves a recorded service, added when it comes to hand (a mailed
     document's 回执 returns days after the 付邮凭证). A text given replaces the one before it;
     the earlier one stays in the case's record (its event)."""
@@ -735,7 +748,8 @@ def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str =
     _same_agency(actor, case)
     if not workflow.is_case_officer(actor, case):
         raise Forbidden("not_case_officer", "只有本案执法人员可以补充送达留痕")
-    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax})
+    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax,
+                      "refusal": refusal, "entrust_reason": entrust_reason})
     if not proofs:
         raise InvalidInput("missing_field", "请填写要补充的送达留痕", {"field": "receipt"})
     with transaction.atomic(durable=True):

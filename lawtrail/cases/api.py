@@ -531,6 +531,8 @@ class ServiceOut(Schema):
     record: str = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
     returned: str = Field("", description="邮件被邮政企业退回的具体情况(邮寄送达)")
     fax: str = Field("", description="传真时间和受送达人的传真号码(传真送达)")
+    refusal: str = Field("", description="拒收事由(留置送达,记入送达回证)")
+    entrust_reason: str = Field("", description="委托、转交原因(委托/转交送达,记入送达回证)")
 
 
 class FollowUpOut(Schema):
@@ -815,6 +817,8 @@ class ServiceProofIn(Schema):
     record: LongText = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
     returned: LongText = Field("", description="邮件被邮政企业退回的具体情况(邮寄送达)")
     fax: LongText = Field("", description="传真时间和受送达人的传真号码(传真送达)")
+    refusal: LongText = Field("", description="拒收事由(留置送达须填,记入送达回证)")
+    entrust_reason: LongText = Field("", description="委托、转交原因(委托/转交送达须填,记入送达回证)")
 
 
 class ServiceIn(ServiceProofIn):
@@ -920,7 +924,8 @@ def record_service(request: HttpRequest, case_id: Id, data: ServiceIn) -> Status
     user = auth_user(request)
     do_record_service(_case(user, case_id), document_id=data.document_id, method=data.method, served_at=data.served_at,
                       recipient=data.recipient, note=data.note, receipt=data.receipt, attempts=data.attempts,
-                      record=data.record, returned=data.returned, fax=data.fax, actor=user)
+                      record=data.record, returned=data.returned, fax=data.fax, refusal=data.refusal,
+                      entrust_reason=data.entrust_reason, actor=user)
     return Status(201, case_detail(case_id, user))
 
 
@@ -933,7 +938,8 @@ def add_service_proof(request: HttpRequest, case_id: Id, service_id: Id, data: S
     if service is None:
         raise NotFound("not_found", "送达记录不存在或无权查看", {"id": service_id})
     do_add_service_proof(service, receipt=data.receipt, attempts=data.attempts, record=data.record,
-                         returned=data.returned, fax=data.fax, actor=user)
+                         returned=data.returned, fax=data.fax, refusal=data.refusal,
+                         entrust_reason=data.entrust_reason, actor=user)
     return case_detail(case_id, user)
 
 

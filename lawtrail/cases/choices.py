@@ -89,6 +89,9 @@ class ServiceMethod(models.TextChoices):
     LODGED = "lodged", "留置送达"
     ENTRUSTED = "entrusted", "委托/转交送达"
     ELECTRONIC = "electronic", "电子送达"
+    # 传真 is its own method: the commission's 第十六条(四) asks the fax time and the recipient's
+    # number on the faxed copy, and refuses it, like e-mail, for decision documents.
+    FAX = "fax", "传真送达"
     PUBLIC = "public", "公告送达"
 
 

@@ -254,7 +254,7 @@ class ServiceForm(forms.Form):
     method = forms.ChoiceField(label="送达方式", choices=ServiceMethod.choices)
     served_at = forms.DateTimeField(label="送达时间", widget=DT_WIDGET)
     recipient = forms.CharField(label="受送达人/签收人", max_length=100)
-    note = forms.CharField(label="备注(拒收事由、见证人、邮件单号等)", widget=TEXT, required=False)
+    note = forms.CharField(label="备注(见证人、邮件单号等)", widget=TEXT, required=False)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from typing import Any
 from lawtrail.accountability.models import AccountabilityRecord
 from lawtrail.cases.models import Case
 from lawtrail.compliance.bundle import FORMAT, VERSION
-from lawtrail.compliance.models import ServiceProof
+from lawtrail.compliance.models import PROOF_TEXTS, ServiceProof
 from lawtrail.documents.models import Document
 from lawtrail.documents.signing import slots_for
 from lawtrail.documents.steps import act_document, service_act
@@ -196,7 +196,7 @@ def export_case(case: Case) -> dict[str, Any]:
             if proof.witnesses or proof.media:
                 item.update(witnesses=list(proof.witnesses), media=with_links(
                     [f"media-{pk}" for pk in proof.media], f"service:{sv.pk}")[0])
-            for key in ("receipt", "attempts", "record", "returned", "fax"):
+            for key in PROOF_TEXTS:
                 if getattr(proof, key):
                     item[key] = getattr(proof, key)
             if proof.approval_document_id:

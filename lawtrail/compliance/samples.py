@@ -190,7 +190,7 @@ def exemplary(profile: Profile) -> dict[str, Any]:
          "attempts": "直接送达、邮寄送达均未成功", "record": "公告截图及现场张贴照片", "approval_document": "doc-5"},
         {"id": "service-5", "document": "履行行政处罚(处理)决定催告书", "method": "lodged", "served_at": at(4, 25, 10, 5),
          "recipient": "张三", "note": "当事人拒收,已留置于其住所", "witnesses": list(WITNESSES), "media": ["media-4"],
-         "approval_document": None},
+         "refusal": "当事人称对决定有异议,拒绝签收", "approval_document": None},
     ]
     return {
         "format": FORMAT, "version": VERSION, "exported_at": at(6, 1, 9),
