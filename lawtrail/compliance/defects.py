@@ -132,6 +132,10 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
         served_at=shift(doc(b, "penalty_decision")["issued_at"], hours=-1)),
     "service_before_enforcement": lambda b, p: b.__setitem__("services", []),
     "case_file": lambda b, p: b.update(case_file=None),
+    # Closed a week after the decision, the file assembled 35 days after it (28 after closing).
+    "case_file_after_decision": lambda b, p: (
+        b["case"].update(closed_at=shift(doc(b, "penalty_decision")["issued_at"], hours=24 * 7)),
+        b["case_file"].update(assembled_at=shift(doc(b, "penalty_decision")["issued_at"], hours=24 * 35))),
     # No check of the party's 履行情况 was recorded after the decision.
     "follow_up_checks": lambda b, p: b.__setitem__("follow_ups", [f for f in b["follow_ups"]
                                                                   if f["kind"] != "performance"]),

@@ -47,6 +47,9 @@ OFFICERS: list[dict[str, Any]] = [
     {"id": "officer-4", "name": "莉娜", "username": "lena", "cert_no": None,
      "cert_valid_from": None, "cert_valid_until": None},
 ]
+# The records' 执法人员及执法证号 line: names, numbers and each certificate's validity, as the
+# commission's 第七条 asks the record itself to show them.
+OFFICERS_LINE = "艾丽(LD001,有效期2024-01-01至2030-12-31)、安迪(LD002,有效期2024-01-01至2030-12-31)"
 # The filmed records of the clean sample say how the footage was made and what it dwells on: every
 # item any profile's av_manner / av_focus rule asks.
 SHOT_AS_PRESCRIBED = {
@@ -146,13 +149,13 @@ def exemplary(profile: Profile) -> dict[str, Any]:
     docs = [
         _document(profile, 1, "inquiry_record", {
             "started_at": at(3, 4, 9, 2), "ended_at": at(3, 4, 10, 28), "place": "当事人办公室",
-            "officers": "艾丽(LD001)、安迪(LD002)", "officer_count": 2, "credentials_shown": "已向当事人出示执法证件",
+            "officers": OFFICERS_LINE, "officer_count": 2, "credentials_shown": "已向当事人出示执法证件",
             "rights_told": "已告知陈述、申辩、申请回避的权利", "transcript": "问:你单位是否拖欠工资?\n答:是。",
             **SHOT_AS_PRESCRIBED,
         }, at(3, 4, 10, 28), media=["media-1", "media-2"]),
         _document(profile, 2, "site_inspection_record", {
             "started_at": at(3, 4, 14, 1), "ended_at": at(3, 4, 14, 58), "place": "施工现场",
-            "officers": "艾丽(LD001)、安迪(LD002)", "officer_count": 2, "credentials_shown": "已出示执法证件",
+            "officers": OFFICERS_LINE, "officer_count": 2, "credentials_shown": "已出示执法证件",
             "av_recorded": "全程使用执法记录仪录像", **SHOT_AS_PRESCRIBED,
         }, at(3, 4, 14, 58), media=["media-3"]),
         _document(profile, 3, "rights_notice", {"rights": ["陈述权", "申辩权", "申请回避权", "听证权"],
