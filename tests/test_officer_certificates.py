@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from time_machine import TimeMachineFixture
 
+from lawtrail.cases.choices import Stage
 from lawtrail.compliance import bundle as bundles
-from lawtrail.compliance.engine import BLOCKING, Finding, evaluate
 from lawtrail.compliance.defects import doc
+from lawtrail.compliance.engine import BLOCKING, Finding, evaluate
 from lawtrail.documents.actions import do_create_document
 from lawtrail.profiles.registry import get_profile
 from lawtrail.testing.personas import build_world
-from lawtrail.cases.choices import Stage
 from lawtrail.testing.scenarios import advance, beijing, register_case
 
 NOW = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
