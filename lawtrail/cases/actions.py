@@ -184,7 +184,7 @@ def _record_transition(case: Case, from_stage: str, to_stage: str, actor: User, 
 def _create_case(
     *, agency: Agency, unit: Unit, title: str, source: str, source_note: str, party: Party, facts: str,
     handler: User, officers: list[User], handler_opinion: str, emergency: bool, emergency_reason: str,
-    complaint: Complaint | None, inspection: Inspection | None, actor: User,
+    complaint: Complaint | None, inspection: Inspection | None, actor: User, major: bool = False,
 ) -> Case:
     title = _text(title, "title", "案由", max_len=200)
     facts = _text(facts, "facts", "案情摘要")
@@ -205,7 +205,7 @@ def _create_case(
     case = Case(
         agency=agency, unit=unit, procedure=Procedure.GENERAL, title=title, source=source,
         source_note=source_note.strip(), complaint=complaint, inspection=inspection, party=party, facts=facts,
-        handler=handler, handler_opinion=handler_opinion, stage=Stage.REGISTERED, registered_at=now,
+        handler=handler, handler_opinion=handler_opinion, stage=Stage.REGISTERED, registered_at=now, major=major,
     )
     if emergency:
         rule = profile.rule("emergency_start")
@@ -226,7 +226,7 @@ def _create_case(
         "title": title, "source": source, "party": {"id": party.pk, "name": party.name,
                                                     "identifier": party.identifier},
         "unit": unit.name, "handler": _freeze_user(handler), "officers": [_freeze_user(o) for o in officers],
-        "handler_opinion": handler_opinion, "emergency": emergency,
+        "handler_opinion": handler_opinion, "emergency": emergency, "major": major,
         "complaint_id": complaint.pk if complaint else None,
         "inspection_id": inspection.pk if inspection else None,
     })
@@ -244,9 +244,10 @@ def _create_case(
 def do_register_case(
     *, unit: Unit, title: str, source: str, party: Party, facts: str, handler: User, handler_opinion: str,
     officers: list[User] | None = None, source_note: str = "", emergency: bool = False,
-    emergency_reason: str = "", actor: User,
+    emergency_reason: str = "", major: bool = False, actor: User,
 ) -> Case:
-    """登记案件 and open its 立案审批表; an emergency start files it at once (先行启动)."""
+    """登记案件 and open its 立案审批表; an emergency start files it at once (先行启动). A 重大行政执法行为
+    (`major`) asks, where the profile says so, the legal office's 合法性审查意见 on the 立案审批表."""
     agency = _same_agency(actor, unit, party, handler)
     _require_field_role(actor, unit)
     with transaction.atomic(durable=True):
@@ -254,6 +255,7 @@ def do_register_case(
             agency=agency, unit=unit, title=title, source=source, source_note=source_note, party=party,
             facts=facts, handler=handler, officers=officers or [], handler_opinion=handler_opinion,
             emergency=emergency, emergency_reason=emergency_reason, complaint=None, inspection=None, actor=actor,
+            major=major,
         )
 
 
@@ -588,7 +590,7 @@ def do_give_approval(case: Case, *, kind: str, approved: bool, opinion: str, act
 
 
 def _role_for(kind: str) -> str:
-    if kind == ApprovalKind.LEGAL_REVIEW:
+    if kind in (ApprovalKind.LEGAL_REVIEW, ApprovalKind.FILING_LEGAL_REVIEW):
         return Role.LEGAL_REVIEWER
     return Role.HEAD
 

@@ -588,6 +588,7 @@ class CaseDetailOut(CaseSummaryOut):
     handler_opinion: str
     officers: list[UserBrief]
     emergency_reason: str
+    major: bool = Field(False, description="重大行政执法行为(规范要求时,立案审批表须有法制机构合法性审查意见)")
     approval_due_at: dt.datetime | None
     archive_due_at: dt.datetime | None
     archived_at: dt.datetime | None
@@ -688,7 +689,7 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
         **_summary_fields(c),
         source=CaseSource(c.source), source_note=c.source_note, complaint_id=c.complaint_id,
         inspection_id=c.inspection_id, facts=c.facts, handler_opinion=c.handler_opinion,
-        officers=[_user(o) for o in c.officers.all()], emergency_reason=c.emergency_reason,
+        officers=[_user(o) for o in c.officers.all()], emergency_reason=c.emergency_reason, major=c.major,
         approval_due_at=c.approval_due_at, archive_due_at=c.archive_due_at, archived_at=c.archived_at,
         investigation_summary=c.investigation_summary,
         decision_kind=DecisionKind(c.decision_kind) if c.decision_kind else None, decision_text=c.decision_text,
@@ -774,6 +775,7 @@ class CaseIn(Schema):
     officer_ids: IdList = Field([], description="其他执法人员编号(主办人自动列入)")
     emergency: bool = Field(False, description="情况紧急,先行启动(规范允许时)")
     emergency_reason: LongText = ""
+    major: bool = Field(False, description="重大行政执法行为(规范要求时,立案须经法制机构合法性审查)")
 
 
 class ApprovalIn(Schema):
@@ -891,7 +893,7 @@ def create_case(request: HttpRequest, data: CaseIn) -> Status[CaseDetailOut]:
         facts=data.facts, handler=reference(users, data.handler_id, "handler_id", "主办人"),
         handler_opinion=data.handler_opinion,
         officers=references(users, data.officer_ids, "officer_ids", "执法人员"), source_note=data.source_note,
-        emergency=data.emergency, emergency_reason=data.emergency_reason, actor=user,
+        emergency=data.emergency, emergency_reason=data.emergency_reason, major=data.major, actor=user,
     )
     return Status(201, case_detail(case.pk, user))
 

@@ -217,7 +217,7 @@ def export_case(case: Case) -> dict[str, Any]:
             "id": f"case-{case.pk}", "number": case.number, "procedure": case.procedure, "title": case.title,
             "source": case.source, "source_note": case.source_note, "facts": case.facts, "stage": case.stage,
             "unit": case.unit.name, "party": f"party-{party.pk}", "handler": handler, "officers": case_officers,
-            "handler_opinion": case.handler_opinion, "emergency": case.emergency,
+            "handler_opinion": case.handler_opinion, "emergency": case.emergency, "major": case.major,
             "emergency_reason": case.emergency_reason, "approval_due_at": iso(case.approval_due_at),
             "registered_at": iso(case.registered_at), "filed_at": iso(case.filed_at),
             "closed_at": iso(case.closed_at), "archive_due_at": iso(case.archive_due_at),

@@ -154,10 +154,15 @@ def filing_approval(ctx: Context, rule: Rule) -> Iterator[Report]:
     if ctx.case["emergency"]:
         return  # judged by emergency_start: the approval comes after the start, within its hours
     done = {a["kind"] for a in ctx.bundle["approvals"] if a["approved"]}
-    labels = {"unit_head": "承办机构意见", "head": "机关负责人意见"}
-    missing = [labels.get(k, k) for k in rule.values.get("approvers", ["head"]) if f"filing.{k}" not in done]
+    labels = {"unit_head": "承办机构意见", "head": "机关负责人意见", "legal_review": "法制机构合法性审查意见"}
+    needed = list(rule.values.get("approvers", ["head"]))
+    if ctx.case.get("major"):
+        # 重大行政执法行为还应载明行政执法机关法制机构合法性审查意见 (agriculture 第七条).
+        needed += [k for k in rule.values.get("major_approvers", []) if k not in needed]
+    missing = [labels.get(k, k) for k in needed if f"filing.{k}" not in done]
     if missing:
-        yield CASE_SUBJECT, f"立案审批表缺少{'、'.join(missing)}:请补办立案审批"
+        what = "重大行政执法行为的立案审批表" if ctx.case.get("major") else "立案审批表"
+        yield CASE_SUBJECT, f"{what}缺少{'、'.join(missing)}:请补办立案审批"
 
 
 def _decision_approval(ctx: Context, kind: str, what: str) -> Iterator[Report]:

@@ -202,7 +202,7 @@ def exemplary(profile: Profile) -> dict[str, Any]:
             "id": "case-1", "number": "示劳监立〔2025〕第7号", "procedure": "general", "title": "拖欠劳动者工资",
             "source": "complaint", "source_note": "", "facts": "2025年1月至2月拖欠12名劳动者工资共计8万元",
             "stage": "archived", "unit": "一中队", "party": "party-1", "handler": "officer-1",
-            "officers": ["officer-1", "officer-2"], "handler_opinion": "建议立案调查", "emergency": True,
+            "officers": ["officer-1", "officer-2"], "handler_opinion": "建议立案调查", "emergency": True, "major": False,
             "emergency_reason": "当事人正在转移财产", "approval_due_at": None, "registered_at": at(3, 3, 9),
             "filed_at": at(3, 3, 9), "closed_at": at(5, 20, 9), "archive_due_at": None, "archived_at": at(5, 28, 9),
             "investigation_summary": "查明拖欠工资属实", "decision_kind": "penalty",
