@@ -31,6 +31,7 @@ from lawtrail.ledger.verify import verify_ledger
 from lawtrail.lib import timez
 from lawtrail.lib.errors import InvalidInput
 from lawtrail.profiles.registry import Profile, get_profile
+from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import advance, beijing, decision_document_id, register_case, sign_receipt
 
@@ -220,3 +221,21 @@ def test_送达留痕增加拒收事由后_既有留痕经账本重新固定_核
     do_make_checkpoint()
     report = verify_ledger()
     assert report.ok, [f"{p.code}: {p.message}" for p in report.problems]
+
+
+def test_接口登记送达_拒收事由和决定文书的传真送达(labour: World, commission: World) -> None:
+    case = serving(labour)
+    api = ApiClient(case.handler)
+    body = {"document_id": decision_document_id(case), "method": "lodged", "served_at": timez.now().isoformat(),
+            "recipient": "张三"}
+    refused = api.post(f"/api/cases/{case.pk}/services", body)
+    assert (refused.status, refused.code, refused.body["detail"]) == (422, "missing_field", {"field": "refusal"})
+    made = api.post(f"/api/cases/{case.pk}/services", {**body, "refusal": "当事人拒绝签收"})
+    assert made.status == 201
+    assert [(s["method"], s["refusal"]) for s in made.body["services"]] == [("lodged", "当事人拒绝签收")]
+
+    decided = serving(commission)
+    faxed = ApiClient(decided.handler).post(f"/api/cases/{decided.pk}/services", {
+        **body, "document_id": decision_document_id(decided), "method": "fax", "fax": "2026-03-10 10:00 028-12345678"})
+    assert (faxed.status, faxed.code) == (422, "decision_service_method_refused")
+    assert "不得以传真送达方式送达" in faxed.body["message"]
