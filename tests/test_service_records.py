@@ -130,8 +130,7 @@ def test_决定文书以传真或电子邮件送达的_登记时即被拒绝_委
     for method in (ServiceMethod.FAX, ServiceMethod.ELECTRONIC):
         with pytest.raises(InvalidInput) as err:
             do_record_service(case, document_id=decision_document_id(case), method=method, served_at=timez.now(),
-                              recipient="张三", fax="2026-03-10 10:00 传真至 028-12345678", record="发送截图",
-                              actor=case.handler)
+                              recipient="张三", fax_number="028-12345678", record="发送截图", actor=case.handler)
         assert err.value.code == "decision_service_method_refused"
         assert err.value.detail == {"field": "method", "rule": "electronic_service_excluded"}
         assert "不得以" in err.value.message and "第十六条" in err.value.message
@@ -144,10 +143,25 @@ def test_决定文书以传真或电子邮件送达的_登记时即被拒绝_委
 def test_决定文书以传真送达_劳动保障监察规范未排除的不拒绝(labour: World) -> None:
     # The labour rules name no exclusion of fax or e-mail for decisions: the registration stands.
     case = serving(labour)
+    with pytest.raises(InvalidInput) as err:
+        do_record_service(case, document_id=decision_document_id(case), method=ServiceMethod.FAX,
+                          served_at=timez.now(), recipient="张三", actor=case.handler)
+    assert err.value.detail == {"field": "fax_number"}
+    with pytest.raises(InvalidInput) as err:
+        do_record_service(case, document_id=decision_document_id(case), method=ServiceMethod.FAX,
+                          served_at=timez.now(), recipient="张三", fax_number="张三的传真", actor=case.handler)
+    assert err.value.code == "invalid_fax_number"
     service = do_record_service(case, document_id=decision_document_id(case), method=ServiceMethod.FAX,
-                                served_at=timez.now(), recipient="张三", fax="2026-03-10 10:00 028-12345678",
+                                served_at=timez.now(), recipient="张三", fax_number="028-12345678",
                                 actor=case.handler)
-    assert service.get_method_display() == "传真送达"
+    assert service.get_method_display() == "传真送达" and service.proof.fax_number == "028-12345678"
+    # 在传真件上注明传真时间和受送达人的传真号码: the 送达回证 of the fax says both.
+    receipt = act_document(case, service_act(service.pk))
+    assert receipt is not None and "传真时间:2026-03-10 10:00;受送达人传真号码:028-12345678" in receipt.fields["notes"]
+    exported = bundles.validate(export_case(case))
+    item = next(s for s in exported["services"] if s["method"] == "fax")
+    assert item["fax_number"] == "028-12345678"
+    assert [f for f in case_findings(case) if f.rule == "electronic_service"] == []
 
 
 def test_传真送达须注明传真时间和受送达人的传真号码_委员会第十六条() -> None:
@@ -157,7 +171,7 @@ def test_传真送达须注明传真时间和受送达人的传真号码_委员�
     faxed.update(method="fax", note="", record="传真发送报告")
     assert [f.message for f in check(b, profile) if f.rule == "electronic_service"] == [
         f"传真送达{faxed['document']}缺少传真时间和受送达人的传真号码:请补充"]
-    faxed["fax"] = "2025-03-26 10:00 发至受送达人传真 028-12345678"
+    faxed["fax_number"] = "028-12345678"  # the fax time is the service's own
     assert [f for f in check(b, profile) if f.rule == "electronic_service"] == []
 
 
@@ -236,6 +250,6 @@ def test_接口登记送达_拒收事由和决定文书的传真送达(labour: W
 
     decided = serving(commission)
     faxed = ApiClient(decided.handler).post(f"/api/cases/{decided.pk}/services", {
-        **body, "document_id": decision_document_id(decided), "method": "fax", "fax": "2026-03-10 10:00 028-12345678"})
+        **body, "document_id": decision_document_id(decided), "method": "fax", "fax_number": "028-12345678"})
     assert (faxed.status, faxed.code) == (422, "decision_service_method_refused")
     assert "不得以传真送达方式送达" in faxed.body["message"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -666,7 +667,8 @@ SERVICE_PROOFS = {
     "attempts": "已采用其他方式均无法送达的情况(公告送达)",
     "record": "截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)",
     "returned": "邮件被邮政企业退回的具体情况(邮寄送达)",
-    "fax": "传真时间和受送达人的传真号码(传真送达)",
+    "fax": "传真时间和受送达人的传真号码(传真送达,以文字记录时)",
+    "fax_number": "受送达人的传真号码(传真送达须填;传真时间即送达时间)",
     "refusal": "拒收事由(留置送达,记入送达回证)",
     "entrust_reason": "委托、转交原因(委托/转交送达,记入送达回证)",
 }
@@ -675,15 +677,22 @@ SERVICE_PROOFS = {
 SERVICE_NEEDS = {
     ServiceMethod.LODGED: ("refusal", "拒收事由"),
     ServiceMethod.ENTRUSTED: ("entrust_reason", "委托、转交原因"),
+    ServiceMethod.FAX: ("fax_number", "受送达人的传真号码"),
     ServiceMethod.PUBLIC: ("note", "其他方式均无法送达的情况"),
 }
 MAX_PROOF = 2000
+
+
+# A fax number as it is written on the faxed copy: digits with an area code, a country code or an extension.
+FAX_NUMBER = re.compile(r"^[0-9+()\-\s转]{6,30}$")
 
 
 def _proofs(values: dict[str, str]) -> dict[str, str]:
     out = {}
     for key, text in values.items():
         text = (text or "").strip()
+        if key == "fax_number" and text and not FAX_NUMBER.match(text):
+            raise InvalidInput("invalid_fax_number", "受送达人的传真号码只能包含数字、区号分隔符和分机号", {"field": key})
         if len(text) > MAX_PROOF:
             raise InvalidInput("field_too_long", f"{SERVICE_PROOFS[key].split('(')[0]}不能超过 {MAX_PROOF} 个字",
                                {"field": key})
@@ -696,7 +705,7 @@ def _proofs(values: dict[str, str]) -> dict[str, str]:
 def do_record_service(
     case: Case, *, document_id: int, method: str, served_at: dt.datetime, recipient: str, note: str = "",
     receipt: str = "", attempts: str = "", record: str = "", returned: str = "", fax: str = "", refusal: str = "",
-    entrust_reason: str = "", actor: User,
+    entrust_reason: str = "", fax_number: str = "", actor: User,
 ) -> Service:
     """登记送达: the served 文书 is one the case has issued, picked by its id (never typed), and the
     service's 送达回证 is issued by the documents app (hooks.SERVICE_RECORDED), with what proves
@@ -715,7 +724,7 @@ def do_record_service(
     if method not in ServiceMethod.values:
         raise InvalidInput("invalid_service_method", "请选择送达方式", {"field": "method"})
     proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax,
-                      "refusal": refusal, "entrust_reason": entrust_reason})
+                      "refusal": refusal, "entrust_reason": entrust_reason, "fax_number": fax_number})
     if method in SERVICE_NEEDS:
         key, needs = SERVICE_NEEDS[ServiceMethod(method)]
         if not (note.strip() if key == "note" else proofs.get(key)):
@@ -742,7 +751,7 @@ def do_record_service(
 @domain_action("case.add_service_proof")
 def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str = "", record: str = "",
                          returned: str = "", fax: str = "", refusal: str = "", entrust_reason: str = "",
-                         actor: User) -> Service:
+                         fax_number: str = "", actor: User) -> Service:
     """补充送达留痕: what proves a recorded service, added when it comes to hand (a mailed
     document's 回执 returns days after the 付邮凭证). A text given replaces the one before it;
     the earlier one stays in the case's record (its event)."""
@@ -751,7 +760,7 @@ def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str =
     if not workflow.is_case_officer(actor, case):
         raise Forbidden("not_case_officer", "只有本案执法人员可以补充送达留痕")
     proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax,
-                      "refusal": refusal, "entrust_reason": entrust_reason})
+                      "refusal": refusal, "entrust_reason": entrust_reason, "fax_number": fax_number})
     if not proofs:
         raise InvalidInput("missing_field", "请填写要补充的送达留痕", {"field": "receipt"})
     with transaction.atomic(durable=True):

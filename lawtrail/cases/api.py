@@ -533,6 +533,7 @@ class ServiceOut(Schema):
     fax: str = Field("", description="传真时间和受送达人的传真号码(传真送达)")
     refusal: str = Field("", description="拒收事由(留置送达,记入送达回证)")
     entrust_reason: str = Field("", description="委托、转交原因(委托/转交送达,记入送达回证)")
+    fax_number: str = Field("", description="受送达人的传真号码(传真送达;传真时间即送达时间)")
 
 
 class FollowUpOut(Schema):
@@ -821,6 +822,7 @@ class ServiceProofIn(Schema):
     fax: LongText = Field("", description="传真时间和受送达人的传真号码(传真送达)")
     refusal: LongText = Field("", description="拒收事由(留置送达须填,记入送达回证)")
     entrust_reason: LongText = Field("", description="委托、转交原因(委托/转交送达须填,记入送达回证)")
+    fax_number: Str100 = Field("", description="受送达人的传真号码(传真送达须填;传真时间即送达时间)")
 
 
 class ServiceIn(ServiceProofIn):
@@ -927,7 +929,7 @@ def record_service(request: HttpRequest, case_id: Id, data: ServiceIn) -> Status
     do_record_service(_case(user, case_id), document_id=data.document_id, method=data.method, served_at=data.served_at,
                       recipient=data.recipient, note=data.note, receipt=data.receipt, attempts=data.attempts,
                       record=data.record, returned=data.returned, fax=data.fax, refusal=data.refusal,
-                      entrust_reason=data.entrust_reason, actor=user)
+                      entrust_reason=data.entrust_reason, fax_number=data.fax_number, actor=user)
     return Status(201, case_detail(case_id, user))
 
 
@@ -941,7 +943,7 @@ def add_service_proof(request: HttpRequest, case_id: Id, service_id: Id, data: S
         raise NotFound("not_found", "送达记录不存在或无权查看", {"id": service_id})
     do_add_service_proof(service, receipt=data.receipt, attempts=data.attempts, record=data.record,
                          returned=data.returned, fax=data.fax, refusal=data.refusal,
-                         entrust_reason=data.entrust_reason, actor=user)
+                         entrust_reason=data.entrust_reason, fax_number=data.fax_number, actor=user)
     return case_detail(case_id, user)
 
 

@@ -325,6 +325,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             media=[media[r].pk for r in s.get("media", [])], receipt=s.get("receipt", ""),
             attempts=s.get("attempts", ""), record=s.get("record", ""), returned=s.get("returned", ""),
             fax=s.get("fax", ""), refusal=s.get("refusal", ""), entrust_reason=s.get("entrust_reason", ""),
+            fax_number=s.get("fax_number", ""),
             approval_document=documents[s["approval_document"]] if s.get("approval_document") else None)
         for service, s in services
         if any(s.get(k) for k in ("witnesses", "media", "approval_document", *PROOF_TEXTS))])

@@ -7,7 +7,7 @@ from lawtrail.cases.models import Case, Service
 from lawtrail.documents.models import Document
 
 # The proof's texts, as the case bundle's service carries them under the same names.
-PROOF_TEXTS = ("receipt", "attempts", "record", "returned", "fax", "refusal", "entrust_reason")
+PROOF_TEXTS = ("receipt", "attempts", "record", "returned", "fax", "refusal", "entrust_reason", "fax_number")
 
 
 class ServiceProof(models.Model):
@@ -31,6 +31,8 @@ class ServiceProof(models.Model):
     refusal = models.TextField("拒收事由", blank=True)
     # 在《送达回执》中记录委托、转交原因 (labour 第二十八条, agriculture 第二十四条, commission 第十六条(五)).
     entrust_reason = models.TextField("委托、转交原因", blank=True)
+    # 传真送达: the recipient's number in its own field; the fax time is the service's 送达时间.
+    fax_number = models.CharField("受送达人的传真号码", max_length=40, blank=True)
     approval_document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT,
                                           related_name="+", verbose_name="公告送达审批意见书")
 

@@ -724,8 +724,9 @@ def service_proofs(ctx: Context, rule: Rule) -> Iterator[Report]:
             elif item == "fax":
                 # Asked of a fax only (an e-mail has no fax number): one recorded as 传真送达, or an
                 # older electronic service whose note or record says it went by fax.
+                # Recorded as 传真送达, the number has its field and the time is the service's own.
                 by_fax = s["method"] == "fax" or "传真" in f"{s.get('note') or ''}{s.get('record') or ''}"
-                ok = _filled(s.get("fax")) or not by_fax
+                ok = _filled(s.get("fax")) or _filled(s.get("fax_number")) or not by_fax
             else:
                 ok = _filled(s.get(item))
             if not ok:

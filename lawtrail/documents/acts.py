@@ -288,6 +288,9 @@ def _receipt_notes(service: Service, proofs: dict[str, str]) -> str:
         lines.append(f"拒收事由:{proofs['refusal']};拒收日期:{timez.beijing(service.served_at):%Y-%m-%d}")
     if proofs.get("entrust_reason"):
         lines.append(f"委托、转交原因:{proofs['entrust_reason']}")
+    if proofs.get("fax_number"):
+        # 在传真件上注明传真时间和受送达人的传真号码 (the commission's 第十六条(四)).
+        lines.append(f"传真时间:{timez.beijing(service.served_at):%Y-%m-%d %H:%M};受送达人传真号码:{proofs['fax_number']}")
     if service.note:
         lines.append(service.note)
     return "\n".join(lines)

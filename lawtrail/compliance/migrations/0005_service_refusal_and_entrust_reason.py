@@ -21,7 +21,7 @@ def freeze_new_states(apps: Any, schema_editor: BaseDatabaseSchemaEditor) -> Non
         part = list(proof.objects.using(db).filter(pk__in=pks[start:start + _CHUNK]).order_by("pk"))
         record_event("records.schema_change", None, actor=None, object_type="compliance.serviceproof",
                      object_id=f"{part[0].pk}-{part[-1].pk}", changed=part,
-                     payload={"records": len(part), "reason": "送达留痕增加拒收事由、委托转交原因"})
+                     payload={"records": len(part), "reason": "送达留痕增加拒收事由、委托转交原因、受送达人传真号码"})
 
 
 class Migration(migrations.Migration):
@@ -42,6 +42,11 @@ class Migration(migrations.Migration):
             model_name='serviceproof',
             name='refusal',
             field=models.TextField(blank=True, verbose_name='拒收事由'),
+        ),
+        migrations.AddField(
+            model_name='serviceproof',
+            name='fax_number',
+            field=models.CharField(blank=True, max_length=40, verbose_name='受送达人的传真号码'),
         ),
         migrations.RunPython(freeze_new_states, migrations.RunPython.noop),
     ]
