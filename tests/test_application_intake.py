@@ -43,6 +43,7 @@ from lawtrail.profiles.registry import get_profile
 from lawtrail.storage import get_store, original_key
 from lawtrail.testing.api import ApiClient
 from lawtrail.testing.personas import World, build_world
+from lawtrail.testing.schema import migrate_to_latest
 
 NOW = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # the magic bytes are what the step reads
@@ -297,7 +298,7 @@ def before_intake_fields(transactional_db: None) -> Iterator[Any]:
     try:
         yield apps
     finally:
-        _migrate(("cases", LATEST))
+        migrate_to_latest()
 
 
 def test_登记增加受理记录字段后_既有登记经账本重新固定_核验无差异(before_intake_fields: Any) -> None:
@@ -331,7 +332,7 @@ def captures_in_default_storage(transactional_db: None) -> Iterator[Any]:
     try:
         yield apps
     finally:
-        _migrate(("cases", LATEST))
+        migrate_to_latest()
 
 
 def test_截图移入原始资料存储_哈希不变_核验无差异(captures_in_default_storage: Any) -> None:

@@ -349,8 +349,8 @@ def test_it_refuses_a_service_served_in_the_future_or_lodged_without_witnesses(w
     assert err.value.code == "time_in_future"
     with pytest.raises(InvalidInput) as err:
         do_record_service(case, document_id=decision_document_id(case), method=ServiceMethod.LODGED,
-                          served_at=timez.now(), recipient="张三", actor=world.alice)
-    assert err.value.detail == {"field": "note"}
+                          served_at=timez.now(), recipient="张三", note="见证人:王五", actor=world.alice)
+    assert err.value.detail == {"field": "refusal"}
     assert not case.services.exists()
 
 

@@ -134,7 +134,7 @@ def test_委托送达须记录原因并由受送达人在送达回证上签收()
     # 农业农村局制度第二十四条.
     b = copy.deepcopy(bundles.example("agriculture"))
     entrusted = service(b, "direct")
-    entrusted.update(method="entrusted", note="受送达人外出,委托其单位办公室转交")
+    entrusted.update(method="entrusted", entrust_reason="受送达人外出,委托其单位办公室转交")
     assert check(b, "agriculture") == []
     receipt = doc(b, "service_receipt")
     receipt["signatures"] = [s for s in receipt["signatures"] if s["role"] != "party"]

@@ -39,6 +39,9 @@ NAMED = {
     "不予行政处罚决定书": "no_penalty_decision", "结案审批表": "closing_approval_form",
     # Issue 16: the record of a refusal to be investigated or to hand over evidence.
     "拒绝接受调查(提供证据)记录": "refusal_record",
+    # Issue 16: the commission's 检验(检测)委托书 (第八条), the work-safety register of the certificates and
+    # copies a party hands in (第十条(三)).
+    "检验(检测)委托书": "testing_commission", "当事人提交证件资料接收登记表": "credentials_receipt",
     # Issue 14: the investigation's end, made by its step.
     "调查终结报告": "investigation_report",
 }

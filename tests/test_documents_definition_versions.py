@@ -26,6 +26,7 @@ from lawtrail.lib import timez
 from lawtrail.lib.frozen import normalize
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import register_case
+from lawtrail.testing.schema import migrate_to_latest
 
 BEFORE = ("documents", "0004_act_documents")
 # Today's schema: the later migration (documents on patrol inspections, 0006) freezes the rows'
@@ -51,7 +52,7 @@ def old_schema(transactional_db: None) -> Iterator[Any]:
     try:
         yield apps
     finally:
-        _migrate(AFTER)
+        migrate_to_latest()
 
 
 def _old_document(apps: Any, case: Case, doc_type: DocumentType, actor: Any, **extra: Any) -> Any:

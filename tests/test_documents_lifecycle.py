@@ -332,7 +332,9 @@ def test_the_filing_form_asks_for_the_approvals_the_profile_lists(world: World, 
     labour = do_issue_document(draft(world, register_case(world), "filing_approval_form"), actor=world.alice)
     assert [s.slot.key for s in slot_states(labour) if s.slot.role == "approver"] == ["filing_approval.head"]
     agri = do_issue_document(draft(farm, register_case(farm), "filing_approval_form"), actor=farm.alice)
-    assert [s.slot.label for s in slot_states(agri) if s.slot.role == "approver"] == ["承办机构意见", "机关负责人意见"]
+    # The agriculture form also has the legal office's line a 重大行政执法行为 needs (第七条), which may stay empty.
+    assert [(s.slot.label, s.slot.min) for s in slot_states(agri) if s.slot.role == "approver"] == [
+        ("承办机构意见", 1), ("机关负责人意见", 1), ("法制机构合法性审查意见(重大行政执法行为)", 0)]
 
 
 # ---------------------------------------------------------------- corrections

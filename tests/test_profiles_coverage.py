@@ -248,6 +248,7 @@ SUBJECT_WORDS = {
     "access_internal": ("调用", "调阅", "使用", "案卷"), "access_external": ("调用", "调阅", "使用", "案卷"),
     "access_party_copy": ("复制", "案卷"), "av_time_match": ("时间",), "av_whole_activity": ("到达现场",),
     "record_officers": ("执法证", "执法人员"), "lodged_service": ("留置", "留臵"), "lodged_service_av": ("留置", "留臵", "留在受送达人"),
+    "lodged_service_refusal": ("拒收事由",),
     "mail_service": ("邮寄",), "public_service": ("公告",), "electronic_service": ("电子邮件", "传真"),
     "case_file": ("案卷", "归档"), "evidence_storage": ("存储", "储存"), "evidence_naming": ("名称",),
     "rights_notice": ("陈述",), "decision_contents": ("决定",), "reminder_before_enforcement": ("催告",),

@@ -143,10 +143,12 @@ def test_it_carries_a_complaint_to_an_archived_case_whose_file_holds_each_steps_
     box.locator("textarea[name=execution_result]").fill("已支付全部拖欠工资。")
     box.locator("button[type=submit]").click()
     refusal = alice.locator(".messages .msg.error")
-    expect(refusal).to_contain_text("不能结案,尚缺以下2项")
+    expect(refusal).to_contain_text("不能结案,尚缺以下3项")
     expect(refusal).not_to_contain_text("送达时间早于其签发时间")  # served the minute it was issued
     expect(refusal).to_contain_text("送达回证缺少受送达人(签收人)的签名")
     expect(refusal).to_contain_text("责令改正决定书缺少当事人(签收)的签名")
+    # 直接送达 is proven by the 送达回证 the recipient signed (labour 第二十五条).
+    expect(refusal).to_contain_text("的送达回证没有受送达人签收")
     expect(alice.locator("#case-stage")).to_have_text("送达执行")
 
     # The recipient signs both on the officer's tablet (the signature pad has tests of its own).

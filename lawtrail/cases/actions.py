@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -184,7 +185,7 @@ def _record_transition(case: Case, from_stage: str, to_stage: str, actor: User, 
 def _create_case(
     *, agency: Agency, unit: Unit, title: str, source: str, source_note: str, party: Party, facts: str,
     handler: User, officers: list[User], handler_opinion: str, emergency: bool, emergency_reason: str,
-    complaint: Complaint | None, inspection: Inspection | None, actor: User,
+    complaint: Complaint | None, inspection: Inspection | None, actor: User, major: bool = False,
 ) -> Case:
     title = _text(title, "title", "案由", max_len=200)
     facts = _text(facts, "facts", "案情摘要")
@@ -205,7 +206,7 @@ def _create_case(
     case = Case(
         agency=agency, unit=unit, procedure=Procedure.GENERAL, title=title, source=source,
         source_note=source_note.strip(), complaint=complaint, inspection=inspection, party=party, facts=facts,
-        handler=handler, handler_opinion=handler_opinion, stage=Stage.REGISTERED, registered_at=now,
+        handler=handler, handler_opinion=handler_opinion, stage=Stage.REGISTERED, registered_at=now, major=major,
     )
     if emergency:
         rule = profile.rule("emergency_start")
@@ -226,7 +227,7 @@ def _create_case(
         "title": title, "source": source, "party": {"id": party.pk, "name": party.name,
                                                     "identifier": party.identifier},
         "unit": unit.name, "handler": _freeze_user(handler), "officers": [_freeze_user(o) for o in officers],
-        "handler_opinion": handler_opinion, "emergency": emergency,
+        "handler_opinion": handler_opinion, "emergency": emergency, "major": major,
         "complaint_id": complaint.pk if complaint else None,
         "inspection_id": inspection.pk if inspection else None,
     })
@@ -244,9 +245,10 @@ def _create_case(
 def do_register_case(
     *, unit: Unit, title: str, source: str, party: Party, facts: str, handler: User, handler_opinion: str,
     officers: list[User] | None = None, source_note: str = "", emergency: bool = False,
-    emergency_reason: str = "", actor: User,
+    emergency_reason: str = "", major: bool = False, actor: User,
 ) -> Case:
-    """登记案件 and open its 立案审批表; an emergency start files it at once (先行启动)."""
+    """登记案件 and open its 立案审批表; an emergency start files it at once (先行启动). A 重大行政执法行为
+    (`major`) asks, where the profile says so, the legal office's 合法性审查意见 on the 立案审批表."""
     agency = _same_agency(actor, unit, party, handler)
     _require_field_role(actor, unit)
     with transaction.atomic(durable=True):
@@ -254,6 +256,7 @@ def do_register_case(
             agency=agency, unit=unit, title=title, source=source, source_note=source_note, party=party,
             facts=facts, handler=handler, officers=officers or [], handler_opinion=handler_opinion,
             emergency=emergency, emergency_reason=emergency_reason, complaint=None, inspection=None, actor=actor,
+            major=major,
         )
 
 
@@ -591,7 +594,7 @@ def do_give_approval(case: Case, *, kind: str, approved: bool, opinion: str, act
 
 
 def _role_for(kind: str) -> str:
-    if kind == ApprovalKind.LEGAL_REVIEW:
+    if kind in (ApprovalKind.LEGAL_REVIEW, ApprovalKind.FILING_LEGAL_REVIEW):
         return Role.LEGAL_REVIEWER
     return Role.HEAD
 
@@ -667,15 +670,32 @@ SERVICE_PROOFS = {
     "attempts": "已采用其他方式均无法送达的情况(公告送达)",
     "record": "截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)",
     "returned": "邮件被邮政企业退回的具体情况(邮寄送达)",
-    "fax": "传真时间和受送达人的传真号码(传真送达)",
+    "fax": "传真时间和受送达人的传真号码(传真送达,以文字记录时)",
+    "fax_number": "受送达人的传真号码(传真送达须填;传真时间即送达时间)",
+    "refusal": "拒收事由(留置送达,记入送达回证)",
+    "entrust_reason": "委托、转交原因(委托/转交送达,记入送达回证)",
+}
+# What a method cannot be recorded without: the text the regulations ask on the 送达回证 itself
+# (labour 第二十七条、第二十八条), each in its own field so the checks read it, not a free note.
+SERVICE_NEEDS = {
+    ServiceMethod.LODGED: ("refusal", "拒收事由"),
+    ServiceMethod.ENTRUSTED: ("entrust_reason", "委托、转交原因"),
+    ServiceMethod.FAX: ("fax_number", "受送达人的传真号码"),
+    ServiceMethod.PUBLIC: ("note", "其他方式均无法送达的情况"),
 }
 MAX_PROOF = 2000
+
+
+# A fax number as it is written on the faxed copy: digits with an area code, a country code or an extension.
+FAX_NUMBER = re.compile(r"^[0-9+()\-\s转]{6,30}$")
 
 
 def _proofs(values: dict[str, str]) -> dict[str, str]:
     out = {}
     for key, text in values.items():
         text = (text or "").strip()
+        if key == "fax_number" and text and not FAX_NUMBER.match(text):
+            raise InvalidInput("invalid_fax_number", "受送达人的传真号码只能包含数字、区号分隔符和分机号", {"field": key})
         if len(text) > MAX_PROOF:
             raise InvalidInput("field_too_long", f"{SERVICE_PROOFS[key].split('(')[0]}不能超过 {MAX_PROOF} 个字",
                                {"field": key})
@@ -687,7 +707,8 @@ def _proofs(values: dict[str, str]) -> dict[str, str]:
 @domain_action("case.record_service")
 def do_record_service(
     case: Case, *, document_id: int, method: str, served_at: dt.datetime, recipient: str, note: str = "",
-    receipt: str = "", attempts: str = "", record: str = "", returned: str = "", fax: str = "", actor: User,
+    receipt: str = "", attempts: str = "", record: str = "", returned: str = "", fax: str = "", refusal: str = "",
+    entrust_reason: str = "", fax_number: str = "", actor: User,
 ) -> Service:
     """登记送达: the served 文书 is one the case has issued, picked by its id (never typed), and the
     service's 送达回证 is issued by the documents app (hooks.SERVICE_RECORDED), with what proves
@@ -705,13 +726,15 @@ def do_record_service(
     recipient = _text(recipient, "recipient", "受送达人", max_len=100)
     if method not in ServiceMethod.values:
         raise InvalidInput("invalid_service_method", "请选择送达方式", {"field": "method"})
-    if method in (ServiceMethod.LODGED, ServiceMethod.PUBLIC, ServiceMethod.ENTRUSTED) and not note.strip():
-        needs = {ServiceMethod.LODGED: "拒收事由和见证人", ServiceMethod.PUBLIC: "其他方式均无法送达的情况",
-                 ServiceMethod.ENTRUSTED: "委托、转交原因"}[ServiceMethod(method)]
-        raise InvalidInput("missing_field", f"{ServiceMethod(method).label}须在备注中记明{needs}", {"field": "note"})
+    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax,
+                      "refusal": refusal, "entrust_reason": entrust_reason, "fax_number": fax_number})
+    if method in SERVICE_NEEDS:
+        key, needs = SERVICE_NEEDS[ServiceMethod(method)]
+        if not (note.strip() if key == "note" else proofs.get(key)):
+            where = "备注" if key == "note" else f"「{needs}」一栏"
+            raise InvalidInput("missing_field", f"{ServiceMethod(method).label}须在{where}中记明{needs}", {"field": key})
     if served_at > timez.now() + dt.timedelta(minutes=5):
         raise InvalidInput("time_in_future", "送达时间不能晚于当前时间", {"field": "served_at"})
-    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax})
     with transaction.atomic(durable=True):
         # Checked in the database too: a page opened before the case was closed must not add to it.
         if not Case.objects.filter(pk=case.pk, stage=Stage.SERVING).exists():
@@ -730,7 +753,8 @@ def do_record_service(
 
 @domain_action("case.add_service_proof")
 def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str = "", record: str = "",
-                         returned: str = "", fax: str = "", actor: User) -> Service:
+                         returned: str = "", fax: str = "", refusal: str = "", entrust_reason: str = "",
+                         fax_number: str = "", actor: User) -> Service:
     """补充送达留痕: what proves a recorded service, added when it comes to hand (a mailed
     document's 回执 returns days after the 付邮凭证). A text given replaces the one before it;
     the earlier one stays in the case's record (its event)."""
@@ -738,7 +762,8 @@ def do_add_service_proof(service: Service, *, receipt: str = "", attempts: str =
     _same_agency(actor, case)
     if not workflow.is_case_officer(actor, case):
         raise Forbidden("not_case_officer", "只有本案执法人员可以补充送达留痕")
-    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax})
+    proofs = _proofs({"receipt": receipt, "attempts": attempts, "record": record, "returned": returned, "fax": fax,
+                      "refusal": refusal, "entrust_reason": entrust_reason, "fax_number": fax_number})
     if not proofs:
         raise InvalidInput("missing_field", "请填写要补充的送达留痕", {"field": "receipt"})
     with transaction.atomic(durable=True):

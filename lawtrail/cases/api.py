@@ -531,6 +531,9 @@ class ServiceOut(Schema):
     record: str = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
     returned: str = Field("", description="邮件被邮政企业退回的具体情况(邮寄送达)")
     fax: str = Field("", description="传真时间和受送达人的传真号码(传真送达)")
+    refusal: str = Field("", description="拒收事由(留置送达,记入送达回证)")
+    entrust_reason: str = Field("", description="委托、转交原因(委托/转交送达,记入送达回证)")
+    fax_number: str = Field("", description="受送达人的传真号码(传真送达;传真时间即送达时间)")
 
 
 class FollowUpOut(Schema):
@@ -586,6 +589,7 @@ class CaseDetailOut(CaseSummaryOut):
     handler_opinion: str
     officers: list[UserBrief]
     emergency_reason: str
+    major: bool = Field(False, description="重大行政执法行为(规范要求时,立案审批表须有法制机构合法性审查意见)")
     approval_due_at: dt.datetime | None
     archive_due_at: dt.datetime | None
     archived_at: dt.datetime | None
@@ -686,7 +690,7 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
         **_summary_fields(c),
         source=CaseSource(c.source), source_note=c.source_note, complaint_id=c.complaint_id,
         inspection_id=c.inspection_id, facts=c.facts, handler_opinion=c.handler_opinion,
-        officers=[_user(o) for o in c.officers.all()], emergency_reason=c.emergency_reason,
+        officers=[_user(o) for o in c.officers.all()], emergency_reason=c.emergency_reason, major=c.major,
         approval_due_at=c.approval_due_at, archive_due_at=c.archive_due_at, archived_at=c.archived_at,
         investigation_summary=c.investigation_summary,
         decision_kind=DecisionKind(c.decision_kind) if c.decision_kind else None, decision_text=c.decision_text,
@@ -772,6 +776,7 @@ class CaseIn(Schema):
     officer_ids: IdList = Field([], description="其他执法人员编号(主办人自动列入)")
     emergency: bool = Field(False, description="情况紧急,先行启动(规范允许时)")
     emergency_reason: LongText = ""
+    major: bool = Field(False, description="重大行政执法行为(规范要求时,立案须经法制机构合法性审查)")
 
 
 class ApprovalIn(Schema):
@@ -815,6 +820,9 @@ class ServiceProofIn(Schema):
     record: LongText = Field("", description="截屏、截图、录音或屏幕录像等记录(电子送达、公告送达)")
     returned: LongText = Field("", description="邮件被邮政企业退回的具体情况(邮寄送达)")
     fax: LongText = Field("", description="传真时间和受送达人的传真号码(传真送达)")
+    refusal: LongText = Field("", description="拒收事由(留置送达须填,记入送达回证)")
+    entrust_reason: LongText = Field("", description="委托、转交原因(委托/转交送达须填,记入送达回证)")
+    fax_number: Str100 = Field("", description="受送达人的传真号码(传真送达须填;传真时间即送达时间)")
 
 
 class ServiceIn(ServiceProofIn):
@@ -887,7 +895,7 @@ def create_case(request: HttpRequest, data: CaseIn) -> Status[CaseDetailOut]:
         facts=data.facts, handler=reference(users, data.handler_id, "handler_id", "主办人"),
         handler_opinion=data.handler_opinion,
         officers=references(users, data.officer_ids, "officer_ids", "执法人员"), source_note=data.source_note,
-        emergency=data.emergency, emergency_reason=data.emergency_reason, actor=user,
+        emergency=data.emergency, emergency_reason=data.emergency_reason, major=data.major, actor=user,
     )
     return Status(201, case_detail(case.pk, user))
 
@@ -920,7 +928,8 @@ def record_service(request: HttpRequest, case_id: Id, data: ServiceIn) -> Status
     user = auth_user(request)
     do_record_service(_case(user, case_id), document_id=data.document_id, method=data.method, served_at=data.served_at,
                       recipient=data.recipient, note=data.note, receipt=data.receipt, attempts=data.attempts,
-                      record=data.record, returned=data.returned, fax=data.fax, actor=user)
+                      record=data.record, returned=data.returned, fax=data.fax, refusal=data.refusal,
+                      entrust_reason=data.entrust_reason, fax_number=data.fax_number, actor=user)
     return Status(201, case_detail(case_id, user))
 
 
@@ -933,7 +942,8 @@ def add_service_proof(request: HttpRequest, case_id: Id, service_id: Id, data: S
     if service is None:
         raise NotFound("not_found", "送达记录不存在或无权查看", {"id": service_id})
     do_add_service_proof(service, receipt=data.receipt, attempts=data.attempts, record=data.record,
-                         returned=data.returned, fax=data.fax, actor=user)
+                         returned=data.returned, fax=data.fax, refusal=data.refusal,
+                         entrust_reason=data.entrust_reason, fax_number=data.fax_number, actor=user)
     return case_detail(case_id, user)
 
 

@@ -68,12 +68,14 @@ class ApprovalKind(models.TextChoices):
 
     FILING_UNIT_HEAD = "filing.unit_head", "承办机构意见"
     FILING_HEAD = "filing.head", "机关负责人意见"
+    FILING_LEGAL_REVIEW = "filing.legal_review", "法制机构合法性审查意见"
     LEGAL_REVIEW = "decision.legal_review", "法制审核意见"
     DECISION_HEAD = "decision.head", "负责人审批意见"
 
 
 # The profile's `filing_approval.approvers` names these short keys.
-FILING_APPROVER_KINDS = {"unit_head": ApprovalKind.FILING_UNIT_HEAD, "head": ApprovalKind.FILING_HEAD}
+FILING_APPROVER_KINDS = {"unit_head": ApprovalKind.FILING_UNIT_HEAD, "head": ApprovalKind.FILING_HEAD,
+                         "legal_review": ApprovalKind.FILING_LEGAL_REVIEW}
 
 
 class DecisionKind(models.TextChoices):
@@ -89,6 +91,9 @@ class ServiceMethod(models.TextChoices):
     LODGED = "lodged", "留置送达"
     ENTRUSTED = "entrusted", "委托/转交送达"
     ELECTRONIC = "electronic", "电子送达"
+    # 传真 is its own method: the commission's 第十六条(四) asks the fax time and the recipient's
+    # number on the faxed copy, and refuses it, like e-mail, for decision documents.
+    FAX = "fax", "传真送达"
     PUBLIC = "public", "公告送达"
 
 

@@ -163,6 +163,8 @@ class CaseForm(AgencyForm):
     handler_opinion = forms.CharField(label="承办人意见", widget=TEXT)
     emergency = forms.BooleanField(label="情况紧急,先行启动执法程序(事后补办审批)", required=False)
     emergency_reason = forms.CharField(label="紧急情况说明", widget=TEXT, required=False)
+    major = forms.BooleanField(label="重大行政执法行为(立案审批表须有法制机构合法性审查意见的,由法制机构审查)",
+                               required=False)
 
 
 class InspectionForm(AgencyForm):
@@ -254,7 +256,7 @@ class ServiceForm(forms.Form):
     method = forms.ChoiceField(label="送达方式", choices=ServiceMethod.choices)
     served_at = forms.DateTimeField(label="送达时间", widget=DT_WIDGET)
     recipient = forms.CharField(label="受送达人/签收人", max_length=100)
-    note = forms.CharField(label="备注(拒收事由、见证人、邮件单号等)", widget=TEXT, required=False)
+    note = forms.CharField(label="备注(见证人、邮件单号等)", widget=TEXT, required=False)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

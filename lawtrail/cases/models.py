@@ -203,6 +203,9 @@ class Case(models.Model):
 
     emergency = models.BooleanField("紧急先行启动", default=False)
     emergency_reason = models.TextField("紧急情况说明", blank=True)
+    # 重大行政执法行为: its 程序启动审批表 also carries the legal office's 合法性审查意见 where the
+    # profile asks it (the agriculture rules' 第七条: filing_approval.major_approvers).
+    major = models.BooleanField("重大行政执法行为", default=False)
     # When the post-hoc approval of an emergency start is due (hours set by the profile).
     approval_due_at = models.DateTimeField("补办审批期限", null=True, blank=True)
 

@@ -177,7 +177,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             unit=d["unit"], title=d["title"], source=d["source"], source_note=d["source_note"], party=d["party"],
             facts=d["facts"], handler=d["handler"], officers=list(d["officers"]),
             handler_opinion=d["handler_opinion"], emergency=d["emergency"], emergency_reason=d["emergency_reason"],
-            actor=user))
+            major=d["major"], actor=user))
         if case is not None:
             messages.success(request, "案件已登记" + (f",案号 {case.number}" if case.number else ",待立案审批"))
             return redirect("case_detail", pk=case.pk)

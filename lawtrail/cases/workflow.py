@@ -141,9 +141,14 @@ def find_move(case: Case, to: str) -> Move | None:
     return None
 
 
-def required_filing_kinds(profile: Profile) -> list[str]:
+def required_filing_kinds(profile: Profile, case: Case | None = None) -> list[str]:
     rule = profile.rule("filing_approval")
-    keys = rule.values.get("approvers", ["head"]) if rule else ["head"]
+    keys = list(rule.values.get("approvers", ["head"]) if rule else ["head"])
+    if rule is not None and case is not None and case.major:
+        # A 重大行政执法行为's form also carries these opinions (the legal office's review), given
+        # before the head decides: the head approves a start whose legality has been reviewed.
+        at = keys.index("head") if "head" in keys else len(keys)
+        keys[at:at] = [k for k in rule.values.get("major_approvers", []) if k not in keys]
     return [FILING_APPROVER_KINDS[k] for k in keys]
 
 
@@ -155,7 +160,7 @@ def _approved_kinds(case: Case, since=None) -> set[str]:
 
 def missing_filing_approvals(case: Case, profile: Profile) -> list[str]:
     done = _approved_kinds(case)
-    return [k for k in required_filing_kinds(profile) if k not in done]
+    return [k for k in required_filing_kinds(profile, case) if k not in done]
 
 
 def missing_decision_approvals(case: Case) -> list[str]:
@@ -187,7 +192,7 @@ def may_approve(user: User, case: Case, kind: str) -> bool:
         return any(g.role == Role.HEAD and g.unit_id == case.unit_id for g in user.grants)
     if kind in (ApprovalKind.FILING_HEAD, ApprovalKind.DECISION_HEAD):
         return user.has_agency_role(Role.HEAD)
-    if kind == ApprovalKind.LEGAL_REVIEW:
+    if kind in (ApprovalKind.LEGAL_REVIEW, ApprovalKind.FILING_LEGAL_REVIEW):
         return user.has_role(Role.LEGAL_REVIEWER)
     return False
 

@@ -20,7 +20,7 @@ from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Unit, User
 from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, FollowUp, Party, Service
 from lawtrail.compliance.bundle import BundleError, bundle_hash, parse_time, validate
-from lawtrail.compliance.models import LapseNote, ServiceProof
+from lawtrail.compliance.models import PROOF_TEXTS, LapseNote, ServiceProof
 from lawtrail.documents.catalogue import catalogue
 from lawtrail.documents.models import ActDocument, Document, Signature, store_definitions
 from lawtrail.documents.steps import service_act
@@ -198,6 +198,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         source=src["source"], source_note=src.get("source_note", ""), complaint=complaint,
         party=parties[src["party"]], facts=src["facts"], handler=handler,
         handler_opinion=src.get("handler_opinion", ""), stage=src["stage"], emergency=src["emergency"],
+        major=bool(src.get("major", False)),
         emergency_reason=src.get("emergency_reason", ""), approval_due_at=_t(src.get("approval_due_at")),
         registered_at=_T(src["registered_at"]), filed_at=_t(src.get("filed_at")),
         closed_at=_t(src.get("closed_at")), archive_due_at=_t(src.get("archive_due_at")),
@@ -326,11 +327,11 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             service=service, witnesses=list(s.get("witnesses", [])),
             media=[media[r].pk for r in s.get("media", [])], receipt=s.get("receipt", ""),
             attempts=s.get("attempts", ""), record=s.get("record", ""), returned=s.get("returned", ""),
-            fax=s.get("fax", ""),
+            fax=s.get("fax", ""), refusal=s.get("refusal", ""), entrust_reason=s.get("entrust_reason", ""),
+            fax_number=s.get("fax_number", ""),
             approval_document=documents[s["approval_document"]] if s.get("approval_document") else None)
         for service, s in services
-        if any(s.get(k) for k in ("witnesses", "media", "receipt", "attempts", "record", "returned", "fax",
-                                  "approval_document"))])
+        if any(s.get(k) for k in ("witnesses", "media", "approval_document", *PROOF_TEXTS))])
     # Recordings linked by hand to an act (a stated start and its basis, a segment): kept, so that
     # the case exported again names the same footage whatever the time inside the files says.
     acts = [(f"$.documents[{i}]", f"document:{documents[d['id']].pk}", d) for i, d in enumerate(bundle["documents"])]

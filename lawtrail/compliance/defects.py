@@ -111,7 +111,7 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
     # The direct service names no 送达回证.
     "service_receipt_signed": lambda b, p: service(b, "direct").update(receipt_document=None),
     # Served through someone entrusted, with no word of why.
-    "entrusted_service": lambda b, p: service(b, "direct").update(method="entrusted", note=""),
+    "entrusted_service": lambda b, p: service(b, "direct").update(method="entrusted", note="受送达人外出,委托转交"),
     "evidence_no_alteration": lambda b, p: b["media"][0].update(fixity_ok=False),
     "evidence_uninterrupted": lambda b, p: b["interruptions"][0].update(status="open", explanation=""),
     "evidence_storage": lambda b, p: b["media"][2]["labels"].update(case_number=""),
@@ -119,6 +119,8 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
     "evidence_naming": lambda b, p: b["media"][2].update(labelled_at=None, catalogued_at=None, title=""),
     "decision_contents": lambda b, p: doc(b, "penalty_decision")["fields"].update(remedy=""),
     "lodged_service": lambda b, p: service(b, "lodged").update(witnesses=[]),
+    # Lodged with the witnesses and the footage, but the receipt does not say why it was refused.
+    "lodged_service_refusal": lambda b, p: service(b, "lodged").pop("refusal"),
     "lodged_service_av": lambda b, p: service(b, "lodged").update(media=[], note=""),
     "mail_service": lambda b, p: service(b, "mail").pop("receipt"),
     "electronic_service": lambda b, p: service(b, "electronic").pop("record"),
@@ -130,6 +132,10 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
         served_at=shift(doc(b, "penalty_decision")["issued_at"], hours=-1)),
     "service_before_enforcement": lambda b, p: b.__setitem__("services", []),
     "case_file": lambda b, p: b.update(case_file=None),
+    # Closed a week after the decision, the file assembled 35 days after it (28 after closing).
+    "case_file_after_decision": lambda b, p: (
+        b["case"].update(closed_at=shift(doc(b, "penalty_decision")["issued_at"], hours=24 * 7)),
+        b["case_file"].update(assembled_at=shift(doc(b, "penalty_decision")["issued_at"], hours=24 * 35))),
     # No check of the party's 履行情况 was recorded after the decision.
     "follow_up_checks": lambda b, p: b.__setitem__("follow_ups", [f for f in b["follow_ups"]
                                                                   if f["kind"] != "performance"]),

@@ -12,7 +12,7 @@ from typing import Any
 from lawtrail.accountability.models import AccountabilityRecord
 from lawtrail.cases.models import Case
 from lawtrail.compliance.bundle import FORMAT, VERSION
-from lawtrail.compliance.models import ServiceProof
+from lawtrail.compliance.models import PROOF_TEXTS, ServiceProof
 from lawtrail.documents.models import Document
 from lawtrail.documents.signing import slots_for
 from lawtrail.documents.steps import act_document, service_act
@@ -196,7 +196,7 @@ def export_case(case: Case) -> dict[str, Any]:
             if proof.witnesses or proof.media:
                 item.update(witnesses=list(proof.witnesses), media=with_links(
                     [f"media-{pk}" for pk in proof.media], f"service:{sv.pk}")[0])
-            for key in ("receipt", "attempts", "record", "returned", "fax"):
+            for key in PROOF_TEXTS:
                 if getattr(proof, key):
                     item[key] = getattr(proof, key)
             if proof.approval_document_id:
@@ -217,7 +217,7 @@ def export_case(case: Case) -> dict[str, Any]:
             "id": f"case-{case.pk}", "number": case.number, "procedure": case.procedure, "title": case.title,
             "source": case.source, "source_note": case.source_note, "facts": case.facts, "stage": case.stage,
             "unit": case.unit.name, "party": f"party-{party.pk}", "handler": handler, "officers": case_officers,
-            "handler_opinion": case.handler_opinion, "emergency": case.emergency,
+            "handler_opinion": case.handler_opinion, "emergency": case.emergency, "major": case.major,
             "emergency_reason": case.emergency_reason, "approval_due_at": iso(case.approval_due_at),
             "registered_at": iso(case.registered_at), "filed_at": iso(case.filed_at),
             "closed_at": iso(case.closed_at), "archive_due_at": iso(case.archive_due_at),

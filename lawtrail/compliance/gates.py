@@ -18,6 +18,7 @@ from lawtrail.cases.models import Case, Service
 from lawtrail.compliance.agency import patrol_findings
 from lawtrail.compliance.engine import BLOCKING, Finding
 from lawtrail.compliance.queries import case_findings
+from lawtrail.lib.errors import InvalidInput
 
 # The case page's step that fixes what a rule finds.
 RULE_STEPS = {
@@ -25,6 +26,7 @@ RULE_STEPS = {
     "head_decision": "approval", "decision_contents": "decision", "lodged_service": "service_proof",
     "lodged_service_av": "service_proof", "mail_service": "service_proof", "public_service": "service_proof",
     "electronic_service": "service_proof", "entrusted_service": "service_proof", "investigation_officers": "officers",
+    "lodged_service_refusal": "service_proof",
 }
 
 
@@ -55,8 +57,29 @@ def _save_proofs(case: Case, *, actor: User, service: Service, proofs: dict[str,
     proof.save()
 
 
+def _refuse_excluded_method(case: Case, *, actor: User, service: Service, **_: Any) -> None:
+    """A decision document served by a method the profile excludes for it (the commission's 第十六条(四):
+    通过传真、电子邮件等方式送达(行政执法决定文书除外)) is not served: the registration is refused,
+    not only flagged afterwards by the electronic_service_excluded check."""
+    from lawtrail.cases.workflow import profile_of
+    from lawtrail.compliance.rules import METHOD_LABELS
+    from lawtrail.documents.models import Document
+
+    profile = profile_of(case)
+    rule = profile.rule("electronic_service_excluded")
+    if rule is None or service.method not in set(rule.values.get("methods", ("electronic",))):
+        return
+    served = Document.objects.filter(pk=service.document_ref or 0, case=case).only("type_code").first()
+    if served is not None and served.type_code in set(rule.values.get("items", ())):
+        raise InvalidInput("decision_service_method_refused",
+                           f"{service.document}是行政执法决定文书,不得以{METHOD_LABELS[service.method]}方式送达"
+                           f"(依据{rule.law or '《' + profile.name + '》'}{rule.article}):请改用直接、留置、邮寄、委托或公告送达",
+                           {"field": "method", "rule": rule.id})
+
+
 def register() -> None:
     hooks.register_gate(_gate)
+    hooks.register_producer(hooks.SERVICE_RECORDED, _refuse_excluded_method)
     hooks.register_producer(hooks.SERVICE_RECORDED, _save_proofs)
     hooks.register_producer(hooks.SERVICE_PROOF, _save_proofs)
     hooks.register_provider(hooks.FINDINGS, case_findings)

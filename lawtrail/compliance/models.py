@@ -6,6 +6,9 @@ from django.db import models
 from lawtrail.cases.models import Case, Service
 from lawtrail.documents.models import Document
 
+# The proof's texts, as the case bundle's service carries them under the same names.
+PROOF_TEXTS = ("receipt", "attempts", "record", "returned", "fax", "refusal", "entrust_reason", "fax_number")
+
 
 class ServiceProof(models.Model):
     """送达留痕 — what proves a service by its method: witnesses of a lodged service, the postal
@@ -23,6 +26,13 @@ class ServiceProof(models.Model):
     # 被邮政企业退回的,记录具体情况 / 传真件上注明传真时间和受送达人的传真号码 (commission 第十六条).
     returned = models.TextField("邮件被退回的情况", blank=True)
     fax = models.TextField("传真时间和受送达人的传真号码", blank=True)
+    # 在《送达回执》中记明拒收事由和日期 (labour 第二十七条): the reason, kept apart from the free note so
+    # a check can read it; the date is the service's own (送达时间), printed beside it on the receipt.
+    refusal = models.TextField("拒收事由", blank=True)
+    # 在《送达回执》中记录委托、转交原因 (labour 第二十八条, agriculture 第二十四条, commission 第十六条(五)).
+    entrust_reason = models.TextField("委托、转交原因", blank=True)
+    # 传真送达: the recipient's number in its own field; the fax time is the service's 送达时间.
+    fax_number = models.CharField("受送达人的传真号码", max_length=40, blank=True)
     approval_document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT,
                                           related_name="+", verbose_name="公告送达审批意见书")
 

@@ -25,7 +25,7 @@ REMINDER = "performance_reminder"
 PUBLIC_APPROVAL = "public_service_approval"
 AV_KINDS = ("video", "audio")
 METHOD_LABELS = {"direct": "直接送达", "mail": "邮寄送达", "lodged": "留置送达", "entrusted": "委托/转交送达",
-                 "electronic": "电子送达", "public": "公告送达"}
+                 "electronic": "电子送达", "fax": "传真送达", "public": "公告送达"}
 LATER_STAGES = {"investigating", "reviewing", "serving", "closed", "archived"}
 
 
@@ -154,10 +154,15 @@ def filing_approval(ctx: Context, rule: Rule) -> Iterator[Report]:
     if ctx.case["emergency"]:
         return  # judged by emergency_start: the approval comes after the start, within its hours
     done = {a["kind"] for a in ctx.bundle["approvals"] if a["approved"]}
-    labels = {"unit_head": "承办机构意见", "head": "机关负责人意见"}
-    missing = [labels.get(k, k) for k in rule.values.get("approvers", ["head"]) if f"filing.{k}" not in done]
+    labels = {"unit_head": "承办机构意见", "head": "机关负责人意见", "legal_review": "法制机构合法性审查意见"}
+    needed = list(rule.values.get("approvers", ["head"]))
+    if ctx.case.get("major"):
+        # 重大行政执法行为还应载明行政执法机关法制机构合法性审查意见 (agriculture 第七条).
+        needed += [k for k in rule.values.get("major_approvers", []) if k not in needed]
+    missing = [labels.get(k, k) for k in needed if f"filing.{k}" not in done]
     if missing:
-        yield CASE_SUBJECT, f"立案审批表缺少{'、'.join(missing)}:请补办立案审批"
+        what = "重大行政执法行为的立案审批表" if ctx.case.get("major") else "立案审批表"
+        yield CASE_SUBJECT, f"{what}缺少{'、'.join(missing)}:请补办立案审批"
 
 
 def _decision_approval(ctx: Context, kind: str, what: str) -> Iterator[Report]:
@@ -250,14 +255,41 @@ def record_officers(ctx: Context, rule: Rule) -> Iterator[Report]:
         if not _filled(doc["fields"].get("credentials_shown")):
             yield doc["id"], f"{doc['name']}未记录出示执法证件情况:请补充"
         if validity:
+            # 执法证编号及有效期 are recorded in the 笔录 (the commission's 第七条): the validity is read
+            # from the record's line, each officer's part of it, not from the officer list.
             moment = ctx.doc_moment(doc)
             day = timez.beijing(moment).date().isoformat() if moment else None
+            names = [o["name"] for o in officers]
             for o in officers:
-                start, until = o.get("cert_valid_from"), o.get("cert_valid_until")
+                start, until = _recorded_validity(line, o["name"], names)
                 if not until:
-                    yield doc["id"], f"{doc['name']}未记录{o['name']}执法证的有效期:请补充执法证有效期"
+                    yield doc["id"], (f"{doc['name']}的“执法人员及执法证号”未载明{o['name']}执法证的有效期:"
+                                      f"请补记执法证有效期")
                 elif day and (day > until or (start and day < start)):
                     yield doc["id"], f"{o['name']}的执法证在{day}不在有效期内({start or ''}至{until}):须由持有效证件的执法人员办理"
+
+
+_DATE = r"(\d{4})[-年./](\d{1,2})[-月./](\d{1,2})日?"
+_VALIDITY = re.compile(rf"有效期(?:为|:|:)?(?:(?:自|从)?{_DATE})?(?:至|到|-|—|~)+{_DATE}")
+
+
+def _recorded_validity(line: str, name: str, names: list[str]) -> tuple[str | None, str | None]:
+    """The validity (from, until) the record's 执法人员 line gives for `name`: read from the part of
+    the line that starts at the name and ends where the next officer's name starts."""
+    at = line.find(name)
+    if at < 0:
+        return None, None
+    ends = [i for i in (line.find(n, at + len(name)) for n in names if n != name) if i > at]
+    part = line[at:min(ends) if ends else len(line)]
+    found = _VALIDITY.search(part)
+    if found is None:
+        return None, None
+    g = found.groups()
+
+    def iso(y: str | None, m: str | None, d: str | None) -> str | None:
+        return f"{int(y):04d}-{int(m):02d}-{int(d):02d}" if y and m and d else None
+
+    return iso(*g[:3]), iso(*g[3:])
 
 
 # 应当告知 is a duty, but the check reads only two of the records the texts accept for it (告知书,
@@ -655,6 +687,8 @@ PROOFS = {
     "witnesses": "见证人",
     "fax": "传真时间和受送达人的传真号码",
     "signed_receipt": "受送达人签收的送达回证",
+    "refusal": "送达回证上记明的拒收事由和日期",
+    "entrust_reason": "送达回证上记录的委托、转交原因",
 }
 
 
@@ -666,7 +700,7 @@ def _signed_receipt(ctx: Context, service: dict[str, Any]) -> bool:
 
 
 @check("lodged_service_av", "mail_service", "public_service", "electronic_service", "entrusted_service",
-       label="送达方式的留痕要求")
+       "lodged_service_refusal", label="送达方式的留痕要求")
 def service_proofs(ctx: Context, rule: Rule) -> Iterator[Report]:
     methods = set(rule.values.get("methods", ()))
     items = list(rule.values.get("items", ()))
@@ -688,9 +722,11 @@ def service_proofs(ctx: Context, rule: Rule) -> Iterator[Report]:
             elif item == "signed_receipt":
                 ok = _signed_receipt(ctx, s)
             elif item == "fax":
-                # Asked of a fax only (an e-mail has no fax number); a fax is known by its details or its note.
-                by_fax = "传真" in f"{s.get('note') or ''}{s.get('record') or ''}"
-                ok = _filled(s.get("fax")) or not by_fax
+                # Asked of a fax only (an e-mail has no fax number): one recorded as 传真送达, or an
+                # older electronic service whose note or record says it went by fax.
+                # Recorded as 传真送达, the number has its field and the time is the service's own.
+                by_fax = s["method"] == "fax" or "传真" in f"{s.get('note') or ''}{s.get('record') or ''}"
+                ok = _filled(s.get("fax")) or _filled(s.get("fax_number")) or not by_fax
             else:
                 ok = _filled(s.get(item))
             if not ok:
@@ -817,6 +853,33 @@ def case_file(ctx: Context, rule: Rule) -> Iterator[Report]:
     elif assembled is not None and assembled > due:
         yield CASE_SUBJECT, f"案卷在结案{label}后才形成(期限{timez.beijing(due):%Y-%m-%d})", LAPSE
 
+
+@check("case_file_after_decision", label="决定书作出后按期形成案卷", blocks=("archived",))
+def case_file_after_decision(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """The case file formed within its period of the decision document (the commission's 第五条:
+    在行政执法决定书作出后30日内…形成案卷), counted from the issue of the first decision document the
+    profile names (`items`). Its 第十九条 counts 30 days from the end of the act (case_file), and the
+    file holds the records of the act to its end, so it is formed after closing (archive refuses it
+    before). Both stand: where the act ended within the decision's period, the file is due by that
+    period's end, the earlier of the two; where performance or enforcement ran past it, 第十九条's
+    deadline from the end of the act is the one the file can meet, and this check leaves it to that."""
+    issued = sorted(t for t in (ctx.time(d.get("issued_at"))
+                                for d in ctx.live_documents(rule.values.get("items", DECISION_DOCUMENTS)))
+                    if t is not None)
+    closed = ctx.time(ctx.case.get("closed_at"))
+    if not issued or closed is None:
+        return
+    due = _due(issued[0], rule)
+    if closed > due:
+        return
+    assembled = ctx.time((ctx.bundle.get("case_file") or {}).get("assembled_at"))
+    label = rule.period_label()
+    ctx.deadline(CASE_SUBJECT, "决定书作出后形成案卷", due, met_at=assembled)
+    if assembled is None and ctx.now > due:
+        yield CASE_SUBJECT, (f"行政执法决定书作出后{label}内应形成案卷,已逾期(期限{timez.beijing(due):%Y-%m-%d}):"
+                             f"请立即组卷")
+    elif assembled is not None and assembled > due:
+        yield CASE_SUBJECT, f"案卷在决定书作出{label}后才形成(期限{timez.beijing(due):%Y-%m-%d})", LAPSE
 
 
 # ---------------------------------------------------------------- 决定后的跟进

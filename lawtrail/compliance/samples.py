@@ -47,6 +47,9 @@ OFFICERS: list[dict[str, Any]] = [
     {"id": "officer-4", "name": "莉娜", "username": "lena", "cert_no": None,
      "cert_valid_from": None, "cert_valid_until": None},
 ]
+# The records' 执法人员及执法证号 line: names, numbers and each certificate's validity, as the
+# commission's 第七条 asks the record itself to show them.
+OFFICERS_LINE = "艾丽(LD001,有效期2024-01-01至2030-12-31)、安迪(LD002,有效期2024-01-01至2030-12-31)"
 # The filmed records of the clean sample say how the footage was made and what it dwells on: every
 # item any profile's av_manner / av_focus rule asks.
 SHOT_AS_PRESCRIBED = {
@@ -146,13 +149,13 @@ def exemplary(profile: Profile) -> dict[str, Any]:
     docs = [
         _document(profile, 1, "inquiry_record", {
             "started_at": at(3, 4, 9, 2), "ended_at": at(3, 4, 10, 28), "place": "当事人办公室",
-            "officers": "艾丽(LD001)、安迪(LD002)", "officer_count": 2, "credentials_shown": "已向当事人出示执法证件",
+            "officers": OFFICERS_LINE, "officer_count": 2, "credentials_shown": "已向当事人出示执法证件",
             "rights_told": "已告知陈述、申辩、申请回避的权利", "transcript": "问:你单位是否拖欠工资?\n答:是。",
             **SHOT_AS_PRESCRIBED,
         }, at(3, 4, 10, 28), media=["media-1", "media-2"]),
         _document(profile, 2, "site_inspection_record", {
             "started_at": at(3, 4, 14, 1), "ended_at": at(3, 4, 14, 58), "place": "施工现场",
-            "officers": "艾丽(LD001)、安迪(LD002)", "officer_count": 2, "credentials_shown": "已出示执法证件",
+            "officers": OFFICERS_LINE, "officer_count": 2, "credentials_shown": "已出示执法证件",
             "av_recorded": "全程使用执法记录仪录像", **SHOT_AS_PRESCRIBED,
         }, at(3, 4, 14, 58), media=["media-3"]),
         _document(profile, 3, "rights_notice", {"rights": ["陈述权", "申辩权", "申请回避权", "听证权"],
@@ -190,7 +193,7 @@ def exemplary(profile: Profile) -> dict[str, Any]:
          "attempts": "直接送达、邮寄送达均未成功", "record": "公告截图及现场张贴照片", "approval_document": "doc-5"},
         {"id": "service-5", "document": "履行行政处罚(处理)决定催告书", "method": "lodged", "served_at": at(4, 25, 10, 5),
          "recipient": "张三", "note": "当事人拒收,已留置于其住所", "witnesses": list(WITNESSES), "media": ["media-4"],
-         "approval_document": None},
+         "refusal": "当事人称对决定有异议,拒绝签收", "approval_document": None},
     ]
     return {
         "format": FORMAT, "version": VERSION, "exported_at": at(6, 1, 9),
@@ -199,7 +202,7 @@ def exemplary(profile: Profile) -> dict[str, Any]:
             "id": "case-1", "number": "示劳监立〔2025〕第7号", "procedure": "general", "title": "拖欠劳动者工资",
             "source": "complaint", "source_note": "", "facts": "2025年1月至2月拖欠12名劳动者工资共计8万元",
             "stage": "archived", "unit": "一中队", "party": "party-1", "handler": "officer-1",
-            "officers": ["officer-1", "officer-2"], "handler_opinion": "建议立案调查", "emergency": True,
+            "officers": ["officer-1", "officer-2"], "handler_opinion": "建议立案调查", "emergency": True, "major": False,
             "emergency_reason": "当事人正在转移财产", "approval_due_at": None, "registered_at": at(3, 3, 9),
             "filed_at": at(3, 3, 9), "closed_at": at(5, 20, 9), "archive_due_at": None, "archived_at": at(5, 28, 9),
             "investigation_summary": "查明拖欠工资属实", "decision_kind": "penalty",

@@ -80,7 +80,7 @@ DECISION_TYPES = {
 }
 RECEIPT_METHODS = {
     ServiceMethod.DIRECT: "直接送达", ServiceMethod.LODGED: "留置送达", ServiceMethod.ENTRUSTED: "委托送达",
-    ServiceMethod.MAIL: "邮寄送达", ServiceMethod.ELECTRONIC: "电子送达",
+    ServiceMethod.MAIL: "邮寄送达", ServiceMethod.ELECTRONIC: "电子送达", ServiceMethod.FAX: "传真送达",
 }
 # What the law itself says of these contents, for a decision the officer did not word otherwise:
 # 《行政复议法》(2023)第二十条 (sixty days) and 《行政诉讼法》第四十六条 (six months); the fine is paid within
@@ -280,7 +280,24 @@ def _decision_approved(case: Case, *, actor: User, **_: Any) -> None:
     _issue(document, actor, [])
 
 
-def _service_recorded(case: Case, *, actor: User, service: Service, **_: Any) -> None:
+def _receipt_notes(service: Service, proofs: dict[str, str]) -> str:
+    """The 送达回证's 备注: the refusal with its date (labour 第二十七条: 在《送达回执》中记明拒收事由和日期)
+    and the reason for entrusting or forwarding (第二十八条), as recorded in their fields, then the note."""
+    lines = []
+    if proofs.get("refusal"):
+        lines.append(f"拒收事由:{proofs['refusal']};拒收日期:{timez.beijing(service.served_at):%Y-%m-%d}")
+    if proofs.get("entrust_reason"):
+        lines.append(f"委托、转交原因:{proofs['entrust_reason']}")
+    if proofs.get("fax_number"):
+        # 在传真件上注明传真时间和受送达人的传真号码 (the commission's 第十六条(四)).
+        lines.append(f"传真时间:{timez.beijing(service.served_at):%Y-%m-%d %H:%M};受送达人传真号码:{proofs['fax_number']}")
+    if service.note:
+        lines.append(service.note)
+    return "\n".join(lines)
+
+
+def _service_recorded(case: Case, *, actor: User, service: Service, proofs: dict[str, str] | None = None,
+                      **_: Any) -> None:
     """送达回证 of one service: the served document's name and 文号, how, when, to whom, by whom."""
     if service.method == ServiceMethod.PUBLIC:
         return  # 公告送达 has its announcement and its approval, not a receipt (checked by the profile)
@@ -294,7 +311,7 @@ def _service_recorded(case: Case, *, actor: User, service: Service, **_: Any) ->
         "documents": [service.document], "recipient": service.recipient,
         "served_at": timez.beijing(service.served_at).replace(microsecond=0).isoformat(),
         "place": case.party.address or f"{service.recipient}处", "method": RECEIPT_METHODS[ServiceMethod(service.method)],
-        "server": actor.display_name, "notes": service.note,
+        "server": actor.display_name, "notes": _receipt_notes(service, proofs or {}),
     }
     document = _link_or_create(case, service_act(service.pk), RECEIPT, actor, fields=facts, match=names_served)
     if document.is_draft:

@@ -23,9 +23,23 @@ Source = Callable[["Case", "User"], Any]
 
 
 def _officers(case: Case, actor: User) -> str:
-    # 执法人员数量、姓名、执法证件编号 (第十四条 of the labour rules, 第九条 of the agriculture rules).
+    # 执法人员数量、姓名、执法证件编号 (第十四条 of the labour rules, 第九条 of the agriculture rules);
+    # where the profile asks the record to show the certificates' 有效期 too (the commission's 第七条:
+    # 执法证编号及有效期), each officer's line carries it, so the record itself shows it.
+    from lawtrail.profiles.registry import get_profile
+
+    rule = get_profile(case.agency.profile_id).rule("record_officers")
+    validity = bool(rule and rule.values.get("cert_validity"))
     people = sorted(case.officers.all(), key=lambda o: (o.pk != case.handler_id, o.pk))
-    return "、".join(f"{o.display_name}(执法证号 {o.cert_no})" for o in people if o.cert_no)
+    return "、".join(f"{o.display_name}(执法证号 {o.cert_no}{_validity(o) if validity else ''})"
+                    for o in people if o.cert_no)
+
+
+def _validity(officer: User) -> str:
+    if officer.cert_valid_until is None:
+        return ""
+    start = f"{officer.cert_valid_from.isoformat()}至" if officer.cert_valid_from else "至"
+    return f",有效期{start}{officer.cert_valid_until.isoformat()}"
 
 
 def _officer_count(case: Case, actor: User) -> str:

@@ -55,6 +55,9 @@ def _cite(profile: Profile, article: str) -> str:
     return f"《{profile.name}》{article}" if article else ""
 
 
+MAJOR_APPROVALS = {"legal_review": "法制机构合法性审查意见"}
+
+
 def slots_for(doc_type: DocumentType, profile: Profile) -> list[Slot]:
     out: list[Slot] = []
     for s in doc_type.signers:
@@ -64,6 +67,12 @@ def slots_for(doc_type: DocumentType, profile: Profile) -> list[Slot]:
             for k in keys:
                 label = {"unit_head": "承办机构意见", "head": "机关负责人意见"}.get(k, APPROVALS.get(k, k))
                 out.append(Slot(key=f"{s.key}.{k}", role="approver", label=label, approval=k))
+            # Opinions only a 重大行政执法行为 asks (the legal office's 合法性审查意见): a line of the
+            # form that may stay empty; the filing_approval check asks it of a major case.
+            for k in (rule.values.get("major_approvers", []) if rule else []):
+                if str(k) not in keys:
+                    out.append(Slot(key=f"{s.key}.{k}", role="approver", min=0, approval=str(k),
+                                    label=f"{MAJOR_APPROVALS.get(str(k), APPROVALS.get(str(k), str(k)))}(重大行政执法行为)"))
             continue
         minimum, min_article = s.min, ""
         if s.min_rule:

@@ -56,6 +56,8 @@ def register_case(
 def filing_approver(world: World, case: Case, kind: str) -> User:
     if kind == ApprovalKind.FILING_UNIT_HEAD and case.unit_id == world.unit_a.pk:
         return world.uma
+    if kind == ApprovalKind.FILING_LEGAL_REVIEW:
+        return world.lena  # the legal office reviews a 重大行政执法行为's start
     return world.hank
 
 
