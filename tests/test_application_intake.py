@@ -282,9 +282,6 @@ def test_受理记录随数据包往返_口头申请_更正_截图_回执都不�
 # ---------------------------------------------------------------- the schema change
 
 
-LATEST = "0009_refreeze_added_columns"
-
-
 def _migrate(target: tuple[str, str]) -> Any:
     executor = MigrationExecutor(connection)
     executor.migrate([target])
@@ -314,7 +311,7 @@ def test_登记增加受理记录字段后_既有登记经账本重新固定_核
             record_event("complaint.register", complaint, actor=world.alice)
         old.append(complaint.pk)
 
-    _migrate(("cases", LATEST))
+    migrate_to_latest()
 
     frozen = DomainEvent.objects.get(action="records.schema_change", object_type="cases.complaint",
                                      payload__reason__startswith="投诉举报登记增加")
@@ -354,7 +351,7 @@ def test_截图移入原始资料存储_哈希不变_核验无差异(captures_in
             record_event("complaint.register", complaint, actor=world.alice)
         made.append(complaint.pk)
 
-    _migrate(("cases", LATEST))
+    migrate_to_latest()
 
     (capture,) = Complaint.objects.get(pk=made[0]).online_captures
     assert capture["key"] == original_key(sha) and capture["sha256"] == sha

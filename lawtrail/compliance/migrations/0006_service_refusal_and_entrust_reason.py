@@ -5,23 +5,16 @@ from typing import Any
 from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-_CHUNK = 1000  # proofs frozen per event
-
+from lawtrail.ledger.migrating import refreeze_added_columns
 
 def freeze_new_states(apps: Any, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    """The service proofs' rows gained the refusal and entrusting-reason columns: record, through the
-    ledger, the state each is in now, so `lawtrail verify` keeps comparing them with what the ledger
-    last froze (docs/ledger.md, "A schema change of a tracked model")."""
-    from lawtrail.events.recorder import record_event
-
-    db = schema_editor.connection.alias
-    proof = apps.get_model("compliance", "ServiceProof")
-    pks = list(proof.objects.using(db).order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(pks), _CHUNK):
-        part = list(proof.objects.using(db).filter(pk__in=pks[start:start + _CHUNK]).order_by("pk"))
-        record_event("records.schema_change", None, actor=None, object_type="compliance.serviceproof",
-                     object_id=f"{part[0].pk}-{part[-1].pk}", changed=part,
-                     payload={"records": len(part), "reason": "送达留痕增加拒收事由、委托转交原因、受送达人传真号码"})
+    """The service proofs' rows gained the refusal, entrusting-reason and fax-number columns: the
+    rows whose frozen fields all still hold are frozen anew through the ledger, so `lawtrail verify`
+    watches the new columns too; a row changed behind the actions' back is left for verify to name
+    (docs/ledger.md, "A schema change of a tracked model")."""
+    refreeze_added_columns(apps, schema_editor, "compliance", "ServiceProof",
+                           columns={"refusal", "entrust_reason", "fax_number"},
+                           reason="送达留痕增加拒收事由、委托转交原因、受送达人传真号码")
 
 
 class Migration(migrations.Migration):
