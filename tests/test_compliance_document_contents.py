@@ -252,3 +252,26 @@ def test_草拟决定书时须制作报批表并载明承办人_审理人_依据
     other = example("agriculture")
     other["documents"] = [d for d in other["documents"] if d["type"] != "penalty_approval_form"]
     assert found(other, "agriculture") == []
+
+
+# ---------------------------------------------------------------- 简易程序当场收缴罚款
+
+
+def simple_case(profile_id: str, *, paid_on_spot: bool, collection: str = "") -> Bundle:
+    b = example(profile_id)
+    record = {"facts_and_basis": "事实清楚", "steps": "当场处罚", "statement": "无异议", "statement_review": "无需复核",
+              "filing": "已备案", "paid_on_spot": "是" if paid_on_spot else "否"}
+    if collection:
+        record["collection"] = collection
+    b["case"].update(procedure="simple", simple_record=record)
+    return b
+
+
+def test_简易程序当场收缴罚款的_须记录收缴的实施过程() -> None:
+    # 农业 第二十条(六): 对符合当场收缴罚款情况的实施过程.
+    assert found(simple_case("agriculture", paid_on_spot=True), "agriculture") == [
+        ("simple_procedure", "第二十条", BLOCKING, "case")]
+    assert "当场收缴罚款的实施过程" in messages(simple_case("agriculture", paid_on_spot=True), "agriculture")
+    assert found(simple_case("agriculture", paid_on_spot=False), "agriculture") == []
+    done = simple_case("agriculture", paid_on_spot=True, collection="执法人员艾丽当场收缴罚款50元,出具财政票据No.0012345,次日上缴")
+    assert found(done, "agriculture") == []

@@ -183,6 +183,7 @@ def head_decision(ctx: Context, rule: Rule) -> Iterator[Report]:
 SIMPLE_ITEMS = (("facts_and_basis", "适用简易程序的事实依据、法律依据"), ("steps", "实施简易程序的程序步骤及法定文书"),
                 ("statement", "当事人陈述、申辩"), ("statement_review", "对陈述、申辩的复核及处理"),
                 ("filing", "向所属行政机关备案的内容"))
+SIMPLE_COLLECTION = ("collection", "当场收缴罚款的实施过程")
 
 
 @check("simple_procedure", label="简易程序记录事项")
@@ -191,6 +192,11 @@ def simple_procedure(ctx: Context, rule: Rule) -> Iterator[Report]:
         return
     record = ctx.case.get("simple_record") or {}
     missing = [label for key, label in SIMPLE_ITEMS if not _filled(record.get(key))]
+    # 对符合当场收缴罚款情况的实施过程: asked of a fine collected on the spot, where the profile's rule
+    # lists it (`collection: true`, the agriculture rules' 第二十条(六)).
+    if (rule.values.get("collection") and record.get("paid_on_spot") == "是"
+            and not _filled(record.get(SIMPLE_COLLECTION[0]))):
+        missing.append(SIMPLE_COLLECTION[1])
     if missing:
         yield CASE_SUBJECT, f"简易程序记录缺少:{'、'.join(missing)}:请补充记录"
 
