@@ -275,3 +275,22 @@ def test_简易程序当场收缴罚款的_须记录收缴的实施过程() -> N
     assert found(simple_case("agriculture", paid_on_spot=False), "agriculture") == []
     done = simple_case("agriculture", paid_on_spot=True, collection="执法人员艾丽当场收缴罚款50元,出具财政票据No.0012345,次日上缴")
     assert found(done, "agriculture") == []
+
+
+# ---------------------------------------------------------------- 证据清单
+
+
+def test_当事人提供证据的_证据清单须由当事人签名或盖章() -> None:
+    # 劳动 第十八条: 应制作证据清单,并签名或盖章.
+    profile = get_profile("labor-inspection")
+    b = example("labor-inspection")
+    listed = _document(profile, 95, "evidence_list", {"items": ["工资发放表|1|12|复印件|已支付部分工资"]},
+                       "2025-03-05T02:00:00Z", refused_party=True)
+    b["documents"].append(listed)
+    assert found(b, "labor-inspection") == [("evidence_list_signed", "第十八条", BLOCKING, listed["id"])]
+    assert "签名或盖章" in messages(b, "labor-inspection")
+    listed["signatures"] = [s for s in listed["signatures"] if s["role"] != "party"] + [
+        {"slot": "provider", "role": "party", "kind": "signed", "name": "张三", "at": listed["created_at"]}]
+    assert found(b, "labor-inspection") == []
+    listed["fields"]["items"] = []
+    assert found(b, "labor-inspection") == [("evidence_list_signed", "第十八条", BLOCKING, listed["id"])]

@@ -41,6 +41,8 @@ NAMED = {
     "拒绝接受调查(提供证据)记录": "refusal_record",
     # Issue 14: the investigation's end, made by its step.
     "调查终结报告": "investigation_report",
+    # Issue 16: the list of the evidence a party hands in (劳动 第十八条).
+    "证据清单": "evidence_list",
 }
 
 

@@ -181,6 +181,9 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
     "discussion_signatures": lambda b, p: b["documents"].append(_signed_by(
         _document(p, 95, "collective_discussion_record", {"chair": "汉克", "attendees": "艾丽、安迪、莉娜"},
                   "2025-03-18T02:00:00Z"), ["汉克", "艾丽", "安迪"])),
+    # A 证据清单 the party refused to sign (a refusal is no signature or seal).
+    "evidence_list_signed": lambda b, p: b["documents"].append(
+        _document(p, 95, "evidence_list", {}, "2025-03-05T02:00:00Z", refused_party=True)),
     # The decision went out without its 报批表.
     "approval_forms_drafted": lambda b, p: remove(b, "penalty_approval_form"),
     "simple_procedure": lambda b, p: b["case"].update(procedure="simple", simple_record={

@@ -369,6 +369,22 @@ def preservation_record(ctx: Context, rule: Rule) -> Iterator[Report]:
                 yield doc["id"], f"{doc['name']}未记载{'、'.join(missing)}:请更正文书补记后重新签发"
 
 
+EVIDENCE_LIST = "evidence_list"
+
+
+@check("evidence_list_signed", label="当事人提供证据的证据清单及其签名或盖章")
+def evidence_list_signed(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """当事人提供证据,应制作证据清单,并签名或盖章: each 证据清单 lists what was handed in and carries the
+    provider's own signature or seal (a refusal to sign is no signature: the text's alternative is
+    to record the evidence in the 询问笔录 instead)."""
+    for doc in ctx.live_documents([EVIDENCE_LIST]):
+        missing = _missing_fields(doc, ["provided_by", "items"])
+        if missing:
+            yield doc["id"], f"{doc['name']}未记载{'、'.join(missing)}:请补充后重新签发"
+        if not any(s["role"] == "party" and s["kind"] == "signed" for s in doc["signatures"]):
+            yield doc["id"], f"{doc['name']}没有提供证据的当事人签名或盖章:请由当事人签名或盖章,或在询问笔录中记录所提供的证据"
+
+
 SEIZURE_DECISION = "seizure_decision"
 COERCIVE_RECORD = "coercive_measure_record"
 
