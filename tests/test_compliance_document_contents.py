@@ -11,11 +11,22 @@ import copy
 import datetime as dt
 from typing import Any
 
+import pytest
+
+from lawtrail.cases.actions import do_transition_case
+from lawtrail.cases.choices import Stage
 from lawtrail.compliance import bundle as bundles
 from lawtrail.compliance.defects import DEFECTS, doc
 from lawtrail.compliance.engine import BLOCKING, WARNING, evaluate
+from lawtrail.compliance.queries import case_findings
 from lawtrail.compliance.samples import _document
+from lawtrail.documents.actions import do_record_hand_signature
+from lawtrail.lib.errors import Conflict
 from lawtrail.profiles.registry import get_profile
+from lawtrail.testing.archive import issue
+from lawtrail.testing.documents import handwriting_png
+from lawtrail.testing.personas import World
+from lawtrail.testing.scenarios import advance, approve_decision, draft_decision, register_case
 
 NOW = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.UTC)
 Bundle = dict[str, Any]
@@ -294,3 +305,35 @@ def test_当事人提供证据的_证据清单须由当事人签名或盖章() -
     assert found(b, "labor-inspection") == []
     listed["fields"]["items"] = []
     assert found(b, "labor-inspection") == [("evidence_list_signed", "第十八条", BLOCKING, listed["id"])]
+
+
+# ---------------------------------------------------------------- through the real actions, in the database
+
+
+def test_陈述申辩未复核的_不能转入送达执行_制作复核意见书后可以(world: World) -> None:
+    """Labour 第三十条, through the document actions a user's form calls: the party's statement is
+    recorded, the decision drafted and approved; 送达执行 waits for the 陈述申辩复核意见书."""
+    case = advance(world, register_case(world), Stage.INVESTIGATING)
+    issue(world, case, "statement_record", statement="当事人称已于上月补发部分工资,并提交了转账凭证")
+    case = advance(world, case, Stage.REVIEWING)
+    draft_decision(case)
+    approve_decision(world, case)
+    with pytest.raises(Conflict) as err:
+        do_transition_case(case, to=Stage.SERVING, actor=world.alice)
+    assert err.value.code == "step_incomplete" and "第三十条" in err.value.message
+    assert [m["detail"]["rule"] for m in err.value.detail["missing"]] == ["statement_review"]
+    issue(world, case, "statement_review_opinion", adopted="部分采纳")
+    do_transition_case(case, to=Stage.SERVING, actor=world.alice)
+    case.refresh_from_db()
+    assert case.stage == Stage.SERVING
+
+
+def test_证据清单在案件中制作_当事人签名后签发并计入检查(world: World) -> None:
+    # 劳动 第十八条, as the case page's document form makes it: issued, then signed by the provider.
+    case = advance(world, register_case(world), Stage.INVESTIGATING)
+    listed = issue(world, case, "evidence_list", sign=False,
+                   items=["工资发放表|1|12|复印件|已支付部分工资"])
+    assert "evidence_list_signed" in {f.rule for f in case_findings(case) if f.severity == BLOCKING}
+    do_record_hand_signature(listed, slot="provider", name="张三", image=handwriting_png(), actor=world.alice)
+    assert "evidence_list_signed" not in {f.rule for f in case_findings(case)}
+
