@@ -300,6 +300,8 @@ def _load() -> None:
     ca.do_give_approval(case3, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="同意。", actor=chen)
     case3.refresh_from_db()
     ca.do_transition_case(case3, to=Stage.INVESTIGATING, actor=zw)
+    # 第十五条: the rights told are recorded before any decision (a 责令改正 as much as a penalty).
+    _notify_rights(case3, recipient=p2.legal_representative or p2.name, actor=zw)
     case3.refresh_from_db()
     ca.do_transition_case(case3, to=Stage.REVIEWING, fields={"investigation_summary": "经询问 5 名劳动者并调取花名册,违法事实成立。"},
                           actor=zw)
@@ -367,6 +369,7 @@ def _load() -> None:
     ca.do_give_approval(case7, kind=ApprovalKind.FILING_HEAD, approved=True, opinion="同意立案。", actor=chen)
     for step in (
         lambda c: ca.do_transition_case(c, to=Stage.INVESTIGATING, actor=zw),
+        lambda c: _notify_rights(c, recipient="邓鑫", actor=zw),
         lambda c: ca.do_transition_case(c, to=Stage.REVIEWING, fields={
             "investigation_summary": "经现场检查并询问人事负责人,未建立职工名册属实。"}, actor=zw),
         lambda c: ca.do_record_decision(c, kind="order", text="责令于 10 日内建立职工名册并报送备查。",

@@ -27,6 +27,7 @@ from lawtrail.lib import timez
 from lawtrail.profiles.registry import get_profile
 from lawtrail.testing.browser import sign_in
 from lawtrail.testing.documents import handwriting_png
+from lawtrail.testing.scenarios import notify_rights
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls between browser steps
 
@@ -100,6 +101,10 @@ def test_a_case_of_each_agency_goes_from_registration_to_the_archive(
     officer.goto(case_url)
     step(officer, "move:investigating").locator("button[type=submit]").click()
     expect(officer.locator("#case-stage")).to_have_text("调查取证")
+    # The party is told its rights, on a 权利告知书 it signs, before any decision: the regulations'
+    # 权利告知 articles ask the record (the document pages have tests of their own).
+    notify_rights(Case.objects.get(pk=case.pk), actor=handler)
+    officer.goto(case_url)
     box = step(officer, "move:reviewing")
     box.locator("textarea[name=investigation_summary]").fill("经现场检查和询问,违法事实清楚。")
     box.locator("button[type=submit]").click()

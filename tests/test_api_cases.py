@@ -363,3 +363,12 @@ def test_it_decides_a_simple_case_on_the_spot(world: World, login: Login) -> Non
     assert (case["procedure"], case["stage"], case["penalty_amount"]) == ("simple", "closed", "50.00")
     assert case["number"].startswith("测劳监简〔")
     assert case["simple_record"]["paid_on_spot"] == "是"
+
+
+def test_简易程序当场收缴罚款的实施过程随记录保存(world: World, login: Login) -> None:
+    items = {k: "已记录" for k in ("facts_and_basis", "steps", "statement", "statement_review", "filing")}
+    items["collection"] = "执法人员当场收缴罚款 50 元并出具罚款收据"
+    case = _ok(login(world.alice).post("/api/simple-cases", {
+        "unit_id": world.unit_a.pk, "party_id": world.person.pk, "title": "当场处罚", "items": items,
+        "decision_text": "罚款 50 元", "penalty_amount": 50, "paid_on_spot": True}), 201)
+    assert case["simple_record"]["collection"] == "执法人员当场收缴罚款 50 元并出具罚款收据"

@@ -22,7 +22,7 @@ from lawtrail.documents.models import Document
 from lawtrail.documents.steps import DECISION_APPROVAL, act_document
 from lawtrail.lib.errors import Conflict
 from lawtrail.profiles.registry import ProfileError, all_profiles, base_profile, extend, load_profile
-from lawtrail.testing.personas import World
+from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import (
     DECISION_DOCUMENT_FIELDS,
     advance,
@@ -30,6 +30,7 @@ from lawtrail.testing.scenarios import (
     beijing,
     draft_decision,
     file_case,
+    notify_rights,
     register_case,
 )
 
@@ -103,11 +104,29 @@ def test_a_penalty_is_not_served_before_the_party_is_told_its_rights(world: Worl
     assert Case.objects.get(pk=case.pk).stage == Stage.REVIEWING
 
 
-def test_an_order_that_is_no_penalty_is_served_with_the_notice_still_a_reminder(world: World) -> None:
+def test_an_order_waits_for_the_rights_record_where_the_agencys_text_asks_it(world: World) -> None:
+    # 劳动 第十五条: 告知…权利的方式,应制作告知书或者在…笔录中予以记录 — before any decision, not only a penalty.
     case = _reviewing_without_notice(world)
     do_record_decision(case, kind=DecisionKind.ORDER, text="责令支付拖欠工资", basis="《劳动保障监察条例》第二十六条",
                        penalty_amount=None, document_fields={**DECISION_DOCUMENT_FIELDS, "deadline_on": "2026-12-31"},
                        actor=world.alice)
     approve_decision(world, case)
+    with pytest.raises(Conflict) as err:
+        do_transition_case(case, to=Stage.SERVING, actor=world.alice)
+    assert "尚未记录告知当事人陈述、申辩" in err.value.message and "第十五条" in err.value.message
+    notify_rights(case)
     do_transition_case(case, to=Stage.SERVING, actor=world.alice)
+    assert Case.objects.get(pk=case.pk).stage == Stage.SERVING
+
+
+def test_an_order_is_served_with_the_notice_still_a_reminder_where_only_the_national_law_applies(
+        db: None) -> None:
+    # 《行政处罚法》第四十四条 speaks of penalties; the work-safety rules restate no 权利告知 article.
+    safety = build_world("safety-production", name="测试区应急管理局")
+    case = _reviewing_without_notice(safety)
+    do_record_decision(case, kind=DecisionKind.ORDER, text="责令限期整改", basis="《安全生产法》",
+                       penalty_amount=None, document_fields={**DECISION_DOCUMENT_FIELDS, "deadline_on": "2026-12-31"},
+                       actor=safety.alice)
+    approve_decision(safety, case)
+    do_transition_case(case, to=Stage.SERVING, actor=safety.alice)
     assert Case.objects.get(pk=case.pk).stage == Stage.SERVING

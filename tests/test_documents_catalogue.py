@@ -44,6 +44,8 @@ NAMED = {
     "检验(检测)委托书": "testing_commission", "当事人提交证件资料接收登记表": "credentials_receipt",
     # Issue 14: the investigation's end, made by its step.
     "调查终结报告": "investigation_report",
+    # Issue 16: the list of the evidence a party hands in (劳动 第十八条).
+    "证据清单": "evidence_list",
 }
 
 

@@ -933,6 +933,9 @@ SIMPLE_ITEMS = (
     ("statement_review", "对陈述、申辩的复核及处理"),
     ("filing", "向所属行政机关备案的内容"),
 )
+# 对符合当场收缴罚款情况的实施过程 (第二十条(六) of the agriculture rules): asked only of a fine collected on
+# the spot; the compliance check (simple_procedure) asks it where the regulation lists it.
+SIMPLE_COLLECTION = ("collection", "当场收缴罚款的实施过程")
 
 
 @domain_action("case.simple_decide")
@@ -955,6 +958,9 @@ def do_decide_simple_case(
     if penalty_amount is not None and penalty_amount < 0:
         raise InvalidInput("invalid_amount", "罚款金额不能为负数", {"field": "penalty_amount"})
     record["paid_on_spot"] = "是" if paid_on_spot else "否"
+    collection = neutralise(items.get(SIMPLE_COLLECTION[0]) or "").strip()
+    if collection:
+        record[SIMPLE_COLLECTION[0]] = collection
     officers = list(dict.fromkeys([actor, *officers]))
     _check_officers(agency, officers)
     with transaction.atomic(durable=True):

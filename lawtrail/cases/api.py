@@ -875,7 +875,8 @@ class SimpleCaseIn(Schema):
     title: Str200
     items: dict[Str50, LongText] = Field(
         ..., max_length=10,
-        description="简易程序记录: facts_and_basis, steps, statement, statement_review, filing",
+        description="简易程序记录: facts_and_basis, steps, statement, statement_review, filing;"
+                    "当场收缴罚款的另填 collection(收缴的实施过程)",
     )
     decision_text: LongText
     penalty_amount: Amount | None = None

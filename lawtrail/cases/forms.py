@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from lawtrail.accounts.models import Unit, User
 from lawtrail.cases import hooks
-from lawtrail.cases.actions import MAX_PROOF, SERVICE_PROOFS, SIMPLE_ITEMS
+from lawtrail.cases.actions import MAX_PROOF, SERVICE_PROOFS, SIMPLE_COLLECTION, SIMPLE_ITEMS
 from lawtrail.cases.choices import (
     ApplicationMatter,
     ApprovalKind,
@@ -201,9 +201,13 @@ class SimpleCaseForm(AgencyForm):
         super().__init__(*args, **kwargs)
         for key, label in SIMPLE_ITEMS:
             self.fields[f"item_{key}"] = forms.CharField(label=label, widget=TEXT)
+        key, label = SIMPLE_COLLECTION
+        self.fields[f"item_{key}"] = forms.CharField(
+            label=label, widget=TEXT, required=False,
+            help_text="当场收缴罚款的,记录收缴经过:收缴人、金额、出具的罚款收据编号、上缴情况")
 
     def items(self) -> dict[str, str]:
-        return {key: self.cleaned_data.get(f"item_{key}", "") for key, _ in SIMPLE_ITEMS}
+        return {key: self.cleaned_data.get(f"item_{key}", "") for key, _ in (*SIMPLE_ITEMS, SIMPLE_COLLECTION)}
 
 
 class ApprovalForm(OpinionForm):

@@ -43,11 +43,28 @@ def drop_av(b: Bundle, p: Profile, rule_id: str) -> None:
     for n, type_code in enumerate(rule.values["items"]):
         found = [d for d in b["documents"] if d["type"] == type_code]
         if not found:
-            new = _document(p, 90 + n, type_code, {}, "2025-05-12T02:00:00Z")
+            new = (_hearing(b, p, 90 + n) if type_code == "hearing_record"
+                   else _document(p, 90 + n, type_code, {}, "2025-05-12T02:00:00Z"))
             b["documents"].append(new)
             found = [new]
         for d in found:
             d["media"] = []
+
+
+def _hearing(b: Bundle, p: Profile, n: int) -> dict[str, Any]:
+    """A hearing held as the texts ask, but for its footage: signed by all who took part, after its
+    notice was served on the party, who signed the 送达回证 (the notice and its service are added to `b`)."""
+    notice = _document(p, n + 100, "hearing_notice", {"hearing_at": "2025-05-12T02:00:00Z"}, "2025-05-05T02:00:00Z")
+    receipt = _document(p, n + 200, "service_receipt", {"documents": [f"听证通知书 {notice['number']}"],
+                                                        "recipient": "张三", "method": "直接送达"}, "2025-05-06T02:00:00Z")
+    b["documents"] += [notice, receipt]
+    b["services"].append({"id": f"service-{n}", "document": notice["name"], "method": "direct",
+                          "served_at": "2025-05-06T02:00:00Z", "recipient": "张三", "note": "", "witnesses": [],
+                          "media": [], "approval_document": None, "document_id": notice["id"],
+                          "receipt_document": receipt["id"]})
+    return _document(p, n, "hearing_record", {"host": "艾丽", "clerk": "安迪", "case_officers": "艾丽(LD001)、安迪(LD002)",
+                                              "attendees": "张三", "started_at": "2025-05-12T02:00:00Z",
+                                              "ended_at": "2025-05-12T03:00:00Z"}, "2025-05-12T03:00:00Z")
 
 
 def _situation_unfilmed(b: Bundle, p: Profile, rule_id: str) -> None:
@@ -58,6 +75,13 @@ def _situation_unfilmed(b: Bundle, p: Profile, rule_id: str) -> None:
     new = _document(p, 95, type_code, {}, "2025-05-12T02:00:00Z")
     new["situations"] = [rule.values["situations"][0]]
     b["documents"].append(new)
+
+
+def _signed_by(d: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """`d` with its participants' signatures those of `names` (logged-in participants sign)."""
+    d["signatures"] = [s for s in d["signatures"] if s["role"] != "participant"] + [
+        {"slot": "attendees", "role": "participant", "kind": "signed", "name": n, "at": d["created_at"]} for n in names]
+    return d
 
 
 def remove(b: Bundle, type_code: str) -> None:
@@ -142,6 +166,32 @@ DEFECTS: dict[str, Callable[[Bundle, Profile], object]] = {
     # The court's enforcement result was never recorded.
     "court_enforcement_record": lambda b, p: b.__setitem__("follow_ups", [f for f in b["follow_ups"]
                                                                           if f["kind"] != "court_result"]),
+    # A 证据登记保存清单 that does not say why the evidence was kept.
+    "preservation_record": lambda b, p: b["documents"].append(
+        _document(p, 95, "evidence_preservation_list", {"reason": ""}, "2025-03-05T02:00:00Z")),
+    # A 行政强制措施现场笔录 with no 查封(扣押)决定书.
+    "coercive_measure_documents": lambda b, p: b["documents"].append(
+        _document(p, 95, "coercive_measure_record", {}, "2025-03-05T02:00:00Z", media=["media-3"])),
+    # A hearing held without a 听证通知书 served on the party.
+    "hearing_notice_receipt": lambda b, p: b["documents"].append(
+        dict(_document(p, 95, "hearing_record", {}, "2025-03-05T02:00:00Z"), av_exempt_reason="当事人不同意录像")),
+    # The party's statements recorded, no review of them.
+    "statement_review": lambda b, p: b["documents"].append(
+        _document(p, 95, "statement_record", {}, "2025-03-05T02:00:00Z")),
+    # A 听证笔录 that lists an agent who did not sign.
+    "hearing_signatures": lambda b, p: b["documents"].append(dict(
+        _document(p, 95, "hearing_record", {"host": "艾丽", "clerk": "安迪", "case_officers": "艾丽(LD001)、安迪(LD002)",
+                                            "attendees": "张三(法定代表人)、李四(委托代理人)"},
+                  "2025-03-05T02:00:00Z", media=["media-3"]), av_exempt_reason="当事人不同意录像")),
+    # A 集体讨论记录 one of its listed participants did not sign.
+    "discussion_signatures": lambda b, p: b["documents"].append(_signed_by(
+        _document(p, 95, "collective_discussion_record", {"chair": "汉克", "attendees": "艾丽、安迪、莉娜"},
+                  "2025-03-18T02:00:00Z"), ["汉克", "艾丽", "安迪"])),
+    # A 证据清单 the party refused to sign (a refusal is no signature or seal).
+    "evidence_list_signed": lambda b, p: b["documents"].append(
+        _document(p, 95, "evidence_list", {}, "2025-03-05T02:00:00Z", refused_party=True)),
+    # The decision went out without its 报批表.
+    "approval_forms_drafted": lambda b, p: remove(b, "penalty_approval_form"),
     "simple_procedure": lambda b, p: b["case"].update(procedure="simple", simple_record={
         "facts_and_basis": "事实清楚", "steps": "当场处罚", "statement": "", "statement_review": "无", "filing": "已备案"}),
 }

@@ -188,6 +188,7 @@ def head_decision(ctx: Context, rule: Rule) -> Iterator[Report]:
 SIMPLE_ITEMS = (("facts_and_basis", "适用简易程序的事实依据、法律依据"), ("steps", "实施简易程序的程序步骤及法定文书"),
                 ("statement", "当事人陈述、申辩"), ("statement_review", "对陈述、申辩的复核及处理"),
                 ("filing", "向所属行政机关备案的内容"))
+SIMPLE_COLLECTION = ("collection", "当场收缴罚款的实施过程")
 
 
 @check("simple_procedure", label="简易程序记录事项")
@@ -196,6 +197,11 @@ def simple_procedure(ctx: Context, rule: Rule) -> Iterator[Report]:
         return
     record = ctx.case.get("simple_record") or {}
     missing = [label for key, label in SIMPLE_ITEMS if not _filled(record.get(key))]
+    # 对符合当场收缴罚款情况的实施过程: asked of a fine collected on the spot, where the profile's rule
+    # lists it (`collection: true`, the agriculture rules' 第二十条(六)).
+    if (rule.values.get("collection") and record.get("paid_on_spot") == "是"
+            and not _filled(record.get(SIMPLE_COLLECTION[0]))):
+        missing.append(SIMPLE_COLLECTION[1])
     if missing:
         yield CASE_SUBJECT, f"简易程序记录缺少:{'、'.join(missing)}:请补充记录"
 
@@ -292,29 +298,38 @@ def _recorded_validity(line: str, name: str, names: list[str]) -> tuple[str | No
     return iso(*g[:3]), iso(*g[3:])
 
 
-# 应当告知 is a duty, but the check reads only two of the records the texts accept for it (告知书,
-# 询问笔录's 告知 line; not a 行政强制措施现场笔录 or a 听证告知书): a finding may be wrong, so it warns
-# (tests/test_compliance_severity.py lists it among the reasoned exceptions).
+# The records that show how the party was told its rights (告知…权利的方式): a 权利告知书, the 告知 line
+# of a 询问笔录 or of a 行政强制措施现场笔录 (the labour rules 第十五条 name all three), or the rights a
+# 事先告知书 sets out. The field is what must be filled (None: the document itself is the record).
+RIGHTS_RECORDS: dict[str, str | None] = {"rights_notice": None, "inquiry_record": "rights_told",
+                                         "coercive_measure_record": "told", "prior_notice": "rights"}
+
+
 @check("rights_notice", label="权利告知记录", severity=WARNING, blocks=("reviewing",))
 def rights_notice(ctx: Context, rule: Rule) -> Iterator[Report]:
     """《行政处罚法》第四十四条: the party is told its rights before a penalty decision, and 第六十二条: without
     it no penalty decision may be made. The national base makes the rule blocking (before 送达执行, where
-    the decision is issued); it blocks only once the decision drafted is a penalty. Before that, and
-    for a decision that is no penalty (责令改正, 不予处罚), the agency's record-keeping article asks the
-    same record and it stays a reminder."""
+    the decision is issued) for the decisions it names (`decisions: [penalty]`). An agency's regulation
+    that restates it (应…进行记录) asks the record before any decision it makes: blocking once a
+    decision is drafted, a reminder before that (the rights may still be told before the decision)."""
     case = ctx.case
     if case["procedure"] != "general" or case["stage"] not in LATER_STAGES:
         return
-    if any(True for _ in ctx.live_documents(["rights_notice"])):
-        return
-    for doc in ctx.live_documents(["inquiry_record"]):
-        if _filled(doc["fields"].get("rights_told")):
+    kind = case.get("decision_kind") or ""
+    if kind == "drop":
+        return  # a case dropped decides nothing against the party
+    for doc in ctx.live_documents(RIGHTS_RECORDS):
+        key = RIGHTS_RECORDS[doc["type"]]
+        if key is None or _filled(doc["fields"].get(key)):
             return
     message = "尚未记录告知当事人陈述、申辩、申请回避、听证等权利:请制作权利告知书或在询问笔录中记录告知情况"
-    if case.get("decision_kind") == "penalty":
+    bound = rule.values.get("decisions")
+    if kind == "penalty":
         yield CASE_SUBJECT, message + "(未告知的,不得作出行政处罚决定:《中华人民共和国行政处罚法》第四十四条、第六十二条)"
-    else:
+    elif not kind or (bound is not None and kind not in bound):
         yield CASE_SUBJECT, message, WARNING
+    else:
+        yield CASE_SUBJECT, message
 
 
 def _signatures(doc: dict[str, Any], slot: str) -> list[dict[str, Any]]:
@@ -369,6 +384,133 @@ def investigation_refusal(ctx: Context, rule: Rule) -> Iterator[Report]:
                               f"请补充见证人签名")
         if not _filled(doc["fields"].get("circumstances")):
             yield doc["id"], f"{doc['name']}未记录拒绝的经过:请补充"
+
+
+def _missing_fields(doc: dict[str, Any], keys: list[str]) -> list[str]:
+    return [_field_label(doc["type"], k) for k in keys if not _filled(doc["fields"].get(k))]
+
+
+@check("preservation_record", label="证据保全记载启动理由、具体标的和形式")
+def preservation_record(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """证据保全 (先行登记保存): its document records why it was started, what exactly is kept and in
+    what form. The profile names, per document type, the fields that carry the three."""
+    for doc_type, keys in (rule.values.get("documents") or {}).items():
+        for doc in ctx.live_documents([doc_type]):
+            missing = _missing_fields(doc, list(keys))
+            if missing:
+                yield doc["id"], f"{doc['name']}未记载{'、'.join(missing)}:请更正文书补记后重新签发"
+
+
+EVIDENCE_LIST = "evidence_list"
+
+
+@check("evidence_list_signed", label="当事人提供证据的证据清单及其签名或盖章")
+def evidence_list_signed(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """当事人提供证据,应制作证据清单,并签名或盖章: each 证据清单 lists what was handed in and carries the
+    provider's own signature or seal (a refusal to sign is no signature: the text's alternative is
+    to record the evidence in the 询问笔录 instead)."""
+    for doc in ctx.live_documents([EVIDENCE_LIST]):
+        missing = _missing_fields(doc, ["provided_by", "items"])
+        if missing:
+            yield doc["id"], f"{doc['name']}未记载{'、'.join(missing)}:请补充后重新签发"
+        if not any(s["role"] == "party" and s["kind"] == "signed" for s in doc["signatures"]):
+            yield doc["id"], f"{doc['name']}没有提供证据的当事人签名或盖章:请由当事人签名或盖章,或在询问笔录中记录所提供的证据"
+
+
+SEIZURE_DECISION = "seizure_decision"
+COERCIVE_RECORD = "coercive_measure_record"
+
+
+@check("coercive_measure_documents", label="行政强制措施制作法定文书并告知诉权")
+def coercive_measure_documents(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """A coercive measure (查封、扣押) is recorded by its statutory document, the 查封(扣押)决定书, and
+    the party is told in it that it may sue against the measure (the words the profile's `told`
+    lists must appear in its 救济途径)."""
+    decisions = list(ctx.live_documents([SEIZURE_DECISION]))
+    if not decisions:
+        for record in ctx.live_documents([COERCIVE_RECORD]):
+            yield record["id"], (f"{record['name']}记载了行政强制措施,但没有已签发的查封(扣押)决定书:"
+                                 f"请制作并签发决定书")
+    words = [str(w) for w in rule.values.get("told") or ["行政诉讼"]]
+    for doc in decisions:
+        remedy = str(doc["fields"].get("remedy") or "")
+        if not any(w in remedy for w in words):
+            yield doc["id"], (f"{doc['name']}未告知当事人对行政强制措施不服有权提起{'、'.join(words)}:"
+                              f"请在救济途径中写明后重新签发")
+
+
+_SEPARATORS = re.compile(r"[、,\uff0c;\uff1b/\s]+")
+_BRACKETS = re.compile(r"[(\uff08][^)\uff09]*[)\uff09]")
+
+
+def _named_people(text: str) -> list[str]:
+    """The people a field lists ("艾丽(LD001)、安迪;张三(委托代理人)"): each name once, without
+    what the brackets add."""
+    names: list[str] = []
+    for part in _SEPARATORS.split(_BRACKETS.sub("", text)):
+        part = part.strip()
+        if part and part not in names:
+            names.append(part)
+    return names
+
+
+def _unsigned_participants(doc: dict[str, Any], keys: list[str]) -> list[str]:
+    """Those the record lists as taking part (in `keys`) without a signature (or a recorded
+    refusal) of theirs. A listed entry may carry a title ("局长张三"): it is signed for when a
+    signer's name is in it."""
+    signers = [str(s["name"]) for s in doc["signatures"] if s["kind"] in ("signed", "refused", "approval") and s.get("name")]
+    listed: list[str] = []
+    for key in keys:
+        for name in _named_people(str(doc["fields"].get(key) or "")):
+            if name not in listed:
+                listed.append(name)
+    return [n for n in listed if not any(s in n or n in s for s in signers)]
+
+
+def _all_participants_signed(ctx: Context, rule: Rule) -> Iterator[Report]:
+    for doc_type, keys in (rule.values.get("documents") or {}).items():
+        for doc in ctx.live_documents([doc_type]):
+            unsigned = _unsigned_participants(doc, list(keys))
+            if unsigned:
+                yield doc["id"], (f"{doc['name']}所列参加人员{'、'.join(unsigned)}未签名或盖章:"
+                                  f"请由全体参加人员签名")
+
+
+@check("hearing_signatures", label="听证笔录由参加听证的所有人员签名")
+def hearing_signatures(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """举行听证会的,应由参加听证会所有人员签名或盖章: everyone the 听证笔录 lists (host, clerk,
+    investigators, the party and its agents) signs it."""
+    yield from _all_participants_signed(ctx, rule)
+
+
+HEARING_NOTICE = "hearing_notice"
+HEARING_RECORD = "hearing_record"
+
+
+@check("hearing_notice_receipt", label="听证会前告知并由当事人在送达回证上签字")
+def hearing_notice_receipt(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """Before a hearing the party is told its time, place and content (听证通知书), and signs the
+    送达回证 of that notice. Checked once a hearing is recorded, or once the case is decided."""
+    hearings = list(ctx.live_documents([HEARING_RECORD]))
+    notices = list(ctx.live_documents([HEARING_NOTICE]))
+    if not hearings and not (notices and ctx.case["stage"] in ("serving", "closed", "archived")):
+        return
+    held = min((t for t in (ctx.doc_time(h, "started_at") for h in hearings) if t is not None), default=None)
+    if not notices:
+        yield hearings[0]["id"], "举行听证会前没有已签发的听证通知书:请制作听证通知书,告知当事人听证的时间、地点和内容"
+        return
+    for notice in notices:
+        missing = _missing_fields(notice, ["hearing_at", "hearing_place", "content"])
+        if missing:
+            yield notice["id"], f"{notice['name']}未载明{'、'.join(missing)}:请补充后重新签发"
+    served = [s for s in ctx.bundle["services"] if s.get("document_id") in {n["id"] for n in notices}]
+    signed = [s for s in served if _signed_receipt(ctx, s)]
+    if not signed:
+        yield notices[0]["id"], f"{notices[0]['name']}没有当事人签收的送达回证:请送达并由当事人在送达回证上签字"
+        return
+    first = min((t for t in (ctx.time(s.get("served_at")) for s in signed) if t is not None), default=None)
+    if held is not None and first is not None and first > held:
+        yield notices[0]["id"], f"{notices[0]['name']}在听证会举行之后才送达:须在举行听证会前告知当事人"
 
 
 # ---------------------------------------------------------------- 音像记录
@@ -653,10 +795,83 @@ def decision_contents(ctx: Context, rule: Rule) -> Iterator[Report]:
         missing = [_field_label(doc["type"], k) for k in items if not _filled(doc["fields"].get(k))]
         if missing:
             yield doc["id"], f"{doc['name']}缺少法定载明事项:{'、'.join(missing)}:请补充后重新签发"
+    # The other decisive documents a regulation names (先行登记保存决定书 …), each with its own items.
+    for doc_type, keys in (rule.values.get("documents") or {}).items():
+        for doc in ctx.live_documents([doc_type]):
+            missing = _missing_fields(doc, list(keys))
+            if missing:
+                yield doc["id"], f"{doc['name']}缺少法定载明事项:{'、'.join(missing)}:请补充后重新签发"
     # A simple-procedure penalty is decided on the spot in its own 当场处罚决定书 (not this check's).
     if (not found and ctx.case["decision_kind"] == "penalty" and ctx.case["procedure"] == "general"
             and ctx.case["stage"] in ("serving", "closed", "archived")):
         yield CASE_SUBJECT, "已作出行政处罚决定,但案件中没有已签发的行政处罚(处理)决定书:请制作并签发决定书"
+
+
+STATEMENT_RECORD = "statement_record"
+STATEMENT_REVIEW = "statement_review_opinion"
+
+
+@check("statement_review", label="陈述申辩的记录和复核意见", blocks=("serving", "closed", "archived"))
+def statement_review(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """当事人进行陈述、申辩的: what it put forward is written down (陈述申辩笔录), and the agency's
+    review of it and what it made of it (复核及处理意见: 陈述申辩复核意见书) recorded, before the
+    decision goes out."""
+    statements = list(ctx.live_documents([STATEMENT_RECORD]))
+    if not statements:
+        return
+    for doc in statements:
+        missing = _missing_fields(doc, ["statement"])
+        if missing:
+            yield doc["id"], f"{doc['name']}未记录{'、'.join(missing)}:请补充"
+    last = max((t for t in (ctx.doc_moment(d) for d in statements) if t is not None), default=None)
+    reviews = list(ctx.live_documents([STATEMENT_REVIEW]))
+    if not reviews:
+        yield statements[0]["id"], "当事人进行了陈述、申辩,没有对其复核及处理意见的记录:请制作陈述申辩复核意见书"
+        return
+    for doc in reviews:
+        missing = _missing_fields(doc, ["statement", "review", "adopted", "reasons"])
+        if missing:
+            yield doc["id"], f"{doc['name']}未记录{'、'.join(missing)}:请补充后重新签发"
+    latest = max((t for t in (ctx.doc_moment(d) for d in reviews) if t is not None), default=None)
+    if last is not None and latest is not None and latest < last:
+        yield reviews[0]["id"], f"{reviews[0]['name']}早于最后一次陈述、申辩:请对最后的陈述、申辩复核并记录"
+
+
+@check("discussion_signatures", label="集体讨论记录由参加讨论人员签名")
+def discussion_signatures(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """参加讨论人员应签名: everyone the 集体讨论记录 lists as taking part signs it."""
+    yield from _all_participants_signed(ctx, rule)
+
+
+@check("approval_forms_drafted", label="草拟告知书、决定书时制作报批表", blocks=("serving", "closed", "archived"))
+def approval_forms_drafted(ctx: Context, rule: Rule) -> Iterator[Report]:
+    """草拟事先告知书、决定书时,应制作报批表 (事先告知报批表, 处罚(处理)报批表) showing the handler and
+    the reviewer, the legal basis and the evidence. The profile pairs each document with its form
+    (`documents`) and names the fields the form must carry (`items`); the form is made no later
+    than its document is issued."""
+    items = list(rule.values.get("items") or [])
+    for doc_type, form_type in (rule.values.get("documents") or {}).items():
+        for doc in ctx.live_documents([doc_type]):
+            forms = list(ctx.live_documents([str(form_type)]))
+            issued = ctx.time(doc.get("issued_at"))
+            form_name = _type_name(str(form_type))
+            if not forms:
+                yield doc["id"], f"{doc['name']}没有对应的{form_name}:请制作报批表并报批"
+                continue
+            made = min((t for t in (ctx.time(f["created_at"]) for f in forms) if t is not None), default=None)
+            if issued is not None and made is not None and made > issued:
+                yield doc["id"], f"{form_name}在{doc['name']}签发之后才制作:报批表应在草拟时制作"
+            for form in forms:
+                missing = _missing_fields(form, items)
+                if missing:
+                    yield form["id"], f"{form['name']}未载明{'、'.join(missing)}:请补充后重新签发"
+
+
+def _type_name(code: str) -> str:
+    from lawtrail.documents.catalogue import catalogue
+
+    spec = catalogue().get(code)
+    return spec.name if spec is not None else code
 
 
 # ---------------------------------------------------------------- 送达执行

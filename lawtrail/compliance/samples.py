@@ -6,7 +6,7 @@ defective variant from it, and the benchmark generates its 100,000 cases from it
 
 One case walked through every step the engine checks: an emergency start approved within a
 day, an accepted complaint, an inquiry and a site inspection by two certified officers filmed
-in two clips with an explained pause, a rights notice, a penalty decision with every item,
+in two clips with an explained pause, a rights notice, a penalty decision with every item and its approval form,
 service by every method with its proof, a performance check by its date, a reminder before
 enforcement, the court's acceptance and result, a case file assembled within a week of closing.
 """
@@ -177,6 +177,11 @@ def exemplary(profile: Profile) -> dict[str, Any]:
         _document(profile, 7, "enforcement_application", {}, at(5, 10, 10)),
         _document(profile, 8, "service_receipt", {"documents": ["行政处罚决定书 示例〔2025〕4号"], "recipient": "张三",
                                                   "served_at": at(3, 21, 10), "method": "直接送达"}, at(3, 21, 10)),
+        # 行政处罚(处理)报批表, made with the decision it carries (第二十条 of the labour rules).
+        _document(profile, 9, "penalty_approval_form", {
+            "handler": "艾丽", "reviewer": "莉娜", "facts": "拖欠12名劳动者工资共计8万元", "evidence": ["询问笔录", "工资表"],
+            "statement_review": "本案未记录当事人的陈述、申辩", "legal_basis": "《劳动保障监察条例》第二十六条",
+            "proposal": "责令限期支付拖欠工资并处罚款(罚款人民币20000.00元)"}, at(3, 19, 10)),
     ]
     services = [
         {"id": "service-1", "document": "行政处罚决定书", "method": "direct", "served_at": at(3, 21, 10),

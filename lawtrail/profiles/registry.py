@@ -33,7 +33,7 @@ SEVERITIES = {"blocking", "warning"}
 # The rule fields whose shape the loader checks (profile.schema.json documents them). Any
 # other field is kept as it is written: rules and fields the engine does not know are fine,
 # so an agency's profile may carry more than the code reads.
-LIST_OF_STRINGS_FIELDS = ("approvers", "roles", "items", "methods", "classes", "blocks")
+LIST_OF_STRINGS_FIELDS = ("approvers", "roles", "items", "methods", "classes", "blocks", "decisions")
 COUNT_FIELDS = ("witnesses", "min_officers", "officers_per_device")
 TEXT_FIELDS = ("note",)
 
