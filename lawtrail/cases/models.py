@@ -43,7 +43,11 @@ class RestrictedQuerySet(models.QuerySet):
         if user.sees_whole_agency:
             return qs
         units = {g.unit_id for g in user.grants if g.unit_id} | ({user.unit_id} if user.unit_id else set())
-        return qs.filter(**{f"{self.unit_field}__in": units})
+        return qs.filter(self.in_units(units))
+
+    def in_units(self, units: set[int]) -> Q:
+        """The rows of these units (a user's own and those their roles name)."""
+        return Q(**{f"{self.unit_field}__in": units})
 
 
 class PartyQuerySet(RestrictedQuerySet):

@@ -13,7 +13,7 @@ from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.events.state import note_changed
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
-from lawtrail.lib.text import refuse_invisible_controls
+from lawtrail.lib.text import clean_text
 
 from .choices import SETTABLE, DeviceKind, DeviceStatus, MaintenanceKind
 from .models import Device, DeviceCheck, DeviceLoan, Maintenance
@@ -41,13 +41,6 @@ def may_check(user: User, device: Device) -> bool:
         DeviceLoan.objects.filter(device=device, holder=user, returned_at__isnull=True).exists()
 
 
-def _text(value: str, field: str, label: str, *, required: bool = True, max_len: int = 200) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput("missing_field", f"请填写{label}", {"field": field})
-    if len(value) > max_len:
-        raise InvalidInput("too_long", f"{label}最长{max_len}个字", {"field": field})
-    return refuse_invisible_controls(value, field, label)
 
 
 def _payload(device: Device, **more: object) -> dict[str, object]:
@@ -76,9 +69,9 @@ def do_register_device(*, unit: Unit, kind: str, serial: str, model_name: str, e
         raise Forbidden("not_allowed", "只有负责人或系统管理员可以登记执法记录设备")
     if kind not in DeviceKind.values:
         raise InvalidInput("invalid_kind", "设备类别无效", {"field": "kind"})
-    serial = _text(serial, "serial", "设备编号", max_len=64)
-    model_name = _text(model_name, "model_name", "型号", max_len=100)
-    note = _text(note, "note", "备注", required=False, max_len=2000)
+    serial = clean_text(serial, "serial", "设备编号", max_len=64)
+    model_name = clean_text(model_name, "model_name", "型号", max_len=100)
+    note = clean_text(note, "note", "备注", required=False, max_len=2000)
     if custodian is not None and custodian.agency_id != unit.agency_id:
         raise InvalidInput("custodian_not_in_agency", "保管人须为本机关人员", {"field": "custodian"})
     with transaction.atomic(durable=True):
@@ -101,7 +94,7 @@ def do_issue_device(device: Device, *, holder: User, purpose: str = "", actor: U
         raise Forbidden("not_allowed", "只有负责人或系统管理员可以发放执法记录设备")
     if holder.agency_id != device.agency_id or not holder.is_active:
         raise InvalidInput("holder_not_in_agency", "领用人须为本机关在职人员", {"field": "holder"})
-    purpose = _text(purpose, "purpose", "用途", required=False)
+    purpose = clean_text(purpose, "purpose", "用途", required=False)
     with transaction.atomic(durable=True):
         _set_status(device, (DeviceStatus.IN_STORE,), DeviceStatus.ISSUED)
         loan = DeviceLoan.objects.create(device=device, holder=holder, holder_name=holder.display_name,
@@ -116,7 +109,7 @@ def do_return_device(device: Device, *, note: str = "", actor: User) -> DeviceLo
     """归还: the device comes back into store; the open loan is closed."""
     if not may_manage(actor, device.unit_id, device.agency_id):
         raise Forbidden("not_allowed", "只有负责人或系统管理员可以接收归还的设备")
-    note = _text(note, "note", "归还情况", required=False)
+    note = clean_text(note, "note", "归还情况", required=False)
     with transaction.atomic(durable=True):
         loan = DeviceLoan.objects.select_for_update().filter(device=device, returned_at__isnull=True).first()
         if loan is None:
@@ -139,7 +132,7 @@ def do_check_device(device: Device, *, battery_ok: bool, storage_ok: bool, clock
         raise Forbidden("not_allowed", "只有设备保管人、领用人、本单位执法人员或负责人可以登记使用前检查")
     if device.status == DeviceStatus.RETIRED:
         raise Conflict("device_retired", f"「{device}」已报废")
-    note = _text(note, "note", "说明", required=not (battery_ok and storage_ok and clock_ok))
+    note = clean_text(note, "note", "说明", required=not (battery_ok and storage_ok and clock_ok))
     with transaction.atomic(durable=True):
         check = DeviceCheck.objects.create(device=device, checked_by=actor, checked_by_name=actor.display_name,
                                            checked_at=timez.now(), battery_ok=bool(battery_ok),
@@ -160,8 +153,8 @@ def do_record_maintenance(device: Device, *, kind: str, done_on: dt.date, descri
         raise InvalidInput("invalid_kind", "维护类别无效", {"field": "kind"})
     if done_on > timez.beijing(timez.now()).date():
         raise InvalidInput("date_in_future", "维护日期不能晚于今天", {"field": "done_on"})
-    description = _text(description, "description", "维护内容", max_len=2000)
-    result = _text(result, "result", "结果", required=False)
+    description = clean_text(description, "description", "维护内容", max_len=2000)
+    result = clean_text(result, "result", "结果", required=False)
     with transaction.atomic(durable=True):
         m = Maintenance.objects.create(device=device, kind=kind, done_on=done_on, description=description,
                                        result=result, recorded_by_name=actor.display_name, recorded_at=timez.now())
@@ -177,7 +170,7 @@ def do_set_device_status(device: Device, *, status: str, reason: str, actor: Use
         raise Forbidden("not_allowed", "只有负责人或系统管理员可以变更设备状态")
     if status not in SETTABLE:
         raise InvalidInput("invalid_status", "设备状态无效(领用、归还请用领用登记)", {"field": "status"})
-    reason = _text(reason, "reason", "变更理由")
+    reason = clean_text(reason, "reason", "变更理由")
     before = device.status
     allowed = {DeviceStatus.IN_STORE: (DeviceStatus.REPAIR,), DeviceStatus.REPAIR: (DeviceStatus.IN_STORE,),
                DeviceStatus.RETIRED: (DeviceStatus.IN_STORE, DeviceStatus.REPAIR)}[DeviceStatus(status)]

@@ -32,3 +32,14 @@ def refuse_invisible_controls(value: str, field: str, label: str) -> str:
         raise InvalidInput("invisible_characters",
                            f"{label}包含改变文字显示方向或不可见的控制字符,请删除后重新输入", {"field": field})
     return value
+
+
+def clean_text(value: str | None, field: str, label: str, *, required: bool = True, max_len: int = 200) -> str:
+    """A name or short text a form gives: stripped, present where `required`, at most `max_len`
+    characters, and free of invisible controls; each refusal names the field."""
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput("missing_field", f"请填写{label}", {"field": field})
+    if len(value) > max_len:
+        raise InvalidInput("too_long", f"{label}最长{max_len}个字", {"field": field})
+    return refuse_invisible_controls(value, field, label)

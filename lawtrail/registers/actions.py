@@ -13,7 +13,7 @@ from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.evidence.models import Evidence, FootageLink
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Forbidden, InvalidInput
-from lawtrail.lib.text import refuse_invisible_controls
+from lawtrail.lib.text import clean_text
 
 from .choices import NEEDS_COMPLAINT_OR_CASE, NEEDS_EVIDENCE, NEEDS_UNIT, RecordKind
 from .models import TextRecord
@@ -42,13 +42,6 @@ def may_record(user: User, kind: str, unit_id: int | None) -> bool:
     return any(user.has_role(r, unit_id) for r in (Role.HEAD, Role.OFFICER, Role.HANDLER))
 
 
-def _text(value: str, field: str, label: str, *, required: bool = True, max_len: int = 200) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput("missing_field", f"请填写{label}", {"field": field})
-    if len(value) > max_len:
-        raise InvalidInput("too_long", f"{label}最长{max_len}个字", {"field": field})
-    return refuse_invisible_controls(value, field, label)
 
 
 @domain_action("text_record.register")
@@ -62,10 +55,10 @@ def do_register_text_record(*, kind: str, title: str, dated: dt.date, content: s
     spec = kinds_for(agency.profile_id).get(kind)
     if spec is None:
         raise InvalidInput("invalid_kind", "本机关适用的规定未要求此类文字记录", {"field": "kind"})
-    title = _text(title, "title", "标题或文号")
-    issuer = _text(issuer, "issuer", "发文机关、来信人或批示人", required=False, max_len=100)
-    content = _text(content, "content", "内容", max_len=20000)
-    medium = _text(medium, "medium", "转化后的存储介质", required=kind in NEEDS_EVIDENCE, max_len=100)
+    title = clean_text(title, "title", "标题或文号")
+    issuer = clean_text(issuer, "issuer", "发文机关、来信人或批示人", required=False, max_len=100)
+    content = clean_text(content, "content", "内容", max_len=20000)
+    medium = clean_text(medium, "medium", "转化后的存储介质", required=kind in NEEDS_EVIDENCE, max_len=100)
     if dated > timez.beijing(timez.now()).date():
         raise InvalidInput("date_in_future", "日期不能晚于今天", {"field": "dated"})
     for obj, field in ((unit, "unit"), (complaint, "complaint"), (case, "case"), (evidence, "evidence")):

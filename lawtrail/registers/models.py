@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from lawtrail.accounts.models import Agency, Unit, User
+from lawtrail.accounts.models import Agency, Unit
 from lawtrail.cases.models import Case, Complaint, RestrictedQuerySet
 from lawtrail.evidence.models import Evidence
 
@@ -26,18 +26,8 @@ class TextRecordQuerySet(RestrictedQuerySet):
     """An agency-level record (no unit) is read by the whole agency; one of a unit (its rules, a
     complaint's letter, a case's explanation) as that unit's cases are."""
 
-    def restrict(self, user: User, action: str = "view") -> RestrictedQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.agency_id is None:
-            return self.none()
-        qs = self.filter(agency_id=user.agency_id)
-        if user.sees_whole_agency:
-            return qs
-        units = {g.unit_id for g in user.grants if g.unit_id} | ({user.unit_id} if user.unit_id else set())
-        return qs.filter(Q(unit__isnull=True) | Q(unit__in=units))
+    def in_units(self, units: set[int]) -> Q:
+        return Q(unit__isnull=True) | Q(unit__in=units)
 
 
 class TextRecord(models.Model):
