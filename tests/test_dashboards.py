@@ -150,7 +150,7 @@ def test_跨机关监督看到所监督的每个机关而不及其他且只读(p
 
 
 def test_看板和案件清单只说中文(pic: Picture) -> None:
-    from tests.test_ui_language import RAW_IDS, Page, english_words
+    from pagetext import RAW_IDS, Page, english_words
 
     for user in (pic.w.sam, pic.office, pic.w.uma):
         b = board(user)

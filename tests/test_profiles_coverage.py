@@ -400,7 +400,9 @@ def test_the_supervisor_reads_every_article_of_the_agencys_regulation_with_its_s
     table = html.split('id="coverage"')[1]
     for a in cov.articles:
         assert f"<summary>{a.label}</summary>" in table
-    assert "部分覆盖" in table and "不适用" in table
+    statuses = {a.status for a in cov.articles}
+    assert "已覆盖" in table and "不适用" in table
+    assert ("部分覆盖" in table) == ("partial" in statuses)  # each status by its Chinese name
     assert REGISTRY["filing_approval"].label in table
     # A person reads names, never the engine's ids or an English status.
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", re.sub(r"<[^>]+>", "", table)), "a raw id is shown"
