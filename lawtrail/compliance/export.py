@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import F
 
 from lawtrail.accountability.models import AccountabilityRecord
+from lawtrail.accounts.models import User
 from lawtrail.cases.models import Approval, Case, CaseTransition, FollowUp, Service
 from lawtrail.compliance.bundle import FORMAT, VERSION
 from lawtrail.compliance.models import PROOF_TEXTS, LapseNote, ServiceProof
@@ -47,6 +48,10 @@ def find_case(ref: str) -> Case:
     return case
 
 
+# What the bundle says of an officer (export_case's `officer`): read for them and no more.
+OFFICER_FIELDS = ("full_name", "username", "cert_no", "cert_valid_from", "cert_valid_until")
+
+
 def _officer_ref(user_id: int | None) -> str | None:
     return f"officer-{user_id}" if user_id else None
 
@@ -55,7 +60,9 @@ def _officer_ref(user_id: int | None) -> str | None:
 class CaseRecords:
     """A case's own rows the bundle is made from, read for many cases at once (`load_records`)."""
 
-    officers: list[Any] = field(default_factory=list)
+    # The officers named anywhere in the batch's records, by id (shared by the batch's cases).
+    users: dict[int, User] = field(default_factory=dict)
+    officers: list[int] = field(default_factory=list)
     approvals: list[Any] = field(default_factory=list)
     transitions: list[Any] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
@@ -85,24 +92,32 @@ def load_records(cases: list[Case]) -> dict[int, CaseRecords]:
     from lawtrail.archive.models import CaseFile
 
     ids = [c.pk for c in cases]
-    out = {pk: CaseRecords() for pk in ids}
-    for member in Case.officers.through.objects.filter(case_id__in=ids).select_related("user").order_by("user_id"):
-        out[member.case_id].officers.append(member.user)
-    for a in Approval.objects.filter(case_id__in=ids).select_related("by").order_by("at", "pk"):
+    users: dict[int, User] = {}
+    out = {pk: CaseRecords(users=users) for pk in ids}
+    # Officers are read once for the batch (below), not joined to every row that names one.
+    named: set[int | None] = set()
+    for case_id, user_id in (Case.officers.through.objects.filter(case_id__in=ids).order_by("user_id")
+                             .values_list("case_id", "user_id")):
+        out[case_id].officers.append(user_id)
+        named.add(user_id)
+    for a in Approval.objects.filter(case_id__in=ids).order_by("at", "pk"):
         out[a.case_id].approvals.append(a)
-    for t in CaseTransition.objects.filter(case_id__in=ids).select_related("actor").order_by("at", "pk"):
+        named.add(a.by_id)
+    for t in CaseTransition.objects.filter(case_id__in=ids).order_by("at", "pk"):
         out[t.case_id].transitions.append(t)
+        named.add(t.actor_id)
     owner: dict[str, int] = {}
-    for e in Evidence.objects.filter(case_id__in=ids).select_related("stored", "officer").order_by("recorded_start", "pk"):
+    for e in Evidence.objects.filter(case_id__in=ids).select_related("stored").order_by("recorded_start", "pk"):
         assert e.case_id is not None
         out[e.case_id].evidence.append(e)
         owner[str(e.pk)] = e.case_id
+        named.add(e.officer_id)
     # Ordered by time: the last labelling of a recording is the one that counts.
-    for case_id, object_id, at in DomainEvent.objects.filter(
+    for frozen, object_id, at in DomainEvent.objects.filter(
             action__in=("evidence.link", "evidence.ingest"), object_type="evidence.evidence", case_id_frozen__in=ids,
     ).order_by("occurred_at", "pk").values_list("case_id_frozen", "object_id", "occurred_at"):
-        if case_id is not None and owner.get(object_id) == case_id:
-            out[case_id].labelled[object_id] = at
+        if frozen is not None and owner.get(object_id) == frozen:
+            out[frozen].labelled[object_id] = at
     for h in EvidenceHandling.objects.filter(evidence__case_id__in=ids).select_related("evidence"):
         assert h.evidence.case_id is not None
         out[h.evidence.case_id].handled[h.evidence_id] = h
@@ -115,9 +130,10 @@ def load_records(cases: list[Case]) -> dict[int, CaseRecords]:
         assert d.case_id is not None
         out[d.case_id].documents.append(d)
         case_of[d.pk] = d.case_id
-    for s in Signature.objects.filter(document__case_id__in=ids).select_related("user").order_by("at", "pk"):
+    for s in Signature.objects.filter(document__case_id__in=ids).order_by("at", "pk"):
         if s.document_id in case_of:  # not a document added since the line above read them
             out[case_of[s.document_id]].signatures.setdefault(s.document_id, []).append(s)
+            named.add(s.user_id)
     for sv in Service.objects.filter(case_id__in=ids).order_by("served_at", "pk"):
         out[sv.case_id].services.append(sv)
     for p in ServiceProof.objects.filter(service__case_id__in=ids).select_related("service"):
@@ -133,15 +149,20 @@ def load_records(cases: list[Case]) -> dict[int, CaseRecords]:
         out[i.before.case_id].interruptions.append(i)
     for case_id, assembled_at in CaseFile.objects.filter(case_id__in=ids).values_list("case_id", "assembled_at"):
         out[case_id].has_case_file, out[case_id].assembled_at = True, assembled_at
-    for n in LapseNote.objects.filter(case_id__in=ids).select_related("recorded_by", "acknowledged_by").order_by("pk"):
+    for n in LapseNote.objects.filter(case_id__in=ids).order_by("pk"):
         out[n.case_id].lapses.append(n)
-    for st in RecordingStop.objects.filter(case_id__in=ids).select_related("reported_to").order_by("stopped_at", "pk"):
+        named.update((n.recorded_by_id, n.acknowledged_by_id))
+    for st in RecordingStop.objects.filter(case_id__in=ids).order_by("stopped_at", "pk"):
         out[st.case_id].stops.append(st)
+        named.add(st.reported_to_id)
     for f in FollowUp.objects.filter(case_id__in=ids).order_by("recorded_at", "pk"):
         out[f.case_id].follow_ups.append(f)
-    for r in AccountabilityRecord.objects.filter(case_id__in=ids).select_related("officer").order_by("pk"):
+    for r in AccountabilityRecord.objects.filter(case_id__in=ids).order_by("pk"):
         assert r.case_id is not None
         out[r.case_id].accountability.append(r)
+        named.add(r.officer_id)
+    named.discard(None)
+    users.update(User.objects.only(*OFFICER_FIELDS).in_bulk(named))
     return out
 
 
@@ -188,16 +209,19 @@ def bundle_of(case: Case, rows: CaseRecords) -> dict[str, Any]:
             }
         return str(officers[user.pk]["id"])
 
+    def named(user_id: int) -> str:
+        return officer(rows.users[user_id])
+
     handler = officer(case.handler)
-    case_officers = [officer(u) for u in rows.officers]
+    case_officers = [named(u) for u in rows.officers]
     party = case.party
     approvals = [
         {"id": f"approval-{a.pk}", "kind": a.kind, "approved": a.approved, "opinion": a.opinion,
-         "by": officer(a.by), "by_name": a.by_name, "at": iso(a.at)}
+         "by": named(a.by_id), "by_name": a.by_name, "at": iso(a.at)}
         for a in rows.approvals
     ]
     transitions = [
-        {"id": f"transition-{t.pk}", "from": t.from_stage, "to": t.to_stage, "by": officer(t.actor),
+        {"id": f"transition-{t.pk}", "from": t.from_stage, "to": t.to_stage, "by": named(t.actor_id),
          "at": iso(t.at), "note": t.note}
         for t in rows.transitions
     ]
@@ -208,7 +232,7 @@ def bundle_of(case: Case, rows: CaseRecords) -> dict[str, Any]:
         media.append({
             "id": f"media-{e.pk}", "sha256": e.stored.sha256, "sm3": e.stored.sm3, "size": e.stored.size,
             "original_name": e.original_name, "class": e.evidence_class, "kind": e.media_kind,
-            "officer": officer(e.officer) if e.officer else None, "officer_name": e.officer_name,
+            "officer": named(e.officer_id) if e.officer_id else None, "officer_name": e.officer_name,
             "officer_cert_no": e.officer_cert_no, "device": e.device_serial,
             "recorded_start": iso(e.recorded_start), "recorded_end": iso(e.recorded_end),
             "duration_seconds": e.duration_seconds, "ingested_at": iso(e.ingested_at),
@@ -264,8 +288,8 @@ def bundle_of(case: Case, rows: CaseRecords) -> dict[str, Any]:
         signatures = rows.signatures.get(d.pk, [])
         doc_officers = []
         for s in signatures:
-            if s.role == "officer" and s.kind == "signed" and s.user is not None:
-                ref = officer(s.user)
+            if s.role == "officer" and s.kind == "signed" and s.user_id is not None:
+                ref = named(s.user_id)
                 if ref not in doc_officers:
                     doc_officers.append(ref)
         doc_media, doc_links = with_links(footage(start, end) if start else footage(d.issued_at, None),
@@ -378,16 +402,16 @@ def bundle_of(case: Case, rows: CaseRecords) -> dict[str, Any]:
         "case_file": _case_file(case, rows),
         "lapses": [
             {"id": f"lapse-{n.pk}", "rule": n.rule, "subject": n.subject, "reason": n.reason,
-             "recorded_by": officer(n.recorded_by), "recorded_by_name": n.recorded_by_name,
+             "recorded_by": named(n.recorded_by_id), "recorded_by_name": n.recorded_by_name,
              "recorded_at": iso(n.recorded_at),
-             "acknowledged_by": officer(n.acknowledged_by) if n.acknowledged_by else None,
+             "acknowledged_by": named(n.acknowledged_by_id) if n.acknowledged_by_id else None,
              "acknowledged_by_name": n.acknowledged_by_name, "acknowledged_at": iso(n.acknowledged_at),
              "opinion": n.opinion}
             for n in rows.lapses
         ],
         "recording_stops": [
             {"id": f"stop-{s.pk}", "device": s.device_serial, "stopped_at": iso(s.stopped_at), "cause": s.cause,
-             "reported_to": officer(s.reported_to), "reported_to_name": s.reported_to_name,
+             "reported_to": named(s.reported_to_id), "reported_to_name": s.reported_to_name,
              "reported_at": iso(s.reported_at), "explanation": s.explanation, "explained_at": iso(s.explained_at)}
             for s in rows.stops
         ],
@@ -398,7 +422,7 @@ def bundle_of(case: Case, rows: CaseRecords) -> dict[str, Any]:
             for f in rows.follow_ups
         ],
         "accountability": [
-            {"id": f"accountability-{r.pk}", "officer": officer(r.officer), "officer_name": r.officer_name,
+            {"id": f"accountability-{r.pk}", "officer": named(r.officer_id), "officer_name": r.officer_name,
              "officer_cert_no": r.officer_cert_no, "source_text": r.source_text, "article": r.article,
              "situation": r.situation, "finding": r.finding, "rule": r.rule, "rule_label": r.rule_label,
              "source": r.source, "outcome": r.outcome, "outcome_note": r.outcome_note,
