@@ -397,8 +397,9 @@ def _chunks(ids: list[int], jobs: int) -> list[tuple[int, int]]:
 Ranged = tuple[int, list[tuple[int, str]], int, int]
 
 # Cases read, checked and written together: one query per table for the lot, instead of some twenty
-# per case; a few hundred bundles in memory at once.
-BATCH = 200
+# per case. A hundred bundles in memory at once: 200 were no faster and held 30 MB more
+# (docs/compliance-store.md).
+BATCH = 100
 
 
 def _check_range(lo: int, hi: int, agency_id: int | None, now: dt.datetime) -> Ranged:
