@@ -62,15 +62,18 @@ def _refuse_excluded_method(case: Case, *, actor: User, service: Service, **_: A
     通过传真、电子邮件等方式送达(行政执法决定文书除外)) is not served: the registration is refused,
     not only flagged afterwards by the electronic_service_excluded check."""
     from lawtrail.cases.workflow import profile_of
-    from lawtrail.compliance.rules import METHOD_LABELS
+    from lawtrail.compliance.rules import METHOD_LABELS, excluded_service_methods
     from lawtrail.documents.models import Document
 
     profile = profile_of(case)
     rule = profile.rule("electronic_service_excluded")
-    if rule is None or service.method not in set(rule.values.get("methods", ("electronic",))):
+    if rule is None:
+        return
+    methods, decisions = excluded_service_methods(rule)
+    if service.method not in methods:
         return
     served = Document.objects.filter(pk=service.document_ref or 0, case=case).only("type_code").first()
-    if served is not None and served.type_code in set(rule.values.get("items", ())):
+    if served is not None and served.type_code in decisions:
         raise InvalidInput("decision_service_method_refused",
                            f"{service.document}是行政执法决定文书,不得以{METHOD_LABELS[service.method]}方式送达"
                            f"(依据{rule.law or '《' + profile.name + '》'}{rule.article}):请改用直接、留置、邮寄、委托或公告送达",

@@ -950,12 +950,18 @@ def service_proofs(ctx: Context, rule: Rule) -> Iterator[Report]:
             yield s["id"], f"{METHOD_LABELS[s['method']]}{s['document']}缺少{'、'.join(missing)}:请补充"
 
 
+def excluded_service_methods(rule: Rule) -> tuple[set[str], set[str]]:
+    """The `electronic_service_excluded` rule's service methods and the document types (the
+    decision documents) they may not serve: read by the check and by the gate that refuses such a
+    service when it is registered (compliance/gates.py)."""
+    return set(rule.values.get("methods", ("electronic",))), set(rule.values.get("items", ()))
+
+
 @check("electronic_service_excluded", label="决定文书不得以传真、电子邮件等方式送达")
 def electronic_service_excluded(ctx: Context, rule: Rule) -> Iterator[Report]:
     """The methods a regulation refuses for decision documents (the commission's 第十六条(四):
     传真、电子邮件…(行政执法决定文书除外)): a decision served that way is not served."""
-    methods = set(rule.values.get("methods", ("electronic",)))
-    decisions = set(rule.values.get("items", ()))
+    methods, decisions = excluded_service_methods(rule)
     for s in ctx.bundle["services"]:
         if s["method"] not in methods:
             continue
