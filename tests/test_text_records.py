@@ -12,6 +12,9 @@ recording; bob, of 二中队, sees no record of 一中队's; uma heads 一中队
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,17 +23,21 @@ from pytest_django.fixtures import Settings
 from time_machine import TimeMachineFixture
 
 from lawtrail.accounts.models import User
+from lawtrail.archive.actions import do_assemble_case_file, do_bind_case_file, do_export_package
 from lawtrail.cases.actions import do_decide_complaint, do_register_complaint
 from lawtrail.cases.models import Complaint
 from lawtrail.compliance.agency import agency_snapshot, check_agency
 from lawtrail.events.models import DomainEvent, Outcome
+from lawtrail.ledger import keys
 from lawtrail.ledger.verify import verify_ledger
-from lawtrail.lib.errors import Forbidden, InvalidInput
+from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
+from lawtrail.packagecheck.check import verify_package
 from lawtrail.profiles.registry import get_profile
 from lawtrail.registers.actions import do_register_text_record
 from lawtrail.registers.models import TextRecord
 from lawtrail.testing import media
 from lawtrail.testing.api import ApiClient
+from lawtrail.testing.archive import closed_case
 from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World, build_world
 from lawtrail.testing.scenarios import beijing, register_case
@@ -137,6 +144,57 @@ def test_音像资料作为证据使用时制作转化说明并附卷(safety: Wo
     api = ApiClient(w.alice)
     got = api.get("/api/records", case_id=case.pk)
     assert [x["medium"] for x in got.body] == ["光盘 GP-2026-001"]
+
+
+def test_转化说明打印后随卷宗装订归档_归档包收入并核验通过(
+        safety: World, settings: Settings, tmp_path: Path, time_machine: TimeMachineFixture) -> None:
+    """安全生产 第二十条: the explanation is filed with the case (附卷) and archived with the file
+    (随卷宗归档保存): it is in the 卷内目录 of the bound file, in the printed file's count, and in the
+    archive package, anchored to its registration in the signed ledger."""
+    w = safety
+    time_machine.move_to(beijing(2026, 4, 20, 9, 30), tick=False)
+    use_fresh_vault(settings, tmp_path / "vault")
+    case, _doc, clip = closed_case(w, tmp_path)
+    assert clip is not None
+    r = do_register_text_record(kind="evidence_explanation", title="询问录像证据说明", dated=dt.date(2026, 4, 20),
+                                content="本录像由执法记录仪拍摄,原件未经剪辑,已刻录光盘。", evidence=clip, case=case,
+                                medium="光盘 GP-2026-002", actor=w.alice)
+    assert r.pdf is not None and r.pdf_sha256 == hashlib.sha256(bytes(r.pdf)).hexdigest()
+    event = DomainEvent.objects.get(action="text_record.register", object_id=str(r.pk))
+    assert event.payload["sha256"] == r.pdf_sha256
+    # Shown to the case's officers from the register and the case file; not to another unit's.
+    assert client_for(w.alice).get(f"/records/{r.pk}.pdf")["Content-Type"] == "application/pdf"
+    assert client_for(w.bob).get(f"/records/{r.pk}.pdf").status_code == 404
+
+    case_file = do_assemble_case_file(case, actor=w.alice)
+    filed = case_file.record_items
+    assert [(i["id"], i["sha256"]) for i in filed] == [(r.pk, r.pdf_sha256)]
+    kinds = [i["kind"] for i in case_file.items]
+    assert kinds.index("record") == kinds.index("media") + 1  # after the recordings
+    assert "附卷说明 1 件" in client_for(w.alice).get(f"/cases/{case.pk}/case-file/").content.decode()
+    bound = do_bind_case_file(case_file, actor=w.archie)
+    assert bound.record_items == filed
+    # Once the file is bound, nothing more is filed with it.
+    with pytest.raises(Conflict) as late:
+        do_register_text_record(kind="evidence_explanation", title="补充说明", dated=dt.date(2026, 4, 20),
+                                content="补充。", evidence=clip, case=bound.case, medium="光盘", actor=w.alice)
+    assert late.value.code == "case_archived"
+
+    out = tmp_path / "package.zip"
+    do_export_package(bound, out=out, actor=w.archie)
+    with zipfile.ZipFile(out) as zf:
+        meta = json.loads(zf.read(f"{bound.archive_no}/data/metadata/metadata.json"))
+        (item,) = [i for i in meta["items"] if i["kind"] == "record"]
+        assert zf.read(f"{bound.archive_no}/{item['path']}") == bytes(r.pdf)
+    report = verify_package(out, keys.load_public_key())
+    assert report.ok, [(c.code, c.detail) for c in report.failed]
+    # A changed explanation in the package is named against the signed ledger.
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(forged, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, data.replace(b"%%EOF", b"%%EOF\n%x") if info.filename.endswith(item["path"]) else data)
+    assert "lawtrail.file_facts" in {c.code for c in verify_package(forged, keys.load_public_key()).failed}
 
 
 def test_各执法部门未登记本单位实施细则的被发现_只有本单位负责人或机关负责人可以登记(commission: World) -> None:

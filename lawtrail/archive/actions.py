@@ -111,6 +111,7 @@ def do_assemble_case_file(case: Case, *, retention: str = "", notes: str = "", a
         case_file.notes = notes
         docs = [i for i in items if i["kind"] == ItemKind.DOCUMENT]
         media = [i for i in items if i["kind"] == ItemKind.MEDIA]
+        records = [i for i in items if i["kind"] == ItemKind.RECORD]
         case_file.document_count, case_file.media_count = len(docs), len(media)
         case_file.page_count = sum(int(i["pages"]) for i in docs)
         case_file.media_seconds = round(sum(float(i["duration_seconds"] or 0) for i in media), 3)
@@ -121,7 +122,7 @@ def do_assemble_case_file(case: Case, *, retention: str = "", notes: str = "", a
         case_file.save()
         record_event("case_file.assemble", case_file, actor=actor, case_id=case.pk, payload={
             "archive_no": case_file.archive_no, "case_number": case.number, "retention": code,
-            "items": len(items), "documents": len(docs), "media": len(media), "page_count": case_file.page_count,
+            "items": len(items), "documents": len(docs), "media": len(media), "records": len(records), "page_count": case_file.page_count,
             "revision": case_file.revision, "pdf_sha256": case_file.pdf_sha256,
         })
     return case_file
@@ -143,7 +144,7 @@ def do_bind_case_file(case_file: CaseFile, *, note: str = "", actor: User) -> Ca
         if case_file.is_bound:
             raise _bound(case_file)
         if queries.contents(case) != case_file.items:
-            raise Conflict("case_file_stale", "组卷后本案的文书或音像资料有变化,请承办人重新组卷后再装订")
+            raise Conflict("case_file_stale", "组卷后本案的文书、音像资料或附卷说明有变化,请承办人重新组卷后再装订")
         # Binding is a gate: every blocking rule of the profile, and every 文书 the law asks of
         # the file (立案审批表, 决定书, 送达回证, 结案审批表), simple procedure included.
         hooks.refuse_if_missing(case, hooks.BIND)

@@ -17,3 +17,6 @@ class Retention(models.TextChoices):
 class ItemKind(models.TextChoices):
     DOCUMENT = "document", "文书"
     MEDIA = "media", "音像资料"
+    # A text record filed with the case (附卷), such as the explanation of a recording used as
+    # evidence (安全生产 第二十条); registered in lawtrail/registers, printed when registered.
+    RECORD = "record", "附卷说明"

@@ -81,6 +81,15 @@ class CaseFile(models.Model):
     def media_items(self) -> list[dict[str, Any]]:
         return [i for i in self.items if i.get("kind") == "media"]
 
+    @property
+    def record_items(self) -> list[dict[str, Any]]:
+        """The explanations filed with the case (附卷说明), printed when registered."""
+        return [i for i in self.items if i.get("kind") == "record"]
+
+    @property
+    def record_pages(self) -> int:
+        return sum(int(i.get("pages") or 0) for i in self.record_items)
+
 
 class ArchiveCounter(models.Model):
     """档号件号计数器 — the last 件号 given per agency and year."""

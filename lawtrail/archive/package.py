@@ -9,6 +9,7 @@ one top directory named after the 档号, as RFC 8493 §4 recommends for seriali
     <档号>/data/case-file/<档号>.pdf              cover, index of contents, reference sheet
     <档号>/data/documents/0001-document-<id>.pdf  the issued PDFs, named by sequence number
     <档号>/data/media/0002-media-<id>.<ext>       the original recordings, streamed from the store
+    <档号>/data/records/0003-record-<id>.pdf      the explanations filed with the case (附卷说明)
     <档号>/data/metadata/metadata.json            every item: name, size, format, times, hashes, 档号, seq
     <档号>/data/ledger/entries.json               the case's ledger entries with RFC 6962 inclusion proofs
     <档号>/data/ledger/checkpoint.json            the signed tree head they prove into
@@ -46,6 +47,7 @@ from lawtrail.ledger.tiles import StoredTree
 from lawtrail.lib import timez
 from lawtrail.lib.errors import Conflict
 from lawtrail.packagecheck.lawtrail import EXTRACT_FORMAT, PACKAGE_FORMAT
+from lawtrail.registers.models import TextRecord
 from lawtrail.storage import get_store
 from lawtrail.verifier.merkle import Subtrees
 
@@ -98,9 +100,11 @@ def case_entries(case: Case, case_file: CaseFile) -> list[LedgerEntry]:
     """Every ledger entry about the case: its own events and those of the records it holds."""
     docs = [str(i["id"]) for i in case_file.items if i["kind"] == "document"]
     media = [str(i["id"]) for i in case_file.items if i["kind"] == "media"]
+    records = [str(i["id"]) for i in case_file.items if i["kind"] == "record"]
     about = (Q(event__case_id_frozen=case.pk) | Q(event__object_type="cases.case", event__object_id=str(case.pk))
              | Q(event__object_type="documents.document", event__object_id__in=docs)
              | Q(event__object_type="evidence.evidence", event__object_id__in=media)
+             | Q(event__object_type="registers.textrecord", event__object_id__in=records)
              | Q(event__object_type="archive.casefile", event__object_id=str(case_file.pk)))
     return list(LedgerEntry.objects.filter(about).select_related("event").order_by("seq"))
 
@@ -160,6 +164,11 @@ def _write_zip(tmp: Path, case_file: CaseFile, case: Case, entries: list[LedgerE
                 entry = _anchor(entries, "document.issue", "documents.document", pk)
                 path = f"data/documents/{seq:04d}-document-{pk}.pdf"
                 digest = bag.add_bytes(path, bytes(doc.pdf or b""), entry.event.occurred_at, compress=False)
+            elif kind == "record":
+                record = TextRecord.objects.get(pk=pk)
+                entry = _anchor(entries, "text_record.register", "registers.textrecord", pk)
+                path = f"data/records/{seq:04d}-record-{pk}.pdf"
+                digest = bag.add_bytes(path, bytes(record.pdf or b""), entry.event.occurred_at, compress=False)
             else:
                 ev = Evidence.objects.select_related("stored").get(pk=pk)
                 entry = _anchor(entries, "evidence.ingest", "evidence.evidence", pk)
@@ -210,7 +219,7 @@ def _write_zip(tmp: Path, case_file: CaseFile, case: Case, entries: list[LedgerE
         info = "".join(f"{k}: {v}\n" for k, v in [
             ("Source-Organization", case.agency.name), ("Bagging-Date", f"{timez.beijing(now):%Y-%m-%d}"),
             ("Payload-Oxum", oxum), ("Archive-Number", no), ("External-Identifier", case.number or ""),
-            ("External-Description", f"{case_file.title}(案卷封面、卷内目录、备考表,文书,音像资料,账本证明)"),
+            ("External-Description", f"{case_file.title}(案卷封面、卷内目录、备考表,文书,音像资料,附卷说明,账本证明)"),
             ("Bag-Software-Agent", "LawTrail"), ("LawTrail-Package", PACKAGE_FORMAT),
         ]).encode()
         tags = {"bagit.txt": bagit_txt, "bag-info.txt": info, "manifest-sha256.txt": manifest}

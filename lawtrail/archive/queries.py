@@ -20,6 +20,8 @@ from lawtrail.ledger.canonical import utc_text
 from lawtrail.lib import inbox
 from lawtrail.lib.errors import NotFound
 from lawtrail.profiles.registry import Rule
+from lawtrail.registers.choices import NEEDS_EVIDENCE as FILED_WITH_CASE
+from lawtrail.registers.models import TextRecord
 
 # Who may export or download an archive package, until the access-request branch brings
 # grants: the archivist who keeps the file, the heads and the supervisors.
@@ -44,8 +46,9 @@ def mime_of(evidence: Evidence) -> str:
 
 
 def contents(case: Case) -> list[dict[str, Any]]:
-    """卷内目录: every issued document (the standing version of each, once) and every AV record of the
-    case, in the order the profile gives (`case_file_order`: by type, then by date).
+    """卷内目录: every issued document (the standing version of each, once), every AV record of the
+    case and the explanations filed with it (附卷说明), in the order the profile gives
+    (`case_file_order`: by type, then by date; an explanation after the recordings).
 
     Each item freezes the facts the index and the package need (number, title, date, pages or
     duration, size, hashes), so that the bound file keeps saying what was bound.
@@ -73,7 +76,16 @@ def contents(case: Case) -> list[dict[str, Any]]:
             "size": e.stored.size, "sha256": e.stored.sha256, "sm3": e.stored.sm3, "format": mime_of(e),
             "name": e.display_name,
         }))
-    rows.sort(key=lambda r: r[:4])
+    # What the case's records ask to be filed with it (附卷): each follows the recordings, in the
+    # order it was registered.
+    for r in TextRecord.objects.filter(case=case, kind__in=FILED_WITH_CASE).exclude(pdf=None).order_by("id"):
+        pdf = bytes(r.pdf or b"")
+        rows.append((rank.get("media", last), r.recorded_at, 2, r.pk, {
+            "kind": ItemKind.RECORD.value, "id": r.pk, "number": "", "title": f"{r.get_kind_display()}《{r.title}》",
+            "date": utc_text(r.recorded_at), "pages": pdf_pages(pdf), "duration_seconds": None, "size": len(pdf),
+            "sha256": r.pdf_sha256, "format": "application/pdf", "name": f"{r.title}.pdf",
+        }))
+    rows.sort(key=lambda r: (r[0], r[2] == 2, r[1], r[2], r[3]))
     return [{"seq": i, **row[4]} for i, row in enumerate(rows, start=1)]
 
 

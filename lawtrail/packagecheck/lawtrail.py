@@ -8,7 +8,8 @@ The anchor of trust is the agency's signed tree head (data/ledger/checkpoint.jso
 against the public key given (or, failing that, the one the package carries — said so in
 the notes). Every ledger entry in the package proves its inclusion under that tree head, and
 the entries record the SHA-256 of each issued PDF (document.issue), of each original
-recording (evidence.ingest) and of the case file with its whole index (case_file.bind).
+recording (evidence.ingest), of each explanation filed with the case (text_record.register)
+and of the case file with its whole index (case_file.bind).
 A package whose files and manifests were all rewritten still fails: the files no longer
 match what the signed ledger recorded.
 """
@@ -200,6 +201,8 @@ def check_lawtrail(bag: Bag, report: Report, public_key: Ed25519PublicKey | None
         obj = entry.get("object") or {}
         if item.get("kind") == "document":
             anchored = entry.get("action") == "document.issue" and payload.get("document_id") == item.get("id")
+        elif item.get("kind") == "record":
+            anchored = entry.get("action") == "text_record.register" and obj.get("id") == str(item.get("id"))
         else:
             anchored = entry.get("action") == "evidence.ingest" and obj.get("id") == str(item.get("id"))
         if not anchored:
@@ -243,7 +246,7 @@ def check_lawtrail(bag: Bag, report: Report, public_key: Ed25519PublicKey | None
         if member.modified is not None and expected is not None and abs((member.modified - expected).total_seconds()) > 2:
             problems.append(f"「{path}」的文件时间 {member.modified:%Y-%m-%d %H:%M:%S}Z 与元数据不符")
     for path in members:
-        if path.startswith(("data/documents/", "data/media/", "data/case-file/")) and \
+        if path.startswith(("data/documents/", "data/media/", "data/records/", "data/case-file/")) and \
                 path not in {str(i.get("path")) for i in described}:
             problems.append(f"「{path}」未在元数据中描述")
     report.add("authenticity", "lawtrail.file_facts", "文件名称、大小、格式、时间与元数据一致", problems,

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.db import transaction
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Unit, User
+from lawtrail.cases.choices import Stage
 from lawtrail.cases.models import Case, Complaint
 from lawtrail.events.recorder import domain_action, record_event
 from lawtrail.evidence.models import Evidence, FootageLink
 from lawtrail.lib import timez
-from lawtrail.lib.errors import Forbidden, InvalidInput
+from lawtrail.lib.errors import Conflict, Forbidden, InvalidInput
 from lawtrail.lib.text import clean_text
 
 from .choices import NEEDS_COMPLAINT_OR_CASE, NEEDS_EVIDENCE, NEEDS_UNIT, RecordKind
 from .models import TextRecord
 from .queries import kinds_for
+from .render import render_pdf
 
 # Agency-level records are kept by those who plan, lead and supervise; the legal office
 # (法制审核) supervises the stored recordings (安全生产 第十九条).
@@ -77,6 +80,8 @@ def do_register_text_record(*, kind: str, title: str, dated: dt.date, content: s
             raise InvalidInput("missing_field", "请选择附卷的案件", {"field": "case"})
         if evidence.case_id != case.pk and not FootageLink.objects.filter(evidence=evidence, case=case).exists():
             raise InvalidInput("evidence_not_in_case", "该音像资料未关联到所选案件,请先关联", {"field": "evidence"})
+        if case.stage == Stage.ARCHIVED:
+            raise Conflict("case_archived", "该案件的案卷已装订归档,说明不能再附卷")
     elif evidence is not None:
         raise InvalidInput("evidence_not_expected", "只有音像资料的转化说明关联音像资料", {"field": "evidence"})
     if unit is None:
@@ -85,14 +90,21 @@ def do_register_text_record(*, kind: str, title: str, dated: dt.date, content: s
     if not may_record(actor, kind, unit.pk if unit else None):
         raise Forbidden("not_allowed", f"您无权登记「{spec.label}」")
     with transaction.atomic(durable=True):
-        record = TextRecord.objects.create(
+        record = TextRecord(
             agency=agency, kind=kind, article=spec.article, unit=unit, title=title, issuer=issuer, dated=dated,
             content=content, complaint=complaint, case=case, evidence=evidence, medium=medium,
             recorded_by=actor, recorded_by_name=actor.display_name, recorded_at=timez.now())
+        if kind in NEEDS_EVIDENCE:
+            # Printed now, once: the case file binds these pages by their hash (附卷).
+            assert evidence is not None
+            record.pdf = render_pdf(record, evidence, quote=spec.quote)
+            record.pdf_sha256 = hashlib.sha256(record.pdf).hexdigest()
+        record.save(force_insert=True)
         record_event("text_record.register", record, actor=actor, agency_id=agency.pk, case_id=case.pk if case else None,
                      payload={"kind": kind, "article": spec.article, "title": title, "issuer": issuer,
                               "dated": dated.isoformat(), "unit": unit.name if unit else "",
                               "complaint": complaint.pk if complaint else None,
                               "case": case.number if case else None,
-                              "evidence": evidence.pk if evidence else None, "medium": medium})
+                              "evidence": evidence.pk if evidence else None, "medium": medium,
+                              "sha256": record.pdf_sha256 or None})
     return record

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from lawtrail.accounts.models import Unit, User
@@ -42,6 +43,8 @@ class TextRecordOut(Schema):
     medium: str
     recorded_by: str
     recorded_at: dt.datetime
+    pdf_sha256: str = Field("", description="附卷说明打印件的 SHA-256(音像资料转化说明登记时打印,随案卷装订)")
+    pdf_url: str = Field("", description="附卷说明打印件")
 
 
 class TextRecordIn(Schema):
@@ -62,7 +65,8 @@ def record_out(r: TextRecord) -> TextRecordOut:
                          issuer=r.issuer, dated=r.dated, content=r.content, unit=r.unit.name if r.unit else "",
                          complaint_id=r.complaint_id, case_id=r.case_id, case_number=(r.case.number or "") if r.case else "",
                          evidence_id=r.evidence_id, medium=r.medium, recorded_by=r.recorded_by_name,
-                         recorded_at=r.recorded_at)
+                         recorded_at=r.recorded_at, pdf_sha256=r.pdf_sha256,
+                         pdf_url=reverse("text_record_pdf", args=[r.pk]) if r.pdf_sha256 else "")
 
 
 @router.get("/records/kinds", response=responses(200, list[KindOut]), summary="本机关规定要求留存的文字记录类别")
@@ -74,7 +78,7 @@ def kinds(request: HttpRequest) -> list[KindOut]:
 
 @router.get("/records", response=responses(200, list[TextRecordOut]), summary="文字记录(本人可查看的)")
 def list_records(request: HttpRequest, kind: str = "", case_id: Id | None = None) -> list[TextRecordOut]:
-    qs = queries.visible_records(auth_user(request))
+    qs = queries.visible_records(auth_user(request)).defer("pdf")
     if kind:
         qs = qs.filter(kind=kind)
     if case_id is not None:

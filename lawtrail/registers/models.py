@@ -51,6 +51,10 @@ class TextRecord(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_by_name = models.CharField("登记人", max_length=50)
     recorded_at = models.DateTimeField("登记时间")
+    # The explanation of a recording used as evidence is filed with the case (附卷): printed once
+    # when it is registered, and bound into the case file by these bytes and their hash.
+    pdf = models.BinaryField("附卷说明 PDF", null=True, blank=True, editable=False)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
 
     objects = TextRecordQuerySet.as_manager()
 

@@ -8,7 +8,7 @@ from typing import TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from lawtrail.accounts.models import Unit
@@ -31,7 +31,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     specs = queries.kinds_for(user.agency.profile_id) if user.agency is not None else {}
     chosen = request.GET.get("kind", "")
-    records = queries.visible_records(user)
+    records = queries.visible_records(user).defer("pdf")
     if chosen in specs:
         records = records.filter(kind=chosen)
     form = TextRecordForm(
@@ -53,3 +53,20 @@ def register_page(request: HttpRequest) -> HttpResponse:
     return render(request, "registers/register.html", {
         "specs": specs, "chosen": chosen, "records": records[:300], "form": form if specs else None,
     }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The explanation filed with a case (附卷说明), as printed when it was registered: shown to whoever
+    may see the record and read its case (a marked case's clearance included)."""
+    from urllib.parse import quote
+
+    from lawtrail.access.policy import authorize
+
+    user = signed_in_user(request)
+    record = queries.visible_records(user).filter(pk=pk).exclude(pdf=None).first()
+    if record is None or (record.case is not None and not authorize(user, "view", record.case).allowed):
+        raise Http404
+    response = HttpResponse(bytes(record.pdf or b""), content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(record.title + '.pdf')}"
+    return response
