@@ -20,7 +20,7 @@ from lawtrail.lib.errors import InvalidInput
 from lawtrail.testing.personas import World, build_world
 
 LISTS = ("parties", "officers", "approvals", "transitions", "services", "documents", "media", "interruptions",
-         "follow_ups", "accountability", "recording_stops")
+         "follow_ups", "accountability", "recording_stops", "text_records")
 
 
 def normalized(b: dict[str, Any]) -> dict[str, Any]:
@@ -64,6 +64,30 @@ def test_a_bundle_round_trips_through_two_databases_losslessly(two_worlds: tuple
     again = do_import_bundle(copy.deepcopy(exported), actor=second.root)
     assert again.agency_id == second.agency.pk
     assert normalized(bundles.validate(export_case(again))) == normalized(exported)
+
+
+def test_附卷的文字记录随数据包传递_转化说明及其所涉音像资料和打印件摘要不丢失(db: None) -> None:
+    first, second = build_world("safety-production"), build_world("safety-production", name="另一应急管理局")
+    example = bundles.example("safety-production")
+    case = do_import_bundle(copy.deepcopy(example), actor=first.root)
+    exported = bundles.validate(export_case(case))
+    (record,) = exported["text_records"]
+    assert (record["kind"], record["article"], record["medium"]) == ("evidence_explanation", "第二十条", "光盘 GP-2025-001")
+    media = next(m for m in exported["media"] if m["id"] == record["media"])
+    assert media["sha256"] == next(m for m in example["media"] if m["id"] == "media-1")["sha256"]
+    again = do_import_bundle(copy.deepcopy(exported), actor=second.root)
+    assert normalized(bundles.validate(export_case(again))) == normalized(exported)
+    # A record naming a recording the bundle does not hold, or an impossible date, is refused with its path.
+    wrong = copy.deepcopy(example)
+    wrong["text_records"][0]["media"] = "media-99"
+    with pytest.raises(InvalidInput) as missing:
+        bundles.validate(wrong)
+    assert missing.value.detail["path"] == "$.text_records[0].media"
+    wrong = copy.deepcopy(example)
+    wrong["text_records"][0]["dated"] = "2025-02-30"
+    with pytest.raises(InvalidInput) as impossible:
+        bundles.validate(wrong)
+    assert impossible.value.detail["path"] == "$.text_records[0].dated"
 
 
 def test_an_imported_exemplary_case_keeps_its_history_and_checks_clean(two_worlds: tuple[World, World]) -> None:

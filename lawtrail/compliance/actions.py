@@ -39,6 +39,7 @@ from lawtrail.lib import timez
 from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import Conflict, DomainError, Forbidden, InvalidInput
 from lawtrail.lib.fastinsert import insert, new
+from lawtrail.registers.models import TextRecord
 
 # Bytes of imported media travel separately (ingest them later under the same SHA-256); until
 # then the stored object's key says where they are expected.
@@ -384,6 +385,17 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             decided_on=dt.date.fromisoformat(r["decided_on"]), recorded_by=handler,
             recorded_by_name=r.get("recorded_by_name") or handler.display_name, recorded_at=_T(r["recorded_at"]))
         for r in bundle.get("accountability") or []])
+    # The text records filed with the case (附卷说明 …), under the article they were kept under;
+    # their print stays with the exporting agency (its hash comes along, as a document's does).
+    written += insert([
+        new(TextRecord,
+            agency=agency, kind=t["kind"], article=t["article"], unit=unit, title=t["title"],
+            issuer=t.get("issuer", ""), dated=dt.date.fromisoformat(t["dated"]), content=t["content"],
+            complaint=None, case=case, evidence=media[t["media"]] if t.get("media") else None,
+            medium=t.get("medium", ""), recorded_by=handler,
+            recorded_by_name=t.get("recorded_by_name") or handler.display_name, recorded_at=_T(t["recorded_at"]),
+            pdf=None, pdf_sha256=t.get("pdf_sha256") or "")
+        for t in bundle.get("text_records") or []])
     return case, written, {
         "sha256": digest, "number": case.number, "source_case": src["id"], "documents": len(bundle["documents"]),
         "media": len(bundle["media"]),

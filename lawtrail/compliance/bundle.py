@@ -43,10 +43,11 @@ REFERENCES: tuple[tuple[str, str, str, bool], ...] = (
     ("lapses", "acknowledged_by", "officers", False),
     ("accountability", "officer", "officers", False),
     ("recording_stops", "reported_to", "officers", False),
+    ("text_records", "media", "media", False),
 )
 ID_LISTS = ("parties", "officers", "approvals", "transitions", "services", "documents", "media", "interruptions")
 # Lists a bundle may leave out (later additions to the format).
-OPTIONAL_ID_LISTS = ("follow_ups", "accountability", "recording_stops")
+OPTIONAL_ID_LISTS = ("follow_ups", "accountability", "recording_stops", "text_records")
 
 
 class BundleError(InvalidInput):
@@ -140,7 +141,7 @@ def validate(data: Any) -> dict[str, Any]:
 
 
 _MOMENT_KEYS = frozenset({"recorded_start", "recorded_end"})
-_DATE_KEYS = frozenset({"cert_valid_from", "cert_valid_until", "due_on", "decided_on"})
+_DATE_KEYS = frozenset({"cert_valid_from", "cert_valid_until", "due_on", "decided_on", "dated"})
 
 
 def _real_moment(text: str) -> bool:
@@ -207,12 +208,12 @@ def _check_times(node: Any, where: list[str | int]) -> None:
     # The schema's pattern admits the shape; this admits only real moments (no 2026-02-30).
     if isinstance(node, dict):
         for k, v in node.items():
-            if isinstance(v, str) and (k == "at" or k.endswith("_at") or k in ("recorded_start", "recorded_end")) and v:
+            if isinstance(v, str) and (k == "at" or k.endswith("_at") or k in _MOMENT_KEYS) and v:
                 try:
                     parse_time(v)
                 except ValueError:
                     raise _fail(json_path([*where, k]), f"时间 {v} 无效(须为带时区的 ISO 8601 时间)")
-            elif isinstance(v, str) and k in ("cert_valid_from", "cert_valid_until", "due_on", "decided_on") and v:
+            elif isinstance(v, str) and k in _DATE_KEYS and v:
                 try:
                     dt.date.fromisoformat(v)
                 except ValueError:

@@ -26,6 +26,7 @@ from lawtrail.evidence.models import Evidence, EvidenceHandling, FootageLink, In
 from lawtrail.lib import timez
 from lawtrail.lib.errors import NotFound
 from lawtrail.profiles.registry import get_profile
+from lawtrail.registers.models import TextRecord
 
 # Document types whose act has a start and an end (the fields `started_at`/`ended_at`).
 TIMED_FIELDS = ("started_at", "ended_at")
@@ -83,6 +84,7 @@ class CaseRecords:
     stops: list[RecordingStop] = field(default_factory=list)
     follow_ups: list[Any] = field(default_factory=list)
     accountability: list[AccountabilityRecord] = field(default_factory=list)
+    text_records: list[TextRecord] = field(default_factory=list)
 
 
 def load_records(cases: list[Case]) -> dict[int, CaseRecords]:
@@ -161,6 +163,10 @@ def load_records(cases: list[Case]) -> dict[int, CaseRecords]:
         assert r.case_id is not None
         out[r.case_id].accountability.append(r)
         named.add(r.officer_id)
+    # The text records filed with the case (附卷说明, a complaint's letter): not their print.
+    for t in TextRecord.objects.filter(case_id__in=ids).defer("pdf").order_by("pk"):
+        assert t.case_id is not None
+        out[t.case_id].text_records.append(t)
     named.discard(None)
     users.update(User.objects.only(*OFFICER_FIELDS).in_bulk(named))
     return out
@@ -198,6 +204,7 @@ def export_cases(cases: list[Case]) -> dict[int, dict[str, Any]]:
 def bundle_of(case: Case, rows: CaseRecords) -> dict[str, Any]:
     officers: dict[int, dict[str, Any]] = {}
     profile = get_profile(case.agency.profile_id)
+    own_media = {e.pk for e in rows.evidence}
 
     def officer(user: Any) -> str:
         if user.pk not in officers:
@@ -429,6 +436,15 @@ def bundle_of(case: Case, rows: CaseRecords) -> dict[str, Any]:
              "decided_by_name": r.decided_by_name, "decided_on": r.decided_on.isoformat(),
              "recorded_by_name": r.recorded_by_name, "recorded_at": iso(r.recorded_at)}
             for r in rows.accountability
+        ],
+        "text_records": [
+            {"id": f"record-{t.pk}", "kind": t.kind, "article": t.article, "title": t.title, "issuer": t.issuer,
+             "dated": t.dated.isoformat(), "content": t.content,
+             # A recording of the case's own (one linked from a patrol is not in this bundle's media).
+             "media": f"media-{t.evidence_id}" if t.evidence_id in own_media else None, "medium": t.medium,
+             "recorded_by_name": t.recorded_by_name, "recorded_at": iso(t.recorded_at),
+             "pdf_sha256": t.pdf_sha256 or None}
+            for t in rows.text_records
         ],
     }
     bundle["officers"] = list(officers.values())

@@ -125,6 +125,7 @@ def exemplary(profile: Profile) -> dict[str, Any]:
     party: dict[str, str] = {"kind": "organisation", "name": "某某建筑劳务有限公司", "legal_representative": "张三",
              "address": "名山区某路1号"}
     filing = profile.rule("filing_approval")
+    explanation = profile.rule("evidence_explanation")
     filing_kinds = ["filing." + k for k in (filing.values.get("approvers", ["head"]) if filing else ["head"])]
     approvals = [{"id": f"approval-{i + 1}", "kind": k, "approved": True, "opinion": "同意立案",
                   "by": "officer-3", "by_name": "汉克", "at": at(3, 3, 18 + i)} for i, k in enumerate(filing_kinds)]
@@ -251,6 +252,15 @@ def exemplary(profile: Profile) -> dict[str, Any]:
              "reported_to": "officer-2", "reported_to_name": "安迪", "reported_at": at(3, 4, 14, 52),
              "explanation": "现场检查后段执法记录仪电量耗尽,已电话报告负责人,改以文字记录", "explained_at": at(3, 4, 17)},
         ],
+        # Where the regulation has a recording used as evidence converted and explained in writing,
+        # filed with the case (附卷说明): the inspection's recording.
+        "text_records": [
+            {"id": "record-1", "kind": "evidence_explanation", "article": explanation.article,
+             "title": "现场检查录像作为证据使用的说明", "issuer": "", "dated": "2025-03-05",
+             "content": "本录像为执法记录仪现场检查时拍摄的原始录像,未经剪辑;已按视听资料证据的规定刻录光盘一份附卷。",
+             "media": "media-1", "medium": "光盘 GP-2025-001", "recorded_by_name": "艾丽",
+             "recorded_at": at(3, 5, 10), "pdf_sha256": None},
+        ] if explanation is not None else [],
     }
 
 
