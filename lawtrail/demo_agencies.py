@@ -243,6 +243,27 @@ AGENCIES: tuple[AgencySpec, ...] = (
 
 PROFILE_IDS = tuple(spec.profile_id for spec in AGENCIES)
 
+# One sample of each text record an agency's regulation asks it to keep (lawtrail/registers), by
+# kind: its title and text; which kinds an agency keeps is its profile's.
+SAMPLE_RECORDS: dict[str, tuple[str, str]] = {
+    "inspection_plan": ("{year}年度行政执法监督检查计划",
+                        "一、检查重点:辖区内重点生产经营单位;二、检查频次:每季度不少于一次;三、检查方式:"
+                        "日常巡查与专项检查相结合,全程使用执法记录仪。"),
+    "supervision_notice": ("关于开展{year}年度全过程记录督导检查的通知",
+                           "定于本年第二季度对各执法单位全过程记录制度落实情况开展督导检查,重点检查执法文书、"
+                           "音像资料的制作、归档和保存。"),
+    "complaint_letter": ("举报信件", "反映被举报单位存在违法行为,请求依法查处。"),
+    "leader_instruction": ("领导批示", "请一中队依法核查,并于十五日内报告核查结果。"),
+    "guidance": ("{year}年度全过程记录工作指导意见",
+                 "各执法部门应当按照本细则制作执法文书、开展音像记录,法制机构每半年抽查一次。"),
+    "implementing_rules": ("{unit}全过程记录实施细则",
+                           "第一条 为落实行政执法全过程记录制度,结合本单位实际,制定本细则。第二条 ……"),
+    "storage_supervision": ("{year}年第一季度执法记录存储内容监督检查",
+                            "抽查存储设备中的音像资料,命名、关联完整,未发现删改。"),
+    "evidence_explanation": ("询问录像作为证据使用的说明",
+                             "本录像为执法记录仪询问时拍摄的原始录像,未经剪辑;已按视听资料证据的规定刻录光盘一份附卷。"),
+}
+
 
 def spec_of(profile_id: str) -> AgencySpec:
     return next(spec for spec in AGENCIES if spec.profile_id == profile_id)
@@ -310,7 +331,7 @@ class _Demo:
         ]
         # A complaint waiting to be examined.
         name, phone, facts = spec.complainant
-        ca.do_register_complaint(unit=self.units[0], kind="report" if name == "匿名" else "complaint",
+        complaint = ca.do_register_complaint(unit=self.units[0], kind="report" if name == "匿名" else "complaint",
                                  respondent=self.parties[0], complainant_name=name, complainant_phone=phone,
                                  anonymous=name == "匿名", facts=facts, actor=self.handler)
         with tempfile.TemporaryDirectory() as folder:
@@ -318,6 +339,7 @@ class _Demo:
             for n, stage in enumerate(STAGES):
                 self._case_at(n, stage)
         self._accountability()
+        self._text_records(complaint)
 
     def _accountability(self) -> None:
         """One 责任追究记录 where the regulation has the article (its profile carries it): the
@@ -332,6 +354,39 @@ class _Demo:
             finding="日常监督检查发现,该执法人员在一次现场检查中未开启执法记录仪,也未说明理由。",
             outcome=str(rule.values["outcomes"][0]), outcome_note="限期 10 日内补正相关记录并作出书面说明。",
             decided_by_name=self.head.display_name, decided_on=timez.beijing(self.now).date(), actor=self.supervisor)
+
+    def _text_records(self, complaint: Any) -> None:
+        """One of each text record the regulation asks the agency to keep (its profile's kinds), by
+        whoever keeps it: the head the agency's, each unit's rules, the legal office the storage
+        supervision, the handler the explanation of a recording used as evidence in an open case."""
+        from lawtrail.evidence.models import Evidence
+        from lawtrail.registers.actions import do_register_text_record
+        from lawtrail.registers.queries import kinds_for
+
+        today = timez.beijing(self.now).date()
+        for kind in kinds_for(self.spec.profile_id):
+            title, content = SAMPLE_RECORDS[kind]
+            title = title.replace("{year}", str(today.year))
+            keep: dict[str, Any] = {"kind": kind, "content": content, "dated": min(dt.date(today.year, 1, 10), today),
+                                    "issuer": self.agency.name, "title": title, "actor": self.head}
+            if kind == "implementing_rules":
+                for unit in self.units:
+                    do_register_text_record(**{**keep, "title": title.replace("{unit}", unit.name), "unit": unit})
+                continue
+            if kind == "storage_supervision":
+                keep["actor"] = self.legal
+            elif kind == "complaint_letter":
+                keep.update(complaint=complaint, issuer=complaint.complainant_name or "匿名")
+            elif kind == "leader_instruction":
+                keep.update(complaint=complaint, issuer=self.head.display_name)
+            elif kind == "evidence_explanation":
+                clip = (Evidence.objects.filter(case__agency=self.agency).exclude(case__stage=Stage.ARCHIVED)
+                        .select_related("case").order_by("pk").first())
+                if clip is None or clip.case is None:
+                    continue
+                keep.update(case=clip.case, evidence=clip, medium="光盘 1 张", dated=today,
+                            issuer=self.handler.display_name, actor=self.handler)
+            do_register_text_record(**keep)
 
     def _case_at(self, n: int, stage: str) -> Case:
         matter = self.spec.matters[n % len(self.spec.matters)]
