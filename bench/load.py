@@ -3,6 +3,7 @@
 and 8 clients, at a small and at the full size, in one run.
 
     .venv/bin/python bench/load.py [--cases 100000] [--small 1000] [--requests 40] [--topology embedded|scale]
+                                   [--dir DIR [--reuse]]
 
 1. **Migration.** Generates case bundles (the five profiles' exemplary cases, each made distinct,
    scaled to 20 documents and 5 recordings a case) as JSON lines and imports them with
@@ -22,6 +23,11 @@ and 8 clients, at a small and at the full size, in one run.
 database), Redis and a SeaweedFS S3 started here; `embedded` (default) as `lawtrail serve` on
 SQLite. Loopback only; the server and the clients share this machine's cores, as they would not
 in production. Prints a Markdown table for docs/performance.md.
+
+`--dir DIR --reuse` (embedded) measures the pages again on the cases an earlier run with the same
+`--dir` and sizes built (the smaller size is kept as a copy, `DIR/data-<small>`): each copy is
+migrated and re-checked (`check --all`) by the code being measured, so a change to the pages is
+measured at 100,000 cases without importing them again.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -342,7 +349,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=40, help="requests per page and client count")
     parser.add_argument("--topology", choices=["embedded", "scale"], default="embedded")
     parser.add_argument("--dir", help="work directory (default: a new temp directory)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --dir, embedded topology: measure the pages again on the cases an earlier run "
+                             "of the same sizes built there (migrated and re-checked by this code), without importing")
     args = parser.parse_args()
+    if args.reuse and (not args.dir or args.topology != "embedded"):
+        parser.error("--reuse needs --dir and the embedded topology")
 
     work = Path(args.dir or tempfile.mkdtemp(prefix="lawtrail-load-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -366,25 +378,39 @@ def main() -> int:
                     "LAWTRAIL_S3_ENDPOINT_URL": s3["s3_endpoint_url"], "LAWTRAIL_S3_ACCESS_KEY": s3["s3_access_key"],
                     "LAWTRAIL_S3_SECRET_KEY": s3["s3_secret_key"]})
     print(f"工作目录 {work};拓扑 {args.topology};CPU {os.cpu_count()} 核", flush=True)
-    lawtrail(env, "demo")
-    who = personas(env)
+    if not args.reuse:
+        lawtrail(env, "demo")
     summary: dict[str, Any] = {"topology": args.topology}
     done = 0
     for size in (args.small, args.cases):
-        batch = work / f"bundles-{size}.jsonl"
-        write_bundles(batch, done, size - done)
-        started = time.perf_counter()
-        lawtrail(env, "bundle", "import", str(batch), "--user", "admin", "-q")
-        rate = (size - done) / (time.perf_counter() - started)
-        batch.unlink()
-        done = size
-        print(f"导入至 {size:,} 件:{rate:,.1f} 件/秒", flush=True)
-        summary.setdefault("import", []).append({"size": size, "rate": rate})
-        if args.topology == "embedded":
-            floor = floor_rate(work / "data" / "lawtrail.sqlite3", min(200, size))
-            print(f"  同一批数据由驱动直接写入(下限):{floor:,.1f} 件/秒;导入 / 下限 = {rate / floor:.2f}(目标 ≥ 0.5)",
-                  flush=True)
-            summary["import"][-1]["floor"] = floor
+        # The smaller size is kept as a copy (embedded) so that a later run can measure it again.
+        here = work / ("data" if size == args.cases else f"data-{size}")
+        built = work / f"built-{size}.json"
+        if args.reuse:
+            if not built.exists():
+                raise SystemExit(f"{work} 中没有 {size:,} 件的数据(先不带 --reuse 运行一次)")
+            env = {**env, "LAWTRAIL_DATA_DIR": str(here)}
+            lawtrail(env, "migrate")
+            summary.setdefault("import", []).append(json.loads(built.read_text()))
+            print(f"沿用 {size:,} 件的数据({here});当时导入 {summary['import'][-1]['rate']:,.1f} 件/秒", flush=True)
+        else:
+            env = {**env, "LAWTRAIL_DATA_DIR": str(work / "data")}
+            batch = work / f"bundles-{size}.jsonl"
+            write_bundles(batch, done, size - done)
+            started = time.perf_counter()
+            lawtrail(env, "bundle", "import", str(batch), "--user", "admin", "-q")
+            rate = (size - done) / (time.perf_counter() - started)
+            batch.unlink()
+            done = size
+            print(f"导入至 {size:,} 件:{rate:,.1f} 件/秒", flush=True)
+            summary.setdefault("import", []).append({"size": size, "rate": rate})
+            if args.topology == "embedded":
+                floor = floor_rate(work / "data" / "lawtrail.sqlite3", min(200, size))
+                print(f"  同一批数据由驱动直接写入(下限):{floor:,.1f} 件/秒;导入 / 下限 = {rate / floor:.2f}(目标 ≥ 0.5)",
+                      flush=True)
+                summary["import"][-1]["floor"] = floor
+            built.write_text(json.dumps(summary["import"][-1]))
+        who = personas(env)
         # The stored findings and deadlines of the imported cases, as an operator fills them after a
         # migration (`lawtrail check --all`): the findings page and the dashboards read them.
         checked = lawtrail(env, "check", "--all", "--jobs", str(os.cpu_count() or 1), "-q")
@@ -394,6 +420,9 @@ def main() -> int:
         # A signed tree head over the imported entries: the inclusion proof of the newest entry
         # answers only once a checkpoint covers it (409 before).
         lawtrail(env, "ledger", "checkpoint")
+        if args.topology == "embedded" and not args.reuse and size != args.cases:
+            shutil.rmtree(here, ignore_errors=True)
+            shutil.copytree(work / "data", here)
         main_pages = pages(env)
         server = Server(env, args.topology)
         try:

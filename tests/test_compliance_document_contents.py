@@ -235,8 +235,12 @@ def test_集体讨论记录须由参加讨论人员签名() -> None:
                                  "at": record["created_at"]})
     assert found(b, "labor-inspection") == []
     # A participant listed with a title signs under their name.
-    record["fields"]["attendees"] = "副局长艾丽、安迪(法制科)、莉娜"
+    record["fields"]["attendees"] = "副局长艾丽、安迪(法制科)、莉娜同志"
     assert found(b, "labor-inspection") == []
+    # A name that merely begins with a signer's is someone else, who has not signed.
+    record["fields"]["attendees"] = "艾丽、安迪、莉娜、莉娜娜、王莉娜"
+    assert found(b, "labor-inspection") == [("discussion_signatures", "第二十二条", BLOCKING, record["id"])]
+    assert "莉娜娜、王莉娜未签名" in messages(b, "labor-inspection")
 
 
 def test_草拟决定书时须制作报批表并载明承办人_审理人_依据和证据() -> None:

@@ -464,7 +464,24 @@ def _unsigned_participants(doc: dict[str, Any], keys: list[str]) -> list[str]:
         for name in _named_people(str(doc["fields"].get(key) or "")):
             if name not in listed:
                 listed.append(name)
-    return [n for n in listed if not any(s in n or n in s for s in signers)]
+    return [n for n in listed if not any(_signed_as(n, s) for s in signers)]
+
+
+# The titles a list of participants may put before or after a name ("副局长艾丽", "张三律师").
+_TITLES_BEFORE = ("局长", "副局长", "科长", "副科长", "队长", "副队长", "中队长", "支队长", "大队长", "主任", "副主任",
+                  "处长", "副处长", "所长", "站长", "组长", "书记", "委员", "律师", "法制员")
+_TITLES_AFTER = ("律师", "同志", "先生", "女士", "主持人", "记录员", "书记员", "听证员", "调查人员", "执法人员",
+                 "代理人", "委托代理人", "法定代表人", "负责人")
+
+
+def _signed_as(listed: str, signer: str) -> bool:
+    """Is the listed participant the signer? The same name, or it with a title before or after —
+    not a longer name that merely begins or ends with it (莉娜 does not sign for 王莉娜 or 莉娜娜)."""
+    if listed == signer:
+        return True
+    if listed.endswith(signer) and listed[:-len(signer)] in _TITLES_BEFORE:
+        return True
+    return listed.startswith(signer) and listed[len(signer):] in _TITLES_AFTER
 
 
 def _all_participants_signed(ctx: Context, rule: Rule) -> Iterator[Report]:
