@@ -46,7 +46,7 @@ from lawtrail.evidence.models import (
 from lawtrail.lib import timez
 from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import Conflict, DomainError, Forbidden, InvalidInput
-from lawtrail.lib.fastinsert import insert, new
+from lawtrail.lib.fastinsert import held, holding, insert, new
 
 # Bytes of imported media travel separately (ingest them later under the same SHA-256); until
 # then the stored object's key says where they are expected.
@@ -96,7 +96,9 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
     _require_importer(actor)
     results: list[Case | DomainError] = []
     events: list[DomainEvent] = []
-    with transaction.atomic(durable=True), paused():
+    # (holding(): on PostgreSQL a bundle's rows take their ids from ids taken ahead for the batch,
+    # and go to the server together at the end of the bundle's savepoint: see fastinsert.held.)
+    with transaction.atomic(durable=True), paused(), holding():
         # Each bundle validated first, so that what the batch's bundles look up (their 案号, their
         # originals, their documents' definitions) is looked up once for them all.
         checked: list[dict[str, Any] | DomainError] = []
@@ -111,7 +113,8 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
                 if isinstance(bundle, DomainError):
                     raise bundle
                 with transaction.atomic():
-                    case, written, payload, seen = _write_bundle(bundle, actor, known)
+                    with held():
+                        case, written, payload, seen = _write_bundle(bundle, actor, known)
                     events.append(new_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written,
                                             payload=payload))
                 known.rows.update(seen)
