@@ -96,8 +96,8 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
     _require_importer(actor)
     results: list[Case | DomainError] = []
     events: list[DomainEvent] = []
-    # (holding(): on PostgreSQL a bundle's rows take their ids from ids taken ahead for the batch,
-    # and go to the server together at the end of the bundle's savepoint: see fastinsert.held.)
+    # (holding(): on PostgreSQL the bundles' rows take ids taken ahead for the batch, and those of
+    # the bundles kept are copied in together before the commit: see fastinsert.holding.)
     with transaction.atomic(durable=True), paused(), holding():
         # Each bundle validated first, so that what the batch's bundles look up (their 案号, their
         # originals, their documents' definitions) is looked up once for them all.

@@ -114,12 +114,14 @@ def new(model: type[M], **values: Any) -> M:
 
 
 class Held:
-    """Rows held by insert() inside held() (PostgreSQL): their ids taken from the tables' sequences
-    ahead, a block at a time, and the rows sent together when the block ends."""
+    """Rows held by insert() inside holding() and held() (PostgreSQL): their ids taken from the
+    tables' sequences ahead, a block at a time; the rows of each held() block that ended without
+    an error kept, table by table, until holding() ends and copies them in."""
 
     def __init__(self) -> None:
         self.ids: dict[type[models.Model], list[Any]] = {}
-        self.rows: list[tuple[str, list[list[Any]]]] = []
+        self.kept: dict[type[models.Model], list[list[Any]]] = {}
+        self.pending: list[tuple[type[models.Model], list[list[Any]]]] | None = None
 
     def take(self, connection: Any, model: type[models.Model], n: int) -> list[Any]:
         """`n` new ids of `model`'s table: from the ones taken ahead, taking more when they run out.
@@ -138,6 +140,16 @@ class Held:
         del pool[:n]
         return taken
 
+    def copy_in(self, connection: Any) -> None:
+        """The kept rows, one COPY a table (the rows name each other by the ids they were given;
+        the foreign keys are checked at commit)."""
+        kept, self.kept = self.kept, {}
+        with connection.connection.cursor() as cursor:
+            for model, rows in kept.items():
+                with cursor.copy(_copy_sql(model, connection.alias)) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+
 
 # Ids taken ahead: a list's length times this, at most _BLOCK_MAX (a batch of bundles takes a few
 # blocks a table; what is left of the last one is a gap in the ids).
@@ -146,47 +158,50 @@ _BLOCK_MAX = 5000
 _held: list[Held] = []
 
 
+@functools.cache
+def _copy_sql(model: type[models.Model], alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields)  # (the order _plan's with_id uses)
+    return f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+
+
 @contextlib.contextmanager
-def holding(using: str = "default") -> Iterator[Held | None]:
-    """Ids taken ahead for the inserts inside (PostgreSQL; on SQLite nothing changes): see held()."""
-    if connections[using].vendor != "postgresql":
-        yield None
+def holding(using: str = "default") -> Iterator[None]:
+    """On PostgreSQL: the rows insert() writes inside held() blocks within this one get their ids
+    at once (taken ahead from the sequences, a block at a time) and are held; the rows of every
+    held() block that ended without an error are copied in when this block ends without one:
+    one COPY a table for all of them, instead of a round trip a list waiting for its ids (an
+    import writes twenty lists a bundle). A held row is not in the database before then: hold
+    only rows that nothing inside reads back. A row the database refuses (a constraint) fails
+    this block. On SQLite nothing changes (its RETURNING costs no round trip)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
         return
     _held.append(Held())
     try:
-        yield _held[-1]
+        yield
+        _held[-1].copy_in(connection)
     finally:
         _held.pop()
 
 
 @contextlib.contextmanager
-def held(using: str = "default") -> Iterator[None]:
-    """Inside a holding() block, on PostgreSQL: the rows insert() writes get their ids at once
-    (taken ahead, a block at a time) and are held; when this block ends without an error they go
-    in one pipeline, one round trip for all of them instead of one a list (an import writes
-    twenty lists a bundle, each waiting for its ids). A row is then not in the database before
-    the block ends: for rows nothing inside reads back. Errors of those rows (a constraint) are
-    raised at the end of the block. Elsewhere (SQLite, no holding()) nothing changes."""
+def held() -> Iterator[None]:
+    """Inside holding(): the rows insert() writes in this block are held, and kept for holding()'s
+    COPY only if this block ends without an error (a refused bundle's rows are dropped with it,
+    as its savepoint's rollback drops the rest). Without holding(), nothing changes."""
     if not _held:
         yield
         return
     holder = _held[-1]
-    holder.rows = []
+    holder.pending = []
     try:
         yield
-        rows, holder.rows = holder.rows, []
-        if rows:
-            with connections[using].connection.pipeline(), _server_cursor(connections[using].connection) as cursor:
-                for sql, values in rows:
-                    cursor.executemany(sql, values)
+        for model, rows in holder.pending:
+            holder.kept.setdefault(model, []).extend(rows)
     finally:
-        holder.rows = []
-
-
-def _server_cursor(raw: Any) -> Any:
-    import psycopg
-
-    return psycopg.Cursor(raw)
+        holder.pending = None
 
 
 def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
@@ -195,7 +210,7 @@ def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
         return objs
     model = type(objs[0])
     connection = connections[using]
-    holder = _held[-1] if _held and connection.vendor == "postgresql" else None
+    holder = _held[-1] if _held and _held[-1].pending is not None and connection.vendor == "postgresql" else None
     head, names, converters, per_statement = _plan(model, using, holder is not None)
     connection.ensure_connection()
     mark = "?" if connection.vendor == "sqlite" else "%s"
@@ -220,7 +235,8 @@ def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
         ids = holder.take(connection, model, len(objs))
         for obj, new_id in zip(objs, ids, strict=True):
             obj.__dict__[pk.attname] = new_id
-        holder.rows.append((head + one, list(rows(objs))))
+        assert holder.pending is not None
+        holder.pending.append((model, list(rows(objs))))
     elif connection.vendor == "postgresql":
         ids = _insert_postgresql(connection.connection, head + one + tail, rows(objs))
     else:
