@@ -147,3 +147,24 @@ def test_a_batch_queues_one_refresh_job_for_its_cases_which_refreshes_each(
     assert jobs.refresh_cases_job.call_local(ids) == 3
     assert all(c.event_id == store.last_event_id(c.case_id) and not c.stale
                for c in CaseCheck.objects.filter(case_id__in=ids))
+
+
+def test_what_a_refused_bundle_wrote_is_written_again_by_the_next_bundle_of_its_batch(world: World) -> None:
+    """The batch looks the 案号, originals and definitions up once for all its bundles: the case
+    number and the originals of a bundle refused half-way went with its savepoint, so the next
+    bundle naming the same ones is imported, stores the originals again and freezes them."""
+    from lawtrail.compliance.actions import do_import_bundles
+    from lawtrail.evidence.models import StoredObject
+    from lawtrail.lib.errors import DomainError
+
+    refused, kept = numbered(40), numbered(40)
+    # Refused after its case, its originals and its recordings were written.
+    refused["documents"][0]["media_links"] = [{"media": "no-such-recording"}]
+    error, case = do_import_bundles([refused, kept], actor=world.root)
+    assert isinstance(error, DomainError) and error.detail["path"] == "$.documents[0].media_links[0].media"
+    assert isinstance(case, Case) and case.number == kept["case"]["number"]
+    shas = {m["sha256"] for m in kept["media"]}
+    stored = {str(pk) for pk in StoredObject.objects.filter(sha256__in=shas).values_list("pk", flat=True)}
+    assert len(stored) == len(shas)
+    imported = DomainEvent.objects.get(action="bundle.import", outcome="done", case_id_frozen=case.pk)
+    assert stored <= {pk for label, pk, _ in imported.records if label == "evidence.storedobject"}

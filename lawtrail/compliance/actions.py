@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,14 @@ from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, Fol
 from lawtrail.compliance.bundle import BundleError, bundle_hash, parse_time, validate
 from lawtrail.compliance.models import PROOF_TEXTS, LapseNote, ServiceProof
 from lawtrail.documents.catalogue import catalogue
-from lawtrail.documents.models import ActDocument, Document, Signature, store_definitions
+from lawtrail.documents.models import (
+    ActDocument,
+    Document,
+    DocumentTypeVersion,
+    Signature,
+    store_definitions,
+    stored_form,
+)
 from lawtrail.documents.steps import service_act
 from lawtrail.events.models import DomainEvent, Outcome
 from lawtrail.events.recorder import announce, domain_action, new_event, record_event
@@ -38,7 +46,7 @@ from lawtrail.evidence.models import (
 from lawtrail.lib import timez
 from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import Conflict, DomainError, Forbidden, InvalidInput
-from lawtrail.lib.fastinsert import insert, new
+from lawtrail.lib.fastinsert import held, holding, insert, new
 from lawtrail.registers.models import TextRecord
 
 # Bytes of imported media travel separately (ingest them later under the same SHA-256); until
@@ -89,17 +97,28 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
     _require_importer(actor)
     results: list[Case | DomainError] = []
     events: list[DomainEvent] = []
-    # Units, officers and parties found or made by the bundles kept so far: not looked up again
-    # (those of a refused bundle went with its savepoint, and are not kept).
-    known: Known = {}
-    with transaction.atomic(durable=True), paused():
+    # (holding(): on PostgreSQL the bundles' rows take ids taken ahead for the batch, and those of
+    # the bundles kept are copied in together before the commit: see fastinsert.holding.)
+    with transaction.atomic(durable=True), paused(), holding():
+        # Each bundle validated first, so that what the batch's bundles look up (their 案号, their
+        # originals, their documents' definitions) is looked up once for them all.
+        checked: list[dict[str, Any] | DomainError] = []
         for data in items:
             try:
+                checked.append(validate(data))
+            except DomainError as err:
+                checked.append(err)
+        known = Known.of(actor, [b for b in checked if not isinstance(b, DomainError)])
+        for bundle in checked:
+            try:
+                if isinstance(bundle, DomainError):
+                    raise bundle
                 with transaction.atomic():
-                    case, written, payload, seen = _write_bundle(validate(data), actor, known)
+                    with held():
+                        case, written, payload, seen = _write_bundle(bundle, actor, known)
                     events.append(new_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written,
                                             payload=payload))
-                known.update(seen)
+                known.rows.update(seen)
                 results.append(case)
             except DomainError as err:
                 events.append(new_event("bundle.import", None, actor=actor, outcome=Outcome.REFUSED,
@@ -113,26 +132,53 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
     return results
 
 
-Known = dict[tuple[str, ...], Model]
+@dataclass
+class Known:
+    """What the bundles of one transaction look up, by what they look it up by: the 案号 already
+    taken (("case", number)), the originals already stored (("stored", sha256)), the definitions
+    already stored (("definition", sha256)), each found by one query for all the bundles at the
+    start; and the units, officers and parties found or made by the bundles kept so far. What a
+    refused bundle found or made went with its savepoint, and is not kept."""
+
+    rows: dict[tuple[str, ...], Any]
+
+    @classmethod
+    def of(cls, actor: User, bundles: Sequence[dict[str, Any]]) -> Known:
+        rows: dict[tuple[str, ...], Any] = {}
+        numbers = {b["case"]["number"] for b in bundles if b["case"]["number"]}
+        if numbers:
+            taken = Case.objects.filter(agency=actor.agency, number__in=numbers).values_list("number", flat=True)
+            rows.update((("case", n), True) for n in taken)
+        shas = {m["sha256"] for b in bundles for m in b["media"]}
+        if shas:
+            rows.update((("stored", o.sha256), o) for o in StoredObject.objects.filter(sha256__in=shas))
+        types = catalogue()
+        wanted = {stored_form(types[d["type"]])[1] for b in bundles for d in b["documents"] if d["type"] in types}
+        if wanted:
+            rows.update((("definition", sha), True)
+                        for sha in DocumentTypeVersion.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        return cls(rows)
 
 
 def _write_bundle(bundle: dict[str, Any], actor: User,
-                  known: Known | None = None) -> tuple[Case, list[Model], dict[str, Any], Known]:
+                  known: Known | None = None) -> tuple[Case, list[Model], dict[str, Any], dict[tuple[str, ...], Any]]:
     """Write a validated bundle's records (inside the caller's transaction): the case, the records
-    to freeze beside it, the payload of its event, and the unit, officers and parties it found or
-    made (by what they were looked up by). `known`: those of earlier bundles of the same
-    transaction that were kept, not looked up again."""
+    to freeze beside it, the payload of its event, and what it found or made (by what it was
+    looked up by). `known`: what the transaction's bundles looked up together, and what earlier
+    ones that were kept found or made (not looked up again)."""
+    if known is None:
+        known = Known.of(actor, [bundle])
     agency = actor.agency
     assert agency is not None
     digest = bundle_hash(bundle)
     src = bundle["case"]
-    if src["number"] and Case.objects.filter(agency=agency, number=src["number"]).exists():
+    if src["number"] and ("case", src["number"]) in known.rows:
         raise Conflict("case_exists", f"案号 {src['number']} 已存在,不能重复导入", {"path": "$.case.number"})
-    seen: Known = {}
+    seen: dict[tuple[str, ...], Any] = {}
 
     def lookup(key: tuple[str, ...], model: type[Model], **filters: Any) -> Any:
         # (The query is built only when the key is not known yet: most bundles of a batch share them.)
-        hit = (known or {}).get(key) or seen.get(key)
+        hit = known.rows.get(key) or seen.get(key)
         if hit is None:
             hit = model._default_manager.filter(**filters).first()
             if hit is not None:
@@ -210,6 +256,8 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         decided_at=_t(src.get("decided_at")), execution_result=src.get("execution_result", ""),
         simple_record=src.get("simple_record", {}))
     insert([case])
+    if case.number:
+        seen[("case", case.number)] = case
     # The case's officers: rows of the many-to-many table, inserted like the lists below (a new
     # case has none to compare with, which is what .set() would read first).
     through = Case.officers.through
@@ -233,7 +281,11 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
             raise BundleError("bad_bundle", f"案件数据包 $.documents[{i}].type 处有误:未知文书类型 {d['type']}",
                               {"path": f"$.documents[{i}].type"})
     # Each document names the stored version of its type's definition (stored once, shared).
-    definitions = store_definitions({d["type"]: types[d["type"]] for d in bundle["documents"]}.values())
+    needed = {d["type"]: types[d["type"]] for d in bundle["documents"]}
+    definitions = {code: stored_form(doc_type)[1] for code, doc_type in needed.items()}
+    if any(("definition", sha) not in known.rows and ("definition", sha) not in seen for sha in definitions.values()):
+        definitions = store_definitions(needed.values())
+        seen.update((("definition", sha), True) for sha in definitions.values())
     documents: dict[str, Document] = {}
     for d in bundle["documents"]:
         fields = dict(d["fields"])
@@ -269,7 +321,8 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
                 for s in bundle["services"]]
     written += insert([service for service, _ in services])
     # The originals: those already stored (by their SHA-256) are shared, the others are inserted together.
-    originals = {o.sha256: o for o in StoredObject.objects.filter(sha256__in={m["sha256"] for m in bundle["media"]})}
+    originals = {m["sha256"]: known.rows[("stored", m["sha256"])] for m in bundle["media"]
+                 if ("stored", m["sha256"]) in known.rows}
     missing = {m["sha256"]: new(StoredObject,
         sha256=m["sha256"], sm3=m.get("sm3", ""), size=m.get("size", 0),
         key=f"{PENDING_PREFIX}{m['sha256']}", stored_at=_T(m["ingested_at"]),
@@ -278,6 +331,7 @@ def _write_bundle(bundle: dict[str, Any], actor: User,
         for m in bundle["media"] if m["sha256"] not in originals}
     written += insert(list(missing.values()))
     originals.update(missing)
+    seen.update((("stored", sha), stored) for sha, stored in missing.items())
     media: dict[str, Evidence] = {}
     for m in bundle["media"]:
         stored = originals[m["sha256"]]

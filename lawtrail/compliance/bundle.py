@@ -82,6 +82,7 @@ def bundle_hash(bundle: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=65536)  # (an import reads each bundle's few moments many times)
 def parse_time(value: str) -> dt.datetime:
     moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
@@ -144,6 +145,9 @@ _MOMENT_KEYS = frozenset({"recorded_start", "recorded_end"})
 _DATE_KEYS = frozenset({"cert_valid_from", "cert_valid_until", "due_on", "decided_on", "dated"})
 
 
+# A bundle's times repeat (a document's creation, its signatures, its fields): each text is
+# checked once. (Only the answer is kept: the checks below stop at the first false one.)
+@functools.lru_cache(maxsize=65536)
 def _real_moment(text: str) -> bool:
     try:
         parse_time(text)
@@ -152,12 +156,21 @@ def _real_moment(text: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=65536)
 def _real_date(text: str) -> bool:
     try:
         dt.date.fromisoformat(text)
     except ValueError:
         return False
     return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_kind(k: str) -> int:
+    """What _check_times reads a key's text as: 1 a moment, 2 a date, 0 neither."""
+    if k == "at" or k.endswith("_at") or k in _MOMENT_KEYS:
+        return 1
+    return 2 if k in _DATE_KEYS else 0
 
 
 def _times_real(data: Any) -> bool:
@@ -169,11 +182,9 @@ def _times_real(data: Any) -> bool:
         if isinstance(node, dict):
             for k, v in node.items():
                 if isinstance(v, str):
-                    if v and (k == "at" or k.endswith("_at") or k in _MOMENT_KEYS):
-                        if not _real_moment(v):
+                    if v and (kind := _key_kind(k)):
+                        if not (_real_moment(v) if kind == 1 else _real_date(v)):
                             return False
-                    elif v and k in _DATE_KEYS and not _real_date(v):
-                        return False
                 elif isinstance(v, dict | list) and k != "fields":
                     stack.append(v)
         elif isinstance(node, list):
@@ -192,14 +203,21 @@ def _field_times_real(fields: Any) -> bool:
             stack.extend((v, str(k)) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((v, "") for v in value)
-        elif isinstance(value, str) and value.strip():
-            text = value.strip()
-            if _CLOCK.match(text):
-                return False
-            if _MOMENT.match(text) or key.endswith("_at"):
+        elif isinstance(value, str) and (text := value.strip()):
+            # Most texts are words: the three shapes all begin with a digit (\d: Unicode's decimal
+            # digits, what isdecimal() says), so only the key can make such a text a time.
+            if text[0].isdecimal():
+                if _CLOCK.match(text):
+                    return False
+                if _MOMENT.match(text) or key.endswith("_at"):
+                    if not _real_moment(text):
+                        return False
+                elif (_DATE.match(text) or key.endswith("_on")) and not _real_date(text):
+                    return False
+            elif key.endswith("_at"):
                 if not _real_moment(text):
                     return False
-            elif (_DATE.match(text) or key.endswith("_on")) and not _real_date(text):
+            elif key.endswith("_on") and not _real_date(text):
                 return False
     return True
 

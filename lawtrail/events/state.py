@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connections, models
 from django.db.models.signals import post_delete, post_save
 
-from lawtrail.lib.frozen import encode, field_value
+from lawtrail.lib.frozen import Encoded, encode, encoded_list, field_value
 
 _tracked: dict[str, type[models.Model]] = {}
 # Fields left out of a model's frozen state (by label): bookkeeping no action records.
@@ -121,11 +121,32 @@ def digest(label: str, pk: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(encode([label, pk, fields]).encode()).hexdigest()
 
 
+@functools.cache
+def _encoded_label(label: str) -> str:
+    return encode(label)
+
+
+def _digest_of(label: str, pk: str, text: str) -> str:
+    """digest(label, pk, fields) from `text`, the encoding of the fields already made: the encoder
+    writes the list [label, pk, fields] as its three items' texts between brackets. (A key of
+    digits needs no escaping: its text is itself in quotes.)"""
+    key = f'"{pk}"' if pk.isdigit() else encode(pk)
+    return hashlib.sha256(f"[{_encoded_label(label)},{key},{text}]".encode()).hexdigest()
+
+
 def freeze(obj: models.Model) -> tuple[str, str, str, dict[str, Any]]:
     """(label, pk, digest, fields) of a record as it is now in memory."""
+    label, pk, dig, fields, _ = _freeze(obj)
+    return label, pk, dig, fields
+
+
+def _freeze(obj: models.Model) -> tuple[str, str, str, dict[str, Any], str]:
+    """freeze() and the fields' encoding, made once: hashed here, and stored as part of the
+    event's record_fields (take_changes)."""
     label, pk = obj._meta.label_lower, str(obj.pk)
     fields = record_fields(obj)
-    return label, pk, digest(label, pk, fields), fields
+    text = encode(fields)
+    return label, pk, _digest_of(label, pk, text), fields, text
 
 
 def entry_state(records: list[list[Any]]) -> str | None:
@@ -136,7 +157,8 @@ def entry_state(records: list[list[Any]]) -> str | None:
         return None
     if len(records) == 1 and records[0][2] is not None:
         return str(records[0][2])
-    return hashlib.sha256(encode(records).encode()).hexdigest()
+    text = records.text if type(records) is Encoded else encode(records)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 Entry = tuple[models.Model, Callable[[], None]]
@@ -260,12 +282,16 @@ def take_changes(obj: models.Model | None, changed: Iterable[models.Model] = (),
     saved.update(read_back)
     records: list[list[Any]] = []
     fields: list[dict[str, Any] | None] = []
+    texts: list[str] = []
     for key in sorted({*saved, *deleted}):
         if key in deleted:
             records.append([key[0], key[1], None])
             fields.append(None)
+            texts.append("null")
         else:
-            label, pk, dig, values = freeze(saved[key])
+            label, pk, dig, values, text = _freeze(saved[key])
             records.append([label, pk, dig])
             fields.append(values)
-    return records, fields
+            texts.append(text)
+    # Each list with its encoding: the ledger hashes and stores these texts (no second encoding).
+    return Encoded(records, encode(records)), encoded_list(texts, fields)

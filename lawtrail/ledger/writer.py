@@ -23,7 +23,7 @@ from lawtrail.events.state import entry_state
 from lawtrail.ledger.canonical import column_tails, event_tail, payload_text, utc_text
 from lawtrail.ledger.sql import PG_LOCK_KEY
 from lawtrail.lib.collector import paused
-from lawtrail.lib.frozen import encode
+from lawtrail.lib.frozen import Encoded, encode
 from lawtrail.verifier.entry import ENTRY_PREFIX, entry_prefix
 
 _INSERT_ENTRY = "INSERT INTO ledger_ledgerentry (seq, event_id, canonical, leaf_hash) VALUES (%s, %s, %s, %s)"
@@ -65,6 +65,8 @@ def _as_is(value: Any) -> Any:
 
 
 def _json(value: Any) -> Any:
+    if type(value) is Encoded:  # an event's frozen records, encoded when they were frozen
+        return value.text
     return value if type(value) is str else encode(value)
 
 
@@ -266,7 +268,7 @@ def _batch_rows(batch: Sequence[DomainEvent], ids: list[int], first: int,
         text_at.append(known[1])
     payloads = list(map(payload_text, values["payload"]))
     records = _column(batch, "records")
-    states = [entry_state(r if type(r) is list else json.loads(r or "[]")) for r in records] if any(records) else None
+    states = [entry_state(r if isinstance(r, list) else json.loads(r or "[]")) for r in records] if any(records) else None
     tails = column_tails(values, text_at, payloads, states)
     seqs = range(first, first + len(batch))
     canonical = list(map(bytes.__add__, map(ENTRY_PREFIX.__mod__, zip(seqs, ids, strict=True)), tails))

@@ -14,6 +14,7 @@ Model.__init__'s per-field descriptor calls (an import builds a hundred objects 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -34,10 +35,13 @@ _MAX_PARAMS = 30000  # under SQLite's 32,766 bound variables a statement
 
 
 @functools.cache
-def _plan(model: type[models.Model], alias: str) -> tuple[str, list[str], list[Callable[[Any], Any] | None], int]:
-    """(INSERT … VALUES head, attnames, converters or None, rows a statement) of a model."""
+def _plan(model: type[models.Model], alias: str,
+          with_id: bool = False) -> tuple[str, list[str], list[Callable[[Any], Any] | None], int]:
+    """(INSERT … VALUES head, attnames, converters or None, rows a statement) of a model; `with_id`:
+    the auto id among the columns (given, not made by the database)."""
     connection = connections[alias]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key or not isinstance(f, models.AutoField)]
+    fields = [f for f in model._meta.concrete_fields
+              if with_id or not f.primary_key or not isinstance(f, models.AutoField)]
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             raise TypeError(f"{model.__name__}.{f.name}: auto_now fields need the ORM's save")
@@ -109,13 +113,105 @@ def new(model: type[M], **values: Any) -> M:
     return obj
 
 
+class Held:
+    """Rows held by insert() inside holding() and held() (PostgreSQL): their ids taken from the
+    tables' sequences ahead, a block at a time; the rows of each held() block that ended without
+    an error kept, table by table, until holding() ends and copies them in."""
+
+    def __init__(self) -> None:
+        self.ids: dict[type[models.Model], list[Any]] = {}
+        self.kept: dict[type[models.Model], list[list[Any]]] = {}
+        self.pending: list[tuple[type[models.Model], list[list[Any]]]] | None = None
+
+    def take(self, connection: Any, model: type[models.Model], n: int) -> list[Any]:
+        """`n` new ids of `model`'s table: from the ones taken ahead, taking more when they run out.
+        Ids a sequence gave are never given again, used or not (a rollback keeps the sequence
+        where it went): the rest of a block is a gap in the ids, as a rolled-back insert leaves."""
+        pool = self.ids.setdefault(model, [])
+        if len(pool) < n:
+            pk = model._meta.pk
+            assert pk is not None
+            more = max(n - len(pool), min(_BLOCK_MAX, n * _BLOCK_FACTOR))
+            with connection.connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                               [model._meta.db_table, pk.column, more])
+                pool += [r[0] for r in cursor.fetchall()]
+        taken = pool[:n]
+        del pool[:n]
+        return taken
+
+    def copy_in(self, connection: Any) -> None:
+        """The kept rows, one COPY a table (the rows name each other by the ids they were given;
+        the foreign keys are checked at commit)."""
+        kept, self.kept = self.kept, {}
+        with connection.connection.cursor() as cursor:
+            for model, rows in kept.items():
+                with cursor.copy(_copy_sql(model, connection.alias)) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+
+
+# Ids taken ahead: a list's length times this, at most _BLOCK_MAX (a batch of bundles takes a few
+# blocks a table; what is left of the last one is a gap in the ids).
+_BLOCK_FACTOR = 50
+_BLOCK_MAX = 5000
+_held: list[Held] = []
+
+
+@functools.cache
+def _copy_sql(model: type[models.Model], alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields)  # (the order _plan's with_id uses)
+    return f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+
+
+@contextlib.contextmanager
+def holding(using: str = "default") -> Iterator[None]:
+    """On PostgreSQL: the rows insert() writes inside held() blocks within this one get their ids
+    at once (taken ahead from the sequences, a block at a time) and are held; the rows of every
+    held() block that ended without an error are copied in when this block ends without one:
+    one COPY a table for all of them, instead of a round trip a list waiting for its ids (an
+    import writes twenty lists a bundle). A held row is not in the database before then: hold
+    only rows that nothing inside reads back. A row the database refuses (a constraint) fails
+    this block. On SQLite nothing changes (its RETURNING costs no round trip)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    _held.append(Held())
+    try:
+        yield
+        _held[-1].copy_in(connection)
+    finally:
+        _held.pop()
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Inside holding(): the rows insert() writes in this block are held, and kept for holding()'s
+    COPY only if this block ends without an error (a refused bundle's rows are dropped with it,
+    as its savepoint's rollback drops the rest). Without holding(), nothing changes."""
+    if not _held:
+        yield
+        return
+    holder = _held[-1]
+    holder.pending = []
+    try:
+        yield
+        for model, rows in holder.pending:
+            holder.kept.setdefault(model, []).extend(rows)
+    finally:
+        holder.pending = None
+
+
 def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
     """Insert `objs` (new, unsaved, all of one model with an auto id) and set their ids."""
     if not objs:
         return objs
     model = type(objs[0])
-    head, names, converters, per_statement = _plan(model, using)
     connection = connections[using]
+    holder = _held[-1] if _held and _held[-1].pending is not None and connection.vendor == "postgresql" else None
+    head, names, converters, per_statement = _plan(model, using, holder is not None)
     connection.ensure_connection()
     mark = "?" if connection.vendor == "sqlite" else "%s"
     one = "(" + ", ".join([mark] * len(names)) + ")"
@@ -134,7 +230,14 @@ def insert(objs: Sequence[M], using: str = "default") -> Sequence[M]:
                     row[i] = convert(row[i])
             yield row
 
-    if connection.vendor == "postgresql":
+    if holder is not None:
+        # The ids first (the rows' own values name them), then the rows, held until held() ends.
+        ids = holder.take(connection, model, len(objs))
+        for obj, new_id in zip(objs, ids, strict=True):
+            obj.__dict__[pk.attname] = new_id
+        assert holder.pending is not None
+        holder.pending.append((model, list(rows(objs))))
+    elif connection.vendor == "postgresql":
         ids = _insert_postgresql(connection.connection, head + one + tail, rows(objs))
     else:
         ids = []
