@@ -75,7 +75,11 @@ def board(scope: Scope) -> Board:
         snapshot = store(scope)
     elif snapshot.asked_at < timez.now() - ASKED_EVERY:
         Snapshot.objects.filter(pk=snapshot.pk).update(asked_at=timez.now())
-    return _board(snapshot)
+    try:
+        return _board(snapshot)
+    except (KeyError, TypeError, ValueError):
+        # Stored by a version whose charts had another shape (an upgrade): counted again.
+        return _board(store(scope))
 
 
 def refresh() -> tuple[int, int]:
