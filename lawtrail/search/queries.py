@@ -11,9 +11,9 @@ What it reads does not grow with the number of matches: a word every case holds 
 案号) must not make the database collect, sort and cut every match. Each kind is read newest first
 (by id, the order records were entered) and cut inside the match: the FTS5 index hands its rowids
 in descending order a chunk at a time, and each chunk is narrowed to the user's scope, until a
-list is full or a bounded number of matches was looked at; a scan (LIKE, icontains) is ordered by
-id and cut in the same query, so the database stops at the first rows it needs. A cut list says so
-(`Results.cut`): the page shows "the newest N", not a total.
+list is full or a bounded number of matches was looked at; a scan (LIKE, icontains) reads the
+newest WINDOW records of the scope first and the rest only when they held too few. A cut list
+says so (`Results.cut`): the page shows "the newest N", not a total.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from lawtrail.access import policy
 from lawtrail.accounts.models import User
@@ -36,6 +37,8 @@ LIMIT = 50
 # (a word that matches thousands of records the user may not see: another unit's cases).
 CHUNK = 200
 MAX_SCANNED = 2_000
+# The newest records of the scope a scan (LIKE, icontains) reads before it asks the whole scope.
+WINDOW = 2_000
 
 
 def _fts(table: str) -> str:
@@ -85,13 +88,32 @@ def _newest(scope: QuerySet, table: str, columns: tuple[str, ...], q: str) -> tu
             if scanned >= MAX_SCANNED:
                 return found, True
             below = chunk[-1]
+    # A scan: one query in two parts, read in turn until LIMIT+1 ids came back. First the newest
+    # WINDOW records of the scope, read by the primary key, so a word most records hold fills the
+    # list from them whatever the table's size; only when they held too few is the rest of the
+    # scope asked (a rarer word: from the trigram index on PostgreSQL), ordered by id and cut.
+    # Each part is a derived table with its own LIMIT, which neither database folds into the
+    # outer query, and a UNION ALL under a LIMIT starts its second part only when the first ran
+    # out (SQLite's compound select and PostgreSQL's Append are both read on demand).
+    window, params = scope.order_by("-pk").values("pk", *columns)[:WINDOW].query.sql_with_params()
+    match = " OR ".join(f"UPPER(CAST(w.{connection.ops.quote_name(c)} AS TEXT)) LIKE UPPER(%s) ESCAPE '\\'"
+                        for c in columns)
     where = Q()
     for col in columns:
         where |= Q(**{f"{col}__icontains": q})
-    # Ordered by the primary key and cut in the query: the database walks the newest rows and
-    # stops at the LIMIT+1st match (or answers a rare word from the trigram index).
-    ids = list(scope.filter(where).order_by("-pk").values_list("pk", flat=True)[:LIMIT + 1])
+    oldest = RawSQL(f"SELECT MIN(w.pk) FROM ({window}) w", params)
+    rest, rest_params = (scope.filter(where, pk__lt=oldest).order_by("-pk").values("pk")[:LIMIT + 1]
+                         .query.sql_with_params())
+    sql = (f"SELECT u.pk FROM (SELECT * FROM (SELECT w.pk FROM ({window}) w WHERE {match} "
+           f"ORDER BY w.pk DESC LIMIT %s) a UNION ALL SELECT * FROM ({rest}) b) u LIMIT %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *([_like(q)] * len(columns)), LIMIT + 1, *rest_params, LIMIT + 1))
+        ids = sorted((int(pk) for (pk,) in cursor.fetchall()), reverse=True)
     return ids[:LIMIT], len(ids) > LIMIT
+
+
+def _like(q: str) -> str:
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @dataclass
