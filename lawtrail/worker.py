@@ -47,6 +47,7 @@ def run() -> int:
     from lawtrail.access import jobs as access_jobs  # noqa: F401
     from lawtrail.backup import jobs as backup_jobs  # noqa: F401
     from lawtrail.compliance import jobs as compliance_jobs  # noqa: F401
+    from lawtrail.dashboards import jobs as dashboard_jobs  # noqa: F401
     from lawtrail.evidence import jobs  # noqa: F401
     from lawtrail.ledger import jobs as ledger_jobs  # noqa: F401
 

@@ -89,7 +89,7 @@ def test_the_worker_registers_every_background_job_and_other_commands_load_none(
                               stderr=subprocess.STDOUT, text=True)
     jobs = {"make_derivatives", "replicate_hourly", "fixity_nightly", "expire_uploads_nightly", "ledger.checkpoint",
             "backup.database", "backup.checkpoints", "bind_case_print", "sweep_prints",
-            "compliance.refresh_case", "compliance.refresh_cases", "compliance.deadlines"}
+            "compliance.refresh_case", "compliance.refresh_cases", "compliance.deadlines", "dashboards.refresh"}
     listed = ""
     try:
         assert worker.stdout is not None

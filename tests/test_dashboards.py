@@ -14,6 +14,7 @@ from pytest_django.fixtures import Settings
 from time_machine import TimeMachineFixture
 
 from lawtrail.accounts.models import User
+from lawtrail.dashboards import snapshots
 from lawtrail.dashboards.queries import Chart
 from lawtrail.testing.dashboards import NOW, PERIOD, Picture, build_picture
 
@@ -283,11 +284,49 @@ def test_看板的查询数不随案件数增长(pic: Picture) -> None:
             board(pic.w.sam)
         return len(ctx.captured_queries)
 
+    board(pic.w.sam)  # the first view of a scope counts it and stores the numbers
     before = queries()
     for i in range(4):
         more = register_case(pic.w, by=pic.w.bob if i % 2 else pic.w.alice, title=f"新增案件{i}")
         finding(more, "legal_review", "第二十一条", beijing(2026, 8 + i, 3))
+    snapshots.refresh()
     assert queries() == before
+
+
+def test_看板显示统计时间_变化在定时任务重新统计后显示(pic: Picture, time_machine: TimeMachineFixture) -> None:
+    import datetime as dt
+
+    from lawtrail.dashboards import jobs
+    from lawtrail.dashboards.models import Snapshot
+    from lawtrail.testing.dashboards import finding
+    from lawtrail.testing.scenarios import beijing, register_case
+
+    first = board(pic.w.sam)
+    assert "统计时间:2026-12-01" in first["html"] and first["headline"]["期间登记案件"] == 3
+    time_machine.move_to(NOW + dt.timedelta(minutes=20), tick=False)
+    more = register_case(pic.w, by=pic.w.alice, title="新增案件")
+    finding(more, "legal_review", "第二十一条", beijing(2026, 11, 30))
+    # Until the job recounts, the page shows the stored numbers and says when they were counted.
+    assert board(pic.w.sam)["headline"]["期间登记案件"] == 3
+    assert jobs.tick() == (1, 0)
+    after = board(pic.w.sam)
+    assert after["headline"]["期间登记案件"] == 4 and after["headline"]["未整改合规问题"] == 3
+    assert rows(after["charts"]["rule"])["法制审核记录"] == [1, 0]
+    stored = Snapshot.objects.get()
+    assert stored.computed_at == NOW + dt.timedelta(minutes=20)
+    # The drill-down lists the cases as they are now, and the export holds the stored numbers.
+    assert more.pk in drill(pic.w.sam, drill_of(after, "stage", "案件数", "待立案审批"))
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(client_of(pic.w.sam).get("/dashboards/export.xlsx?" + urlencode(PERIOD)).content))
+    overview = {r[0].value: r[1].value for r in wb["概况"].iter_rows() if len(r) > 1}
+    assert overview["期间登记案件"] == 4 and overview["统计时间"].startswith("2026-12-01")
+    # Numbers stored in another shape (by an older version) are counted again, not shown broken.
+    Snapshot.objects.update(body={"charts": [{"key": "stage", "old": 1}], "headline": []})
+    assert board(pic.w.sam)["headline"]["期间登记案件"] == 4
+    # A scope nobody viewed for a week is dropped.
+    time_machine.move_to(NOW + dt.timedelta(days=8), tick=False)
+    assert jobs.tick() == (0, 1) and not Snapshot.objects.exists()
 
 
 def test_跨机关监督授权只给不属于任何机关的用户_由管理员授予并留痕(pic: Picture) -> None:

@@ -3,6 +3,7 @@ whose charts are bars drawn by the server in HTML/CSS (WeasyPrint runs no JavaSc
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from typing import Any
@@ -34,7 +35,8 @@ def deadline_rows(items: list[Deadline]) -> list[list[Any]]:
 DEADLINE_COLUMNS = ["案号/案由", "期限事项", "条款", "承办机构", "主办人", "期限", "状态"]
 
 
-def workbook(scope: Scope, charts: list[Chart], headline: list[tuple[str, int]], items: list[Deadline]) -> bytes:
+def workbook(scope: Scope, charts: list[Chart], headline: list[tuple[str, int]], items: list[Deadline], *,
+             computed_at: dt.datetime | None = None) -> bytes:
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.styles import Font  # type: ignore[import-untyped]
 
@@ -44,6 +46,8 @@ def workbook(scope: Scope, charts: list[Chart], headline: list[tuple[str, int]],
     ws.append(["数据看板"])
     ws.append(["范围", scope.describe()])
     ws.append(["导出时间", timez.beijing(timez.now()).strftime("%Y-%m-%d %H:%M")])
+    if computed_at is not None:
+        ws.append(["统计时间", timez.beijing(computed_at).strftime("%Y-%m-%d %H:%M")])
     ws.append([])
     for label, n in headline:
         ws.append([label, n])
@@ -94,12 +98,13 @@ def bars(chart: Chart) -> list[dict[str, Any]]:
             for r, t in zip(chart.rows, totals, strict=True)]
 
 
-def report_pdf(scope: Scope, charts: list[Chart], headline: list[tuple[str, int]], items: list[Deadline]) -> bytes:
+def report_pdf(scope: Scope, charts: list[Chart], headline: list[tuple[str, int]], items: list[Deadline], *,
+               computed_at: dt.datetime | None = None) -> bytes:
     fonts = font_map()
     html = render_to_string("dashboards/report.html", {
         "scope": scope, "charts": [(c, bars(c), list(zip(c.series, colours(c), strict=True))) for c in charts], "headline": headline,
         "deadline_columns": DEADLINE_COLUMNS, "deadline_rows": deadline_rows(items),
-        "now": timez.now(), "font_faces": fonts.font_faces(), "font_body": fonts.css_family("body"),
+        "now": timez.now(), "computed_at": computed_at, "font_faces": fonts.font_faces(), "font_body": fonts.css_family("body"),
         "font_title": fonts.css_family("title"),
     })
     return html_to_pdf(html)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from lawtrail.accounts.models import Agency
 from lawtrail.cases.models import Case, Complaint, Inspection
@@ -25,9 +25,14 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         or (a patrol that opened no case) its inspection."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(Q(case__in=Case.objects.restrict(user, action).values("pk"))
-                           | Q(case__isnull=True, complaint__in=Complaint.objects.restrict(user, action).values("pk"))
-                           | Q(case__isnull=True, inspection__in=Inspection.objects.restrict(user, action).values("pk")))
+        # EXISTS, not IN (SELECT …): SQLite builds an IN list from every case of the user's scope
+        # before it reads one document, so a lookup of a few documents (search) would cost as
+        # much as the scope; EXISTS looks up each document's own case by its key.
+        return self.filter(Exists(Case.objects.restrict(user, action).filter(pk=OuterRef("case_id")))
+                           | Q(case__isnull=True,
+                               complaint__in=Complaint.objects.restrict(user, action).values("pk"))
+                           | Q(case__isnull=True,
+                               inspection__in=Inspection.objects.restrict(user, action).values("pk")))
 
     def of_case(self, case: Case) -> DocumentQuerySet:
         """The case's documents, and those made on the complaint it came from before it was a case."""

@@ -41,6 +41,7 @@ class SearchOut(Schema):
     documents: list[DocumentHit]
     parties: list[PartyHit]
     limit: int = Field(description="每类最多返回的条数")
+    cut: list[str] = Field(description="只返回了最新 limit 条、可能还有更多匹配的类别(cases、documents、parties)")
 
 
 @router.get("/search", response=responses(200, SearchOut),
@@ -48,7 +49,7 @@ class SearchOut(Schema):
 def search(request: HttpRequest, q: str = "") -> SearchOut:
     r = queries.search(auth_user(request), q)
     return SearchOut(
-        q=r.q, limit=queries.LIMIT,
+        q=r.q, limit=queries.LIMIT, cut=sorted(r.cut),
         cases=[CaseHit(id=c.pk, number=c.number, title=c.title, party=c.party.name, stage=c.stage,
                        stage_label=c.get_stage_display()) for c in r.cases],
         documents=[DocumentHit(id=d.pk, number=d.number, type_name=d.type_name, case_id=d.case_id)

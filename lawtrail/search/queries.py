@@ -6,6 +6,14 @@ marks: a marked record the user is not cleared for is not found, not even by its
 On SQLite a query of three characters or more is answered by the FTS5 trigram index; a shorter one
 (two Chinese characters: a surname, 工资) cannot be cut into trigrams and is answered by a scan
 (LIKE), on the user's scope only. On PostgreSQL `icontains` uses the pg_trgm indexes (sql.py).
+
+What it reads does not grow with the number of matches: a word every case holds (the year of a
+案号) must not make the database collect, sort and cut every match. Each kind is read newest first
+(by id, the order records were entered) and cut inside the match: the FTS5 index hands its rowids
+in descending order a chunk at a time, and each chunk is narrowed to the user's scope, until a
+list is full or a bounded number of matches was looked at; a scan (LIKE, icontains) reads the
+newest WINDOW records of the scope first and the rest only when they held too few. A cut list
+says so (`Results.cut`): the page shows "the newest N", not a total.
 """
 
 from __future__ import annotations
@@ -25,6 +33,12 @@ from lawtrail.search.sql import INDEXED
 
 MAX_QUERY = 100
 LIMIT = 50
+# The FTS5 rowids read per step, and how many matches of one kind are looked at before giving up
+# (a word that matches thousands of records the user may not see: another unit's cases).
+CHUNK = 200
+MAX_SCANNED = 2_000
+# The newest records of the scope a scan (LIKE, icontains) reads before it asks the whole scope.
+WINDOW = 2_000
 
 
 def _fts(table: str) -> str:
@@ -36,14 +50,70 @@ def _phrase(q: str) -> str:
     return '"' + q.replace('"', '""') + '"'
 
 
-def _matching(qs: QuerySet, table: str, columns: tuple[str, ...], q: str) -> QuerySet:
+def _fts_ids(table: str, q: str, below: int | None) -> list[int]:
+    """The next chunk of matching rowids, newest first: FTS5 walks its index in rowid order and
+    stops at the LIMIT, so a chunk costs the same however many rows match."""
+    fts = _fts(table)
+    sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"
+    params: list[str | int] = [_phrase(q)]
+    if below is not None:
+        sql += " AND rowid < %s"
+        params.append(below)
+    sql += " ORDER BY rowid DESC LIMIT %s"
+    params.append(CHUNK)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [int(rowid) for (rowid,) in cursor.fetchall()]
+
+
+def _newest(scope: QuerySet, table: str, columns: tuple[str, ...], q: str) -> tuple[list[int], bool]:
+    """The ids of the newest (at most LIMIT) records of `scope` that match `q`, newest first, and
+    whether more may match (the list was cut, or the look stopped at MAX_SCANNED matches)."""
     if connection.vendor == "sqlite" and len(q) >= 3:
-        fts = _fts(table)
-        return qs.filter(pk__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", (_phrase(q),)))
+        found: list[int] = []
+        scanned = 0
+        below: int | None = None
+        while True:
+            chunk = _fts_ids(table, q, below)
+            scanned += len(chunk)
+            if chunk:
+                # The scope (units, access marks) decides, a chunk at a time; one more than the
+                # list needs tells that it is cut.
+                need = LIMIT + 1 - len(found)
+                found += list(scope.filter(pk__in=chunk).order_by("-pk").values_list("pk", flat=True)[:need])
+            if len(found) > LIMIT:
+                return found[:LIMIT], True
+            if len(chunk) < CHUNK:
+                return found, False
+            if scanned >= MAX_SCANNED:
+                return found, True
+            below = chunk[-1]
+    # A scan: one query in two parts, read in turn until LIMIT+1 ids came back. First the newest
+    # WINDOW records of the scope, read by the primary key, so a word most records hold fills the
+    # list from them whatever the table's size; only when they held too few is the rest of the
+    # scope asked (a rarer word: from the trigram index on PostgreSQL), ordered by id and cut.
+    # Each part is a derived table with its own LIMIT, which neither database folds into the
+    # outer query, and a UNION ALL under a LIMIT starts its second part only when the first ran
+    # out (SQLite's compound select and PostgreSQL's Append are both read on demand).
+    window, params = scope.order_by("-pk").values("pk", *columns)[:WINDOW].query.sql_with_params()
+    match = " OR ".join(f"UPPER(CAST(w.{connection.ops.quote_name(c)} AS TEXT)) LIKE UPPER(%s) ESCAPE '\\'"
+                        for c in columns)
     where = Q()
     for col in columns:
         where |= Q(**{f"{col}__icontains": q})
-    return qs.filter(where)
+    oldest = RawSQL(f"SELECT MIN(w.pk) FROM ({window}) w", params)
+    rest, rest_params = (scope.filter(where, pk__lt=oldest).order_by("-pk").values("pk")[:LIMIT + 1]
+                         .query.sql_with_params())
+    sql = (f"SELECT u.pk FROM (SELECT * FROM (SELECT w.pk FROM ({window}) w WHERE {match} "
+           f"ORDER BY w.pk DESC LIMIT %s) a UNION ALL SELECT * FROM ({rest}) b) u LIMIT %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *([_like(q)] * len(columns)), LIMIT + 1, *rest_params, LIMIT + 1))
+        ids = sorted((int(pk) for (pk,) in cursor.fetchall()), reverse=True)
+    return ids[:LIMIT], len(ids) > LIMIT
+
+
+def _like(q: str) -> str:
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @dataclass
@@ -52,6 +122,9 @@ class Results:
     cases: list[Case] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
     parties: list[Party] = field(default_factory=list)
+    # The kinds ("cases", "documents", "parties") whose list shows only the newest LIMIT found:
+    # more may match.
+    cut: set[str] = field(default_factory=set)
 
     @property
     def total(self) -> int:
@@ -72,15 +145,39 @@ def search(user: User, q: str) -> Results:
     out = Results(q)
     if not q:
         return out
-    parties = _matching(Party.objects.restrict(user), "cases_party", ("name", "id_number", "uscc"), q)
-    docs = _matching(policy.restrict(Document.objects.all(), user), "documents_document", ("number",), q)
+    party_scope = Party.objects.restrict(user)
+    doc_scope = policy.restrict(Document.objects.all(), user)
     cases = policy.restrict(Case.objects.all(), user)
-    by_own = _matching(cases, "cases_case", ("number", "title", "facts"), q)
+    party_ids, parties_cut = _newest(party_scope, "cases_party", ("name", "id_number", "uscc"), q)
+    doc_ids, docs_cut = _newest(doc_scope, "documents_document", ("number",), q)
+    own_ids, own_cut = _newest(cases, "cases_case", ("number", "title", "facts"), q)
     # A case is found by its party too (身份证号, 统一社会信用代码) and by the numbers of its 文书
-    # that the user may see.
-    found_cases = cases.filter(Q(pk__in=by_own.values("pk")) | Q(party__in=parties.values("pk"))
-                               | Q(pk__in=docs.filter(case__isnull=False).values("case_id")))
-    out.cases = list(found_cases.select_related("party", "unit", "handler").order_by("-registered_at", "-pk")[:LIMIT])
-    out.documents = list(docs.exclude(number="").select_related("case", "complaint").order_by("-pk")[:LIMIT])
-    out.parties = list(parties.order_by("name", "pk")[:LIMIT])
+    # that the user may see; each way is bounded, and the union cut to the newest again.
+    found = set(own_ids)
+    by_party_cut = False
+    if party_ids:
+        by_party = list(cases.filter(party_id__in=party_ids).order_by("-pk").values_list("pk", flat=True)[:LIMIT + 1])
+        by_party_cut = len(by_party) > LIMIT
+        found.update(by_party[:LIMIT])
+    documents: list[Document] = []
+    if doc_ids:
+        documents = list(Document.objects.filter(pk__in=doc_ids).select_related("case", "complaint").order_by("-pk"))
+        # No ordering: the model's (registered_at) would have the database walk the scope's index.
+        found.update(cases.filter(pk__in={d.case_id for d in documents if d.case_id is not None})
+                     .order_by().values_list("pk", flat=True))
+    if found:
+        # Sorted here, not by the database: asked for ORDER BY registered_at, it walks the unit's
+        # registration index over every case of the scope to skip the sort of these few.
+        hits = cases.filter(pk__in=found).select_related("party", "unit", "handler").order_by()
+        out.cases = sorted(hits, key=lambda c: (c.registered_at, c.pk), reverse=True)[:LIMIT]
+    out.documents = [d for d in documents if d.number]
+    if party_ids:
+        out.parties = list(Party.objects.filter(pk__in=party_ids).order_by("name", "pk"))
+    # More parties or 文书 may match than were read, and each could bring a case.
+    if own_cut or by_party_cut or docs_cut or parties_cut or len(found) > LIMIT:
+        out.cut.add("cases")
+    if docs_cut:
+        out.cut.add("documents")
+    if parties_cut:
+        out.cut.add("parties")
     return out
