@@ -91,6 +91,7 @@ STEP_LABELS: dict[str, str] = {
     "access.do_mark_confidential": "涉密、商业秘密、个人隐私标记",
     "archive.do_assemble_case_file": "组卷",
     "archive.do_bind_case_file": "案卷归档",
+    "archive.do_export_package": "导出归档包",
     "retention.do_flag_long_term": "长期保存情形标记",
     "retention.do_set_hold": "保存冻结",
     "retention.do_request_disposal": "到期销毁审批",
