@@ -42,6 +42,8 @@ class SearchOut(Schema):
     parties: list[PartyHit]
     limit: int = Field(description="每类最多返回的条数")
     cut: list[str] = Field(description="只返回了最新 limit 条、可能还有更多匹配的类别(cases、documents、parties)")
+    windowed: bool = Field(False, description="检索词不足三个字(SQLite):每类只在最新的 window 条记录中查找")
+    window: int = Field(description="检索词不足三个字时每类查找的最新记录条数")
 
 
 @router.get("/search", response=responses(200, SearchOut),
@@ -49,7 +51,7 @@ class SearchOut(Schema):
 def search(request: HttpRequest, q: str = "") -> SearchOut:
     r = queries.search(auth_user(request), q)
     return SearchOut(
-        q=r.q, limit=queries.LIMIT, cut=sorted(r.cut),
+        q=r.q, limit=queries.LIMIT, cut=sorted(r.cut), windowed=r.windowed, window=queries.SHORT_WINDOW,
         cases=[CaseHit(id=c.pk, number=c.number, title=c.title, party=c.party.name, stage=c.stage,
                        stage_label=c.get_stage_display()) for c in r.cases],
         documents=[DocumentHit(id=d.pk, number=d.number, type_name=d.type_name, case_id=d.case_id)

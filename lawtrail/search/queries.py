@@ -39,6 +39,8 @@ CHUNK = 200
 MAX_SCANNED = 2_000
 # The newest records of the scope a scan (LIKE, icontains) reads before it asks the whole scope.
 WINDOW = 2_000
+# On SQLite a word under three characters is looked for in the newest records of each kind only.
+SHORT_WINDOW = 20_000
 
 
 def _fts(table: str) -> str:
@@ -66,9 +68,10 @@ def _fts_ids(table: str, q: str, below: int | None) -> list[int]:
         return [int(rowid) for (rowid,) in cursor.fetchall()]
 
 
-def _newest(scope: QuerySet, table: str, columns: tuple[str, ...], q: str) -> tuple[list[int], bool]:
-    """The ids of the newest (at most LIMIT) records of `scope` that match `q`, newest first, and
-    whether more may match (the list was cut, or the look stopped at MAX_SCANNED matches)."""
+def _newest(scope: QuerySet, table: str, columns: tuple[str, ...], q: str) -> tuple[list[int], bool, bool]:
+    """The ids of the newest (at most LIMIT) records of `scope` that match `q`, newest first;
+    whether more may match (the list was cut, or the look stopped at MAX_SCANNED matches); and
+    whether only the newest SHORT_WINDOW records were looked at (a short word on SQLite)."""
     if connection.vendor == "sqlite" and len(q) >= 3:
         found: list[int] = []
         scanned = 0
@@ -82,11 +85,11 @@ def _newest(scope: QuerySet, table: str, columns: tuple[str, ...], q: str) -> tu
                 need = LIMIT + 1 - len(found)
                 found += list(scope.filter(pk__in=chunk).order_by("-pk").values_list("pk", flat=True)[:need])
             if len(found) > LIMIT:
-                return found[:LIMIT], True
+                return found[:LIMIT], True, False
             if len(chunk) < CHUNK:
-                return found, False
+                return found, False, False
             if scanned >= MAX_SCANNED:
-                return found, True
+                return found, True, False
             below = chunk[-1]
     # A scan: one query in two parts, read in turn until LIMIT+1 ids came back. First the newest
     # WINDOW records of the scope, read by the primary key, so a word most records hold fills the
@@ -95,9 +98,10 @@ def _newest(scope: QuerySet, table: str, columns: tuple[str, ...], q: str) -> tu
     # Each part is a derived table with its own LIMIT, which neither database folds into the
     # outer query, and a UNION ALL under a LIMIT starts its second part only when the first ran
     # out (SQLite's compound select and PostgreSQL's Append are both read on demand).
+    if connection.vendor == "sqlite":
+        return _short_scan(scope, columns, q)
     window, params = scope.order_by("-pk").values("pk", *columns)[:WINDOW].query.sql_with_params()
-    match = " OR ".join(f"UPPER(CAST(w.{connection.ops.quote_name(c)} AS TEXT)) LIKE UPPER(%s) ESCAPE '\\'"
-                        for c in columns)
+    match = _match(columns)
     where = Q()
     for col in columns:
         where |= Q(**{f"{col}__icontains": q})
@@ -109,7 +113,32 @@ def _newest(scope: QuerySet, table: str, columns: tuple[str, ...], q: str) -> tu
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, *([_like(q)] * len(columns)), LIMIT + 1, *rest_params, LIMIT + 1))
         ids = sorted((int(pk) for (pk,) in cursor.fetchall()), reverse=True)
-    return ids[:LIMIT], len(ids) > LIMIT
+    return ids[:LIMIT], len(ids) > LIMIT, False
+
+
+def _match(columns: tuple[str, ...]) -> str:
+    return " OR ".join(f"UPPER(CAST(w.{connection.ops.quote_name(c)} AS TEXT)) LIKE UPPER(%s) ESCAPE '\\'"
+                       for c in columns)
+
+
+def _short_scan(scope: QuerySet, columns: tuple[str, ...], q: str) -> tuple[list[int], bool, bool]:
+    """A word under three characters on SQLite: no index can find it (trigrams need three), so only
+    the newest SHORT_WINDOW records of the scope are read — a bounded scan — and a scope holding
+    more says so (`Results.windowed`): a longer word searches everything through the index."""
+    window, params = scope.order_by("-pk").values("pk", *columns)[:SHORT_WINDOW].query.sql_with_params()
+    sql = (f"SELECT w.pk, (SELECT COUNT(*) FROM ({window}) c) FROM ({window}) w WHERE {_match(columns)} "
+           f"ORDER BY w.pk DESC LIMIT %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *params, *([_like(q)] * len(columns)), LIMIT + 1))
+        rows = cursor.fetchall()
+    if not rows:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({window}) c", params)
+            read = int(cursor.fetchone()[0])
+    else:
+        read = int(rows[0][1])
+    ids = [int(r[0]) for r in rows]
+    return ids[:LIMIT], len(ids) > LIMIT, read >= SHORT_WINDOW
 
 
 def _like(q: str) -> str:
@@ -125,6 +154,9 @@ class Results:
     # The kinds ("cases", "documents", "parties") whose list shows only the newest LIMIT found:
     # more may match.
     cut: set[str] = field(default_factory=set)
+    # A word under three characters on SQLite was looked for in the newest SHORT_WINDOW records of a
+    # kind only (no index finds it): older records need a longer word.
+    windowed: bool = False
 
     @property
     def total(self) -> int:
@@ -146,11 +178,16 @@ def search(user: User, q: str) -> Results:
     if not q:
         return out
     party_scope = Party.objects.restrict(user)
-    doc_scope = policy.restrict(Document.objects.all(), user)
+    # Documents are looked up by their own key here (a chunk of matches, a window): their case's
+    # scope by EXISTS (DocumentQuerySet.restrict), less the marked ones the user is not cleared for.
+    hidden = policy.hidden_ids(Document, user)
+    doc_scope = Document.objects.restrict(user, by_key=True)
+    doc_scope = doc_scope.exclude(pk__in=hidden) if hidden else doc_scope
     cases = policy.restrict(Case.objects.all(), user)
-    party_ids, parties_cut = _newest(party_scope, "cases_party", ("name", "id_number", "uscc"), q)
-    doc_ids, docs_cut = _newest(doc_scope, "documents_document", ("number",), q)
-    own_ids, own_cut = _newest(cases, "cases_case", ("number", "title", "facts"), q)
+    party_ids, parties_cut, parties_windowed = _newest(party_scope, "cases_party", ("name", "id_number", "uscc"), q)
+    doc_ids, docs_cut, docs_windowed = _newest(doc_scope, "documents_document", ("number",), q)
+    own_ids, own_cut, own_windowed = _newest(cases, "cases_case", ("number", "title", "facts"), q)
+    out.windowed = parties_windowed or docs_windowed or own_windowed
     # A case is found by its party too (身份证号, 统一社会信用代码) and by the numbers of its 文书
     # that the user may see; each way is bounded, and the union cut to the newest again.
     found = set(own_ids)
@@ -174,10 +211,10 @@ def search(user: User, q: str) -> Results:
     if party_ids:
         out.parties = list(Party.objects.filter(pk__in=party_ids).order_by("name", "pk"))
     # More parties or 文书 may match than were read, and each could bring a case.
-    if own_cut or by_party_cut or docs_cut or parties_cut or len(found) > LIMIT:
+    if own_cut or own_windowed or by_party_cut or docs_cut or parties_cut or len(found) > LIMIT:
         out.cut.add("cases")
-    if docs_cut:
+    if docs_cut or docs_windowed:
         out.cut.add("documents")
-    if parties_cut:
+    if parties_cut or parties_windowed:
         out.cut.add("parties")
     return out

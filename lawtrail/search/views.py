@@ -19,4 +19,5 @@ def search_page(request: HttpRequest) -> HttpResponse:
         results = queries.search(user, raw)
     except DomainError as err:
         return render(request, "search/search.html", {"q": raw[:queries.MAX_QUERY], "error": err.message}, status=400)
-    return render(request, "search/search.html", {"q": results.q, "results": results, "limit": queries.LIMIT})
+    return render(request, "search/search.html", {"q": results.q, "results": results, "limit": queries.LIMIT,
+                                                 "short_window": f"{queries.SHORT_WINDOW:,}"})
