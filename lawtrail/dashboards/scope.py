@@ -89,9 +89,14 @@ class Scope:
     # ---- the filter
     def where(self, agency: str = "agency", unit: str = "unit", person: str | None = "handler") -> Q:
         """The rows of this scope, for a model whose agency, unit and officer fields are named so."""
-        q = Q(**{f"{agency}_id__in": self.reach.agencies}) | Q(**{f"{unit}_id__in": self.reach.units})
-        if self.agency is not None:
-            q &= Q(**{f"{agency}_id": self.agency.pk})
+        if self.agency is not None and self.agency.pk in self.reach.agencies:
+            # A chosen agency the whole of which is in reach: its own condition says all (the reach's
+            # beside it would only lead SQLite to the agency index over the wider ones).
+            q = Q(**{f"{agency}_id": self.agency.pk})
+        else:
+            q = Q(**{f"{agency}_id__in": self.reach.agencies}) | Q(**{f"{unit}_id__in": self.reach.units})
+            if self.agency is not None:
+                q &= Q(**{f"{agency}_id": self.agency.pk})
         if self.unit is not None:
             q &= Q(**{f"{unit}_id": self.unit.pk})
         if self.officer is not None and person is not None:
