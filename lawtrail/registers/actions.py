@@ -89,16 +89,17 @@ def do_register_text_record(*, kind: str, title: str, dated: dt.date, content: s
         unit = owner.unit if owner is not None else None
     if not may_record(actor, kind, unit.pk if unit else None):
         raise Forbidden("not_allowed", f"您无权登记「{spec.label}」")
+    record = TextRecord(
+        agency=agency, kind=kind, article=spec.article, unit=unit, title=title, issuer=issuer, dated=dated,
+        content=content, complaint=complaint, case=case, evidence=evidence, medium=medium,
+        recorded_by=actor, recorded_by_name=actor.display_name, recorded_at=timez.now())
+    if kind in NEEDS_EVIDENCE:
+        # Printed now, once, before the transaction (no write lock held while it renders): the
+        # case file binds these pages by their hash (附卷).
+        assert evidence is not None
+        record.pdf = render_pdf(record, evidence, quote=spec.quote)
+        record.pdf_sha256 = hashlib.sha256(record.pdf).hexdigest()
     with transaction.atomic(durable=True):
-        record = TextRecord(
-            agency=agency, kind=kind, article=spec.article, unit=unit, title=title, issuer=issuer, dated=dated,
-            content=content, complaint=complaint, case=case, evidence=evidence, medium=medium,
-            recorded_by=actor, recorded_by_name=actor.display_name, recorded_at=timez.now())
-        if kind in NEEDS_EVIDENCE:
-            # Printed now, once: the case file binds these pages by their hash (附卷).
-            assert evidence is not None
-            record.pdf = render_pdf(record, evidence, quote=spec.quote)
-            record.pdf_sha256 = hashlib.sha256(record.pdf).hexdigest()
         record.save(force_insert=True)
         record_event("text_record.register", record, actor=actor, agency_id=agency.pk, case_id=case.pk if case else None,
                      payload={"kind": kind, "article": spec.article, "title": title, "issuer": issuer,
