@@ -59,14 +59,13 @@ def register_page(request: HttpRequest) -> HttpResponse:
 def record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The explanation filed with a case (附卷说明), as printed when it was registered: shown to whoever
     may see the record and read its case (a marked case's clearance included)."""
-    from urllib.parse import quote
-
     from lawtrail.access.policy import authorize
+    from lawtrail.evidence.serving import disposition
 
     user = signed_in_user(request)
     record = queries.visible_records(user).filter(pk=pk).exclude(pdf=None).first()
     if record is None or (record.case is not None and not authorize(user, "view", record.case).allowed):
         raise Http404
     response = HttpResponse(bytes(record.pdf or b""), content_type="application/pdf")
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(record.title + '.pdf')}"
+    response["Content-Disposition"] = disposition("inline", f"{record.title}.pdf")
     return response

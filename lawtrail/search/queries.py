@@ -11,8 +11,9 @@ What it reads does not grow with the number of matches: a word every case holds 
 案号) must not make the database collect, sort and cut every match. Each kind is read newest first
 (by id, the order records were entered) and cut inside the match: the FTS5 index hands its rowids
 in descending order a chunk at a time, and each chunk is narrowed to the user's scope, until a
-list is full or a bounded number of matches was looked at; a scan (LIKE, icontains) reads the
-newest WINDOW records of the scope first and the rest only when they held too few. A cut list
+list is full or a bounded number of matches was looked at; a word under three characters on
+SQLite (LIKE) is looked for in the newest SHORT_WINDOW records of the scope only; on PostgreSQL
+(icontains) the newest WINDOW records are read first and the rest only when they held too few. A cut list
 says so (`Results.cut`): the page shows "the newest N", not a total.
 """
 
@@ -91,15 +92,15 @@ def _newest(scope: QuerySet, table: str, columns: tuple[str, ...], q: str) -> tu
             if scanned >= MAX_SCANNED:
                 return found, True, False
             below = chunk[-1]
-    # A scan: one query in two parts, read in turn until LIMIT+1 ids came back. First the newest
-    # WINDOW records of the scope, read by the primary key, so a word most records hold fills the
-    # list from them whatever the table's size; only when they held too few is the rest of the
-    # scope asked (a rarer word: from the trigram index on PostgreSQL), ordered by id and cut.
-    # Each part is a derived table with its own LIMIT, which neither database folds into the
-    # outer query, and a UNION ALL under a LIMIT starts its second part only when the first ran
-    # out (SQLite's compound select and PostgreSQL's Append are both read on demand).
     if connection.vendor == "sqlite":
         return _short_scan(scope, columns, q)
+    # PostgreSQL (icontains): one query in two parts, read in turn until LIMIT+1 ids came back.
+    # First the newest WINDOW records of the scope, read by the primary key, so a word most records
+    # hold fills the list from them whatever the table's size; only when they held too few is the
+    # rest of the scope asked (a rarer word: from the trigram index), ordered by id and cut. Each
+    # part is a derived table with its own LIMIT, which the planner does not fold into the outer
+    # query, and a UNION ALL under a LIMIT (an Append) starts its second part only when the first
+    # ran out.
     window, params = scope.order_by("-pk").values("pk", *columns)[:WINDOW].query.sql_with_params()
     match = _match(columns)
     where = Q()
@@ -126,18 +127,12 @@ def _short_scan(scope: QuerySet, columns: tuple[str, ...], q: str) -> tuple[list
     the newest SHORT_WINDOW records of the scope are read — a bounded scan — and a scope holding
     more says so (`Results.windowed`): a longer word searches everything through the index."""
     window, params = scope.order_by("-pk").values("pk", *columns)[:SHORT_WINDOW].query.sql_with_params()
-    sql = (f"SELECT w.pk, (SELECT COUNT(*) FROM ({window}) c) FROM ({window}) w WHERE {_match(columns)} "
-           f"ORDER BY w.pk DESC LIMIT %s")
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, *params, *([_like(q)] * len(columns)), LIMIT + 1))
-        rows = cursor.fetchall()
-    if not rows:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM ({window}) c", params)
-            read = int(cursor.fetchone()[0])
-    else:
-        read = int(rows[0][1])
-    ids = [int(r[0]) for r in rows]
+        cursor.execute(f"SELECT COUNT(*) FROM ({window}) c", params)
+        read = int(cursor.fetchone()[0])
+        cursor.execute(f"SELECT w.pk FROM ({window}) w WHERE {_match(columns)} ORDER BY w.pk DESC LIMIT %s",
+                       (*params, *([_like(q)] * len(columns)), LIMIT + 1))
+        ids = [int(pk) for (pk,) in cursor.fetchall()]
     return ids[:LIMIT], len(ids) > LIMIT, read >= SHORT_WINDOW
 
 
