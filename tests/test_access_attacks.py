@@ -214,3 +214,33 @@ def test_a_person_is_seen_only_by_units_with_business_with_them_and_by_agency_wi
     mine = do_create_party(kind=PartyKind.PERSON, name="周七", id_number=valid_id_number("11010519900101123"),
                            actor=world.bob)
     assert set(Party.objects.restrict(world.andy).filter(pk__in=[mine.pk, person.pk])) == {person}
+
+
+# ---------------------------------------------------------------- one ledger entry by its number
+
+
+@pytest.mark.usefixtures("ledger")
+def test_one_entry_is_served_to_exactly_those_who_see_it_in_the_ledger(world: World, records: Records) -> None:
+    """The proof, the entry API and the 核验 page look an entry up by its own event (a few rows at
+    any size); they must answer as the ledger's list does, for every persona and every entry."""
+    from lawtrail.ledger import queries
+    from lawtrail.ledger.models import LedgerEntry
+
+    r = records
+    do_mark_confidential(r.clip, level="state", reason="涉及国家秘密", actor=world.hank)
+    seqs = list(LedgerEntry.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs
+    shown: dict[str, set[int]] = {}
+    for reader in (world.alice, world.andy, world.bob, world.uma, world.hank, world.lena, world.archie,
+                   world.sam, world.root):
+        listed = set(queries.visible_entries(reader).values_list("seq", flat=True))
+        one_by_one = {seq for seq in seqs if queries.visible_entry(reader, seq) is not None}
+        assert one_by_one == listed, reader.username
+        shown[reader.username] = one_by_one
+    assert queries.visible_entry(world.root, seqs[-1] + 1) is None
+    # The answers differ by persona: another unit sees less than the case's officer, and the
+    # footage's registration is withheld from her once it is a state secret, but not from the head.
+    clip_entries = set(LedgerEntry.objects.filter(event__object_type="evidence.evidence",
+                                                  event__object_id=str(r.clip.pk)).values_list("seq", flat=True))
+    assert clip_entries and not clip_entries & shown["alice"] and clip_entries <= shown["hank"]
+    assert shown["bob"] < shown["alice"]

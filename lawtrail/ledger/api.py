@@ -115,7 +115,7 @@ def object_entries(request: HttpRequest, object_type: ObjectType, object_id: Obj
 
 @router.get("/ledger/entries/{seq}", response=responses(200, EntryOut), summary="一个账本条目")
 def get_entry(request: HttpRequest, seq: EntryNo) -> EntryOut:
-    entry = queries.visible_entries(auth_user(request)).filter(seq=seq).select_related(None).first()
+    entry = queries.visible_entry(auth_user(request), seq)
     if entry is None:
         raise NotFound("no_entry", f"条目 #{seq} 不存在或无权查看", {"seq": seq})
     return _entry_out(entry.seq, bytes(entry.canonical), bytes(entry.leaf_hash))
@@ -124,7 +124,7 @@ def get_entry(request: HttpRequest, seq: EntryNo) -> EntryOut:
 @router.get("/ledger/entries/{seq}/proof", response=responses(200, ProofOut),
             summary="条目的包含证明(证明包,可用独立核验程序核验)")
 def entry_proof(request: HttpRequest, seq: EntryNo, query: Query[ProofQuery]) -> dict[str, Any]:
-    if not queries.visible_entries(auth_user(request)).filter(seq=seq).exists():
+    if queries.visible_entry(auth_user(request), seq) is None:
         raise NotFound("no_entry", f"条目 #{seq} 不存在或无权查看", {"seq": seq})
     checkpoint = _checkpoint(query.checkpoint_id) if query.checkpoint_id is not None else None
     return proofs.prove(seq, checkpoint=checkpoint)

@@ -56,6 +56,26 @@ def visible_entries(user: User) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(event__in=events.values("pk")).select_related("event")
 
 
+def visible_entry(user: User, seq: int) -> LedgerEntry | None:
+    """Entry `seq` if it is among `visible_entries(user)`, read by its own event: the entry, its
+    event, and whether the user sees that one case — a few rows at any size of the ledger, where
+    the filter over `visible_entries` lets SQLite list every visible case of the scope first."""
+    entry = LedgerEntry.objects.filter(seq=seq, event__isnull=False).select_related("event").first()
+    if entry is None:
+        return None
+    event = entry.event
+    if not user.is_superuser:
+        whole = user.sees_whole_agency and user.agency_id is not None and event.agency_id_frozen == user.agency_id
+        if not whole and (event.case_id_frozen is None
+                          or not Case.objects.restrict(user).filter(pk=event.case_id_frozen).exists()):
+            return None
+    from lawtrail.access.policy import hidden_events
+
+    if DomainEvent.objects.filter(pk=event.pk).filter(hidden_events(user)).exists():
+        return None
+    return entry
+
+
 def case_entries(user: User, case: Case) -> QuerySet[LedgerEntry]:
     """Every entry about a case the user may see: its own events and those of its objects."""
     return visible_entries(user).filter(

@@ -102,7 +102,7 @@ def object_history(request: HttpRequest, object_type: str, object_id: str) -> Ht
 
 
 def _visible_entry(user: User, seq: int) -> LedgerEntry:
-    entry = queries.visible_entries(user).filter(seq=seq).first()
+    entry = queries.visible_entry(user, seq)
     if entry is None:
         raise Http404
     return entry
