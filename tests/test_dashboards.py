@@ -47,7 +47,7 @@ def rows(chart: Chart) -> dict[str, list[int]]:
 def drill(user: User, url: str) -> set[int]:
     response = client_of(user).get(url)
     assert response.status_code == 200
-    return {c.pk for c in response.context["page"]}
+    return {c.pk for c in response.context["page"].items}
 
 
 def drill_of(b: dict[str, Any], key: str, series: str, label: str) -> str:

@@ -73,3 +73,35 @@ def test_the_dashboard_reads_as_many_queries_and_rows_at_1000_cases_as_at_10(
         # agency; uma's unit holds alice's cases, all the copies).
         assert large_head["期间登记案件"] == LARGE and small_head["期间登记案件"] == SMALL, who
         assert large_head["在办案件"] == LARGE, who
+
+
+def test_the_drill_down_list_pages_by_key_through_every_case_it_counts(
+        world: World, time_machine: TimeMachineFixture) -> None:
+    """柱形下钻的案件清单按登记时间逐页(下一页、上一页)列出它计数的每一件案件,不重不漏,总数每分钟统计一次。"""
+    import re
+
+    time_machine.move_to(beijing(2026, 10, 20, 9, 30), tick=False)
+    templates = [advance(world, register_case(world), to=Stage.INVESTIGATING)]
+    grow([Case.objects.get(pk=templates[0].pk)], 44, start=1)
+    client = Client()
+    client.force_login(world.sam)
+    url = "/dashboards/cases/?" + urlencode({**PERIOD, "what": "stage", "stage": Stage.INVESTIGATING})
+    seen: list[int] = []
+    pages = [client.get(url)]
+    while True:
+        page = pages[-1].context["page"]
+        assert pages[-1].context["total"] == 45
+        seen += [c.pk for c in page.items]
+        if page.next is None:
+            break
+        assert f"after={page.next}" in pages[-1].content.decode()
+        pages.append(client.get(url + f"&after={page.next}"))
+    assert [len(p.context["page"].items) for p in pages] == [20, 20, 5]
+    expected = list(Case.objects.filter(stage=Stage.INVESTIGATING).order_by("-registered_at", "-id")
+                    .values_list("pk", flat=True))
+    assert seen == expected
+    # Back from the last page: the middle page again.
+    back = re.search(r"before=([0-9_-]+)", pages[-1].content.decode())
+    assert back is not None
+    again = client.get(url + f"&before={back[1]}")
+    assert [c.pk for c in again.context["page"].items] == [c.pk for c in pages[1].context["page"].items]

@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
+from lawtrail.cases.queries import cached_count, case_page
 from lawtrail.dashboards import export, queries, snapshots
 from lawtrail.dashboards.scope import Scope, may_see_dashboards, scope_from
 from lawtrail.lib.errors import DomainError
@@ -101,16 +101,22 @@ def drill(request: HttpRequest) -> HttpResponse:
     if isinstance(scope, HttpResponse):
         return scope
     cases, words = queries.drill_cases(scope, request.GET)
-    cases = cases.select_related("agency", "unit", "handler", "party").order_by("-registered_at", "-pk")
-    page = Paginator(cases, 20).get_page(request.GET.get("page"))
+    cases = cases.select_related("agency", "unit", "handler", "party")
+    query = request.GET.copy()
+    for key in ("after", "before", "page"):
+        query.pop(key, None)
+    # Keyset pages as the case list's (newest registered first, ?after= / ?before=), and the total
+    # counted at most once a minute: the rows a view reads stay the page's, however many cases
+    # the bar counts.
+    page = case_page(cases, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+    total, counted_at = cached_count(cases, f"drill:{scope.user.pk}?{query.urlencode()}")
     # A case links to its page only for whom the case pages let in (a supervising office reads the
     # counts and the list, not the cases of other agencies).
-    openable = set(Case.objects.restrict(scope.user).filter(pk__in=[c.pk for c in page]).values_list("pk", flat=True))
-    query = request.GET.copy()
-    query.pop("page", None)
+    openable = set(Case.objects.restrict(scope.user).filter(pk__in=[c.pk for c in page.items])
+                   .values_list("pk", flat=True))
     return render(request, "dashboards/cases.html", {
         **_picker_context(scope), "page": page, "words": words, "openable": openable,
-        "page_query": query.urlencode(),
+        "page_query": query.urlencode(), "total": total, "counted_at": counted_at,
     })
 
 
