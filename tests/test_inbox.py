@@ -75,6 +75,16 @@ def test_it_gives_the_archivist_a_queue_of_case_files_to_bind(world: World, vaul
     case_file = do_assemble_case_file(case, actor=world.alice)
     assert keys(world.archie)["case_files_to_bind"] == 1
     assert "case_files_to_bind" not in keys(world.alice) and "case_files_to_bind" not in keys(world.bob)
+    # A case file is visible exactly when its case is (its rule applied through the join).
+    from lawtrail.archive.models import CaseFile
+    from lawtrail.cases.models import Case
+
+    for who in (world.alice, world.andy, world.bob, world.uma, world.hank, world.lena, world.archie,
+                world.sam, world.root):
+        by_case = CaseFile.objects.filter(case__in=Case.objects.restrict(who).values("pk"))
+        assert set(CaseFile.objects.restrict(who)) == set(by_case), who.username
+    assert list(CaseFile.objects.restrict(world.alice)) == [case_file]
+    assert not CaseFile.objects.restrict(world.bob).exists()  # another unit's officer
     page = client_for(world.archie).get("/inbox/").content.decode()
     assert 'id="inbox-case_files_to_bind"' in page and f"/cases/{case.pk}/case-file/" in page
     do_bind_case_file(case_file, actor=world.archie)

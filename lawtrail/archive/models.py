@@ -9,7 +9,7 @@ from django.db import models
 
 from lawtrail.accounts.models import Agency
 from lawtrail.archive.choices import CaseFileStatus, Retention
-from lawtrail.cases.models import Case
+from lawtrail.cases.models import Case, units_of
 
 if TYPE_CHECKING:
     from lawtrail.accounts.models import User
@@ -17,10 +17,20 @@ if TYPE_CHECKING:
 
 class CaseFileQuerySet(models.QuerySet["CaseFile"]):
     def restrict(self, user: User, action: str = "view") -> CaseFileQuerySet:
-        """A case file is visible exactly when its case is."""
+        """A case file is visible exactly when its case is: the case's rule (Case.objects.restrict),
+        applied to the file's own agency (always its case's) and its case's unit through the join.
+        Not as `case IN (the cases in reach)`, which SQLite lists first, every case of the scope,
+        to pick out the few files waiting for binding."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(case__in=Case.objects.restrict(user, action).values("pk"))
+        if user.is_superuser:
+            return self
+        if user.agency_id is None:
+            return self.none()
+        files = self.filter(agency_id=user.agency_id)
+        if user.sees_whole_agency:
+            return files
+        return files.filter(case__unit_id__in=units_of(user))
 
 
 class CaseFile(models.Model):

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from lawtrail.accounts.models import User
 
 
+def units_of(user: User) -> set[int]:
+    """The units whose records a user who does not see the whole agency sees: their own and those
+    their roles name."""
+    return {g.unit_id for g in user.grants if g.unit_id} | ({user.unit_id} if user.unit_id else set())
+
+
 class RestrictedQuerySet(models.QuerySet):
     """Every read a user triggers starts here: `.restrict(user)` keeps what that user may see."""
 
@@ -42,8 +48,7 @@ class RestrictedQuerySet(models.QuerySet):
         qs = self.filter(agency_id=user.agency_id)
         if user.sees_whole_agency:
             return qs
-        units = {g.unit_id for g in user.grants if g.unit_id} | ({user.unit_id} if user.unit_id else set())
-        return qs.filter(self.in_units(units))
+        return qs.filter(self.in_units(units_of(user)))
 
     def in_units(self, units: set[int]) -> Q:
         """The rows of these units (a user's own and those their roles name)."""
@@ -62,7 +67,7 @@ class PartyQuerySet(RestrictedQuerySet):
         qs = self.filter(agency_id=user.agency_id)
         if user.sees_whole_agency:
             return qs
-        units = {g.unit_id for g in user.grants if g.unit_id} | ({user.unit_id} if user.unit_id else set())
+        units = units_of(user)
         return qs.filter(
             Q(kind=PartyKind.ORGANISATION) | Q(unit_id__in=units)
             | Q(pk__in=Case.objects.filter(unit_id__in=units).values("party_id"))
