@@ -275,9 +275,10 @@ def hidden_ids(model: type[models.Model], user: User) -> set[int]:
 M = Any
 
 
-def restrict(qs: models.QuerySet[M], user: User, action: str = "view") -> models.QuerySet[M]:
-    """What the user may see of `qs`: the model's own `.restrict`, less marked records not cleared."""
-    base = qs.restrict(user, action)  # type: ignore[attr-defined]
+def restrict(qs: models.QuerySet[M], user: User, action: str = "view", **options: Any) -> models.QuerySet[M]:
+    """What the user may see of `qs`: the model's own `.restrict` (with its `options`), less marked
+    records not cleared."""
+    base = qs.restrict(user, action, **options)  # type: ignore[attr-defined]
     hidden = hidden_ids(qs.model, user)
     return base.exclude(pk__in=hidden) if hidden else base
 

@@ -149,5 +149,8 @@ DECISION_DOCUMENT_FIELDS = "decision_document_fields"  # (case) -> the decision 
 # (case, user) -> [(label, url)]: the next step of the case when it is done on another app's page
 # (立卷 after 结案 on the case file's page), offered on the case page as one clear button.
 NEXT_PAGES = "next_pages"
+# (complaint_id) -> {object_type: [object ids]}: the records made on a complaint before it was a
+# case (登记表, 补正告知 …), whose events belong to the case's timeline.
+COMPLAINT_RECORDS = "complaint_records"
 PATROL_FINDINGS = "patrol_findings"      # ([inspection]) -> {id: [finding]} the patrol rules' findings
 INSPECTION_EVIDENCE = "inspection_evidence"  # (inspection) -> [id] the recordings that belong to a patrol

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
-from lawtrail.cases import workflow
+from lawtrail.cases import hooks, workflow
 from lawtrail.cases.choices import OPEN_STAGES, ApprovalKind, ComplaintStatus, Stage
 from lawtrail.cases.models import Case, Complaint, FollowUp
 from lawtrail.events.models import DomainEvent, Outcome
@@ -131,8 +131,15 @@ def timeline(case: Case) -> QuerySet[DomainEvent]:
     if case.complaint_id is not None:
         # Documents made on the complaint before it became this case (登记表, 补正告知 …) belong to
         # its story: their events carry the complaint's id (lawtrail.documents.actions._payload).
-        where |= Q(object_type="documents.document", case_id_frozen__isnull=True,
-                   payload__complaint_id=case.complaint_id)
+        # They are found by their own ids (the documents app names them), so that the index on
+        # (object_type, object_id) finds their events, not a scan of every document event without
+        # a case.
+        made = hooks.provided(hooks.COMPLAINT_RECORDS, case.complaint_id, default=None)
+        on_complaint = Q(object_type="documents.document", case_id_frozen__isnull=True,
+                         payload__complaint_id=case.complaint_id)
+        if made is not None:
+            on_complaint &= Q(object_id__in=made.get("documents.document", []))
+        where |= on_complaint
     return DomainEvent.objects.filter(where, outcome=Outcome.DONE).order_by("id")
 
 

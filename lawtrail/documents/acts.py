@@ -609,6 +609,13 @@ def decision_document_fields(case: Case) -> dict[str, Any]:
     return out
 
 
+def complaint_records(complaint_id: int) -> dict[str, list[str]]:
+    """The documents made on a complaint and on no case (their events belong to the timeline of
+    the case the complaint became)."""
+    ids = Document.objects.filter(case__isnull=True, complaint_id=complaint_id).values_list("pk", flat=True)
+    return {"documents.document": [str(pk) for pk in ids]}
+
+
 def register() -> None:
     hooks.register_gate(_gate)
     hooks.register_producer(hooks.FILING_APPROVED, _filing_approved)
@@ -624,3 +631,4 @@ def register() -> None:
     hooks.register_provider(hooks.SERVABLE_DOCUMENTS, servable_documents)
     hooks.register_provider(hooks.SERVED_DOCUMENT, served_document)
     hooks.register_provider(hooks.DECISION_DOCUMENT_FIELDS, decision_document_fields)
+    hooks.register_provider(hooks.COMPLAINT_RECORDS, complaint_records)

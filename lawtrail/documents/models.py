@@ -25,18 +25,21 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         or (a patrol that opened no case) its inspection."""
         if not user.is_authenticated:
             return self.none()
-        # `by_key`: EXISTS on each document's own case instead of IN (SELECT …) over the scope's
-        # cases. SQLite builds the IN list from every case of the scope before it reads one document,
-        # so a lookup of a few documents by their own key (search) would cost as much as the scope;
-        # but a list filtered and ordered otherwise (the approvals in 我的待办: newest issued forms of
-        # open cases) would run the EXISTS for every document it walks past.
-        in_cases = (Exists(Case.objects.restrict(user, action).filter(pk=OuterRef("case_id"))) if by_key
-                    else Q(case__in=Case.objects.restrict(user, action).values("pk")))
-        return self.filter(in_cases
-                           | Q(case__isnull=True,
-                               complaint__in=Complaint.objects.restrict(user, action).values("pk"))
-                           | Q(case__isnull=True,
-                               inspection__in=Inspection.objects.restrict(user, action).values("pk")))
+        # `by_key`: EXISTS on each document's own case (complaint, inspection) instead of IN
+        # (SELECT …) over the scope's. SQLite builds the IN list from every case of the scope before
+        # it reads one document, so a lookup of a few documents by their own key (search, one
+        # case's documents) would cost as much as the scope; but a list filtered and ordered
+        # otherwise (the approvals in 我的待办: newest issued forms of open cases) would run the
+        # EXISTS for every document it walks past.
+        def within(model: type[Case] | type[Complaint] | type[Inspection], key: str) -> Q | Exists:
+            visible = model.objects.restrict(user, action)
+            if by_key:
+                return Exists(visible.filter(pk=OuterRef(key)))
+            return Q(**{f"{key}__in": visible.values("pk")})
+
+        return self.filter(within(Case, "case_id")
+                           | (Q(case__isnull=True) & within(Complaint, "complaint_id"))
+                           | (Q(case__isnull=True) & within(Inspection, "inspection_id")))
 
     def of_case(self, case: Case) -> DocumentQuerySet:
         """The case's documents, and those made on the complaint it came from before it was a case."""

@@ -16,13 +16,14 @@ register = template.Library()
 @register.simple_tag
 def case_documents(case: Case, user: User) -> list[Document]:
     """The case's documents the user may see, with those made on its complaint before it was a case
-    (access: marked documents only for those cleared, lawtrail/access/policy.py)."""
-    return list(restrict(Document.objects.of_case(case), user).order_by("id"))
+    (access: marked documents only for those cleared, lawtrail/access/policy.py). Each is tested
+    by its own case or complaint (by_key): a case's few documents, not every case in reach."""
+    return list(restrict(Document.objects.of_case(case), user, by_key=True).order_by("id"))
 
 
 @register.simple_tag
 def complaint_documents(complaint: Complaint, user: User) -> list[Document]:
-    return list(restrict(Document.objects.filter(complaint=complaint), user).order_by("id"))
+    return list(restrict(Document.objects.filter(complaint=complaint), user, by_key=True).order_by("id"))
 
 
 @register.simple_tag
