@@ -2,18 +2,21 @@
 
 PostgreSQL's autovacuum analyzes each table as it grows. SQLite keeps no statistics until ANALYZE
 runs, and without them its planner chooses among a table's indexes by rules of thumb: at 100,000
-cases the archivist's home read a single-column index over every case of the agency where a
-composite one names the few it needs. `refresh()` runs ANALYZE sampled (each index read for about
-`ANALYSIS_LIMIT` rows, so it takes about as long at a million rows as at a thousand) after the
-bulk paths that change the tables' shape — `lawtrail bundle import`, `lawtrail check --all`, the
-demo — and once a day in the worker (`database.statistics`).
+cases it read a single-column index over every deadline of the agency where a composite one
+names the few a page needs. `refresh()` runs ANALYZE after the bulk paths that change the tables'
+shape — `lawtrail bundle import`, `lawtrail check --all`, the demo — and once a day in the worker
+(`database.statistics`, at night).
+
+A full ANALYZE, not a sampled one (`PRAGMA analysis_limit`): it reads the indexes only, not the
+rows, and took 3.8 s on the 12.9 GB database of 100,000 generated cases, while a sample of 1,000
+rows an index put the cases of the benchmark's one agency at 206 instead of 100,000 — numbers
+that mislead the planner more than none. It holds the write lock while it reads, so the worker
+runs it at night.
 """
 
 from __future__ import annotations
 
 from django.db import connections
-
-ANALYSIS_LIMIT = 1000
 
 
 def refresh(using: str = "default") -> bool:
@@ -22,6 +25,6 @@ def refresh(using: str = "default") -> bool:
     if connection.vendor != "sqlite":
         return False
     with connection.cursor() as cursor:
-        cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+        cursor.execute("PRAGMA analysis_limit=0")
         cursor.execute("ANALYZE")
     return True
