@@ -2,8 +2,7 @@
 (0: never by the worker), and each signed tree head shipped to the replica within a minute.
 
 Nothing happens while no replica is configured: an installation without one has no off-site copy
-to write to, and `lawtrail doctor` says so. Once a day the worker also refreshes SQLite's query
-statistics (lib/dbstats.py; PostgreSQL's autovacuum keeps its own)."""
+to write to, and `lawtrail doctor` says so."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from lawtrail.backup.core import backup, ship_checkpoints
-from lawtrail.lib import dbstats
 from lawtrail.storage import get_replica
 
 log = logging.getLogger(__name__)
@@ -41,4 +39,3 @@ if _hours > 0:
     periodic_backup = db_periodic_task(crontab(minute="37", hour=f"*/{_hours}"), name="backup.database")(
         backup_if_configured)
 periodic_ship = db_periodic_task(crontab(minute="*"), name="backup.checkpoints")(ship_if_configured)
-periodic_statistics = db_periodic_task(crontab(minute="17", hour="3"), name="database.statistics")(dbstats.refresh)
