@@ -316,6 +316,7 @@ def pages(env: dict[str, str]) -> list[tuple[str, str, str]]:
         ("办案人员首页", "handler", "/"),
         ("负责人首页", "head", "/"),
         ("档案管理员首页", "archivist", "/"),
+        ("法制审核首页", "legal_reviewer", "/"),
         ("案件列表第一页", "supervisor", "/cases/"),
         # The middle of the list, as its 下一页 links reach it (keyset pages: ?after=<cursor>).
         ("案件列表中间一页", "supervisor", f"/cases/?after={ids['middle']}"),

@@ -112,7 +112,7 @@ def _measure(agency: Agency) -> dict[tuple[str, str], Reads]:
             url = url_of(agency, user)
             first = client.get(url, headers=headers)  # warm: the profile, the session
             assert first.status_code == 200, (label, who, url, first.status_code)
-            with reads() as read:
+            with reads(steps=True) as read:
                 response = client.get(url, headers=headers)
             assert response.status_code == 200, (label, who, url, response.status_code)
             out[(label, who)] = read
@@ -173,3 +173,36 @@ def test_the_page_reads_as_many_rows_at_1000_cases_as_at_300(
     grown = sorted(((q.rows, q.sql) for q in large.queries), reverse=True)[:3]
     assert large.rows == middle.rows, \
         f"{label} as {who}: {middle.rows} rows at {MIDDLE} cases, {large.rows} at {LARGE}; largest reads {grown}"
+
+
+# Pages whose database still reads more at 1,000 cases than at 300 (SQLite's steps, over 1.3×):
+# measured and kept here so that each one fixed fails its strict xfail and leaves the list; the
+# figures and what is known of the causes are in docs/performance.md ("What the database still
+# reads per case").
+DB_GROWS = {
+    ("home", "alice"), ("home", "uma"), ("home", "hank"), ("home", "lena"),
+    ("inbox", "uma"), ("inbox", "hank"), ("inbox", "lena"), ("case_list", "hank"),
+    ("case_list_deep", "alice"), ("case_list_deep", "sam"), ("case_registered", "alice"), ("case_registered", "uma"),
+    ("case_investigating", "alice"), ("case_reviewing", "alice"), ("case_reviewing", "lena"), ("case_closed", "alice"),
+    ("search", "alice"), ("evidence_list", "alice"), ("access_home", "hank"), ("api_cases", "alice"),
+    ("api_cases", "sam"), ("api_cases_deep", "sam"), ("api_case_documents", "alice"), ("api_case_documents", "sam"),
+    ("api_evidence", "alice"), ("api_access_requests", "archie"), ("api_access_requests", "sam"),
+}
+STEPS = [pytest.param(label, who, id=f"{label}-{who}",
+                      marks=[pytest.mark.xfail(strict=True, reason="the database still reads per case: "
+                                                                   "docs/performance.md")]
+                      if (label, who) in DB_GROWS else [])
+         for label, who in CASES]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own steps (a progress handler)")
+@pytest.mark.parametrize(("label", "who"), STEPS)
+def test_the_database_reads_no_more_for_the_page_at_1000_cases_than_at_300(
+        measured: dict[int, dict[tuple[str, str], Reads]], label: str, who: str) -> None:
+    """数据库替页面读过的行也有上限:1,000 件时数据库的执行步数不超过 300 件时的 1.3 倍(不在数据库里遍历范围内全部案件)。
+
+    Not to the step: an index a level deeper costs a few more; listing every case of the scope
+    first (an `IN` over the cases in reach) costs about three times as many at 1,000 as at 300."""
+    middle, large = measured[MIDDLE][(label, who)], measured[LARGE][(label, who)]
+    assert large.db_steps <= middle.db_steps * 1.3, \
+        f"{label} as {who}: {middle.db_steps} steps at {MIDDLE} cases, {large.db_steps} at {LARGE}"

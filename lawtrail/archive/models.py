@@ -75,6 +75,8 @@ class CaseFile(models.Model):
     class Meta:
         verbose_name = "案卷"
         ordering = ["-assembled_at", "-id"]
+        # The archivist's queue: the files of an agency waiting for binding, oldest first.
+        indexes = [models.Index(fields=["agency", "status", "assembled_at"], name="casefile_agency_status")]
         constraints = [
             models.UniqueConstraint(fields=["agency", "archive_no"], name="casefile_unique_archive_no"),
             models.UniqueConstraint(fields=["agency", "year", "seq"], name="casefile_unique_seq"),

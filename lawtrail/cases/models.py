@@ -247,6 +247,11 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["agency", "-registered_at", "-id"], name="case_agency_registered"),
             models.Index(fields=["unit", "-registered_at", "-id"], name="case_unit_registered"),
+            # The cases of an agency at a stage, oldest first (我的待办: the approvals of each stage, the
+            # open cases whose documents wait for an opinion), without reading the others.
+            models.Index(fields=["agency", "stage", "registered_at", "id"], name="case_agency_stage"),
+            # A unit's cases by stage (the officer's home counts them), read from the index alone.
+            models.Index(fields=["agency", "unit", "stage"], name="case_unit_stage"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["agency", "number"], name="case_unique_number"),

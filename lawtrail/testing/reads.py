@@ -24,6 +24,9 @@ class Query:
 @dataclass
 class Reads:
     queries: list[Query] = field(default_factory=list)
+    # With reads(steps=True) on SQLite: the virtual-machine steps the database took for them — the
+    # rows it read for itself (an IN list of every case in reach, a scan) that it never handed over.
+    db_steps: int = 0
 
     @property
     def rows(self) -> int:
@@ -69,10 +72,21 @@ class _CountingCursor:
 
 
 @contextmanager
-def reads() -> Iterator[Reads]:
-    """Every query the default connection runs inside the block, with the rows it returned."""
+def reads(*, steps: bool = False) -> Iterator[Reads]:
+    """Every query the default connection runs inside the block, with the rows it returned (and,
+    with `steps` on SQLite, the database's own steps: a progress handler called at each one)."""
     out = Reads()
     counters: list[_CountingCursor] = []
+    raw = None
+    if steps and connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+
+        def step() -> int:
+            out.db_steps += 1
+            return 0
+
+        raw.set_progress_handler(step, 1)
 
     def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
         wrapped = context["cursor"]
@@ -90,3 +104,5 @@ def reads() -> Iterator[Reads]:
     finally:
         for counter in counters:
             counter.counted = None
+        if raw is not None:
+            raw.set_progress_handler(None, 1)
