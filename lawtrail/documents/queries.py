@@ -16,7 +16,8 @@ from lawtrail.documents.choices import DocumentStatus
 from lawtrail.documents.models import Document, Signature
 from lawtrail.lib import inbox
 
-OPEN_STAGES = [stage for stage in Stage.values if stage != Stage.ARCHIVED]
+# Every stage but 已归档: a closed case (结案) may still wait for an opinion on its forms.
+NOT_ARCHIVED = [stage for stage in Stage.values if stage != Stage.ARCHIVED]
 
 
 @cache
@@ -32,9 +33,9 @@ def waiting_approvals(user: User, *, limit: int = inbox.LIMIT + 1) -> list[tuple
     # The documents of the open cases in reach (and of complaints and patrols, which are never
     # archived), found from those cases: the read follows the open work, not every issued form of
     # the agency (at 100,000 archived cases, a legal reviewer's home read 2 million documents).
-    # (The open stages by name, which the (agency, stage) index looks up; a document without a case
+    # (The stages but 已归档 by name, which the (agency, stage) index looks up; a document without a case
     # is tested by its own complaint or patrol, EXISTS: those are few, the complaints many.)
-    open_cases = Case.objects.restrict(user).filter(stage__in=OPEN_STAGES).values("pk")
+    open_cases = Case.objects.restrict(user).filter(stage__in=NOT_ARCHIVED).values("pk")
     docs = (Document.objects
             .filter(Q(case__in=open_cases)
                     | (Q(case__isnull=True)
