@@ -27,7 +27,8 @@ in production. Prints a Markdown table for docs/performance.md.
 `--dir DIR --reuse` (embedded) measures the pages again on the cases an earlier run with the same
 `--dir` and sizes built (the smaller size is kept as a copy, `DIR/data-<small>`): each copy is
 migrated and re-checked (`check --all`) by the code being measured, so a change to the pages is
-measured at 100,000 cases without importing them again.
+measured at 100,000 cases without importing them again. `--no-check` keeps the stored findings
+of the earlier run (when the compliance store's code has not changed since).
 """
 
 from __future__ import annotations
@@ -353,9 +354,14 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true",
                         help="with --dir, embedded topology: measure the pages again on the cases an earlier run "
                              "of the same sizes built there (migrated and re-checked by this code), without importing")
+    parser.add_argument("--no-check", action="store_true",
+                        help="with --reuse: keep the stored findings the earlier run filled (when the compliance "
+                             "store's code has not changed since), instead of `check --all` again")
     args = parser.parse_args()
     if args.reuse and (not args.dir or args.topology != "embedded"):
         parser.error("--reuse needs --dir and the embedded topology")
+    if args.no_check and not args.reuse:
+        parser.error("--no-check needs --reuse")
 
     work = Path(args.dir or tempfile.mkdtemp(prefix="lawtrail-load-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -414,10 +420,11 @@ def main() -> int:
         who = personas(env)
         # The stored findings and deadlines of the imported cases, as an operator fills them after a
         # migration (`lawtrail check --all`): the findings page and the dashboards read them.
-        checked = lawtrail(env, "check", "--all", "--jobs", str(os.cpu_count() or 1), "-q")
-        check_line = next((line for line in checked.stdout.splitlines() if line.startswith("已检查")), "")
-        print(f"  {check_line}", flush=True)
-        summary.setdefault("check", []).append({"size": size, "line": check_line})
+        if not args.no_check:
+            checked = lawtrail(env, "check", "--all", "--jobs", str(os.cpu_count() or 1), "-q")
+            check_line = next((line for line in checked.stdout.splitlines() if line.startswith("已检查")), "")
+            print(f"  {check_line}", flush=True)
+            summary.setdefault("check", []).append({"size": size, "line": check_line})
         # A signed tree head over the imported entries: the inclusion proof of the newest entry
         # answers only once a checkpoint covers it (409 before).
         lawtrail(env, "ledger", "checkpoint")
