@@ -112,7 +112,11 @@ def fill_store(*, jobs: int = 1, agency_id: int | None = None, quiet: bool = Fal
             sys.stderr.write("\n")
         sys.stderr.flush()
 
-    return check_all(jobs=jobs, agency_id=agency_id, progress=None if quiet else progress)
+    from lawtrail.lib import dbstats
+
+    summary = check_all(jobs=jobs, agency_id=agency_id, progress=None if quiet else progress)
+    dbstats.after_bulk_load()  # the store's tables were just filled
+    return summary
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -196,6 +200,7 @@ def cmd_bundle_export(args: argparse.Namespace) -> int:
 def cmd_bundle_import(args: argparse.Namespace) -> int:
     from lawtrail.accounts.models import User
     from lawtrail.compliance import bulk
+    from lawtrail.lib import dbstats
     from lawtrail.lib.errors import NotFound
 
     actor = User.objects.filter(username=args.user).first()
@@ -203,6 +208,8 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
         raise NotFound("user_not_found", f"用户 {args.user} 不存在")
     progress = None if args.quiet else bulk.Progress(bulk.count_bundles(args.sources), sys.stderr)
     summary = bulk.import_all(bulk.iter_bundles(args.sources, sys.stdin), actor=actor, progress=progress)
+    if summary.imported:
+        dbstats.after_bulk_load()
     for refusal in summary.refused:
         print(f"拒绝 {refusal['source']}({refusal['path']}):{refusal['message']}", file=sys.stderr)
     if args.report:
