@@ -248,10 +248,10 @@ class Case(models.Model):
             models.Index(fields=["agency", "-registered_at", "-id"], name="case_agency_registered"),
             models.Index(fields=["unit", "-registered_at", "-id"], name="case_unit_registered"),
             # The cases of an agency at a stage, oldest first (我的待办: the approvals of each stage, the
-            # open cases whose documents wait for an opinion), without reading the others.
-            models.Index(fields=["agency", "stage", "registered_at", "id"], name="case_agency_stage"),
-            # A unit's cases by stage (the officer's home counts them), read from the index alone.
-            models.Index(fields=["agency", "unit", "stage"], name="case_unit_stage"),
+            # open cases whose documents wait for an opinion), without reading the others. Stage
+            # first: a query that names no stage (search's scope, an officer's counts by stage)
+            # keeps the unit's index, which SQLite would leave for one led by the agency.
+            models.Index(fields=["stage", "agency", "registered_at", "id"], name="case_stage_agency"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["agency", "number"], name="case_unique_number"),
