@@ -42,7 +42,7 @@ class SearchOut(Schema):
     parties: list[PartyHit]
     limit: int = Field(description="每类最多返回的条数")
     cut: list[str] = Field(description="只返回了最新 limit 条、可能还有更多匹配的类别(cases、documents、parties)")
-    windowed: bool = Field(False, description="检索词不足三个字(SQLite):每类只在最新的 window 条记录中查找")
+    windowed: bool = Field(False, description="检索词不足三个字:每类只在最新的 window 条记录中查找")
     window: int = Field(description="检索词不足三个字时每类查找的最新记录条数")
 
 
