@@ -188,3 +188,52 @@ def test_what_a_refused_bundle_wrote_is_written_again_by_the_next_bundle_of_its_
     assert len(stored) == len(shas)
     imported = DomainEvent.objects.get(action="bundle.import", outcome="done", case_id_frozen=case.pk)
     assert stored <= {pk for label, pk, _ in imported.records if label == "evidence.storedobject"}
+
+
+def test_the_checking_process_finds_what_the_import_itself_would(tmp_path: Path) -> None:
+    """The bundles of the batches after the first are validated and hashed by a second process:
+    a valid bundle's verdict is its SHA-256, an invalid one's None (checked again by the import)."""
+    from lawtrail.compliance import bulk
+
+    good, bad = numbered(50), numbered(51)
+    bad["case"]["title"] = 5
+    items = [bulk.Item("a:1", json.dumps(good, ensure_ascii=False)), bulk.Item("a:2", json.dumps(bad)),
+             bulk.Item("a:3", "{不是 JSON")]
+    checker = bulk.Checker()
+    try:
+        assert checker.verdicts(checker.submit(items), 3) == [bundles.bundle_hash(good), None, None]
+    finally:
+        checker.close()
+
+
+def test_bundles_checked_by_the_second_process_are_imported_and_refused_as_the_first_batch_s(
+        world: World, tmp_path: Path) -> None:
+    """Three batches of two: the first checked in this process, the next two by the checking
+    process. Refusals in each are reported with their line and path, every bundle has its event
+    in order, and each imported case's event records its bundle's SHA-256."""
+    from lawtrail.compliance import bulk
+
+    kept = [numbered(60 + i) for i in range(4)]
+    bad_form, bad_type = numbered(70), numbered(71)
+    bad_form["case"]["title"] = 5  # fails the schema: caught by the checking process
+    bad_type["documents"][-1]["type"] = "no_such_document"  # passes it, refused half-way
+    order = [kept[0], bad_form, kept[1], bad_type, bad_form, kept[2]]
+    src = tmp_path / "batches.jsonl"
+    src.write_text("".join(json.dumps(b, ensure_ascii=False) + "\n" for b in order) + "{不是 JSON\n" +
+                   json.dumps(kept[3], ensure_ascii=False) + "\n", encoding="utf-8")
+    summary = bulk.import_all(bulk.iter_bundles([str(src)], io.StringIO()), actor=world.root, batch=2)
+    assert summary.imported == 4
+    assert [(r["source"], r["code"], r["path"]) for r in summary.refused] == [
+        (f"{src}:2", "bad_bundle", "$.case.title"),
+        (f"{src}:4", "bad_bundle", f"$.documents[{len(bad_type['documents']) - 1}].type"),
+        (f"{src}:5", "bad_bundle", "$.case.title"),
+        (f"{src}:7", "bad_bundle", "$"),
+    ]
+    events = DomainEvent.objects.filter(action="bundle.import").order_by("id")
+    assert [(e.outcome, e.reason_code) for e in events] == [
+        ("done", ""), ("refused", "bad_bundle"), ("done", ""), ("refused", "bad_bundle"),
+        ("refused", "bad_bundle"), ("done", ""), ("done", "")]
+    for b in kept:
+        case = Case.objects.get(number=b["case"]["number"])
+        event = DomainEvent.objects.get(action="bundle.import", outcome="done", case_id_frozen=case.pk)
+        assert event.payload["sha256"] == bundles.bundle_hash(b)

@@ -20,7 +20,7 @@ from lawtrail.accountability.models import AccountabilityRecord
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Unit, User
 from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, FollowUp, Party, Service
-from lawtrail.compliance.bundle import BundleError, bundle_hash, parse_time, validate
+from lawtrail.compliance.bundle import BundleError, Checked, bundle_hash, parse_time, validate
 from lawtrail.compliance.models import PROOF_TEXTS, LapseNote, ServiceProof
 from lawtrail.documents.catalogue import catalogue
 from lawtrail.documents.models import (
@@ -84,8 +84,11 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
     return case
 
 
-def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[Case | DomainError]:
+def do_import_bundles(items: Sequence[dict[str, Any] | Checked], *, actor: User) -> list[Case | DomainError]:
     """导入案件数据包(批量): many bundles in one transaction, each all of it or nothing.
+
+    An item is a bundle's JSON value, validated here, or a `Checked` bundle (validated and hashed
+    already, by the bulk import's checking process).
 
     Each bundle is written inside a savepoint of its own: a refused one (a DomainError) leaves
     nothing, is recorded as a refused `bundle.import` as do_import_bundle's refusal would be, and
@@ -103,7 +106,12 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
         # Each bundle validated first, so that what the batch's bundles look up (their 案号, their
         # originals, their documents' definitions) is looked up once for them all.
         checked: list[dict[str, Any] | DomainError] = []
+        digests: dict[int, str] = {}
         for data in items:
+            if isinstance(data, Checked):
+                checked.append(data.data)
+                digests[id(data.data)] = data.digest
+                continue
             try:
                 checked.append(validate(data))
             except DomainError as err:
@@ -115,7 +123,7 @@ def do_import_bundles(items: Sequence[dict[str, Any]], *, actor: User) -> list[C
                     raise bundle
                 with transaction.atomic():
                     with held():
-                        case, written, payload, seen = _write_bundle(bundle, actor, known)
+                        case, written, payload, seen = _write_bundle(bundle, actor, known, digests.get(id(bundle)))
                     events.append(new_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written,
                                             payload=payload))
                 known.rows.update(seen)
@@ -160,17 +168,18 @@ class Known:
         return cls(rows)
 
 
-def _write_bundle(bundle: dict[str, Any], actor: User,
-                  known: Known | None = None) -> tuple[Case, list[Model], dict[str, Any], dict[tuple[str, ...], Any]]:
+def _write_bundle(bundle: dict[str, Any], actor: User, known: Known | None = None,
+                  digest: str | None = None) -> tuple[Case, list[Model], dict[str, Any], dict[tuple[str, ...], Any]]:
     """Write a validated bundle's records (inside the caller's transaction): the case, the records
     to freeze beside it, the payload of its event, and what it found or made (by what it was
     looked up by). `known`: what the transaction's bundles looked up together, and what earlier
-    ones that were kept found or made (not looked up again)."""
+    ones that were kept found or made (not looked up again). `digest`: the bundle's bundle_hash(),
+    when it was made already."""
     if known is None:
         known = Known.of(actor, [bundle])
     agency = actor.agency
     assert agency is not None
-    digest = bundle_hash(bundle)
+    digest = digest or bundle_hash(bundle)
     src = bundle["case"]
     if src["number"] and ("case", src["number"]) in known.rows:
         raise Conflict("case_exists", f"案号 {src['number']} 已存在,不能重复导入", {"path": "$.case.number"})

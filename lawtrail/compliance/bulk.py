@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from lawtrail.compliance.bundle import Checked, check_texts, decode
 from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import DomainError
 
@@ -147,23 +151,75 @@ class Progress:
         self.stream.flush()
 
 
+class Checker:
+    """A second process that validates and hashes the next batch's bundles (bundle.check_texts)
+    while this one writes the current batch: a bundle's schema, references and times, and the
+    canonical JSON of its SHA-256, are a seventh of an import's CPU, and the writing itself
+    cannot be shared (one writer at a time). Started for a second batch only: a single bundle is
+    not kept waiting for a process to start. When the process cannot be started or dies, the
+    bundles are checked here, as without it."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._broken = False
+
+    def submit(self, items: list[Item]) -> Future[list[str | None]] | None:
+        if self._broken:
+            return None
+        try:
+            if self._pool is None:
+                # spawn: a fresh interpreter, not a fork of one holding the database's connection.
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            return self._pool.submit(check_texts, [item.text for item in items])
+        except (OSError, RuntimeError):
+            self._broken = True
+            return None
+
+    def verdicts(self, future: Future[list[str | None]] | None, count: int) -> list[str | None]:
+        """Each bundle's digest when the process found it valid; None to check it here."""
+        if future is not None:
+            try:
+                return future.result()
+            except (BrokenProcessPool, OSError, RuntimeError):
+                self._broken = True
+        return [None] * count
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None = None,
                batch: int = 100) -> Summary:
     """Import every bundle; refusals are collected, each with its source, code, message and path.
 
     Bundles go `batch` at a time through do_import_bundles (one transaction, a savepoint and an
     event each, the events through the ledger's bulk path). A batch that fails as a whole (not a
-    bundle's refusal) is imported again one bundle at a time, so each bundle's fate is its own."""
+    bundle's refusal) is imported again one bundle at a time, so each bundle's fate is its own.
+    From the second batch on, the batch after the one being written is validated meanwhile by a
+    second process (Checker)."""
     summary = Summary()
     stream = iter(items)
-    while chunk := list(itertools.islice(stream, batch)):
-        # The batch's bundles decoded and written with the cyclic collector held off (they are
-        # as many objects as the rows they become, and hold no cycles); it runs between batches.
-        with paused():
-            # Each item with its bundle, or with its refusal when it could not even be read: reported in order.
-            _flush([(item, *_parse(item)) for item in chunk], actor, summary)
-        if progress is not None and len(chunk) == batch:
-            progress.update(summary)
+    checker = Checker()
+    try:
+        chunk = list(itertools.islice(stream, batch))
+        checking: Future[list[str | None]] | None = None
+        while chunk:
+            following = list(itertools.islice(stream, batch))
+            verdicts = checker.verdicts(checking, len(chunk))
+            checking = checker.submit(following) if following else None
+            # The batch's bundles decoded and written with the cyclic collector held off (they are
+            # as many objects as the rows they become, and hold no cycles); it runs between batches.
+            with paused():
+                # Each item with its bundle, or with its refusal when it could not even be read: reported in order.
+                _flush([(item, *_parse(item, verdict)) for item, verdict in zip(chunk, verdicts, strict=True)],
+                       actor, summary)
+            if progress is not None and len(chunk) == batch:
+                progress.update(summary)
+            chunk = following
+    finally:
+        checker.close()
     if progress is not None:
         progress.update(summary, final=True)
     return summary
@@ -173,19 +229,19 @@ def _refusal(source: str, err: DomainError) -> dict[str, Any]:
     return {"source": source, "code": err.code, "message": err.message, "path": err.detail.get("path", "$")}
 
 
-def _parse(item: Item) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(the bundle's JSON value, None) or (None, its refusal)."""
-    from lawtrail.compliance.bundle import decode
-
+def _parse(item: Item, digest: str | None = None) -> tuple[dict[str, Any] | Checked | None, dict[str, Any] | None]:
+    """(the bundle's JSON value, None) or (None, its refusal); the value as a `Checked` bundle
+    when the checking process found it valid (`digest`)."""
     if item.unreadable:
         return None, {"source": item.source, "code": "bundle_unreadable", "message": item.unreadable, "path": "$"}
     try:
-        return decode(item.text), None
+        data = decode(item.text)
     except DomainError as err:
         return None, _refusal(item.source, err)
+    return (Checked(data, digest) if digest is not None else data), None
 
 
-def _flush(pending: list[tuple[Item, dict[str, Any] | None, dict[str, Any] | None]], actor: Any,
+def _flush(pending: list[tuple[Item, dict[str, Any] | Checked | None, dict[str, Any] | None]], actor: Any,
            summary: Summary) -> None:
     from lawtrail.compliance.actions import do_import_bundle, do_import_bundles
 
@@ -203,7 +259,7 @@ def _flush(pending: list[tuple[Item, dict[str, Any] | None, dict[str, Any] | Non
             continue
         if results is None:
             try:
-                do_import_bundle(data, actor=actor)  # which validates it
+                do_import_bundle(data.data if isinstance(data, Checked) else data, actor=actor)  # which validates it
                 summary.imported += 1
             except DomainError as err:
                 summary.refused.append(_refusal(item.source, err))
