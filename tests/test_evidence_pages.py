@@ -151,3 +151,25 @@ def test_a_refused_label_shows_its_reason_on_the_page(world: World, vault: Path,
     assert sam.get(f"/evidence/{ev.pk}/").status_code == 200
     refused = sam.post(f"/evidence/{ev.pk}/long_term/", {"reason": "当事人有异议"})
     assert refused.status_code == 400 and "只有一中队的执法人员" in refused.content.decode()
+
+
+def test_the_list_shows_a_new_recording_at_once_and_its_total_as_counted_within_the_minute(
+        world: World, vault: Path, tmp_path: Path, time_machine: Any) -> None:
+    """音像资料列表随时是最新的;列表上方的总数每分钟统计一次(不在每次打开时数遍全部音像资料)。"""
+    from django.core.cache import cache
+
+    cache.clear()
+    time_machine.move_to(T0 + dt.timedelta(hours=2), tick=False)
+    client = signed_in(world.alice)
+    ingest(media.make_clip(tmp_path / "first.mp4", seconds=1, created=T0), officer=world.alice)
+    first = client.get("/evidence/").content.decode()
+    assert "first.mp4" in first and "共 1 件" in first and "11:00 统计" in first
+    ingest(media.make_clip(tmp_path / "second.mp4", seconds=1, created=T0), officer=world.alice)
+    again = client.get("/evidence/").content.decode()
+    assert "second.mp4" in again and "共 1 件" in again  # the list is current, its total a minute old at most
+    time_machine.move_to(T0 + dt.timedelta(hours=2, minutes=1, seconds=1), tick=False)
+    later = client.get("/evidence/").content.decode()
+    assert "共 2 件" in later and "11:01 统计" in later
+    # Each filter is its own count.
+    filtered = client.get("/evidence/", {"unassigned": "on"}).content.decode()
+    assert "共 2 件" in filtered

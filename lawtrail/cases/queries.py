@@ -103,25 +103,6 @@ def case_page(qs: QuerySet[Case], *, after: str = "", before: str = "", size: in
                     case_cursor(items[0]) if older is not None and items else None)
 
 
-# How long the case list's total may lag behind: the list itself is always current, the number
-# above it is a COUNT over the user's whole scope, run at most once a minute per user and filter.
-COUNT_SECONDS = 60
-
-
-def cached_count(qs: QuerySet[Case], key: str) -> tuple[int, dt.datetime]:
-    """How many rows `qs` holds and when that was counted (at most COUNT_SECONDS ago)."""
-    import hashlib
-
-    from django.core.cache import cache
-
-    name = "lawtrail:case-count:" + hashlib.sha256(key.encode()).hexdigest()
-    found = cache.get(name)
-    if found is None:
-        found = (qs.count(), timez.now())
-        cache.set(name, found, COUNT_SECONDS)
-    return found
-
-
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=timez.BEIJING)
 

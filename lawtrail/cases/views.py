@@ -38,6 +38,7 @@ from lawtrail.cases.forms import (
     TransitionForm,
 )
 from lawtrail.cases.models import Complaint, Inspection, Party
+from lawtrail.lib.paging import cached_count
 from lawtrail.web.kit import attempt, signed_in_user
 
 
@@ -52,9 +53,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         qs = queries.filter_cases(qs, form.cleaned_data)
     # Keyset pages (queries.case_page): ?after= the next, ?before= the previous; no page numbers,
-    # which would need an OFFSET; the total is counted at most once a minute (queries.cached_count).
+    # which would need an OFFSET; the total is counted at most once a minute (lib.paging.cached_count).
     page = queries.case_page(qs, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
-    total, counted_at = queries.cached_count(qs, f"{user.pk}?{query.urlencode()}")
+    total, counted_at = cached_count(qs, f"cases:{user.pk}?{query.urlencode()}")
     return render(request, "cases/case_list.html", {"form": form, "page": page, "query": query.urlencode(),
                                                     "total": total, "counted_at": counted_at})
 

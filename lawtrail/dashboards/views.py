@@ -16,11 +16,12 @@ from django.urls import reverse
 
 from lawtrail.accounts.models import User
 from lawtrail.cases.models import Case
-from lawtrail.cases.queries import cached_count, case_page
+from lawtrail.cases.queries import case_page
 from lawtrail.dashboards import export, queries, snapshots
 from lawtrail.dashboards.scope import Scope, may_see_dashboards, scope_from
 from lawtrail.lib.errors import DomainError
 from lawtrail.lib.limits import Busy
+from lawtrail.lib.paging import cached_count
 from lawtrail.web.kit import signed_in_user
 
 # A year: the file's URL names plotly's version, so a new version is a new URL.

@@ -36,6 +36,7 @@ from lawtrail.evidence.choices import (
 from lawtrail.evidence.models import Evidence, EvidenceHandling
 from lawtrail.evidence.retention import storage_deadline
 from lawtrail.lib import timez
+from lawtrail.lib.paging import CountedPaginator
 from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import PickOne, attempt, signed_in_user
 
@@ -250,9 +251,11 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         qs = queries.filter_evidence(qs, evidence_class=d["evidence_class"], unassigned=d["unassigned"],
                                      flagged=d["flagged"], q=d["q"])
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # The total above the list is counted at most once a minute (lib.paging): a COUNT reads every
+    # recording in the user's reach.
+    page = CountedPaginator(qs, 20, key=f"evidence:{user.pk}?{query.urlencode()}").get_page(request.GET.get("page"))
     return render(request, "evidence/evidence_list.html", {"form": form, "page": page, "query": query.urlencode()})
 
 

@@ -1,0 +1,46 @@
+"""Totals above a list, counted at most once a minute: a COUNT over the user's whole scope reads
+every row of it (at 100,000 cases, the agency's every recording), while the list itself reads one
+page. The list is always current; the number above it may lag by up to COUNT_SECONDS, and the
+page says when it was counted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import cached_property
+from typing import Any
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+
+from lawtrail.lib import timez
+
+COUNT_SECONDS = 60
+
+
+def cached_count(qs: QuerySet[Any], key: str) -> tuple[int, dt.datetime]:
+    """How many rows `qs` holds and when that was counted (at most COUNT_SECONDS ago). `key`
+    names the list: the user and the filters (one user's filtered list is one count)."""
+    name = "lawtrail:count:" + hashlib.sha256(key.encode()).hexdigest()
+    found = cache.get(name)
+    if found is None:
+        found = (qs.count(), timez.now())
+        cache.set(name, found, COUNT_SECONDS)
+    return found
+
+
+class CountedPaginator(Paginator):
+    """Django's paginator whose total (and so its number of pages) is cached_count()'s: a page
+    past the end of a list that shrank meanwhile is an empty page, not an error."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, key: str) -> None:
+        super().__init__(object_list, per_page)
+        self._rows = object_list
+        self._key = key
+        self.counted_at: dt.datetime | None = None
+
+    @cached_property
+    def count(self) -> int:
+        total, self.counted_at = cached_count(self._rows, self._key)
+        return total
