@@ -237,3 +237,28 @@ def test_bundles_checked_by_the_second_process_are_imported_and_refused_as_the_f
         case = Case.objects.get(number=b["case"]["number"])
         event = DomainEvent.objects.get(action="bundle.import", outcome="done", case_id_frozen=case.pk)
         assert event.payload["sha256"] == bundles.bundle_hash(b)
+
+
+def test_an_imported_form_stores_the_opinion_it_waits_for_as_the_signing_would(world: World) -> None:
+    """导入的文书同样存着下一项待签的审批意见(与签署时维护的一致);已归档案件的文书不再等待。"""
+    from lawtrail.compliance.actions import do_import_bundles
+    from lawtrail.documents import signing
+    from lawtrail.documents.models import Document
+
+    open_case = numbered(90)
+    open_case["case"]["stage"] = "closed"
+    open_case["case"].pop("archived_at", None)
+    open_case["transitions"] = [t for t in open_case["transitions"] if t["to"] != "archived"]
+    form = next(d for d in open_case["documents"] if any(s["role"] == "approver" for s in d["signatures"]))
+    form["signatures"] = [s for s in form["signatures"] if s["role"] != "approver"]
+    archived = numbered(91)
+    first, second = do_import_bundles([open_case, archived], actor=world.root)
+    assert isinstance(first, Case) and isinstance(second, Case)
+    waiting = dict(Document.objects.filter(case=first, awaiting_opinion__isnull=False)
+                   .values_list("type_code", "awaiting_opinion"))
+    assert form["type"] in waiting
+    for doc in Document.objects.filter(case=first).select_related("agency"):
+        stored = doc.awaiting_opinion
+        signing.refresh_awaiting(doc)  # what the signing keeps: the same
+        assert doc.awaiting_opinion == stored, doc
+    assert not Document.objects.filter(case=second, awaiting_opinion__isnull=False).exists()

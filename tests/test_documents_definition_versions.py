@@ -29,9 +29,10 @@ from lawtrail.testing.scenarios import register_case
 from lawtrail.testing.schema import migrate_to_latest
 
 BEFORE = ("documents", "0004_act_documents")
-# Today's schema: the later migration (documents on patrol inspections, 0006) freezes the rows'
-# new states too, and the test reads the documents with today's model.
-AFTER = ("documents", "0006_document_on_inspection")
+# Today's schema: the later migrations (documents on patrol inspections, 0006, which freezes the
+# rows' new states too; the opinion a form waits for, 0007) run as well, and the test reads the
+# documents with today's model.
+AFTER = ("documents", "0007_document_awaiting_opinion")
 
 
 def _problems(report: Report) -> list[str]:

@@ -146,3 +146,68 @@ def test_a_documents_opinions_wait_for_each_approver_in_the_order_of_the_form(wo
     assert keys(world.hank).get("document_approvals") == 1
     page = client_for(world.hank).get("/inbox/").content.decode()
     assert 'id="inbox-document_approvals"' in page and f"/documents/{doc.pk}/" in page
+
+
+def test_a_form_stores_the_opinion_it_waits_for_until_all_are_given_or_its_case_is_archived(
+        world: World, vault: Path, tmp_path: Path) -> None:
+    """文书上存着下一项待签的审批意见(表格顺序):逐项签署后依次变化,全部签完即无;案件归档后也无(我的待办只读这些文书)。"""
+    from lawtrail.documents.models import Document
+    from lawtrail.testing.scenarios import archive
+
+    def waits(doc: Document) -> str | None:
+        return Document.objects.values_list("awaiting_opinion", flat=True).get(pk=doc.pk)
+
+    case = advance(world, register_case(world), to=Stage.REVIEWING)
+    doc = issue(world, case, "penalty_approval_form", sign=False)
+    assert waits(doc) == "unit_head"
+    do_approve_document(doc, slot="unit_head", approved=True, opinion="同意上报", actor=world.uma)
+    assert waits(doc) == "legal_review"
+    do_approve_document(doc, slot="legal_review", approved=True, opinion="事实清楚", actor=world.lena)
+    assert waits(doc) == "head"
+    do_approve_document(doc, slot="head", approved=True, opinion="同意", actor=world.hank)
+    assert waits(doc) is None and "document_approvals" not in keys(world.hank)
+    # A draft waits for nothing; a form whose case is archived neither.
+    closed, _, _ = closed_case(world, tmp_path, clip=False)
+    pending = issue(world, closed, "penalty_approval_form", sign=False)
+    asked = keys(world.uma).get("document_approvals", 0)
+    assert waits(pending) == "unit_head" and asked >= 1
+    archive(world, closed)
+    assert waits(pending) is None
+    assert not Document.objects.filter(case=closed, awaiting_opinion__isnull=False).exists()
+    assert keys(world.uma).get("document_approvals", 0) < asked
+    # The stored opinion is bookkeeping, not a record: the ledger's check of the live rows holds.
+    from lawtrail.ledger.verify import verify_ledger
+
+    report = verify_ledger()
+    assert report.ok, report.problems[:3]
+
+
+def test_the_stored_opinions_find_for_each_person_exactly_the_forms_the_signing_rules_give(
+        world: World, vault: Path) -> None:
+    """每个人的文书审批待办,与逐份文书按签署规则(表格顺序、谁可签署)算出的完全一致。"""
+    from lawtrail.documents import signing
+    from lawtrail.documents.choices import DocumentStatus
+    from lawtrail.documents.models import Document
+    from lawtrail.documents.queries import waiting_approvals
+
+    forms = []
+    for _ in range(4):
+        case = advance(world, register_case(world), to=Stage.REVIEWING)
+        forms.append(issue(world, case, "penalty_approval_form", sign=False))
+    do_approve_document(forms[1], slot="unit_head", approved=True, opinion="同意上报", actor=world.uma)
+    do_approve_document(forms[3], slot="unit_head", approved=True, opinion="同意上报", actor=world.uma)
+    do_approve_document(forms[3], slot="legal_review", approved=True, opinion="事实清楚", actor=world.lena)
+
+    def by_the_rules(user: User) -> list[int]:
+        out = []
+        for doc in Document.objects.restrict(user).filter(status=DocumentStatus.ISSUED).order_by("-pk"):
+            if doc.case is not None and doc.case.stage == Stage.ARCHIVED:
+                continue
+            first = next((s for s in signing.slot_states(doc) if s.slot.role == "approver" and not s.complete), None)
+            if first is not None and signing.may_sign(user, doc, first.slot):
+                out.append(doc.pk)
+        return out
+
+    for user in User.objects.filter(is_active=True):
+        assert [d.pk for d, _ in waiting_approvals(user)] == by_the_rules(user), user.username
+    assert by_the_rules(world.uma) and by_the_rules(world.lena) and by_the_rules(world.hank)

@@ -19,6 +19,7 @@ from django.db.models import Model
 from lawtrail.accountability.models import AccountabilityRecord
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import Unit, User
+from lawtrail.cases.choices import Stage
 from lawtrail.cases.models import Approval, Case, CaseTransition, Complaint, FollowUp, Party, Service
 from lawtrail.compliance.bundle import BundleError, Checked, bundle_hash, parse_time, validate
 from lawtrail.compliance.models import PROOF_TEXTS, LapseNote, ServiceProof
@@ -31,6 +32,7 @@ from lawtrail.documents.models import (
     store_definitions,
     stored_form,
 )
+from lawtrail.documents.signing import awaiting_for, slots_for
 from lawtrail.documents.steps import service_act
 from lawtrail.events.models import DomainEvent, Outcome
 from lawtrail.events.recorder import announce, domain_action, new_event, record_event
@@ -47,6 +49,7 @@ from lawtrail.lib import timez
 from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import Conflict, DomainError, Forbidden, InvalidInput
 from lawtrail.lib.fastinsert import held, holding, insert, new
+from lawtrail.profiles.registry import get_profile
 from lawtrail.registers.models import TextRecord
 
 # Bytes of imported media travel separately (ingest them later under the same SHA-256); until
@@ -295,6 +298,11 @@ def _write_bundle(bundle: dict[str, Any], actor: User, known: Known | None = Non
     if any(("definition", sha) not in known.rows and ("definition", sha) not in seen for sha in definitions.values()):
         definitions = store_definitions(needed.values())
         seen.update((("definition", sha), True) for sha in definitions.values())
+    # Whether each issued form waits for an opinion (an 审批栏 without one), as the signing keeps it
+    # (documents.signing.refresh_awaiting): its rows go in here without the models' signals.
+    profile = get_profile(agency.profile_id)
+    slots = {code: slots_for(doc_type, profile) for code, doc_type in needed.items()} \
+        if src["stage"] != Stage.ARCHIVED else {}
     documents: dict[str, Document] = {}
     for d in bundle["documents"]:
         fields = dict(d["fields"])
@@ -308,7 +316,9 @@ def _write_bundle(bundle: dict[str, Any], actor: User, known: Known | None = Non
             version=d.get("version", 1), number=d.get("number", ""),
             created_by=handler, created_at=_T(d["created_at"]), updated_at=_T(d["created_at"]),
             issued_by=handler if d.get("issued_at") else None, issued_at=_t(d.get("issued_at")),
-            pdf_sha256=d.get("pdf_sha256", ""))
+            pdf_sha256=d.get("pdf_sha256", ""),
+            awaiting_opinion=awaiting_for(d["status"], slots[d["type"]],
+                                          ((s["slot"], s["kind"]) for s in d["signatures"])) if slots else None)
     written += insert(list(documents.values()))
     by_name = {u.display_name: u for u in officers.values()}
     written += insert([

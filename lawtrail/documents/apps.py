@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,6 +7,33 @@ def _document_labels() -> dict[str, str]:
     from lawtrail.documents.catalogue import catalogue
 
     return {f"doc:{code}": spec.name for code, spec in catalogue().items()}
+
+
+def _document_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from lawtrail.documents import signing
+    from lawtrail.documents.choices import DocumentStatus
+
+    if instance.status != DocumentStatus.DRAFT or instance.awaiting_opinion:
+        signing.refresh_awaiting(instance)
+
+
+def _signature_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    from lawtrail.documents import signing
+    from lawtrail.documents.models import Document
+
+    document = Document.objects.filter(pk=instance.document_id).select_related("agency").first()
+    if document is not None:
+        signing.refresh_awaiting(document)
+
+
+def _case_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """An archived case's forms wait for no opinion any more (a case moves by a compare-and-set
+    UPDATE of its stage, and each move writes its CaseTransition row)."""
+    from lawtrail.cases.choices import Stage
+    from lawtrail.documents.models import Document
+
+    if instance.to_stage == Stage.ARCHIVED:
+        Document.objects.filter(case_id=instance.case_id, awaiting_opinion__isnull=False).update(awaiting_opinion=None)
 
 
 class DocumentsConfig(AppConfig):
@@ -28,8 +57,20 @@ class DocumentsConfig(AppConfig):
         from lawtrail.profiles.coverage import register_labels
 
         # Domain records: each change is frozen into the event of the action that made it.
-        track(ActDocument, Document, DocumentCounter, DocumentTypeVersion, NumberScheme, Signature)
+        # (A document's awaiting_opinion is derived from its status, signatures and case: not frozen.)
+        track(Document, ignore=("awaiting_opinion",))
+        track(ActDocument, DocumentCounter, DocumentTypeVersion, NumberScheme, Signature)
         register_guards(*GUARDS)
+        # Whether an issued document waits for an opinion, kept as its status, signatures and case change.
+        from django.db.models.signals import post_delete, post_save
+
+        from lawtrail.cases.models import CaseTransition
+
+        post_save.connect(_document_saved, sender=Document, dispatch_uid="lawtrail.documents.awaiting.document")
+        post_save.connect(_signature_changed, sender=Signature, dispatch_uid="lawtrail.documents.awaiting.signature")
+        post_delete.connect(_signature_changed, sender=Signature,
+                            dispatch_uid="lawtrail.documents.awaiting.signature-deleted")
+        post_save.connect(_case_moved, sender=CaseTransition, dispatch_uid="lawtrail.documents.awaiting.case")
         # The article map (profiles) names document types by code; a person reads their names.
         register_labels(_document_labels)
         # The 文书 of each step and what closing, binding and archiving need of them (lawtrail/cases/hooks.py).

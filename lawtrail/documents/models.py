@@ -180,12 +180,22 @@ class Document(models.Model):
     issued_at = models.DateTimeField("签发时间", null=True, blank=True)
     pdf = models.BinaryField("签发时的 PDF", null=True, blank=True, editable=False)
     pdf_sha256 = models.CharField("PDF 的 SHA-256", max_length=64, blank=True)
+    # While the issued document waits for an opinion and its case, if it has one, is not archived:
+    # the opinion asked next (the approval key of its first 审批栏 without one: unit_head, head,
+    # legal_review); null otherwise. Derived from its status, its signatures and its case's stage
+    # (signing.refresh_awaiting, on every save of them), so that 我的待办 reads the few forms that
+    # wait for the opinions the user gives, not every form of the open cases. Bookkeeping, not a
+    # record: left out of the frozen state (apps.py). Nullable: adding it is an ALTER TABLE on SQLite.
+    awaiting_opinion = models.CharField("待签审批意见", max_length=32, null=True, blank=True, editable=False)
 
     objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "执法文书"
         ordering = ["case_id", "id"]
+        # The forms waiting for each opinion, newest first: a few, however many documents there are.
+        indexes = [models.Index(fields=["awaiting_opinion", "-id"], condition=Q(awaiting_opinion__isnull=False),
+                                name="document_awaiting_opinion")]
         constraints = [
             models.UniqueConstraint(fields=["agency", "type_code", "number_year", "number_seq", "version"],
                                     condition=Q(number_seq__isnull=False), name="document_unique_number"),

@@ -8,6 +8,7 @@ lists the filing approvers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -148,6 +149,36 @@ def slot_states(document: Document) -> list[SlotState]:
 
 def is_complete(document: Document) -> bool:
     return all(s.complete for s in slot_states(document))
+
+
+def awaiting_for(status: str, slots: Iterable[Slot], signatures: Iterable[tuple[str, str]]) -> str | None:
+    """The opinion a document in `status`, whose form has `slots`, waits for given its signatures
+    ((slot key, kind) each): when issued, the approval key of its first 审批栏 (in the form's order)
+    without an opinion (an approver's slot is complete with one, as SlotState.complete reads it,
+    and only the first open one is asked: do_approve_document refuses out of order); else None."""
+    from lawtrail.documents.choices import DocumentStatus
+
+    if status != DocumentStatus.ISSUED:
+        return None
+    done = {slot for slot, kind in signatures if kind in (SignatureKind.SIGNED, SignatureKind.APPROVAL)}
+    return next((s.approval for s in slots if s.role == "approver" and s.key not in done), None)
+
+
+def refresh_awaiting(document: Document) -> None:
+    """Store the opinion the document waits for (Document.awaiting_opinion, or null), from its
+    status, the signatures the database holds now and its case's stage (an archived case's forms
+    wait for nothing: 我的待办 never showed them)."""
+    from lawtrail.cases.choices import Stage
+    from lawtrail.documents.models import Document, Signature
+
+    flag: str | None = None
+    if document.case_id is None or Case.objects.filter(pk=document.case_id).exclude(stage=Stage.ARCHIVED).exists():
+        signed = Signature.objects.filter(document_id=document.pk).values_list("slot", "kind")
+        flag = awaiting_for(document.status, document_slots(document), signed)
+    if document.awaiting_opinion != flag:
+        # (This column alone: no model signal, and the guard of issued documents does not look at it.)
+        Document.objects.filter(pk=document.pk).update(awaiting_opinion=flag)
+        document.awaiting_opinion = flag
 
 
 # ---------------------------------------------------------------- permissions
