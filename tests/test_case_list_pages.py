@@ -127,3 +127,16 @@ def test_cases_registered_at_the_same_moment_are_each_listed_once_both_ways(worl
     while back[-1].previous:
         back.append(case_page(qs, before=back[-1].previous, size=3))
     assert [c.pk for page in reversed(back) for c in page.items] == order
+
+
+def test_the_api_counts_at_most_once_a_minute_per_user_and_filter(world: World, listed: list[int]) -> None:
+    """/api/cases 的 count 与列表页的总数相同:每位用户、每种筛选至多每分钟统计一次(附统计时间)。"""
+    api = ApiClient(world.sam)
+    first = api.get("/api/cases", limit=20)
+    assert first.body["count"] == len(listed) and first.body["counted_at"]
+    with reads() as read:
+        deep = api.get("/api/cases", limit=20, after=first.body["next"])
+    assert deep.body["count"] == len(listed) and deep.body["counted_at"] == first.body["counted_at"]
+    assert not [q.sql for q in read.queries if "COUNT(" in q.sql.upper()]
+    # Another filter is counted on its own.
+    assert api.get("/api/cases", q="劳动合同").body["count"] == Case.objects.filter(title__contains="劳动合同").count()
