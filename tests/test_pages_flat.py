@@ -185,7 +185,6 @@ DB_GROWS = {
     ("case_registered", "alice"), ("case_registered", "uma"),
     ("case_investigating", "alice"), ("case_reviewing", "alice"), ("case_reviewing", "lena"), ("case_closed", "alice"),
     ("evidence_list", "alice"), ("access_home", "hank"),
-    ("api_case_documents", "alice"), ("api_case_documents", "sam"),
     ("api_evidence", "alice"), ("api_access_requests", "archie"), ("api_access_requests", "sam"),
 }
 STEPS = [pytest.param(label, who, id=f"{label}-{who}",
