@@ -739,7 +739,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
         items = rows[:filters.limit]
         following = queries.case_cursor(items[-1]) if len(rows) > filters.limit else None
     # The count is the case list's: an exact COUNT reads every case of the user's scope and filter
-    # (a third of the request's reads at 300 cases, growing with every case), so it is counted at
+    # (a third to a half of the request's reads at 300 cases, growing with every case), so it is counted at
     # most once a minute per user and filter, as the list page's total is.
     counted = {k: v for k, v in filters.dict().items() if k not in ("limit", "offset", "after")}
     count, counted_at = queries.cached_count(qs, f"api:{user.pk}?{sorted(counted.items())}")
