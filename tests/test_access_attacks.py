@@ -244,3 +244,52 @@ def test_one_entry_is_served_to_exactly_those_who_see_it_in_the_ledger(world: Wo
                                                   event__object_id=str(r.clip.pk)).values_list("seq", flat=True))
     assert clip_entries and not clip_entries & shown["alice"] and clip_entries <= shown["hank"]
     assert shown["bob"] < shown["alice"]
+
+
+# ---------------------------------------------------------------- documents tested by their own case
+
+
+def test_a_document_tested_by_its_own_case_is_seen_by_exactly_those_who_see_it_in_the_lists(
+        world: World, records: Records) -> None:
+    """The documents API looks documents up by their own case, complaint or patrol (EXISTS, by_key)
+    instead of against every case in reach (IN): the same documents for every persona and action,
+    marked ones left out alike."""
+    import datetime as dt
+
+    from lawtrail.access.policy import ACTIONS, restrict
+    from lawtrail.accounts.models import User
+    from lawtrail.cases.actions import do_record_inspection
+    from lawtrail.documents.models import Document
+    from lawtrail.lib import timez
+    from lawtrail.testing.scenarios import register_case
+
+    def rejected(by: User) -> Document:
+        assert by.unit is not None
+        c = do_register_complaint(unit=by.unit, kind="complaint", respondent=world.company, facts="拖欠工资",
+                                  complainant_name="王五", complainant_phone="13800000000", actor=by)
+        c = do_decide_complaint(c, outcome="not_accepted", reason="不属于本机关管辖", actor=by)
+        return do_create_document(c, type_code="non_acceptance_decision", actor=by)
+
+    start = timez.now().replace(microsecond=0) - dt.timedelta(hours=2)
+    patrol = do_record_inspection(
+        unit=world.unit_a, party=world.company, place="工地", started_at=start, ended_at=start + dt.timedelta(hours=1),
+        officers=[], findings="检查工资台账", outcome="record", actor=world.alice)
+    on_patrol = do_create_document(patrol, type_code="check_record", actor=world.alice)
+    other_unit = register_case(world, by=world.bob)
+    mine = {records.doc, rejected(world.alice), on_patrol,
+            do_create_document(other_unit, type_code="rights_notice", actor=world.bob), rejected(world.bob)}
+    do_mark_confidential(records.doc, level="privacy", reason="含劳动者身份证号", actor=world.alice)
+    assert set(Document.objects.all()) >= mine
+    seen: dict[str, set[Document]] = {}
+    for reader in (world.alice, world.andy, world.bob, world.uma, world.hank, world.lena, world.archie,
+                   world.sam, world.root, records.olga):
+        for action in ACTIONS:
+            by_scope = set(restrict(Document.objects.all(), reader, action))
+            by_key = set(restrict(Document.objects.all(), reader, action, by_key=True))
+            assert by_key == by_scope, (reader.username, action)
+        seen[reader.username] = set(restrict(Document.objects.all(), reader, by_key=True)) & mine
+    # The answers differ by persona: another unit sees its own two documents only; the marked one is
+    # left out for the supervisor, who sees the rest of the agency, and kept for the case's officer.
+    assert seen["alice"] == {d for d in mine if d.owner.unit_id == world.unit_a.pk}
+    assert seen["bob"] == {d for d in mine if d.owner.unit_id == world.unit_b.pk} and len(seen["bob"]) == 2
+    assert seen["sam"] == mine - {records.doc} and seen["lena"] == mine and not seen[records.olga.username]

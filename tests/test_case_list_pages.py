@@ -106,3 +106,37 @@ def test_the_api_pages_by_cursor(world: World, listed: list[int]) -> None:
     assert [c["id"] for c in api.get("/api/cases", after=reply.body["next"]).body["items"]] == listed[45:]
     refused = api.get("/api/cases", after="nonsense")
     assert refused.status == 422 and refused.code == "invalid_cursor"
+
+
+def test_cases_registered_at_the_same_moment_are_each_listed_once_both_ways(world: World, listed: list[int]) -> None:
+    """The cursor's boundary (registered_at ≤ t, and < t or a smaller id) splits cases of the same
+    moment by their ids: small pages, forward and back, list every case once, in order."""
+    from lawtrail.cases.queries import case_page
+
+    tied = listed[10:30]
+    moment = Case.objects.get(pk=tied[0]).registered_at
+    Case.objects.filter(pk__in=tied).update(registered_at=moment)  # test data: the same moment
+    qs = visible_cases(world.sam)
+    order = list(qs.order_by("-registered_at", "-id").values_list("pk", flat=True))
+    assert order[10:30] == sorted(tied, reverse=True)
+    pages = [case_page(qs, size=3)]
+    while pages[-1].next:
+        pages.append(case_page(qs, after=pages[-1].next, size=3))
+    assert [c.pk for page in pages for c in page.items] == order
+    back = [pages[-1]]
+    while back[-1].previous:
+        back.append(case_page(qs, before=back[-1].previous, size=3))
+    assert [c.pk for page in reversed(back) for c in page.items] == order
+
+
+def test_the_api_counts_at_most_once_a_minute_per_user_and_filter(world: World, listed: list[int]) -> None:
+    """/api/cases 的 count 与列表页的总数相同:每位用户、每种筛选至多每分钟统计一次(附统计时间)。"""
+    api = ApiClient(world.sam)
+    first = api.get("/api/cases", limit=20)
+    assert first.body["count"] == len(listed) and first.body["counted_at"]
+    with reads() as read:
+        deep = api.get("/api/cases", limit=20, after=first.body["next"])
+    assert deep.body["count"] == len(listed) and deep.body["counted_at"] == first.body["counted_at"]
+    assert not [q.sql for q in read.queries if "COUNT(" in q.sql.upper()]
+    # Another filter is counted on its own.
+    assert api.get("/api/cases", q="劳动合同").body["count"] == Case.objects.filter(title__contains="劳动合同").count()

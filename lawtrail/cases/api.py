@@ -77,6 +77,7 @@ from lawtrail.lib.apikit import (
     visible,
 )
 from lawtrail.lib.errors import InvalidInput, NotFound
+from lawtrail.lib.paging import cached_count
 
 router = Router(tags=["cases"])
 
@@ -503,6 +504,9 @@ class CaseSummaryOut(Schema):
 
 
 class CasePage(Page):
+    count: int = Field(description="符合条件的案件数:每位用户、每种筛选条件至多每分钟统计一次,"
+                                   "可能未计入刚登记的案件(统计时间见 counted_at;列表本身总是最新的)")
+    counted_at: dt.datetime = Field(description="count 的统计时间")
     items: list[CaseSummaryOut]
     next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
@@ -724,7 +728,8 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
 
 @router.get("/cases", response=responses(200, CasePage), summary="案件列表")
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
-    qs = queries.filter_cases(_cases(auth_user(request)), filters.dict())
+    user = auth_user(request)
+    qs = queries.filter_cases(_cases(user), filters.dict())
     if filters.after:
         if queries.parse_cursor(filters.after) is None:
             raise InvalidInput("invalid_cursor", "分页游标无效:请使用上一页返回的 next", {"field": "after"})
@@ -734,7 +739,13 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
         rows = list(qs.order_by("-registered_at", "-id")[filters.offset:filters.offset + filters.limit + 1])
         items = rows[:filters.limit]
         following = queries.case_cursor(items[-1]) if len(rows) > filters.limit else None
-    return CasePage(count=qs.count(), items=[CaseSummaryOut(**_summary_fields(c)) for c in items], next=following)
+    # The count is the case list's: an exact COUNT reads every case of the user's scope and filter
+    # (a third to a half of the request's reads at 300 cases, growing with every case), so it is counted at
+    # most once a minute per user and filter, as the list page's total is.
+    counted = {k: v for k, v in filters.dict().items() if k not in ("limit", "offset", "after")}
+    count, counted_at = cached_count(qs, f"api-cases:{user.pk}?{sorted(counted.items())}")
+    return CasePage(count=count, counted_at=counted_at, items=[CaseSummaryOut(**_summary_fields(c)) for c in items],
+                    next=following)
 
 
 @router.get("/cases/{case_id}", response=responses(200, CaseDetailOut), summary="案件详情(含当前用户可执行的操作)")

@@ -48,6 +48,11 @@ def filter_cases(qs: QuerySet[Case], params: dict[str, Any]) -> QuerySet[Case]:
 # however deep the page; an OFFSET would read every row before it. The cursor is the boundary
 # case's registration time (microseconds since the epoch) and id: opaque to people, stable while
 # cases are added (a new case lands on the first page and shifts nothing after it).
+#
+# The boundary is written `registered_at <= t AND (registered_at < t OR id < n)`, not as the plain
+# OR `registered_at < t OR (registered_at = t AND id < n)`: the same rows, but a range the index
+# can start from. Given the OR, SQLite walked the index from the newest case down to the cursor,
+# every case before the page (a page in the middle of 1,000 cases read 500).
 
 PAGE_SIZE = 20
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -87,7 +92,7 @@ def case_page(qs: QuerySet[Case], *, after: str = "", before: str = "", size: in
     newer = parse_cursor(before) if before and not older else None
     if newer is not None:
         at, pk = newer
-        rows = list(qs.filter(Q(registered_at__gt=at) | Q(registered_at=at, pk__gt=pk))
+        rows = list(qs.filter(Q(registered_at__gt=at) | Q(pk__gt=pk), registered_at__gte=at)
                     .order_by("registered_at", "id")[:size + 1])
         if len(rows) > size:
             items = rows[:size][::-1]
@@ -96,7 +101,7 @@ def case_page(qs: QuerySet[Case], *, after: str = "", before: str = "", size: in
         older = None
     if older is not None:
         at, pk = older
-        qs = qs.filter(Q(registered_at__lt=at) | Q(registered_at=at, pk__lt=pk))
+        qs = qs.filter(Q(registered_at__lt=at) | Q(pk__lt=pk), registered_at__lte=at)
     rows = list(qs.order_by("-registered_at", "-id")[:size + 1])
     items = rows[:size]
     return CasePage(items, case_cursor(items[-1]) if len(rows) > size else None,

@@ -128,7 +128,11 @@ class Evidence(models.Model):
         ordering = ["-ingested_at", "-id"]
         indexes = [models.Index(fields=["agency", "device_serial", "recorded_start"]),
                    # The evidence list's order within an agency.
-                   models.Index(fields=["agency", "-ingested_at", "-id"], name="evidence_agency_ingested")]
+                   models.Index(fields=["agency", "-ingested_at", "-id"], name="evidence_agency_ingested"),
+                   # A case's recordings in their order (the case page). Without it SQLite, given
+                   # the unit filter of `restrict` beside the case, took the unit's index and read
+                   # every recording of the unit.
+                   models.Index(fields=["case", "recorded_start", "id"], name="evidence_case_recorded")]
 
     def __str__(self) -> str:
         return f"{self.get_media_kind_display()} {self.original_name}"
