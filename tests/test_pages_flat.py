@@ -179,9 +179,7 @@ def test_the_page_reads_as_many_rows_at_1000_cases_as_at_300(
 # measured and kept here so that each one fixed fails its strict xfail and leaves the list; the
 # figures and what is known of the causes are in docs/performance.md ("What the database still
 # reads per case").
-DB_GROWS = {
-    ("home", "alice"), ("api_evidence", "alice"), ("api_access_requests", "archie"), ("api_access_requests", "sam"),
-}
+DB_GROWS = {("api_access_requests", "archie"), ("api_access_requests", "sam")}
 STEPS = [pytest.param(label, who, id=f"{label}-{who}",
                       marks=[pytest.mark.xfail(strict=True, reason="the database still reads per case: "
                                                                    "docs/performance.md")]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -93,3 +96,30 @@ def test_it_records_a_one_time_correction_notice_from_the_page(world: World) -> 
     complaint.refresh_from_db()
     assert complaint.status == "correction" and complaint.missing_items == ["工资条", "考勤记录"]
     assert Complaint.objects.count() == 1
+
+
+def test_the_home_counts_cases_by_stage_at_most_once_a_minute(world: World, time_machine: Any) -> None:
+    """首页各阶段案件数每分钟统计一次(不在每次打开时数遍本中队全部案件),并注明统计时间;案件列表随时是最新的。"""
+    import datetime as dt
+
+    from django.core.cache import cache
+
+    from lawtrail.testing.scenarios import beijing
+
+    cache.clear()
+    time_machine.move_to(beijing(2026, 3, 2, 9, 0), tick=False)
+    register_case(world)
+    client = as_user(world, "alice")
+
+    def registered(page: str) -> int:
+        found = re.search(r"<b>(\d+)</b><span>待立案审批</span>", page)
+        assert found, page[:2000]
+        return int(found.group(1))
+
+    first = client.get("/").content.decode()
+    assert registered(first) == 1 and "09:00 统计" in first
+    register_case(world, title="第二件")
+    assert registered(client.get("/").content.decode()) == 1  # within the minute: the count it made
+    assert "第二件" in client.get("/cases/").content.decode()
+    time_machine.move_to(beijing(2026, 3, 2, 9, 1) + dt.timedelta(seconds=1), tick=False)
+    assert registered(client.get("/").content.decode()) == 2

@@ -17,6 +17,7 @@ from lawtrail.cases.choices import OPEN_STAGES, ApprovalKind, ComplaintStatus, S
 from lawtrail.cases.models import Case, Complaint, FollowUp
 from lawtrail.events.models import DomainEvent, Outcome
 from lawtrail.lib import inbox, timez
+from lawtrail.lib.paging import counted
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
@@ -225,11 +226,15 @@ def my_work(user: User) -> dict[str, Any]:
     mine = cases.filter(Q(handler=user) | Q(officers=user)).distinct()
     complaints = Complaint.objects.restrict(user).filter(
         status__in=[ComplaintStatus.PENDING, ComplaintStatus.CORRECTION]).select_related("respondent", "unit")
-    counts = dict(cases.order_by().values("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+    # The counts by stage read every case of the user's reach (archived ones too): counted at most
+    # once a minute per user, as the lists' totals are (lib.paging).
+    counts, counted_at = counted(f"stages:{user.pk}", lambda: dict(
+        cases.order_by().values("stage").annotate(n=Count("pk")).values_list("stage", "n")))
     return {
         "my_cases": mine.filter(stage__in=OPEN_STAGES)[:20],
         "complaints": complaints[:20],
         "stage_counts": {s.label: counts.get(s.value, 0) for s in Stage},
+        "stage_counted_at": counted_at,
     }
 
 

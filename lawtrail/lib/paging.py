@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -17,15 +18,22 @@ from django.db.models import QuerySet
 from lawtrail.lib import timez
 
 COUNT_SECONDS = 60
+T = TypeVar("T")
 
 
 def cached_count(qs: QuerySet[Any], key: str) -> tuple[int, dt.datetime]:
     """How many rows `qs` holds and when that was counted (at most COUNT_SECONDS ago). `key`
     names the list: the user and the filters (one user's filtered list is one count)."""
+    return counted(key, qs.count)
+
+
+def counted(key: str, count: Callable[[], T]) -> tuple[T, dt.datetime]:
+    """What `count()` gives (totals, counts by stage) and when it was counted: counted at most
+    once every COUNT_SECONDS for `key` (who asks, and for what)."""
     name = "lawtrail:count:" + hashlib.sha256(key.encode()).hexdigest()
     found = cache.get(name)
     if found is None:
-        found = (qs.count(), timez.now())
+        found = (count(), timez.now())
         cache.set(name, found, COUNT_SECONDS)
     return found
 
