@@ -211,3 +211,29 @@ def test_the_stored_opinions_find_for_each_person_exactly_the_forms_the_signing_
     for user in User.objects.filter(is_active=True):
         assert [d.pk for d, _ in waiting_approvals(user)] == by_the_rules(user), user.username
     assert by_the_rules(world.uma) and by_the_rules(world.lena) and by_the_rules(world.hank)
+
+
+def test_the_access_request_list_pages_as_one_sorted_list_would(world: World, vault: Path,
+                                                               time_machine: TimeMachineFixture) -> None:
+    """调用单列表分两路读取(本机关的、其他机关里与我有关的)再合并:每位用户每一页都与整体排序后截取的一页相同。"""
+    from lawtrail.access.queries import newest_requests, visible_requests
+
+    elsewhere = build_world(name="邻区劳动保障监察大队")  # another agency: its head is named as the requester of one of ours
+    case = register_case(world)
+    for i in range(5):
+        time_machine.move_to(beijing(2026, 3, 2, 9, i), tick=False)
+        do_request_access(case, kind="external" if i == 2 else "internal", whole_case=True, purpose=f"复核{i}",
+                          requester=elsewhere.hank if i == 2 else None, requester_unit="邻区劳动保障监察大队",
+                          expires_at=beijing(2026, 3, 5, 18, 0), actor=world.alice)
+    other = register_case(elsewhere, by=elsewhere.alice)
+    do_request_access(other, kind="external", whole_case=True, purpose="协查", requester=world.hank,
+                      requester_unit="测试区劳动保障监察大队", expires_at=beijing(2026, 3, 5, 18, 0),
+                      actor=elsewhere.alice)
+    seen = 0
+    for user in User.objects.filter(is_active=True):
+        everything = list(visible_requests(user).order_by("-created_at", "-id"))
+        seen += len(everything)
+        for offset, limit in ((0, 20), (0, 2), (1, 2), (3, 5), (6, 3)):
+            page = newest_requests(user, visible_requests(user), offset=offset, limit=limit)
+            assert [r.pk for r in page] == [r.pk for r in everything[offset:offset + limit]], (user.username, offset)
+    assert seen and any(r.agency_id != world.hank.agency_id for r in visible_requests(world.hank))

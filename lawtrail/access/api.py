@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
@@ -32,6 +32,7 @@ from lawtrail.lib.apikit import (
     visible,
 )
 from lawtrail.lib.errors import Conflict
+from lawtrail.lib.paging import cached_count
 
 from . import actions, policy, queries
 from . import serving as access_serving
@@ -87,6 +88,9 @@ class RequestOut(Schema):
 
 
 class RequestPage(Page):
+    count: int = Field(description="符合条件的调用单数:每位用户、每种筛选条件至多每分钟统计一次,"
+                                   "可能未计入刚提交的调用单(统计时间见 counted_at;列表本身总是最新的)")
+    counted_at: dt.datetime | None = Field(None, description="count 的统计时间(待我审批的列表为当前数目,无此项)")
     items: list[RequestOut]
 
 
@@ -175,16 +179,18 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilter]) -> Reques
     user = auth_user(request)
     if filters.pending_for_me:
         items = queries.approvals_inbox(user, limit=200)
-        return RequestPage(count=len(items), items=[request_out(r) for r in
+        return RequestPage(count=len(items), counted_at=None, items=[request_out(r) for r in
                                                     items[filters.offset:filters.offset + filters.limit]])
     qs = queries.visible_requests(user)
     if filters.status:
         qs = qs.filter(status=filters.status)
+    page = queries.newest_requests(user, qs, offset=filters.offset, limit=filters.limit)
     # The chosen records of a page's requests in two queries, not two a request.
-    page = qs.prefetch_related(Prefetch("documents", Document.objects.only("pk")),
-                               Prefetch("evidence", Evidence.objects.only("pk")))
-    return RequestPage(count=qs.count(), items=[request_out(r) for r in
-                                                page[filters.offset:filters.offset + filters.limit]])
+    prefetch_related_objects(page, Prefetch("documents", Document.objects.only("pk")),
+                             Prefetch("evidence", Evidence.objects.only("pk")))
+    # The count reads every request in reach: counted at most once a minute per user and filter.
+    count, counted_at = cached_count(qs, f"api-access-requests:{user.pk}?{filters.status or ''}")
+    return RequestPage(count=count, counted_at=counted_at, items=[request_out(r) for r in page])
 
 
 @router.post("/access-requests", response=responses(201, RequestOut), summary="提交调用单")

@@ -31,6 +31,25 @@ def visible_requests(user: User) -> QuerySet[AccessRequest]:
     return AccessRequest.objects.restrict(user).select_related("case", "requester", "approver")
 
 
+def newest_requests(user: User, qs: QuerySet[AccessRequest], *, offset: int, limit: int) -> list[AccessRequest]:
+    """Rows offset … offset+limit of `qs` (visible_requests, maybe filtered), newest first.
+
+    For whoever sees the agency's requests (its heads, archivists, supervisors), the requests are
+    the agency's, plus the few they asked or were asked for elsewhere: as one OR the database
+    collected and sorted every request of the agency for a page; read as two lists, the agency's
+    comes from its own index (agency, -created_at, -id) a page deep, and the two are merged here."""
+    ordered = qs.order_by("-created_at", "-id")
+    if user.agency_id is None or user.is_superuser:
+        return list(ordered[offset:offset + limit])
+    depth = offset + limit
+    own = list(ordered.filter(agency_id=user.agency_id)[:depth])
+    # Another agency's requests are visible only as the user's own (restrict's first terms): said
+    # here too, so that the database reads them from those indexes, not from every request.
+    elsewhere = list(ordered.exclude(agency_id=user.agency_id).filter(Q(created_by=user) | Q(requester=user))[:depth])
+    merged = sorted([*own, *elsewhere], key=lambda r: (r.created_at, r.pk), reverse=True)
+    return merged[offset:depth]
+
+
 def approvals_inbox(user: User, *, limit: int = inbox.LIMIT + 1) -> list[AccessRequest]:
     """Pending requests this user may decide, oldest first, at most `limit` (as many as the inbox lists).
 
