@@ -173,3 +173,20 @@ def test_the_list_shows_a_new_recording_at_once_and_its_total_as_counted_within_
     # Each filter is its own count.
     filtered = client.get("/evidence/", {"unassigned": "on"}).content.decode()
     assert "共 2 件" in filtered
+
+
+def test_a_list_that_grew_since_its_total_was_counted_still_shows_a_full_page(
+        world: World, vault: Path, tmp_path: Path, time_machine: Any) -> None:
+    """总数是一分钟内的旧数时,列表仍按现有资料显示整页(不按旧总数截短)。"""
+    from django.core.cache import cache
+
+    cache.clear()
+    time_machine.move_to(T0 + dt.timedelta(hours=2), tick=False)
+    client = signed_in(world.alice)
+    ingest(media.make_photo(tmp_path / "p0.jpg", size=(40, 30)), officer=world.alice)
+    assert "共 1 件" in client.get("/evidence/").content.decode()
+    for i in range(1, 4):
+        ingest(media.make_photo(tmp_path / f"p{i}.jpg", size=(40 + i, 30)), officer=world.alice)
+    page = client.get("/evidence/").content.decode()
+    assert "共 1 件" in page  # the total counted a moment ago
+    assert all(f"p{i}.jpg" in page for i in range(4)), "the page holds every recording there is"

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from lawtrail.lib import timez
@@ -39,8 +39,10 @@ def counted(key: str, count: Callable[[], T]) -> tuple[T, dt.datetime]:
 
 
 class CountedPaginator(Paginator):
-    """Django's paginator whose total (and so its number of pages) is cached_count()'s: a page
-    past the end of a list that shrank meanwhile is an empty page, not an error."""
+    """Django's paginator whose total (and so its number of pages) is cached_count()'s. A page
+    holds what the list holds now: the total may be a minute old, and Django's paginator would
+    cut the last page it knows of at that total (a list that grew would show fewer rows than it
+    has)."""
 
     def __init__(self, object_list: QuerySet[Any], per_page: int, *, key: str) -> None:
         super().__init__(object_list, per_page)
@@ -52,3 +54,8 @@ class CountedPaginator(Paginator):
     def count(self) -> int:
         total, self.counted_at = cached_count(self._rows, self._key)
         return total
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return Page(self._rows[bottom:bottom + self.per_page], number, self)
