@@ -77,7 +77,7 @@ from lawtrail.lib.apikit import (
     visible,
 )
 from lawtrail.lib.errors import InvalidInput, NotFound
-from lawtrail.lib.paging import cached_count
+from lawtrail.lib.paging import cached_count, list_key
 
 router = Router(tags=["cases"])
 
@@ -742,8 +742,8 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     # The count is the case list's: an exact COUNT reads every case of the user's scope and filter
     # (a third to a half of the request's reads at 300 cases, growing with every case), so it is counted at
     # most once a minute per user and filter, as the list page's total is.
-    counted = {k: v for k, v in filters.dict().items() if k not in ("limit", "offset", "after")}
-    count, counted_at = cached_count(qs, f"api-cases:{user.pk}?{sorted(counted.items())}")
+    count, counted_at = cached_count(
+        qs, list_key("api-cases", user.pk, filters.dict(), paging=("limit", "offset", "after")))
     return CasePage(count=count, counted_at=counted_at, items=[CaseSummaryOut(**_summary_fields(c)) for c in items],
                     next=following)
 

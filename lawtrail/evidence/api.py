@@ -60,7 +60,7 @@ from lawtrail.lib.apikit import (
     visible,
 )
 from lawtrail.lib.errors import InvalidInput, NotFound
-from lawtrail.lib.paging import cached_count
+from lawtrail.lib.paging import cached_count, list_key
 
 router = Router(tags=["evidence"])
 
@@ -425,8 +425,7 @@ def list_evidence(request: HttpRequest, filters: Query[EvidenceFilter]) -> Evide
     page = qs.select_related("handling")[filters.offset:filters.offset + filters.limit]
     # The count reads every recording in the user's reach: counted at most once a minute per user
     # and filter, as the evidence list page's total is (lib.paging).
-    counted = {k: v for k, v in filters.dict().items() if k not in ("limit", "offset")}
-    count, counted_at = cached_count(qs, f"api-evidence:{user.pk}?{sorted(counted.items())}")
+    count, counted_at = cached_count(qs, list_key("api-evidence", user.pk, filters.dict(), paging=("limit", "offset")))
     return EvidencePage(count=count, counted_at=counted_at, items=[evidence_out(e) for e in page])
 
 

@@ -27,6 +27,12 @@ def cached_count(qs: QuerySet[Any], key: str) -> tuple[int, dt.datetime]:
     return counted(key, qs.count)
 
 
+def list_key(name: str, user_pk: Any, filters: dict[str, Any], *, paging: tuple[str, ...]) -> str:
+    """The key of one user's filtered list: its filters without the ones that only page it."""
+    kept = sorted((k, v) for k, v in filters.items() if k not in paging)
+    return f"{name}:{user_pk}?{kept}"
+
+
 def counted(key: str, count: Callable[[], T]) -> tuple[T, dt.datetime]:
     """What `count()` gives (totals, counts by stage) and when it was counted: counted at most
     once every COUNT_SECONDS for `key` (who asks, and for what)."""

@@ -127,7 +127,8 @@ def _match(columns: tuple[str, ...]) -> str:
 
 def _short_scan(scope: QuerySet, columns: tuple[str, ...], q: str) -> tuple[list[int], bool, bool]:
     """A word under three characters: no index can find it (trigrams need three; on PostgreSQL the
-    pg_trgm index would be read whole, at 100,000 cases 4 s for a word no 文书编号 holds), so only
+    pg_trgm index would be read whole for a word no 文书编号 holds: part of the 4 s such a search
+    took at 100,000 cases, docs/performance.md), so only
     the newest SHORT_WINDOW records of the scope are read — a bounded scan — and a scope holding
     more says so (`Results.windowed`): a longer word searches everything through the index."""
     window, params = scope.order_by("-pk").values("pk", *columns)[:SHORT_WINDOW].query.sql_with_params()
