@@ -262,3 +262,76 @@ def test_an_imported_form_stores_the_opinion_it_waits_for_as_the_signing_would(w
         signing.refresh_awaiting(doc)  # what the signing keeps: the same
         assert doc.awaiting_opinion == stored, doc
     assert not Document.objects.filter(case=second, awaiting_opinion__isnull=False).exists()
+
+
+def _stored_states(cases: list[Case]) -> list[tuple[str, str, str, Any]]:
+    """Every record each case's import event froze: (label, key, digest, fields) as stored."""
+    out: list[tuple[str, str, str, Any]] = []
+    for case in cases:
+        event = DomainEvent.objects.get(action="bundle.import", outcome="done", case_id_frozen=case.pk)
+        assert len(event.records) == len(event.record_fields) > 50
+        out += [(label, pk, dig, fields) for (label, pk, dig), fields in zip(event.records, event.record_fields,
+                                                                               strict=True)]
+    return out
+
+
+def _live_states(stored: list[tuple[str, str, str, Any]]) -> list[tuple[str, str, str, Any]]:
+    """The same records frozen from their rows as they are now (events.state.freeze)."""
+    from django.apps import apps
+
+    from lawtrail.events.state import freeze
+
+    out = []
+    for label, pk, _, _ in stored:
+        row = apps.get_model(label)._default_manager.get(pk=pk)
+        _, key, dig, fields = freeze(row)
+        out.append((label, key, dig, fields))
+    return out
+
+
+def test_records_frozen_by_the_second_process_are_the_records_as_written(
+        transactional_db: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Three batches: the records of each written bundle are frozen by the second process while
+    the next ones are written. Each event's records and fields are those of the rows it wrote,
+    and `lawtrail verify` finds every live row as its event froze it."""
+    from lawtrail.compliance import bulk
+
+    world = build_world()
+    src = tmp_path / "three.jsonl"
+    src.write_text("".join(json.dumps(numbered(80 + i), ensure_ascii=False) + "\n" for i in range(6)),
+                   encoding="utf-8")
+    summary = bulk.import_all(bulk.iter_bundles([str(src)], io.StringIO()), actor=world.root, batch=2)
+    assert (summary.imported, summary.refused) == (6, [])
+    cases = list(Case.objects.filter(number__in=[numbered(80 + i)["case"]["number"] for i in range(6)]))
+    stored = _stored_states(cases)
+    assert stored == _live_states(stored)
+    assert main(["verify"]) == 0, capsys.readouterr().out
+
+
+def test_a_freezer_that_fails_leaves_the_freezing_to_the_import_itself(world: World) -> None:
+    """A freezer that cannot take the work, or whose work fails, changes nothing: the same records
+    are frozen in this process, each event as without a freezer."""
+    from concurrent.futures import Future
+
+    from lawtrail.compliance.actions import do_import_bundles
+
+    def refusing(groups: Any) -> Future[Any]:
+        raise RuntimeError("no process")
+
+    def failing(groups: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_exception(OSError("the process died"))
+        return future
+
+    # (A first import makes the officers, the party and the originals the later ones share.)
+    do_import_bundles([numbered(89)], actor=world.root)
+    made = []
+    for n, freezer in ((90, None), (91, refusing), (92, failing)):
+        results = do_import_bundles([numbered(n), numbered(n + 10)], actor=world.root, freezer=freezer)
+        assert all(isinstance(r, Case) for r in results)
+        made.append(_stored_states(results))  # type: ignore[arg-type]
+    for states in made:
+        assert states == _live_states(states)
+    # The same bundles' records, whichever way they were frozen: the same fields by model.
+    shapes = [sorted((label, sorted(fields)) for label, _, _, fields in states) for states in made]
+    assert shapes[0] == shapes[1] == shapes[2]

@@ -8,7 +8,8 @@ rolls all of the bundle back (one durable transaction, or one savepoint of a bat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,7 +37,7 @@ from lawtrail.documents.signing import awaiting_for, slots_for
 from lawtrail.documents.steps import service_act
 from lawtrail.events.models import DomainEvent, Outcome
 from lawtrail.events.recorder import announce, domain_action, new_event, record_event
-from lawtrail.events.state import note_changed
+from lawtrail.events.state import Plain, as_plain, freeze_plain, gather_changes, note_changed
 from lawtrail.evidence.models import (
     Evidence,
     EvidenceHandling,
@@ -49,6 +50,7 @@ from lawtrail.lib import timez
 from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import Conflict, DomainError, Forbidden, InvalidInput
 from lawtrail.lib.fastinsert import held, holding, insert, new
+from lawtrail.lib.frozen import Encoded
 from lawtrail.profiles.registry import get_profile
 from lawtrail.registers.models import TextRecord
 
@@ -87,7 +89,8 @@ def do_import_bundle(data: dict[str, Any], *, actor: User) -> Case:
     return case
 
 
-def do_import_bundles(items: Sequence[dict[str, Any] | Checked], *, actor: User) -> list[Case | DomainError]:
+def do_import_bundles(items: Sequence[dict[str, Any] | Checked], *, actor: User,
+                      freezer: Freezer | None = None) -> list[Case | DomainError]:
     """导入案件数据包(批量): many bundles in one transaction, each all of it or nothing.
 
     An item is a bundle's JSON value, validated here, or a `Checked` bundle (validated and hashed
@@ -97,12 +100,18 @@ def do_import_bundles(items: Sequence[dict[str, Any] | Checked], *, actor: User)
     nothing, is recorded as a refused `bundle.import` as do_import_bundle's refusal would be, and
     is returned in its place. The events, one per bundle as do_import_bundle records them (the
     same records frozen), are written together through the ledger's bulk path (append_many)
-    before the one commit. Any other failure undoes the whole batch and is raised."""
+    before the one commit. Any other failure undoes the whole batch and is raised.
+
+    `freezer`: freezes the kept bundles' records elsewhere (the bulk import's second process),
+    a few bundles at a time while the next ones are written; each event takes its records when
+    the batch's bundles are written. What it cannot freeze (it failed, or its process died) is
+    frozen here, from the same records."""
     from lawtrail.ledger.writer import append_many
 
     _require_importer(actor)
     results: list[Case | DomainError] = []
     events: list[DomainEvent] = []
+    freezing = _Freezing(freezer) if freezer is not None else None
     # (holding(): on PostgreSQL the bundles' rows take ids taken ahead for the batch, and those of
     # the bundles kept are copied in together before the commit: see fastinsert.holding.)
     with transaction.atomic(durable=True), paused(), holding():
@@ -127,8 +136,16 @@ def do_import_bundles(items: Sequence[dict[str, Any] | Checked], *, actor: User)
                 with transaction.atomic():
                     with held():
                         case, written, payload, seen = _write_bundle(bundle, actor, known, digests.get(id(bundle)))
-                    events.append(new_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written,
-                                            payload=payload))
+                    if freezing is None:
+                        events.append(new_event("bundle.import", case, actor=actor, case_id=case.pk, changed=written,
+                                                payload=payload))
+                    else:
+                        # The records as they are now, as plain values: frozen in the other process.
+                        plain = as_plain(gather_changes(case, written))
+                        event = new_event("bundle.import", case, actor=actor, case_id=case.pk, payload=payload,
+                                          frozen=([], []))  # (its records: below, once frozen)
+                        events.append(event)
+                        freezing.add(event, plain)
                 known.rows.update(seen)
                 results.append(case)
             except DomainError as err:
@@ -136,11 +153,61 @@ def do_import_bundles(items: Sequence[dict[str, Any] | Checked], *, actor: User)
                                         reason_code=err.code, reason=err.message, object_type="bundle",
                                         object_id="-"))
                 results.append(err)
+        if freezing is not None:
+            freezing.finish()
         append_many(events)
         # The event recorder's listeners learn of these events too (each imported case's stored
         # findings are refreshed after the commit, as after any other action).
         announce(events)
     return results
+
+
+# Freezes lists of bundles' records (each as state.as_plain gives them) in another process: the
+# future of their frozen `records` and `record_fields` (as its JSON text, which the ledger's bulk
+# path stores as it is), in order.
+Freezer = Callable[[list[list[Plain]]], "Future[list[tuple[Encoded, str]]]"]
+
+
+class _Freezing:
+    """The kept bundles' events waiting for their records, sent to the freezer `GROUP` bundles at
+    a time (a task per bundle would cost more to send than to freeze)."""
+
+    GROUP = 10
+
+    def __init__(self, freezer: Freezer) -> None:
+        self.freezer = freezer
+        self.group: list[tuple[DomainEvent, list[Plain]]] = []
+        self.sent: list[tuple[list[tuple[DomainEvent, list[Plain]]], Future[list[tuple[Encoded, str]]] | None]] = []
+
+    def add(self, event: DomainEvent, plain: list[Plain]) -> None:
+        self.group.append((event, plain))
+        if len(self.group) >= self.GROUP:
+            self._send()
+
+    def _send(self) -> None:
+        group, self.group = self.group, []
+        try:
+            future: Future[list[tuple[Encoded, str]]] | None = self.freezer([plain for _, plain in group])
+        except Exception:  # noqa: BLE001 — frozen here instead (finish)
+            future = None
+        self.sent.append((group, future))
+
+    def finish(self) -> None:
+        """Every event given its records: the freezer's, or frozen here when it gave none."""
+        if self.group:
+            self._send()
+        for group, future in self.sent:
+            frozen: Sequence[tuple[Encoded, Encoded | str]] | None = None
+            if future is not None:
+                try:
+                    frozen = future.result()
+                except Exception:  # noqa: BLE001 — the same records, frozen here
+                    frozen = None
+            if frozen is None or len(frozen) != len(group):
+                frozen = list(map(freeze_plain, (plain for _, plain in group)))
+            for (event, _), (records, fields) in zip(group, frozen, strict=True):
+                event.records, event.record_fields = records, fields
+        self.sent = []
 
 
 @dataclass

@@ -13,7 +13,7 @@ import itertools
 import json
 import multiprocessing
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lawtrail.compliance.bundle import Checked, check_texts, decode
+from lawtrail.events.state import Plain, freeze_plain
 from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import DomainError
+from lawtrail.lib.frozen import Encoded
 
 BUNDLE_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -151,13 +153,22 @@ class Progress:
         self.stream.flush()
 
 
+def freeze_groups(groups: list[list[Plain]]) -> list[tuple[Encoded, str]]:
+    """The second process's other work: each bundle's records frozen (events.state.freeze_plain),
+    the fields sent back as their JSON text only (what the ledger's bulk path stores; the same
+    values again as objects would cost this process more to read than the text)."""
+    return [(records, fields.text) for records, fields in map(freeze_plain, groups)]
+
+
 class Checker:
     """A second process that validates and hashes the next batch's bundles (bundle.check_texts)
-    while this one writes the current batch: a bundle's schema, references and times, and the
-    canonical JSON of its SHA-256, are a seventh of an import's CPU, and the writing itself
-    cannot be shared (one writer at a time). Started for a second batch only: a single bundle is
-    not kept waiting for a process to start. When the process cannot be started or dies, the
-    bundles are checked here, as without it."""
+    while this one writes the current batch, and freezes the records of the bundles this one has
+    written (freeze_groups) while it writes the next ones: a bundle's schema, references and
+    times and the canonical JSON of its SHA-256 are a seventh of an import's CPU, and freezing
+    its hundred records (their fields' canonical JSON and SHA-256, for its event) a quarter; the
+    writing itself cannot be shared (one writer at a time). Started for a second batch only: a
+    single bundle is not kept waiting for a process to start. When the process cannot be started
+    or dies, the bundles are checked, and their records frozen, here, as without it."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
@@ -174,6 +185,13 @@ class Checker:
         except (OSError, RuntimeError):
             self._broken = True
             return None
+
+    def freezer(self) -> Callable[[list[list[Plain]]], Future[list[tuple[Encoded, str]]]] | None:
+        """do_import_bundles' `freezer` while the process runs, else None (frozen in this one)."""
+        if self._pool is None or self._broken:
+            return None
+        pool = self._pool
+        return lambda groups: pool.submit(freeze_groups, groups)
 
     def verdicts(self, future: Future[list[str | None]] | None, count: int) -> list[str | None]:
         """Each bundle's digest when the process found it valid; None to check it here."""
@@ -214,7 +232,7 @@ def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None =
             with paused():
                 # Each item with its bundle, or with its refusal when it could not even be read: reported in order.
                 _flush([(item, *_parse(item, verdict)) for item, verdict in zip(chunk, verdicts, strict=True)],
-                       actor, summary)
+                       actor, summary, checker.freezer())
             if progress is not None and len(chunk) == batch:
                 progress.update(summary)
             chunk = following
@@ -242,14 +260,15 @@ def _parse(item: Item, digest: str | None = None) -> tuple[dict[str, Any] | Chec
 
 
 def _flush(pending: list[tuple[Item, dict[str, Any] | Checked | None, dict[str, Any] | None]], actor: Any,
-           summary: Summary) -> None:
+           summary: Summary, freezer: Callable[[list[list[Plain]]], Future[list[tuple[Encoded, str]]]] | None = None,
+           ) -> None:
     from lawtrail.compliance.actions import do_import_bundle, do_import_bundles
 
     readable = [data for _, data, _ in pending if data is not None]
     results: list[Any] | None = None
     if readable:
         try:
-            results = do_import_bundles(readable, actor=actor)
+            results = do_import_bundles(readable, actor=actor, freezer=freezer)
         except Exception:  # noqa: BLE001 — the batch as a whole failed (or the actor may not import): one by one
             results = None
     done = iter(results or [])

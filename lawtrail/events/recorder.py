@@ -105,9 +105,12 @@ def record_event(action: str, obj: models.Model | None, *, actor: User | None,
 
 
 def new_event(action: str, obj: models.Model | None, *, actor: User | None,
-              **details: Unpack[EventDetails]) -> DomainEvent:
+              frozen: tuple[list[Any], list[Any]] | None = None, **details: Unpack[EventDetails]) -> DomainEvent:
     """The event record_event() writes, frozen now but not written: for a bulk path that writes many
-    events together (the ledger's append_many) in the same transaction as their records."""
+    events together (the ledger's append_many) in the same transaction as their records.
+
+    `frozen`: the event's `records` and `record_fields` made already (state.freeze_gathered or
+    freeze_plain of what state.gather_changes gathered for it), instead of take_changes() here."""
     unknown = details.keys() - EventDetails.__optional_keys__
     if unknown:
         raise TypeError(f"new_event() got unexpected keyword arguments: {sorted(unknown)}")
@@ -145,7 +148,9 @@ def new_event(action: str, obj: models.Model | None, *, actor: User | None,
         channel=where.channel,
         request_id=where.request_id,
     )
-    if outcome == Outcome.DONE:
+    if frozen is not None:
+        event.records, event.record_fields = frozen
+    elif outcome == Outcome.DONE:
         event.records, event.record_fields = take_changes(obj, details.get("changed", ()))
     else:
         event.records, event.record_fields = [], []

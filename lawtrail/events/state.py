@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -89,10 +90,7 @@ def frozen_attnames(model: type[models.Model]) -> list[str]:
 def freeze_row(model: type[models.Model], pk: Any, values: tuple[Any, ...]) -> tuple[str, str, dict[str, Any]]:
     """(pk, digest, fields) of a row read as `values_list(*frozen_attnames(model))`: the same state
     freeze() gives for the model object of that row, without building the object."""
-    # Text, numbers and nulls are most values and freeze as they are: no call for them.
-    fields = {name: value if (type(value) in _PLAIN and places is None) else
-              field_value(value if places is None or value is None else _decimal(value, places))
-              for (name, places), value in zip(_spec(model), values, strict=True)}
+    fields = _fields_of(_spec(model), values)
     label, key = model._meta.label_lower, str(pk)
     return key, digest(label, key, fields), fields
 
@@ -265,6 +263,16 @@ def take_changes(obj: models.Model | None, changed: Iterable[models.Model] = (),
     """The records an event freezes: `obj` (if tracked), `changed`, and every tracked record saved or
     deleted in this transaction since the previous event; the box is emptied. Returns the
     event's `records` ([[label, pk, digest or None], …], sorted) and `record_fields` (same order)."""
+    return freeze_gathered(gather_changes(obj, changed, using))
+
+
+Gathered = list[tuple[str, str, models.Model | None]]
+
+
+def gather_changes(obj: models.Model | None, changed: Iterable[models.Model] = (),
+                   using: str = "default") -> Gathered:
+    """take_changes()'s first half: the records the event freezes, sorted, each as its label, its
+    key and the record (None: deleted), not frozen yet; the box is emptied."""
     box = _box(using, create=False)
     saved: dict[tuple[str, str], models.Model] = {}
     deleted: dict[tuple[str, str], models.Model] = {}
@@ -280,18 +288,99 @@ def take_changes(obj: models.Model | None, changed: Iterable[models.Model] = (),
             if key not in deleted:
                 saved[key] = extra
     saved.update(read_back)
+    return [(label, pk, None if (label, pk) in deleted else saved[(label, pk)])
+            for label, pk in sorted({*saved, *deleted})]
+
+
+def freeze_gathered(gathered: Gathered) -> tuple[Encoded, Encoded]:
+    """take_changes()'s second half: the gathered records frozen, here."""
     records: list[list[Any]] = []
     fields: list[dict[str, Any] | None] = []
     texts: list[str] = []
-    for key in sorted({*saved, *deleted}):
-        if key in deleted:
-            records.append([key[0], key[1], None])
+    for label, pk, record in gathered:
+        if record is None:
+            records.append([label, pk, None])
             fields.append(None)
             texts.append("null")
         else:
-            label, pk, dig, values, text = _freeze(saved[key])
+            _, _, dig, values, text = _freeze(record)
             records.append([label, pk, dig])
             fields.append(values)
             texts.append(text)
     # Each list with its encoding: the ledger hashes and stores these texts (no second encoding).
     return Encoded(records, encode(records)), encoded_list(texts, fields)
+
+
+# A gathered record as plain values, for freezing in another process (freeze_plain): deleted
+# (label, key); to freeze (label, key, the model's frozen fields and decimal places, the values in
+# that order); or frozen here already (label, key, None, (digest, fields, text)).
+Plain = tuple[Any, ...]
+
+
+def as_plain(gathered: Gathered) -> list[Plain]:
+    """The gathered records as values another process can freeze (freeze_plain() gives what
+    freeze_gathered() gives). A record with a field not loaded or an F() update still pending is
+    frozen here (it needs this process's database connection to read it back)."""
+    out: list[Plain] = []
+    for label, pk, record in gathered:
+        if record is None:
+            out.append((label, pk))
+            continue
+        spec = _spec(type(record))
+        try:
+            values = _getter(type(record))(record.__dict__)
+        except KeyError:
+            values = None
+        if values is None or any(map(_is_expression, set(map(type, values)) - _PLAIN)):
+            _, _, dig, fields, text = _freeze(record)
+            out.append((label, pk, None, (dig, fields, text)))
+        else:
+            out.append((label, pk, spec, values))
+    return out
+
+
+def freeze_plain(items: list[Plain]) -> tuple[Encoded, Encoded]:
+    """freeze_gathered() of the records as_plain() gave: the same records, digests and texts. Needs
+    no database and no Django setup (the bulk import runs it in a second process)."""
+    records: list[list[Any]] = []
+    fields: list[dict[str, Any] | None] = []
+    texts: list[str] = []
+    for item in items:
+        label, pk = item[0], item[1]
+        if len(item) == 2:
+            records.append([label, pk, None])
+            fields.append(None)
+            texts.append("null")
+            continue
+        spec, values = item[2], item[3]
+        if spec is None:
+            dig, state, text = values
+        else:
+            state = _fields_of(spec, values)
+            text = encode(state)
+            dig = _digest_of(label, pk, text)
+        records.append([label, pk, dig])
+        fields.append(state)
+        texts.append(text)
+    return Encoded(records, encode(records)), encoded_list(texts, fields)
+
+
+@functools.cache
+def _is_expression(kind: type) -> bool:
+    """Whether values of this type are an F() update or another expression, not a value."""
+    return hasattr(kind, "resolve_expression")
+
+
+@functools.cache
+def _getter(model: type[models.Model]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    names = [name for name, _ in _spec(model)]
+    get = operator.itemgetter(*names)
+    return get if len(names) > 1 else (lambda row: (get(row),))
+
+
+def _fields_of(spec: list[tuple[str, int | None]], values: tuple[Any, ...]) -> dict[str, Any]:
+    """record_fields() of a record whose frozen fields (`spec`) are all loaded, from their values."""
+    # Text, numbers and nulls are most values and freeze as they are: no call for them.
+    return {name: value if (type(value) in _PLAIN and places is None) else
+            field_value(value if places is None or value is None else _decimal(value, places))
+            for (name, places), value in zip(spec, values, strict=True)}

@@ -190,7 +190,8 @@ def append_many(events: Sequence[DomainEvent], *, batch_size: int = 5000) -> lis
     (`executemany` on SQLite, `COPY` on PostgreSQL). The entries are the same bytes record_event
     would freeze: an event that carries the records it froze (`records` and `record_fields`, made
     with lawtrail.events.state.freeze) gets their digest as its state, any other a null state; so
-    `lawtrail verify` checks them like any other. No model signals.
+    `lawtrail verify` checks them like any other. A JSON column's value given as text is stored as
+    that text (the bulk import's `record_fields`, frozen in its second process). No model signals.
     """
     import_events(events, batch_size=batch_size)
     return list(events)
