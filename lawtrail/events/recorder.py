@@ -109,8 +109,8 @@ def new_event(action: str, obj: models.Model | None, *, actor: User | None,
     """The event record_event() writes, frozen now but not written: for a bulk path that writes many
     events together (the ledger's append_many) in the same transaction as their records.
 
-    `frozen`: the event's `records` and `record_fields` made already (state.freeze_gathered or
-    freeze_plain of what state.gather_changes gathered for it), instead of take_changes() here."""
+    `frozen`: the event's `records` and `record_fields` made already (state.freeze_plain of
+    what state.gather_changes gathered for it), instead of take_changes() here."""
     unknown = details.keys() - EventDetails.__optional_keys__
     if unknown:
         raise TypeError(f"new_event() got unexpected keyword arguments: {sorted(unknown)}")

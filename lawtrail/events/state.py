@@ -263,7 +263,7 @@ def take_changes(obj: models.Model | None, changed: Iterable[models.Model] = (),
     """The records an event freezes: `obj` (if tracked), `changed`, and every tracked record saved or
     deleted in this transaction since the previous event; the box is emptied. Returns the
     event's `records` ([[label, pk, digest or None], …], sorted) and `record_fields` (same order)."""
-    return freeze_gathered(gather_changes(obj, changed, using))
+    return freeze_plain(as_plain(gather_changes(obj, changed, using)))
 
 
 Gathered = list[tuple[str, str, models.Model | None]]
@@ -292,34 +292,14 @@ def gather_changes(obj: models.Model | None, changed: Iterable[models.Model] = (
             for label, pk in sorted({*saved, *deleted})]
 
 
-def freeze_gathered(gathered: Gathered) -> tuple[Encoded, Encoded]:
-    """take_changes()'s second half: the gathered records frozen, here."""
-    records: list[list[Any]] = []
-    fields: list[dict[str, Any] | None] = []
-    texts: list[str] = []
-    for label, pk, record in gathered:
-        if record is None:
-            records.append([label, pk, None])
-            fields.append(None)
-            texts.append("null")
-        else:
-            _, _, dig, values, text = _freeze(record)
-            records.append([label, pk, dig])
-            fields.append(values)
-            texts.append(text)
-    # Each list with its encoding: the ledger hashes and stores these texts (no second encoding).
-    return Encoded(records, encode(records)), encoded_list(texts, fields)
-
-
-# A gathered record as plain values, for freezing in another process (freeze_plain): deleted
+# A gathered record as plain values, for freezing here or in another process (freeze_plain): deleted
 # (label, key); to freeze (label, key, the model's frozen fields and decimal places, the values in
 # that order); or frozen here already (label, key, None, (digest, fields, text)).
 Plain = tuple[Any, ...]
 
 
 def as_plain(gathered: Gathered) -> list[Plain]:
-    """The gathered records as values another process can freeze (freeze_plain() gives what
-    freeze_gathered() gives). A record with a field not loaded or an F() update still pending is
+    """The gathered records as values that freeze_plain() freezes, here or in another process. A record with a field not loaded or an F() update still pending is
     frozen here (it needs this process's database connection to read it back)."""
     out: list[Plain] = []
     for label, pk, record in gathered:
@@ -340,8 +320,8 @@ def as_plain(gathered: Gathered) -> list[Plain]:
 
 
 def freeze_plain(items: list[Plain]) -> tuple[Encoded, Encoded]:
-    """freeze_gathered() of the records as_plain() gave: the same records, digests and texts. Needs
-    no database and no Django setup (the bulk import runs it in a second process)."""
+    """take_changes()'s second half: the records as_plain() gave, frozen. Needs no database and no
+    Django setup (the bulk import runs it in a second process, take_changes() here)."""
     records: list[list[Any]] = []
     fields: list[dict[str, Any] | None] = []
     texts: list[str] = []
