@@ -164,6 +164,33 @@ def test_事件提交后案件先标为待更新_同一案件的一批事件只�
     assert not store.refresh_if_behind(case.pk)  # up to date: the job does nothing
 
 
+def test_一次提交的多个案件一起更新_只更新落后于事件的案件(world: World) -> None:
+    """The job of a batch of imported cases (store.refresh_behind): the cases behind their events
+    (never checked, marked stale, or with a newer event) are refreshed together, the others left
+    alone; what is stored is what refreshing each alone stores."""
+    fresh = register_case(world)
+    store.refresh_case(fresh)
+    never = register_case(world)
+    store.mark_stale([never.pk])
+    newer = register_case(world)
+    store.refresh_case(newer)
+    newer = advance(world, newer, Stage.INVESTIGATING)  # an event after its check, not yet marked
+    checked_at = CaseCheck.objects.get(case=fresh).checked_at
+    assert store.refresh_behind([fresh.pk, never.pk, newer.pk, never.pk]) == 2
+    for case in (fresh, never, newer):
+        check = CaseCheck.objects.get(case=case)
+        assert check.event_id == store.last_event_id(case.pk) and not check.stale
+    assert CaseCheck.objects.get(case=fresh).checked_at == checked_at  # left alone
+    together = {c.pk: sorted(StoredFinding.objects.filter(case=c, resolved_at__isnull=True)
+                             .values_list("rule", flat=True)) for c in (never, newer)}
+    for case in (never, newer):
+        store.refresh_case(Case.objects.get(pk=case.pk))
+        assert sorted(StoredFinding.objects.filter(case=case, resolved_at__isnull=True)
+                      .values_list("rule", flat=True)) == together[case.pk]
+    assert together[newer.pk]  # (a case under investigation has open findings: the comparison compares something)
+    assert store.refresh_behind([fresh.pk, never.pk, newer.pk]) == 0
+
+
 def test_整改后的问题记下整改时间并保留以供趋势统计(world: World) -> None:
     case = advance(world, register_case(world), Stage.INVESTIGATING)
     store.refresh_case(case)

@@ -25,15 +25,10 @@ def refresh_case_job(case_id: int) -> bool:
 @db_task(name="compliance.refresh_cases")
 def refresh_cases_job(case_ids: list[int]) -> int:
     """The cases of one commit that touched many (a batch of imported bundles): one job, not one
-    a case, each case refreshed as refresh_case_job would. A case that fails is logged and left
-    stale for the periodic job; the others go on. How many were refreshed."""
-    refreshed = 0
-    for case_id in case_ids:
-        try:
-            refreshed += store.refresh_if_behind(case_id)
-        except Exception:  # noqa: BLE001 — the case stays stale; the periodic job refreshes it
-            log.exception("refresh of case %s failed", case_id)
-    return refreshed
+    a case; those behind their events refreshed together (store.refresh_behind). A case that
+    fails is logged and left stale for the periodic job; the others go on. How many were
+    refreshed."""
+    return store.refresh_behind(case_ids)
 
 
 def tick() -> tuple[int, int]:

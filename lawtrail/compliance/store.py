@@ -347,6 +347,38 @@ def refresh_if_behind(case_id: int) -> bool:
     return True
 
 
+def refresh_behind(case_ids: Collection[int], *, now: dt.datetime | None = None) -> int:
+    """refresh_if_behind() for the many cases of one commit (a batch of imported bundles): which
+    are behind is read once for them all, and those are refreshed `BATCH` at a time through
+    refresh_cases() (a fixed number of queries a batch, as `lawtrail check --all` does), instead
+    of one export and one transaction a case. A batch that fails is refreshed case by case; a case
+    that fails then is logged and left stale for the periodic job. How many were refreshed."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return 0
+    states = {case_id: (event_id, stale) for case_id, event_id, stale
+              in CaseCheck.objects.filter(case_id__in=ids).values_list("case_id", "event_id", "stale")}
+    last = last_event_ids(ids)
+    behind = [i for i in ids if i not in states or states[i][1] or states[i][0] < last.get(i, 0)]
+    cases = list(_cases().filter(pk__in=behind).order_by("pk"))
+    refreshed = 0
+    for start in range(0, len(cases), BATCH):
+        batch = cases[start:start + BATCH]
+        try:
+            refreshed += len(refresh_cases(batch, now=now))
+            continue
+        except Exception:  # noqa: BLE001 — retried case by case below
+            log.warning("cases %s–%s not refreshed together; refreshing them one by one", batch[0].pk,
+                        batch[-1].pk, exc_info=True)
+        for case in batch:
+            try:
+                refresh_case(case, now=now)
+                refreshed += 1
+            except Exception:  # noqa: BLE001 — the case stays stale; the periodic job refreshes it
+                log.exception("refresh of case %s failed", case.pk)
+    return refreshed
+
+
 def mark_stale(case_ids: Iterable[int], *, now: dt.datetime | None = None) -> list[int]:
     """Mark these cases' stored rows as behind their events (pages show 待更新); the ids that need
     a job queued: those newly marked. A case already marked has a job queued, so a burst of events
