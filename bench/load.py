@@ -143,6 +143,27 @@ def rss_mb(pid: int) -> float:
     return total
 
 
+def pending_jobs(env: dict[str, str]) -> int:
+    """Jobs waiting in the worker's queue (Huey's own count, read through the application's settings)."""
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); "
+                          "from huey.contrib.djhuey import HUEY; print(HUEY.pending_count())"],
+                         env={**env, "DJANGO_SETTINGS_MODULE": "lawtrail.settings"}, cwd=ROOT, capture_output=True,
+                         text=True)
+    return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip().isdigit() else -1
+
+
+def drain(env: dict[str, str], limit: float = 600.0) -> tuple[float, int]:
+    """Wait (at most `limit` s) until the server's worker has taken every queued job (the import's
+    refresh jobs, queued while no worker ran): the pages are measured on a server that is not
+    still working through the migration. (Seconds waited, jobs left.)"""
+    started = time.monotonic()
+    left = pending_jobs(env)
+    while left > 0 and time.monotonic() - started < limit:
+        time.sleep(5)
+        left = pending_jobs(env)
+    return time.monotonic() - started, left
+
+
 class Server:
     def __init__(self, env: dict[str, str], topology: str) -> None:
         self.port = free_port()
@@ -389,6 +410,10 @@ def main() -> int:
         main_pages = pages(env)
         server = Server(env, args.topology)
         try:
+            if args.topology == "scale":
+                waited, left = drain(env)
+                print(f"  等待工作进程处理完队列中的任务:{waited:,.0f} 秒,剩余 {left} 个", flush=True)
+                summary.setdefault("drain", []).append({"size": size, "seconds": waited, "left": left})
             summary[str(size)] = run_pages(server.base, who, main_pages, args.requests)
             memory = rss_mb(server.proc.pid)
             print(f"  服务进程内存(RSS,含子进程):{memory:,.0f} MB", flush=True)
