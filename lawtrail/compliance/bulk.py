@@ -13,18 +13,21 @@ import itertools
 import json
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from lawtrail.compliance.bundle import Checked, check_texts, decode
 from lawtrail.events.state import Plain, freeze_plain
 from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import DomainError
 from lawtrail.lib.frozen import Encoded
+
+if TYPE_CHECKING:
+    from lawtrail.compliance.actions import Freezer
 
 BUNDLE_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -186,7 +189,7 @@ class Checker:
             self._broken = True
             return None
 
-    def freezer(self) -> Callable[[list[list[Plain]]], Future[list[tuple[Encoded, str]]]] | None:
+    def freezer(self) -> Freezer | None:
         """do_import_bundles' `freezer` while the process runs, else None (frozen in this one)."""
         if self._pool is None or self._broken:
             return None
@@ -260,8 +263,7 @@ def _parse(item: Item, digest: str | None = None) -> tuple[dict[str, Any] | Chec
 
 
 def _flush(pending: list[tuple[Item, dict[str, Any] | Checked | None, dict[str, Any] | None]], actor: Any,
-           summary: Summary, freezer: Callable[[list[list[Plain]]], Future[list[tuple[Encoded, str]]]] | None = None,
-           ) -> None:
+           summary: Summary, freezer: Freezer | None = None) -> None:
     from lawtrail.compliance.actions import do_import_bundle, do_import_bundles
 
     readable = [data for _, data, _ in pending if data is not None]
