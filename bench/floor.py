@@ -55,8 +55,8 @@ def floor_sqlite(db: Path, sample: int) -> tuple[float, float]:
     columns = {t: [r[1] for r in info[t]] for t in tables}
     cases = [r[0] for r in con.execute("SELECT id FROM cases_case ORDER BY id DESC LIMIT ?", [sample])]
     per_case = _sample_rows(lambda sql, args: list(con.execute(sql.replace("%s", "?"), args)), tables, columns, cases)
-    per_case = _once(per_case, {t: _pk_columns(columns[t], [r[1] for r in sorted(info[t], key=lambda r: r[5]) if r[5]])
-                                for t in tables})
+    pks = {t: _pk_columns(columns[t], [r[1] for r in sorted(info[t], key=lambda r: r[5]) if r[5]]) for t in tables}
+    per_case = _once(per_case, pks)
     copies = {t for found in per_case.values() for t, _ in found}
 
     def write(prefix: str) -> float:
@@ -87,7 +87,7 @@ def floor_sqlite(db: Path, sample: int) -> tuple[float, float]:
         con.execute(f'DROP TRIGGER "{name}"')
     for found_rows in per_case.values():
         for t, found in found_rows:
-            pk = _pk_columns(columns[t], [r[1] for r in sorted(info[t], key=lambda r: r[5]) if r[5]])
+            pk = pks[t]
             where = " AND ".join(f'"{columns[t][i]}" = ?' for i in pk)
             con.executemany(f'DELETE FROM "{t}" WHERE {where}', [[row[i] for i in pk] for row in found])
     for _, sql in guards:

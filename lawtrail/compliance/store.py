@@ -337,8 +337,7 @@ def refresh_stale(*, limit: int = 1000, now: dt.datetime | None = None) -> int:
 def refresh_if_behind(case_id: int) -> bool:
     """The worker job's body: refresh the case unless its stored rows already account for its last
     event (many events of one case in a burst queue several jobs; the first does the work)."""
-    state = CaseCheck.objects.filter(case_id=case_id).values_list("event_id", "stale").first()
-    if state is not None and not state[1] and state[0] >= last_event_id(case_id):
+    if not _behind([case_id]):
         return False
     case = _cases().filter(pk=case_id).first()
     if case is None:
@@ -347,19 +346,27 @@ def refresh_if_behind(case_id: int) -> bool:
     return True
 
 
+def _behind(case_ids: Collection[int]) -> list[int]:
+    """The cases whose stored rows do not account for their last event (never checked, marked
+    stale, or with a newer event), in id order."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return []
+    states = {case_id: (event_id, stale) for case_id, event_id, stale
+              in CaseCheck.objects.filter(case_id__in=ids).values_list("case_id", "event_id", "stale")}
+    last = last_event_ids(ids)
+    return [i for i in ids if i not in states or states[i][1] or states[i][0] < last.get(i, 0)]
+
+
 def refresh_behind(case_ids: Collection[int], *, now: dt.datetime | None = None) -> int:
     """refresh_if_behind() for the many cases of one commit (a batch of imported bundles): which
     are behind is read once for them all, and those are refreshed `BATCH` at a time through
     refresh_cases() (a fixed number of queries a batch, as `lawtrail check --all` does), instead
     of one export and one transaction a case. A batch that fails is refreshed case by case; a case
     that fails then is logged and left stale for the periodic job. How many were refreshed."""
-    ids = sorted(set(case_ids))
-    if not ids:
+    behind = _behind(case_ids)
+    if not behind:
         return 0
-    states = {case_id: (event_id, stale) for case_id, event_id, stale
-              in CaseCheck.objects.filter(case_id__in=ids).values_list("case_id", "event_id", "stale")}
-    last = last_event_ids(ids)
-    behind = [i for i in ids if i not in states or states[i][1] or states[i][0] < last.get(i, 0)]
     cases = list(_cases().filter(pk__in=behind).order_by("pk"))
     refreshed = 0
     for start in range(0, len(cases), BATCH):
