@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.db.models import Model
@@ -162,10 +161,17 @@ def do_import_bundles(items: Sequence[dict[str, Any] | Checked], *, actor: User,
     return results
 
 
+class Frozen(Protocol):
+    """What a Freezer gives back at once: its result, asked for when the batch's events need it
+    (a concurrent.futures.Future is one)."""
+
+    def result(self) -> list[tuple[Encoded, str]]: ...
+
+
 # Freezes lists of bundles' records (each as state.as_plain gives them) in another process: the
 # future of their frozen `records` and `record_fields` (as its JSON text, which the ledger's bulk
 # path stores as it is), in order.
-Freezer = Callable[[list[list[Plain]]], "Future[list[tuple[Encoded, str]]]"]
+Freezer = Callable[[list[list[Plain]]], Frozen]
 
 
 class _Freezing:
@@ -177,7 +183,7 @@ class _Freezing:
     def __init__(self, freezer: Freezer) -> None:
         self.freezer = freezer
         self.group: list[tuple[DomainEvent, list[Plain]]] = []
-        self.sent: list[tuple[list[tuple[DomainEvent, list[Plain]]], Future[list[tuple[Encoded, str]]] | None]] = []
+        self.sent: list[tuple[list[tuple[DomainEvent, list[Plain]]], Frozen | None]] = []
 
     def add(self, event: DomainEvent, plain: list[Plain]) -> None:
         self.group.append((event, plain))
@@ -187,7 +193,7 @@ class _Freezing:
     def _send(self) -> None:
         group, self.group = self.group, []
         try:
-            future: Future[list[tuple[Encoded, str]]] | None = self.freezer([plain for _, plain in group])
+            future: Frozen | None = self.freezer([plain for _, plain in group])
         except Exception:  # noqa: BLE001 — frozen here instead (finish)
             future = None
         self.sent.append((group, future))

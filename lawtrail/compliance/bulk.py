@@ -12,16 +12,18 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
+import pickle
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from lawtrail.compliance.bundle import Checked, check_texts, decode
 from lawtrail.events.state import Plain, freeze_plain
+from lawtrail.lib.checkpoints import background_checkpoints
 from lawtrail.lib.collector import paused
 from lawtrail.lib.errors import DomainError
 from lawtrail.lib.frozen import Encoded
@@ -39,29 +41,40 @@ class Item:
     source: str  # "file.jsonl:17", "dir/case.json", "-:3"
     text: str = ""
     unreadable: str = ""
+    # The text's UTF-8 bytes as read from a file: what the checking process is sent (bytes cross
+    # to it as they are; a text would be encoded again, holding this process meanwhile).
+    raw: bytes = b""
 
 
-def _lines_or_document(stream: TextIO, name: str) -> Iterator[Item]:
-    """JSON lines when the first line is a whole JSON value, otherwise one (pretty-printed) bundle."""
-    first = stream.readline()
+def _lines_or_document(stream: IO[str] | IO[bytes], name: str) -> Iterator[Item]:
+    """JSON lines when the first line is a whole JSON value, otherwise one (pretty-printed) bundle.
+    A binary stream is read as UTF-8 (UnicodeDecodeError where it is not)."""
+    lines: Iterator[str | bytes] = iter(stream)
+    first = next(lines, "")
     while first and not first.strip():
-        first = stream.readline()
+        first = next(lines, "")
     if not first:
         return
     try:
         json.loads(first)
     except json.JSONDecodeError:
-        yield Item(name, first + stream.read())
+        yield _item(name, first + stream.read())  # type: ignore[operator]
         return
-    yield Item(f"{name}:1", first)
-    for number, line in enumerate(stream, start=2):
+    except UnicodeDecodeError:
+        pass  # (raised again below, by the item)
+    yield _item(f"{name}:1", first)
+    for number, line in enumerate(lines, start=2):
         if line.strip():
-            yield Item(f"{name}:{number}", line)
+            yield _item(f"{name}:{number}", line)
+
+
+def _item(source: str, text: str | bytes) -> Item:
+    return Item(source, text.decode("utf-8"), raw=text) if isinstance(text, bytes) else Item(source, text)
 
 
 def _file(path: Path) -> Iterator[Item]:
     try:
-        with path.open(encoding="utf-8") as stream:
+        with path.open("rb") as stream:
             yield from _lines_or_document(stream, str(path))
     except (OSError, UnicodeDecodeError) as err:
         yield Item(str(path), unreadable=f"无法读取文件:{err.strerror if isinstance(err, OSError) else '不是 UTF-8 文本'}")
@@ -163,6 +176,23 @@ def freeze_groups(groups: list[list[Plain]]) -> list[tuple[Encoded, str]]:
     return [(records, fields.text) for records, fields in map(freeze_plain, groups)]
 
 
+def freeze_pickled(groups: bytes) -> bytes:
+    """freeze_groups() between pickles: what crosses between the processes is pickled and
+    unpickled by the writing process's own thread (Checker.freezer), not by the pool's threads,
+    which would hold its interpreter lock for each whole pickle while the writer waits for it."""
+    return pickle.dumps(freeze_groups(pickle.loads(groups)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Unpickling:
+    """The future of freeze_pickled()'s result, unpickled when asked for (a Frozen)."""
+
+    def __init__(self, future: Future[bytes]) -> None:
+        self.future = future
+
+    def result(self) -> list[tuple[Encoded, str]]:
+        return cast("list[tuple[Encoded, str]]", pickle.loads(self.future.result()))
+
+
 class Checker:
     """A second process that validates and hashes the next batch's bundles (bundle.check_texts)
     while this one writes the current batch, and freezes the records of the bundles this one has
@@ -184,7 +214,7 @@ class Checker:
             if self._pool is None:
                 # spawn: a fresh interpreter, not a fork of one holding the database's connection.
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            return self._pool.submit(check_texts, [item.text for item in items])
+            return self._pool.submit(check_texts, [item.raw or item.text for item in items])
         except (OSError, RuntimeError):
             self._broken = True
             return None
@@ -194,7 +224,8 @@ class Checker:
         if self._pool is None or self._broken:
             return None
         pool = self._pool
-        return lambda groups: pool.submit(freeze_groups, groups)
+        return lambda groups: _Unpickling(pool.submit(freeze_pickled,
+                                                      pickle.dumps(groups, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def verdicts(self, future: Future[list[str | None]] | None, count: int) -> list[str | None]:
         """Each bundle's digest when the process found it valid; None to check it here."""
@@ -219,26 +250,28 @@ def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None =
     event each, the events through the ledger's bulk path). A batch that fails as a whole (not a
     bundle's refusal) is imported again one bundle at a time, so each bundle's fate is its own.
     From the second batch on, the batch after the one being written is validated meanwhile by a
-    second process (Checker)."""
+    second process (Checker). On SQLite the write-ahead log is checkpointed by a second thread
+    meanwhile (lib.checkpoints), not inside each batch's commit."""
     summary = Summary()
     stream = iter(items)
     checker = Checker()
     try:
-        chunk = list(itertools.islice(stream, batch))
-        checking: Future[list[str | None]] | None = None
-        while chunk:
-            following = list(itertools.islice(stream, batch))
-            verdicts = checker.verdicts(checking, len(chunk))
-            checking = checker.submit(following) if following else None
-            # The batch's bundles decoded and written with the cyclic collector held off (they are
-            # as many objects as the rows they become, and hold no cycles); it runs between batches.
-            with paused():
-                # Each item with its bundle, or with its refusal when it could not even be read: reported in order.
-                _flush([(item, *_parse(item, verdict)) for item, verdict in zip(chunk, verdicts, strict=True)],
-                       actor, summary, checker.freezer())
-            if progress is not None and len(chunk) == batch:
-                progress.update(summary)
-            chunk = following
+        with background_checkpoints():
+            chunk = list(itertools.islice(stream, batch))
+            checking: Future[list[str | None]] | None = None
+            while chunk:
+                following = list(itertools.islice(stream, batch))
+                verdicts = checker.verdicts(checking, len(chunk))
+                checking = checker.submit(following) if following else None
+                # The batch's bundles decoded and written with the cyclic collector held off (they are
+                # as many objects as the rows they become, and hold no cycles); it runs between batches.
+                with paused():
+                    # Each item with its bundle, or with its refusal when it could not even be read: reported in order.
+                    _flush([(item, *_parse(item, verdict)) for item, verdict in zip(chunk, verdicts, strict=True)],
+                           actor, summary, checker.freezer())
+                if progress is not None and len(chunk) == batch:
+                    progress.update(summary)
+                chunk = following
     finally:
         checker.close()
     if progress is not None:

@@ -88,9 +88,10 @@ class Checked:
     digest: str
 
 
-def check_texts(texts: list[str]) -> list[str | None]:
-    """For each text: its bundle's bundle_hash() if it decodes to a valid bundle, else None (the
-    importer then validates it itself, and refuses it with the path of its fault)."""
+def check_texts(texts: list[str | bytes]) -> list[str | None]:
+    """For each text (or its UTF-8 bytes): its bundle's bundle_hash() if it decodes to a valid
+    bundle, else None (the importer then validates it itself, and refuses it with the path of its
+    fault)."""
     out: list[str | None] = []
     for text in texts:
         try:
@@ -305,7 +306,7 @@ def _check_field_time(value: Any, where: list[str | int], key: str) -> None:
             raise _fail(json_path(where), f"日期 {value} 无效(须为 YYYY-MM-DD)")
 
 
-def decode(text: str) -> Any:
+def decode(text: str | bytes) -> Any:
     """The JSON value of `text`, not yet validated as a bundle."""
     try:
         return json.loads(text)
@@ -314,7 +315,7 @@ def decode(text: str) -> Any:
                           {"path": "$", "line": err.lineno, "column": err.colno})
 
 
-def loads(text: str) -> dict[str, Any]:
+def loads(text: str | bytes) -> dict[str, Any]:
     return validate(decode(text))
 
 
