@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import marshal
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,8 @@ def test_what_a_refused_bundle_wrote_is_written_again_by_the_next_bundle_of_its_
 
 def test_the_checking_process_finds_what_the_import_itself_would(tmp_path: Path) -> None:
     """The bundles of the batches after the first are validated and hashed by a second process:
-    a valid bundle's verdict is its SHA-256, an invalid one's None (checked again by the import)."""
+    a valid bundle's verdict is its SHA-256 and its value, an invalid one's None (checked again by
+    the import)."""
     from lawtrail.compliance import bulk
 
     good, bad = numbered(50), numbered(51)
@@ -201,7 +203,11 @@ def test_the_checking_process_finds_what_the_import_itself_would(tmp_path: Path)
              bulk.Item("a:3", "{不是 JSON")]
     checker = bulk.Checker()
     try:
-        assert checker.verdicts(checker.submit(items), 3) == [bundles.bundle_hash(good), None, None]
+        verdicts = checker.verdicts(checker.submit(items), 3)
+        assert verdicts[0] is not None and verdicts[1:] == [None, None]
+        digest, packed = verdicts[0]
+        assert digest == bundles.bundle_hash(good)
+        assert marshal.loads(packed) == good and json.dumps(marshal.loads(packed)) == json.dumps(good)
     finally:
         checker.close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import marshal
 import multiprocessing
 import pickle
 import time
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from lawtrail.compliance.actions import Freezer
 
 BUNDLE_SUFFIXES = (".json", ".jsonl", ".ndjson")
+# What the checking process says of a bundle: its bundle_hash() and its value (marshal), or None.
+Verdict = tuple[str, bytes] | None
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,7 @@ class Checker:
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
 
-    def submit(self, items: list[Item]) -> Future[list[str | None]] | None:
+    def submit(self, items: list[Item]) -> Future[list[Verdict]] | None:
         if self._broken:
             return None
         try:
@@ -227,8 +230,9 @@ class Checker:
         return lambda groups: _Unpickling(pool.submit(freeze_pickled,
                                                       pickle.dumps(groups, protocol=pickle.HIGHEST_PROTOCOL)))
 
-    def verdicts(self, future: Future[list[str | None]] | None, count: int) -> list[str | None]:
-        """Each bundle's digest when the process found it valid; None to check it here."""
+    def verdicts(self, future: Future[list[Verdict]] | None, count: int) -> list[Verdict]:
+        """Each bundle's digest and packed value when the process found it valid; None to check
+        it here."""
         if future is not None:
             try:
                 return future.result()
@@ -258,7 +262,7 @@ def import_all(items: Iterable[Item], *, actor: Any, progress: Progress | None =
     try:
         with background_checkpoints():
             chunk = list(itertools.islice(stream, batch))
-            checking: Future[list[str | None]] | None = None
+            checking: Future[list[Verdict]] | None = None
             while chunk:
                 following = list(itertools.islice(stream, batch))
                 verdicts = checker.verdicts(checking, len(chunk))
@@ -283,16 +287,19 @@ def _refusal(source: str, err: DomainError) -> dict[str, Any]:
     return {"source": source, "code": err.code, "message": err.message, "path": err.detail.get("path", "$")}
 
 
-def _parse(item: Item, digest: str | None = None) -> tuple[dict[str, Any] | Checked | None, dict[str, Any] | None]:
+def _parse(item: Item, verdict: Verdict = None) -> tuple[dict[str, Any] | Checked | None, dict[str, Any] | None]:
     """(the bundle's JSON value, None) or (None, its refusal); the value as a `Checked` bundle
-    when the checking process found it valid (`digest`)."""
+    when the checking process found it valid (`verdict`: its digest and its value, packed)."""
+    if verdict is not None:
+        digest, packed = verdict
+        return Checked(marshal.loads(packed), digest), None
     if item.unreadable:
         return None, {"source": item.source, "code": "bundle_unreadable", "message": item.unreadable, "path": "$"}
     try:
         data = decode(item.text)
     except DomainError as err:
         return None, _refusal(item.source, err)
-    return (Checked(data, digest) if digest is not None else data), None
+    return data, None
 
 
 def _flush(pending: list[tuple[Item, dict[str, Any] | Checked | None, dict[str, Any] | None]], actor: Any,

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
@@ -49,8 +51,15 @@ def _plan(model: type[models.Model], alias: str,
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
     converters: list[Callable[[Any], Any] | None] = [
         None if isinstance(f, _PLAIN) else _remembering(f, connection) if isinstance(f, _SCALAR)
-        else functools.partial(_prep, f, connection) for f in fields]
+        else json.dumps if _json_as_text(f, connection) else functools.partial(_prep, f, connection) for f in fields]
     return head, [f.attname for f in fields], converters, max(1, _MAX_PARAMS // len(fields))
+
+
+def _json_as_text(field: models.Field, connection: Any) -> bool:
+    """Whether the field stores json.dumps(value) as it is (a plain JSONField where the backend
+    keeps JSON as text, as SQLite does): the same text, without the field's three calls a value."""
+    return (type(field) is models.JSONField and field.encoder is None
+            and type(connection.ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value)
 
 
 def _prep(field: models.Field, connection: Any, value: Any) -> Any:
