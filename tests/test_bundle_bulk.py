@@ -199,12 +199,15 @@ def test_the_checking_process_finds_what_the_import_itself_would(tmp_path: Path)
 
     good, bad = numbered(50), numbered(51)
     bad["case"]["title"] = 5
-    items = [bulk.Item("a:1", json.dumps(good, ensure_ascii=False)), bulk.Item("a:2", json.dumps(bad)),
-             bulk.Item("a:3", "{不是 JSON")]
+    text = json.dumps(good, ensure_ascii=False)
+    # (A line as read from a file carries its bytes, which the process reads as UTF-8, as the
+    # import does: a byte-order mark is not JSON there either.)
+    items = [bulk.Item("a:1", text, raw=text.encode()), bulk.Item("a:2", json.dumps(bad)),
+             bulk.Item("a:3", "{不是 JSON"), bulk.Item("a:4", "\ufeff" + text, raw=b"\xef\xbb\xbf" + text.encode())]
     checker = bulk.Checker()
     try:
-        verdicts = checker.verdicts(checker.submit(items), 3)
-        assert verdicts[0] is not None and verdicts[1:] == [None, None]
+        verdicts = checker.verdicts(checker.submit(items), 4)
+        assert verdicts[0] is not None and verdicts[1:] == [None, None, None]
         digest, packed = verdicts[0]
         assert digest == bundles.bundle_hash(good)
         assert marshal.loads(packed) == good and json.dumps(marshal.loads(packed)) == json.dumps(good)

@@ -98,8 +98,9 @@ def check_texts(texts: list[str | bytes]) -> list[tuple[str, bytes] | None]:
     out: list[tuple[str, bytes] | None] = []
     for text in texts:
         try:
-            bundle = loads(text)
-        except InvalidInput:
+            # (Bytes read as UTF-8, as the importer reads them: not json's guess of an encoding.)
+            bundle = loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+        except (InvalidInput, UnicodeDecodeError):
             out.append(None)
             continue
         out.append((bundle_hash(bundle), marshal.dumps(bundle)))

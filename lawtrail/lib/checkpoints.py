@@ -4,15 +4,15 @@ In WAL mode each commit appends the changed pages to the write-ahead log, and th
 commits copies them into the database file (a checkpoint, with its fsync) once the log holds more
 than `wal_autocheckpoint` pages (1,000 by default, 4 MB). A bulk import's batch writes some
 20 MB, so every one of its commits also ran a checkpoint of the whole batch: 15 % of the import's
-time at 30,000 cases, during which nothing else was written.
+time at 30,000 cases, during which nothing else was written (docs/performance.md, "A fifth round").
 
 Inside `background_checkpoints()`, a thread with a connection of its own checkpoints the log
 every few tens of milliseconds in SQLite's PASSIVE mode, which copies what is committed while
 the writer goes on writing (the writer holds the write lock, the checkpointer the checkpoint
 lock: SQLite lets both run at once, and the copying is done by the other core, outside the GIL).
 The writer's own threshold is raised so that it checkpoints only what the thread has not copied
-yet, every few batches; the log then starts again from its beginning and stays bounded (about
-40 MB in a 100,000-case import). Each checkpoint syncs as the connection's default (FULL) asks:
+yet, every few batches; the log then starts again from its beginning and stays bounded (48 MB
+at most in a 100,000-case import). Each checkpoint syncs as the connection's default (FULL) asks:
 durability is what it was. The writer's page cache is raised for the same time (index pages of
 tables with millions of rows).
 
