@@ -106,7 +106,8 @@ def main() -> int:
               f"写入无索引的空表副本 {bare:,.1f} 件/秒,导入 / 该值 = {rate / bare:.2f}", flush=True)
         if args.verify:
             seconds, peak, out = run(env, "-m", "lawtrail", "verify")
-            print(out.strip().splitlines()[-1] if out.strip() else "", f"(lawtrail verify {seconds:,.1f} 秒)")
+            print(out.strip().splitlines()[-1] if out.strip() else "",
+                  f"(lawtrail verify {seconds:,.1f} 秒,峰值内存 {peak:,.0f} MB)")
     finally:
         if pg_name is not None:
             import psycopg
