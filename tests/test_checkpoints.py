@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
