@@ -3,6 +3,7 @@ write-ahead log into the database file, and the writer's own settings come back 
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -33,6 +34,19 @@ def _connection(name: str, alias: str) -> DatabaseWrapper:
     return DatabaseWrapper(settings, alias=alias)
 
 
+@contextlib.contextmanager
+def _database(path: Path, alias: str) -> Iterator[DatabaseWrapper]:
+    """A file database in WAL mode with an empty table `item`, itself in the file."""
+    connection = _connection(str(path), alias)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, body TEXT)")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        yield connection
+    finally:
+        connection.close()
+
+
 def _rows_in_file(path: Path) -> int:
     """The rows the database file itself holds (immutable: the write-ahead log is not read)."""
     con = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
@@ -60,10 +74,7 @@ def _pragma(connection: DatabaseWrapper, name: str) -> int:
 
 def test_committed_writes_reach_the_database_file_while_the_block_runs(tmp_path: Path) -> None:
     path = tmp_path / "bulk.sqlite3"
-    connection = _connection(str(path), "checkpoint-test")
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, body TEXT)")
+    with _database(path, "checkpoint-test") as connection:
         before = (_pragma(connection, "wal_autocheckpoint"), _pragma(connection, "cache_size"))
         with background_checkpoints(connection):
             assert _pragma(connection, "wal_autocheckpoint") == WRITER_THRESHOLD
@@ -77,24 +88,16 @@ def test_committed_writes_reach_the_database_file_while_the_block_runs(tmp_path:
             assert _rows_in_file(path) == 1000
         assert not any(t.name == "wal-checkpoints" for t in threading.enumerate())
         assert (_pragma(connection, "wal_autocheckpoint"), _pragma(connection, "cache_size")) == before
-    finally:
-        connection.close()
 
 
 def test_without_background_checkpoints_the_same_writes_stay_in_the_log(tmp_path: Path) -> None:
     """The check above can fail: the same writes, without the thread, are not in the file."""
     path = tmp_path / "plain.sqlite3"
-    connection = _connection(str(path), "checkpoint-plain")
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, body TEXT)")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # (the table itself in the file)
+    with _database(path, "checkpoint-plain") as connection:
         for _ in range(5):
             _write_batch(connection)
         time.sleep(0.2)
         assert _rows_in_file(path) == 0
-    finally:
-        connection.close()
 
 
 def test_a_database_in_memory_is_left_as_it_is() -> None:
