@@ -315,3 +315,43 @@ def test_records_a_bulk_import_brings_are_covered_by_the_states_it_freezes(world
     assert report.ok, [p.message for p in report.problems]
     Party.objects.filter(pk=parties[3].pk).update(name="改过的名字")
     assert {(p.record, p.field) for p in verify_ledger().problems} == {(f"cases.party#{parties[3].pk}", "name")}
+
+
+def test_the_latest_state_of_each_record_is_kept_on_disk_in_ledger_order(tmp_path: Path) -> None:
+    from lawtrail.ledger.livestate import LatestStates
+
+    store = LatestStates(tmp_path / "latest.sqlite3")
+    upper = "AB" * 32  # not the usual lowercase hex: kept exactly as the event holds it
+    store.put([("cases.case", "1", 0, 10, 0, "a" * 64), ("cases.case", "2", 0, 10, 1, "b" * 64)])
+    store.put([("cases.case", "1", 5, 11, 0, "c" * 64), ("cases.case", "3", 5, 11, 1, upper),
+               ("cases.party", "1", 5, 11, 2, None)])
+    assert [(pk, f.seq, f.event, f.index, f.digest) for pk, f in sorted(store.get("cases.case", ["1", "9"]).items())] \
+        == [("1", 5, 11, 0, "c" * 64)]  # the later event's state replaced the earlier; 9 is unknown
+    assert store.existing("cases.case") == 3
+    assert sorted((pk, f.digest) for page in store.each_existing("cases.case") for pk, f in page) == [
+        ("1", "c" * 64), ("2", "b" * 64), ("3", upper)]
+    assert store.get("cases.party", ["1"])["1"].digest is None  # a deletion
+    assert store.existing("cases.party") == 0
+    assert store.get("documents.document", ["1"]) == {} and store.existing("documents.document") == 0
+    store.close()
+
+
+def test_records_across_many_pages_are_each_compared(closed: Records, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Live rows are compared a page at a time; with pages of three rows, a change, a deletion and an
+    # insertion on different pages are each still named, and nothing else.
+    from lawtrail.ledger import livestate
+
+    monkeypatch.setattr(livestate, "_CHUNK", 3)
+    doc = closed[1]
+    signatures = list(Signature.objects.filter(document=doc).order_by("pk"))
+    assert len(signatures) >= 2
+    _drop("documents_signature_append_only", "documents_signature")
+    sql("DELETE FROM documents_signature WHERE id = %s", [signatures[0].pk])
+    record, field, ledgered, live = _document_number(closed)
+    Case.objects.filter(pk=closed[0].pk).update(number="伪造案号")
+    report = verify_ledger()
+    assert report.records_checked > 3 * 3
+    assert {(p.code, p.record, p.field) for p in report.problems if p.code.startswith("record_")} == {
+        ("record_missing", f"documents.signature#{signatures[0].pk}", None),
+        ("record_changed", record, field),
+        ("record_changed", f"cases.case#{closed[0].pk}", "number")}

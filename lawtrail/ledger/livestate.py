@@ -6,14 +6,21 @@ checked against the digest its ledger entry froze) gives each record's latest di
 over each tracked table gives each row's digest now. Only where the two differ are the frozen
 fields read (checked against their digest too) and compared field by field, so a finding names
 the record, the field, the value the ledger holds and the value the row holds.
+
+The latest digests (one per record of the instance: about ten million at 100,000 cases) are kept
+in a SQLite file of their own in the temporary directory (TMPDIR), not in memory: the check's
+memory stays the same at any size, and each page of live rows looks its records up there by key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import sys
+import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, models
@@ -23,6 +30,7 @@ from lawtrail.lib.frozen import encode
 from lawtrail.verifier.entry import ENTRY_PREFIX
 
 _CHUNK = 5000
+_EVENTS = 500
 # An entry's prefix and its "state" member fit in this many bytes (prefix ≤ ~60, state 75).
 _HEAD = 160
 _SHOWN = 200  # characters of a value shown in a finding's message
@@ -30,8 +38,7 @@ _SHOWN = 200  # characters of a value shown in a finding's message
 
 @dataclass(frozen=True, slots=True)
 class Frozen:
-    """The latest state the ledger holds for one record (one per record of the instance, all held
-    at once: slots, not a dict each)."""
+    """The latest state the ledger holds for one record."""
 
     seq: int
     event: int
@@ -68,9 +75,93 @@ def _well_formed(records: Any) -> bool:
         and (r[2] is None or isinstance(r[2], str)) for r in records)
 
 
-def ledgered_states(problem: Problem) -> dict[tuple[str, str], Frozen]:
+class LatestStates:
+    """Each record's latest frozen state, in a SQLite file of its own (see the module's note).
+
+    Records are written in ledger order, so the last one written for a record is its latest."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None)
+        # A scratch file, rebuilt on each run: no journal, no sync; a bounded page cache (32 MB).
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -32768", "temp_store = FILE"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE latest (label INTEGER NOT NULL, pk TEXT NOT NULL, seq INTEGER NOT NULL,"
+                         " event INTEGER NOT NULL, idx INTEGER NOT NULL, digest, PRIMARY KEY (label, pk)) WITHOUT ROWID")
+        self._labels: dict[str, int] = {}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _label(self, label: str) -> int:
+        return self._labels.setdefault(label, len(self._labels))
+
+    def put(self, rows: list[tuple[str, str, int, int, int, str | None]]) -> None:
+        """(label, pk, seq, event, index, digest) of records, in ledger order: each replaces what an
+        earlier event froze for the same record."""
+        self._db.execute("BEGIN")
+        self._db.executemany(
+            "INSERT INTO latest (label, pk, seq, event, idx, digest) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (label, pk) DO UPDATE SET seq = excluded.seq, event = excluded.event, idx = excluded.idx,"
+            " digest = excluded.digest",
+            ((self._label(label), pk, seq, event, index, _packed(dig)) for label, pk, seq, event, index, dig in rows))
+        self._db.execute("COMMIT")
+
+    def get(self, label: str, pks: list[str]) -> dict[str, Frozen]:
+        """The latest frozen states of these records of `label` that the ledger holds, by key."""
+        if label not in self._labels or not pks:
+            return {}
+        found = self._db.execute(
+            "SELECT pk, seq, event, idx, digest FROM latest WHERE label = ? AND pk IN (SELECT value FROM json_each(?))",
+            (self._labels[label], json.dumps(pks))).fetchall()
+        return {pk: Frozen(seq, event, index, _unpacked(dig)) for pk, seq, event, index, dig in found}
+
+    def existing(self, label: str) -> int:
+        """How many records of `label` the ledger holds as existing (not deleted)."""
+        if label not in self._labels:
+            return 0
+        return int(self._db.execute("SELECT count(*) FROM latest WHERE label = ? AND digest IS NOT NULL",
+                                    (self._labels[label],)).fetchone()[0])
+
+    def each_existing(self, label: str) -> Iterator[list[tuple[str, Frozen]]]:
+        """The records of `label` the ledger holds as existing, a page at a time."""
+        if label not in self._labels:
+            return
+        cursor = self._db.execute("SELECT pk, seq, event, idx, digest FROM latest WHERE label = ?"
+                                  " AND digest IS NOT NULL", (self._labels[label],))
+        while rows := cursor.fetchmany(_CHUNK):
+            yield [(pk, Frozen(seq, event, index, _unpacked(dig))) for pk, seq, event, index, dig in rows]
+
+
+def _packed(dig: str | None) -> str | bytes | None:
+    """A digest as its 32 bytes when it is the usual lowercase hex (half the file), else as it is."""
+    if dig is not None and len(dig) == 64:
+        try:
+            raw = bytes.fromhex(dig)
+        except ValueError:
+            return dig
+        if raw.hex() == dig:
+            return raw
+    return dig
+
+
+def _unpacked(dig: str | bytes | None) -> str | None:
+    return dig.hex() if isinstance(dig, bytes) else dig
+
+
+@contextlib.contextmanager
+def ledgered_states(problem: Problem) -> Iterator[LatestStates]:
     """Each record's latest frozen state, from the events in ledger order. An event whose records
     do not hash to the state its entry froze (or cannot be read) is a finding, and is not used."""
+    with tempfile.TemporaryDirectory(prefix="lawtrail-verify-") as folder:
+        store = LatestStates(Path(folder) / "latest.sqlite3")
+        try:
+            _walk_events(store, problem)
+            yield store
+        finally:
+            store.close()
+
+
+def _walk_events(store: LatestStates, problem: Problem) -> None:
     pg = connection.vendor == "postgresql"
     records_col = "e.records::text" if pg else "e.records"
     head = f"substring(l.canonical from 1 for {_HEAD})" if pg else f"substr(l.canonical, 1, {_HEAD})"
@@ -78,8 +169,9 @@ def ledgered_states(problem: Problem) -> dict[tuple[str, str], Frozen]:
     # otherwise hide the state its entry froze.
     sql = (f"SELECT l.seq, l.event_id, {records_col}, {head} FROM ledger_ledgerentry l "
            f"JOIN events_domainevent e ON e.id = l.event_id ORDER BY l.seq")
-    latest: dict[tuple[str, str], Frozen] = {}
-    for rows in _chunks(sql):
+    # A few hundred events at a time: an imported case's one event holds all its records (~110).
+    for rows in _chunks(sql, size=_EVENTS):
+        found: list[tuple[str, str, int, int, int, str | None]] = []
         for seq, event_id, text, head_bytes in rows:
             if text == "[]" and _as_bytes(head_bytes).startswith(b'"state":null,', len(ENTRY_PREFIX % (seq, event_id))):
                 continue  # froze no record (a refusal, an import, an event about no object)
@@ -98,10 +190,8 @@ def ledgered_states(problem: Problem) -> dict[tuple[str, str], Frozen]:
                 problem("record_states_altered", f"领域事件 #{event_id} 记录的记录状态与条目 #{seq} 冻结的不符"
                                                  "(事件记录在账本之外被改动)", entry=seq, event=event_id)
                 continue
-            for index, (label, pk, dig) in enumerate(records):
-                # (Each label once in memory, not once a record: ten million records at 100,000 cases.)
-                latest[(sys.intern(label), pk)] = Frozen(seq, event_id, index, dig)
-    return latest
+            found.extend((label, pk, seq, event_id, index, dig) for index, (label, pk, dig) in enumerate(records))
+        store.put(found)
 
 
 def _as_bytes(value: Any) -> bytes:
@@ -112,10 +202,10 @@ def _as_bytes(value: Any) -> bytes:
     return bytes(value)
 
 
-def _chunks(sql: str, params: list[Any] | None = None) -> Iterator[list[tuple[Any, ...]]]:
+def _chunks(sql: str, params: list[Any] | None = None, *, size: int = _CHUNK) -> Iterator[list[tuple[Any, ...]]]:
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params or [])
-        while rows := cursor.fetchmany(_CHUNK):
+        while rows := cursor.fetchmany(size):
             yield rows
 
 
@@ -155,31 +245,63 @@ def _clip(value: Any) -> Any:
 def check_live_records(problem: Problem) -> int:
     """Compare every live row of every tracked model with its latest frozen state; returns the
     number of rows checked."""
-    latest = ledgered_states(problem)
     checked = 0
-    differing: list[tuple[type[models.Model], str, str, Frozen, dict[str, Any]]] = []
-    for label, model in sorted(tracked_models().items()):
-        seen: set[str] = set()
-        for pk, live_digest, fields in _rows(model, problem, label):
-            checked += 1
-            seen.add(pk)
-            frozen = latest.get((label, pk))
-            if frozen is None:
-                problem("record_unledgered", f"{_describe(_object(model, pk), label, pk)}在账本中没有记录(在操作之外写入)",
-                        record=f"{label}#{pk}")
-            elif frozen.digest is None:
-                problem("record_unledgered", f"{_describe(_object(model, pk), label, pk)}已由条目 #{frozen.seq} 记录删除,"
-                                             "现仍存在(在操作之外恢复或写入)", record=f"{label}#{pk}",
-                        entry=frozen.seq, event=frozen.event)
-            elif frozen.digest != live_digest:
-                differing.append((model, label, pk, frozen, fields))
-        for (l2, pk), frozen in latest.items():
-            if l2 == label and frozen.digest is not None and pk not in seen:
+    with ledgered_states(problem) as latest:
+        for label, model in sorted(tracked_models().items()):
+            matched = 0  # live rows whose record the ledger holds as existing
+            for page in _pages(_rows(model, problem, label)):
+                checked += len(page)
+                frozen_by_pk = latest.get(label, [pk for pk, _, _ in page])
+                differing: list[tuple[type[models.Model], str, str, Frozen, dict[str, Any]]] = []
+                for pk, live_digest, fields in page:
+                    frozen = frozen_by_pk.get(pk)
+                    if frozen is None:
+                        problem("record_unledgered",
+                                f"{_describe(_object(model, pk), label, pk)}在账本中没有记录(在操作之外写入)",
+                                record=f"{label}#{pk}")
+                    elif frozen.digest is None:
+                        problem("record_unledgered",
+                                f"{_describe(_object(model, pk), label, pk)}已由条目 #{frozen.seq} 记录删除,"
+                                "现仍存在(在操作之外恢复或写入)", record=f"{label}#{pk}", entry=frozen.seq,
+                                event=frozen.event)
+                    else:
+                        matched += 1
+                        if frozen.digest != live_digest:
+                            differing.append((model, label, pk, frozen, fields))
+                _name_fields(problem, differing)
+            if matched != latest.existing(label):
+                _name_missing(problem, model, label, latest)
+    return checked
+
+
+def _name_missing(problem: Problem, model: type[models.Model], label: str, latest: LatestStates) -> None:
+    """The records the ledger holds as existing that have no live row (only looked for when there
+    are fewer matching rows than such records)."""
+    to_key = model._meta.pk.to_python
+    for page in latest.each_existing(label):
+        keys: dict[Any, str] = {}
+        for pk, _ in page:
+            try:
+                keys[to_key(pk)] = pk
+            except Exception:  # noqa: BLE001 — a key no row can have: that record has no row
+                pass
+        present = {str(k) for k in model._base_manager.filter(pk__in=list(keys)).values_list("pk", flat=True)}
+        for pk, frozen in sorted(page, key=lambda item: (item[1].seq, item[1].index)):
+            if pk not in present:
                 problem("record_missing", f"{_describe(None, label, pk)}已不存在,账本(条目 #{frozen.seq})记录它存在"
                                           "(在操作之外删除)", record=f"{label}#{pk}", entry=frozen.seq,
                         event=frozen.event)
-    _name_fields(problem, differing)
-    return checked
+
+
+def _pages(rows: Iterator[tuple[str, str, dict[str, Any]]]) -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
+    page: list[tuple[str, str, dict[str, Any]]] = []
+    for row in rows:
+        page.append(row)
+        if len(page) == _CHUNK:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
 def _object(model: type[models.Model], pk: str) -> models.Model | None:

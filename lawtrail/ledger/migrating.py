@@ -15,39 +15,34 @@ from typing import Any
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from lawtrail.events.migrating import refreeze
-from lawtrail.events.state import digest, freeze_row, frozen_attnames
+from lawtrail.events.state import digest
 
 
 def rows_missing_columns(model: Any, columns: Collection[str]) -> list[Any]:
     """The primary keys of `model`'s rows whose latest frozen state has every field it has now but
     some of `columns` (attribute names), with each frozen field equal to the row's."""
-    from lawtrail.ledger.livestate import _frozen_fields, ledgered_states
+    from lawtrail.ledger.livestate import _frozen_fields, _pages, _rows, ledgered_states
+
+    def ignore(*args: Any, **where: Any) -> None:
+        """A damaged event or row: not this migration's to judge (verify names it)."""
 
     label = model._meta.label_lower
-    latest = {pk: f for (lab, pk), f in ledgered_states(lambda *a, **k: None).items()
-              if lab == label and f.digest is not None}
-    if not latest:
-        return []
-    names = frozen_attnames(model)
-    pk_name = model._meta.pk.attname
-    differing: dict[str, dict[str, Any]] = {}
-    for row in model._base_manager.order_by("pk").values_list(pk_name, *names).iterator(chunk_size=2000):
-        key, live_digest, fields = freeze_row(model, row[0], row[1:])
-        frozen = latest.get(key)
-        if frozen is not None and frozen.digest != live_digest:
-            differing[key] = fields
-    by_event = _frozen_fields(sorted({latest[k].event for k in differing}))
     out = []
-    for key, live in differing.items():
-        frozen = latest[key]
-        held = by_event.get(frozen.event)
-        held_fields = held[frozen.index] if isinstance(held, list) and frozen.index < len(held) else None
-        if not isinstance(held_fields, dict) or digest(label, key, held_fields) != frozen.digest:
-            continue  # the event's fields no longer match the ledger: verify names it
-        missing = set(live) - set(held_fields)
-        if missing and missing <= set(columns) and set(held_fields) <= set(live) \
-                and all(live[name] == value for name, value in held_fields.items()):
-            out.append(model._meta.pk.to_python(key))
+    with ledgered_states(ignore) as latest:
+        for page in _pages(_rows(model, ignore, label)):
+            held_by_pk = latest.get(label, [key for key, _, _ in page])
+            differing = {key: (held_by_pk[key], fields) for key, live_digest, fields in page
+                         if key in held_by_pk and held_by_pk[key].digest not in (None, live_digest)}
+            by_event = _frozen_fields(sorted({frozen.event for frozen, _ in differing.values()}))
+            for key, (frozen, live) in differing.items():
+                held = by_event.get(frozen.event)
+                held_fields = held[frozen.index] if isinstance(held, list) and frozen.index < len(held) else None
+                if not isinstance(held_fields, dict) or digest(label, key, held_fields) != frozen.digest:
+                    continue  # the event's fields no longer match the ledger: verify names it
+                missing = set(live) - set(held_fields)
+                if missing and missing <= set(columns) and set(held_fields) <= set(live) \
+                        and all(live[name] == value for name, value in held_fields.items()):
+                    out.append(model._meta.pk.to_python(key))
     return out
 
 
