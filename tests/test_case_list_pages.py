@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from lawtrail.cases.models import Case
@@ -109,8 +110,8 @@ def test_the_api_pages_by_cursor(world: World, listed: list[int]) -> None:
 
 
 def test_cases_registered_at_the_same_moment_are_each_listed_once_both_ways(world: World, listed: list[int]) -> None:
-    """The cursor's boundary (registered_at ≤ t, and < t or a smaller id) splits cases of the same
-    moment by their ids: small pages, forward and back, list every case once, in order."""
+    """The cursor's boundary (the same moment and a smaller id, then an earlier moment) splits cases
+    of the same moment by their ids: small pages, forward and back, list every case once, in order."""
     from lawtrail.cases.queries import case_page
 
     tied = listed[10:30]
@@ -127,6 +128,27 @@ def test_cases_registered_at_the_same_moment_are_each_listed_once_both_ways(worl
     while back[-1].previous:
         back.append(case_page(qs, before=back[-1].previous, size=3))
     assert [c.pk for page in reversed(back) for c in page.items] == order
+
+
+def test_a_page_deep_among_cases_of_one_moment_reads_no_more_than_one_near_the_top(
+        world: World, listed: list[int]) -> None:
+    """Migrated cases often share one registration time (a date without the hour): a page after the
+    40th of them reads as much as a page after the 3rd (SQLite's own steps), not every case of that
+    moment with a larger id."""
+    from lawtrail.cases.queries import case_page
+
+    moment = Case.objects.get(pk=listed[0]).registered_at
+    Case.objects.filter(pk__in=listed).update(registered_at=moment)  # test data: the same moment
+    qs = visible_cases(world.sam).select_related(None)
+    order = list(qs.order_by("-registered_at", "-id").values_list("pk", flat=True))
+    measured = []
+    for at in (2, 40):
+        with reads(steps=True) as read:
+            page = case_page(qs, after=case_cursor(Case.objects.get(pk=order[at])), size=3)
+        assert [c.pk for c in page.items] == order[at + 1:at + 4]
+        measured.append(read.db_steps)
+    if connection.vendor == "sqlite":
+        assert measured[1] <= measured[0] * 1.2, measured
 
 
 def test_the_api_counts_at_most_once_a_minute_per_user_and_filter(world: World, listed: list[int]) -> None:

@@ -50,10 +50,14 @@ def filter_cases(qs: QuerySet[Case], params: dict[str, Any]) -> QuerySet[Case]:
 # case's registration time (microseconds since the epoch) and id: opaque to people, stable while
 # cases are added (a new case lands on the first page and shifts nothing after it).
 #
-# The boundary is written `registered_at <= t AND (registered_at < t OR id < n)`, not as the plain
-# OR `registered_at < t OR (registered_at = t AND id < n)`: the same rows, but a range the index
-# can start from. Given the OR, SQLite walked the index from the newest case down to the cursor,
-# every case before the page (a page in the middle of 1,000 cases read 500).
+# The boundary is read in two parts, each a range the index starts from at the cursor: the cases
+# registered at the cursor's very time with a smaller id (`registered_at = t AND id < n`), then,
+# if the page is not full, the cases registered before it (`registered_at < t`). Written as one
+# condition, `registered_at < t OR (registered_at = t AND id < n)` made SQLite walk the index from
+# the newest case down to the cursor (a page in the middle of 1,000 cases read 500), and
+# `registered_at <= t AND (registered_at < t OR id < n)` still every case registered at time t
+# with a larger id: migrated cases often share a registration time (100,000 generated ones share
+# one, and their middle page read 50,000 index entries, 8.8 ms, for its 21 rows).
 
 PAGE_SIZE = 20
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -88,25 +92,37 @@ class CasePage:
 
 def case_page(qs: QuerySet[Case], *, after: str = "", before: str = "", size: int = PAGE_SIZE) -> CasePage:
     """The `size` cases after the cursor `after` (older), or before `before` (newer), or the first
-    page; one query of at most size + 1 rows. A cursor that is not one of ours gives the first page."""
+    page; at most two queries of at most size + 1 rows. A cursor that is not one of ours gives the
+    first page."""
     older = parse_cursor(after) if after else None
     newer = parse_cursor(before) if before and not older else None
     if newer is not None:
-        at, pk = newer
-        rows = list(qs.filter(Q(registered_at__gt=at) | Q(pk__gt=pk), registered_at__gte=at)
-                    .order_by("registered_at", "id")[:size + 1])
+        rows = _beyond(qs, newer, size + 1, newer_side=True)
         if len(rows) > size:
             items = rows[:size][::-1]
             return CasePage(items, case_cursor(items[-1]), case_cursor(items[0]))
         # Fewer than a page newer than the cursor: that is the first page.
         older = None
-    if older is not None:
-        at, pk = older
-        qs = qs.filter(Q(registered_at__lt=at) | Q(pk__lt=pk), registered_at__lte=at)
-    rows = list(qs.order_by("-registered_at", "-id")[:size + 1])
+    rows = (_beyond(qs, older, size + 1, newer_side=False) if older is not None
+            else list(qs.order_by("-registered_at", "-id")[:size + 1]))
     items = rows[:size]
     return CasePage(items, case_cursor(items[-1]) if len(rows) > size else None,
                     case_cursor(items[0]) if older is not None and items else None)
+
+
+def _beyond(qs: QuerySet[Case], cursor: tuple[dt.datetime, int], limit: int, *, newer_side: bool) -> list[Case]:
+    """Up to `limit` cases beyond the cursor, nearest first: those registered at the cursor's very
+    time (by id), then those registered before it (older side) or after it (newer side)."""
+    at, pk = cursor
+    if newer_side:
+        rows = list(qs.filter(registered_at=at, pk__gt=pk).order_by("id")[:limit])
+        if len(rows) < limit:
+            rows += qs.filter(registered_at__gt=at).order_by("registered_at", "id")[:limit - len(rows)]
+    else:
+        rows = list(qs.filter(registered_at=at, pk__lt=pk).order_by("-id")[:limit])
+        if len(rows) < limit:
+            rows += qs.filter(registered_at__lt=at).order_by("-registered_at", "-id")[:limit - len(rows)]
+    return rows
 
 
 def _day_start(day: dt.date) -> dt.datetime:
