@@ -77,7 +77,7 @@ from lawtrail.lib.apikit import (
     visible,
 )
 from lawtrail.lib.errors import InvalidInput, NotFound
-from lawtrail.lib.paging import cached_count, list_key
+from lawtrail.lib.paging import cached_count, list_key, parse_cursor
 
 router = Router(tags=["cases"])
 
@@ -731,7 +731,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     user = auth_user(request)
     qs = queries.filter_cases(_cases(user), filters.dict())
     if filters.after:
-        if queries.parse_cursor(filters.after) is None:
+        if parse_cursor(filters.after) is None:
             raise InvalidInput("invalid_cursor", "分页游标无效:请使用上一页返回的 next", {"field": "after"})
         page = queries.case_page(qs, after=filters.after, size=filters.limit)
         items, following = page.items, page.next

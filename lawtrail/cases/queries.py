@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,7 @@ from lawtrail.cases.choices import OPEN_STAGES, ApprovalKind, ComplaintStatus, S
 from lawtrail.cases.models import Case, Complaint, FollowUp
 from lawtrail.events.models import DomainEvent, Outcome
 from lawtrail.lib import inbox, timez
-from lawtrail.lib.paging import counted
+from lawtrail.lib.paging import KeysetPage, counted, cursor_of, keyset_page
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
@@ -44,85 +43,21 @@ def filter_cases(qs: QuerySet[Case], params: dict[str, Any]) -> QuerySet[Case]:
 
 # ---------------------------------------------------------------- the case list, page by page
 #
-# Keyset pagination: a page is "the next 20 after this case" in the list's order (-registered_at,
-# -id), which the composite indexes (agency|unit, registered_at, id) answer by reading 21 rows,
-# however deep the page; an OFFSET would read every row before it. The cursor is the boundary
-# case's registration time (microseconds since the epoch) and id: opaque to people, stable while
-# cases are added (a new case lands on the first page and shifts nothing after it).
-#
-# The boundary is read in two parts, each a range the index starts from at the cursor: the cases
-# registered at the cursor's very time with a smaller id (`registered_at = t AND id < n`), then,
-# if the page is not full, the cases registered before it (`registered_at < t`). Written as one
-# condition, `registered_at < t OR (registered_at = t AND id < n)` made SQLite walk the index from
-# the newest case down to the cursor (a page in the middle of 1,000 cases read 500), and
-# `registered_at <= t AND (registered_at < t OR id < n)` still every case registered at time t
-# with a larger id: migrated cases often share a registration time (100,000 generated ones share
-# one, and their middle page read 50,000 index entries, 8.8 ms, for its 21 rows).
+# Keyset pages (lawtrail/lib/paging.py, keyset_page): newest first by (registered_at, id), which
+# the composite indexes (agency|unit, registered_at, id) answer by reading a page's rows however
+# deep the page.
 
 PAGE_SIZE = 20
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_CURSOR = re.compile(r"(-?[0-9]{1,18})_([0-9]{1,18})")
 
 
 def case_cursor(case: Case) -> str:
-    return f"{(case.registered_at - _EPOCH) // dt.timedelta(microseconds=1)}_{case.pk}"
+    return cursor_of(case.registered_at, case.pk)
 
 
-def parse_cursor(raw: str) -> tuple[dt.datetime, int] | None:
-    """The boundary a cursor names, or None when it is not one of ours."""
-    found = _CURSOR.fullmatch(raw)
-    if found is None:
-        return None
-    try:
-        return _EPOCH + dt.timedelta(microseconds=int(found[1])), int(found[2])
-    except OverflowError:
-        return None
-
-
-@dataclass
-class CasePage:
-    items: list[Case]
-    next: str | None  # the cursor of the following page (older cases), if any
-    previous: str | None  # the cursor of the preceding page (newer cases), if this is not the first
-
-    @property
-    def first(self) -> bool:
-        return self.previous is None
-
-
-def case_page(qs: QuerySet[Case], *, after: str = "", before: str = "", size: int = PAGE_SIZE) -> CasePage:
+def case_page(qs: QuerySet[Case], *, after: str = "", before: str = "", size: int = PAGE_SIZE) -> KeysetPage[Case]:
     """The `size` cases after the cursor `after` (older), or before `before` (newer), or the first
-    page; at most two queries of at most size + 1 rows. A cursor that is not one of ours gives the
-    first page."""
-    older = parse_cursor(after) if after else None
-    newer = parse_cursor(before) if before and not older else None
-    if newer is not None:
-        rows = _beyond(qs, newer, size + 1, newer_side=True)
-        if len(rows) > size:
-            items = rows[:size][::-1]
-            return CasePage(items, case_cursor(items[-1]), case_cursor(items[0]))
-        # Fewer than a page newer than the cursor: that is the first page.
-        older = None
-    rows = (_beyond(qs, older, size + 1, newer_side=False) if older is not None
-            else list(qs.order_by("-registered_at", "-id")[:size + 1]))
-    items = rows[:size]
-    return CasePage(items, case_cursor(items[-1]) if len(rows) > size else None,
-                    case_cursor(items[0]) if older is not None and items else None)
-
-
-def _beyond(qs: QuerySet[Case], cursor: tuple[dt.datetime, int], limit: int, *, newer_side: bool) -> list[Case]:
-    """Up to `limit` cases beyond the cursor, nearest first: those registered at the cursor's very
-    time (by id), then those registered before it (older side) or after it (newer side)."""
-    at, pk = cursor
-    if newer_side:
-        rows = list(qs.filter(registered_at=at, pk__gt=pk).order_by("id")[:limit])
-        if len(rows) < limit:
-            rows += qs.filter(registered_at__gt=at).order_by("registered_at", "id")[:limit - len(rows)]
-    else:
-        rows = list(qs.filter(registered_at=at, pk__lt=pk).order_by("-id")[:limit])
-        if len(rows) < limit:
-            rows += qs.filter(registered_at__lt=at).order_by("-registered_at", "-id")[:limit - len(rows)]
-    return rows
+    page (lib.paging.keyset_page)."""
+    return keyset_page(qs, "registered_at", after=after, before=before, size=size)
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -60,7 +60,7 @@ from lawtrail.lib.apikit import (
     visible,
 )
 from lawtrail.lib.errors import InvalidInput, NotFound
-from lawtrail.lib.paging import cached_count, list_key
+from lawtrail.lib.paging import cached_count, cursor_of, keyset_page, list_key, parse_cursor
 
 router = Router(tags=["evidence"])
 
@@ -163,6 +163,7 @@ class EvidencePage(Page):
                                    "可能未计入刚入库的资料(统计时间见 counted_at;列表本身总是最新的)")
     counted_at: dt.datetime = Field(description="count 的统计时间")
     items: list[EvidenceOut]
+    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
 class EvidenceFilter(Paging):
@@ -171,6 +172,8 @@ class EvidenceFilter(Paging):
     unassigned: bool = Field(False, description="只列未关联案件的")
     flagged: bool = Field(False, description="只列文件有问题(截断、无法解析)的")
     q: Str100 = Field("", description="文件名、案号、设备编号、执法人员或 SHA-256 前缀")
+    # Keyset paging: however deep, a page reads limit + 1 rows (an offset reads every row before it).
+    after: str = Field("", max_length=64, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
 class ProposalOut(Schema):
@@ -422,11 +425,21 @@ def list_evidence(request: HttpRequest, filters: Query[EvidenceFilter]) -> Evide
     qs = queries.filter_evidence(queries.visible_evidence(user), case_id=filters.case_id,
                                  evidence_class=filters.evidence_class or "", unassigned=filters.unassigned,
                                  flagged=filters.flagged, q=filters.q)
-    page = qs.select_related("handling")[filters.offset:filters.offset + filters.limit]
+    rows = qs.select_related("handling")
+    if filters.after:
+        if parse_cursor(filters.after) is None:
+            raise InvalidInput("invalid_cursor", "分页游标无效:请使用上一页返回的 next", {"field": "after"})
+        page = keyset_page(rows, "ingested_at", after=filters.after, size=filters.limit)
+        items, following = page.items, page.next
+    else:
+        found = list(rows.order_by("-ingested_at", "-id")[filters.offset:filters.offset + filters.limit + 1])
+        items = found[:filters.limit]
+        following = cursor_of(items[-1].ingested_at, items[-1].pk) if len(found) > filters.limit else None
     # The count reads every recording in the user's reach: counted at most once a minute per user
     # and filter, as the evidence list page's total is (lib.paging).
-    count, counted_at = cached_count(qs, list_key("api-evidence", user.pk, filters.dict(), paging=("limit", "offset")))
-    return EvidencePage(count=count, counted_at=counted_at, items=[evidence_out(e) for e in page])
+    count, counted_at = cached_count(
+        qs, list_key("api-evidence", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+    return EvidencePage(count=count, counted_at=counted_at, items=[evidence_out(e) for e in items], next=following)
 
 
 @router.get("/evidence/{evidence_id}", response=responses(200, EvidenceOut), summary="音像资料详情")

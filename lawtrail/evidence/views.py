@@ -36,7 +36,7 @@ from lawtrail.evidence.choices import (
 from lawtrail.evidence.models import Evidence, EvidenceHandling
 from lawtrail.evidence.retention import storage_deadline
 from lawtrail.lib import timez
-from lawtrail.lib.paging import CountedPaginator
+from lawtrail.lib.paging import cached_count, keyset_page
 from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import PickOne, attempt, signed_in_user
 
@@ -252,11 +252,16 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
         qs = queries.filter_evidence(qs, evidence_class=d["evidence_class"], unassigned=d["unassigned"],
                                      flagged=d["flagged"], q=d["q"])
     query = request.GET.copy()
-    query.pop("page", None)
-    # The total above the list is counted at most once a minute (lib.paging): a COUNT reads every
+    for key in ("after", "before", "page"):
+        query.pop(key, None)
+    # Keyset pages, newest first (lib.paging.keyset_page): however deep, a page reads one page of
+    # recordings. The total above the list is counted at most once a minute: a COUNT reads every
     # recording in the user's reach.
-    page = CountedPaginator(qs, 20, key=f"evidence:{user.pk}?{query.urlencode()}").get_page(request.GET.get("page"))
-    return render(request, "evidence/evidence_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    page = keyset_page(qs, "ingested_at", after=request.GET.get("after", ""), before=request.GET.get("before", ""),
+                       size=20)
+    total, counted_at = cached_count(qs, f"evidence:{user.pk}?{query.urlencode()}")
+    return render(request, "evidence/evidence_list.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                           "total": total, "counted_at": counted_at})
 
 
 def _evidence(request: HttpRequest, pk: int) -> Evidence:
