@@ -38,7 +38,7 @@ from lawtrail.cases.forms import (
     TransitionForm,
 )
 from lawtrail.cases.models import Complaint, Inspection, Party
-from lawtrail.lib.paging import cached_count
+from lawtrail.lib.paging import cached_count, paged
 from lawtrail.web.kit import attempt, signed_in_user
 
 
@@ -192,8 +192,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status:
         qs = qs.filter(status=status)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    return render(request, "cases/complaint_list.html", {"page": page, "status": status,
+    page, query = paged(qs, "received_at", request.GET, size=20)
+    return render(request, "cases/complaint_list.html", {"page": page, "query": query, "status": status,
                                                          "statuses": ComplaintStatus.choices})
 
 
@@ -279,12 +279,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def inspection_list(request: HttpRequest) -> HttpResponse:
     qs = Inspection.objects.restrict(signed_in_user(request)).select_related("party", "unit")
-    page = Paginator(qs.prefetch_related("officers", "cases").select_related("agency"), 20).get_page(
-        request.GET.get("page"))
+    page, query = paged(qs.prefetch_related("officers", "cases").select_related("agency"), "started_at", request.GET,
+                        size=20)
     # The patrol rules (footage from arrival to departure, the front filmed, identity shown), per patrol.
-    findings = hooks.provided(hooks.PATROL_FINDINGS, list(page.object_list), default={})
+    findings = hooks.provided(hooks.PATROL_FINDINGS, page.items, default={})
     return render(request, "cases/inspection_list.html", {
-        "page": page, "rows": [(i, findings.get(i.pk, [])) for i in page.object_list]})
+        "page": page, "query": query, "rows": [(i, findings.get(i.pk, [])) for i in page.items]})
 
 
 @login_required

@@ -36,7 +36,7 @@ from lawtrail.evidence.choices import (
 from lawtrail.evidence.models import Evidence, EvidenceHandling
 from lawtrail.evidence.retention import storage_deadline
 from lawtrail.lib import timez
-from lawtrail.lib.paging import cached_count, keyset_page
+from lawtrail.lib.paging import cached_count, paged
 from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import PickOne, attempt, signed_in_user
 
@@ -251,16 +251,12 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         qs = queries.filter_evidence(qs, evidence_class=d["evidence_class"], unassigned=d["unassigned"],
                                      flagged=d["flagged"], q=d["q"])
-    query = request.GET.copy()
-    for key in ("after", "before", "page"):
-        query.pop(key, None)
-    # Keyset pages, newest first (lib.paging.keyset_page): however deep, a page reads one page of
-    # recordings. The total above the list is counted at most once a minute: a COUNT reads every
-    # recording in the user's reach.
-    page = keyset_page(qs, "ingested_at", after=request.GET.get("after", ""), before=request.GET.get("before", ""),
-                       size=20)
-    total, counted_at = cached_count(qs, f"evidence:{user.pk}?{query.urlencode()}")
-    return render(request, "evidence/evidence_list.html", {"form": form, "page": page, "query": query.urlencode(),
+    # Keyset pages, newest first (lib.paging): however deep, a page reads one page of recordings.
+    # The total above the list is counted at most once a minute: a COUNT reads every recording in
+    # the user's reach.
+    page, query = paged(qs, "ingested_at", request.GET, size=20)
+    total, counted_at = cached_count(qs, f"evidence:{user.pk}?{query}")
+    return render(request, "evidence/evidence_list.html", {"form": form, "page": page, "query": query,
                                                            "total": total, "counted_at": counted_at})
 
 
@@ -421,9 +417,9 @@ def interruption_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, "中断原因已记录")
             return redirect("evidence_interruptions")
         messages.error(request, "操作未完成:" + "；".join(str(e) for errs in form.errors.values() for e in errs))
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page, query = paged(qs, "detected_at", request.GET, size=20)
     return render(request, "evidence/interruption_list.html", {
-        "page": page, "status": status, "statuses": InterruptionStatus.choices, "form": form,
+        "page": page, "query": query, "status": status, "statuses": InterruptionStatus.choices, "form": form,
     }, status=400 if form.errors else 200)
 
 
@@ -448,8 +444,9 @@ def stop_list(request: HttpRequest) -> HttpResponse:
                 reported_at=d["reported_at"], device_serial=d["device_serial"], actor=user)):
             messages.success(request, "已登记并记录向负责人报告的情况")
             return redirect("evidence_stops")
-    page = Paginator(queries.visible_stops(user), 20).get_page(request.GET.get("page"))
-    return render(request, "evidence/stop_list.html", {"page": page, "report": report, "explain": explain},
+    page, query = paged(queries.visible_stops(user), "stopped_at", request.GET, size=20)
+    return render(request, "evidence/stop_list.html", {"page": page, "query": query, "report": report,
+                                                       "explain": explain},
                   status=400 if report.errors or explain.errors else 200)
 
 

@@ -33,6 +33,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 from lawtrail.lib import timez
 
@@ -117,6 +118,15 @@ def keyset_page(qs: QuerySet[Any], moment: str, *, after: str = "", before: str 
     items = rows[:size]
     return KeysetPage(items, cursor(items[-1]) if len(rows) > size else None,
                       cursor(items[0]) if older is not None and items else None)
+
+
+def paged(qs: QuerySet[Any], moment: str, get: QueryDict, *, size: int) -> tuple[KeysetPage[Any], str]:
+    """A list page's keyset page as its request asks (`?after=` 下一页, `?before=` 上一页), and the
+    request's query string without them (the filters the pager's links keep)."""
+    query = get.copy()
+    for key in ("after", "before", "page"):
+        query.pop(key, None)
+    return keyset_page(qs, moment, after=get.get("after", ""), before=get.get("before", ""), size=size), query.urlencode()
 
 
 def _beyond(qs: QuerySet[Any], moment: str, boundary: tuple[dt.datetime, int], limit: int, *,
