@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from lawtrail.access import policy
@@ -131,6 +131,8 @@ def _short_scan(scope: QuerySet, columns: tuple[str, ...], q: str) -> tuple[list
     took at 100,000 cases, docs/performance.md), so only
     the newest SHORT_WINDOW records of the scope are read — a bounded scan — and a scope holding
     more says so (`Results.windowed`): a longer word searches everything through the index."""
+    if connection.vendor == "sqlite":
+        return _short_scan_sqlite(scope, columns, q)
     window, params = scope.order_by("-pk").values("pk", *columns)[:SHORT_WINDOW].query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({window}) c", params)
@@ -139,6 +141,24 @@ def _short_scan(scope: QuerySet, columns: tuple[str, ...], q: str) -> tuple[list
                        (*params, *([_like(q)] * len(columns)), LIMIT + 1))
         ids = [int(pk) for (pk,) in cursor.fetchall()]
     return ids[:LIMIT], len(ids) > LIMIT, read >= SHORT_WINDOW
+
+
+def _short_scan_sqlite(scope: QuerySet, columns: tuple[str, ...], q: str) -> tuple[list[int], bool, bool]:
+    """The same window on SQLite, read the way SQLite can stop early: the window's oldest record is
+    found first (the SHORT_WINDOW-th newest of the scope, if the scope holds that many), then the
+    scope from the newest record down to it is read in id order and the read stops at LIMIT + 1
+    matches. (Matching inside the window as a derived table made SQLite build the whole window,
+    twenty thousand rows, for a word the newest records already hold.)"""
+    oldest = scope.order_by("-pk").values_list("pk", flat=True)[SHORT_WINDOW - 1:SHORT_WINDOW].first()
+    table = connection.ops.quote_name(scope.model._meta.db_table)
+    match = " OR ".join(
+        f"UPPER(CAST({table}.{connection.ops.quote_name(scope.model._meta.get_field(c).column)} AS TEXT)) "
+        "LIKE UPPER(%s) ESCAPE '\\'" for c in columns)
+    found = scope.filter(RawSQL(f"({match})", [_like(q)] * len(columns), output_field=BooleanField()))
+    if oldest is not None:
+        found = found.filter(pk__gte=oldest)
+    ids = list(found.order_by("-pk").values_list("pk", flat=True)[:LIMIT + 1])
+    return ids[:LIMIT], len(ids) > LIMIT, oldest is not None
 
 
 def _like(q: str) -> str:
