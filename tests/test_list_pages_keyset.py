@@ -93,3 +93,27 @@ def test_the_evidence_registers_render_with_the_cursor_pager(world: World, url: 
     client.force_login(world.alice)
     for query in ("", "?after=1_1", "?before=1_1", "?after=nonsense"):
         assert client.get(url + query).status_code == 200
+
+
+@pytest.mark.parametrize(("url", "make"), [("/api/complaints", _complaint), ("/api/inspections", _inspection)],
+                         ids=["complaints", "inspections"])
+def test_the_api_pages_by_cursor(world: World, url: str, make: Callable[[World], models.Model]) -> None:
+    from lawtrail.testing.api import ApiClient
+
+    first = make(world)
+    _copies(first, 30)
+    moment = "received_at" if isinstance(first, Complaint) else "started_at"
+    listed = list(type(first).objects.restrict(world.alice).order_by(f"-{moment}", "-id").values_list("pk", flat=True))
+    api = ApiClient(world.alice)
+    got: list[int] = []
+    reply = api.get(url, limit=7)
+    while True:
+        assert reply.status == 200 and reply.body["count"] == len(listed) and reply.body["counted_at"]
+        got += [item["id"] for item in reply.body["items"]]
+        if reply.body["next"] is None:
+            break
+        reply = api.get(url, limit=7, after=reply.body["next"])
+    assert got == listed
+    assert [i["id"] for i in api.get(url, limit=5, offset=10).body["items"]] == listed[10:15]
+    refused = api.get(url, after="nonsense")
+    assert refused.status == 422 and refused.code == "invalid_cursor"

@@ -77,7 +77,7 @@ from lawtrail.lib.apikit import (
     visible,
 )
 from lawtrail.lib.errors import InvalidInput, NotFound
-from lawtrail.lib.paging import cached_count, list_key, parse_cursor
+from lawtrail.lib.paging import api_page, cached_count, list_key
 
 router = Router(tags=["cases"])
 
@@ -222,11 +222,16 @@ class ComplaintOut(Schema):
 
 
 class ComplaintPage(Page):
+    count: int = Field(description="符合条件的登记数:每位用户、每种筛选条件至多每分钟统计一次(统计时间见 counted_at;"
+                                   "列表本身总是最新的)")
+    counted_at: dt.datetime = Field(description="count 的统计时间")
     items: list[ComplaintOut]
+    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
 class ComplaintFilter(Paging):
     status: ComplaintStatus | None = None
+    after: str = Field("", max_length=64, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
 class ComplaintIn(Schema):
@@ -307,11 +312,14 @@ def complaint_out(c: Complaint) -> ComplaintOut:
 
 @router.get("/complaints", response=responses(200, ComplaintPage), summary="投诉举报登记列表")
 def list_complaints(request: HttpRequest, filters: Query[ComplaintFilter]) -> ComplaintPage:
-    qs = _complaints(auth_user(request)).order_by("-received_at", "-id")
+    user = auth_user(request)
+    qs = _complaints(user)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    page = qs[filters.offset:filters.offset + filters.limit]
-    return ComplaintPage(count=qs.count(), items=[complaint_out(c) for c in page])
+    items, following = api_page(qs, "received_at", after=filters.after, offset=filters.offset, limit=filters.limit)
+    count, counted_at = cached_count(
+        qs, list_key("api-complaints", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+    return ComplaintPage(count=count, counted_at=counted_at, items=[complaint_out(c) for c in items], next=following)
 
 
 @router.get("/complaints/{complaint_id}", response=responses(200, ComplaintOut), summary="投诉举报登记详情")
@@ -409,11 +417,16 @@ class InspectionOut(Schema):
 
 
 class InspectionPage(Page):
+    count: int = Field(description="符合条件的巡查记录数:每位用户、每种筛选条件至多每分钟统计一次(统计时间见 counted_at;"
+                                   "列表本身总是最新的)")
+    counted_at: dt.datetime = Field(description="count 的统计时间")
     items: list[InspectionOut]
+    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
 class InspectionFilter(Paging):
     outcome: InspectionOutcome | None = None
+    after: str = Field("", max_length=64, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
 class InspectionIn(Schema):
@@ -457,11 +470,14 @@ def inspection_out(i: Inspection) -> InspectionOut:
 
 @router.get("/inspections", response=responses(200, InspectionPage), summary="日常巡视检查列表")
 def list_inspections(request: HttpRequest, filters: Query[InspectionFilter]) -> InspectionPage:
-    qs = _inspections(auth_user(request)).order_by("-started_at", "-id")
+    user = auth_user(request)
+    qs = _inspections(user)
     if filters.outcome:
         qs = qs.filter(outcome=filters.outcome)
-    page = qs[filters.offset:filters.offset + filters.limit]
-    return InspectionPage(count=qs.count(), items=[inspection_out(i) for i in page])
+    items, following = api_page(qs, "started_at", after=filters.after, offset=filters.offset, limit=filters.limit)
+    count, counted_at = cached_count(
+        qs, list_key("api-inspections", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+    return InspectionPage(count=count, counted_at=counted_at, items=[inspection_out(i) for i in items], next=following)
 
 
 @router.get("/inspections/{inspection_id}", response=responses(200, InspectionOut), summary="日常巡视检查详情")
@@ -730,15 +746,7 @@ def case_detail(case_id: int, user: User) -> CaseDetailOut:
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     user = auth_user(request)
     qs = queries.filter_cases(_cases(user), filters.dict())
-    if filters.after:
-        if parse_cursor(filters.after) is None:
-            raise InvalidInput("invalid_cursor", "分页游标无效:请使用上一页返回的 next", {"field": "after"})
-        page = queries.case_page(qs, after=filters.after, size=filters.limit)
-        items, following = page.items, page.next
-    else:
-        rows = list(qs.order_by("-registered_at", "-id")[filters.offset:filters.offset + filters.limit + 1])
-        items = rows[:filters.limit]
-        following = queries.case_cursor(items[-1]) if len(rows) > filters.limit else None
+    items, following = api_page(qs, "registered_at", after=filters.after, offset=filters.offset, limit=filters.limit)
     # The count is the case list's: an exact COUNT reads every case of the user's scope and filter
     # (a third to a half of the request's reads at 300 cases, growing with every case), so it is counted at
     # most once a minute per user and filter, as the list page's total is.

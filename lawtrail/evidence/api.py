@@ -60,7 +60,7 @@ from lawtrail.lib.apikit import (
     visible,
 )
 from lawtrail.lib.errors import InvalidInput, NotFound
-from lawtrail.lib.paging import cached_count, cursor_of, keyset_page, list_key, parse_cursor
+from lawtrail.lib.paging import api_page, cached_count, list_key
 
 router = Router(tags=["evidence"])
 
@@ -306,10 +306,15 @@ def stop_out(s: RecordingStop) -> StopOut:
 
 class InterruptionFilter(Paging):
     status: InterruptionStatus | None = None
+    after: str = Field("", max_length=64, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
 class InterruptionPage(Page):
+    count: int = Field(description="符合条件的中断数:每位用户、每种筛选条件至多每分钟统计一次(统计时间见 counted_at;"
+                                   "列表本身总是最新的)")
+    counted_at: dt.datetime = Field(description="count 的统计时间")
     items: list[InterruptionOut]
+    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
 class ExplainIn(Schema):
@@ -425,16 +430,8 @@ def list_evidence(request: HttpRequest, filters: Query[EvidenceFilter]) -> Evide
     qs = queries.filter_evidence(queries.visible_evidence(user), case_id=filters.case_id,
                                  evidence_class=filters.evidence_class or "", unassigned=filters.unassigned,
                                  flagged=filters.flagged, q=filters.q)
-    rows = qs.select_related("handling")
-    if filters.after:
-        if parse_cursor(filters.after) is None:
-            raise InvalidInput("invalid_cursor", "分页游标无效:请使用上一页返回的 next", {"field": "after"})
-        page = keyset_page(rows, "ingested_at", after=filters.after, size=filters.limit)
-        items, following = page.items, page.next
-    else:
-        found = list(rows.order_by("-ingested_at", "-id")[filters.offset:filters.offset + filters.limit + 1])
-        items = found[:filters.limit]
-        following = cursor_of(items[-1].ingested_at, items[-1].pk) if len(found) > filters.limit else None
+    items, following = api_page(qs.select_related("handling"), "ingested_at", after=filters.after,
+                                offset=filters.offset, limit=filters.limit)
     # The count reads every recording in the user's reach: counted at most once a minute per user
     # and filter, as the evidence list page's total is (lib.paging).
     count, counted_at = cached_count(
@@ -574,11 +571,15 @@ def thumbnail(request: HttpRequest, evidence_id: Id) -> HttpResponse | Streaming
 
 @router.get("/evidence-interruptions", response=responses(200, InterruptionPage), summary="录像中断列表")
 def list_interruptions(request: HttpRequest, filters: Query[InterruptionFilter]) -> InterruptionPage:
-    qs = queries.visible_interruptions(auth_user(request))
+    user = auth_user(request)
+    qs = queries.visible_interruptions(user)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    page = qs[filters.offset:filters.offset + filters.limit]
-    return InterruptionPage(count=qs.count(), items=[interruption_out(i) for i in page])
+    items, following = api_page(qs, "detected_at", after=filters.after, offset=filters.offset, limit=filters.limit)
+    count, counted_at = cached_count(
+        qs, list_key("api-interruptions", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+    return InterruptionPage(count=count, counted_at=counted_at, items=[interruption_out(i) for i in items],
+                            next=following)
 
 
 @router.post("/evidence-interruptions/{interruption_id}/explanation", response=responses(200, InterruptionOut),

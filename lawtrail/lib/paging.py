@@ -36,6 +36,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from lawtrail.lib import timez
+from lawtrail.lib.errors import InvalidInput
 
 COUNT_SECONDS = 60
 T = TypeVar("T")
@@ -127,6 +128,20 @@ def paged(qs: QuerySet[Any], moment: str, get: QueryDict, *, size: int) -> tuple
     for key in ("after", "before", "page"):
         query.pop(key, None)
     return keyset_page(qs, moment, after=get.get("after", ""), before=get.get("before", ""), size=size), query.urlencode()
+
+
+def api_page(qs: QuerySet[Any], moment: str, *, after: str, offset: int, limit: int) -> tuple[list[Any], str | None]:
+    """An API list's rows and the cursor of the page after them (None at the end): from the cursor
+    `after` when it is given (a keyset page), else from `offset` (which still works, but reads
+    every row before it). A cursor the API did not give is refused (422, `invalid_cursor`)."""
+    if after:
+        if parse_cursor(after) is None:
+            raise InvalidInput("invalid_cursor", "分页游标无效:请使用上一页返回的 next", {"field": "after"})
+        page = keyset_page(qs, moment, after=after, size=limit)
+        return page.items, page.next
+    rows = list(qs.order_by(f"-{moment}", "-id")[offset:offset + limit + 1])
+    items = rows[:limit]
+    return items, cursor_of(getattr(items[-1], moment), items[-1].pk) if len(rows) > limit else None
 
 
 def _beyond(qs: QuerySet[Any], moment: str, boundary: tuple[dt.datetime, int], limit: int, *,
