@@ -150,8 +150,6 @@ class Complaint(models.Model):
     class Meta:
         verbose_name = "投诉举报登记"
         ordering = ["-received_at", "-id"]
-        # The list's order, newest first: keyset pages read one page however deep (lib.paging).
-        indexes = [models.Index(fields=["agency", "-received_at", "-id"], name="complaint_agency_received")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}登记 #{self.pk} {self.respondent}"
@@ -183,8 +181,6 @@ class Inspection(models.Model):
     class Meta:
         verbose_name = "日常巡视检查"
         ordering = ["-started_at", "-id"]
-        # The list's order, newest first: keyset pages read one page however deep (lib.paging).
-        indexes = [models.Index(fields=["agency", "-started_at", "-id"], name="inspection_agency_started")]
 
     def __str__(self) -> str:
         return f"巡查 {self.party} {self.started_at:%Y-%m-%d}"

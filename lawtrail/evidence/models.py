@@ -252,10 +252,6 @@ class Interruption(models.Model):
     class Meta:
         verbose_name = "录像中断"
         ordering = ["-detected_at", "-id"]
-        # The list's order, newest first, with and without its status filter: keyset pages read
-        # one page however deep (lib.paging).
-        indexes = [models.Index(fields=["agency", "status", "-detected_at", "-id"], name="interruption_agency_status"),
-                   models.Index(fields=["agency", "-detected_at", "-id"], name="interruption_agency_detected")]
         constraints = [models.UniqueConstraint(fields=["before", "after"], name="interruption_unique")]
 
     def __str__(self) -> str:
@@ -362,8 +358,6 @@ class RecordingStop(models.Model):
     class Meta:
         verbose_name = "无法继续音像记录的报告"
         ordering = ["-stopped_at", "-id"]
-        # The list's order, newest first: keyset pages read one page however deep (lib.paging).
-        indexes = [models.Index(fields=["agency", "-stopped_at", "-id"], name="stop_agency_stopped")]
 
     def __str__(self) -> str:
         return f"{self.stopped_at:%Y-%m-%d %H:%M} 无法继续音像记录"
