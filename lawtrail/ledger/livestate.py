@@ -15,6 +15,7 @@ memory stays the same at any size, and each page of live rows looks its records 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sqlite3
 import tempfile
@@ -294,13 +295,7 @@ def _name_missing(problem: Problem, model: type[models.Model], label: str, lates
 
 
 def _pages(rows: Iterator[tuple[str, str, dict[str, Any]]]) -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
-    page: list[tuple[str, str, dict[str, Any]]] = []
-    for row in rows:
-        page.append(row)
-        if len(page) == _CHUNK:
-            yield page
-            page = []
-    if page:
+    while page := list(itertools.islice(rows, _CHUNK)):
         yield page
 
 

@@ -37,6 +37,14 @@ class ApiClient:
     def get(self, path: str, **params: Any) -> Reply:
         return self._reply(self.client.get(path, params, headers=self.headers))
 
+    def cursor_pages(self, path: str, **params: Any) -> list[Reply]:
+        """Every page of a list, each asked for with the `next` cursor the one before it gave
+        (`after=`), until a page gives none or is not a 200."""
+        replies = [self.get(path, **params)]
+        while replies[-1].status == 200 and replies[-1].body["next"] is not None:
+            replies.append(self.get(path, **params, after=replies[-1].body["next"]))
+        return replies
+
     def post(self, path: str, body: Any = None, *, raw: str | None = None) -> Reply:
         data = raw if raw is not None else json.dumps(body if body is not None else {}, default=str)
         return self._reply(self.client.post(path, data, content_type="application/json", headers=self.headers))
