@@ -234,6 +234,14 @@ def test_the_access_request_list_pages_as_one_sorted_list_would(world: World, va
         everything = list(visible_requests(user).order_by("-created_at", "-id"))
         seen += len(everything)
         for offset, limit in ((0, 20), (0, 2), (1, 2), (3, 5), (6, 3)):
-            page = newest_requests(user, visible_requests(user), offset=offset, limit=limit)
+            page, _ = newest_requests(user, visible_requests(user), offset=offset, limit=limit)
             assert [r.pk for r in page] == [r.pk for r in everything[offset:offset + limit]], (user.username, offset)
+        # By cursor, two at a time: the same list, every request once.
+        walked, after = [], ""
+        while True:
+            page, after = newest_requests(user, visible_requests(user), after=after or "", limit=2)
+            walked += [r.pk for r in page]
+            if after is None:
+                break
+        assert walked == [r.pk for r in everything], user.username
     assert seen and any(r.agency_id != world.hank.agency_id for r in visible_requests(world.hank))

@@ -63,7 +63,7 @@ def test_entries_follow_the_history_pages_permissions(world: World) -> None:
     do_make_checkpoint()
     seq = LedgerEntry.objects.filter(event__case_id_frozen=case.pk).order_by("seq").values_list("seq", flat=True)[0]
     bob = ApiClient(world.bob)  # another unit: sees nothing of alice's case
-    assert bob.get(f"/api/ledger/objects/cases.case/{case.pk}/entries").body == {"count": 0, "items": []}
+    assert bob.get(f"/api/ledger/objects/cases.case/{case.pk}/entries").body == {"count": 0, "items": [], "next": None}
     assert bob.get(f"/api/ledger/entries/{seq}").code == "no_entry"
     assert bob.get(f"/api/ledger/entries/{seq}/proof").code == "no_entry"
     assert ApiClient(world.alice).get(f"/api/ledger/entries/{seq}").status == 200

@@ -14,10 +14,8 @@ from django.test import Client
 from lawtrail.cases.actions import do_record_inspection, do_register_complaint
 from lawtrail.cases.models import Complaint, Inspection
 from lawtrail.lib import timez
+from lawtrail.testing.pages import links, walk
 from lawtrail.testing.personas import World
-from lawtrail.testing.reads import reads
-
-LINK = re.compile(r'href="\?([^"]*(?:after|before)=[0-9_-]+)">(上一页|下一页)</a>')
 
 
 def _complaint(world: World) -> Complaint:
@@ -60,31 +58,21 @@ def test_the_list_walks_every_record_once_and_back(world: World, name: str, url:
     assert len(listed) == 47
     client = Client()
     client.force_login(world.alice)
-    html = client.get(url).content.decode()
-    assert "上一页" not in html
-    pages = []
-    while True:
-        pages.append([int(pk) for pk in dict.fromkeys(re.findall(row_link, html))])
-        links = {label: query for query, label in LINK.findall(html)}
-        if "下一页" not in links:
-            break
-        with reads() as read:
-            html = client.get(f"{url}?{links['下一页'].replace('&amp;', '&')}").content.decode()
-        assert not [q for q in read.queries if re.search(r"\bOFFSET\b", q.sql)]
-    assert [pk for page in pages for pk in page] == listed
-    assert [len(page) for page in pages] == [20, 20, 7]
-    back = {label: query for query, label in LINK.findall(html)}["上一页"]
-    assert [int(pk) for pk in dict.fromkeys(re.findall(row_link, client.get(
-        f"{url}?{back.replace('&amp;', '&')}").content.decode()))] == pages[1]
+    assert "上一页" not in client.get(url).content.decode()
+    walked = walk(client, url, row_link)
+    assert not walked.offsets
+    assert walked.ids == listed
+    assert [len(page) for page in walked.pages] == [20, 20, 7]
+    back = links(walked.last)["上一页"]
+    assert [int(pk) for pk in dict.fromkeys(re.findall(row_link, client.get(f"{url}?{back}").content.decode()))] \
+        == walked.pages[1]
 
 
 def test_a_filter_is_kept_across_complaint_pages(world: World) -> None:
     _copies(_complaint(world), 24)
     client = Client()
     client.force_login(world.alice)
-    html = client.get("/complaints/", {"status": "pending"}).content.decode()
-    links = {label: query for query, label in LINK.findall(html)}
-    assert "status=pending" in links["下一页"]
+    assert "status=pending" in links(client.get("/complaints/", {"status": "pending"}).content.decode())["下一页"]
 
 
 @pytest.mark.parametrize("url", ["/evidence/interruptions/", "/evidence/stops/"])

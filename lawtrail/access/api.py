@@ -16,6 +16,7 @@ from lawtrail.evidence.models import Evidence
 from lawtrail.lib.apikit import (
     ERROR_STATUSES,
     EXPENSIVE_STATUSES,
+    CursorPaging,
     ErrorOut,
     Id,
     IdList,
@@ -92,11 +93,11 @@ class RequestPage(Page):
                                    "可能未计入刚提交的调用单(统计时间见 counted_at;列表本身总是最新的)")
     counted_at: dt.datetime | None = Field(None, description="count 的统计时间(待我审批的列表为当前数目,无此项)")
     items: list[RequestOut]
+    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null"
+                                               "(待我审批的列表为一页,无此项)")
 
 
-class RequestFilter(Schema):
-    limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0, le=1_000_000_000)
+class RequestFilter(CursorPaging):
     status: RequestStatus | None = None
     pending_for_me: bool = Field(False, description="只列待我审批的")
 
@@ -180,17 +181,17 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilter]) -> Reques
     if filters.pending_for_me:
         items = queries.approvals_inbox(user, limit=200)
         return RequestPage(count=len(items), counted_at=None, items=[request_out(r) for r in
-                                                    items[filters.offset:filters.offset + filters.limit]])
+                                                    items[filters.offset:filters.offset + filters.limit]], next=None)
     qs = queries.visible_requests(user)
     if filters.status:
         qs = qs.filter(status=filters.status)
-    page = queries.newest_requests(user, qs, offset=filters.offset, limit=filters.limit)
+    page, following = queries.newest_requests(user, qs, after=filters.after, offset=filters.offset, limit=filters.limit)
     # The chosen records of a page's requests in two queries, not two a request.
     prefetch_related_objects(page, Prefetch("documents", Document.objects.only("pk")),
                              Prefetch("evidence", Evidence.objects.only("pk")))
     # The count reads every request in reach: counted at most once a minute per user and filter.
     count, counted_at = cached_count(qs, f"api-access-requests:{user.pk}?{filters.status or ''}")
-    return RequestPage(count=count, counted_at=counted_at, items=[request_out(r) for r in page])
+    return RequestPage(count=count, counted_at=counted_at, items=[request_out(r) for r in page], next=following)
 
 
 @router.post("/access-requests", response=responses(201, RequestOut), summary="提交调用单")

@@ -19,6 +19,7 @@ from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
 from lawtrail.events.models import DomainEvent
 from lawtrail.lib import inbox, timez
+from lawtrail.lib.paging import api_page, checked_cursor, cursor_of, keyset_page
 
 from . import policy
 from .choices import RequestStatus
@@ -31,23 +32,33 @@ def visible_requests(user: User) -> QuerySet[AccessRequest]:
     return AccessRequest.objects.restrict(user).select_related("case", "requester", "approver")
 
 
-def newest_requests(user: User, qs: QuerySet[AccessRequest], *, offset: int, limit: int) -> list[AccessRequest]:
-    """Rows offset … offset+limit of `qs` (visible_requests, maybe filtered), newest first.
+def newest_requests(user: User, qs: QuerySet[AccessRequest], *, after: str = "", offset: int = 0,
+                    limit: int) -> tuple[list[AccessRequest], str | None]:
+    """A page of `qs` (visible_requests, maybe filtered), newest first: the `limit` rows after the
+    cursor `after` (lib.paging), else from `offset`; and the cursor of the next page (None at the end).
 
     For whoever sees the agency's requests (its heads, archivists, supervisors), the requests are
     the agency's, plus the few they asked or were asked for elsewhere: as one OR the database
     collected and sorted every request of the agency for a page; read as two lists, the agency's
     comes from its own index (agency, -created_at, -id) a page deep, and the two are merged here."""
-    ordered = qs.order_by("-created_at", "-id")
     if user.agency_id is None or user.is_superuser:
-        return list(ordered[offset:offset + limit])
-    depth = offset + limit
-    own = list(ordered.filter(agency_id=user.agency_id)[:depth])
-    # Another agency's requests are visible only as the user's own (restrict's first terms): said
-    # here too, so that the database reads them from those indexes, not from every request.
-    elsewhere = list(ordered.exclude(agency_id=user.agency_id).filter(Q(created_by=user) | Q(requester=user))[:depth])
-    merged = sorted([*own, *elsewhere], key=lambda r: (r.created_at, r.pk), reverse=True)
-    return merged[offset:depth]
+        return api_page(qs, "created_at", after=after, offset=offset, limit=limit)
+    checked_cursor(AccessRequest, "created_at", after)
+    parts = (qs.filter(agency_id=user.agency_id),
+             # Another agency's requests are visible only as the user's own (restrict's first terms):
+             # said here too, so that the database reads them from those indexes, not from every request.
+             qs.exclude(agency_id=user.agency_id).filter(Q(created_by=user) | Q(requester=user)))
+    if after:
+        pages = [keyset_page(part, "created_at", after=after, size=limit) for part in parts]
+        rows, more = [r for page in pages for r in page.items], any(page.next for page in pages)
+    else:
+        rows = [r for part in parts for r in part.order_by("-created_at", "-id")[:offset + limit + 1]]
+        more = False
+    rows.sort(key=lambda r: (r.created_at, r.pk), reverse=True)
+    rows = rows if after else rows[offset:]
+    items = rows[:limit]
+    more = more or len(rows) > limit
+    return items, cursor_of(items[-1].created_at, items[-1].pk) if more and items else None
 
 
 def approvals_inbox(user: User, *, limit: int = inbox.LIMIT + 1) -> list[AccessRequest]:

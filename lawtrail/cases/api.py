@@ -58,12 +58,13 @@ from lawtrail.cases.choices import (
 from lawtrail.cases.models import Approval, Case, Complaint, FollowUp, Inspection, Party, Service
 from lawtrail.lib.apikit import (
     Amount,
+    CursorPage,
+    CursorPaging,
     Id,
     Ident,
     IdList,
     LongText,
     Moment,
-    Page,
     Str30,
     Str50,
     Str100,
@@ -83,11 +84,6 @@ router = Router(tags=["cases"])
 
 # ---------------------------------------------------------------- shared pieces
 
-
-class Paging(Schema):
-    limit: int = Field(20, ge=1, le=100, description="每页条数")
-    # Bounded so the OFFSET handed to the database stays a 64-bit integer.
-    offset: int = Field(0, ge=0, le=1_000_000_000, description="跳过条数")
 
 
 class UnitBrief(Schema):
@@ -139,11 +135,13 @@ class PartyOut(Schema):
     created_at: dt.datetime
 
 
-class PartyPage(Page):
+class PartyPage(CursorPage):
+    count: int = Field(description="符合条件的当事人数:每位用户、每种筛选条件至多每分钟统计一次(统计时间见 counted_at;"
+                                   "列表本身总是最新的)")
     items: list[PartyOut]
 
 
-class PartyFilter(Paging):
+class PartyFilter(CursorPaging):
     q: Str200 = Field("", description="名称或证件号码包含")
 
 
@@ -169,12 +167,15 @@ def party_out(p: Party) -> PartyOut:
 
 @router.get("/parties", response=responses(200, PartyPage), summary="当事人列表")
 def list_parties(request: HttpRequest, filters: Query[PartyFilter]) -> PartyPage:
-    qs = Party.objects.restrict(auth_user(request)).order_by("-id")
+    user = auth_user(request)
+    qs = Party.objects.restrict(user)
     if filters.q:
         qs = qs.filter(Q(name__icontains=filters.q) | Q(id_number__icontains=filters.q)
                        | Q(uscc__icontains=filters.q))
-    page = qs[filters.offset:filters.offset + filters.limit]
-    return PartyPage(count=qs.count(), items=[party_out(p) for p in page])
+    items, following = api_page(qs, ("-id",), after=filters.after, offset=filters.offset, limit=filters.limit)
+    count, counted_at = cached_count(
+        qs, list_key("api-parties", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+    return PartyPage(count=count, counted_at=counted_at, items=[party_out(p) for p in items], next=following)
 
 
 @router.get("/parties/{party_id}", response=responses(200, PartyOut), summary="当事人详情")
@@ -221,17 +222,14 @@ class ComplaintOut(Schema):
     case_ids: list[int]
 
 
-class ComplaintPage(Page):
+class ComplaintPage(CursorPage):
     count: int = Field(description="符合条件的登记数:每位用户、每种筛选条件至多每分钟统计一次(统计时间见 counted_at;"
                                    "列表本身总是最新的)")
-    counted_at: dt.datetime = Field(description="count 的统计时间")
     items: list[ComplaintOut]
-    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
-class ComplaintFilter(Paging):
+class ComplaintFilter(CursorPaging):
     status: ComplaintStatus | None = None
-    after: str = Field("", max_length=64, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
 class ComplaintIn(Schema):
@@ -416,17 +414,14 @@ class InspectionOut(Schema):
     case_ids: list[int]
 
 
-class InspectionPage(Page):
+class InspectionPage(CursorPage):
     count: int = Field(description="符合条件的巡查记录数:每位用户、每种筛选条件至多每分钟统计一次(统计时间见 counted_at;"
                                    "列表本身总是最新的)")
-    counted_at: dt.datetime = Field(description="count 的统计时间")
     items: list[InspectionOut]
-    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
-class InspectionFilter(Paging):
+class InspectionFilter(CursorPaging):
     outcome: InspectionOutcome | None = None
-    after: str = Field("", max_length=64, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
 class InspectionIn(Schema):
@@ -519,12 +514,10 @@ class CaseSummaryOut(Schema):
     closed_at: dt.datetime | None
 
 
-class CasePage(Page):
+class CasePage(CursorPage):
     count: int = Field(description="符合条件的案件数:每位用户、每种筛选条件至多每分钟统计一次,"
                                    "可能未计入刚登记的案件(统计时间见 counted_at;列表本身总是最新的)")
-    counted_at: dt.datetime = Field(description="count 的统计时间")
     items: list[CaseSummaryOut]
-    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
 class ApprovalOut(Schema):
@@ -645,7 +638,7 @@ class TimelineEntryOut(Schema):
     payload: dict[str, Any]
 
 
-class CaseFilter(Paging):
+class CaseFilter(CursorPaging):
     stage: Stage | None = None
     unit: Id | None = Field(None, description="承办机构编号")
     handler: Id | None = Field(None, description="主办人编号")
@@ -653,8 +646,6 @@ class CaseFilter(Paging):
     q: Str200 = Field("", description="案号或案由包含")
     date_from: dt.date | None = Field(None, description="登记日期不早于(北京时间)")
     date_to: dt.date | None = Field(None, description="登记日期不晚于(北京时间)")
-    # Keyset paging: however deep, a page reads limit + 1 rows (an offset reads every row before it).
-    after: str = Field("", max_length=64, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
 def _cases(user: User) -> QuerySet[Case]:

@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -336,12 +335,12 @@ def simple_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def party_list(request: HttpRequest) -> HttpResponse:
-    qs = Party.objects.restrict(signed_in_user(request)).order_by("name")
+    qs = Party.objects.restrict(signed_in_user(request))
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(id_number=q.upper()) | qs.filter(uscc=q.upper())
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "cases/party_list.html", {"page": page, "q": q})
+    page, query = paged(qs, ("name", "id"), request.GET, size=30)
+    return render(request, "cases/party_list.html", {"page": page, "query": query, "q": q})
 
 
 @login_required

@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -23,6 +22,7 @@ from lawtrail.compliance.actions import do_acknowledge_lapse, do_explain_lapse
 from lawtrail.compliance.labels import subject_labels
 from lawtrail.compliance.models import LapseNote
 from lawtrail.lib.errors import InvalidInput
+from lawtrail.lib.paging import cached_count, keyset_page, list_key
 from lawtrail.profiles.registry import get_profile
 from lawtrail.web.kit import attempt, signed_in_user
 
@@ -98,10 +98,7 @@ def findings_page(request: HttpRequest) -> HttpResponse:
         rows = rows.exclude(case__stage=Stage.ARCHIVED)
     elif stage:
         rows = rows.filter(case__stage=stage)
-    rows = rows.select_related("case", "case__check_state", "handler").order_by("severity", "-first_seen_at", "-pk")
-    page = Paginator(rows, LIMIT).get_page(get.get("page"))
-    found = list(page.object_list)
-    subjects = subject_labels(f.subject for f in found)
+    rows = rows.select_related("case", "case__check_state", "handler")
     officers = User.objects.filter(agency_id=agency_id, role_grants__role=Role.HANDLER).distinct().order_by("pk")
     profile = get_profile(Agency.objects.get(pk=agency_id).profile_id if agency_id != user.agency.pk
                           else user.agency.profile_id)
@@ -109,10 +106,18 @@ def findings_page(request: HttpRequest) -> HttpResponse:
                                ("status", status if status != "open" else ""),
                                ("unit", unit_id or ""), ("officer", officer_id or ""),
                                ("agency", agency_id if user.is_superuser else "")) if v}
+    # Blocking before warnings, the newest first; a keyset page however deep, and a total counted
+    # at most once a minute for this user and these filters.
+    page = keyset_page(rows, ("severity", "-first_seen_at", "-id"), after=get.get("after", ""),
+                       before=get.get("before", ""), size=LIMIT)
+    found = page.items
+    subjects = subject_labels(f.subject for f in found)
+    total, counted_at = cached_count(rows, list_key("findings", user.pk, query, paging=()))
     return render(request, "compliance/findings.html", {
         "rows": [(f.case, f, subjects[f.subject]) for f in found], "severity": severity, "rule": rule,
         "rules": [r for r in profile.rules if r in REGISTRY], "status": status, "statuses": STATUS_CHOICES,
         "stage": stage, "stages": STAGE_CHOICES, "page": page, "query": urlencode(query),
+        "total": total, "counted_at": counted_at,
         "limit": LIMIT, "profile": profile, "agencies": agencies if user.is_superuser else [],
         "agency_id": agency_id, "units": units, "unit_id": unit_id, "officers": officers, "officer_id": officer_id,
         "may_see_agency": may_see_agency_checks(user),

@@ -46,10 +46,11 @@ from lawtrail.evidence.models import (
     UploadSession,
 )
 from lawtrail.lib.apikit import (
+    CursorPage,
+    CursorPaging,
     Id,
     LongText,
     Moment,
-    Page,
     Str100,
     Str200,
     Str500,
@@ -64,10 +65,6 @@ from lawtrail.lib.paging import api_page, cached_count, list_key
 
 router = Router(tags=["evidence"])
 
-
-class Paging(Schema):
-    limit: int = Field(20, ge=1, le=100, description="每页条数")
-    offset: int = Field(0, ge=0, le=1_000_000_000, description="跳过条数")
 
 
 class CaseRef(Schema):
@@ -158,22 +155,18 @@ class CatalogueIn(Schema):
     description: LongText = Field(description="主要内容描述")
 
 
-class EvidencePage(Page):
+class EvidencePage(CursorPage):
     count: int = Field(description="符合条件的音像资料数:每位用户、每种筛选条件至多每分钟统计一次,"
                                    "可能未计入刚入库的资料(统计时间见 counted_at;列表本身总是最新的)")
-    counted_at: dt.datetime = Field(description="count 的统计时间")
     items: list[EvidenceOut]
-    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
-class EvidenceFilter(Paging):
+class EvidenceFilter(CursorPaging):
     case_id: Id | None = Field(None, description="所属案件编号")
     evidence_class: EvidenceClass | None = None
     unassigned: bool = Field(False, description="只列未关联案件的")
     flagged: bool = Field(False, description="只列文件有问题(截断、无法解析)的")
     q: Str100 = Field("", description="文件名、案号、设备编号、执法人员或 SHA-256 前缀")
-    # Keyset paging: however deep, a page reads limit + 1 rows (an offset reads every row before it).
-    after: str = Field("", max_length=64, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
 class ProposalOut(Schema):
@@ -304,17 +297,14 @@ def stop_out(s: RecordingStop) -> StopOut:
                    explained_at=s.explained_at, recorded_by=s.recorded_by_name)
 
 
-class InterruptionFilter(Paging):
+class InterruptionFilter(CursorPaging):
     status: InterruptionStatus | None = None
-    after: str = Field("", max_length=64, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
-class InterruptionPage(Page):
+class InterruptionPage(CursorPage):
     count: int = Field(description="符合条件的中断数:每位用户、每种筛选条件至多每分钟统计一次(统计时间见 counted_at;"
                                    "列表本身总是最新的)")
-    counted_at: dt.datetime = Field(description="count 的统计时间")
     items: list[InterruptionOut]
-    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
 class ExplainIn(Schema):
@@ -342,13 +332,15 @@ class SegmentOut(Schema):
     retention_until: dt.date | None
 
 
-class SegmentFilter(Paging):
+class SegmentFilter(CursorPaging):
     site: Str100 = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
 
-class SegmentPage(Page):
+class SegmentPage(CursorPage):
+    count: int = Field(description="符合条件的监控日存数:每位用户、每种筛选条件至多每分钟统计一次(统计时间见 counted_at;"
+                                   "列表本身总是最新的)")
     items: list[SegmentOut]
 
 
@@ -621,15 +613,18 @@ def explain_stop(request: HttpRequest, stop_id: Id, data: StopExplainIn) -> Stop
 
 @router.get("/reception-segments", response=responses(200, SegmentPage), summary="受理场所监控日存列表")
 def list_segments(request: HttpRequest, filters: Query[SegmentFilter]) -> SegmentPage:
-    qs = queries.visible_segments(auth_user(request))
+    user = auth_user(request)
+    qs = queries.visible_segments(user)
     if filters.site:
         qs = qs.filter(site=filters.site)
     if filters.date_from:
         qs = qs.filter(day__gte=filters.date_from)
     if filters.date_to:
         qs = qs.filter(day__lte=filters.date_to)
-    page = qs[filters.offset:filters.offset + filters.limit]
-    return SegmentPage(count=qs.count(), items=[segment_out(s) for s in page])
+    items, following = api_page(qs, queries.SEGMENT_ORDER, after=filters.after, offset=filters.offset, limit=filters.limit)
+    count, counted_at = cached_count(
+        qs, list_key("api-segments", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+    return SegmentPage(count=count, counted_at=counted_at, items=[segment_out(s) for s in items], next=following)
 
 
 @router.post("/reception-segments", response=responses(201, SegmentOut), summary="登记受理场所当日监控录像")

@@ -41,6 +41,10 @@ def visible_stops(user: User) -> QuerySet[RecordingStop]:
     return RecordingStop.objects.restrict(user).select_related("case")
 
 
+# The reception days' list order (the model's): newest day first, its sites by name.
+SEGMENT_ORDER = ("-day", "site", "id")
+
+
 def visible_segments(user: User) -> QuerySet[ReceptionSegment]:
     return ReceptionSegment.objects.restrict(user).select_related(
         "evidence", "evidence__stored")

@@ -13,7 +13,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -460,8 +459,8 @@ def reception_list(request: HttpRequest) -> HttpResponse:
                                                                          actor=user)):
             messages.success(request, "已登记当日监控录像")
             return redirect("evidence_reception")
-    page = Paginator(queries.visible_segments(user), 30).get_page(request.GET.get("page"))
-    return render(request, "evidence/reception_list.html", {"page": page, "form": form},
+    page, query = paged(queries.visible_segments(user), queries.SEGMENT_ORDER, request.GET, size=30)
+    return render(request, "evidence/reception_list.html", {"page": page, "query": query, "form": form},
                   status=400 if form.errors else 200)
 
 

@@ -21,6 +21,7 @@ from lawtrail.ledger import proofs, queries, tiles
 from lawtrail.ledger.models import Checkpoint, LedgerEntry
 from lawtrail.lib.apikit import MAX_ID, Id, auth_user, responses
 from lawtrail.lib.errors import InvalidInput, NotFound
+from lawtrail.lib.paging import api_page
 from lawtrail.verifier import note
 from lawtrail.verifier.entry import parse_entry
 
@@ -41,11 +42,13 @@ class EntryOut(Schema):
 class EntryPage(Schema):
     count: int
     items: list[EntryOut]
+    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
 
 
 class EntryFilter(Schema):
     limit: int = Field(100, ge=1, le=500, description="每页条数")
     offset: int = Field(0, ge=0, le=1_000_000_000, description="跳过条数")
+    after: str = Field("", max_length=32, description="游标:上一页返回的 next;给出时忽略 offset")
 
 
 class CheckpointOut(Schema):
@@ -109,8 +112,9 @@ def object_entries(request: HttpRequest, object_type: ObjectType, object_id: Obj
     else:
         qs = queries.object_entries(user, object_type, object_id)
     qs = qs.select_related(None).only("seq", "canonical", "leaf_hash")
-    items = [_entry_out(e.seq, bytes(e.canonical), bytes(e.leaf_hash)) for e in qs[page.offset:page.offset + page.limit]]
-    return EntryPage(count=qs.count(), items=items)
+    rows, following = api_page(qs, ("seq",), after=page.after, offset=page.offset, limit=page.limit)
+    items = [_entry_out(e.seq, bytes(e.canonical), bytes(e.leaf_hash)) for e in rows]
+    return EntryPage(count=qs.count(), items=items, next=following)
 
 
 @router.get("/ledger/entries/{seq}", response=responses(200, EntryOut), summary="一个账本条目")

@@ -90,6 +90,23 @@ class Page(Schema):
     count: int
 
 
+class Paging(Schema):
+    limit: int = Field(20, ge=1, le=100, description="每页条数")
+    # Bounded so the OFFSET handed to the database stays a 64-bit integer.
+    offset: int = Field(0, ge=0, le=1_000_000_000, description="跳过条数")
+
+
+class CursorPaging(Paging):
+    # Keyset paging (lawtrail/lib/paging.py): however deep, a page reads limit + 1 rows (an offset
+    # reads every row before it).
+    after: str = Field("", max_length=2048, description="游标:上一页返回的 next;给出时忽略 offset")
+
+
+class CursorPage(Page):
+    counted_at: dt.datetime = Field(description="count 的统计时间")
+    next: str | None = Field(None, description="下一页的游标:作为 after 参数传回即得下一页;没有下一页时为 null")
+
+
 def auth_user(request: HttpRequest) -> User:
     """The user the request authenticated as (session or bearer token)."""
     user = getattr(request, "auth_user", None)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lawtrail.accounts.models import User
+from lawtrail.lib.paging import paged
 from lawtrail.notices.actions import mark_read
 from lawtrail.notices.queries import notices_of, unread_count
 
@@ -22,8 +22,8 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def notice_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    page = Paginator(notices_of(user), 30).get_page(request.GET.get("page"))
-    return render(request, "notices/list.html", {"page": page, "unread": unread_count(user)})
+    page, query = paged(notices_of(user), "created_at", request.GET, size=30)
+    return render(request, "notices/list.html", {"page": page, "query": query, "unread": unread_count(user)})
 
 
 @login_required
