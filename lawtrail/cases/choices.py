@@ -35,6 +35,11 @@ class ComplaintStatus(models.TextChoices):
     NOT_ACCEPTED = "not_accepted", "不予受理"
 
 
+# Complaints still to be examined (the officer's home lists them): the condition of a partial
+# index (cases.models.Complaint), which SQLite uses only for a query that says it the same way.
+AWAITING_EXAMINATION = [ComplaintStatus.PENDING.value, ComplaintStatus.CORRECTION.value]
+
+
 class CaseSource(models.TextChoices):
     COMPLAINT = "complaint", "投诉举报"
     INSPECTION = "inspection", "检查发现"

@@ -12,7 +12,7 @@ from django.urls import reverse
 from lawtrail.accounts.choices import Role
 from lawtrail.accounts.models import User
 from lawtrail.cases import hooks, workflow
-from lawtrail.cases.choices import OPEN_STAGES, ApprovalKind, ComplaintStatus, Stage
+from lawtrail.cases.choices import AWAITING_EXAMINATION, OPEN_STAGES, ApprovalKind, Stage
 from lawtrail.cases.models import Case, Complaint, FollowUp
 from lawtrail.events.models import DomainEvent, Outcome
 from lawtrail.lib import inbox, timez
@@ -176,7 +176,7 @@ def my_work(user: User) -> dict[str, Any]:
     cases = visible_cases(user)
     mine = cases.filter(Q(handler=user) | Q(officers=user)).distinct()
     complaints = Complaint.objects.restrict(user).filter(
-        status__in=[ComplaintStatus.PENDING, ComplaintStatus.CORRECTION]).select_related("respondent", "unit")
+        status__in=AWAITING_EXAMINATION).select_related("respondent", "unit")
     # The counts by stage read every case of the user's reach (archived ones too): counted at most
     # once a minute per user, as the lists' totals are (lib.paging).
     counts, counted_at = counted(f"stages:{user.pk}", lambda: dict(

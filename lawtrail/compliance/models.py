@@ -124,7 +124,8 @@ class StoredFinding(models.Model):
     class Meta:
         verbose_name = "合规问题"
         indexes = [
-            models.Index(fields=["agency", "resolved_at", "severity"], name="finding_scope"),
+            # The findings page's scope and order: open (or resolved), blocking first, newest first.
+            models.Index(fields=["agency", "resolved_at", "severity", "-first_seen_at", "-id"], name="finding_scope"),
             models.Index(fields=["handler", "resolved_at"], name="finding_handler"),
             models.Index(fields=["rule", "first_seen_at"], name="finding_rule_trend"),
         ]

@@ -275,6 +275,9 @@ class ReceptionSegment(models.Model):
     class Meta:
         verbose_name = "受理场所监控日存"
         ordering = ["-day", "site", "id"]
+        # The list's order within the agency and within a unit (tests/test_list_plans.py).
+        indexes = [models.Index(fields=["agency", "-day", "site", "id"], name="segment_agency_order"),
+                   models.Index(fields=["unit", "-day", "site", "id"], name="segment_unit_order")]
 
     def __str__(self) -> str:
         return f"{self.site} {self.day:%Y-%m-%d}"

@@ -50,6 +50,14 @@ def visible_segments(user: User) -> QuerySet[ReceptionSegment]:
         "evidence", "evidence__stored")
 
 
+def recording_gaps(user: User, ev: Evidence) -> list[Interruption]:
+    """The interruptions before or after a recording that the user may see, newest first. Found by
+    the recording first (its two indexes), then kept if visible: asked as one query with the
+    visibility's agency in each branch, SQLite read the agency's every interruption."""
+    near = Interruption.objects.filter(Q(before=ev) | Q(after=ev)).order_by().values_list("pk", flat=True)
+    return list(visible_interruptions(user).filter(pk__in=list(near)))
+
+
 def filter_evidence(qs: QuerySet[Evidence], *, case_id: int | None = None, evidence_class: str = "",
                     unassigned: bool = False, flagged: bool = False, q: str = "") -> QuerySet[Evidence]:
     if case_id:

@@ -270,7 +270,7 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
     access_actions.note_view(user, ev)  # access: a read of marked material is logged
     given = forms_override or {}
     may_handle = actions.may_handle(user, ev.unit_id, ev.agency_id) and user.agency_id == ev.agency_id
-    gaps = queries.visible_interruptions(user).filter(before=ev) | queries.visible_interruptions(user).filter(after=ev)
+    gaps = queries.recording_gaps(user, ev)
     profile = get_profile(ev.agency.profile_id)
     within = storage_deadline(profile)
     storage_rule = profile.rule("evidence_storage")
@@ -291,7 +291,7 @@ def evidence_detail(request: HttpRequest, pk: int, forms_override: dict[str, for
             else None, "delay_reason": handling.delay_reason if handling else ""}),
         "catalogue_form": given.get("catalogue") or CatalogueForm(initial={
             k: getattr(handling, k) for k in ("title", "category", "place", "description")} if handling else None),
-        "gaps": gaps.distinct(),
+        "gaps": gaps,
         "stored_late": _stored_late(ev, handling, within, storage_rule.values if storage_rule else {}),
         "storage_rule": f"{storage_rule.article}规定的{storage_rule.period_label()}" if storage_rule else "",
         "events": DomainEvent.objects.filter(object_type="evidence.evidence", object_id=str(ev.pk),

@@ -21,7 +21,9 @@ class Notice(models.Model):
 
     class Meta:
         verbose_name = "通知"
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notice_inbox")]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notice_inbox"),
+                   # The 通知 page's order (tests/test_list_plans.py).
+                   models.Index(fields=["recipient", "-created_at", "-id"], name="notice_list_order")]
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="one_notice_per_key")]
 
     def __str__(self) -> str:
