@@ -56,29 +56,32 @@ def registers(world: World) -> World:
     return world
 
 
-# Each list page, the table it lists, and the index its page is read from for alice (一中队) and
-# for sam (the agency's supervisor); None: the page does not list it for that person.
+# Each list page, the table it lists and the first field of its order, and the index its page is
+# read from for alice (一中队) and for sam (the agency's supervisor); None: the page does not list
+# it for that person.
 LISTS = [
-    ("/complaints/", "cases_complaint", "complaint_unit_order", "complaint_agency_order"),
-    ("/inspections/", "cases_inspection", "inspection_unit_order", "inspection_agency_order"),
-    ("/", "cases_complaint", "complaint_unit_awaiting", None),  # the officer's home: complaints to examine
-    ("/parties/", "cases_party", "party_agency_name", "party_agency_name"),
-    ("/evidence/reception/", "evidence_receptionsegment", "segment_unit_order", "segment_agency_order"),
-    ("/notices/", "notices_notice", "notice_list_order", "notice_list_order"),
-    ("/compliance/", "compliance_storedfinding", None, "finding_scope"),
+    ("/complaints/", "cases_complaint.received_at", "complaint_unit_order", "complaint_agency_order"),
+    ("/inspections/", "cases_inspection.started_at", "inspection_unit_order", "inspection_agency_order"),
+    ("/", "cases_complaint.received_at", "complaint_unit_awaiting", None),  # the officer's home: complaints to examine
+    ("/parties/", "cases_party.name", "party_agency_name", "party_agency_name"),
+    ("/evidence/reception/", "evidence_receptionsegment.day", "segment_unit_order", "segment_agency_order"),
+    ("/notices/", "notices_notice.created_at", "notice_list_order", "notice_list_order"),
+    ("/compliance/", "compliance_storedfinding.severity", None, "finding_scope"),
+    ("/", "compliance_storedfinding.first_seen_at", "finding_handler", None),  # 我的待办: the officer's open blocking findings
 ]
 
 
-@pytest.mark.parametrize(("url", "table", "for_alice", "for_sam"), LISTS, ids=[entry[0] for entry in LISTS])
-def test_a_list_reads_its_page_from_the_index_of_its_order(registers: World, url: str, table: str,
+@pytest.mark.parametrize(("url", "ordered", "for_alice", "for_sam"), LISTS, ids=[f"{e[0]} {e[1]}" for e in LISTS])
+def test_a_list_reads_its_page_from_the_index_of_its_order(registers: World, url: str, ordered: str,
                                                            for_alice: str | None, for_sam: str | None) -> None:
+    table, first = ordered.split(".")
     for user, index in ((registers.alice, for_alice), (registers.sam, for_sam)):
         if index is None:
             continue
         client = Client()
         client.force_login(user)
         plans = _plans(client, url, table)
-        listing = [plan for sql, plan in plans if "ORDER BY" in sql and "LIMIT" in sql]
+        listing = [plan for sql, plan in plans if f'ORDER BY "{table}"."{first}"' in sql and "LIMIT" in sql]
         assert listing, plans
         if connection.vendor == "sqlite":
             for plan in listing:

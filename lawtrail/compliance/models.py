@@ -126,7 +126,10 @@ class StoredFinding(models.Model):
         indexes = [
             # The findings page's scope and order: open (or resolved), blocking first, newest first.
             models.Index(fields=["agency", "resolved_at", "severity", "-first_seen_at", "-id"], name="finding_scope"),
-            models.Index(fields=["handler", "resolved_at"], name="finding_handler"),
+            # A handler's open findings by severity, oldest first (我的待办 on every page): with the
+            # agency in it, it is the index of that query, not the agency's open findings above.
+            models.Index(fields=["handler", "agency", "resolved_at", "severity", "first_seen_at", "id"],
+                         name="finding_handler"),
             models.Index(fields=["rule", "first_seen_at"], name="finding_rule_trend"),
         ]
         constraints = [models.UniqueConstraint(fields=["case", "rule", "subject", "first_seen_at"],
