@@ -13,14 +13,14 @@ by name, findings by severity and then newest). The cursor is the boundary row's
 fields (a moment as microseconds since the epoch, a text hex-coded): opaque to people, stable
 while rows are added (a new row lands where it belongs and shifts nothing after it).
 
-The boundary is read in parts, each a range the index starts from at the cursor: the rows of
-the cursor's very moment with a smaller id (`moment = t AND id < n`), then, if the page is not
-full, the rows of earlier moments (`moment < t`); an ordering of three fields has three parts. Written as one condition, `moment < t OR
-(moment = t AND id < n)` made SQLite walk the index from the newest row down to the cursor (a
-page in the middle of 1,000 cases read 500), and `moment <= t AND (moment < t OR id < n)` still
-every row of moment t with a larger id: migrated records often share a moment (100,000 generated
-cases share one registration time, and their middle page read 50,000 index entries, 8.8 ms, for
-its 21 rows).
+The boundary is read in parts, each a range the index starts from at the cursor: the rows of the
+cursor's very moment with a smaller id (`moment = t AND id < n`), then, if the page is not full,
+the rows of earlier moments (`moment < t`); an ordering of three fields has three parts. Written
+as one condition, `moment < t OR (moment = t AND id < n)` made SQLite walk the index from the
+newest row down to the cursor (a page in the middle of 1,000 cases read 500), and `moment <= t
+AND (moment < t OR id < n)` still every row of moment t with a larger id: migrated records often
+share a moment (100,000 generated cases share one registration time, and their middle page read
+50,000 index entries, 8.8 ms, for its 21 rows).
 """
 
 from __future__ import annotations
