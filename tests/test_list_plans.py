@@ -20,9 +20,19 @@ from lawtrail.cases.actions import do_record_inspection, do_register_complaint
 from lawtrail.evidence.models import Interruption
 from lawtrail.lib import timez
 from lawtrail.testing import media
+from lawtrail.testing.api import ApiClient
 from lawtrail.testing.evidence import ingest, use_fresh_vault
 from lawtrail.testing.personas import World
 from lawtrail.testing.scenarios import beijing, file_case, register_case
+
+
+def _plan(sql: str) -> str:
+    """SQLite's plan of a query, its steps joined (empty on another database)."""
+    if connection.vendor != "sqlite":
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return " | ".join(row[3] for row in cursor.fetchall())
 
 
 def _plans(client: Client, url: str, table: str) -> list[tuple[str, str]]:
@@ -34,12 +44,7 @@ def _plans(client: Client, url: str, table: str) -> list[tuple[str, str]]:
         sql = query["sql"]
         if not sql.startswith("SELECT") or f'FROM "{table}"' not in sql:
             continue
-        plan = ""
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN QUERY PLAN " + sql)
-                plan = " | ".join(row[3] for row in cursor.fetchall())
-        found.append((sql, plan))
+        found.append((sql, _plan(sql)))
     assert found, (url, table)
     return found
 
@@ -68,6 +73,9 @@ LISTS = [
     ("/notices/", "notices_notice.created_at", "notice_list_order", "notice_list_order"),
     ("/compliance/", "compliance_storedfinding.severity", None, "finding_scope"),
     ("/", "compliance_storedfinding.first_seen_at", "finding_handler", None),  # 我的待办: the officer's open blocking findings
+    ("/evidence/interruptions/", "evidence_interruption.detected_at", "interruption_unit_order",
+     "interruption_agency_order"),
+    ("/evidence/stops/", "evidence_recordingstop.stopped_at", "stop_unit_order", "stop_agency_order"),
 ]
 
 
@@ -88,7 +96,11 @@ def test_a_list_reads_its_page_from_the_index_of_its_order(registers: World, url
                 assert f"USING INDEX {index} " in plan and "TEMP B-TREE" not in plan, (user.username, plan)
 
 
-def test_a_recordings_interruptions_are_found_by_the_recording(world: World, settings: object, tmp_path: Path) -> None:
+def test_a_recordings_interruptions_and_a_cases_stop_reports_are_found_by_their_record(
+        world: World, settings: object, tmp_path: Path) -> None:
+    from lawtrail.evidence.actions import do_report_recording_stop
+    from lawtrail.evidence.queries import case_stops
+
     use_fresh_vault(settings, tmp_path / "vault")
     case = file_case(world, register_case(world))
     clips = [ingest(media.make_clip(tmp_path / f"{n}.mp4", seconds=2, created=beijing(2026, 3, 2, 9, n * 2),
@@ -104,5 +116,16 @@ def test_a_recordings_interruptions_are_found_by_the_recording(world: World, set
     if connection.vendor == "sqlite":
         for sql, plan in plans:
             # By the recording (its before/after indexes) or by id, never by the agency or the unit.
-            assert "evidence_interruption_agency_id" not in plan and "evidence_interruption_unit_id" not in plan, \
-                (sql, plan)
+            assert "agency" not in plan and "unit" not in plan, (sql, plan)
+    now = timez.now()
+    stop = do_report_recording_stop(case, stopped_at=now - dt.timedelta(hours=1), cause="设备进水",
+                                    reported_to=world.uma, reported_at=now - dt.timedelta(minutes=50),
+                                    actor=world.alice)
+    assert [s["id"] for s in ApiClient(world.alice).get(f"/api/cases/{case.pk}/recording-stops").body] == [stop.pk]
+    assert ApiClient(world.bob).get(f"/api/cases/{case.pk}/recording-stops").status == 404
+    with CaptureQueriesContext(connection) as captured:  # what the API reads them with
+        assert case_stops(world.alice, case) == [stop]
+    assert len(captured.captured_queries) == 2
+    for sql in [q["sql"] for q in captured.captured_queries]:
+        plan = _plan(sql)
+        assert "agency" not in plan and "unit" not in plan, (sql, plan)

@@ -590,7 +590,7 @@ def explain_interruption(request: HttpRequest, interruption_id: Id, data: Explai
 def list_stops(request: HttpRequest, case_id: Id) -> list[StopOut]:
     user = auth_user(request)
     case = visible(Case.objects.restrict(user), case_id, "案件")
-    return [stop_out(s) for s in queries.visible_stops(user).filter(case=case)]
+    return [stop_out(s) for s in queries.case_stops(user, case)]
 
 
 @router.post("/recording-stops", response=responses(201, StopOut), summary="登记无法继续音像记录并报告负责人")

@@ -252,6 +252,11 @@ class Interruption(models.Model):
     class Meta:
         verbose_name = "录像中断"
         ordering = ["-detected_at", "-id"]
+        # The list's order within the agency and within a unit (tests/test_list_plans.py). A
+        # recording's interruptions are looked up by the recording (queries.recording_gaps), not
+        # with the agency, which would draw them to the first.
+        indexes = [models.Index(fields=["agency", "-detected_at", "-id"], name="interruption_agency_order"),
+                   models.Index(fields=["unit", "-detected_at", "-id"], name="interruption_unit_order")]
         constraints = [models.UniqueConstraint(fields=["before", "after"], name="interruption_unique")]
 
     def __str__(self) -> str:
@@ -361,6 +366,9 @@ class RecordingStop(models.Model):
     class Meta:
         verbose_name = "无法继续音像记录的报告"
         ordering = ["-stopped_at", "-id"]
+        # As Interruption's; a case's reports are looked up by the case (queries.case_stops).
+        indexes = [models.Index(fields=["agency", "-stopped_at", "-id"], name="stop_agency_order"),
+                   models.Index(fields=["unit", "-stopped_at", "-id"], name="stop_unit_order")]
 
     def __str__(self) -> str:
         return f"{self.stopped_at:%Y-%m-%d %H:%M} 无法继续音像记录"

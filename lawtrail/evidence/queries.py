@@ -52,10 +52,18 @@ def visible_segments(user: User) -> QuerySet[ReceptionSegment]:
 
 def recording_gaps(user: User, ev: Evidence) -> list[Interruption]:
     """The interruptions before or after a recording that the user may see, newest first. Found by
-    the recording first (its two indexes), then kept if visible: asked as one query with the
-    visibility's agency in each branch, SQLite read the agency's every interruption."""
+    the recording first (its two indexes), then kept if visible: asked with the visibility's agency
+    and the list's order, SQLite reads the agency's interruptions in the list's order instead (it
+    keeps no statistics to know the recording's index is narrower)."""
     near = Interruption.objects.filter(Q(before=ev) | Q(after=ev)).order_by().values_list("pk", flat=True)
     return list(visible_interruptions(user).filter(pk__in=list(near)))
+
+
+def case_stops(user: User, case: Case) -> list[RecordingStop]:
+    """A case's reports that recording could not go on that the user may see, newest first: found
+    by the case first, then kept if visible (as recording_gaps)."""
+    mine = RecordingStop.objects.filter(case=case).order_by().values_list("pk", flat=True)
+    return list(visible_stops(user).filter(pk__in=list(mine)))
 
 
 def filter_evidence(qs: QuerySet[Evidence], *, case_id: int | None = None, evidence_class: str = "",
