@@ -12,11 +12,10 @@ from lawtrail.cases.models import Case
 from lawtrail.cases.queries import case_cursor, visible_cases
 from lawtrail.testing.api import ApiClient
 from lawtrail.testing.many import grow
+from lawtrail.testing.pages import links, walk
 from lawtrail.testing.personas import World
 from lawtrail.testing.reads import reads
 from lawtrail.testing.scenarios import register_case
-
-LINK = re.compile(r'href="\?((?:after|before)=[0-9_-]+)">(上一页|下一页)</a>')
 
 
 @pytest.fixture
@@ -31,28 +30,19 @@ def _ids(html: str) -> list[int]:
     return [int(pk) for pk in re.findall(r'href="/cases/(\d+)/"', html)]
 
 
-def _links(html: str) -> dict[str, str]:
-    return {label: query for query, label in LINK.findall(html)}
-
-
 def test_next_and_previous_links_walk_every_case_once_in_order(world: World, listed: list[int]) -> None:
     client = Client()
     client.force_login(world.sam)
-    seen: list[list[int]] = []
     html = client.get("/cases/").content.decode()
     assert "上一页" not in html and f"共 {len(listed)} 件" in html
-    while True:
-        seen.append(_ids(html))
-        links = _links(html)
-        if "下一页" not in links:
-            break
-        html = client.get(f"/cases/?{links['下一页']}").content.decode()
+    walked = walk(client, "/cases/", r'href="/cases/(\d+)/"')
+    seen = walked.pages
     assert [pk for page in seen for pk in page] == listed
     assert [len(page) for page in seen] == [20, 20, 7]
-    back = _links(html)
+    back = links(walked.last)
     html = client.get(f"/cases/?{back['上一页']}").content.decode()
     assert _ids(html) == seen[1]
-    html = client.get(f"/cases/?{_links(html)['上一页']}").content.decode()
+    html = client.get(f"/cases/?{links(html)['上一页']}").content.decode()
     assert _ids(html) == seen[0] and "上一页" not in html
 
 

@@ -15,10 +15,9 @@ from lawtrail.lib.paging import cursor_of
 from lawtrail.testing.api import ApiClient
 from lawtrail.testing.evidence import use_fresh_vault
 from lawtrail.testing.many import grow, templates
+from lawtrail.testing.pages import links, walk
 from lawtrail.testing.personas import World
 from lawtrail.testing.reads import reads
-
-LINK = re.compile(r'href="\?((?:after|before)=[0-9_-]+)">(上一页|下一页)</a>')
 
 
 @pytest.fixture
@@ -41,16 +40,11 @@ def test_next_and_previous_links_walk_every_recording_once_in_order(world: World
     client.force_login(world.alice)
     html = client.get("/evidence/").content.decode()
     assert "上一页" not in html and f"共 {len(listed)} 件" in html
-    pages = []
-    while True:
-        pages.append(_ids(html))
-        links = {label: query for query, label in LINK.findall(html)}
-        if "下一页" not in links:
-            break
-        html = client.get(f"/evidence/?{links['下一页']}").content.decode()
+    walked = walk(client, "/evidence/", r'href="/evidence/(\d+)/"')
+    pages = walked.pages
     assert [pk for page in pages for pk in page] == listed
     assert {len(page) for page in pages[:-1]} == {20}
-    html = client.get(f"/evidence/?{dict((b, a) for a, b in LINK.findall(html))['上一页']}").content.decode()
+    html = client.get(f"/evidence/?{links(walked.last)['上一页']}").content.decode()
     assert _ids(html) == pages[-2]
 
 

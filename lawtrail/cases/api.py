@@ -174,7 +174,7 @@ def list_parties(request: HttpRequest, filters: Query[PartyFilter]) -> PartyPage
                        | Q(uscc__icontains=filters.q))
     items, following = api_page(qs, ("-id",), after=filters.after, offset=filters.offset, limit=filters.limit)
     count, counted_at = cached_count(
-        qs, list_key("api-parties", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+        qs, list_key("api-parties", user.pk, filters.dict()))
     return PartyPage(count=count, counted_at=counted_at, items=[party_out(p) for p in items], next=following)
 
 
@@ -316,7 +316,7 @@ def list_complaints(request: HttpRequest, filters: Query[ComplaintFilter]) -> Co
         qs = qs.filter(status=filters.status)
     items, following = api_page(qs, "received_at", after=filters.after, offset=filters.offset, limit=filters.limit)
     count, counted_at = cached_count(
-        qs, list_key("api-complaints", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+        qs, list_key("api-complaints", user.pk, filters.dict()))
     return ComplaintPage(count=count, counted_at=counted_at, items=[complaint_out(c) for c in items], next=following)
 
 
@@ -471,7 +471,7 @@ def list_inspections(request: HttpRequest, filters: Query[InspectionFilter]) -> 
         qs = qs.filter(outcome=filters.outcome)
     items, following = api_page(qs, "started_at", after=filters.after, offset=filters.offset, limit=filters.limit)
     count, counted_at = cached_count(
-        qs, list_key("api-inspections", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+        qs, list_key("api-inspections", user.pk, filters.dict()))
     return InspectionPage(count=count, counted_at=counted_at, items=[inspection_out(i) for i in items], next=following)
 
 
@@ -742,7 +742,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     # (a third to a half of the request's reads at 300 cases, growing with every case), so it is counted at
     # most once a minute per user and filter, as the list page's total is.
     count, counted_at = cached_count(
-        qs, list_key("api-cases", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+        qs, list_key("api-cases", user.pk, filters.dict()))
     return CasePage(count=count, counted_at=counted_at, items=[CaseSummaryOut(**_summary_fields(c)) for c in items],
                     next=following)
 

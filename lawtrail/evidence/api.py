@@ -427,7 +427,7 @@ def list_evidence(request: HttpRequest, filters: Query[EvidenceFilter]) -> Evide
     # The count reads every recording in the user's reach: counted at most once a minute per user
     # and filter, as the evidence list page's total is (lib.paging).
     count, counted_at = cached_count(
-        qs, list_key("api-evidence", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+        qs, list_key("api-evidence", user.pk, filters.dict()))
     return EvidencePage(count=count, counted_at=counted_at, items=[evidence_out(e) for e in items], next=following)
 
 
@@ -569,7 +569,7 @@ def list_interruptions(request: HttpRequest, filters: Query[InterruptionFilter])
         qs = qs.filter(status=filters.status)
     items, following = api_page(qs, "detected_at", after=filters.after, offset=filters.offset, limit=filters.limit)
     count, counted_at = cached_count(
-        qs, list_key("api-interruptions", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+        qs, list_key("api-interruptions", user.pk, filters.dict()))
     return InterruptionPage(count=count, counted_at=counted_at, items=[interruption_out(i) for i in items],
                             next=following)
 
@@ -623,7 +623,7 @@ def list_segments(request: HttpRequest, filters: Query[SegmentFilter]) -> Segmen
         qs = qs.filter(day__lte=filters.date_to)
     items, following = api_page(qs, queries.SEGMENT_ORDER, after=filters.after, offset=filters.offset, limit=filters.limit)
     count, counted_at = cached_count(
-        qs, list_key("api-segments", user.pk, filters.dict(), paging=("limit", "offset", "after")))
+        qs, list_key("api-segments", user.pk, filters.dict()))
     return SegmentPage(count=count, counted_at=counted_at, items=[segment_out(s) for s in items], next=following)
 
 

@@ -56,7 +56,11 @@ def cached_count(qs: QuerySet[Any], key: str) -> tuple[int, dt.datetime]:
     return counted(key, qs.count)
 
 
-def list_key(name: str, user_pk: Any, filters: dict[str, Any], *, paging: tuple[str, ...]) -> str:
+# The query parameters that only page an API list (apikit.CursorPaging), not filter it.
+API_PAGING = ("limit", "offset", "after")
+
+
+def list_key(name: str, user_pk: Any, filters: dict[str, Any], *, paging: tuple[str, ...] = API_PAGING) -> str:
     """The key of one user's filtered list: its filters without the ones that only page it."""
     kept = sorted((k, v) for k, v in filters.items() if k not in paging)
     return f"{name}:{user_pk}?{kept}"
